@@ -1,0 +1,42 @@
+# Every target installs what it needs into .venv first, so a fresh clone needs only `make demo`
+# or `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+EXAMPLE := examples/sahel-plugin-example
+
+.PHONY: install demo test lint types pytest docs bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml $(wildcard $(EXAMPLE)/pyproject.toml)
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	if [ -f $(EXAMPLE)/pyproject.toml ]; then $(BIN)/python -m pip install --quiet -e $(EXAMPLE); fi
+	touch $(STAMP)
+
+demo: install
+	$(BIN)/sahel demo
+
+lint: install
+	$(BIN)/ruff check src tests examples benchmarks
+	$(BIN)/ruff format --check src tests examples benchmarks
+
+types: install
+	$(BIN)/mypy --strict src
+
+pytest: install
+	$(BIN)/pytest -q
+
+test: lint types pytest
+
+docs: install
+	$(BIN)/mkdocs build --strict
+
+bench: install
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) build dist site .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,86 @@
+"""sahel_core: one typed, traceable model of counter-trafficking programme data in the Sahel.
+
+Names below load on first use, so ``import sahel_core`` stays light: pint, polars, cattrs and the
+rate tables load only when a function needs them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+# Name → module that defines it. Public API: keep it small; everything else lives in submodules.
+_LAZY: dict[str, str] = {
+    "Agency": "sahel_core.entities",
+    "Country": "sahel_core.entities",
+    "Donor": "sahel_core.entities",
+    "Operation": "sahel_core.entities",
+    "Place": "sahel_core.entities",
+    "Seizure": "sahel_core.entities",
+    "SourceRef": "sahel_core.entities",
+    "Workshop": "sahel_core.entities",
+    "Amount": "sahel_core.quantities",
+    "Money": "sahel_core.money",
+    "Conversion": "sahel_core.money",
+    "PartialDate": "sahel_core.dates",
+    "Qualifier": "sahel_core.qualifiers",
+    "SahelError": "sahel_core.errors",
+    "from_entities": "sahel_core.tables",
+    "to_entities": "sahel_core.tables",
+    "hookimpl": "sahel_core.hookspecs",
+}
+
+__all__ = [
+    "Agency",
+    "Amount",
+    "Conversion",
+    "Country",
+    "Donor",
+    "Money",
+    "Operation",
+    "PartialDate",
+    "Place",
+    "Qualifier",
+    "SahelError",
+    "Seizure",
+    "SourceRef",
+    "Workshop",
+    "from_entities",
+    "hookimpl",
+    "to_entities",
+]
+
+
+if TYPE_CHECKING:
+    from sahel_core.dates import PartialDate
+    from sahel_core.entities import (
+        Agency,
+        Country,
+        Donor,
+        Operation,
+        Place,
+        Seizure,
+        SourceRef,
+        Workshop,
+    )
+    from sahel_core.errors import SahelError
+    from sahel_core.hookspecs import hookimpl
+    from sahel_core.money import Conversion, Money
+    from sahel_core.qualifiers import Qualifier
+    from sahel_core.quantities import Amount
+    from sahel_core.tables import from_entities, to_entities
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'sahel_core' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])

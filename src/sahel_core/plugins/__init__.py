@@ -1,0 +1,265 @@
+"""The plugin manager: built-in and third-party plugins, loaded the same way, isolated.
+
+Built-in plugins are the modules named in :data:`BUILTIN_PLUGINS`; third-party plugins come from
+the entry-point group ``sahel_core``. Both register through the hooks of
+:mod:`sahel_core.hookspecs`. A plugin that fails to import, raises in a hook, returns something
+that is not a spec, or reuses a name another plugin already took is skipped and reported (a
+:class:`~sahel_core.errors.PluginWarning` and an entry in :attr:`PluginInfo.errors`); every other
+plugin keeps working.
+
+Nothing is loaded at import: :func:`get_manager` builds the manager on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+import warnings
+from collections.abc import Callable, Iterable
+from functools import cache, cached_property
+from importlib import metadata
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pluggy
+from attrs import define, field
+
+from sahel_core import hookspecs
+from sahel_core.errors import PluginError, PluginWarning, ReferenceNotFound
+from sahel_core.specs import FormatSpec, IndicatorSpec, RateProviderSpec
+
+__all__ = [
+    "BUILTIN_PLUGINS",
+    "ENTRY_POINT_GROUP",
+    "Manager",
+    "PluginInfo",
+    "get_manager",
+    "load_manager",
+]
+
+ENTRY_POINT_GROUP = "sahel_core"
+
+#: The built-in plugins, registered exactly like third-party ones.
+BUILTIN_PLUGINS: tuple[str, ...] = ()
+
+T = TypeVar("T")
+
+
+@define
+class PluginInfo:
+    """What the manager knows of one plugin: where it came from, what it adds, what failed."""
+
+    name: str
+    source: str
+    version: str | None = None
+    hooks: tuple[str, ...] = ()
+    provides: dict[str, list[str]] = field(factory=dict)
+    errors: list[str] = field(factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data for ``sahel plugins --json``."""
+        return {
+            "name": self.name,
+            "version": self.version,
+            "source": self.source,
+            "hooks": list(self.hooks),
+            "provides": {kind: list(names) for kind, names in self.provides.items()},
+            "errors": list(self.errors),
+        }
+
+
+class Manager:
+    """Registered plugins and the formats, indicators, rate providers and reference data they add.
+
+    Build one with :func:`load_manager` (tests, custom sets of plugins) or get the process-wide
+    one with :func:`get_manager`. Hooks are called lazily, once, on first access.
+    """
+
+    def __init__(self) -> None:
+        self.pluggy = pluggy.PluginManager(hookspecs.PROJECT)
+        self.pluggy.add_hookspecs(hookspecs)
+        self._infos: dict[str, PluginInfo] = {}
+
+    # -- registration ---------------------------------------------------------------------
+
+    def register(
+        self, plugin: object, name: str, *, source: str, version: str | None = None
+    ) -> None:
+        """Register ``plugin`` (a module or object with hook implementations) as ``name``."""
+        info = self._info(name, source, version)
+        try:
+            self.pluggy.register(plugin, name=name)
+        except Exception as exc:  # A broken plugin must not stop the host.
+            self._fail(info, f"cannot register: {exc}")
+            return
+        info.hooks = tuple(sorted(h.name for h in self.pluggy.get_hookcallers(plugin) or ()))
+
+    def _info(self, name: str, source: str, version: str | None = None) -> PluginInfo:
+        return self._infos.setdefault(name, PluginInfo(name=name, source=source, version=version))
+
+    def _fail(self, info: PluginInfo, message: str) -> None:
+        info.errors.append(message)
+        warnings.warn(
+            f"sahel_core plugin {info.name!r} ({info.source}): {message}",
+            PluginWarning,
+            stacklevel=3,
+        )
+
+    # -- what plugins provide --------------------------------------------------------------
+
+    @property
+    def plugins(self) -> list[PluginInfo]:
+        """Every plugin seen, including those that failed to load, with what each provides."""
+        self.formats, self.indicators, self.rate_providers, self.reference_data  # noqa: B018
+        return list(self._infos.values())
+
+    def _collect(
+        self, hook: str, kind: type[T], label: str, key: Callable[[T], str]
+    ) -> dict[str, T]:
+        found: dict[str, T] = {}
+        owners: dict[str, str] = {}
+        for impl in reversed(getattr(self.pluggy.hook, hook).get_hookimpls()):
+            info = self._infos[impl.plugin_name]
+            try:
+                items = list(impl.function() or ())
+            except Exception as exc:  # Isolation: report, skip this plugin's contribution.
+                self._fail(info, f"{hook} raised {type(exc).__name__}: {exc}")
+                continue
+            for item in items:
+                if not isinstance(item, kind):
+                    self._fail(info, f"{hook} returned {item!r}, not a {kind.__name__}")
+                    continue
+                name = key(item)
+                if name in found:
+                    self._fail(
+                        info,
+                        f"{label} {name!r} is already provided by plugin {owners[name]!r}; "
+                        f"ignored from {info.name!r}",
+                    )
+                    continue
+                found[name], owners[name] = item, info.name
+                info.provides.setdefault(label, []).append(name)
+        return found
+
+    @cached_property
+    def formats(self) -> dict[str, FormatSpec]:
+        """File formats by name."""
+        return self._collect("sahel_register_formats", FormatSpec, "format", lambda s: s.name)
+
+    @cached_property
+    def indicators(self) -> dict[str, IndicatorSpec]:
+        """Indicators by name."""
+        return self._collect(
+            "sahel_register_indicators", IndicatorSpec, "indicator", lambda s: s.name
+        )
+
+    @cached_property
+    def rate_providers(self) -> dict[str, RateProviderSpec]:
+        """Exchange-rate providers by name."""
+        return self._collect(
+            "sahel_register_rate_providers", RateProviderSpec, "rate provider", lambda s: s.name
+        )
+
+    @cached_property
+    def reference_data(self) -> dict[str, Any]:
+        """Reference-data contributions (:class:`~sahel_core.reference.ReferenceData`) by name."""
+        from sahel_core.reference import ReferenceData
+
+        return self._collect(
+            "sahel_register_reference_data", ReferenceData, "reference data", lambda s: s.name
+        )
+
+    # -- lookups ---------------------------------------------------------------------------
+
+    def format(self, name: str) -> FormatSpec:
+        """The format called ``name``; :class:`ReferenceNotFound` lists the known ones."""
+        try:
+            return self.formats[name]
+        except KeyError:
+            known = ", ".join(sorted(self.formats))
+            raise ReferenceNotFound(
+                f"no format {name!r}; known: {known}", field="format", value=name
+            ) from None
+
+    def indicator(self, name: str) -> IndicatorSpec:
+        """The indicator called ``name``; :class:`ReferenceNotFound` lists the known ones."""
+        try:
+            return self.indicators[name]
+        except KeyError:
+            known = ", ".join(sorted(self.indicators))
+            raise ReferenceNotFound(
+                f"no indicator {name!r}; known: {known}", field="indicator", value=name
+            ) from None
+
+    def detect_format(self, path: Path, *, for_reading: bool = True) -> FormatSpec:
+        """The format of ``path``: content sniffing first, then extension.
+
+        Sniffers see the first 64 KiB; a format that claims the content wins over one that only
+        matches the extension, so an HXL sheet saved as ``.csv`` is read as HXL.
+        """
+        usable = [f for f in self.formats.values() if (f.read if for_reading else f.write)]
+        suffix = "".join(path.suffixes[-1:]).lower()
+        if for_reading and path.is_file():
+            head = path.open("rb").read(65536)
+            for spec in usable:
+                if spec.sniff is not None and _safe_sniff(spec, head, path.name):
+                    return spec
+        for spec in usable:
+            if suffix in spec.extensions:
+                return spec
+        raise PluginError(
+            "cannot tell the format; pass --format NAME", source=str(path), field="format"
+        )
+
+
+def _safe_sniff(spec: FormatSpec, head: bytes, name: str) -> bool:
+    assert spec.sniff is not None
+    try:
+        return bool(spec.sniff(head, name))
+    except Exception:  # A sniffer that crashes simply does not claim the file.
+        return False
+
+
+def _entry_points() -> Iterable[metadata.EntryPoint]:
+    return metadata.entry_points(group=ENTRY_POINT_GROUP)
+
+
+def load_manager(
+    *,
+    builtins: bool = True,
+    entry_points: bool = True,
+    plugins: Iterable[tuple[str, object]] = (),
+) -> Manager:
+    """A new manager with the built-ins, the installed entry points and ``plugins`` (name, obj).
+
+    Tests use it to build managers with exactly the plugins they need.
+    """
+    manager = Manager()
+    if builtins:
+        for module_name in BUILTIN_PLUGINS:
+            short = module_name.rsplit(".", 1)[-1]
+            try:
+                module = importlib.import_module(module_name)
+            except Exception as exc:
+                manager._fail(manager._info(short, "built-in"), f"import failed: {exc}")
+                continue
+            manager.register(module, short, source="built-in")
+    if entry_points:
+        for ep in _entry_points():
+            source = f"entry point {ep.name} = {ep.value}"
+            version = ep.dist.version if ep.dist is not None else None
+            try:
+                plugin = ep.load()
+            except Exception as exc:
+                info = manager._info(ep.name, source, version)
+                manager._fail(info, f"import failed: {type(exc).__name__}: {exc}")
+                continue
+            manager.register(plugin, ep.name, source=source, version=version)
+    for name, plugin in plugins:
+        manager.register(plugin, name, source="registered in code")
+    return manager
+
+
+@cache
+def get_manager() -> Manager:
+    """The process-wide manager: built-ins plus installed entry points, built on first call."""
+    return load_manager()
