@@ -58,3 +58,7 @@ def install_entry_point(directory: Path, name: str, target: str) -> None:
     info.mkdir(parents=True)
     (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 0.1\n")
     (info / "entry_points.txt").write_text(f"[sahel_core]\n{name} = {target}\n")
+
+
+#: An instance, as an entry point would name it (``plugin_fixtures:good``).
+good = Good()

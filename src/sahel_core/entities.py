@@ -14,7 +14,7 @@ from enum import StrEnum
 from functools import cache
 from typing import Any, TypeVar
 
-from attrs import Attribute, define, field
+from attrs import Attribute, Factory, define, field
 
 from sahel_core.dates import PartialDate
 from sahel_core.errors import ValidationError
@@ -199,7 +199,9 @@ def _agency_kind(value: object) -> AgencyKind:
 class Agency:
     """An institution of the field: ``OCS`` (Office Central des Stupéfiants, Mali), ``UNODC``...
 
-    ``country`` is ``None`` for regional and international bodies.
+    ``country`` is ``None`` for regional and international bodies. ``key`` is what other records
+    use to refer to it: the acronym, country-qualified when two agencies share one
+    (``OCRTIS-SEN``, ``OCRTIS-NER``). ``aliases`` are other names it goes by ("OCRETIS").
     """
 
     acronym: str = field(validator=_text("acronym"))
@@ -207,6 +209,10 @@ class Agency:
     name_fr: str | None = field(default=None, validator=_text("name_fr", optional=True))
     country: str | None = field(default=None, converter=_optional_iso3)
     kind: AgencyKind = field(default=AgencyKind.OTHER, converter=_agency_kind)
+    key: str = field(
+        default=Factory(lambda self: self.acronym, takes_self=True), validator=_text("key")
+    )
+    aliases: tuple[str, ...] = _tuple_of(str)
 
 
 class DonorKind(StrEnum):
@@ -225,7 +231,8 @@ class Donor:
     """Who paid: a government ("Germany") or an organisation ("European Union").
 
     ``id`` is the key other records use: the ISO3 code for a government, else the IATI
-    organisation identifier when known, else the name.
+    organisation identifier when known, else the name. ``aliases`` are other names it goes by
+    ("EU", "Union européenne").
     """
 
     id: str = field(validator=_text("id"))
@@ -233,6 +240,7 @@ class Donor:
     kind: DonorKind = field(default=DonorKind.GOVERNMENT, converter=_donor_kind)
     country: str | None = field(default=None, converter=_optional_iso3)
     sources: tuple[SourceRef, ...] = _tuple_of(SourceRef)
+    aliases: tuple[str, ...] = _tuple_of(str)
 
 
 @define(frozen=True)

@@ -74,7 +74,8 @@ class ReadResult:
 
     ``tables`` maps an entity name ("seizure") to its canonical polars table.
     ``read == accepted + len(rejections)``: each rejected record has exactly one
-    :class:`Rejection` (its first fault).
+    :class:`Rejection` (its first fault). ``notes`` tells what the reader did that the
+    tables do not show (ignored columns, skipped empty rows, the encoding it detected).
     """
 
     format: str
@@ -82,6 +83,7 @@ class ReadResult:
     tables: dict[str, pl.DataFrame]
     read: int
     rejections: list[Rejection] = field(factory=list)
+    notes: list[str] = field(factory=list)
 
     @property
     def rejected(self) -> int:

@@ -19,7 +19,7 @@ from sahel_core.errors import SahelError
 __all__ = ["app", "main"]
 
 #: Command modules under ``sahel_core.cli``, in the order ``--help`` lists them.
-COMMANDS: tuple[str, ...] = ("schema", "plugins")
+COMMANDS: tuple[str, ...] = ("schema", "plugins", "read")
 
 app = typer.Typer(
     name="sahel",

@@ -39,7 +39,14 @@ __all__ = [
 ENTRY_POINT_GROUP = "sahel_core"
 
 #: The built-in plugins, registered exactly like third-party ones.
-BUILTIN_PLUGINS: tuple[str, ...] = ()
+BUILTIN_PLUGINS: tuple[str, ...] = (
+    "sahel_core.plugins.reference_builtin",
+    "sahel_core.plugins.json_format",
+    "sahel_core.plugins.parquet_format",
+    "sahel_core.plugins.xlsx_format",
+    "sahel_core.plugins.csv_format",
+    "sahel_core.plugins.indicators_builtin",
+)
 
 T = TypeVar("T")
 
@@ -117,7 +124,8 @@ class Manager:
     ) -> dict[str, T]:
         found: dict[str, T] = {}
         owners: dict[str, str] = {}
-        for impl in reversed(getattr(self.pluggy.hook, hook).get_hookimpls()):
+        # Registration order: built-ins first, so they keep their names against newcomers.
+        for impl in getattr(self.pluggy.hook, hook).get_hookimpls():
             info = self._infos[impl.plugin_name]
             try:
                 items = list(impl.function() or ())

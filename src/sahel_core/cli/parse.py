@@ -1,0 +1,39 @@
+"""``sahel parse TEXT``: read a quantity as written ("plus de 2,7 tonnes") and show it."""
+
+from __future__ import annotations
+
+import typer
+
+from sahel_core.cli.output import print_json, print_table
+
+__all__ = ["register"]
+
+
+def parse(
+    text: str = typer.Argument(..., help='A quantity as written, e.g. "more than 2.7 tons".'),
+    locale: str | None = typer.Option(
+        None, "--locale", help="en, fr or a babel locale id; settles '2,700' (2700 or 2.7)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Parse TEXT as an amount: magnitude, canonical unit, qualifier and bounds."""
+    from sahel_core.quantities import parse_amount
+
+    amount = parse_amount(text, locale=locale)
+    fields = {
+        "magnitude": str(amount.magnitude),
+        "unit": amount.unit,
+        "qualifier": amount.qualifier.value,
+        "low": None if amount.low is None else str(amount.low),
+        "high": None if amount.high is None else str(amount.high),
+        "text": amount.text,
+    }
+    if as_json:
+        print_json(fields)
+    else:
+        print_table(None, ("field", "value"), fields.items())
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``parse`` to ``app``."""
+    app.command("parse")(parse)

@@ -1,0 +1,152 @@
+"""Rebuild the rate files in this folder from the public files in ``../shared/data/fx``.
+
+Run from the repository root: ``python src/sahel_core/data/rates/build.py ../shared/data/fx``.
+A test rebuilds them into a temporary folder and checks they equal the shipped ones, so the
+package data stays reproducible from its sources (see ``../SOURCES.md``, "Exchange rates").
+
+* ``ecb.parquet``: every ECB euro reference rate, wide (``Date`` then one ``Decimal(18, 6)``
+  column per currency, null where the ECB published none), as the ECB CSV has it.
+* ``imf.parquet``: IMF IFS national currency per USD for :data:`KEEP`: monthly end of period
+  (2015-2020) and annual averages, long (``currency, date, period, rate, country``), ``date``
+  the first day of the month or year the rate covers.
+* ``worldbank.parquet``: World Bank PA.NUS.FCRF annual averages for :data:`KEEP`, same shape.
+
+IMF and World Bank figures are binary doubles printed with up to 17 significant digits; they
+are kept to :data:`~sahel_core.rates.RATE_SCALE` decimal places (rounded half-even), which
+changes none of the figures by more than 5e-17; rates below 1e-6 (hyperinflation back-casts
+of the 1950s-1980s) are left out because 16 places would keep fewer than 10 of their digits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from decimal import ROUND_HALF_EVEN, Decimal
+from pathlib import Path
+
+import polars as pl
+
+#: Currencies kept from the IMF and World Bank files: West and Central Africa, neighbours,
+#: the main donors' currencies, and the SDR (IATI budgets use XDR).
+KEEP = (
+    "XOF XAF GHS NGN MRU GNF GMD SLE LRD CVE CDF STN MAD DZD TND LYD EGP SDG ZAR KES ETB "
+    "RWF BIF EUR GBP JPY CHF CNY CAD AUD SEK NOK DKK SAR AED INR BRL RUB TRY KRW XDR"
+).split()
+
+# Which IMF series stands for a currency used by several economies: the regional aggregate
+# (WAEMU, CEMAC, euro area) where the IMF has one, else the country named by the code's first
+# two letters (ISO 4217 builds codes that way), else the first country code in order.
+_IMF_PREFERRED = {"XOF": "7A", "XAF": "5X", "EUR": "U2", "XDR": "XDR"}
+# The same for World Bank economies (ISO3): the euro area aggregate, Senegal, Cameroon.
+_WB_PREFERRED = {"EUR": "EMU", "XOF": "SEN", "XAF": "CMR"}
+
+_RATE_SCALE = 16
+_QUANTUM = Decimal(1).scaleb(-_RATE_SCALE)
+_SMALLEST = Decimal("0.000001")
+_WRITE = {"compression": "zstd", "compression_level": 22, "statistics": False}
+
+
+def _exact(text: str) -> Decimal:
+    return Decimal(text).quantize(_QUANTUM, rounding=ROUND_HALF_EVEN)
+
+
+def ecb(source: Path) -> pl.DataFrame:
+    """The ECB history, wide, checked to hold every published figure exactly."""
+    raw = pl.read_csv(source, infer_schema=False)
+    raw = raw.drop([c for c in raw.columns if not c.strip() or c.startswith("_duplicated")])
+    currencies = [c for c in raw.columns if c != "Date"]
+    wide = raw.select(
+        pl.col("Date").str.to_date("%Y-%m-%d"),
+        *(
+            pl.when(pl.col(c) != "N/A").then(pl.col(c)).cast(pl.Decimal(18, 6)).alias(c)
+            for c in currencies
+        ),
+    ).sort("Date")
+    for c in currencies:  # the Decimal(18, 6) columns must equal the text exactly
+        text = raw.filter(pl.col(c) != "N/A")[c].to_list()
+        stored = wide[c].drop_nulls().to_list()
+        assert sorted(map(Decimal, text)) == sorted(stored), c
+    return wide
+
+
+def _pick(frame: pl.DataFrame, key: str, preferred: dict[str, str]) -> pl.DataFrame:
+    """One series per currency: see :data:`_IMF_PREFERRED`."""
+    chosen = []
+    for (currency,), group in frame.group_by("currency", maintain_order=True):
+        codes = sorted(group[key].unique().to_list())
+        wish = [preferred.get(str(currency)), str(currency)[:2]]
+        code = next((c for c in wish if c in codes), codes[0])
+        chosen.append(group.filter(pl.col(key) == code))
+    return pl.concat(chosen)
+
+
+def _rates(frame: pl.DataFrame) -> pl.DataFrame:
+    rates = pl.Series("rate", [_exact(r) for r in frame["rate"]], dtype=pl.Decimal(38, _RATE_SCALE))
+    # Below 1e-6 a rate would keep fewer than 10 significant digits at 16 places: those are
+    # hyperinflation back-casts (BRL, CDF... before the 1990s), left out rather than blurred.
+    return frame.with_columns(rates).filter(pl.col("rate") >= _SMALLEST)
+
+
+def imf(annual: Path, monthly: Path) -> pl.DataFrame:
+    """IMF IFS rates (national currency per USD) for :data:`KEEP`, monthly and annual."""
+    parts = []
+    for path, period, unit in ((monthly, "month", "1mo"), (annual, "year", "1y")):
+        frame = pl.read_csv(path, infer_schema=False).filter(pl.col("Currency").is_in(KEEP))
+        frame = frame.select(
+            pl.col("Currency").alias("currency"),
+            pl.col("Date").str.to_date("%Y-%m-%d").dt.truncate(unit).alias("date"),
+            pl.lit(period).alias("period"),
+            pl.col("Rate").alias("rate"),
+            pl.col("Country code").alias("country"),
+        )
+        parts.append(_pick(frame, "country", _IMF_PREFERRED))
+    return _rates(pl.concat(parts)).sort("currency", "period", "date")
+
+
+def worldbank(path: Path) -> pl.DataFrame:
+    """World Bank annual rates (LCU per USD) for :data:`KEEP`, by each economy's currency.
+
+    The series are in each economy's current currency back-cast over history, so an economy
+    is mapped to the currency it uses now (CLDR via babel), e.g. Mauritania to MRU.
+    """
+    import pycountry
+    from babel.numbers import get_territory_currencies
+
+    def currency(iso3: str) -> str | None:
+        if iso3 == "EMU":
+            return "EUR"
+        country = pycountry.countries.get(alpha_3=iso3)
+        if country is None:
+            return None
+        found = get_territory_currencies(country.alpha_2, dt.date(2024, 12, 31))
+        return found[-1] if len(found) == 1 or found[-1] != "USD" else found[0]
+
+    raw = pl.read_csv(path, infer_schema=False)
+    codes = {iso3: currency(iso3) for iso3 in raw["iso3"].unique().to_list()}
+    frame = raw.select(
+        pl.col("iso3").replace_strict(codes, default=None).alias("currency"),
+        pl.date(pl.col("year").cast(pl.Int32), 1, 1).alias("date"),
+        pl.lit("year").alias("period"),
+        pl.col("exchange_rate").alias("rate"),
+        pl.col("iso3").alias("country"),
+    ).filter(pl.col("currency").is_in(KEEP))
+    return _rates(_pick(frame, "country", _WB_PREFERRED)).sort("currency", "date")
+
+
+def build(shared_fx: Path, out: Path) -> dict[str, int]:
+    """Write the three rate files into ``out``; returns their sizes in bytes."""
+    out.mkdir(parents=True, exist_ok=True)
+    ecb(shared_fx / "ecb_eurofxref-hist.csv").write_parquet(out / "ecb.parquet", **_WRITE)
+    imf(
+        shared_fx / "imf_ifs_annual_avg_lcu_per_usd.csv",
+        shared_fx / "imf_ifs_monthly_eop_lcu_per_usd_2015-2020.csv",
+    ).write_parquet(out / "imf.parquet", **_WRITE)
+    worldbank(shared_fx / "worldbank_PA.NUS.FCRF_lcu_per_usd_annual.csv").write_parquet(
+        out / "worldbank.parquet", **_WRITE
+    )
+    return {p.name: p.stat().st_size for p in sorted(out.glob("*.parquet"))}
+
+
+if __name__ == "__main__":
+    here = Path(__file__).resolve().parent
+    print(build(Path(sys.argv[1]) if len(sys.argv) > 1 else Path("../shared/data/fx"), here))

@@ -1,0 +1,385 @@
+"""Indicators: named computations over canonical tables, returned as tidy polars tables.
+
+``compute("seized_mass", seizures, by=["country", "year"])`` looks the indicator up in the
+plugin manager, checks ``by`` and the parameters, runs it lazily and returns one row per group:
+the ``by`` columns first, then the indicator's measures (``kg``, ``low_kg``, ``high_kg``,
+``records``, ``record_ids``). ``sahel indicators --list`` shows every indicator with its keys and
+parameters.
+
+Rules every built-in indicator follows, so that figures are reproducible and never counted twice:
+
+* **Periods.** ``year`` (an integer) and ``month`` (``"YYYY-MM"``) come from a record's date
+  interval: the year (month) of ``*_earliest`` when the whole interval up to ``*_latest`` lies
+  within that one calendar year (month). A record dated "2015-2016", open ("since 2014") or
+  undated goes to the null year (month). It is never split across years: a split would invent a
+  distribution the source did not state, and putting it in each year would count it twice.
+* **Nulls are a group.** A record with an unknown key (no country, no year) forms the null group,
+  so the totals over any grouping equal the ungrouped total.
+* **Bounds.** Beside each point value, ``low`` is the sum of the records' low bounds and
+  ``high`` the sum of their high bounds. A null low bound means unbounded below, i.e. 0 for
+  these non-negative figures; a null high bound ("more than 2.7 tons") is unbounded, so the
+  group's ``high`` is null as soon as one contributing record is unbounded. Tables are taken as
+  canonical: bounds settled as :mod:`sahel_core.quantities` settles them (``from_entities`` and
+  ``io.read`` always do).
+* **Exactness.** Sums are exact ``Decimal`` sums; a value converted to another unit or currency
+  is rounded half-even to 9 decimal places per record before summing, so grouping never changes
+  a total.
+* **Provenance.** ``record_ids`` lists the ids of the records that fed each cell. On a table from
+  :func:`sahel_core.reconcile.reconcile` it lists the original records of each merged event.
+
+Indicator plugins build on the helpers here (:func:`period_keys`, :func:`record_ids`,
+:func:`bounded_sum`, :func:`unit_table`, :func:`require`, :func:`aggregate`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+
+from sahel_core.errors import (
+    PluginError,
+    SahelError,
+    StructureError,
+    UnitError,
+    ValidationError,
+)
+from sahel_core.specs import IndicatorParam, IndicatorSpec
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from sahel_core.plugins import Manager
+
+__all__ = [
+    "aggregate",
+    "bounded_sum",
+    "compute",
+    "convert",
+    "list_indicators",
+    "period_keys",
+    "record_ids",
+    "require",
+    "unit_table",
+]
+
+
+def _manager(manager: Manager | None) -> Manager:
+    if manager is not None:
+        return manager
+    from sahel_core.plugins import get_manager
+
+    return get_manager()
+
+
+def list_indicators(manager: Manager | None = None) -> list[IndicatorSpec]:
+    """Every registered indicator, by name."""
+    indicators = _manager(manager).indicators
+    return [indicators[name] for name in sorted(indicators)]
+
+
+def compute(
+    name: str,
+    table: pl.DataFrame | pl.LazyFrame,
+    by: Sequence[str] = (),
+    *,
+    manager: Manager | None = None,
+    **params: Any,
+) -> pl.DataFrame:
+    """Compute indicator ``name`` over ``table``, grouped by ``by``.
+
+    Returns a tidy frame: the ``by`` columns (null is a group of its own), then the measures the
+    indicator declares, sorted by the keys. Without ``by`` it is one row of totals.
+    ``params`` are the indicator's parameters (``currency="EUR"``); text values are read as the
+    parameter's type, so values from a command line work as they are.
+
+    Raises :class:`~sahel_core.errors.ReferenceNotFound` for an unknown indicator,
+    :class:`~sahel_core.errors.ValidationError` naming the key or parameter that is not allowed
+    or has a bad value, :class:`~sahel_core.errors.StructureError` when the table lacks a column
+    the indicator needs, and other :class:`~sahel_core.errors.SahelError` subclasses on bad data
+    (unknown units, missing exchange rates, figures too large to add).
+    """
+    import polars as pl
+
+    spec = _manager(manager).indicator(name)
+    keys = _check_by(spec, by)
+    values = check_params(spec, params)
+    if isinstance(table, pl.DataFrame):
+        lazy = table.lazy()
+    elif isinstance(table, pl.LazyFrame):
+        lazy = table
+    else:
+        raise ValidationError(
+            "an indicator runs on a polars DataFrame or LazyFrame",
+            field="table",
+            value=type(table).__name__,
+        )
+    try:
+        result = spec.compute(lazy, keys, values)
+    except SahelError:
+        raise
+    except pl.exceptions.ColumnNotFoundError as exc:
+        raise StructureError(
+            f"indicator {name!r} needs a column the table lacks: {_first_line(exc)}",
+        ) from None
+    except (pl.exceptions.PolarsError, ArithmeticError) as exc:
+        raise ValidationError(
+            f"indicator {name!r} cannot run on this table: {_first_line(exc)}",
+            field="table",
+        ) from None
+    except Exception as exc:
+        raise PluginError(
+            f"indicator {name!r} failed: {type(exc).__name__}: {exc}", field="indicator"
+        ) from exc
+    if not isinstance(result, pl.DataFrame):
+        raise PluginError(
+            f"indicator {name!r} returned {type(result).__name__}, not a polars DataFrame",
+            field="indicator",
+        )
+    missing = [c for c in (*keys, *spec.measures) if c not in result.columns]
+    if missing:
+        raise PluginError(
+            f"indicator {name!r} returned no column {', '.join(missing)}", field="indicator"
+        )
+    return result
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _check_by(spec: IndicatorSpec, by: Sequence[str] | str) -> tuple[str, ...]:
+    keys = tuple(k.strip() for k in by.split(",")) if isinstance(by, str) else tuple(by)
+    allowed = ", ".join(spec.by) or "none"
+    for key in keys:
+        if not isinstance(key, str) or key not in spec.by:
+            raise ValidationError(
+                f"indicator {spec.name!r} cannot group by {key!r}; allowed: {allowed}",
+                field="by",
+                value=key,
+            )
+    if len(set(keys)) != len(keys):
+        raise ValidationError("a grouping key is repeated", field="by", value=list(keys))
+    return keys
+
+
+# -- parameters ------------------------------------------------------------------------------
+
+
+def _bool(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _BOOLS:
+        return _BOOLS[value.strip().lower()]
+    raise ValueError("expected true or false")
+
+
+_BOOLS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+
+
+def _int(value: object) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return int(value.strip())
+    raise ValueError("expected a whole number")
+
+
+def _decimal(value: object) -> Decimal:
+    if isinstance(value, Decimal | int) and not isinstance(value, bool):
+        number = Decimal(value)
+    elif isinstance(value, str):
+        try:
+            number = Decimal(value.strip())
+        except InvalidOperation:
+            raise ValueError("expected a decimal number") from None
+    else:
+        raise ValueError("expected a decimal number (not a float)")
+    if not number.is_finite():
+        raise ValueError("expected a finite number")
+    return number
+
+
+def _date(value: object) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        return dt.date.fromisoformat(value.strip())
+    raise ValueError("expected a date YYYY-MM-DD")
+
+
+def _currency(value: object) -> str:
+    if isinstance(value, str):
+        code = value.strip().upper()
+        if len(code) == 3 and code.isascii() and code.isalpha():
+            return code
+    raise ValueError("expected a three-letter ISO 4217 currency code")
+
+
+def _text(value: object) -> str:
+    if isinstance(value, str):
+        return value
+    raise ValueError("expected text")
+
+
+#: How a parameter value is read for each :attr:`IndicatorParam.type`. Values of other types
+#: (a plugin's own) are passed to the indicator as given.
+PARAM_TYPES: dict[str, Callable[[object], Any]] = {
+    "str": _text,
+    "bool": _bool,
+    "int": _int,
+    "decimal": _decimal,
+    "date": _date,
+    "currency": _currency,
+}
+
+
+def check_params(spec: IndicatorSpec, params: Mapping[str, Any]) -> dict[str, Any]:
+    """``params`` read as ``spec`` declares them, defaults filled in.
+
+    Raises :class:`~sahel_core.errors.ValidationError` naming an unknown parameter or a value
+    that its type refuses.
+    """
+    declared: dict[str, IndicatorParam] = {p.name: p for p in spec.params}
+    for name in params:
+        if name not in declared:
+            known = ", ".join(declared) or "none"
+            raise ValidationError(
+                f"indicator {spec.name!r} has no parameter {name!r}; parameters: {known}",
+                field=name,
+                value=params[name],
+            )
+    values: dict[str, Any] = {}
+    for name, param in declared.items():
+        if name not in params:
+            values[name] = param.default
+            continue
+        reader = PARAM_TYPES.get(param.type)
+        if reader is None:
+            values[name] = params[name]
+            continue
+        try:
+            values[name] = reader(params[name])
+        except (ValueError, TypeError) as exc:
+            raise ValidationError(
+                f"bad value for parameter {name!r} of indicator {spec.name!r}: {exc}",
+                field=name,
+                value=params[name],
+            ) from None
+    return values
+
+
+# -- helpers for indicator implementations ---------------------------------------------------
+
+
+def require(table: pl.LazyFrame, columns: Iterable[str], what: str) -> None:
+    """Raise :class:`~sahel_core.errors.StructureError` listing ``columns`` the table lacks.
+
+    ``what`` names the table for the message ("seizure").
+    """
+    present = set(table.collect_schema().names())
+    missing = [c for c in columns if c not in present]
+    if missing:
+        raise StructureError(
+            f"not a {what} table", [(f"$.{c}", "missing column", None) for c in missing]
+        )
+
+
+def period_keys(earliest: str, latest: str) -> dict[str, pl.Expr]:
+    """``{"year": ..., "month": ...}`` keys of a date interval (see the module docstring)."""
+    import polars as pl
+
+    start, end = pl.col(earliest), pl.col(latest)
+    same_year = start.dt.year() == end.dt.year()
+    same_month = same_year & (start.dt.month() == end.dt.month())
+    return {
+        "year": pl.when(same_year).then(start.dt.year().cast(pl.Int32)),
+        "month": pl.when(same_month).then(start.dt.strftime("%Y-%m")),
+    }
+
+
+def record_ids(columns: Iterable[str], id_column: str = "id") -> pl.Expr:
+    """An aggregation listing the ids of the records in each group.
+
+    On a reconciled table (with a ``merged_from`` list column) it lists the original records.
+    """
+    import polars as pl
+
+    if "merged_from" in set(columns):
+        ids = pl.col("merged_from").list.explode(keep_nulls=False, empty_as_null=False)
+    else:
+        ids = pl.col(id_column)
+    return ids.implode().alias("record_ids")
+
+
+def bounded_sum(expr: pl.Expr) -> pl.Expr:
+    """The sum of upper bounds: null (unbounded) when any of them is null."""
+    import polars as pl
+
+    return pl.when(expr.null_count() == 0).then(expr.sum())
+
+
+def unit_table(units: Iterable[str | None], *, column: str = "unit") -> pl.DataFrame:
+    """Columns ``unit``, ``dimension``, ``base_unit`` and ``factor`` (Decimal, to the base unit)
+    for each distinct unit, from :func:`sahel_core.quantities.unit_factors`.
+
+    pint is consulted once per distinct unit. Raises :class:`~sahel_core.errors.UnitError`
+    naming the first unknown unit (``column`` is the field named in the error).
+    """
+    import polars as pl
+
+    from sahel_core.quantities import base_unit, unit_factors
+
+    distinct = sorted({u for u in units if u is not None})
+    found = unit_factors(distinct)
+    infos: list[tuple[str, Decimal]] = []
+    for unit in distinct:
+        info = found[unit]
+        if isinstance(info, UnitError):
+            raise UnitError(f"unknown unit {unit!r}", field=column, value=unit)
+        infos.append(info)
+    return pl.DataFrame(
+        {
+            "unit": distinct,
+            "dimension": [dimension for dimension, _ in infos],
+            "base_unit": [base_unit(u) for u in distinct],
+            "factor": [factor for _, factor in infos],
+        },
+        schema={
+            "unit": pl.String,
+            "dimension": pl.String,
+            "base_unit": pl.String,
+            "factor": pl.Decimal(38, max((_places(f) for _, f in infos), default=0)),
+        },
+    )
+
+
+def _places(number: Decimal) -> int:
+    exponent = number.as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def convert(value: pl.Expr, factor: pl.Expr, factor_scale: int) -> pl.Expr:
+    """``value * factor`` exactly, rounded half-even to the 9 places tables keep.
+
+    ``factor_scale`` is the decimal scale of the factor column (``unit_table(...).schema``
+    tells it): the product is computed at the combined scale, so the one rounding is the last
+    step.
+    """
+    import polars as pl
+
+    from sahel_core.tables import DECIMAL_PRECISION, DECIMAL_SCALE
+
+    wide = pl.Decimal(DECIMAL_PRECISION, min(DECIMAL_PRECISION, DECIMAL_SCALE + factor_scale))
+    product = value.cast(wide) * factor.cast(wide)
+    return product.round(DECIMAL_SCALE).cast(pl.Decimal(DECIMAL_PRECISION, DECIMAL_SCALE))
+
+
+def aggregate(table: pl.LazyFrame, by: Sequence[str], measures: Sequence[pl.Expr]) -> pl.DataFrame:
+    """``measures`` per group of ``by`` (sorted, nulls last), or one row of totals without keys."""
+    if not by:
+        return table.select(measures).collect()
+    return table.group_by(list(by)).agg(measures).sort(list(by), nulls_last=True).collect()

@@ -1,0 +1,120 @@
+"""Read any supported file into canonical tables, and write canonical tables to any format.
+
+The format is chosen by name (``format="csv"``), else by content (each format's sniffer sees the
+first 64 KiB), else by the file extension, among the formats the plugins register. A plugin
+that crashes on a file is reported as a :class:`~sahel_core.errors.FormatError` naming the file
+and the plugin; errors on bad data (:class:`~sahel_core.errors.SahelError`) pass through as
+they are.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sahel_core.errors import FormatError, PluginError, SahelError
+from sahel_core.specs import FormatSpec, ReadOptions, ReadResult, WriteOptions
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from sahel_core.plugins import Manager
+
+__all__ = ["read", "write"]
+
+
+def _manager(manager: Manager | None) -> Manager:
+    if manager is not None:
+        return manager
+    from sahel_core.plugins import get_manager
+
+    return get_manager()
+
+
+def _panic() -> type[BaseException]:
+    # Rust panics inside polars surface as BaseException, past ``except Exception``.
+    import polars as pl
+
+    return pl.exceptions.PanicException
+
+
+def read(
+    path: str | Path,
+    *,
+    format: str | None = None,
+    options: ReadOptions | None = None,
+    manager: Manager | None = None,
+) -> ReadResult:
+    """Read ``path`` into canonical tables with exact accounting of its records.
+
+    ``options`` carries the entity, a column mapping (``{"pays": "country"}``), the locale of
+    numbers and the encoding. Raises :class:`~sahel_core.errors.FormatError` when no format
+    can read the file, :class:`~sahel_core.errors.SahelError` subclasses on bad data; rows that
+    are merely bad become ``rejections`` in the result.
+    """
+    path = Path(path)
+    options = options or ReadOptions()
+    if not path.is_file():
+        raise FormatError("no such file", source=str(path))
+    plugins = _manager(manager)
+    spec = plugins.format(format) if format else plugins.detect_format(path)
+    if spec.read is None:
+        raise FormatError(f"format {spec.name!r} cannot read files", source=str(path))
+    try:
+        result = spec.read(path, options)
+    except SahelError as exc:
+        raise exc.located(source=str(path)) from None
+    except (Exception, _panic()) as exc:
+        raise _crash(spec, path, "reading", exc) from exc
+    if not isinstance(result, ReadResult):
+        raise PluginError(
+            f"format {spec.name!r} returned {type(result).__name__}, not a ReadResult",
+            source=str(path),
+        )
+    return result
+
+
+def write(
+    table: pl.DataFrame,
+    path: str | Path,
+    entity: str | type,
+    *,
+    format: str | None = None,
+    options: WriteOptions | None = None,
+    manager: Manager | None = None,
+) -> None:
+    """Write the canonical ``table`` of ``entity`` to ``path``.
+
+    The format is ``format`` or the one registered for the extension. The table must have the
+    entity's canonical columns (extra columns are left out); they are written in canonical
+    order and types.
+    """
+    from sahel_core.errors import StructureError
+    from sahel_core.tables import entity_type, schema
+
+    path = Path(path)
+    name = entity_type(entity).__name__.lower()
+    plugins = _manager(manager)
+    spec = plugins.format(format) if format else plugins.detect_format(path, for_reading=False)
+    if spec.write is None:
+        raise FormatError(f"format {spec.name!r} cannot write files", source=str(path))
+    columns = schema(name)
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise StructureError(
+            f"not a canonical {name} table", [(f"$.{c}", "missing column", None) for c in missing]
+        )
+    canonical = table.select([table[c].cast(t) for c, t in columns.items()])
+    try:
+        spec.write(canonical, path, name, options or WriteOptions())
+    except SahelError as exc:
+        raise exc.located(source=str(path)) from None
+    except (Exception, _panic()) as exc:
+        raise _crash(spec, path, "writing", exc) from exc
+
+
+def _crash(spec: FormatSpec, path: Path, doing: str, exc: BaseException) -> FormatError:
+    return FormatError(
+        f"format {spec.name!r} failed {doing} the file: {type(exc).__name__}: {exc}",
+        source=str(path),
+    )

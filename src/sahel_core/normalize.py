@@ -1,0 +1,689 @@
+"""Raw text tables → canonical typed tables, vectorized, with one rejection per refused row.
+
+A reader hands :func:`normalize` a frame of text columns already renamed to canonical names
+(:mod:`sahel_core.headers`); columns may be missing. Every parser runs once per DISTINCT value
+(or distinct combination of values) and its results are joined back, so the cost follows the
+number of different spellings, not the number of rows. Plain numbers in the locale's notation
+("2,7" with ``locale="fr"``) skip Python altogether: a regular expression and a cast.
+
+Each row either becomes a row of the canonical table (:func:`sahel_core.tables.schema`) or is
+rejected with exactly one :class:`~sahel_core.specs.Rejection` naming its first bad field (in
+the table's column order), the raw value and the reason. Rows are numbered as a spreadsheet user
+sees them: the header is row 1, so the first data row is row 2 (``row_offset``).
+
+Choices, documented here so they are predictable:
+
+* Cells that are empty or only whitespace are missing values. Free text (titles, localities,
+  ``*_text``, quotes) is kept exactly as written; values that are parsed or looked up (numbers,
+  units, codes, dates, countries, drugs) are stripped first.
+* A figure (``quantity``, ``value``...) whose magnitude cell is empty is absent, whatever its
+  unit cell says. With a ``*_qualifier`` column (the canonical layout) the figure is read as
+  written; otherwise the magnitude cell may carry qualifier words and a unit ("plus de 2,7
+  tonnes"), read by :func:`sahel_core.quantities.parse_amount` /
+  :func:`sahel_core.money.parse_money`. ``*_text`` keeps the cell as written.
+* ``sources``: from a ``sources`` column (JSON, the canonical layout) when there is one;
+  otherwise the document cited in the row's ``source`` column (a URL or a file name), then the
+  file and row the record was read from: ``SourceRef(file=source, row=n)``.
+* A missing ``id`` becomes ``"<file stem>:<row>"``, stable for a given file; a repeated ``id``
+  rejects every row after the first that carries it.
+* Lists of text (``agencies``, ``countries``...) are a JSON list or items separated by ``;``.
+* Countries become ISO3 codes and drugs vocabulary keys (the cell is kept in ``drug_text``);
+  an unknown one rejects the row. Agencies become the key of the reference agency (the row's
+  country settles shared names such as "OCRTIS"); an unknown or ambiguous agency is kept as
+  written. A table with every canonical column was written by sahel_core and is already
+  normalized: its agency names are kept as they are, so it reads back unchanged.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import re
+import typing
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from decimal import Decimal
+from functools import cache
+from pathlib import PurePath
+from typing import Any
+
+import attrs
+import polars as pl
+
+from sahel_core.dates import PartialDate
+from sahel_core.entities import Place
+from sahel_core.errors import ReferenceNotFound, SahelError, StructureError
+from sahel_core.headers import SOURCE
+from sahel_core.money import Money
+from sahel_core.qualifiers import MAX_DECIMAL_PLACES, Qualifier
+from sahel_core.quantities import Amount
+from sahel_core.specs import Rejection
+from sahel_core.tables import DECIMAL_PRECISION, DECIMAL_SCALE, entity_type, schema
+
+__all__ = ["normalize"]
+
+DECIMAL = pl.Decimal(DECIMAL_PRECISION, DECIMAL_SCALE)
+_FAULT = pl.Struct({"field": pl.String, "value": pl.String, "reason": pl.String})
+_URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
+
+
+class _Refused(Exception):
+    """A value that cannot go into the table: which column, the raw value, why."""
+
+    def __init__(self, field: str, value: Any, reason: str) -> None:
+        super().__init__(reason)
+        self.field, self.value, self.reason = field, value, reason
+
+
+def _text_of(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def normalize(
+    raw: pl.DataFrame,
+    entity: str | type,
+    *,
+    source: str,
+    locale: str | None = None,
+    row_offset: int = 2,
+    rows: Sequence[int] | pl.Series | None = None,
+) -> tuple[pl.DataFrame, list[Rejection]]:
+    """Turn ``raw`` (text columns named canonically) into ``entity``'s canonical table.
+
+    ``source`` names the file in generated ids and ``sources``; ``locale`` ("fr", "en"...)
+    settles number notation; the first data row is ``row_offset``, or each row's number is
+    given in ``rows`` (readers that skip blank lines). Returns the table of accepted rows and
+    one :class:`~sahel_core.specs.Rejection` per refused row, so
+    ``raw.height == table.height + len(rejections)``. Bad values never raise.
+    """
+    cls = entity_type(entity)
+    if rows is None:
+        numbers = pl.int_range(row_offset, row_offset + raw.height, dtype=pl.Int64, eager=True)
+    else:
+        numbers = pl.Series(list(rows) if not isinstance(rows, pl.Series) else rows, dtype=pl.Int64)
+        if numbers.len() != raw.height:
+            raise ValueError("rows must number every row of raw")  # A reader's bug.
+    return _Normalizer(raw, cls, source or "input", locale, numbers).run()
+
+
+class _Normalizer:
+    """One normalization: a working frame that gains result and fault columns field by field."""
+
+    def __init__(
+        self, raw: pl.DataFrame, cls: type, source: str, locale: str | None, rows: pl.Series
+    ) -> None:
+        self.cls = cls
+        self.schema = schema(cls)
+        self.source = source
+        self.locale = locale
+        self.present = {c for c in raw.columns if c in self.schema or c == SOURCE}
+        # A table with every canonical column was written by sahel_core: its names are
+        # already normalized and must read back unchanged.
+        self.canonical = set(self.schema) <= self.present
+        frame = pl.DataFrame([rows.alias("__row")])
+        for name in [*self.schema, SOURCE]:
+            if name in raw.columns:
+                frame = frame.with_columns(raw.get_column(name).cast(pl.String).alias(name))
+                blank = pl.col(name).str.strip_chars() == ""
+                frame = frame.with_columns(
+                    pl.when(blank).then(None).otherwise(pl.col(name)).alias(name)
+                )
+            else:
+                frame = frame.with_columns(pl.lit(None, pl.String).alias(name))
+        self.df = frame
+        self.out: dict[str, pl.Expr] = {}
+        self.faults: list[pl.Expr] = []
+        self.tags: dict[str, str] = {}
+        self._tags = 0
+
+    # -- machinery ---------------------------------------------------------------------------
+
+    def distinct(
+        self,
+        keys: Sequence[str],
+        batch: Callable[[list[tuple[Any, ...]]], list[tuple[Any, ...] | _Refused]],
+        outputs: Mapping[str, pl.DataType],
+        *,
+        where: pl.Expr | None = None,
+    ) -> str:
+        """Run ``batch`` on the distinct ``keys`` combinations and join its results back.
+
+        Returns the prefix of the new columns (``prefix + output name``). A refused key adds a
+        fault for every row carrying it. Rows outside ``where`` get nulls.
+        """
+        self._tags += 1
+        tag = f"__{self._tags}_"
+        frame = self.df if where is None else self.df.filter(where)
+        uniq = frame.select(keys).unique()
+        found = batch(list(uniq.iter_rows()))
+        width = len(outputs)
+        records: list[tuple[Any, ...]] = []
+        for result in found:
+            if isinstance(result, _Refused):
+                records.append((None,) * width + (result.field, _text_of(result.value),
+                                                  result.reason))
+            else:
+                records.append((*result, None, None, None))
+        names = {f"{tag}{k}": v for k, v in outputs.items()}
+        names.update({f"{tag}!field": pl.String, f"{tag}!value": pl.String,
+                      f"{tag}!reason": pl.String})
+        results = pl.DataFrame(records, schema=names, orient="row")
+        lookup = pl.concat([uniq, results], how="horizontal")
+        self.df = self.df.join(
+            lookup, on=list(keys), how="left", nulls_equal=True, maintain_order="left"
+        )
+        self.fault(
+            pl.col(f"{tag}!reason").is_not_null(),
+            pl.col(f"{tag}!field"),
+            pl.col(f"{tag}!value"),
+            pl.col(f"{tag}!reason"),
+        )
+        return tag
+
+    def each(
+        self, keys: Sequence[str], fn: Callable[..., tuple[Any, ...]], outputs: Mapping[str, Any],
+        *, where: pl.Expr | None = None,
+    ) -> str:
+        """:meth:`distinct` with a function called once per key combination."""
+
+        def batch(combos: list[tuple[Any, ...]]) -> list[tuple[Any, ...] | _Refused]:
+            results: list[tuple[Any, ...] | _Refused] = []
+            for combo in combos:
+                try:
+                    results.append(fn(*combo))
+                except _Refused as refused:
+                    results.append(refused)
+                except SahelError as exc:
+                    # Single-column lookups: the fault is in that column, whatever the
+                    # parser calls it; callers that know better raise _Refused themselves.
+                    results.append(_Refused(keys[0], combo[0], exc.message))
+            return results
+
+        return self.distinct(keys, batch, outputs, where=where)
+
+    def fault(self, when: pl.Expr, field: str | pl.Expr, value: pl.Expr, reason: str | pl.Expr) -> None:
+        """Record a fault for the rows where ``when`` holds (the first fault of a row wins)."""
+        field_expr = pl.lit(field) if isinstance(field, str) else field
+        reason_expr = pl.lit(reason) if isinstance(reason, str) else reason
+        self.faults.append(
+            pl.when(when).then(
+                pl.struct(
+                    field=field_expr, value=value.cast(pl.String), reason=reason_expr
+                )
+            )
+        )
+
+    # -- the run -----------------------------------------------------------------------------
+
+    def run(self) -> tuple[pl.DataFrame, list[Rejection]]:
+        for name, hint in _hints(self.cls).items():
+            self.field(name, hint)
+        fault = pl.coalesce(self.faults) if self.faults else pl.lit(None, _FAULT)
+        frame = self.df.with_columns(fault.alias("__fault"))
+        refused = frame.filter(pl.col("__fault").is_not_null()).select(
+            pl.col("__row"), pl.col("__fault").struct.unnest()
+        )
+        rejections = [
+            Rejection(row=row, field=field, value=value, reason=reason)
+            for row, field, value, reason in refused.iter_rows()
+        ]
+        table = frame.filter(pl.col("__fault").is_null()).select(
+            [self.out[c].cast(dtype).alias(c) for c, dtype in self.schema.items()]
+        )
+        return table, rejections
+
+    def field(self, name: str, hint: Any) -> None:
+        if hint is Amount or hint is Money:
+            self.figure(name, hint)
+        elif hint is PartialDate:
+            self.date(name)
+        elif hint is Place:
+            self.place()
+        elif typing.get_origin(hint) is tuple:
+            item = typing.get_args(hint)[0]
+            if item is str:
+                self.text_list(name)
+            elif name == "sources" and "sources" not in self.present:
+                self.provenance()
+            else:
+                self.records(name, item)
+        elif isinstance(hint, type) and issubclass(hint, enum.Enum):
+            self.choice(name, hint)
+        elif hint is int:
+            self.count(name)
+        elif name == "id":
+            self.identifier()
+        elif name in ("country", "alpha3"):
+            self.country(name, required=self.required(name))
+        elif name == "drug":
+            self.drug()
+        elif name == "agency":
+            self.agency()
+        else:
+            self.text(name)
+
+    def required(self, name: str) -> bool:
+        return attrs.fields_dict(self.cls)[name].default is attrs.NOTHING
+
+    def missing(self, name: str) -> None:
+        self.fault(pl.col(name).is_null(), name, pl.col(name), f"{name} is required")
+
+    # -- text, codes and vocabulary ----------------------------------------------------------
+
+    def text(self, name: str) -> None:
+        if self.required(name):
+            self.missing(name)
+        self.out[name] = pl.col(name)
+        if name == "drug_text" and name not in self.present:
+            self.out[name] = pl.col("drug")  # What the source called it, before the lookup.
+        elif name == "key" and self.cls.__name__ == "Agency":
+            self.out[name] = pl.coalesce(pl.col(name), self.out["acronym"])
+
+    def identifier(self) -> None:
+        stem = PurePath(self.source).stem or self.source
+        given = pl.col("id").str.strip_chars()
+        generated = pl.format("{}:{}", pl.lit(stem), pl.col("__row"))
+        self.out["id"] = pl.coalesce(given, generated)
+        first = self.df.select(given.is_first_distinct() | given.is_null()).to_series()
+        self.df = self.df.with_columns(first.alias("__id_first"))
+        self.fault(~pl.col("__id_first"), "id", pl.col("id"), "repeats the id of an earlier row")
+
+    def country(self, name: str, *, required: bool = False) -> None:
+        if required:
+            self.missing(name)
+        tag = self.each(
+            [name],
+            lambda v: (None if v is None else _country(v.strip()),),
+            {"code": pl.String},
+        )
+        self.tags[name] = tag
+        self.out[name] = pl.col(f"{tag}code")
+
+    def drug(self) -> None:
+        self.missing("drug")
+        tag = self.each(
+            ["drug"], lambda v: (None if v is None else _drug(v.strip()),), {"key": pl.String}
+        )
+        self.out["drug"] = pl.col(f"{tag}key")
+
+    def agency(self) -> None:
+        if self.canonical:
+            self.out["agency"] = pl.col("agency")
+            return
+        # The row's country settles agencies that share a name ("OCRTIS" in Niger, Senegal).
+        country = "country" if "country" in self.present else None
+        keys = ["agency", f"{self.tags['country']}code"] if country else ["agency"]
+        tag = self.each(
+            keys,
+            lambda v, c=None: (None if v is None else _agency(v.strip(), c),),
+            {"key": pl.String},
+        )
+        self.out["agency"] = pl.col(f"{tag}key")
+
+    def choice(self, name: str, kind: type[enum.Enum]) -> None:
+        default = attrs.fields_dict(self.cls)[name].default
+        fallback = None if default is attrs.NOTHING else getattr(default, "value", default)
+
+        def pick(value: str | None) -> tuple[str | None]:
+            if value is None:
+                if fallback is None:
+                    raise _Refused(name, None, f"{name} is required")
+                return (fallback,)
+            key = _fold(value)
+            for member in kind:
+                if key in (_fold(str(member.value)), _fold(member.name)):
+                    return (str(member.value),)
+            choices = ", ".join(str(m.value) for m in kind)
+            raise _Refused(name, value, f"not one of {choices}")
+
+        tag = self.each([name], pick, {"value": pl.String})
+        self.out[name] = pl.col(f"{tag}value")
+
+    def count(self, name: str) -> None:
+        def whole(value: str | None) -> tuple[int | None]:
+            if value is None:
+                return (None,)
+            number = self.number(name, value)
+            if number < 0 or number != number.to_integral_value():
+                raise _Refused(name, value, "expected a whole number >= 0")
+            return (int(number),)
+
+        tag = self.each([name], whole, {"value": pl.Int64})
+        self.out[name] = pl.col(f"{tag}value")
+
+    def place(self) -> None:
+        self.country("country")
+        self.fault(
+            pl.col("country").is_null() & pl.col("locality").is_not_null(),
+            "country",
+            pl.col("country"),
+            "a locality needs a country",
+        )
+        self.out["locality"] = pl.col("locality")
+
+    # -- numbers and figures -----------------------------------------------------------------
+
+    def number(self, field: str, text: str) -> Decimal:
+        """One number written in the locale's notation; refused with ``field`` named."""
+        try:
+            return _parse_number(text.strip(), self.locale)
+        except SahelError as exc:
+            raise _Refused(field, text, exc.message) from None
+
+    def plain(self, column: str) -> pl.Expr:
+        """The column as Decimal where it is a plain number in the locale's notation, else null.
+
+        Only unambiguous shapes: digits, optionally the locale's decimal mark and up to
+        :data:`MAX_DECIMAL_PLACES` digits; everything else goes through the Python parser.
+        """
+        text = pl.col(column).str.strip_chars()
+        mark = _decimal_mark(self.locale)
+        plain = text.str.contains(rf"^\d{{1,28}}({re.escape(mark)}\d{{1,{MAX_DECIMAL_PLACES}}})?$")
+        if self.locale is None:
+            # parse_number reads "2.500" as ambiguous without a locale: leave it to it.
+            plain = plain & ~text.str.contains(r"^[1-9]\d{0,2}\.\d{3}$")
+        text_dot = text.str.replace(mark, ".", literal=True) if mark != "." else text
+        return pl.when(plain).then(text_dot.cast(DECIMAL, strict=False))
+
+    def figure(self, name: str, kind: type) -> None:
+        part = "unit" if kind is Amount else "currency"
+        unit, qual, low, high, text = (
+            f"{name}_{p}" for p in (part, "qualifier", "low", "high", "text")
+        )
+        canonical_unit = _unit if kind is Amount else _currency
+        utag = self.each(
+            [unit],
+            lambda v: (None if v is None else canonical_unit(v.strip()),),
+            {"unit": pl.String},
+        )
+        magnitude = self.plain(name)
+        is_exact = pl.col(qual).is_null() | (pl.col(qual).str.strip_chars() == "exact")
+        fast = (
+            magnitude.is_not_null()
+            & is_exact
+            & (pl.col(low).is_null() | (self.plain(low) == magnitude))
+            & (pl.col(high).is_null() | (self.plain(high) == magnitude))
+        )
+        self.df = self.df.with_columns(
+            magnitude.alias(f"{utag}fast"), fast.fill_null(False).alias(f"{utag}ok")
+        )
+        slow = self.each(
+            [name, unit, qual, low, high],
+            lambda *cells: self.slow_figure(kind, name, *cells),
+            {"m": DECIMAL, "unit": pl.String, "q": pl.String, "low": DECIMAL, "high": DECIMAL},
+            where=pl.col(name).is_not_null() & ~pl.col(f"{utag}ok"),
+        )
+        ok = pl.col(f"{utag}ok")
+        present = pl.col(name).is_not_null()
+        final_unit = pl.when(ok).then(pl.col(f"{utag}unit")).otherwise(pl.col(f"{slow}unit"))
+        self.fault(
+            present & ok & pl.col(f"{utag}unit").is_null(),
+            unit,
+            pl.col(unit),
+            f"a {name} needs a {part}",
+        )
+
+        def pick(fast_value: pl.Expr, slow_value: pl.Expr) -> pl.Expr:
+            return pl.when(present).then(pl.when(ok).then(fast_value).otherwise(slow_value))
+
+        self.out[name] = pick(pl.col(f"{utag}fast"), pl.col(f"{slow}m"))
+        self.out[unit] = pl.when(present).then(final_unit)
+        self.out[qual] = pick(pl.lit(Qualifier.EXACT.value), pl.col(f"{slow}q"))
+        self.out[low] = pick(pl.col(f"{utag}fast"), pl.col(f"{slow}low"))
+        self.out[high] = pick(pl.col(f"{utag}fast"), pl.col(f"{slow}high"))
+        self.out[text] = pl.when(present).then(pl.col(text if text in self.present else name))
+
+    def slow_figure(
+        self,
+        kind: type,
+        name: str,
+        cell: str,
+        unit_cell: str | None,
+        qual_cell: str | None,
+        low_cell: str | None,
+        high_cell: str | None,
+    ) -> tuple[Any, ...]:
+        """One figure that is not a plain exact number: qualifier words, bounds, units inside."""
+        part = "unit" if kind is Amount else "currency"
+        fields = {"magnitude": name, "amount": name, part: f"{name}_{part}",
+                  "qualifier": f"{name}_qualifier", "low": f"{name}_low", "high": f"{name}_high"}
+        cells = {name: cell, f"{name}_{part}": unit_cell, f"{name}_qualifier": qual_cell,
+                 f"{name}_low": low_cell, f"{name}_high": high_cell}
+        canonical_unit = _unit if kind is Amount else _currency
+        unit = None if unit_cell is None else canonical_unit(unit_cell.strip())
+        try:
+            if qual_cell is not None:
+                # The canonical layout: every part in its own column.
+                if unit is None:
+                    raise _Refused(f"{name}_{part}", None, f"a {name} needs a {part}")
+                figure = kind(
+                    self.number(name, cell),
+                    unit,
+                    qual_cell.strip(),
+                    None if low_cell is None else self.number(f"{name}_low", low_cell),
+                    None if high_cell is None else self.number(f"{name}_high", high_cell),
+                )
+            else:
+                figure = _parse_figure(kind, cell.strip(), unit, self.locale)
+        except _Refused:
+            raise
+        except SahelError as exc:
+            column = fields.get(exc.field or "", name)
+            raise _Refused(column, cells.get(column) or cell, exc.message) from None
+        value = figure.magnitude if kind is Amount else figure.amount
+        return (value, getattr(figure, part), figure.qualifier.value, figure.low, figure.high)
+
+    # -- dates -------------------------------------------------------------------------------
+
+    def date(self, name: str) -> None:
+        earliest, latest = f"{name}_earliest", f"{name}_latest"
+        tag = self.distinct(
+            [name], lambda combos: _parse_dates(name, combos),
+            {"earliest": pl.Date, "latest": pl.Date},
+            where=pl.col(name).is_not_null() & pl.col(earliest).is_null(),
+        )
+        iso = {c: pl.col(c).str.strip_chars().str.to_date("%Y-%m-%d", strict=False)
+               for c in (earliest, latest)}
+        for column, parsed in iso.items():
+            self.fault(
+                pl.col(column).is_not_null() & parsed.is_null(),
+                column,
+                pl.col(column),
+                "not an ISO date (YYYY-MM-DD)",
+            )
+        self.fault(
+            iso[latest] < iso[earliest], latest, pl.col(latest), "a date range ends before it starts"
+        )
+        given = pl.col(earliest).is_not_null()
+        self.out[name] = pl.col(name)
+        self.out[earliest] = pl.when(given).then(iso[earliest]).otherwise(pl.col(f"{tag}earliest"))
+        self.out[latest] = pl.when(given).then(iso[latest]).otherwise(pl.col(f"{tag}latest"))
+
+    # -- lists and nested records ------------------------------------------------------------
+
+    def text_list(self, name: str) -> None:
+        def split(cell: str | None) -> tuple[list[str]]:
+            if cell is None:
+                return ([],)
+            items = _text_items(name, cell)
+            if name == "countries":
+                items = [_country(item.strip()) for item in items]
+            return (items,)
+
+        tag = self.each([name], split, {"items": pl.List(pl.String)})
+        self.out[name] = pl.col(f"{tag}items").fill_null([])
+
+    def records(self, name: str, item: type) -> None:
+        dtype = self.schema[name]
+        tag = self.each([name], lambda cell: (_records(name, item, cell),), {"items": dtype})
+        self.out[name] = pl.col(f"{tag}items").fill_null(pl.lit([], dtype))
+
+    def provenance(self) -> None:
+        """``sources`` when the file has no such column: the cited document, then file and row."""
+        dtype = self.schema["sources"]
+        assert isinstance(dtype, pl.List)
+        struct = dtype.inner
+        assert isinstance(struct, pl.Struct)
+        names = [f.name for f in struct.fields]
+
+        def ref(**given: pl.Expr) -> pl.Expr:
+            return pl.struct(
+                [given.get(n, pl.lit(None)).cast(struct.to_schema()[n]).alias(n) for n in names]
+            )
+
+        here = ref(file=pl.lit(self.source), row=pl.col("__row"))
+        if SOURCE not in self.present:
+            self.out["sources"] = pl.concat_list([here])
+            return
+        cited = pl.col(SOURCE).str.strip_chars()
+        is_url = cited.str.contains(_URL.pattern)
+        citation = ref(url=pl.when(is_url).then(cited), file=pl.when(~is_url).then(cited))
+        # Lists of two structs built row-wise (concat_list) are very slow in polars; a long
+        # frame grouped by row is not.
+        long = pl.concat(
+            [
+                self.df.filter(cited.is_not_null()).select(
+                    "__row", pl.lit(0).alias("__k"), citation.alias("__ref")
+                ),
+                self.df.select("__row", pl.lit(1).alias("__k"), here.alias("__ref")),
+            ]
+        )
+        grouped = (
+            long.sort("__row", "__k")
+            .group_by("__row", maintain_order=True)
+            .agg(pl.col("__ref").alias("__sources"))
+        )
+        self.df = self.df.join(grouped, on="__row", how="left", maintain_order="left")
+        self.out["sources"] = pl.col("__sources")
+
+
+# -- what each cell parser needs from the rest of sahel_core ------------------------------------
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    from sahel_core.tables import _hints as hints  # One reading of the entity fields.
+
+    return hints(cls)
+
+
+def _fold(text: str) -> str:
+    from sahel_core.headers import fold
+
+    return fold(text)
+
+
+@cache
+def _decimal_mark(locale: str | None) -> str:
+    if locale is None:
+        return "."
+    from babel.core import UnknownLocaleError
+    from babel.numbers import get_decimal_symbol
+
+    try:
+        return get_decimal_symbol(locale.replace("-", "_"))
+    except (UnknownLocaleError, ValueError, TypeError):
+        return "."
+
+
+def _parse_number(text: str, locale: str | None) -> Decimal:
+    from sahel_core.numbers import parse_number
+
+    return parse_number(text, locale=locale)
+
+
+def _parse_figure(kind: type, text: str, unit: str | None, locale: str | None) -> Any:
+    """An Amount or Money from a cell that may hold qualifier words and a unit."""
+    if kind is Amount:
+        from sahel_core.quantities import parse_amount
+
+        return parse_amount(text, unit=unit, locale=locale)
+    from sahel_core.money import parse_money
+
+    return parse_money(text, currency=unit, locale=locale)
+
+
+@cache
+def _unit(text: str) -> str:
+    from sahel_core.quantities import canonical_unit
+
+    return canonical_unit(text)
+
+
+@cache
+def _currency(text: str) -> str:
+    from sahel_core.money import canonical_currency
+
+    return canonical_currency(text)
+
+
+def _country(text: str) -> str:
+    from sahel_core.reference import country
+
+    return country(text).alpha3
+
+
+def _drug(text: str) -> str:
+    from sahel_core.reference import drug
+
+    return drug(text).key
+
+
+def _agency(text: str, country: str | None) -> str:
+    """The key of a known agency; an unknown or ambiguous one is kept as written."""
+    from sahel_core.reference import agency
+
+    try:
+        return agency(text, country).key
+    except ReferenceNotFound:  # AmbiguousInput is not a LookupError: it is caught below.
+        return text
+    except SahelError:
+        return text
+
+
+def _parse_dates(name: str, combos: list[tuple[Any, ...]]) -> list[tuple[Any, ...] | _Refused]:
+    from sahel_core.dates import parse_dates_distinct
+
+    texts = [combo[0] for combo in combos]
+    parsed = parse_dates_distinct(texts)
+    results: list[tuple[Any, ...] | _Refused] = []
+    for text in texts:
+        value = parsed[text]
+        if isinstance(value, PartialDate):
+            results.append((value.earliest, value.latest))
+        else:
+            results.append(_Refused(name, text, value.message))
+    return results
+
+
+def _text_items(name: str, cell: str) -> list[str]:
+    """A JSON list of strings, or items separated by ``;``."""
+    if cell.lstrip().startswith("["):
+        try:
+            items = json.loads(cell)
+        except ValueError as exc:
+            raise _Refused(name, cell, f"not a JSON list: {exc}") from None
+        if not isinstance(items, list) or not all(
+            isinstance(i, str) and i.strip() for i in items
+        ):
+            raise _Refused(name, cell, "expected a list of non-empty texts")
+        return items
+    return [item.strip() for item in cell.split(";") if item.strip()]
+
+
+def _records(name: str, item: type, cell: str | None) -> list[dict[str, Any]] | None:
+    """A JSON list of records (``sources``, ``places``...) checked by the entity model."""
+    if cell is None:
+        return None
+    from sahel_core.serialization import structure
+    from sahel_core.tables import _record
+
+    try:
+        data = json.loads(cell, parse_float=Decimal)
+    except (ValueError, RecursionError) as exc:
+        raise _Refused(name, cell, f"not JSON: {exc}") from None
+    try:
+        built = structure(data, tuple[item, ...])  # type: ignore[valid-type]
+    except StructureError as exc:
+        path, message, _ = exc.errors[0] if exc.errors else ("$", exc.message, None)
+        raise _Refused(name, cell, f"{path}: {message}") from None
+    result: list[dict[str, Any]] = [_record(record) for record in built]
+    return result

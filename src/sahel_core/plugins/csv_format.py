@@ -1,0 +1,200 @@
+"""Built-in plugin: CSV and TSV, as exported by Excel, LibreOffice and databases.
+
+Reading detects the text encoding (BOM, then UTF-8, then charset-normalizer: French Excel saves
+Windows-1252), the delimiter (``,``, ``;`` as in French Excel, tab or ``|``), reads every cell as
+text, maps the headers and normalizes (:mod:`sahel_core.tabular`). A row with more cells than
+the header is rejected, not cut. Writing produces UTF-8 with a BOM (so Excel shows accents),
+comma-separated (tab for ``.tsv``), canonical columns, formulas neutralized.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import Iterable
+from pathlib import Path
+
+import polars as pl
+
+from sahel_core.errors import FormatError
+from sahel_core.hookspecs import hookimpl
+from sahel_core.specs import FormatSpec, ReadOptions, ReadResult, Rejection, WriteOptions
+
+__all__ = ["read_csv", "sahel_register_formats", "sniff_csv", "write_csv"]
+
+_DELIMITERS = (",", ";", "\t", "|")
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_OWN_EXTENSIONS = (".csv", ".tsv")
+
+
+def decode(data: bytes, source: str, encoding: str | None = None) -> tuple[str, str]:
+    """The text of ``data`` and the encoding used: ``encoding``, a BOM, UTF-8 or a detection."""
+    if encoding is None:
+        encoding = next((name for bom, name in _BOMS if data.startswith(bom)), None)
+    if encoding is None:
+        try:
+            return data.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            from charset_normalizer import from_bytes
+
+            best = from_bytes(data).best()
+            if best is None or best.encoding is None:
+                raise FormatError("cannot tell the text encoding", source=source) from None
+            encoding = best.encoding
+    try:
+        text = data.decode(encoding)
+    except (LookupError, UnicodeDecodeError) as exc:
+        raise FormatError(f"cannot decode as {encoding}: {exc}", source=source) from None
+    return text.removeprefix("\ufeff"), encoding
+
+
+def sniff_delimiter(text: str, default: str = ",") -> str:
+    """The delimiter that splits the first lines into the most, equally long, rows."""
+    lines = text.splitlines()[:20]
+    best, best_score = default, (False, 1)
+    for delimiter in _DELIMITERS:
+        try:
+            counts = [len(r) for r in csv.reader(lines, delimiter=delimiter) if r]
+        except csv.Error:
+            continue
+        if not counts or counts[0] < 2:
+            continue
+        score = (all(c == counts[0] for c in counts), counts[0])
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def sniff_csv(head: bytes, name: str) -> bool:
+    """Delimited text: no NUL bytes, a delimiter in the first line, not JSON.
+
+    Files named ``.csv``/``.tsv`` are left to the extension, so a more specific format that
+    reads CSV content (HXL) claims them first when its sniffer recognises them.
+    """
+    if name.lower().endswith(_OWN_EXTENSIONS) or b"\x00" in head:
+        return False
+    try:
+        text, _ = decode(head, name)
+    except FormatError:
+        return False
+    first = text.lstrip().split("\n", 1)[0]
+    return not first.startswith(("{", "[")) and any(d in first for d in _DELIMITERS)
+
+
+def _frame_fast(data: bytes, delimiter: str) -> pl.DataFrame:
+    return pl.read_csv(
+        io.BytesIO(data),
+        separator=delimiter,
+        infer_schema=False,
+        has_header=True,
+        quote_char='"',
+        raise_if_empty=True,
+    )
+
+
+def _frame_exact(
+    text: str, delimiter: str
+) -> tuple[pl.DataFrame, list[int], list[Rejection]]:
+    """The slow, exact reading for files the fast reader refuses (ragged rows...)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = next(reader, None)
+    if not header:
+        raise FormatError("no header row")
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    rejections: list[Rejection] = []
+    for number, record in enumerate(reader, start=2):
+        if len(record) > len(header) and any(cell.strip() for cell in record[len(header):]):
+            rejections.append(
+                Rejection(
+                    row=number,
+                    field=None,
+                    value=delimiter.join(record[len(header):]),
+                    reason=f"{len(record)} cells but the header has {len(header)}",
+                )
+            )
+            continue
+        rows.append(record[: len(header)] + [""] * (len(header) - len(record)))
+        numbers.append(number)
+    names = _unique(header)
+    columns = {n: [r[i] or None for r in rows] for i, n in enumerate(names)}
+    return pl.DataFrame(columns, schema={n: pl.String for n in names}), numbers, rejections
+
+
+def _unique(headers: Iterable[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    names = []
+    for header in headers:
+        count = seen.get(header, 0)
+        seen[header] = count + 1
+        names.append(header if count == 0 else f"{header}_duplicated_{count - 1}")
+    return names
+
+
+def read_csv(path: Path, options: ReadOptions) -> ReadResult:
+    """Read a CSV/TSV file into a canonical table (see the module docstring)."""
+    from sahel_core.tabular import read_table, unneutralize
+
+    source = str(path)
+    data = path.read_bytes()
+    text, encoding = decode(data, source, options.encoding)
+    if "\x00" in text:
+        raise FormatError("binary data, not delimited text", source=source)
+    if not text.strip():
+        raise FormatError("empty file", source=source)
+    default = "\t" if path.suffix.lower() == ".tsv" else ","
+    delimiter = sniff_delimiter(text, default)
+    utf8 = data if encoding == "utf-8" else text.encode("utf-8")
+    rows: list[int] | None = None
+    refused: list[Rejection] = []
+    try:
+        frame = _frame_fast(utf8, delimiter)
+    except (pl.exceptions.PolarsError, ValueError):
+        try:
+            frame, rows, refused = _frame_exact(text, delimiter)
+        except csv.Error as exc:
+            raise FormatError(f"not readable as CSV: {exc}", source=source) from None
+    frame = frame.rename({c: c.strip() for c in frame.columns if c.strip() not in frame.columns})
+    frame = frame.select([unneutralize(pl.col(c)).alias(c) for c in frame.columns])
+    notes = [f"encoding {encoding}, delimiter {delimiter!r}"]
+    result = read_table(frame, path, options, format="csv", rows=rows, notes=notes)
+    if refused:
+        result.read += len(refused)
+        result.rejections = sorted([*result.rejections, *refused], key=lambda r: r.row or 0)
+    return result
+
+
+def write_csv(table: pl.DataFrame, path: Path, entity: str, options: WriteOptions) -> None:
+    """Write a canonical table: UTF-8 with BOM, ``,`` (tab for ``.tsv``), formulas neutralized."""
+    from sahel_core.tabular import neutralize, text_table
+
+    text = text_table(table)
+    safe = text.select([neutralize(pl.col(c)).alias(c) for c in text.columns])
+    separator = "\t" if path.suffix.lower() == ".tsv" else ","
+    safe.write_csv(path, separator=separator, include_bom=True, null_value="")
+
+
+@hookimpl
+def sahel_register_formats() -> list[FormatSpec]:
+    """CSV and TSV."""
+    from sahel_core.entities import ENTITY_TYPES
+
+    return [
+        FormatSpec(
+            name="csv",
+            description="Delimited text (, ; tab |), any encoding; French or English headers",
+            extensions=_OWN_EXTENSIONS,
+            media_types=("text/csv", "text/tab-separated-values"),
+            entities=tuple(ENTITY_TYPES),
+            read=read_csv,
+            write=write_csv,
+            sniff=sniff_csv,
+        )
+    ]

@@ -1,0 +1,1025 @@
+"""IATI XML 2.0x: activities become programme operations, donors and a transaction table.
+
+The ``iati`` format reads ``<iati-activities>`` files (d-portal, the IATI Registry, a donor's
+own export) and ``<iati-organisations>`` files. It never builds the whole tree: the file is
+streamed with ``defusedxml``'s ``iterparse`` and each ``<iati-activity>`` is dropped once read,
+so memory follows the largest activity, not the file. DTDs, entity declarations and external
+references are refused with :class:`~sahel_core.errors.UnsafeInput` before anything is expanded
+(IATI files never need them), which stops billion-laughs and XXE files.
+
+What comes out (``ReadResult.tables``):
+
+``operation``
+    One :class:`~sahel_core.entities.Operation` of kind ``programme`` per activity: ``id`` the
+    ``iati-identifier`` (an empty identifier, which the schema allows, becomes
+    ``"<file stem>:<activity number>"``); ``title`` the title narrative in English when there is
+    one, else the first; ``date`` from ``activity-date``: start = actual start, else planned
+    start; end = actual end, else planned end (no start: no date; no end: an open interval);
+    ``places`` the ``recipient-country`` codes (regions are not places); ``sectors`` the
+    activity's sector codes (``vocabulary:code`` unless the vocabulary is 1, OECD DAC), else
+    those of its transactions; ``donors`` the keys of the funding organisations
+    (``participating-org`` role 1; the reporting organisation when none is named);
+    ``funding`` the commitments (transaction type 2) as exact :class:`~sahel_core.money.Money`,
+    or the budgets when there is no commitment. Values without a currency (no ``@currency`` and
+    no ``@default-currency``) or below zero (corrections) stay out of ``funding`` and are kept in
+    the transaction table. ``sources`` cite the file, the activity number and the identifier.
+``donor``
+    The reporting organisation and the funding organisations, once each. Organisation type 10
+    ("Government") whose country can be told (``XM-DAC-<code>`` identifiers, or an identifier
+    starting with an ISO 3166 alpha-2 code: ``SE-0``, ``GB-GOV-1``) is a ``government`` keyed by
+    its ISO3 code; everything else is an ``organisation`` keyed by its IATI ref, else its name.
+    In an organisation file, each ``<iati-organisation>`` is one donor.
+``transaction``
+    Not an entity table: one row per ``<transaction>`` of an accepted activity, with columns
+    ``activity`` (the operation id), ``row`` (activity number), ``type`` (IATI
+    TransactionType code: 1 incoming funds, 2 commitment, 3 disbursement, 4 expenditure, 11
+    incoming commitment...), ``date`` (``transaction-date``, else ``value-date``),
+    ``value_date`` (``value-date``, else ``transaction-date``: the date for conversions),
+    ``value`` (Decimal, may be negative), ``currency`` (``@currency``, else the activity's
+    ``@default-currency``, else null), ``provider_org``/``receiver_org`` (ref, else name),
+    ``recipient_country`` (ISO3: the transaction's own, else the activity's when it has
+    exactly one) and ``sector`` (the same rule). :func:`convert_transactions` adds a column in
+    one currency through the project's dated rates.
+
+Validation. Each activity is checked against the structural rules of the IATI 2.03 schema that
+this module encodes in :data:`_SHAPES`: which children an element may have and how many
+(one ``iati-identifier``, one ``reporting-org``, one ``title``...), required attributes,
+elements that carry no text, and the types of dates, date-times, decimals, integers and
+booleans. Elements and attributes in another XML namespace are extensions and always allowed.
+An activity that breaks a rule, or whose data the model refuses (an unknown country code, an
+activity that ends before it starts, a repeated identifier), is rejected as a whole with one
+:class:`~sahel_core.specs.Rejection` naming the activity number (``row``), the element path
+(``field``, e.g. ``transaction[3]/value/@value-date``) and the value. Codelists are not checked,
+except country codes, which must be ISO 3166. Faults of the file itself (not XML, not IATI, no
+``@version``, a bad ``@generated-datetime``) raise :class:`~sahel_core.errors.FormatError`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from attrs import define, field
+
+from sahel_core.errors import (
+    FormatError,
+    ReferenceNotFound,
+    SahelError,
+    UnsafeInput,
+    ValidationError,
+)
+from sahel_core.hookspecs import hookimpl
+from sahel_core.specs import FormatSpec, ReadOptions, ReadResult, Rejection
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from sahel_core.dates import PartialDate
+    from sahel_core.entities import Donor, Operation, SourceRef
+
+__all__ = [
+    "convert_transactions",
+    "read_iati",
+    "sahel_register_formats",
+    "sniff_iati",
+    "transaction_schema",
+]
+
+_XML_NS = "{http://www.w3.org/XML/1998/namespace}"
+_LANG = f"{_XML_NS}lang"
+#: Activities are turned into table chunks this often, so Python objects do not pile up.
+_CHUNK = 256
+
+
+# -- the schema rules ----------------------------------------------------------------------------
+
+
+@define(frozen=True)
+class _Shape:
+    """What one element may hold: children with their count, attributes with their type, text.
+
+    ``children`` maps a child name to ``1`` (exactly one), ``?`` (at most one), ``+`` (at least
+    one) or ``*``; ``attrs`` maps an attribute to ``(required, kind)``; ``text`` is ``none``,
+    ``text`` or ``decimal``.
+    """
+
+    children: dict[str, str]
+    attrs: dict[str, tuple[bool, str]]
+    text: str
+
+
+def _shape(children: str = "", attrs: str = "", text: str = "none") -> _Shape:
+    """``_shape("title:1 budget:*", "!code percentage:decimal")``: a compact rule."""
+    kids = dict(item.rsplit(":", 1) for item in children.split())
+    kinds: dict[str, tuple[bool, str]] = {}
+    for item in attrs.split():
+        name, _, kind = item.partition(":")
+        kinds[name.lstrip("!")] = (name.startswith("!"), kind or "text")
+    return _Shape(kids, kinds, text)
+
+
+_NARRATIVES = _shape("narrative:+")
+_OPTIONAL_NARRATIVES = "narrative:*"
+_CODE = _shape(attrs="!code")
+_PERIOD_DATE = _shape(attrs="!iso-date:date")
+_VALUE = _shape(attrs="!value-date:date currency", text="decimal")
+_PERIOD = "period-start:1 period-end:1 value:1"
+
+#: Rules by element name, or ``parent/name`` where a name means something else in a context.
+_SHAPES: dict[str, _Shape] = {
+    "iati-activities": _shape(
+        "iati-activity:*", "!version generated-datetime:datetime linked-data-default"
+    ),
+    "iati-activity": _shape(
+        "iati-identifier:1 reporting-org:1 title:1 description:* participating-org:+ "
+        "other-identifier:* activity-status:? activity-date:+ contact-info:* activity-scope:? "
+        "recipient-country:* recipient-region:* location:* sector:* tag:* "
+        "country-budget-items:? humanitarian-scope:* policy-marker:* collaboration-type:? "
+        "default-flow-type:? default-finance-type:? default-aid-type:* default-tied-status:? "
+        "budget:* planned-disbursement:* capital-spend:? transaction:* document-link:* "
+        "related-activity:* legacy-data:* conditions:? result:* crs-add:? fss:?",
+        "last-updated-datetime:datetime default-currency humanitarian:bool hierarchy:int "
+        "linked-data-uri budget-not-provided",
+    ),
+    "iati-identifier": _shape(text="text"),
+    "narrative": _shape(text="text"),
+    "reporting-org": _shape("narrative:+", "!ref !type secondary-reporter:bool"),
+    "title": _NARRATIVES,
+    "description": _shape("narrative:+", "type"),
+    "participating-org": _shape(
+        _OPTIONAL_NARRATIVES, "!role ref type activity-id crs-channel-code"
+    ),
+    "other-identifier": _shape("owner-org:?", "!ref !type"),
+    "owner-org": _shape(_OPTIONAL_NARRATIVES, "ref"),
+    "activity-status": _CODE,
+    "activity-date": _shape(_OPTIONAL_NARRATIVES, "!iso-date:date !type"),
+    "contact-info": _shape(
+        "organisation:? department:? person-name:? job-title:? telephone:* email:* "
+        "website:* mailing-address:*",
+        "type",
+    ),
+    "organisation": _NARRATIVES,
+    "department": _NARRATIVES,
+    "person-name": _NARRATIVES,
+    "job-title": _NARRATIVES,
+    "mailing-address": _NARRATIVES,
+    "telephone": _shape(text="text"),
+    "email": _shape(text="text"),
+    "website": _shape(text="text"),
+    "activity-scope": _CODE,
+    "recipient-country": _shape(_OPTIONAL_NARRATIVES, "!code percentage:decimal"),
+    "recipient-region": _shape(
+        _OPTIONAL_NARRATIVES, "!code vocabulary vocabulary-uri percentage:decimal"
+    ),
+    "location": _shape(
+        "location-reach:? location-id:* name:? description:? activity-description:? "
+        "administrative:* point:? exactness:? location-class:? feature-designation:?",
+        "ref",
+    ),
+    "location-reach": _CODE,
+    "location-id": _shape(attrs="!vocabulary !code"),
+    "location/name": _NARRATIVES,
+    "location/description": _NARRATIVES,
+    "activity-description": _NARRATIVES,
+    "administrative": _shape(attrs="vocabulary !code level:int"),
+    "point": _shape("pos:1", "srsName"),
+    "pos": _shape(text="text"),
+    "exactness": _CODE,
+    "location-class": _CODE,
+    "feature-designation": _CODE,
+    "sector": _shape(_OPTIONAL_NARRATIVES, "!code vocabulary vocabulary-uri percentage:decimal"),
+    "tag": _shape(_OPTIONAL_NARRATIVES, "!code vocabulary vocabulary-uri"),
+    "country-budget-items": _shape("budget-item:+", "!vocabulary"),
+    "budget-item": _shape("description:?", "!code percentage:decimal"),
+    "budget-item/description": _NARRATIVES,
+    "humanitarian-scope": _shape(_OPTIONAL_NARRATIVES, "!type !vocabulary vocabulary-uri !code"),
+    "policy-marker": _shape(_OPTIONAL_NARRATIVES, "vocabulary vocabulary-uri !code significance"),
+    "collaboration-type": _CODE,
+    "default-flow-type": _CODE,
+    "default-finance-type": _CODE,
+    "default-aid-type": _shape(attrs="!code vocabulary"),
+    "default-tied-status": _CODE,
+    "budget": _shape(_PERIOD, "type status"),
+    "period-start": _PERIOD_DATE,
+    "period-end": _PERIOD_DATE,
+    "value": _VALUE,
+    "planned-disbursement": _shape(
+        "period-start:1 period-end:? value:1 provider-org:? receiver-org:?", "type"
+    ),
+    "capital-spend": _shape(attrs="!percentage:decimal"),
+    "transaction": _shape(
+        "transaction-type:1 transaction-date:1 value:1 description:? provider-org:? "
+        "receiver-org:? disbursement-channel:? sector:* recipient-country:? "
+        "recipient-region:? flow-type:? finance-type:? aid-type:* tied-status:?",
+        "ref humanitarian:bool",
+    ),
+    "transaction-type": _CODE,
+    "transaction-date": _PERIOD_DATE,
+    "provider-org": _shape(_OPTIONAL_NARRATIVES, "ref provider-activity-id type"),
+    "receiver-org": _shape(_OPTIONAL_NARRATIVES, "ref receiver-activity-id type"),
+    "disbursement-channel": _CODE,
+    "flow-type": _CODE,
+    "finance-type": _CODE,
+    "aid-type": _shape(attrs="!code vocabulary"),
+    "tied-status": _CODE,
+    "transaction/recipient-country": _shape(_OPTIONAL_NARRATIVES, "!code"),
+    "transaction/recipient-region": _shape(_OPTIONAL_NARRATIVES, "!code vocabulary vocabulary-uri"),
+    "transaction/sector": _shape(_OPTIONAL_NARRATIVES, "!code vocabulary vocabulary-uri"),
+    "document-link": _shape(
+        "title:1 description:* category:+ language:* document-date:?", "!url !format"
+    ),
+    "category": _CODE,
+    "language": _CODE,
+    "document-date": _PERIOD_DATE,
+    "related-activity": _shape(attrs="!ref !type"),
+    "legacy-data": _shape(attrs="!name !value iati-equivalent"),
+    "conditions": _shape("condition:*", "!attached:bool"),
+    "condition": _shape("narrative:+", "!type"),
+    "result": _shape(
+        "title:1 description:? document-link:* reference:* indicator:+",
+        "!type aggregation-status:bool",
+    ),
+    "result/reference": _shape(attrs="!vocabulary !code vocabulary-uri"),
+    "indicator": _shape(
+        "title:1 description:? document-link:* reference:* baseline:* period:*",
+        "!measure ascending:bool aggregation-status:bool",
+    ),
+    "indicator/reference": _shape(attrs="!vocabulary !code indicator-uri"),
+    "baseline": _shape(
+        "comment:? location:* dimension:* document-link:*", "!year:posint iso-date:date value"
+    ),
+    "comment": _NARRATIVES,
+    "dimension": _shape(attrs="!name !value"),
+    "baseline/location": _shape(attrs="ref"),
+    "target/location": _shape(attrs="ref"),
+    "actual/location": _shape(attrs="ref"),
+    "period": _shape("period-start:1 period-end:1 target:* actual:*"),
+    "target": _shape("comment:? location:* dimension:* document-link:*", "value"),
+    "actual": _shape("comment:? location:* dimension:* document-link:*", "value"),
+    "crs-add": _shape("other-flags:* loan-terms:? loan-status:? channel-code:?"),
+    "other-flags": _shape(attrs="!code !significance"),
+    "loan-terms": _shape(
+        "repayment-type:? repayment-plan:? commitment-date:? repayment-first-date:? "
+        "repayment-final-date:?",
+        "rate-1:decimal rate-2:decimal",
+    ),
+    "repayment-type": _CODE,
+    "repayment-plan": _CODE,
+    "commitment-date": _PERIOD_DATE,
+    "repayment-first-date": _PERIOD_DATE,
+    "repayment-final-date": _PERIOD_DATE,
+    "loan-status": _shape(
+        "interest-received:? principal-outstanding:? principal-arrears:? interest-arrears:?",
+        "!year:int currency value-date:date",
+    ),
+    "interest-received": _shape(text="decimal"),
+    "principal-outstanding": _shape(text="decimal"),
+    "principal-arrears": _shape(text="decimal"),
+    "interest-arrears": _shape(text="decimal"),
+    "channel-code": _shape(text="text"),
+    "fss": _shape("forecast:*", "!extraction-date:date priority:bool phaseout-year:int"),
+    "forecast": _shape(attrs="!year:int currency value-date:date", text="decimal"),
+    # Organisation files.
+    "iati-organisations": _shape(
+        "iati-organisation:*", "!version generated-datetime:datetime linked-data-default"
+    ),
+    "iati-organisation": _shape(
+        "organisation-identifier:1 name:1 reporting-org:1 total-budget:* "
+        "recipient-org-budget:* recipient-region-budget:* recipient-country-budget:* "
+        "total-expenditure:* document-link:*",
+        "last-updated-datetime:datetime default-currency",
+    ),
+    "organisation-identifier": _shape(text="text"),
+    "iati-organisation/name": _NARRATIVES,
+    "total-budget": _shape(f"{_PERIOD} budget-line:*", "status"),
+    "recipient-org-budget": _shape(f"recipient-org:1 {_PERIOD} budget-line:*", "status"),
+    "recipient-org": _shape("narrative:+", "ref"),
+    "recipient-region-budget": _shape(f"recipient-region:1 {_PERIOD} budget-line:*", "status"),
+    "recipient-country-budget": _shape(f"recipient-country:1 {_PERIOD} budget-line:*", "status"),
+    "recipient-country-budget/recipient-country": _shape(_OPTIONAL_NARRATIVES, "!code"),
+    "recipient-region-budget/recipient-region": _shape(
+        _OPTIONAL_NARRATIVES, "!code vocabulary vocabulary-uri"
+    ),
+    "total-expenditure": _shape(f"{_PERIOD} expense-line:*"),
+    "budget-line": _shape("value:1 narrative:+", "ref"),
+    "expense-line": _shape("value:1 narrative:+", "ref"),
+    "document-link/recipient-country": _shape(_OPTIONAL_NARRATIVES, "!code"),
+    "iati-organisation/document-link": _shape(
+        "title:1 description:* category:+ language:* document-date:? recipient-country:*",
+        "!url !format",
+    ),
+}
+
+_DATE = re.compile(r"(-?\d{4,})-(\d\d)-(\d\d)(?:Z|[+-]\d\d:\d\d)?")
+_DATETIME = re.compile(
+    r"(-?\d{4,})-(\d\d)-(\d\d)T([01]\d|2[0-3]):([0-5]\d):([0-5]\d)(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)?"
+)
+_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
+_INTEGER = re.compile(r"[+-]?\d+")
+_BOOLEANS = frozenset({"true", "false", "1", "0"})
+
+
+def _valid_day(match: re.Match[str] | None) -> bool:
+    if match is None:
+        return False
+    try:
+        dt.date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        return False
+    return True
+
+
+_KINDS: dict[str, tuple[Callable[[str], bool], str]] = {
+    "text": (lambda v: True, ""),
+    "date": (lambda v: _valid_day(_DATE.fullmatch(v)), "not an ISO date (YYYY-MM-DD)"),
+    "datetime": (
+        lambda v: _valid_day(_DATETIME.fullmatch(v)),
+        "not an ISO date and time (YYYY-MM-DDThh:mm:ss)",
+    ),
+    "decimal": (lambda v: _DECIMAL.fullmatch(v) is not None, "not a decimal number"),
+    "int": (lambda v: _INTEGER.fullmatch(v) is not None, "not a whole number"),
+    "posint": (
+        lambda v: _INTEGER.fullmatch(v) is not None and int(v) > 0,
+        "not a whole number above 0",
+    ),
+    "bool": (lambda v: v in _BOOLEANS, "not a boolean (true, false, 1 or 0)"),
+}
+
+
+class _Fault(Exception):
+    """A rule a record breaks: where (element path), the raw value, why."""
+
+    def __init__(self, path: str, value: str | None, reason: str) -> None:
+        super().__init__(reason)
+        self.path, self.value, self.reason = path, value, reason
+
+
+@cache
+def _child_shape(parent: str, name: str) -> _Shape | None:
+    """The rule of a child of ``parent``: ``parent/child`` first, then ``child``."""
+    return _SHAPES.get(f"{parent}/{name}") or _SHAPES.get(name)
+
+
+def _check(
+    element: ET.Element, tag: str, shape: _Shape, faults: list[_Fault], path: str = ""
+) -> None:
+    """Append to ``faults`` every structural rule ``element`` and its children break.
+
+    ``path`` names the element inside its record as a person reads it:
+    ``transaction[3]/value``; an index is given where the element may repeat.
+    """
+    here = path or tag
+    attrs = shape.attrs
+    for name, value in element.attrib.items():
+        if name[0] == "{":
+            continue  # Namespaced attributes are allowed extensions.
+        rule = attrs.get(name)
+        if rule is None:
+            faults.append(_Fault(f"{here}/@{name}", value, "attribute not allowed here"))
+        elif rule[1] != "text":
+            test, reason = _KINDS[rule[1]]
+            if not test(value.strip()):
+                faults.append(_Fault(f"{here}/@{name}", value, reason))
+    for name, (required, _) in attrs.items():
+        if required and name not in element.attrib:
+            faults.append(_Fault(f"{here}/@{name}", None, "required attribute missing"))
+    text = element.text.strip() if element.text else ""
+    if shape.text == "decimal":
+        if not _DECIMAL.fullmatch(text):
+            faults.append(_Fault(here, element.text, "not a decimal number"))
+    elif shape.text == "none" and text:
+        faults.append(_Fault(here, text, "this element holds no text"))
+    counts: dict[str, int] = {}
+    kids = shape.children
+    for child in element:
+        name = child.tag
+        if shape.text == "none" and child.tail and child.tail.strip():
+            faults.append(_Fault(here, child.tail.strip(), "this element holds no text"))
+        if not isinstance(name, str) or name[0] == "{":
+            continue  # Comments, processing instructions and namespaced extensions.
+        seen = counts[name] = counts.get(name, 0) + 1
+        count = kids.get(name)
+        where = f"{path}/{name}" if path else name
+        if count is None:
+            faults.append(_Fault(where, None, f"element not allowed in {tag!r}"))
+            continue
+        child_shape = _child_shape(tag, name)
+        if child_shape is not None:
+            if count in "*+":
+                where = f"{where}[{seen}]"
+            _check(child, name, child_shape, faults, where)
+    for name, count in kids.items():
+        seen = counts.get(name, 0)
+        if count in "1?" and seen > 1:
+            where = f"{path}/{name}" if path else name
+            faults.append(_Fault(where, str(seen), f"appears {seen} times; at most once"))
+        elif count in "1+" and seen == 0:
+            where = f"{path}/{name}" if path else name
+            faults.append(_Fault(where, None, "required element missing"))
+
+
+#: Children of an activity that sahel_core reads: a fault there rejects the activity. Faults
+#: in other (known) elements are schema warnings reported in ``ReadResult.notes``.
+_READ = frozenset(
+    {
+        "iati-identifier",
+        "reporting-org",
+        "title",
+        "participating-org",
+        "activity-date",
+        "recipient-country",
+        "sector",
+        "budget",
+        "transaction",
+        "organisation-identifier",
+        "name",
+    }
+)
+
+
+def _is_warning(fault: _Fault, kind: str) -> bool:
+    """A fault inside a known element that sahel_core does not read."""
+    first = fault.path.split("/", 1)[0].split("[", 1)[0]
+    return first not in _READ and first != kind and first in _SHAPES[kind].children
+
+
+# -- reading --------------------------------------------------------------------------------------
+
+
+def sniff_iati(head: bytes, name: str) -> bool:
+    """True when the first bytes hold an ``<iati-activities>`` or ``<iati-organisations>`` root."""
+    return re.search(rb"<iati-(?:activities|organisations)[\s>/]", head) is not None
+
+
+def _events(path: Path) -> Iterator[tuple[str, ET.Element]]:
+    """Start/end events of a file, with unsafe XML and syntax errors as SahelErrors."""
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import iterparse
+
+    source = path.name
+    try:
+        yield from iterparse(
+            str(path),
+            events=("start", "end"),
+            forbid_dtd=True,
+            forbid_entities=True,
+            forbid_external=True,
+        )
+    except DefusedXmlException as exc:
+        raise UnsafeInput(
+            f"unsafe XML refused ({type(exc).__name__}): IATI files never need a DTD, entities "
+            "or external references",
+            source=source,
+        ) from None
+    except ET.ParseError as exc:
+        line, column = getattr(exc, "position", (None, None))
+        raise FormatError(
+            f"not well-formed XML: {exc}", source=source, location=f"line {line}, column {column}"
+        ) from None
+    except (ValueError, UnicodeError) as exc:  # An encoding the XML declaration gets wrong.
+        raise FormatError(f"cannot read the XML: {exc}", source=source) from None
+
+
+@define
+class _Reader:
+    """One pass over one file: builds records, chunks them into tables, counts rejections."""
+
+    path: Path
+    strict: bool = False
+    stem: str = ""
+    default_lang: str = ""
+    read: int = 0
+    rejections: list[Rejection] = field(factory=list)
+    operations: list[Operation] = field(factory=list)
+    transactions: list[dict[str, Any]] = field(factory=list)
+    donors: dict[str, Donor] = field(factory=dict)
+    frames: dict[str, list[pl.DataFrame]] = field(factory=dict)
+    seen: dict[str, int] = field(factory=dict)
+    notes: list[str] = field(factory=list)
+
+    def run(self) -> ReadResult:
+        self.stem = self.path.stem or self.path.name
+        events = _events(self.path)
+        root: ET.Element | None = None
+        kind = ""
+        depth = 0
+        for event, element in events:
+            if event == "start":
+                depth += 1
+                if depth == 1:
+                    root = element
+                    kind = self._root(element)
+                continue
+            depth -= 1
+            if depth != 1 or root is None:
+                continue
+            if element.tag == kind:
+                self.read += 1
+                self._record(kind, element)
+                if len(self.operations) >= _CHUNK:
+                    self._flush()
+            elif isinstance(element.tag, str) and not element.tag.startswith("{"):
+                raise FormatError(
+                    f"element {element.tag!r} not allowed in {root.tag!r}",
+                    source=self.path.name,
+                    field=element.tag,
+                )
+            root.remove(element)  # Streaming: forget what has been read.
+        if root is None:
+            raise FormatError("empty XML document", source=self.path.name)
+        self._flush()
+        return self._result()
+
+    def _root(self, element: ET.Element) -> str:
+        if element.tag not in ("iati-activities", "iati-organisations"):
+            raise FormatError(
+                "not an IATI file: the root must be <iati-activities> or <iati-organisations>",
+                source=self.path.name,
+                field="root",
+                value=str(element.tag),
+            )
+        for name, value in element.attrib.items():
+            if name.startswith("{"):
+                continue
+            shape = _SHAPES[element.tag]
+            if name not in shape.attrs:
+                raise FormatError(
+                    "attribute not allowed on the root",
+                    source=self.path.name,
+                    field=name,
+                    value=value,
+                )
+            test, reason = _KINDS[shape.attrs[name][1]]
+            if not test(value.strip()):
+                raise FormatError(reason, source=self.path.name, field=name, value=value)
+        if "version" not in element.attrib:
+            raise FormatError(
+                "an IATI file states its @version", source=self.path.name, field="version"
+            )
+        return {"iati-activities": "iati-activity", "iati-organisations": "iati-organisation"}[
+            element.tag
+        ]
+
+    def _record(self, kind: str, element: ET.Element) -> None:
+        row = self.read
+        faults: list[_Fault] = []
+        _check(element, kind, _SHAPES[kind], faults)
+        warnings = [] if self.strict else [f for f in faults if _is_warning(f, kind)]
+        errors = [f for f in faults if f not in warnings]
+        try:
+            if errors:
+                raise errors[0]
+            if kind == "iati-activity":
+                self._activity(element, row)
+            else:
+                self._organisation(element, row)
+        except _Fault as fault:
+            self.rejections.append(Rejection(row, fault.path, fault.value, fault.reason))
+        except SahelError as exc:
+            value = None if exc.value is None else str(exc.value)
+            self.rejections.append(Rejection(row, exc.field or kind, value, exc.message))
+        else:
+            if warnings:
+                first = warnings[0]
+                more = f" (and {len(warnings) - 1} more)" if len(warnings) > 1 else ""
+                self.notes.append(
+                    f"{kind} {row}: schema fault in an element not read, kept: "
+                    f"{first.path}: {first.reason}{more}"
+                )
+
+    # -- one activity ------------------------------------------------------------------------
+
+    def _identifier(self, element: ET.Element, tag: str, row: int) -> str:
+        found = element.find(tag)
+        text = "" if found is None else (found.text or "").strip()
+        key = text or f"{self.stem}:{row}"
+        if key in self.seen:
+            raise _Fault(tag, text, f"repeats the {tag} of record {self.seen[key]}")
+        return key
+
+    def _activity(self, element: ET.Element, row: int) -> None:
+        from sahel_core.entities import Operation, OperationKind, Place
+
+        ident = self._identifier(element, "iati-identifier", row)
+        lang = element.get(_LANG, "")
+        note = f"iati-identifier {ident}"
+        reporting = element.find("reporting-org")
+        assert reporting is not None  # _check requires it.
+        reporter = self._donor(reporting, lang, row, f"{note}, reporting-org")
+        funders = [
+            self._donor(org, lang, row, f"{note}, funding participating-org")
+            for org in element.findall("participating-org")
+            if org.get("role", "").strip() == "1"
+        ]
+        countries = [
+            _iso3(c.get("code", ""), f"recipient-country[{n}]/@code")
+            for n, c in enumerate(element.findall("recipient-country"), start=1)
+        ]
+        sectors = _sector_keys(element.findall("sector"))
+        transactions = [
+            self._transaction(t, n, ident, row, element, countries, sectors)
+            for n, t in enumerate(element.findall("transaction"), start=1)
+        ]
+        if not sectors:
+            sectors = list(dict.fromkeys(t["sector"] for t in transactions if t["sector"]))
+        donors = [d.id for d in funders] or [reporter.id]
+        operation = Operation(
+            id=ident,
+            kind=OperationKind.PROGRAMME,
+            title=_narrative(element.find("title"), lang),
+            date=_activity_dates(element),
+            places=tuple(Place(code) for code in dict.fromkeys(countries)),
+            donors=tuple(dict.fromkeys(donors)),
+            sectors=tuple(sectors),
+            funding=tuple(_funding(element, transactions)),
+            sources=(self._source(row, note),),
+        )
+        # Only an accepted activity adds its identifier, donors and transactions.
+        self.seen[ident] = row
+        for donor in (reporter, *funders):
+            self.donors.setdefault(donor.id, donor)
+        self.operations.append(operation)
+        self.transactions.extend(transactions)
+
+    def _organisation(self, element: ET.Element, row: int) -> None:
+        ident = self._identifier(element, "organisation-identifier", row)
+        reporting = element.find("reporting-org")
+        assert reporting is not None  # _check requires it.
+        donor = _make_donor(
+            ident,
+            _narrative(element.find("name"), element.get(_LANG, "")),
+            reporting.get("type", "").strip(),
+            self._source(row, f"organisation-identifier {ident}"),
+        )
+        self.seen[ident] = row
+        self.donors.setdefault(donor.id, donor)
+
+    def _source(self, row: int, note: str) -> SourceRef:
+        from sahel_core.entities import SourceRef
+
+        return SourceRef(file=self.path.name, row=row, note=note)
+
+    def _donor(self, org: ET.Element, lang: str, row: int, note: str) -> Donor:
+        return _make_donor(
+            org.get("ref", "").strip(),
+            _narrative(org, lang),
+            org.get("type", "").strip(),
+            self._source(row, note),
+        )
+
+    def _transaction(
+        self,
+        element: ET.Element,
+        number: int,
+        activity: str,
+        row: int,
+        parent: ET.Element,
+        countries: list[str],
+        sectors: list[str],
+    ) -> dict[str, Any]:
+        value = element.find("value")
+        assert value is not None  # _check requires it.
+        kind = element.find("transaction-type")
+        when = element.find("transaction-date")
+        day = _day(when.get("iso-date") if when is not None else None)
+        value_day = _day(value.get("value-date"))
+        country = element.find("recipient-country")
+        own_sectors = _sector_keys(element.findall("sector"))
+        return {
+            "activity": activity,
+            "row": row,
+            "type": None if kind is None else kind.get("code", "").strip(),
+            "date": day or value_day,
+            "value_date": value_day or day,
+            "value": _amount(value.text, f"transaction[{number}]/value"),
+            "currency": _currency(value, parent),
+            "provider_org": _org_key(element.find("provider-org")),
+            "receiver_org": _org_key(element.find("receiver-org")),
+            "recipient_country": (
+                _iso3(country.get("code", ""), f"transaction[{number}]/recipient-country/@code")
+                if country is not None
+                else (countries[0] if len(set(countries)) == 1 else None)
+            ),
+            "sector": own_sectors[0]
+            if own_sectors
+            else (sectors[0] if len(sectors) == 1 else None),
+        }
+
+    # -- tables --------------------------------------------------------------------------------
+
+    def _flush(self) -> None:
+        import polars as pl
+
+        from sahel_core.tables import from_entities
+
+        if self.operations:
+            frame = from_entities(self.operations, "operation")
+            self.frames.setdefault("operation", []).append(frame)
+        if self.transactions:
+            frame = pl.DataFrame(self.transactions, schema=transaction_schema(), orient="row")
+            self.frames.setdefault("transaction", []).append(frame)
+        self.operations, self.transactions = [], []
+
+    def _result(self) -> ReadResult:
+        import polars as pl
+
+        from sahel_core.tables import from_entities, schema
+
+        def table(name: str, empty: Mapping[str, pl.DataType]) -> pl.DataFrame:
+            frames = self.frames.get(name)
+            return pl.concat(frames) if frames else pl.DataFrame(schema=dict(empty))
+
+        tables = {
+            "operation": table("operation", schema("operation")),
+            "donor": from_entities(self.donors.values(), "donor"),
+            "transaction": table("transaction", transaction_schema()),
+        }
+        return ReadResult(
+            format="iati",
+            source=str(self.path),
+            tables=tables,
+            read=self.read,
+            rejections=self.rejections,
+            notes=self.notes,
+        )
+
+
+# -- pieces of an activity ------------------------------------------------------------------------
+
+
+def _narrative(element: ET.Element | None, lang: str) -> str | None:
+    """The English narrative of ``element`` when there is one, else the first non-empty one."""
+    if element is None:
+        return None
+    texts = [
+        ((n.get(_LANG) or lang).lower(), (n.text or "").strip())
+        for n in element.findall("narrative")
+    ]
+    texts = [(code, text) for code, text in texts if text]
+    for code, text in texts:
+        if code.startswith("en"):
+            return text
+    return texts[0][1] if texts else None
+
+
+def _day(text: str | None) -> dt.date | None:
+    """An xs:date checked by the rules; any timezone suffix is dropped."""
+    if not text:
+        return None
+    match = _DATE.fullmatch(text.strip())
+    if match is None:
+        return None
+    year = int(match[1])
+    if not 1 <= year <= 9999:
+        return None
+    return dt.date(year, int(match[2]), int(match[3]))
+
+
+def _activity_dates(element: ET.Element) -> PartialDate | None:
+    from sahel_core.dates import PartialDate
+
+    found: dict[str, dt.date] = {}
+    for date in element.findall("activity-date"):
+        day = _day(date.get("iso-date"))
+        if day is not None:
+            found.setdefault(date.get("type", "").strip(), day)
+    start = found.get("2") or found.get("1")
+    end = found.get("4") or found.get("3")
+    if start is None:
+        return None
+    if end is not None and end < start:
+        raise _Fault(
+            "activity-date",
+            f"{start.isoformat()}/{end.isoformat()}",
+            "the activity ends before it starts",
+        )
+    text = f"{start.isoformat()}/{end.isoformat() if end else '..'}"
+    return PartialDate(start, end, text)
+
+
+def _amount(text: str | None, path: str) -> Decimal:
+    try:
+        value = Decimal((text or "").strip())
+    except InvalidOperation:
+        raise _Fault(path, text, "not a decimal number") from None
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -9:
+        # Tables keep 9 decimal places; a finer figure is not money anyone paid.
+        value = round(value, 9)
+    if not value.is_finite() or abs(value) >= Decimal(10) ** 29:
+        raise _Fault(path, text, "not a number a table can hold (at most 29 digits)")
+    return value
+
+
+def _currency(value: ET.Element, activity: ET.Element) -> str | None:
+    code = (value.get("currency") or activity.get("default-currency") or "").strip().upper()
+    if not code:
+        return None
+    if not (len(code) == 3 and code.isascii() and code.isalpha()):
+        raise _Fault("value/@currency", code, "a currency is a three-letter ISO 4217 code")
+    return code
+
+
+def _org_key(element: ET.Element | None) -> str | None:
+    if element is None:
+        return None
+    return element.get("ref", "").strip() or _narrative(element, "") or None
+
+
+def _sector_keys(sectors: Iterable[ET.Element]) -> list[str]:
+    keys = []
+    for sector in sectors:
+        code = sector.get("code", "").strip()
+        vocabulary = sector.get("vocabulary", "1").strip() or "1"
+        if code:
+            keys.append(code if vocabulary == "1" else f"{vocabulary}:{code}")
+    return list(dict.fromkeys(keys))
+
+
+def _funding(activity: ET.Element, transactions: list[dict[str, Any]]) -> list[Any]:
+    """Commitments as Money, else budgets; values without currency or below 0 are left out."""
+    from sahel_core.money import Money
+    from sahel_core.qualifiers import Qualifier
+
+    pairs: list[tuple[Decimal, str | None]] = [
+        (t["value"], t["currency"]) for t in transactions if t["type"] == "2"
+    ]
+    if not pairs:
+        for budget in activity.findall("budget"):
+            value = budget.find("value")
+            if value is not None:
+                pairs.append((_amount(value.text, "budget/value"), _currency(value, activity)))
+    return [
+        Money(amount, currency, Qualifier.EXACT, text=str(amount).strip())
+        for amount, currency in pairs
+        if currency is not None and amount >= 0
+    ]
+
+
+def _make_donor(ref: str, name: str | None, org_type: str, source: SourceRef) -> Donor:
+    """A donor record for an organisation: a government when its type and ref say so, a donor
+    of the reference data when its ref or name is known there, else an organisation."""
+    from sahel_core.entities import Donor
+    from sahel_core.reference import donor as known
+
+    label = name or ref
+    if not label:
+        raise _Fault("participating-org", None, "an organisation needs a ref or a name")
+    kind, country = _donor_kind(ref, org_type)
+    for text in (country, ref, name) if country is None else (country,):
+        if not text:
+            continue
+        try:
+            found = known(text)
+        except SahelError:
+            continue
+        return Donor(
+            id=found.id, name=found.name, kind=found.kind, country=found.country, sources=(source,)
+        )
+    return Donor(id=ref or label, name=label, kind=kind, country=None, sources=(source,))
+
+
+#: DAC donor codes of the governments most present in Sahel programmes: ``XM-DAC-5-7`` → DEU.
+_DAC_GOVERNMENTS: dict[str, str] = {
+    "1": "AUT", "2": "BEL", "3": "DNK", "4": "FRA", "5": "DEU", "6": "ITA", "7": "NLD",
+    "8": "NOR", "9": "PRT", "10": "SWE", "11": "CHE", "12": "GBR", "18": "FIN", "21": "IRL",
+    "22": "LUX", "40": "GRC", "50": "ESP", "301": "CAN", "302": "USA", "701": "JPN",
+    "742": "KOR", "801": "AUS", "820": "NZL", "76": "POL", "68": "CZE", "69": "SVK",
+    "75": "HUN", "61": "SVN", "84": "LTU", "83": "LVA", "82": "EST", "130": "ISL",
+}  # fmt: skip
+
+
+def _donor_kind(ref: str, org_type: str) -> tuple[str, str | None]:
+    """``("government", ISO3)`` for a government whose country the ref tells, else organisation."""
+    if org_type == "10":
+        parts = ref.upper().split("-")
+        if len(parts) >= 3 and parts[:2] == ["XM", "DAC"] and parts[2] in _DAC_GOVERNMENTS:
+            return "government", _DAC_GOVERNMENTS[parts[2]]
+        if len(parts) >= 2 and len(parts[0]) == 2 and parts[0].isalpha():
+            code = _alpha2_to_iso3(parts[0])
+            if code is not None:
+                return "government", code
+    return "organisation", None
+
+
+@cache
+def _alpha2_to_iso3(code: str) -> str | None:
+    try:
+        return _iso3(code, "ref")
+    except _Fault:
+        return None
+
+
+@cache
+def _country_code(code: str) -> str:
+    from sahel_core.reference import country
+
+    return country(code).alpha3
+
+
+def _iso3(code: str, path: str) -> str:
+    """ISO3 of an IATI country code (ISO 3166 alpha-2); an unknown code is a fault."""
+    text = code.strip()
+    try:
+        if len(text) == 2 and text.isalpha():
+            return _country_code(text.upper())
+    except (ReferenceNotFound, ValidationError):
+        pass
+    raise _Fault(path, code, "not an ISO 3166 alpha-2 country code")
+
+
+# -- public API ------------------------------------------------------------------------------------
+
+
+@cache
+def transaction_schema() -> dict[str, pl.DataType]:
+    """Column names and polars types of the ``transaction`` table (see the module docstring)."""
+    import polars as pl
+
+    from sahel_core.tables import DECIMAL_PRECISION, DECIMAL_SCALE
+
+    return {
+        "activity": pl.String(),
+        "row": pl.Int64(),
+        "type": pl.String(),
+        "date": pl.Date(),
+        "value_date": pl.Date(),
+        "value": pl.Decimal(DECIMAL_PRECISION, DECIMAL_SCALE),
+        "currency": pl.String(),
+        "provider_org": pl.String(),
+        "receiver_org": pl.String(),
+        "recipient_country": pl.String(),
+        "sector": pl.String(),
+    }
+
+
+def read_iati(path: Path, options: ReadOptions, *, strict: bool = False) -> ReadResult:
+    """Read an IATI activity or organisation file; see the module docstring for the tables.
+
+    ``strict=True`` rejects a record for any schema fault this module checks, also in
+    elements it does not read (by default those are reported in ``notes`` and kept).
+
+    Raises :class:`~sahel_core.errors.UnsafeInput` for DTDs/entities/external references and
+    :class:`~sahel_core.errors.FormatError` for files that are not IATI XML; faults of single
+    activities become rejections.
+    """
+    try:
+        result = _Reader(Path(path), strict=strict).run()
+    except OSError as exc:
+        raise FormatError(
+            f"cannot read the file: {exc.strerror or exc}", source=str(path)
+        ) from None
+    if options.entity is not None:
+        if options.entity not in result.tables:
+            raise FormatError(
+                f"an IATI file carries {', '.join(result.tables)}, not {options.entity!r}",
+                source=str(path),
+                field="entity",
+                value=options.entity,
+            )
+        result.tables = {options.entity: result.tables[options.entity]}
+    return result
+
+
+def convert_transactions(table: pl.DataFrame, currency: str) -> pl.DataFrame:
+    """``table`` (a transaction table) with ``value_<currency>`` added, converted at each row's
+    ``value_date`` through :func:`sahel_core.money.convert_column` (dated rates, XOF/XAF pegs).
+
+    A currency or date without a rate raises :class:`~sahel_core.errors.RateNotFound` naming it;
+    rows without a currency get null.
+    """
+    from sahel_core.money import convert_column
+
+    return convert_column(
+        table,
+        amount="value",
+        currency="currency",
+        date="value_date",
+        to=currency,
+        into=f"value_{currency.lower()}",
+    )
+
+
+@hookimpl
+def sahel_register_formats() -> Iterable[FormatSpec]:
+    """The ``iati`` format: IATI 2.0x activity and organisation XML (read only)."""
+    return [
+        FormatSpec(
+            name="iati",
+            description=(
+                "IATI 2.0x XML (activities → programme operations, donors and transactions; "
+                "organisations → donors); streamed, DTDs and entities refused"
+            ),
+            extensions=(".xml",),
+            media_types=("application/xml", "text/xml"),
+            entities=("operation", "donor"),
+            read=read_iati,
+            sniff=sniff_iati,
+        )
+    ]

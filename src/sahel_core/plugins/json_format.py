@@ -1,0 +1,243 @@
+"""Built-in plugin: entities as JSON (a list of objects) and JSON Lines (one object a line).
+
+Each object is one entity in the form :mod:`sahel_core.serialization` writes: decimals as text,
+dates as ISO, nested records inline. A record that cannot become an entity is rejected with its
+line (JSON Lines) or its position in the list (JSON, first element = 1) and every bad field path.
+The entity is the one the caller names, else the one whose fields the first record's keys fit.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from sahel_core.errors import FormatError, StructureError
+from sahel_core.hookspecs import hookimpl
+from sahel_core.specs import FormatSpec, ReadOptions, ReadResult, Rejection, WriteOptions
+
+__all__ = ["read_json", "read_jsonl", "sahel_register_formats", "write_json", "write_jsonl"]
+
+_JSONL_EXTENSIONS = (".jsonl", ".ndjson")
+
+
+def _text(path: Path, options: ReadOptions) -> str:
+    try:
+        return path.read_bytes().decode(options.encoding or "utf-8-sig")
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise FormatError(f"not UTF-8 text: {exc}", source=str(path)) from None
+
+
+def _guess(record: Any, options: ReadOptions) -> str:
+    """The entity named by the caller, else the one whose fields contain the record's keys."""
+    import attrs
+
+    from sahel_core.entities import ENTITY_TYPES
+    from sahel_core.tables import entity_type
+
+    if options.entity is not None:
+        return entity_type(options.entity).__name__.lower()
+    if not isinstance(record, dict):
+        return "seizure"
+    keys = set(record)
+
+    def fit(name: str) -> tuple[bool, int, bool]:
+        fields = {f.name for f in attrs.fields(ENTITY_TYPES[name])}
+        return keys <= fields, len(keys & fields), name == "seizure"
+
+    return max(ENTITY_TYPES, key=fit)
+
+
+def _build(
+    records: Iterable[tuple[int, Any | Rejection]],
+    path: Path,
+    options: ReadOptions,
+    format: str,
+) -> ReadResult:
+    """Structure each ``(row, data)`` into the entity, rejecting bad and repeated records."""
+    from sahel_core.serialization import structure
+    from sahel_core.tables import entity_type, from_entities
+
+    entity: str | None = None
+    built: list[Any] = []
+    rejections: list[Rejection] = []
+    seen: set[str] = set()
+    read = 0
+    for row, data in records:
+        read += 1
+        if isinstance(data, Rejection):
+            rejections.append(data)
+            continue
+        if entity is None:
+            entity = _guess(data, options)
+        try:
+            record = structure(data, entity_type(entity))
+        except StructureError as exc:
+            rejections.append(_rejection(row, exc))
+            continue
+        key = getattr(record, "id", None)
+        if isinstance(key, str):
+            if key in seen:
+                rejections.append(Rejection(row, "id", key, "repeats the id of an earlier record"))
+                continue
+            seen.add(key)
+        built.append(record)
+    name = entity or _guess(None, options)
+    table = from_entities(built, name)
+    return ReadResult(
+        format=format, source=str(path), tables={name: table}, read=read, rejections=rejections
+    )
+
+
+def _rejection(row: int, exc: StructureError) -> Rejection:
+    if not exc.errors:
+        return Rejection(row, None, None, exc.message)
+    path, _, value = exc.errors[0]
+    reason = "; ".join(f"{p}: {m}" for p, m, _ in exc.errors)
+    text = None if value is None else value if isinstance(value, str) else json.dumps(
+        value, default=str, ensure_ascii=False
+    )
+    return Rejection(row, path.removeprefix("$.").removeprefix("$") or None, text, reason)
+
+
+def _lines(text: str) -> Iterator[tuple[int, Any | Rejection]]:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line, parse_float=Decimal)
+        except (ValueError, RecursionError) as exc:
+            yield number, Rejection(number, None, line[:200], f"not JSON: {exc}")
+            continue
+        if not isinstance(data, dict):
+            yield number, Rejection(number, None, line[:200], "expected a JSON object")
+            continue
+        yield number, data
+
+
+def read_jsonl(path: Path, options: ReadOptions) -> ReadResult:
+    """Read JSON Lines: one entity per line; blank lines are skipped and not counted."""
+    return _build(_lines(_text(path, options)), path, options, "jsonl")
+
+
+def read_json(path: Path, options: ReadOptions) -> ReadResult:
+    """Read a JSON list of entities (a single object counts as a list of one)."""
+    try:
+        data = json.loads(_text(path, options), parse_float=Decimal)
+    except (ValueError, RecursionError) as exc:
+        raise FormatError(f"not JSON: {exc}", source=str(path)) from None
+    if isinstance(data, dict):
+        data = [data]
+    if not isinstance(data, list):
+        raise FormatError("expected a list of objects", source=str(path))
+
+    def elements() -> Iterator[tuple[int, Any | Rejection]]:
+        for number, element in enumerate(data, start=1):
+            if isinstance(element, dict):
+                yield number, element
+            else:
+                text = json.dumps(element, default=str)[:200]
+                yield number, Rejection(number, None, text, "expected a JSON object")
+
+    return _build(elements(), path, options, "json")
+
+
+def _records(table: pl.DataFrame, entity: str) -> Iterator[Any]:
+    from sahel_core.serialization import unstructure
+    from sahel_core.tables import to_entities
+
+    for record in to_entities(table, entity):
+        yield unstructure(record)
+
+
+def write_jsonl(table: pl.DataFrame, path: Path, entity: str, options: WriteOptions) -> None:
+    """Write one JSON object per line, UTF-8."""
+    with path.open("w", encoding="utf-8", newline="\n") as out:
+        for data in _records(table, entity):
+            out.write(json.dumps(data, ensure_ascii=False) + "\n")
+
+
+def write_json(table: pl.DataFrame, path: Path, entity: str, options: WriteOptions) -> None:
+    """Write a JSON list of objects, indented, UTF-8."""
+    with path.open("w", encoding="utf-8", newline="\n") as out:
+        json.dump(list(_records(table, entity)), out, ensure_ascii=False, indent=2)
+        out.write("\n")
+
+
+def _first_lines(head: bytes) -> list[str]:
+    """The first two non-blank lines of ``head``."""
+    text = head.decode("utf-8-sig", errors="ignore")  # The 64 KiB cut may split a character.
+    return [line for line in text.splitlines()[:1000] if line.strip()][:2]
+
+
+def _is_object(line: str) -> bool:
+    try:
+        return isinstance(json.loads(line), dict)
+    except (ValueError, RecursionError):
+        return False
+
+
+def sniff_jsonl(head: bytes, name: str) -> bool:
+    """JSON Lines: the first line is a whole object, and a second line or the name says lines."""
+    lines = _first_lines(head)
+    if not lines or not _is_object(lines[0]):
+        return False
+    if name.lower().endswith(_JSONL_EXTENSIONS):
+        return True
+    return len(lines) == 2 and _is_object(lines[1])
+
+
+def sniff_jsonl(head: bytes, name: str) -> bool:
+    """JSON Lines: the first line is a whole object, and a second line or the name says lines."""
+    found = _first_line(head)
+    if found is None:
+        return False
+    first, more = found
+    if not _is_object(first):
+        return False
+    if name.lower().endswith(_JSONL_EXTENSIONS):
+        return True
+    second = (
+        head.decode("utf-8-sig", "ignore").lstrip().split("\n", 2)[1] if more else ""
+    )
+    return more and _is_object(second)
+
+
+def sniff_json(head: bytes, name: str) -> bool:
+    """JSON: starts with ``[`` or ``{`` and is not JSON Lines."""
+    lines = _first_lines(head)
+    return bool(lines) and lines[0].lstrip().startswith(("[", "{")) and not sniff_jsonl(head, name)
+
+
+@hookimpl
+def sahel_register_formats() -> list[FormatSpec]:
+    """JSON and JSON Lines."""
+    from sahel_core.entities import ENTITY_TYPES
+
+    entities = tuple(ENTITY_TYPES)
+    return [
+        FormatSpec(
+            name="jsonl",
+            description="JSON Lines: one entity object per line",
+            extensions=_JSONL_EXTENSIONS,
+            media_types=("application/x-ndjson", "application/jsonl"),
+            entities=entities,
+            read=read_jsonl,
+            write=write_jsonl,
+            sniff=sniff_jsonl,
+        ),
+        FormatSpec(
+            name="json",
+            description="JSON: a list of entity objects",
+            extensions=(".json",),
+            media_types=("application/json",),
+            entities=entities,
+            read=read_json,
+            write=write_json,
+            sniff=sniff_json,
+        ),
+    ]

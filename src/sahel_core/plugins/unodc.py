@@ -1,0 +1,401 @@
+"""UNODC drug seizures (dataUNODC "Drug seizures, 2018-2022" export) as seizure records.
+
+The export is a sheet (``.xlsx``) or its CSV copy with the columns ``Region``, ``SubRegion``,
+``Country``, ``DrugGroup``, ``DrugSubGroup``, ``DrugName``, ``Reference year``, ``Kilograms``,
+``msCode``. The reader finds the header in the first 25 rows (the xlsx has a title row above it),
+then turns each row below into one :class:`~sahel_core.entities.Seizure`:
+
+* ``country`` the ``msCode`` (ISO 3166 alpha-3);
+* ``drug`` the vocabulary term for the row (:func:`sahel_core.reference.unodc_drug`: the drug
+  name decides when the vocabulary maps it, else the sub-group, else the group, else ``other``);
+  ``drug_text`` keeps the three originals as ``"DrugGroup | DrugSubGroup | DrugName"``;
+* ``date`` the whole reference year (text ``"2022"``, 1 January to 31 December);
+* ``quantity`` the kilograms, unit ``kg``, qualifier ``exact``; ``quantity_text`` the cell as
+  written. The export stores binary floats (``0.7868999999999999``): the value is read from
+  the shortest decimal form of the float and rounded to 9 decimal places (a microgram), which
+  removes that noise and nothing a scale measured.
+* ``id`` ``"<file stem>:<row>"`` (the export has no key: the same country, drug and year repeat
+  for separate sub-entries), ``sources`` the file and row.
+
+Accounting: every non-empty row below the header is read and is either accepted or rejected with
+its spreadsheet row number and the column at fault. Choices:
+
+* an EMPTY ``Kilograms`` cell is rejected, reason "no quantity reported": UNODC left the figure
+  out, and a seizure without a quantity says nothing an indicator can use;
+* ``0`` kilograms is accepted as a quantity of 0: the country reported that nothing of that drug
+  was seized, which is a fact worth keeping (averages and "countries reporting" count it);
+* a row that repeats the header (exports glued together) is rejected as "repeated header row";
+* an unknown ``msCode``, a year that is not a year, a negative or non-numeric quantity are
+  rejected naming the column.
+
+Everything is vectorized with polars: each parser runs once per distinct value (kilogram
+strings, drug triples, country codes, years) and is joined back.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Iterable, Sequence
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sahel_core.errors import FormatError
+from sahel_core.hookspecs import hookimpl
+from sahel_core.specs import FormatSpec, ReadOptions, ReadResult, Rejection
+
+if TYPE_CHECKING:
+    import polars as pl
+
+__all__ = ["HEADER", "read_unodc", "sahel_register_formats", "sniff_unodc"]
+
+#: The columns of the export, in its order.
+HEADER = (
+    "Region",
+    "SubRegion",
+    "Country",
+    "DrugGroup",
+    "DrugSubGroup",
+    "DrugName",
+    "Reference year",
+    "Kilograms",
+    "msCode",
+)
+#: Columns the reader cannot do without (compared after :func:`sahel_core.headers.fold`).
+_REQUIRED = ("ms code", "drug name", "reference year", "kilograms")
+_SCAN_ROWS = 25
+_PLACES = Decimal("1e-9")
+#: Canonical field → the export's column, to name the column a user sees in rejections.
+_SOURCE_COLUMN = {
+    "country": "msCode",
+    "date": "Reference year",
+    "date_earliest": "Reference year",
+    "quantity": "Kilograms",
+    "drug": "DrugName",
+}
+
+
+def _fold(text: object) -> str:
+    from sahel_core.headers import fold
+
+    return fold(str(text)) if text is not None else ""
+
+
+def _is_header(cells: Sequence[object]) -> bool:
+    folded = {_fold(c) for c in cells}
+    return all(name in folded for name in _REQUIRED)
+
+
+def sniff_unodc(head: bytes, name: str) -> bool:
+    """True for the CSV export (its header in the first lines) or an xlsx named ``*unodc*``.
+
+    An xlsx keeps its text in a compressed part at the end of the file, out of the sniffer's
+    64 KiB, so the workbook is recognised by its name; pass ``--format unodc_seizures`` for a
+    renamed one.
+    """
+    if head.startswith(b"PK\x03\x04"):
+        return "unodc" in name.lower() and name.lower().endswith((".xlsx", ".xlsm"))
+    if b"\x00" in head:
+        return False
+    text = head.decode("utf-8", errors="replace")
+    lines = text.splitlines()[:_SCAN_ROWS]
+    return any(_is_header(re.split(r"[,;\t]", line)) for line in lines)
+
+
+# -- reading the cells ------------------------------------------------------------------------
+
+
+def _cell(value: object) -> str | None:
+    """An xlsx cell as text; floats by their shortest repr, whole floats without ``.0``."""
+    if value is None:
+        return None
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    text = str(value)
+    return text if text.strip() else None
+
+
+def _xlsx_rows(path: Path) -> Iterable[tuple[int, list[str | None]]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+        raise FormatError(f"not a readable xlsx workbook: {exc}", source=path.name) from None
+    try:
+        sheet = book["Export"] if "Export" in book.sheetnames else book.worksheets[0]
+        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield number, [_cell(v) for v in row]
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+        raise FormatError(f"not a readable xlsx workbook: {exc}", source=path.name) from None
+    finally:
+        book.close()
+
+
+def _frame_xlsx(path: Path) -> tuple[pl.DataFrame, list[int], int]:
+    """The cells below the header as text, their row numbers, and the header's row."""
+    import polars as pl
+
+    header: list[str] | None = None
+    header_row = 0
+    columns: list[list[str | None]] = []
+    numbers: list[int] = []
+    for number, cells in _xlsx_rows(path):
+        if header is None:
+            if number > _SCAN_ROWS:
+                break
+            if _is_header(cells):
+                header, header_row = [str(c or "") for c in cells], number
+                columns = [[] for _ in header]
+            continue
+        if not any(c is not None for c in cells):
+            continue
+        numbers.append(number)
+        for index, column in enumerate(columns):
+            column.append(cells[index] if index < len(cells) else None)
+    if header is None:
+        raise _no_header(path)
+    names = _unique(header)
+    frame = pl.DataFrame(
+        dict(zip(names, columns, strict=True)), schema=dict.fromkeys(names, pl.String)
+    )
+    return frame, numbers, header_row
+
+
+def _frame_csv(path: Path, options: ReadOptions) -> tuple[pl.DataFrame, list[int], int]:
+    import csv
+
+    import polars as pl
+
+    from sahel_core.plugins.csv_format import decode, sniff_delimiter
+
+    text, _ = decode(path.read_bytes(), path.name, options.encoding)
+    if "\x00" in text:
+        raise FormatError("binary data, not delimited text", source=path.name)
+    delimiter = sniff_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header: list[str] | None = None
+    header_row = 0
+    try:
+        for number, cells in enumerate(reader, start=1):
+            if number > _SCAN_ROWS:
+                break
+            if _is_header(cells):
+                header, header_row = cells, number
+                break
+        if header is None:
+            raise _no_header(path)
+        rows = [cells for cells in reader if any(c.strip() for c in cells)]
+    except csv.Error as exc:
+        raise FormatError(f"not readable as CSV: {exc}", source=path.name) from None
+    # Row numbers as a spreadsheet shows them: records, counting skipped blank lines too.
+    numbers = _record_numbers(text, delimiter, header_row)
+    names = _unique(header)
+    width = len(names)
+    columns = list(zip(*[(r + [""] * width)[:width] for r in rows], strict=False)) or [
+        () for _ in names
+    ]
+    frame = pl.DataFrame(
+        {n: [c or None for c in col] for n, col in zip(names, columns, strict=True)},
+        schema=dict.fromkeys(names, pl.String),
+    )
+    return frame, numbers, header_row
+
+
+def _record_numbers(text: str, delimiter: str, header_row: int) -> list[int]:
+    """Spreadsheet row numbers of the non-empty records after the header."""
+    import csv
+
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    return [
+        number
+        for number, cells in enumerate(reader, start=1)
+        if number > header_row and any(c.strip() for c in cells)
+    ]
+
+
+def _no_header(path: Path) -> FormatError:
+    return FormatError(
+        f"no UNODC drug-seizure header (msCode, DrugName, Reference year, Kilograms) in the "
+        f"first {_SCAN_ROWS} rows",
+        source=path.name,
+    )
+
+
+def _unique(header: Sequence[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    names = []
+    for name in header:
+        name = name.strip() or "column"
+        count = seen.get(name, 0)
+        seen[name] = count + 1
+        names.append(name if count == 0 else f"{name}_{count}")
+    return names
+
+
+# -- turning cells into seizures -----------------------------------------------------------------
+
+
+def _kilograms(text: str) -> tuple[str | None, str | None]:
+    """``(decimal text, None)`` or ``(None, reason)`` for one Kilograms cell."""
+    try:
+        value = Decimal(text.strip().replace(",", ""))
+    except InvalidOperation:
+        return None, "not a number"
+    if not value.is_finite():
+        return None, "not a number"
+    if value < 0:
+        return None, "a quantity cannot be negative"
+    rounded = value.quantize(_PLACES).normalize() if value.as_tuple().exponent != 0 else value
+    if rounded >= Decimal(10) ** 29:
+        return None, "too large a quantity"
+    return f"{rounded:f}", None
+
+
+def _column(frame: pl.DataFrame, folded: str) -> str | None:
+    for name in frame.columns:
+        if _fold(name) == folded:
+            return name
+    return None
+
+
+def read_unodc(path: Path, options: ReadOptions) -> ReadResult:
+    """Read the UNODC drug-seizure export (xlsx or csv) into a seizure table.
+
+    See the module docstring for the mapping and the accounting rules.
+    """
+    import polars as pl
+
+    from sahel_core.normalize import normalize
+    from sahel_core.reference import unodc_drug
+
+    path = Path(path)
+    if options.entity not in (None, "seizure"):
+        raise FormatError(
+            "a UNODC seizure export carries seizures only",
+            source=path.name,
+            field="entity",
+            value=options.entity,
+        )
+    try:
+        if path.read_bytes()[:4] == b"PK\x03\x04":
+            frame, numbers, header_row = _frame_xlsx(path)
+        else:
+            frame, numbers, header_row = _frame_csv(path, options)
+    except OSError as exc:
+        raise FormatError(
+            f"cannot read the file: {exc.strerror or exc}", source=path.name
+        ) from None
+    names = {key: _column(frame, key) for key in (*_REQUIRED, "drug group", "drug sub group")}
+    col = {key: pl.col(name) if name else pl.lit(None, pl.String) for key, name in names.items()}
+
+    frame = frame.with_columns(pl.Series("__row", numbers, dtype=pl.Int64))
+    # Distinct kilogram strings → decimal text or a reason.
+    kg_text = col["kilograms"].str.strip_chars()
+    distinct = frame.select(kg_text.alias("k")).drop_nulls().unique()["k"].to_list()
+    parsed = {k: _kilograms(k) for k in distinct}
+    kg_map = pl.DataFrame(
+        {
+            "__kg": list(parsed),
+            "__kg_value": [v for v, _ in parsed.values()],
+            "__kg_reason": [r for _, r in parsed.values()],
+        },
+        schema={"__kg": pl.String, "__kg_value": pl.String, "__kg_reason": pl.String},
+    )
+    frame = frame.with_columns(kg_text.alias("__kg")).join(
+        kg_map, on="__kg", how="left", maintain_order="left"
+    )
+    # Distinct drug triples → vocabulary key.
+    triple = ["__group", "__sub", "__name"]
+    frame = frame.with_columns(
+        col["drug group"].alias("__group"),
+        col["drug sub group"].alias("__sub"),
+        col["drug name"].alias("__name"),
+    )
+    combos = frame.select(triple).unique()
+    keys = [unodc_drug(g, s, n).key for g, s, n in combos.iter_rows()]
+    frame = frame.join(
+        combos.with_columns(pl.Series("__drug", keys, dtype=pl.String)),
+        on=triple,
+        how="left",
+        nulls_equal=True,
+        maintain_order="left",
+    )
+
+    def squashed(expr: pl.Expr) -> pl.Expr:
+        return expr.str.to_lowercase().str.replace_all(r"[^a-z]+", "")
+
+    is_header = (squashed(col["ms code"]) == "mscode") & (squashed(col["kilograms"]) == "kilograms")
+    fault = (
+        pl.when(is_header)
+        .then(pl.struct(field=pl.lit(None, pl.String), value=pl.lit(None, pl.String),
+                        reason=pl.lit("repeated header row")))
+        .when(col["kilograms"].is_null() | (kg_text == ""))
+        .then(pl.struct(field=pl.lit(names["kilograms"]), value=pl.lit(None, pl.String),
+                        reason=pl.lit("no quantity reported")))
+        .when(pl.col("__kg_reason").is_not_null())
+        .then(pl.struct(field=pl.lit(names["kilograms"]), value=pl.col("__kg"),
+                        reason=pl.col("__kg_reason")))
+    )  # fmt: skip
+    frame = frame.with_columns(fault.alias("__fault"))
+    refused = frame.filter(pl.col("__fault").is_not_null())
+    kept = frame.filter(pl.col("__fault").is_null())
+    rejections = [
+        Rejection(row=row, field=f["field"], value=f["value"], reason=f["reason"])
+        for row, f in refused.select("__row", "__fault").iter_rows()
+    ]
+    drug_text = pl.concat_str([pl.col(c).fill_null("") for c in triple], separator=" | ")
+    raw = kept.select(
+        pl.col("__drug").alias("drug"),
+        drug_text.alias("drug_text"),
+        pl.col("__kg_value").alias("quantity"),
+        pl.lit("kg").alias("quantity_unit"),
+        pl.lit("exact").alias("quantity_qualifier"),
+        pl.col("__kg").alias("quantity_text"),
+        col["reference year"].str.strip_chars().alias("date"),
+        col["ms code"].str.strip_chars().alias("country"),
+    )
+    table, refused_rows = normalize(
+        raw, "seizure", source=path.name, locale="en", rows=kept["__row"]
+    )
+    rejections += [
+        Rejection(
+            row=r.row,
+            field=names.get(_fold(_SOURCE_COLUMN.get(r.field or "", "")))
+            or _SOURCE_COLUMN.get(r.field or "", r.field),
+            value=r.value,
+            reason=r.reason,
+        )
+        for r in refused_rows
+    ]
+    rejections.sort(key=lambda r: r.row or 0)
+    notes = [f"header on row {header_row}; {len(numbers)} non-empty rows below it"]
+    return ReadResult(
+        format="unodc_seizures",
+        source=str(path),
+        tables={"seizure": table},
+        read=frame.height,
+        rejections=rejections,
+        notes=notes,
+    )
+
+
+@hookimpl
+def sahel_register_formats() -> Iterable[FormatSpec]:
+    """The ``unodc_seizures`` format (read only)."""
+    return [
+        FormatSpec(
+            name="unodc_seizures",
+            description=(
+                "UNODC 'Drug seizures' export (dataUNODC, xlsx or csv): one seizure per row, "
+                "kilograms per country, drug and year"
+            ),
+            extensions=(),
+            media_types=(),
+            entities=("seizure",),
+            read=read_unodc,
+            sniff=sniff_unodc,
+        )
+    ]

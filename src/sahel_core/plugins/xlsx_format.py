@@ -1,0 +1,216 @@
+"""Built-in plugin: Excel workbooks (.xlsx), read and written with openpyxl.
+
+Reading never evaluates a formula: the workbook is opened with ``data_only=True``, so a formula
+cell gives the value the spreadsheet program cached when it last saved the file, and a formula
+that was never calculated (a file written by a script) reads as an empty cell. The header is the
+first row, within the first 20 of the first sheet that has one, whose cells name at least two
+canonical columns; title rows above it are skipped and rows keep their sheet numbers in
+rejections. Numbers are read as the shortest decimal that gives the stored value back ("2.7"),
+dates as ISO text.
+
+Writing puts one canonical table on a sheet named after the entity: numbers as numbers (except
+decimals a spreadsheet cannot hold exactly, more than ~15 significant digits, which are written
+as text so nothing is rounded), dates as dates, lists and records as JSON. Text that a spreadsheet
+would take for a formula (``=``, ``+``, ``-``, ``@``, tab, CR) is stored as a text cell with
+Excel's "quote prefix" flag, the flag Excel itself sets when a user types ``'=...``: it shows as
+text and never runs, and it reads back unchanged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from collections.abc import Callable, Iterator, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from sahel_core.errors import FormatError, UnsafeInput
+from sahel_core.hookspecs import hookimpl
+from sahel_core.specs import FormatSpec, ReadOptions, ReadResult, WriteOptions
+
+__all__ = ["read_xlsx", "sahel_register_formats", "sniff_xlsx", "write_xlsx"]
+
+#: How many rows at the top of a sheet may hold titles before the header.
+HEADER_SEARCH_ROWS = 20
+
+
+def _cell_text(value: Any) -> str | None:
+    """A cell value as the text a person would type for it."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    return str(value)
+
+
+def _header_score(cells: Sequence[str | None], options: ReadOptions) -> int:
+    from sahel_core.headers import map_headers
+    from sahel_core.tabular import guess_entity
+
+    headers = [c for c in cells if c]
+    if len(headers) < 2:
+        return 0
+    try:
+        return map_headers(headers, guess_entity(headers, options), options.mapping).score
+    except LookupError:
+        return 0
+
+
+def _load(path: Path, options: ReadOptions) -> tuple[pl.DataFrame, list[int], str]:
+    """The data rows under the header of the first sheet that has one, and their row numbers."""
+    import openpyxl
+
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        for sheet in workbook.worksheets:
+            found = _sheet(sheet.iter_rows(values_only=True), options)
+            if found is not None:
+                return (*found, sheet.title)
+    finally:
+        workbook.close()
+    raise FormatError(
+        f"no header row (a row naming at least two known columns) in the first "
+        f"{HEADER_SEARCH_ROWS} rows of any sheet",
+        source=str(path),
+    )
+
+
+def _sheet(
+    rows: Iterator[tuple[Any, ...]], options: ReadOptions
+) -> tuple[pl.DataFrame, list[int]] | None:
+    """The cells under the header row of one sheet, or None when it has no header."""
+    header: list[str | None] = []
+    header_at = 0
+    for values in rows:
+        header_at += 1
+        header = [_cell_text(v) for v in values]
+        if _header_score(header, options) >= 2:
+            break
+        if header_at >= HEADER_SEARCH_ROWS:
+            return None
+    else:
+        return None
+    names = _unique([h if h else f"column {i + 1}" for i, h in enumerate(header)])
+    width = len(names)
+    data: list[list[str | None]] = [[] for _ in range(width)]
+    count = 0
+    for values in rows:
+        cells = [_cell_text(v) for v in values[:width]]
+        cells += [None] * (width - len(cells))
+        for column, cell in zip(data, cells, strict=True):
+            column.append(cell)
+        count += 1
+    frame = pl.DataFrame(
+        {n: pl.Series(n, column, dtype=pl.String) for n, column in zip(names, data, strict=True)}
+    )
+    return frame, list(range(header_at + 1, header_at + 1 + count))
+
+
+def _unique(headers: Sequence[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    names = []
+    for header in headers:
+        count = seen.get(header, 0)
+        seen[header] = count + 1
+        names.append(header if count == 0 else f"{header}_duplicated_{count - 1}")
+    return names
+
+
+def read_xlsx(path: Path, options: ReadOptions) -> ReadResult:
+    """Read the first sheet with a header row of an .xlsx workbook (see the module docstring)."""
+    from defusedxml import DefusedXmlException
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    from sahel_core.tabular import read_table
+
+    source = str(path)
+    try:
+        frame, rows, sheet = _load(path, options)
+    except DefusedXmlException as exc:
+        raise UnsafeInput(f"unsafe XML in the workbook: {exc!r}", source=source) from None
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, EOFError) as exc:
+        raise FormatError(f"not a readable .xlsx workbook: {exc}", source=source) from None
+    return read_table(frame, path, options, format="xlsx", rows=rows, notes=[f"sheet {sheet!r}"])
+
+
+def _writer(dtype: pl.DataType) -> Callable[[Any], Any]:
+    """How one column's values become cell values."""
+    if isinstance(dtype, pl.Decimal):
+
+        def number(value: Decimal | None) -> Any:
+            if value is None:
+                return None
+            as_float = float(value)
+            return as_float if Decimal(repr(as_float)) == value else format(value.normalize(), "f")
+
+        return number
+    return lambda value: value
+
+
+def write_xlsx(table: pl.DataFrame, path: Path, entity: str, options: WriteOptions) -> None:
+    """Write a canonical table to one sheet named after the entity."""
+    import openpyxl
+    from openpyxl.cell import WriteOnlyCell
+
+    from sahel_core.tabular import needs_quote, text_table
+
+    nested = [c for c, t in table.schema.items() if isinstance(t, pl.List | pl.Struct)]
+    table = table.with_columns(text_table(table.select(nested))) if nested else table
+    quoted = table.select(
+        [
+            (needs_quote(pl.col(c)) | pl.col(c).str.starts_with("=")).fill_null(False).alias(c)
+            for c, t in table.schema.items()
+            if t == pl.String
+        ]
+    )
+    convert = [_writer(t) for t in table.schema.values()]
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet(entity[:31])
+    sheet.append(list(table.columns))
+    string_columns = {c: i for i, c in enumerate(table.columns) if c in quoted.columns}
+    flags = quoted.rows()
+    for values, row_flags in zip(table.iter_rows(), flags, strict=True):
+        cells: list[Any] = [fn(v) for fn, v in zip(convert, values, strict=True)]
+        for flag, index in zip(row_flags, string_columns.values(), strict=True):
+            if flag:
+                cell = WriteOnlyCell(sheet, value=cells[index])
+                cell.data_type = "s"  # Never a formula, whatever it starts with.
+                cell.quotePrefix = True
+                cells[index] = cell
+        sheet.append(cells)
+    workbook.save(path)
+
+
+def sniff_xlsx(head: bytes, name: str) -> bool:
+    """A zip archive holding ``xl/`` parts (the workbook) is an .xlsx file."""
+    return head.startswith(b"PK\x03\x04") and b"xl/" in head
+
+
+@hookimpl
+def sahel_register_formats() -> list[FormatSpec]:
+    """Excel .xlsx."""
+    from sahel_core.entities import ENTITY_TYPES
+
+    return [
+        FormatSpec(
+            name="xlsx",
+            description="Excel workbook; finds the header row under titles; formulas never run",
+            extensions=(".xlsx",),
+            media_types=("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",),
+            entities=tuple(ENTITY_TYPES),
+            read=read_xlsx,
+            write=write_xlsx,
+            sniff=sniff_xlsx,
+        )
+    ]

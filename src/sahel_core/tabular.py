@@ -1,0 +1,179 @@
+"""What the spreadsheet-like formats (CSV, XLSX) share: header mapping, text cells, formulas.
+
+Reading: a frame of text cells with the file's headers → :func:`read_table` maps the headers
+(:mod:`sahel_core.headers`), guesses the entity when the caller did not say, skips rows with no
+value at all and normalizes (:func:`sahel_core.normalize.normalize`).
+
+Writing: :func:`text_table` turns a canonical table into text cells: decimals as plain numbers
+("2.7", never "2.700000000" nor "2,7"), dates as ISO, lists and records as JSON.
+
+Formula neutralization (CSV injection, OWASP): a text cell starting with ``=``, ``+``, ``-``,
+``@``, tab or carriage return is written with a leading ``'`` so a spreadsheet shows it as text
+instead of running it, unless the whole cell is a number ("-12.5", "+3", "1e5"): a spreadsheet
+reads those as numbers and runs nothing. A cell that already starts with ``'`` followed by one of
+those characters (or another ``'``) gets a second quote, so reading strips exactly one quote and
+gives back the original text: :func:`unneutralize` is the exact inverse of :func:`neutralize`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from sahel_core.errors import FormatError
+from sahel_core.specs import ReadOptions, ReadResult
+
+if TYPE_CHECKING:
+    from sahel_core.headers import HeaderMap
+
+__all__ = [
+    "FORMULA_TRIGGERS",
+    "guess_entity",
+    "needs_quote",
+    "neutralize",
+    "neutralize_cell",
+    "read_table",
+    "text_table",
+    "unneutralize",
+]
+
+#: First characters that make a spreadsheet treat a cell as a formula (OWASP CSV injection).
+FORMULA_TRIGGERS = "=+-@\t\r"
+
+_NUMBER = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
+_TRIGGER = r"^[=+\-@\t\r]"
+_QUOTED = r"^'[=+\-@\t\r']"
+
+
+def needs_quote(column: pl.Expr) -> pl.Expr:
+    """True where a text cell must be prefixed with ``'`` (see the module docstring)."""
+    return (column.str.contains(_TRIGGER) & ~column.str.contains(_NUMBER)) | column.str.contains(
+        _QUOTED
+    )
+
+
+def neutralize(column: pl.Expr) -> pl.Expr:
+    """Text cells made safe for spreadsheets: formulas prefixed with ``'``."""
+    return pl.when(needs_quote(column)).then(pl.lit("'") + column).otherwise(column)
+
+
+def unneutralize(column: pl.Expr) -> pl.Expr:
+    """The inverse of :func:`neutralize`: strip the one ``'`` it added."""
+    return pl.when(column.str.contains(_QUOTED)).then(column.str.slice(1)).otherwise(column)
+
+
+def neutralize_cell(value: str) -> str:
+    """:func:`neutralize` for one Python string."""
+    return pl.select(neutralize(pl.lit(value, pl.String))).item()  # type: ignore[no-any-return]
+
+
+def text_table(table: pl.DataFrame) -> pl.DataFrame:
+    """Every column of a canonical table as text a person and :func:`read_table` can read.
+
+    Decimals print without trailing zeros, dates as ISO, lists and records as JSON; a null
+    stays null (an empty cell), an empty list is ``[]``.
+    """
+    columns = []
+    for name, dtype in table.schema.items():
+        col = pl.col(name)
+        if isinstance(dtype, pl.Decimal):
+            digits = col.cast(pl.String)
+            text = pl.when(digits.str.contains(".", literal=True)).then(
+                digits.str.replace(r"\.?0+$", "")
+            ).otherwise(digits)
+        elif isinstance(dtype, pl.List | pl.Struct | pl.Array):
+            # json_encode works on structs: wrap the value and cut the wrapper off again.
+            wrapped = pl.struct(col.alias("v")).struct.json_encode()
+            text = pl.when(col.is_not_null()).then(wrapped.str.slice(5, wrapped.str.len_chars() - 6))
+        else:
+            text = col.cast(pl.String)
+        columns.append(text.alias(name))
+    return table.select(columns)
+
+
+def guess_entity(headers: Sequence[str], options: ReadOptions) -> str:
+    """The entity named in ``options``, else the one whose columns the headers match best."""
+    from sahel_core.entities import ENTITY_TYPES
+    from sahel_core.headers import map_headers
+    from sahel_core.tables import entity_type
+
+    if options.entity is not None:
+        return entity_type(options.entity).__name__.lower()
+    scores: dict[str, int] = {}
+    for name in ENTITY_TYPES:
+        try:
+            scores[name] = map_headers(headers, name, options.mapping).score
+        except LookupError:  # The user mapping names a column this entity lacks.
+            continue
+    if not scores:
+        # Every entity refused the mapping: let the seizure mapping raise the useful error.
+        map_headers(headers, "seizure", options.mapping)
+    # Ties go to seizures, the main record of the field.
+    ranked = sorted(scores, key=lambda n: (scores[n], n == "seizure"), reverse=True)
+    return ranked[0]
+
+
+def read_table(
+    raw: pl.DataFrame,
+    path: Path,
+    options: ReadOptions,
+    *,
+    format: str,
+    rows: Sequence[int] | None = None,
+    notes: Sequence[str] = (),
+) -> ReadResult:
+    """Map, clean and normalize a frame of text cells read from ``path``.
+
+    ``rows`` gives each row's number as the user sees it (defaults to 2, 3, ...). Rows with no
+    value at all are skipped, not counted, and reported in ``notes``.
+    """
+    from sahel_core.headers import map_headers
+    from sahel_core.normalize import normalize
+
+    entity = guess_entity(raw.columns, options)
+    header_map = map_headers(raw.columns, entity, options.mapping)
+    if not header_map.rename:
+        raise FormatError(
+            f"no column matches a {entity} field; name the columns with --map", source=str(path)
+        )
+    numbers = pl.Series("row", list(rows) if rows is not None else range(2, raw.height + 2),
+                        dtype=pl.Int64)
+    cells = raw.select([pl.col(h).cast(pl.String).alias(c) for h, c in header_map.rename.items()])
+    if header_map.rename:
+        filled = pl.any_horizontal(
+            [pl.col(c).str.strip_chars().str.len_chars() > 0 for c in cells.columns]
+        ).fill_null(False)
+        keep = cells.select(filled).to_series()
+    else:
+        keep = pl.Series([False] * raw.height)
+    skipped = int((~keep).sum())
+    cells = cells.filter(keep).with_columns(
+        [pl.lit(v, pl.String).alias(c) for c, v in header_map.defaults.items()]
+    )
+    table, rejections = normalize(
+        cells, entity, source=path.name, locale=options.locale, rows=numbers.filter(keep)
+    )
+    result = ReadResult(
+        format=format,
+        source=str(path),
+        tables={entity: table},
+        read=cells.height,
+        rejections=rejections,
+        notes=[*notes, *_notes(header_map, skipped)],
+    )
+    return result
+
+
+def _notes(header_map: HeaderMap, skipped: int) -> list[str]:
+    notes = [f"columns: {source} → {column}" for source, column in header_map.rename.items()
+             if source != column]
+    if header_map.ignored:
+        notes.append("ignored columns: " + ", ".join(repr(h) for h in header_map.ignored))
+    for column, value in header_map.defaults.items():
+        notes.append(f"{column} = {value!r} for every row (from the headers)")
+    if skipped:
+        notes.append(f"{skipped} empty row(s) skipped")
+    return notes

@@ -1,0 +1,285 @@
+"""Raw text frames → canonical tables: values, rejections, row numbers, per-distinct parsing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import polars as pl
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sahel_core.entities import ENTITY_TYPES, Seizure
+from sahel_core.errors import SahelError
+from sahel_core.normalize import normalize
+from sahel_core.numbers import parse_number
+from sahel_core.tables import schema, to_entities
+
+
+def frame(**columns: list[str | None]) -> pl.DataFrame:
+    return pl.DataFrame(columns, schema={c: pl.String for c in columns})
+
+
+def by_row(rejections: list[Any]) -> dict[int | None, tuple[str | None, str | None]]:
+    return {r.row: (r.field, r.value) for r in rejections}
+
+
+def test_french_cells_become_a_canonical_seizure_table() -> None:
+    raw = frame(
+        id=["S-1", "S-2", "S-3"],
+        drug=["Cannabis", "cocaïne", "chanvre indien"],
+        quantity=["1 250,5", "plus de 2,7", "70 000"],
+        quantity_unit=["kg", "tonnes", "comprimés"],
+        date=["12/03/2021", "mars 2021", "2021-04-05"],
+        country=["Mali", "Niger", "Sénégal"],
+        locality=["Bamako", None, " Dakar "],
+    )
+    table, rejections = normalize(raw, "seizure", source="saisies.csv", locale="fr")
+    assert rejections == []
+    assert table.schema == schema("seizure")
+    rows = table.to_dicts()
+    assert [r["drug"] for r in rows] == ["cannabis", "cocaine", "cannabis_herb"]
+    assert [r["drug_text"] for r in rows] == ["Cannabis", "cocaïne", "chanvre indien"]
+    assert [r["quantity"] for r in rows] == [Decimal("1250.5"), Decimal("2.7"), Decimal(70000)]
+    assert [r["quantity_unit"] for r in rows] == ["kg", "t", "tablet"]
+    assert [r["quantity_qualifier"] for r in rows] == ["exact", "more_than", "exact"]
+    assert rows[1]["quantity_low"] == Decimal("2.7") and rows[1]["quantity_high"] is None
+    assert [r["quantity_text"] for r in rows] == ["1 250,5", "plus de 2,7", "70 000"]
+    assert [r["country"] for r in rows] == ["MLI", "NER", "SEN"]
+    assert rows[1]["date_earliest"] == dt.date(2021, 3, 1)
+    assert rows[1]["date_latest"] == dt.date(2021, 3, 31)
+    assert rows[2]["locality"] == " Dakar "  # Free text is kept as written.
+    assert [r["sources"] for r in rows][0] == [
+        {"url": None, "file": "saisies.csv", "row": 2, "line": None, "start": None, "end": None,
+         "quote": None, "published": None, "retrieved": None, "note": None}
+    ]  # fmt: skip
+    seizures = list(to_entities(table, Seizure))
+    assert seizures[1].quantity is not None and seizures[1].quantity.text == "plus de 2,7"
+
+
+def test_each_bad_row_is_rejected_once_naming_its_first_bad_field() -> None:
+    raw = frame(
+        drug=["cannabis", "cannabis", "cannabis", "cannabis", None, "héroïne", "Zorglub"],
+        quantity=["1", "2", "-5", "4", "5", "6", "abc"],
+        quantity_unit=["kg", "zorglubs", "kg", "kg", "kg", "g", "kg"],
+        date=["2021-01-01", "2021-01-02", "2021-01-03", "bientôt", "2021-01-05", None, "x"],
+        country=["Mali", "Mali", "Mali", "Mali", "Mali", "Atlantide", "Mali"],
+    )
+    table, rejections = normalize(raw, "seizure", source="x.csv", locale="fr")
+    assert table.height + len(rejections) == raw.height
+    assert table["id"].to_list() == ["x:2"]
+    assert by_row(rejections) == {
+        3: ("quantity_unit", "zorglubs"),
+        4: ("quantity", "-5"),
+        5: ("date", "bientôt"),
+        6: ("drug", None),
+        7: ("country", "Atlantide"),
+        8: ("drug", "Zorglub"),  # drug comes before quantity and date in the table
+    }
+    assert all(r.reason for r in rejections)
+
+
+def test_row_numbers_follow_the_offset_or_explicit_rows() -> None:
+    raw = frame(drug=["cocaine", None], quantity=["1", "1"], quantity_unit=["kg", "kg"])
+    _, rejections = normalize(raw, "seizure", source="x.xlsx", row_offset=5)
+    assert [r.row for r in rejections] == [6]
+    table, rejections = normalize(raw, "seizure", source="x.xlsx", rows=[10, 20])
+    assert [r.row for r in rejections] == [20]
+    assert table["id"].to_list() == ["x:10"]
+
+
+def test_ids_are_generated_stably_and_repeats_are_rejected() -> None:
+    raw = frame(id=["A", None, "A", " B "], drug=["cocaine"] * 4)
+    table, rejections = normalize(raw, "seizure", source="data/saisies 2021.csv")
+    assert table["id"].to_list() == ["A", "saisies 2021:3", "B"]
+    assert by_row(rejections) == {4: ("id", "A")}
+
+
+def test_a_source_column_is_cited_before_the_file_row() -> None:
+    raw = frame(drug=["cocaine", "cocaine", "cocaine"],
+                source=["https://example.org/a", "rapport 2021.pdf", None])  # fmt: skip
+    table, _ = normalize(raw, "seizure", source="x.csv")
+    refs = [[(s["url"], s["file"], s["row"]) for s in row] for row in table["sources"]]
+    assert refs == [
+        [("https://example.org/a", None, None), (None, "x.csv", 2)],
+        [(None, "rapport 2021.pdf", None), (None, "x.csv", 3)],
+        [(None, "x.csv", 4)],
+    ]
+
+
+def test_blank_cells_are_missing_values() -> None:
+    raw = frame(drug=["  ", "cocaine"], quantity=["1", " \t"], quantity_unit=["kg", "kg"])
+    table, rejections = normalize(raw, "seizure", source="x.csv")
+    assert by_row(rejections) == {2: ("drug", None)}
+    assert table["quantity"].to_list() == [None]
+    assert set(table.columns) == set(schema("seizure"))
+
+
+def test_a_figure_needs_a_unit_and_a_locality_needs_a_country() -> None:
+    raw = frame(drug=["cocaine", "cocaine"], quantity=["12", None], locality=[None, "Gao"])
+    _, rejections = normalize(raw, "seizure", source="x.csv")
+    assert by_row(rejections) == {2: ("quantity_unit", None), 3: ("country", None)}
+
+
+def test_canonical_layout_is_read_as_written() -> None:
+    raw = frame(
+        drug=["cocaine", "cocaine"],
+        quantity=["2.7", "4"],
+        quantity_unit=["t", "kg"],
+        quantity_qualifier=["range", "approx"],
+        quantity_low=["2", None],
+        quantity_high=["3.4", None],
+        quantity_text=["2 à 3,4 t", None],
+        date=["May 2016", None],
+        date_earliest=["2016-05-01", "2016-06-01"],
+        date_latest=["2016-05-31", None],
+    )
+    table, rejections = normalize(raw, "seizure", source="x.csv")
+    assert rejections == []
+    first, second = table.to_dicts()
+    assert (first["quantity_qualifier"], first["quantity_low"], first["quantity_high"]) == (
+        "range", Decimal(2), Decimal("3.4"))  # fmt: skip
+    assert first["quantity_text"] == "2 à 3,4 t"
+    assert (second["quantity_low"], second["quantity_high"]) == (Decimal("3.6"), Decimal("4.4"))
+    assert (first["date"], first["date_earliest"]) == ("May 2016", dt.date(2016, 5, 1))
+    assert (second["date"], second["date_latest"]) == (None, None)
+
+
+def test_bad_canonical_dates_and_qualifiers_are_rejected() -> None:
+    raw = frame(
+        drug=["cocaine"] * 3,
+        quantity=["1", "1", "1"],
+        quantity_unit=["kg"] * 3,
+        quantity_qualifier=["exact", "roughly", "exact"],
+        date_earliest=["2016-05-01", "2016-05-01", "2016-13-01"],
+        date_latest=["2016-04-01", None, None],
+    )
+    _, rejections = normalize(raw, "seizure", source="x.csv")
+    assert by_row(rejections) == {
+        2: ("date_latest", "2016-04-01"),
+        3: ("quantity_qualifier", "roughly"),
+        4: ("date_earliest", "2016-13-01"),
+    }
+
+
+def test_workshop_lists_counts_and_countries() -> None:
+    raw = frame(
+        title=["Atelier régional", "Formation"],
+        country=["Sénégal", "Mali"],
+        participants=["plus de 160", "25"],
+        participants_unit=["participants", "personnes"],
+        countries=["Mali; Niger ;Tchad", '["BFA", "Mauritanie"]'],
+        donors=["DEU", None],
+    )
+    table, rejections = normalize(raw, "workshop", source="ateliers.csv")
+    assert rejections == []
+    assert table["countries"].to_list() == [["MLI", "NER", "TCD"], ["BFA", "MRT"]]
+    assert table["donors"].to_list() == [["DEU"], []]
+    assert table["participants_qualifier"].to_list() == ["more_than", "exact"]
+    assert table["participants_unit"].to_list() == ["person", "person"]
+
+
+def test_operation_kind_and_fatalities() -> None:
+    raw = frame(
+        id=["o1", "o2", "o3", "o4"],
+        kind=["Arrest", None, "raid", "event"],
+        fatalities=["3", None, "1", "2,5"],
+    )
+    table, rejections = normalize(raw, "operation", source="ops.csv", locale="fr")
+    assert table["kind"].to_list() == ["arrest", "operation"]
+    assert table["fatalities"].to_list() == [3, None]
+    assert by_row(rejections) == {4: ("kind", "raid"), 5: ("fatalities", "2,5")}
+
+
+def test_unknown_agencies_are_kept_and_shared_names_settled_by_country() -> None:
+    raw = frame(drug=["cocaine"] * 3, agency=["OCRTIS", "OCRTIS", "Brigade mobile"],
+                country=["Niger", None, "Mali"])  # fmt: skip
+    table, _ = normalize(raw, "seizure", source="x.csv")
+    assert table["agency"].to_list() == ["OCRTIS-NER", "OCRTIS", "Brigade mobile"]
+
+
+@pytest.mark.parametrize("entity", sorted(ENTITY_TYPES))
+def test_an_empty_frame_gives_an_empty_table_of_the_exact_schema(entity: str) -> None:
+    table, rejections = normalize(pl.DataFrame(), entity, source="x.csv")
+    assert table.schema == schema(entity) and table.height == 0 and rejections == []
+
+
+def test_parsers_run_once_per_distinct_value(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sahel_core.dates
+    import sahel_core.quantities
+
+    calls: dict[str, list[Any]] = {"amount": [], "date": []}
+    parse_amount = sahel_core.quantities.parse_amount
+    parse_date = sahel_core.dates.parse_date
+
+    def counting_amount(text: str, **kwargs: Any) -> Any:
+        calls["amount"].append(text)
+        return parse_amount(text, **kwargs)
+
+    def counting_date(text: str, **kwargs: Any) -> Any:
+        calls["date"].append(text)
+        return parse_date(text, **kwargs)
+
+    monkeypatch.setattr(sahel_core.quantities, "parse_amount", counting_amount)
+    monkeypatch.setattr(sahel_core.dates, "parse_date", counting_date)
+    n = 3000
+    raw = frame(
+        drug=["cocaine"] * n,
+        quantity=["plus de 2,7", "environ 3", "12,5"] * (n // 3),
+        quantity_unit=["t"] * n,
+        date=["mars 2021", "avril 2021"] * (n // 2),
+    )
+    table, rejections = normalize(raw, "seizure", source="x.csv", locale="fr")
+    assert table.height == n and rejections == []
+    assert sorted(calls["amount"]) == ["environ 3", "plus de 2,7"]  # "12,5" is vectorized
+    assert sorted(calls["date"]) == ["avril 2021", "mars 2021"]
+
+
+_PLAIN = st.from_regex(r"\A[0-9]{1,6}([.,][0-9]{1,4})?\Z", fullmatch=True)
+
+
+@given(text=_PLAIN, locale=st.sampled_from([None, "fr", "en"]))
+def test_vectorized_numbers_agree_with_parse_number(text: str, locale: str | None) -> None:
+    raw = frame(drug=["cocaine"], quantity=[text], quantity_unit=["kg"])
+    table, rejections = normalize(raw, "seizure", source="x.csv", locale=locale)
+    try:
+        expected = parse_number(text, locale=locale)
+    except SahelError:
+        assert [r.field for r in rejections] == ["quantity"]
+        return
+    assert rejections == []
+    assert table["quantity"][0] == expected
+
+
+_CELLS = st.one_of(
+    st.none(),
+    st.sampled_from(["", " ", "Mali", "NER", "cocaïne", "kg", "t", "2,7", "1.500", "-3",
+                     "plus de 2", "mars 2021", "2021-13-01", "[", '["MLI"]', "approx", "0"]),
+    st.text(max_size=12),
+)  # fmt: skip
+_SEIZURE_INPUTS = ["id", "drug", "quantity", "quantity_unit", "quantity_qualifier", "quantity_low",
+                   "quantity_high", "date", "date_earliest", "country", "locality", "agency",
+                   "stated_values", "sources", "source"]  # fmt: skip
+
+
+@given(
+    columns=st.lists(st.sampled_from(_SEIZURE_INPUTS), unique=True, max_size=8),
+    data=st.data(),
+    locale=st.sampled_from([None, "fr"]),
+)
+def test_any_cells_give_exact_accounting_and_never_raise(
+    columns: list[str], data: st.DataObject, locale: str | None
+) -> None:
+    height = data.draw(st.integers(0, 6))
+    raw = frame(**{c: data.draw(st.lists(_CELLS, min_size=height, max_size=height))
+                   for c in columns})  # fmt: skip
+    if not columns:
+        raw = pl.DataFrame({"x": [None] * height}, schema={"x": pl.String}).drop("x")
+    table, rejections = normalize(raw, "seizure", source="fuzz.csv", locale=locale)
+    assert table.schema == schema("seizure")
+    assert table.height + len(rejections) == raw.height
+    rows = [r.row for r in rejections]
+    assert len(set(rows)) == len(rows) and set(rows) <= set(range(2, raw.height + 2))
+    list(to_entities(table, "seizure"))  # Every accepted row is a valid entity.
