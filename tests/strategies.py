@@ -10,6 +10,8 @@ from decimal import Decimal
 from hypothesis import strategies as st
 
 from sahel_core.dates import PartialDate
+from sahel_core.money import Money
+from sahel_core.numbers import tidy
 from sahel_core.qualifiers import Qualifier
 from sahel_core.quantities import Amount
 
@@ -190,3 +192,76 @@ def respellings(draw: st.DrawFn, text: str) -> str:
     if draw(st.booleans()):
         out = out.replace(" ", draw(st.sampled_from(["-", "  ", " - ", "_", "\u00a0"])))
     return draw(st.sampled_from(["", " ", "\t"])) + out + draw(st.sampled_from(["", " ", "."]))
+
+
+# --- importers (UNODC, IATI, HXL, ACLED): damaged copies of a file
+
+
+@st.composite
+def damaged(draw: st.DrawFn, data: bytes) -> bytes:
+    """``data`` damaged as files get damaged: cut short, bytes flipped or inserted, lines
+    dropped, shuffled or duplicated, cells of CSV lines swapped, or replaced by random bytes."""
+    how = draw(
+        st.sampled_from(["truncate", "flip", "insert", "lines", "cells", "random", "drop_column"])
+    )
+    if how == "truncate":
+        return data[: draw(st.integers(0, len(data)))]
+    if how == "flip":
+        out = bytearray(data)
+        for _ in range(draw(st.integers(1, 8))):
+            out[draw(st.integers(0, len(out) - 1))] = draw(st.integers(0, 255))
+        return bytes(out)
+    if how == "insert":
+        at = draw(st.integers(0, len(data)))
+        return data[:at] + draw(st.binary(min_size=1, max_size=40)) + data[at:]
+    if how == "random":
+        return draw(st.binary(max_size=600))
+    lines = data.split(b"\n")
+    if how == "lines":
+        picked = draw(st.lists(st.sampled_from(range(len(lines))), max_size=len(lines) + 3))
+        return b"\n".join(lines[i] for i in picked)
+    cells = [line.split(b",") for line in lines]
+    width = max(len(c) for c in cells)
+    if how == "drop_column":
+        gone = draw(st.integers(0, width - 1))
+        return b"\n".join(b",".join(c[:gone] + c[gone + 1 :]) for c in cells)
+    order = draw(st.permutations(range(width)))
+    return b"\n".join(b",".join(c[i] for i in order if i < len(c)) for c in cells)
+
+
+# --- money
+
+#: Currency codes that :func:`sahel_core.money.parse_money` reads back from their code.
+MONEY_CODES = ("XOF", "XAF", "EUR", "USD", "GHS", "NGN", "MRU", "MRO", "GNF", "GMD", "XDR",
+               "CHF", "GBP", "KES")  # fmt: skip
+
+
+@st.composite
+def parsed_money(draw: st.DrawFn, codes: tuple[str, ...] = MONEY_CODES) -> Money:
+    """Money as ``parse_money`` builds it: default bounds, ranges with their midpoint as
+    amount, no ``text``; any qualifier, any of ``codes``, up to 9 decimal places."""
+    code = draw(st.sampled_from(codes))
+    qualifier = draw(st.sampled_from(Qualifier))
+    places = draw(st.integers(0, 9))
+    amounts = plain_decimals(max_value=10**15, places=places)
+    if qualifier is Qualifier.RANGE:
+        low, high = sorted((draw(amounts), draw(amounts)))
+        middle = tidy((Decimal(low) + Decimal(high)) / 2)
+        if middle != round(middle, 9):
+            middle = round(middle, 9)
+        return Money(middle, code, qualifier, low, high)
+    return Money(draw(amounts), code, qualifier)
+
+
+#: Text built from the pieces sums of money are written with, to fuzz parse_money.
+money_like_text = st.text(
+    alphabet=string.digits + " ,.-–\u00a0$€£₦₵FCAfcaUSDEReurosmilndk'àé", max_size=30
+) | st.lists(
+    st.sampled_from(
+        ["13", "700", "2,5", "1 500 000", "0.09", "$", "US$", "€", "FCFA", "F CFA", "CFA",
+         "francs CFA", "XOF", "XAF", "USD", "euros", "cedis", "naira", "ouguiya", "leone",
+         "million", "milliards", "de", "d'", "m", "k", "some", "over", "about", "environ",
+         "plus de", "between", "and", "entre", "et", "à", "-", "(", ")", "GH₵", "BEAC"]
+    ),
+    max_size=7,
+).map(" ".join)  # fmt: skip

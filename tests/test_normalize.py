@@ -19,7 +19,7 @@ from sahel_core.tables import schema, to_entities
 
 
 def frame(**columns: list[str | None]) -> pl.DataFrame:
-    return pl.DataFrame(columns, schema={c: pl.String for c in columns})
+    return pl.DataFrame(columns, schema=dict.fromkeys(columns, pl.String))
 
 
 def by_row(rejections: list[Any]) -> dict[int | None, tuple[str | None, str | None]]:

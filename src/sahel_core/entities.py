@@ -333,3 +333,14 @@ class Workshop:
 ENTITY_TYPES: dict[str, type] = {
     cls.__name__.lower(): cls for cls in (Country, Agency, Donor, Operation, Seizure, Workshop)
 }
+
+
+def _repr_html_(self: object) -> str:
+    """The record as an HTML table of its fields, for Jupyter (:mod:`sahel_core.display`)."""
+    from sahel_core.display import entity_html
+
+    return entity_html(self)
+
+
+for _cls in (SourceRef, Country, Place, Agency, Donor, Seizure, Operation, Workshop):
+    _cls._repr_html_ = _repr_html_  # type: ignore[union-attr]

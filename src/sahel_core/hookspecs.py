@@ -14,7 +14,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from sahel_core.reference import ReferenceData
-    from sahel_core.specs import FormatSpec, IndicatorSpec, RateProviderSpec
+    from sahel_core.specs import ExtractionRule, FormatSpec, IndicatorSpec, RateProviderSpec
 
 PROJECT = "sahel_core"
 
@@ -40,3 +40,9 @@ def sahel_register_rate_providers() -> Iterable[RateProviderSpec]:  # type: igno
 @hookspec
 def sahel_register_reference_data() -> Iterable[ReferenceData]:  # type: ignore[empty-body]
     """Agencies, donors, drug terms, country aliases and groupings this plugin adds."""
+
+
+@hookspec
+def sahel_register_extraction_rules() -> Iterable[ExtractionRule]:  # type: ignore[empty-body]
+    """Patterns that read records from prose for :func:`sahel_core.extract.extract` (one
+    :class:`ExtractionRule` each): programme figures, local phrasings, new vocabularies."""

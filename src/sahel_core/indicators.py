@@ -21,14 +21,15 @@ Rules every built-in indicator follows, so that figures are reproducible and nev
   group's ``high`` is null as soon as one contributing record is unbounded. Tables are taken as
   canonical: bounds settled as :mod:`sahel_core.quantities` settles them (``from_entities`` and
   ``io.read`` always do).
-* **Exactness.** Sums are exact ``Decimal`` sums; a value converted to another unit or currency
-  is rounded half-even to 9 decimal places per record before summing, so grouping never changes
-  a total.
-* **Provenance.** ``record_ids`` lists the ids of the records that fed each cell. On a table from
-  :func:`sahel_core.reconcile.reconcile` it lists the original records of each merged event.
+* **Exactness.** Sums are exact ``Decimal`` sums. Quantities converted to another unit keep
+  every digit (grams in kg have 12 decimal places), so grouping never changes a total; money is
+  converted per record by :func:`sahel_core.rates.convert_column` (9 places) and then summed.
+* **Provenance.** ``record_ids`` lists the ids of the records that fed each cell, in no set
+  order. On a table from :func:`sahel_core.reconcile.reconcile` it lists the original records
+  of each merged event.
 
-Indicator plugins build on the helpers here (:func:`period_keys`, :func:`record_ids`,
-:func:`bounded_sum`, :func:`unit_table`, :func:`require`, :func:`aggregate`).
+Indicator plugins build on the helpers here: :func:`require`, :func:`period_keys`,
+:func:`unit_table`, :func:`times`, :func:`bounded_sum`, :func:`record_ids`, :func:`aggregate`.
 """
 
 from __future__ import annotations
@@ -55,12 +56,14 @@ if TYPE_CHECKING:
 __all__ = [
     "aggregate",
     "bounded_sum",
+    "check_by",
+    "check_params",
     "compute",
-    "convert",
     "list_indicators",
     "period_keys",
     "record_ids",
     "require",
+    "times",
     "unit_table",
 ]
 
@@ -103,7 +106,7 @@ def compute(
     import polars as pl
 
     spec = _manager(manager).indicator(name)
-    keys = _check_by(spec, by)
+    keys = check_by(spec, by)
     values = check_params(spec, params)
     if isinstance(table, pl.DataFrame):
         lazy = table.lazy()
@@ -149,7 +152,12 @@ def _first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
-def _check_by(spec: IndicatorSpec, by: Sequence[str] | str) -> tuple[str, ...]:
+def check_by(spec: IndicatorSpec, by: Sequence[str] | str) -> tuple[str, ...]:
+    """``by`` as a tuple of keys ``spec`` allows (text is split on commas).
+
+    Raises :class:`~sahel_core.errors.ValidationError` (field ``by``) naming a key that is not
+    allowed or repeated.
+    """
     keys = tuple(k.strip() for k in by.split(",")) if isinstance(by, str) else tuple(by)
     allowed = ", ".join(spec.by) or "none"
     for key in keys:
@@ -289,15 +297,20 @@ def require(table: pl.LazyFrame, columns: Iterable[str], what: str) -> None:
 
 
 def period_keys(earliest: str, latest: str) -> dict[str, pl.Expr]:
-    """``{"year": ..., "month": ...}`` keys of a date interval (see the module docstring)."""
+    """``{"year": ..., "month": ...}`` keys of a date interval (see the module docstring).
+
+    ``year`` is an integer; ``month`` an integer ``yyyymm`` that :func:`aggregate` turns into
+    ``"YYYY-MM"`` once the groups are formed.
+    """
     import polars as pl
 
     start, end = pl.col(earliest), pl.col(latest)
     same_year = start.dt.year() == end.dt.year()
     same_month = same_year & (start.dt.month() == end.dt.month())
+    year = start.dt.year().cast(pl.Int32)
     return {
-        "year": pl.when(same_year).then(start.dt.year().cast(pl.Int32)),
-        "month": pl.when(same_month).then(start.dt.strftime("%Y-%m")),
+        "year": pl.when(same_year).then(year),
+        "month": pl.when(same_month).then(year * 100 + start.dt.month().cast(pl.Int32)),
     }
 
 
@@ -362,24 +375,34 @@ def _places(number: Decimal) -> int:
     return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
-def convert(value: pl.Expr, factor: pl.Expr, factor_scale: int) -> pl.Expr:
-    """``value * factor`` exactly, rounded half-even to the 9 places tables keep.
+def times(value: pl.Expr, factor: pl.Expr, factor_scale: int) -> pl.Expr:
+    """``value * factor`` exactly: a ``Decimal(38, 9 + factor_scale)`` column, never rounded.
 
     ``factor_scale`` is the decimal scale of the factor column (``unit_table(...).schema``
-    tells it): the product is computed at the combined scale, so the one rounding is the last
-    step.
+    tells it). Multiply sums rather than rows where you can: ``f * (a + b) == f * a + f * b``
+    exactly, and one product per group is far cheaper than one per record.
     """
     import polars as pl
 
     from sahel_core.tables import DECIMAL_PRECISION, DECIMAL_SCALE
 
     wide = pl.Decimal(DECIMAL_PRECISION, min(DECIMAL_PRECISION, DECIMAL_SCALE + factor_scale))
-    product = value.cast(wide) * factor.cast(wide)
-    return product.round(DECIMAL_SCALE).cast(pl.Decimal(DECIMAL_PRECISION, DECIMAL_SCALE))
+    return value.cast(wide) * factor.cast(wide)
 
 
 def aggregate(table: pl.LazyFrame, by: Sequence[str], measures: Sequence[pl.Expr]) -> pl.DataFrame:
-    """``measures`` per group of ``by`` (sorted, nulls last), or one row of totals without keys."""
+    """``measures`` per group of ``by`` (sorted, nulls last), or one row of totals without keys.
+
+    A ``month`` key from :func:`period_keys` (an integer ``yyyymm``, cheap to group by) comes
+    out as ``"YYYY-MM"`` text.
+    """
+    import polars as pl
+
     if not by:
         return table.select(measures).collect()
-    return table.group_by(list(by)).agg(measures).sort(list(by), nulls_last=True).collect()
+    out = table.group_by(list(by)).agg(measures).sort(list(by), nulls_last=True).collect()
+    if "month" in by and out.schema["month"].is_integer():
+        month = pl.col("month")
+        text = pl.format("{}-{}", month // 100, (month % 100).cast(pl.String).str.zfill(2))
+        out = out.with_columns(text.alias("month"))
+    return out

@@ -1,20 +1,42 @@
 """Money as the field writes it, and conversions that say how they were made.
 
 :class:`Money` is a ``Decimal`` amount in an ISO 4217 currency, with the qualifier and text of
-the source ("some CFA 700 million"). A :class:`Conversion` reports the result together with
-every :class:`RateStep` used: rate, the rate's own date, its source and the period it covers.
-XOF and XAF are pegged to the euro at exactly 655.957 per EUR.
+the source ("some CFA 700 million"). :func:`parse_money` reads such text, :func:`format_money`
+writes it back. :func:`convert` gives a :class:`Conversion`: the result together with every
+:class:`RateStep` used (rate, the rate's own date, its source and the period it covers).
+XOF and XAF are pegged to the euro at exactly 655.957 per EUR. Rates and the rules for
+choosing them are in :mod:`sahel_core.rates` (loaded on first conversion, with polars).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from decimal import Decimal
+from fractions import Fraction
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from attrs import define, field
 
-from sahel_core.errors import ValidationError
+from sahel_core.errors import (
+    AmbiguousInput,
+    ParseError,
+    ReferenceNotFound,
+    SahelError,
+    ValidationError,
+)
+from sahel_core.numbers import (
+    format_number,
+    locale_language,
+    parse_number,
+    split_qualifier,
+    split_range,
+    tidy,
+)
 from sahel_core.qualifiers import (
+    MAX_DECIMAL_PLACES,
     Qualifier,
     settle_bounds,
     to_decimal,
@@ -22,15 +44,38 @@ from sahel_core.qualifiers import (
     to_qualifier,
 )
 
-__all__ = ["Conversion", "Money", "RateStep"]
+if TYPE_CHECKING:
+    from sahel_core.plugins import Manager
+
+__all__ = [
+    "CFA",
+    "CURRENCY_WORDS",
+    "REDENOMINATIONS",
+    "STEP_PLACES",
+    "Conversion",
+    "Money",
+    "RateStep",
+    "canonical_currency",
+    "convert",
+    "currency_code",
+    "format_money",
+    "parse_money",
+]
+
+#: Decimal places every step of a conversion rounds to (half-even); see :mod:`sahel_core.rates`.
+STEP_PLACES = 16
+
+
+def currency_code(value: object, name: str = "currency") -> str:
+    """``value`` as an upper-case three-letter code ("xof" → "XOF"); a
+    :class:`~sahel_core.errors.ValidationError` naming the field ``name`` otherwise."""
+    if isinstance(value, str) and len(value) == 3 and value.isascii() and value.isalpha():
+        return value.upper()
+    raise ValidationError("a currency is a three-letter ISO 4217 code", field=name, value=value)
 
 
 def _currency(value: object) -> str:
-    if isinstance(value, str) and len(value) == 3 and value.isascii() and value.isalpha():
-        return value.upper()
-    raise ValidationError(
-        "a currency is a three-letter ISO 4217 code", field="currency", value=value
-    )
+    return currency_code(value)
 
 
 @define(frozen=True)
@@ -48,12 +93,35 @@ class Money:
         settle_bounds(self, self.amount)
 
 
+def _round_half_even(numerator: int, denominator: int, places: int) -> Decimal:
+    """``numerator / denominator`` rounded half-even to ``places`` decimal places, exactly
+    (integer arithmetic: no context precision, no double rounding)."""
+    negative = (numerator < 0) != (denominator < 0)
+    quotient, remainder = divmod(abs(numerator) * 10**places, abs(denominator))
+    twice = 2 * remainder
+    if twice > abs(denominator) or (twice == abs(denominator) and quotient % 2):
+        quotient += 1
+    digits = tuple(int(c) for c in str(quotient))
+    return Decimal((1 if negative and quotient else 0, digits, -places))
+
+
+def _round_places(value: Decimal, places: int) -> Decimal:
+    """``value`` rounded half-even to ``places`` decimal places."""
+    return _round_half_even(*value.as_integer_ratio(), places)
+
+
 @define(frozen=True)
 class RateStep:
-    """One hop of a conversion: ``1 from_currency = rate to_currency``.
+    """One hop of a conversion, from ``from_currency`` to ``to_currency``.
 
-    ``rate_date`` is the date the rate is published for (the previous business day when the
-    requested date had none); ``period`` is ``fixed`` (a peg), ``day``, ``month`` or ``year``.
+    ``rate`` is the figure as its source publishes it: ``1 from_currency = rate to_currency``,
+    or, when ``inverted``, ``1 to_currency = rate from_currency`` (the peg's 655.957 XOF per
+    EUR on a step XOF → EUR; the step then divides). ``rate_date`` is the date the rate is
+    published for (the previous business day when the requested date had none; the first
+    day of the month or year for ``month`` and ``year`` rates; the first day a ``fixed`` rate
+    applies); ``period`` is ``fixed`` (a peg or redenomination), ``day``, ``month`` or
+    ``year``; ``source`` names the provider ("peg", "ECB", "IMF IFS", "World Bank", or a user
+    table's name).
     """
 
     from_currency: str = field(converter=_currency)
@@ -62,22 +130,534 @@ class RateStep:
     rate_date: dt.date
     source: str
     period: str = "day"
+    inverted: bool = False
+
+    @property
+    def quote(self) -> str:
+        """The rate as published: ``"1 EUR = 655.957 XOF"``."""
+        one, other = (
+            (self.to_currency, self.from_currency)
+            if self.inverted
+            else (self.from_currency, self.to_currency)
+        )
+        return f"1 {one} = {format(tidy(self.rate), 'f')} {other}"
+
+    @property
+    def label(self) -> str:
+        """Source and date as the path shows them: ``"ECB, 2016-11-04"``, ``"peg, fixed"``,
+        ``"IMF IFS, month 2016-11"``, ``"World Bank, year 2016"``."""
+        when = {
+            "fixed": "fixed",
+            "day": self.rate_date.isoformat(),
+            "month": f"month {self.rate_date:%Y-%m}",
+        }.get(self.period, f"year {self.rate_date.year:04d}")
+        return f"{self.source}, {when}"
+
+    def apply(self, value: Decimal, places: int = STEP_PLACES) -> Decimal:
+        """``value`` times the rate (divided by it when ``inverted``), rounded half-even to
+        ``places`` decimal places. Exact: rational arithmetic, then one rounding."""
+        n, d = value.as_integer_ratio()
+        rn, rd = self.rate.as_integer_ratio()
+        if self.inverted:
+            return _round_half_even(n * rd, d * rn, places)
+        return _round_half_even(n * rn, d * rd, places)
 
 
 @define(frozen=True)
 class Conversion:
-    """A converted amount with its provenance: original, result, requested date and steps."""
+    """A converted amount with its provenance: original, result, requested date and steps.
+
+    ``rounding`` bounds ``|result.amount - exact|``, where exact is the original times the
+    true rates: the arithmetic rounding plus the rounding of each published rate (half a unit
+    of its last digit; fixed rates are exact). ``via`` is the pivot asked for, if any.
+    """
 
     original: Money
     result: Money
     on: dt.date
     steps: tuple[RateStep, ...]
+    rounding: Decimal = field(default=Decimal(0), converter=to_decimal)
+    via: str | None = None
 
     @property
     def path(self) -> str:
-        """The route as a person reads it: ``XOF→EUR (peg 1999-01-01) → USD (ECB 2016-11-04)``."""
-        if not self.steps:
-            return self.original.currency
-        hops = [self.steps[0].from_currency]
-        hops += [f"{s.to_currency} ({s.source} {s.rate_date.isoformat()})" for s in self.steps]
-        return " → ".join(hops)
+        """The route as a person reads it: ``XOF → EUR (peg, fixed) → USD (ECB, 2016-11-04)``."""
+        hops = "".join(f" → {s.to_currency} ({s.label})" for s in self.steps)
+        return self.original.currency + hops
+
+    @property
+    def rate(self) -> Decimal:
+        """Units of the result's currency per unit of the original's, from the steps at
+        :data:`STEP_PLACES` places (what ``convert_column`` writes in its ``rate`` column)."""
+        value = Decimal(1)
+        for step in self.steps:
+            value = step.apply(value)
+        return value
+
+    @property
+    def rate_date(self) -> dt.date | None:
+        """The date of the rate used: the latest dated (not fixed) step, else the latest fixed
+        one; ``None`` without steps."""
+        dated = [s.rate_date for s in self.steps if s.period != "fixed"]
+        return max(dated or [s.rate_date for s in self.steps], default=None)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data for JSON: ``amount`` (a decimal string), ``currency``, ``from``, ``to``,
+        ``date``, ``steps`` (``from``, ``to``, ``rate``, ``quote``, ``rate_date``, ``source``,
+        ``period``, ``inverted``), ``path``, ``rounding``, ``qualifier``, ``low``, ``high``."""
+
+        def text(value: Decimal | None) -> str | None:
+            return None if value is None else format(value, "f")
+
+        return {
+            "amount": format(self.result.amount, "f"),
+            "currency": self.result.currency,
+            "from": self.original.currency,
+            "to": self.result.currency,
+            "date": self.on.isoformat(),
+            "original": format(self.original.amount, "f"),
+            "steps": [
+                {
+                    "from": s.from_currency,
+                    "to": s.to_currency,
+                    "rate": format(tidy(s.rate), "f"),
+                    "quote": s.quote,
+                    "rate_date": s.rate_date.isoformat(),
+                    "source": s.source,
+                    "period": s.period,
+                    "inverted": s.inverted,
+                }
+                for s in self.steps
+            ],
+            "path": self.path,
+            "rounding": format(self.rounding, "f"),
+            "qualifier": self.result.qualifier.value,
+            "low": text(self.result.low),
+            "high": text(self.result.high),
+        }
+
+
+def convert(
+    money: Money,
+    to: str,
+    *,
+    on: dt.date,
+    via: str | None = None,
+    places: int = MAX_DECIMAL_PLACES,
+    manager: Manager | None = None,
+) -> Conversion:
+    """``money`` in currency ``to`` at the rates of ``on``, with every step reported.
+
+    Same currency: no steps. Otherwise through a pivot (``via``, else EUR, else USD), each
+    leg one rate or a fixed rate then one rate; see :mod:`sahel_core.rates` for how rates and
+    routes are chosen. XOF/XAF ↔ EUR use the exact peg (655.957); ECB daily rates serve up to
+    7 days after their date (a weekend gets Friday's rate, and the step says Friday); IMF
+    monthly then annual, then World Bank annual rates serve only their own month or year.
+
+    Each step rounds half-even to :data:`STEP_PLACES` places, the result to ``places``
+    (0 to 9, default 9). The qualifier is kept and the bounds are converted the same way.
+    A round trip XOF → EUR → XOF is exact for amounts of up to 6 decimal places when the way
+    back asks for them: ``convert(convert(m, "EUR", on=d).result, "XOF", on=d, places=6)``.
+    ``manager`` chooses the plugin manager whose rate providers are used (default: the
+    process-wide one). Raises :class:`~sahel_core.errors.RateNotFound` naming the currency
+    and date when no rate serves, :class:`~sahel_core.errors.ValidationError` on bad
+    arguments or an amount too large to convert exactly (10**21 and up, rates included).
+    """
+    from sahel_core.rates import convert_money
+
+    return convert_money(money, to, on=on, via=via, places=places, manager=manager)
+
+
+# -- reading and writing -------------------------------------------------------------------
+
+#: Marker value in :data:`CURRENCY_WORDS` for the CFA franc: XOF, or XAF in CEMAC countries.
+CFA = "CFA"
+
+#: Words that changed meaning with a redenomination: word → (day of change, code before,
+#: code from that day). ``parse_money`` needs ``on`` to read them.
+REDENOMINATIONS: dict[str, tuple[dt.date, str, str]] = {
+    "ouguiya": (dt.date(2018, 1, 1), "MRO", "MRU"),
+    "cedi": (dt.date(2007, 7, 1), "GHC", "GHS"),
+    "leone": (dt.date(2022, 7, 1), "SLL", "SLE"),
+}
+
+
+def _words(code: str, *spellings: str) -> dict[str, str]:
+    return dict.fromkeys(spellings, code)
+
+
+#: Currency words and symbols as sources write them, lower case without accents, each
+#: mapped to an ISO 4217 code, to :data:`CFA`, or to a key of :data:`REDENOMINATIONS`.
+#: Any other ISO 4217 code written in capitals ("KES") is read too. "$" is the US dollar.
+CURRENCY_WORDS: dict[str, str] = {
+    **_words(
+        CFA,
+        "cfa",
+        "fcfa",
+        "f cfa",
+        "f.cfa",
+        "f. cfa",
+        "cfaf",
+        "cfa f",
+        "f.c.f.a.",
+        "f.c.f.a",
+        "franc cfa",
+        "francs cfa",
+        "cfa franc",
+        "cfa francs",
+        "fr cfa",
+        "frs cfa",
+    ),
+    **_words(
+        "XOF",
+        "xof",
+        "fcfa bceao",
+        "f cfa bceao",
+        "franc cfa bceao",
+        "francs cfa bceao",
+        "west african cfa franc",
+        "west african cfa francs",
+    ),
+    **_words(
+        "XAF",
+        "xaf",
+        "fcfa beac",
+        "f cfa beac",
+        "franc cfa beac",
+        "francs cfa beac",
+        "central african cfa franc",
+        "central african cfa francs",
+    ),
+    **_words(
+        "USD",
+        "usd",
+        "$",
+        "us$",
+        "us $",
+        "u.s.$",
+        "u.s. $",
+        "dollar",
+        "dollars",
+        "us dollar",
+        "us dollars",
+        "u.s. dollar",
+        "u.s. dollars",
+        "dollar us",
+        "dollars us",
+        "dollar americain",
+        "dollars americains",
+        "dollar des etats-unis",
+        "dollars des etats-unis",
+    ),
+    **_words("EUR", "eur", "€", "euro", "euros"),
+    **_words("GHS", "ghs", "gh₵", "gh¢", "ghana cedi", "ghana cedis"),
+    **_words("GHC", "ghc"),
+    **_words("cedi", "cedi", "cedis", "₵"),
+    **_words("NGN", "ngn", "₦", "naira", "nairas"),
+    **_words("MRO", "mro"),
+    **_words("MRU", "mru"),
+    **_words("ouguiya", "ouguiya", "ouguiyas"),
+    **_words("GMD", "gmd", "dalasi", "dalasis"),
+    **_words("SLL", "sll"),
+    **_words("SLE", "sle"),
+    **_words("leone", "leone", "leones"),
+    **_words(
+        "GNF",
+        "gnf",
+        "fg",
+        "franc guineen",
+        "francs guineens",
+        "guinean franc",
+        "guinean francs",
+    ),
+    **_words("LRD", "lrd", "l$", "liberian dollar", "liberian dollars"),
+    **_words("CVE", "cve", "escudo", "escudos", "cape verdean escudo", "cape verdean escudos"),
+    **_words(
+        "CDF", "cdf", "franc congolais", "francs congolais", "congolese franc", "congolese francs"
+    ),
+    **_words("CHF", "chf", "franc suisse", "francs suisses", "swiss franc", "swiss francs"),
+    **_words(
+        "GBP",
+        "gbp",
+        "£",
+        "pound sterling",
+        "pounds sterling",
+        "livre sterling",
+        "livres sterling",
+        "british pound",
+        "british pounds",
+    ),
+    **_words("JPY", "jpy", "yen"),
+    **_words("CNY", "cny", "rmb", "yuan", "renminbi"),
+    **_words(
+        "CAD",
+        "cad",
+        "ca$",
+        "c$",
+        "canadian dollar",
+        "canadian dollars",
+        "dollar canadien",
+        "dollars canadiens",
+    ),
+    **_words("MAD", "dirham marocain", "dirhams marocains", "moroccan dirham", "moroccan dirhams"),
+    **_words(
+        "DZD", "dzd", "dinar algerien", "dinars algeriens", "algerian dinar", "algerian dinars"
+    ),
+    **_words("ZAR", "zar", "rand", "rands"),
+    **_words(
+        "XDR",
+        "xdr",
+        "sdr",
+        "sdrs",
+        "dts",
+        "special drawing rights",
+        "droits de tirage speciaux",
+    ),
+}
+
+#: Member states of CEMAC, where "FCFA" is the Central African franc (XAF).
+_CEMAC_FALLBACK = frozenset({"CMR", "CAF", "TCD", "COG", "GNQ", "GAB"})
+_MAX_TEXT = 200
+# Money abbreviations of scale glued to a figure: "$1.2m", "500k", "5 bn".
+_ABBREVIATIONS = (
+    (re.compile(r"(?<=\d) ?m$"), " million"),
+    (re.compile(r"(?<=\d) ?k$"), " thousand"),
+)
+_CONNECTOR = re.compile(r"(?: (?:de|d['’]|of))+$|^(?:de |d['’])", re.IGNORECASE)
+
+
+def _fold_char(char: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", char.replace("’", "'"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def _fold(text: str) -> str:
+    """Lower case, accents dropped, any spaces collapsed, apostrophes straight: for matching."""
+    return re.sub(r"\s+", " ", "".join(_fold_char(c) for c in text)).strip()
+
+
+@cache
+def _word_pattern() -> re.Pattern[str]:
+    words = sorted(CURRENCY_WORDS, key=len, reverse=True)
+    body = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in words)
+    # A word stands alone: no letter right before or after it ("50FCFA" and "$1.2m" are fine).
+    return re.compile(rf"(?<![^\W\d_])(?:{body})(?![^\W\d_])")
+
+
+@cache
+def _is_iso_code(code: str) -> bool:
+    from babel.numbers import is_currency
+
+    return bool(is_currency(code))
+
+
+def _find_currency(text: str) -> tuple[list[str], str]:
+    """The currency words in ``text`` (as codes or markers) and the text without them.
+
+    Matching runs on the folded text; the words are cut out of ``text`` as written, so the
+    figure keeps its accents ("1 à 2 millions").
+    """
+    cleaned = re.sub(r"\s+", " ", text).strip()
+    folded_chars = [_fold_char(c) for c in cleaned]
+    starts = [i for i, f in enumerate(folded_chars) for _ in f] + [len(cleaned)]
+    folded = "".join(folded_chars)
+    spans = [(m.start(), m.end(), CURRENCY_WORDS[re.sub(r"\s+", " ", m[0])])
+             for m in _word_pattern().finditer(folded)]  # fmt: skip
+    spans = [(starts[a], starts[b], marker) for a, b, marker in spans]
+    taken = [(a, b) for a, b, _ in spans]
+    for match in re.finditer(r"(?<![^\W\d_])[A-Z]{3}(?![^\W\d_])", cleaned):
+        inside = any(a <= match.start() < b for a, b in taken)
+        if not inside and _is_iso_code(match[0]):
+            spans.append((match.start(), match.end(), match[0]))
+    rest = cleaned
+    for a, b, _ in sorted(spans, reverse=True):
+        rest = rest[:a] + " " + rest[b:]
+    return [marker for _, _, marker in spans], re.sub(r"\s+", " ", rest).strip()
+
+
+def _resolve(marker: str, text: str, country: str | None, on: dt.date | None) -> str:
+    """An ISO code from a currency word's marker, using the country or the date."""
+    if marker == CFA:
+        return "XAF" if country is not None and _in_cemac(country) else "XOF"
+    if marker in REDENOMINATIONS:
+        change, before, after = REDENOMINATIONS[marker]
+        if on is None:
+            raise AmbiguousInput(
+                f"{marker!r} is {before} before {change.isoformat()} and {after} from then "
+                f"({text!r}); pass on=<date of the figure>",
+                field="currency",
+                value=text,
+            )
+        return before if on < change else after
+    return marker
+
+
+def _in_cemac(country: str) -> bool:
+    """Whether ``country`` (a code or name) is a CEMAC member, where CFA means XAF."""
+    from sahel_core import reference
+
+    try:
+        iso3 = reference.country(country).alpha3
+        members = reference.grouping("cemac")
+    except SahelError:
+        if country.upper() in _CEMAC_FALLBACK:
+            return True
+        raise
+    return iso3 in members
+
+
+def canonical_currency(text: str, *, country: str | None = None, on: dt.date | None = None) -> str:
+    """The ISO 4217 code of a currency as a cell or a header writes it: "FCFA" → XOF
+    (XAF when ``country`` is in CEMAC), "euros" → EUR, "usd" → USD, "ouguiya" → MRO or MRU
+    by ``on``. Words are those of :data:`CURRENCY_WORDS`, plus any ISO 4217 code in any case.
+    Raises :class:`~sahel_core.errors.ReferenceNotFound` for an unknown currency and
+    :class:`~sahel_core.errors.AmbiguousInput` for a redenominated word without ``on``.
+    """
+    if not isinstance(text, str):
+        raise ReferenceNotFound("a currency is text", field="currency", value=text)
+    folded = re.sub(r"\s+", " ", _fold(text))
+    marker = CURRENCY_WORDS.get(folded)
+    if marker is None and len(folded) == 3 and folded.isascii() and _is_iso_code(folded.upper()):
+        marker = folded.upper()
+    if marker is None:
+        raise ReferenceNotFound(
+            f"unknown currency {text!r}; write an ISO 4217 code such as XOF, EUR or USD",
+            field="currency",
+            value=text,
+        )
+    return _resolve(marker, text, country, on)
+
+
+def parse_money(
+    text: str,
+    *,
+    locale: str | None = None,
+    country: str | None = None,
+    on: dt.date | None = None,
+    currency: str | None = None,
+) -> Money:
+    """A :class:`Money` from a sum as written, English or French.
+
+    Reads a figure (see :func:`sahel_core.numbers.parse_number`; ``locale`` settles "2,700")
+    with a currency word or symbol before or after it (see :data:`CURRENCY_WORDS`), with
+    qualifier words (see :func:`sahel_core.numbers.split_qualifier`) or as a range::
+
+        "13 million CFA", "CFA 700 million", "50 FCFA", "1 500 000 F CFA"      XOF
+        "2,5 milliards de FCFA"                                                2.5e9 XOF
+        "some CFA 700 million"                                                 approx
+        "over USD 1 million", "about 20,000 USD", "0.09 $", "US$ 2.5 million", "$1.2m"
+        "0.08 €", "€ 300 000", "300 000 euros"; "10 000 cedis", "5 million naira"
+        "between USD 1 and 2 million", "1 à 2 millions de FCFA"                range
+
+    The CFA franc words ("FCFA", "CFA", "F CFA", "francs CFA") mean XOF unless ``country``
+    (a code or name) is a CEMAC member, then XAF; "XAF", "FCFA BEAC" and "XOF", "FCFA BCEAO"
+    say it outright. Words whose currency was redenominated need ``on``, the date of the
+    figure: "ouguiya" is MRO before 2018-01-01 and MRU from then, "cedi(s)" GHC before
+    2007-07-01 then GHS, "leone(s)" SLL before 2022-07-01 then SLE; without ``on`` they raise
+    :class:`~sahel_core.errors.AmbiguousInput`. "m" and "k" after a figure are million and
+    thousand ("$1.2m"). ``currency`` (a code or word, see :func:`canonical_currency`) is the
+    currency when the text names none: a spreadsheet cell under "Valeur (FCFA)"; a currency
+    in the text wins. ``Money.text`` keeps ``text``.
+
+    Raises :class:`~sahel_core.errors.ParseError` (``AmbiguousInput`` for "1,500 USD" without
+    a locale, or for a redenominated word without ``on``) and nothing else on bad text.
+    """
+    if not isinstance(text, str):
+        raise ParseError("expected text", value=text)
+    if len(text) > _MAX_TEXT:
+        raise ParseError(f"longer than {_MAX_TEXT} characters: not a sum", value=text[:40])
+    if country is not None and not isinstance(country, str):
+        raise ParseError("a country is a code or a name", field="country", value=country)
+    if on is not None and not isinstance(on, dt.date):
+        raise ParseError("expected a date", field="on", value=on)
+    qualifier, rest = split_qualifier(text)
+    markers, figure = _find_currency(rest)
+    if markers:
+        codes = {_resolve(m, text, country, on) for m in markers}
+    elif currency is not None:
+        codes = {canonical_currency(currency, country=country, on=on)}
+    else:
+        raise ParseError(f"no currency in {text!r}", field="currency", value=text)
+    if len(codes) > 1:
+        raise ParseError(
+            f"two currencies in {text!r}: {', '.join(sorted(codes))}; give one sum",
+            field="currency",
+            value=text,
+        )
+    figure = _CONNECTOR.sub("", figure).strip()
+    for pattern, word in _ABBREVIATIONS:
+        figure = pattern.sub(word, figure)
+    if not figure:
+        raise ParseError(f"no amount in {text!r}", value=text)
+    (code,) = codes
+    try:
+        sides = split_range(figure, locale=locale)
+        if sides is None:
+            return Money(parse_number(figure, locale=locale), code, qualifier, text=text)
+        if qualifier not in (Qualifier.EXACT, Qualifier.APPROX):
+            raise ParseError(f"a range cannot be {qualifier.value!r}: {text!r}", value=text)
+        low, high = (parse_number(side, locale=locale) for side in sides)
+        if low > high:
+            raise ParseError(f"a range runs from low to high: {text!r}", value=text)
+        return Money(_midpoint(low, high), code, Qualifier.RANGE, low, high, text)
+    except ValidationError as exc:  # negative, too fine or too large a figure
+        raise ParseError(f"{exc.message}: {text!r}", field=exc.field, value=text) from exc
+
+
+def _midpoint(low: Decimal, high: Decimal) -> Decimal:
+    """The middle of a range: exact, or rounded half-even to the places a figure may have."""
+    places = max(_places(low), _places(high)) + 1
+    total = Fraction(low) + Fraction(high)
+    middle = _round_half_even(
+        total.numerator, 2 * total.denominator, min(places, MAX_DECIMAL_PLACES)
+    )
+    return tidy(middle)
+
+
+def _places(value: Decimal) -> int:
+    exponent = value.as_tuple().exponent
+    assert isinstance(exponent, int)  # finite: parsed figures
+    return max(0, -exponent)
+
+
+_FORMAT_WORDS = {
+    "en": {
+        Qualifier.APPROX: "about",
+        Qualifier.AT_LEAST: "at least",
+        Qualifier.MORE_THAN: "more than",
+        Qualifier.AT_MOST: "at most",
+        Qualifier.LESS_THAN: "less than",
+    },
+    "fr": {
+        Qualifier.APPROX: "environ",
+        Qualifier.AT_LEAST: "au moins",
+        Qualifier.MORE_THAN: "plus de",
+        Qualifier.AT_MOST: "au plus",
+        Qualifier.LESS_THAN: "moins de",
+    },
+}
+_RANGE_WORDS = {"en": ("between", "and"), "fr": ("entre", "et")}
+
+
+def format_money(money: Money, locale: str = "en") -> str:
+    """``money`` as text: "about 20,000 USD", "plus de 1 000 000 USD", "between 1 and 2 EUR".
+
+    Qualifier words in English, or in French for a French ``locale``; the figure by
+    :func:`sahel_core.numbers.format_number` (never ambiguous); the currency as its ISO code,
+    which needs no country or date to be read back. Writes the qualifier, not the bounds: for
+    any money whose bounds are those its qualifier implies, and any range whose amount is its
+    midpoint (what :func:`parse_money` builds), ``parse_money(format_money(m, L))`` equals
+    ``m`` without ``text`` (``attrs.evolve(m, text=None)``).
+    """
+    if not isinstance(money, Money):
+        raise ValidationError("expected a Money", value=money)
+    language = "fr" if locale_language(locale) == "fr" else "en"
+    if money.qualifier is Qualifier.RANGE:
+        assert money.low is not None and money.high is not None  # checked by Money
+        start, join = _RANGE_WORDS[language]
+        low, high = format_number(money.low, locale), format_number(money.high, locale)
+        return f"{start} {low} {join} {high} {money.currency}"
+    figure = f"{format_number(money.amount, locale)} {money.currency}"
+    if money.qualifier is Qualifier.EXACT:
+        return figure
+    return f"{_FORMAT_WORDS[language][money.qualifier]} {figure}"

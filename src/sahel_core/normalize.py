@@ -40,7 +40,7 @@ import enum
 import json
 import re
 import typing
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from functools import cache
 from pathlib import PurePath
@@ -119,17 +119,18 @@ class _Normalizer:
         # A table with every canonical column was written by sahel_core: its names are
         # already normalized and must read back unchanged.
         self.canonical = set(self.schema) <= self.present
-        frame = pl.DataFrame([rows.alias("__row")])
+        columns = [pl.col("__row")]
         for name in [*self.schema, SOURCE]:
             if name in raw.columns:
-                frame = frame.with_columns(raw.get_column(name).cast(pl.String).alias(name))
-                blank = pl.col(name).str.strip_chars() == ""
-                frame = frame.with_columns(
-                    pl.when(blank).then(None).otherwise(pl.col(name)).alias(name)
-                )
+                cell = pl.col(name).cast(pl.String)
+                blank = cell.str.strip_chars() == ""
+                columns.append(pl.when(blank).then(None).otherwise(cell).alias(name))
             else:
-                frame = frame.with_columns(pl.lit(None, pl.String).alias(name))
-        self.df = frame
+                columns.append(pl.lit(None, pl.String).alias(name))
+        # One pass (each eager polars call costs milliseconds on small files); the row
+        # numbers go in first so that a frame without columns keeps its height.
+        base = raw.with_columns(rows.alias("__row")) if raw.width else rows.alias("__row").to_frame()
+        self.df = base.select(columns)
         self.out: dict[str, pl.Expr] = {}
         self.faults: list[pl.Expr] = []
         self.tags: dict[str, str] = {}
@@ -141,7 +142,7 @@ class _Normalizer:
         self,
         keys: Sequence[str],
         batch: Callable[[list[tuple[Any, ...]]], list[tuple[Any, ...] | _Refused]],
-        outputs: Mapping[str, pl.DataType],
+        outputs: Mapping[str, Any],
         *,
         where: pl.Expr | None = None,
     ) -> str:
@@ -159,13 +160,15 @@ class _Normalizer:
         records: list[tuple[Any, ...]] = []
         for result in found:
             if isinstance(result, _Refused):
-                records.append((None,) * width + (result.field, _text_of(result.value),
-                                                  result.reason))
+                records.append(
+                    (None,) * width + (result.field, _text_of(result.value), result.reason)
+                )
             else:
                 records.append((*result, None, None, None))
-        names = {f"{tag}{k}": v for k, v in outputs.items()}
-        names.update({f"{tag}!field": pl.String, f"{tag}!value": pl.String,
-                      f"{tag}!reason": pl.String})
+        names: dict[str, Any] = {f"{tag}{k}": v for k, v in outputs.items()}
+        names.update(
+            {f"{tag}!field": pl.String, f"{tag}!value": pl.String, f"{tag}!reason": pl.String}
+        )
         results = pl.DataFrame(records, schema=names, orient="row")
         lookup = pl.concat([uniq, results], how="horizontal")
         self.df = self.df.join(
@@ -180,8 +183,12 @@ class _Normalizer:
         return tag
 
     def each(
-        self, keys: Sequence[str], fn: Callable[..., tuple[Any, ...]], outputs: Mapping[str, Any],
-        *, where: pl.Expr | None = None,
+        self,
+        keys: Sequence[str],
+        fn: Callable[..., tuple[Any, ...]],
+        outputs: Mapping[str, Any],
+        *,
+        where: pl.Expr | None = None,
     ) -> str:
         """:meth:`distinct` with a function called once per key combination."""
 
@@ -200,25 +207,30 @@ class _Normalizer:
 
         return self.distinct(keys, batch, outputs, where=where)
 
-    def fault(self, when: pl.Expr, field: str | pl.Expr, value: pl.Expr, reason: str | pl.Expr) -> None:
+    def fault(
+        self, when: pl.Expr, field: str | pl.Expr, value: pl.Expr, reason: str | pl.Expr
+    ) -> None:
         """Record a fault for the rows where ``when`` holds (the first fault of a row wins)."""
         field_expr = pl.lit(field) if isinstance(field, str) else field
         reason_expr = pl.lit(reason) if isinstance(reason, str) else reason
         self.faults.append(
             pl.when(when).then(
-                pl.struct(
-                    field=field_expr, value=value.cast(pl.String), reason=reason_expr
-                )
+                pl.struct(field=field_expr, value=value.cast(pl.String), reason=reason_expr)
             )
         )
 
     # -- the run -----------------------------------------------------------------------------
 
     def run(self) -> tuple[pl.DataFrame, list[Rejection]]:
-        for name, hint in _hints(self.cls).items():
-            self.field(name, hint)
-        fault = pl.coalesce(self.faults) if self.faults else pl.lit(None, _FAULT)
-        frame = self.df.with_columns(fault.alias("__fault"))
+        hints = _hints(self.cls)
+        # Places and dates first: currencies depend on the country ("FCFA" is XAF in Chad)
+        # and on the date (the ouguiya was redenominated in 2018).
+        early = [n for n, h in hints.items() if h is Place or n == "country" or h is PartialDate]
+        for name in [*early, *(n for n in hints if n not in early)]:
+            self.field(name, hints[name])
+        fault = self.first_fault()  # Adds columns to self.df: call it before reading self.df.
+        self.df = self.df.with_columns(fault.alias("__fault"))
+        frame = self.df
         refused = frame.filter(pl.col("__fault").is_not_null()).select(
             pl.col("__row"), pl.col("__fault").struct.unnest()
         )
@@ -230,6 +242,39 @@ class _Normalizer:
             [self.out[c].cast(dtype).alias(c) for c, dtype in self.schema.items()]
         )
         return table, rejections
+
+    def first_fault(self) -> pl.Expr:
+        """Each row's fault on the column that comes first in the table, or null.
+
+        Faults, their ranks and the best rank are materialized column by column: nesting the
+        expressions in one another grows the plan quadratically.
+        """
+        if not self.faults:
+            return pl.lit(None, _FAULT)
+        positions = {c: i for i, c in enumerate(self.schema)}
+        last = len(positions)
+        faults = [f"__fault{i}" for i in range(len(self.faults))]
+        self.df = self.df.with_columns(
+            [f.alias(n) for f, n in zip(self.faults, faults, strict=True)]
+        )
+        self.df = self.df.with_columns(
+            [
+                pl.col(n)
+                .struct.field("field")
+                .replace_strict(positions, default=last, return_dtype=pl.Int64)
+                .fill_null(last)
+                .alias(f"{n}_rank")
+                for n in faults
+            ]
+        )
+        self.df = self.df.with_columns(
+            pl.min_horizontal(
+                [pl.when(pl.col(n).is_not_null()).then(pl.col(f"{n}_rank")) for n in faults]
+            ).alias("__best")
+        )
+        return pl.coalesce(
+            [pl.when(pl.col(f"{n}_rank") == pl.col("__best")).then(pl.col(n)) for n in faults]
+        )
 
     def field(self, name: str, hint: Any) -> None:
         if hint is Amount or hint is Money:
@@ -297,6 +342,8 @@ class _Normalizer:
         )
         self.tags[name] = tag
         self.out[name] = pl.col(f"{tag}code")
+        if name == "country":
+            self.df = self.df.with_columns(pl.col(f"{tag}code").alias("__country"))
 
     def drug(self) -> None:
         self.missing("drug")
@@ -389,12 +436,13 @@ class _Normalizer:
         unit, qual, low, high, text = (
             f"{name}_{p}" for p in (part, "qualifier", "low", "high", "text")
         )
-        canonical_unit = _unit if kind is Amount else _currency
-        utag = self.each(
-            [unit],
-            lambda v: (None if v is None else canonical_unit(v.strip()),),
-            {"unit": pl.String},
-        )
+        # Money depends on where and when: "FCFA" is XAF in Chad, the ouguiya changed in 2018.
+        context = [c for c in ("__country", "__on") if kind is Money and c in self.df.columns]
+
+        def canonical(cell: str | None, country: str | None = None, on: Any = None) -> tuple[Any]:
+            return (None if cell is None else _unit_of(kind, cell.strip(), country, on),)
+
+        utag = self.each([unit, *context], canonical, {"unit": pl.String})
         magnitude = self.plain(name)
         is_exact = pl.col(qual).is_null() | (pl.col(qual).str.strip_chars() == "exact")
         fast = (
@@ -407,7 +455,7 @@ class _Normalizer:
             magnitude.alias(f"{utag}fast"), fast.fill_null(False).alias(f"{utag}ok")
         )
         slow = self.each(
-            [name, unit, qual, low, high],
+            [name, unit, qual, low, high, *context],
             lambda *cells: self.slow_figure(kind, name, *cells),
             {"m": DECIMAL, "unit": pl.String, "q": pl.String, "low": DECIMAL, "high": DECIMAL},
             where=pl.col(name).is_not_null() & ~pl.col(f"{utag}ok"),
@@ -441,15 +489,27 @@ class _Normalizer:
         qual_cell: str | None,
         low_cell: str | None,
         high_cell: str | None,
+        country: str | None = None,
+        on: Any = None,
     ) -> tuple[Any, ...]:
         """One figure that is not a plain exact number: qualifier words, bounds, units inside."""
         part = "unit" if kind is Amount else "currency"
-        fields = {"magnitude": name, "amount": name, part: f"{name}_{part}",
-                  "qualifier": f"{name}_qualifier", "low": f"{name}_low", "high": f"{name}_high"}
-        cells = {name: cell, f"{name}_{part}": unit_cell, f"{name}_qualifier": qual_cell,
-                 f"{name}_low": low_cell, f"{name}_high": high_cell}
-        canonical_unit = _unit if kind is Amount else _currency
-        unit = None if unit_cell is None else canonical_unit(unit_cell.strip())
+        fields = {
+            "magnitude": name,
+            "amount": name,
+            part: f"{name}_{part}",
+            "qualifier": f"{name}_qualifier",
+            "low": f"{name}_low",
+            "high": f"{name}_high",
+        }
+        cells = {
+            name: cell,
+            f"{name}_{part}": unit_cell,
+            f"{name}_qualifier": qual_cell,
+            f"{name}_low": low_cell,
+            f"{name}_high": high_cell,
+        }
+        unit = None if unit_cell is None else _unit_of(kind, unit_cell.strip(), country, on)
         try:
             if qual_cell is not None:
                 # The canonical layout: every part in its own column.
@@ -463,7 +523,7 @@ class _Normalizer:
                     None if high_cell is None else self.number(f"{name}_high", high_cell),
                 )
             else:
-                figure = _parse_figure(kind, cell.strip(), unit, self.locale)
+                figure = _parse_figure(kind, cell.strip(), unit, self.locale, country, on)
         except _Refused:
             raise
         except SahelError as exc:
@@ -477,12 +537,15 @@ class _Normalizer:
     def date(self, name: str) -> None:
         earliest, latest = f"{name}_earliest", f"{name}_latest"
         tag = self.distinct(
-            [name], lambda combos: _parse_dates(name, combos),
+            [name],
+            lambda combos: _parse_dates(name, combos),
             {"earliest": pl.Date, "latest": pl.Date},
             where=pl.col(name).is_not_null() & pl.col(earliest).is_null(),
         )
-        iso = {c: pl.col(c).str.strip_chars().str.to_date("%Y-%m-%d", strict=False)
-               for c in (earliest, latest)}
+        iso = {
+            c: pl.col(c).str.strip_chars().str.to_date("%Y-%m-%d", strict=False)
+            for c in (earliest, latest)
+        }
         for column, parsed in iso.items():
             self.fault(
                 pl.col(column).is_not_null() & parsed.is_null(),
@@ -491,12 +554,17 @@ class _Normalizer:
                 "not an ISO date (YYYY-MM-DD)",
             )
         self.fault(
-            iso[latest] < iso[earliest], latest, pl.col(latest), "a date range ends before it starts"
+            iso[latest] < iso[earliest],
+            latest,
+            pl.col(latest),
+            "a date range ends before it starts",
         )
         given = pl.col(earliest).is_not_null()
         self.out[name] = pl.col(name)
         self.out[earliest] = pl.when(given).then(iso[earliest]).otherwise(pl.col(f"{tag}earliest"))
         self.out[latest] = pl.when(given).then(iso[latest]).otherwise(pl.col(f"{tag}latest"))
+        if name == "date":
+            self.df = self.df.with_columns(self.out[earliest].alias("__on"))
 
     # -- lists and nested records ------------------------------------------------------------
 
@@ -513,9 +581,34 @@ class _Normalizer:
         self.out[name] = pl.col(f"{tag}items").fill_null([])
 
     def records(self, name: str, item: type) -> None:
+        """Lists of records as JSON text: vectorized when the text is exactly what sahel_core
+        writes, checked record by record (per distinct cell) otherwise."""
+        from sahel_core.tabular import json_text
+
         dtype = self.schema[name]
-        tag = self.each([name], lambda cell: (_records(name, item, cell),), {"items": dtype})
-        self.out[name] = pl.col(f"{tag}items").fill_null(pl.lit([], dtype))
+        cells = pl.col(name)
+        try:
+            decoded = self.df.select(cells.str.json_decode(dtype)).to_series()
+        except pl.exceptions.PolarsError:
+            decoded = pl.Series(name, [None] * self.df.height, dtype=dtype)
+        # polars' decoder is lenient (unknown keys dropped, bad dates nulled): a cell is taken
+        # as decoded only when encoding the result gives the cell back exactly.
+        self.df = self.df.with_columns(decoded.alias(f"__{name}_fast"))
+        fast = pl.col(f"__{name}_fast")
+        exact = (json_text(fast) == cells).fill_null(False)
+        self.df = self.df.with_columns(exact.alias(f"__{name}_exact"))
+        tag = self.each(
+            [name],
+            lambda cell: (_records(name, item, cell),),
+            {"items": dtype},
+            where=cells.is_not_null() & ~pl.col(f"__{name}_exact"),
+        )
+        self.out[name] = (
+            pl.when(pl.col(f"__{name}_exact"))
+            .then(fast)
+            .otherwise(pl.col(f"{tag}items"))
+            .fill_null(pl.lit([], dtype))
+        )
 
     def provenance(self) -> None:
         """``sources`` when the file has no such column: the cited document, then file and row."""
@@ -590,7 +683,9 @@ def _parse_number(text: str, locale: str | None) -> Decimal:
     return parse_number(text, locale=locale)
 
 
-def _parse_figure(kind: type, text: str, unit: str | None, locale: str | None) -> Any:
+def _parse_figure(
+    kind: type, text: str, unit: str | None, locale: str | None, country: str | None, on: Any
+) -> Any:
     """An Amount or Money from a cell that may hold qualifier words and a unit."""
     if kind is Amount:
         from sahel_core.quantities import parse_amount
@@ -598,7 +693,14 @@ def _parse_figure(kind: type, text: str, unit: str | None, locale: str | None) -
         return parse_amount(text, unit=unit, locale=locale)
     from sahel_core.money import parse_money
 
-    return parse_money(text, currency=unit, locale=locale)
+    return parse_money(text, currency=unit, locale=locale, country=country, on=on)
+
+
+def _unit_of(kind: type, text: str, country: str | None, on: Any) -> str:
+    """The canonical unit of an amount, or the ISO 4217 code of a sum of money."""
+    if kind is Amount:
+        return _unit(text)
+    return _currency(text, country, on)
 
 
 @cache
@@ -609,10 +711,10 @@ def _unit(text: str) -> str:
 
 
 @cache
-def _currency(text: str) -> str:
+def _currency(text: str, country: str | None, on: Any) -> str:
     from sahel_core.money import canonical_currency
 
-    return canonical_currency(text)
+    return canonical_currency(text, country=country, on=on)
 
 
 def _country(text: str) -> str:
@@ -661,9 +763,7 @@ def _text_items(name: str, cell: str) -> list[str]:
             items = json.loads(cell)
         except ValueError as exc:
             raise _Refused(name, cell, f"not a JSON list: {exc}") from None
-        if not isinstance(items, list) or not all(
-            isinstance(i, str) and i.strip() for i in items
-        ):
+        if not isinstance(items, list) or not all(isinstance(i, str) and i.strip() for i in items):
             raise _Refused(name, cell, "expected a list of non-empty texts")
         return items
     return [item.strip() for item in cell.split(";") if item.strip()]
@@ -681,7 +781,7 @@ def _records(name: str, item: type, cell: str | None) -> list[dict[str, Any]] | 
     except (ValueError, RecursionError) as exc:
         raise _Refused(name, cell, f"not JSON: {exc}") from None
     try:
-        built = structure(data, tuple[item, ...])  # type: ignore[valid-type]
+        built: tuple[Any, ...] = structure(data, tuple[item, ...])  # type: ignore[valid-type]
     except StructureError as exc:
         path, message, _ = exc.errors[0] if exc.errors else ("$", exc.message, None)
         raise _Refused(name, cell, f"{path}: {message}") from None

@@ -18,7 +18,10 @@ from sahel_core.errors import PluginError
 if TYPE_CHECKING:
     import polars as pl
 
+    from sahel_core.extract import RuleMatch
+
 __all__ = [
+    "ExtractionRule",
     "FormatSpec",
     "IndicatorParam",
     "IndicatorSpec",
@@ -165,3 +168,39 @@ class RateProviderSpec:
     load: Callable[[], pl.DataFrame]
     currencies: tuple[str, ...] = ()
     priority: int = 100
+
+
+def _rule_kind(_: object, attribute: Attribute[str], value: str) -> None:
+    if value not in ("seizure", "operation", "workshop", "figure"):
+        raise PluginError(
+            "a rule's kind is seizure, operation, workshop or figure",
+            field=attribute.name,
+            value=value,
+        )
+
+
+def _rule_lang(_: object, attribute: Attribute[str | None], value: str | None) -> None:
+    if value not in (None, "en", "fr"):
+        raise PluginError("a rule's lang is 'en', 'fr' or None", field=attribute.name, value=value)
+
+
+@define(frozen=True)
+class ExtractionRule:
+    """A pattern that turns a phrase of prose into a record, for :func:`sahel_core.extract.extract`.
+
+    ``pattern`` is a regular expression, tried (``re.match``) where each figure the built-in
+    rules left starts ("more than 9,000", "45", "CFA 700 million"), on the text folded to lower
+    case without accents (:func:`sahel_core.extract.fold_same_length`); build it from
+    :data:`sahel_core.extract.NUMBER_PATTERN`. ``build(match)`` gets a
+    :class:`~sahel_core.extract.RuleMatch` (the match, its sentence, the sentence's date,
+    place, countries and agencies, and parsers) and returns the fields of a ``kind`` record
+    (without ``id`` and ``sources``, which the host adds) or ``None`` to skip the match.
+    ``lang`` limits the rule to English or French text.
+    """
+
+    name: str = field(validator=_name)
+    kind: str = field(validator=_rule_kind)
+    pattern: str
+    build: Callable[[RuleMatch], Mapping[str, Any] | None]
+    lang: str | None = field(default=None, validator=_rule_lang)
+    description: str = ""

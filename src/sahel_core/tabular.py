@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 __all__ = [
     "FORMULA_TRIGGERS",
     "guess_entity",
+    "json_text",
     "needs_quote",
     "neutralize",
     "neutralize_cell",
@@ -81,17 +82,24 @@ def text_table(table: pl.DataFrame) -> pl.DataFrame:
         col = pl.col(name)
         if isinstance(dtype, pl.Decimal):
             digits = col.cast(pl.String)
-            text = pl.when(digits.str.contains(".", literal=True)).then(
-                digits.str.replace(r"\.?0+$", "")
-            ).otherwise(digits)
+            text = (
+                pl.when(digits.str.contains(".", literal=True))
+                .then(digits.str.replace(r"\.?0+$", ""))
+                .otherwise(digits)
+            )
         elif isinstance(dtype, pl.List | pl.Struct | pl.Array):
-            # json_encode works on structs: wrap the value and cut the wrapper off again.
-            wrapped = pl.struct(col.alias("v")).struct.json_encode()
-            text = pl.when(col.is_not_null()).then(wrapped.str.slice(5, wrapped.str.len_chars() - 6))
+            text = json_text(col)
         else:
             text = col.cast(pl.String)
         columns.append(text.alias(name))
     return table.select(columns)
+
+
+def json_text(column: pl.Expr) -> pl.Expr:
+    """A list or struct column as compact JSON text (decimals as strings, dates as ISO)."""
+    # json_encode works on structs: wrap the value and cut the wrapper off again.
+    wrapped = pl.struct(column.alias("v")).struct.json_encode()
+    return pl.when(column.is_not_null()).then(wrapped.str.slice(5, wrapped.str.len_chars() - 6))
 
 
 def guess_entity(headers: Sequence[str], options: ReadOptions) -> str:
@@ -139,8 +147,9 @@ def read_table(
         raise FormatError(
             f"no column matches a {entity} field; name the columns with --map", source=str(path)
         )
-    numbers = pl.Series("row", list(rows) if rows is not None else range(2, raw.height + 2),
-                        dtype=pl.Int64)
+    numbers = pl.Series(
+        "row", list(rows) if rows is not None else range(2, raw.height + 2), dtype=pl.Int64
+    )
     cells = raw.select([pl.col(h).cast(pl.String).alias(c) for h, c in header_map.rename.items()])
     if header_map.rename:
         filled = pl.any_horizontal(
@@ -168,8 +177,11 @@ def read_table(
 
 
 def _notes(header_map: HeaderMap, skipped: int) -> list[str]:
-    notes = [f"columns: {source} → {column}" for source, column in header_map.rename.items()
-             if source != column]
+    notes = [
+        f"columns: {source} → {column}"
+        for source, column in header_map.rename.items()
+        if source != column
+    ]
     if header_map.ignored:
         notes.append("ignored columns: " + ", ".join(repr(h) for h in header_map.ignored))
     for column, value in header_map.defaults.items():

@@ -19,7 +19,16 @@ from sahel_core.errors import SahelError
 __all__ = ["app", "main"]
 
 #: Command modules under ``sahel_core.cli``, in the order ``--help`` lists them.
-COMMANDS: tuple[str, ...] = ("schema", "plugins", "read")
+COMMANDS: tuple[str, ...] = (
+    "schema",
+    "plugins",
+    "parse",
+    "read",
+    "extract",
+    "convert",
+    "indicators",
+    "reconcile",
+)
 
 app = typer.Typer(
     name="sahel",

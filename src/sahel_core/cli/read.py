@@ -8,7 +8,7 @@ accepted and rejected, and the rejections with the row as the spreadsheet shows 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
@@ -21,20 +21,45 @@ __all__ = ["register"]
 #: How many rejections the human-readable summary lists (``--json`` lists them all).
 SHOWN_REJECTIONS = 10
 
-_FORMAT = typer.Option(None, "--format", "-f", help="Format name (see `sahel plugins`); "
-                       "default: detected from the content, then the extension.")
-_ENTITY = typer.Option(None, "--entity", "-e", help="seizure, operation, workshop, donor, agency "
-                       "or country; default: the one the columns match best.")
-_MAP = typer.Option([], "--map", "-m", metavar="SOURCE=COLUMN",
-                    help="Map a source column to a canonical one, e.g. --map pays=country. "
-                    "Repeatable; wins over the built-in names.")
-_LOCALE = typer.Option(None, "--locale", help="Number notation of the file: fr reads '1,6' as "
-                       "1.6 and '2.700' as 2700; en the other way round.")
-_JSON = typer.Option(False, "--json", help="Print JSON: source, format, read, accepted, rejected, "
-                     "rejections [{row, field, value, reason}] and tables {entity: rows}.")
+Format = Annotated[
+    str | None,
+    typer.Option(
+        "--format",
+        "-f",
+        help="Format name (see `sahel plugins`); default: detected from the content, then the "
+        "extension.",
+    ),
+]
+Entity = Annotated[
+    str | None,
+    typer.Option(
+        "--entity",
+        "-e",
+        help="seizure, operation, workshop, donor, agency or country; default: the one the "
+        "columns match best.",
+    ),
+]
+Mapping = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--map",
+        "-m",
+        metavar="SOURCE=COLUMN",
+        help="Map a source column to a canonical one, e.g. --map pays=country. Repeatable; wins "
+        "over the built-in names.",
+    ),
+]
+Locale = Annotated[
+    str | None,
+    typer.Option(
+        "--locale",
+        help="Number notation of the file: fr reads '1,6' as 1.6 and '2.700' as 2700; en the "
+        "other way round.",
+    ),
+]
 
 
-def _options(entity: str | None, mapping: list[str], locale: str | None) -> ReadOptions:
+def _options(entity: str | None, mapping: list[str] | None, locale: str | None) -> ReadOptions:
     """Check the options a user typed; mistakes are usage errors (exit status 2)."""
     from sahel_core.entities import ENTITY_TYPES
     from sahel_core.headers import SOURCE
@@ -46,14 +71,14 @@ def _options(entity: str | None, mapping: list[str], locale: str | None) -> Read
         except ReferenceNotFound as exc:
             raise typer.BadParameter(exc.message, param_hint="--entity") from None
     pairs: dict[str, str] = {}
-    for item in mapping:
+    for item in mapping or ():
         source, sep, column = item.partition("=")
         if not sep or not source.strip() or not column.strip():
             raise typer.BadParameter(f"expected SOURCE=COLUMN, got {item!r}", param_hint="--map")
         pairs[source.strip()] = column.strip()
     tables = [entity] if entity is not None else list(ENTITY_TYPES)
     known = {c for name in tables for c in schema(name)} | {SOURCE}
-    for source, column in pairs.items():
+    for column in pairs.values():
         if column not in known:
             where = f"a {entity} table" if entity else "any table"
             raise typer.BadParameter(
@@ -112,16 +137,28 @@ def _show(result: ReadResult) -> None:
 
 
 def read(
-    path: Path = typer.Argument(..., exists=True, dir_okay=False, help="The file to read."),
-    format: str | None = _FORMAT,
-    entity: str | None = _ENTITY,
-    mapping: list[str] = _MAP,
-    locale: str | None = _LOCALE,
-    out: Path | None = typer.Option(
-        None, "--out", "-o", help="Write the canonical table here; the format follows the "
-        "extension (.jsonl .json .csv .tsv .parquet .xlsx)."
-    ),
-    as_json: bool = _JSON,
+    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="The file to read.")],
+    format: Format = None,
+    entity: Entity = None,
+    mapping: Mapping = None,
+    locale: Locale = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Write the canonical table here; the format follows the extension (.jsonl "
+            ".json .csv .tsv .parquet .xlsx).",
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="Print JSON: source, format, read, accepted, rejected, rejections [{row, field, "
+            "value, reason}] and tables {entity: rows}.",
+        ),
+    ] = False,
 ) -> None:
     """Read PATH into a canonical table: headers mapped, units, dates, countries normalized.
 
@@ -149,17 +186,22 @@ def read(
 
 
 def validate(
-    paths: list[Path] = typer.Argument(
-        ..., exists=True, dir_okay=False, help="One or more files to check."
-    ),
-    format: str | None = _FORMAT,
-    entity: str | None = _ENTITY,
-    mapping: list[str] = _MAP,
-    locale: str | None = _LOCALE,
-    as_json: bool = typer.Option(
-        False, "--json", help="Print a JSON list with one object per file, as `sahel read "
-        "--json` prints; a file that cannot be read at all has {source, error}."
-    ),
+    paths: Annotated[
+        list[Path],
+        typer.Argument(exists=True, dir_okay=False, help="One or more files to check."),
+    ],
+    format: Format = None,
+    entity: Entity = None,
+    mapping: Mapping = None,
+    locale: Locale = None,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="Print a JSON list with one object per file, as `sahel read --json` prints; a "
+            "file that cannot be read at all has {source, error}.",
+        ),
+    ] = False,
 ) -> None:
     """Check that every record of every PATH reads cleanly; nothing is written.
 

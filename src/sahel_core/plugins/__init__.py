@@ -25,7 +25,7 @@ from attrs import define, field
 
 from sahel_core import hookspecs
 from sahel_core.errors import PluginError, PluginWarning, ReferenceNotFound
-from sahel_core.specs import FormatSpec, IndicatorSpec, RateProviderSpec
+from sahel_core.specs import ExtractionRule, FormatSpec, IndicatorSpec, RateProviderSpec
 
 __all__ = [
     "BUILTIN_PLUGINS",
@@ -41,11 +41,18 @@ ENTRY_POINT_GROUP = "sahel_core"
 #: The built-in plugins, registered exactly like third-party ones.
 BUILTIN_PLUGINS: tuple[str, ...] = (
     "sahel_core.plugins.reference_builtin",
+    # Source-specific readers first: their sniffers must claim a file before the generic ones.
+    "sahel_core.plugins.unodc",
+    "sahel_core.plugins.iati",
+    "sahel_core.plugins.acled",
+    "sahel_core.plugins.hxl",
+    "sahel_core.plugins.text",
     "sahel_core.plugins.json_format",
     "sahel_core.plugins.parquet_format",
     "sahel_core.plugins.xlsx_format",
     "sahel_core.plugins.csv_format",
     "sahel_core.plugins.indicators_builtin",
+    "sahel_core.plugins.rates_builtin",
 )
 
 T = TypeVar("T")
@@ -117,6 +124,7 @@ class Manager:
     def plugins(self) -> list[PluginInfo]:
         """Every plugin seen, including those that failed to load, with what each provides."""
         self.formats, self.indicators, self.rate_providers, self.reference_data  # noqa: B018
+        self.extraction_rules  # noqa: B018
         return list(self._infos.values())
 
     def _collect(
@@ -176,6 +184,13 @@ class Manager:
             "sahel_register_reference_data", ReferenceData, "reference data", lambda s: s.name
         )
 
+    @cached_property
+    def extraction_rules(self) -> dict[str, ExtractionRule]:
+        """Rules that read records from prose (:mod:`sahel_core.extract`) by name."""
+        return self._collect(
+            "sahel_register_extraction_rules", ExtractionRule, "extraction rule", lambda s: s.name
+        )
+
     # -- lookups ---------------------------------------------------------------------------
 
     def format(self, name: str) -> FormatSpec:
@@ -202,9 +217,20 @@ class Manager:
         """The format of ``path``: content sniffing first, then extension.
 
         Sniffers see the first 64 KiB; a format that claims the content wins over one that only
-        matches the extension, so an HXL sheet saved as ``.csv`` is read as HXL.
+        matches the extension, so an HXL sheet saved as ``.csv`` is read as HXL. Formats of
+        installed plugins are asked before the built-ins: a user installs a plugin to have
+        their files read by it.
         """
-        usable = [f for f in self.formats.values() if (f.read if for_reading else f.write)]
+        builtin = {
+            name
+            for info in self._infos.values()
+            if info.source == "built-in"
+            for name in info.provides.get("format", ())
+        }
+        usable = sorted(
+            (f for f in self.formats.values() if (f.read if for_reading else f.write)),
+            key=lambda f: f.name in builtin,
+        )
         suffix = "".join(path.suffixes[-1:]).lower()
         if for_reading and path.is_file():
             head = path.open("rb").read(65536)

@@ -132,7 +132,18 @@ def _frame(text: str, source: str) -> tuple[pl.DataFrame, list[int]]:
             drop.append(name)
         else:
             rename[name] = key
-    return frame.drop(drop).rename(rename), numbers
+    frame = frame.drop(drop).rename(rename)
+    if frame.height and _is_hashtag_row(frame.row(0)):
+        # HDX publishes ACLED with an HXL hashtag row under the header: not an event.
+        frame, numbers = frame.slice(1), numbers[1:]
+    return frame, numbers
+
+
+def _is_hashtag_row(cells: Sequence[str | None]) -> bool:
+    from sahel_core.plugins.hxl import normalize_tag
+
+    filled = [c for c in cells if c and c.strip()]
+    return bool(filled) and all(normalize_tag(c) is not None for c in filled)
 
 
 def _text(frame: pl.DataFrame, name: str) -> pl.Expr:

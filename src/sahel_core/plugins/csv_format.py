@@ -1,7 +1,7 @@
 """Built-in plugin: CSV and TSV, as exported by Excel, LibreOffice and databases.
 
-Reading detects the text encoding (BOM, then UTF-8, then charset-normalizer: French Excel saves
-Windows-1252), the delimiter (``,``, ``;`` as in French Excel, tab or ``|``), reads every cell as
+Reading detects the text encoding (BOM, then UTF-8, then Windows-1252 when charset-normalizer
+finds it plausible, as French Excel saves it, then charset-normalizer's best guess), the delimiter (``,``, ``;`` as in French Excel, tab or ``|``), reads every cell as
 text, maps the headers and normalizes (:mod:`sahel_core.tabular`). A row with more cells than
 the header is rejected, not cut. Writing produces UTF-8 with a BOM (so Excel shows accents),
 comma-separated (tab for ``.tsv``), canonical columns, formulas neutralized.
@@ -32,6 +32,7 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 _OWN_EXTENSIONS = (".csv", ".tsv")
+_PREFERRED = ("cp1252", "latin_1", "iso8859_15")
 
 
 def decode(data: bytes, source: str, encoding: str | None = None) -> tuple[str, str]:
@@ -42,17 +43,32 @@ def decode(data: bytes, source: str, encoding: str | None = None) -> tuple[str, 
         try:
             return data.decode("utf-8"), "utf-8"
         except UnicodeDecodeError:
-            from charset_normalizer import from_bytes
-
-            best = from_bytes(data).best()
-            if best is None or best.encoding is None:
+            encoding = _detect(data)
+            if encoding is None:
                 raise FormatError("cannot tell the text encoding", source=source) from None
-            encoding = best.encoding
     try:
         text = data.decode(encoding)
     except (LookupError, UnicodeDecodeError) as exc:
         raise FormatError(f"cannot decode as {encoding}: {exc}", source=source) from None
     return text.removeprefix("\ufeff"), encoding
+
+
+def _detect(data: bytes) -> str | None:
+    """The encoding of non-UTF-8 bytes, Windows-1252 first when it is a plausible reading.
+
+    charset-normalizer alone often names a Baltic or Central European code page for short
+    French text (the accented letters sit at the same bytes); files from the region's offices
+    are, by far, Excel's Windows-1252.
+    """
+    from charset_normalizer import from_bytes
+
+    matches = from_bytes(data)
+    names = [m.encoding for m in matches]
+    for preferred in _PREFERRED:
+        if preferred in names:
+            return preferred
+    best = matches.best()
+    return None if best is None else best.encoding
 
 
 def sniff_delimiter(text: str, default: str = ",") -> str:
@@ -99,9 +115,7 @@ def _frame_fast(data: bytes, delimiter: str) -> pl.DataFrame:
     )
 
 
-def _frame_exact(
-    text: str, delimiter: str
-) -> tuple[pl.DataFrame, list[int], list[Rejection]]:
+def _frame_exact(text: str, delimiter: str) -> tuple[pl.DataFrame, list[int], list[Rejection]]:
     """The slow, exact reading for files the fast reader refuses (ragged rows...)."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = next(reader, None)
@@ -111,12 +125,12 @@ def _frame_exact(
     numbers: list[int] = []
     rejections: list[Rejection] = []
     for number, record in enumerate(reader, start=2):
-        if len(record) > len(header) and any(cell.strip() for cell in record[len(header):]):
+        if len(record) > len(header) and any(cell.strip() for cell in record[len(header) :]):
             rejections.append(
                 Rejection(
                     row=number,
                     field=None,
-                    value=delimiter.join(record[len(header):]),
+                    value=delimiter.join(record[len(header) :]),
                     reason=f"{len(record)} cells but the header has {len(header)}",
                 )
             )
@@ -125,7 +139,7 @@ def _frame_exact(
         numbers.append(number)
     names = _unique(header)
     columns = {n: [r[i] or None for r in rows] for i, n in enumerate(names)}
-    return pl.DataFrame(columns, schema={n: pl.String for n in names}), numbers, rejections
+    return pl.DataFrame(columns, schema=dict.fromkeys(names, pl.String)), numbers, rejections
 
 
 def _unique(headers: Iterable[str]) -> list[str]:
@@ -179,6 +193,10 @@ def write_csv(table: pl.DataFrame, path: Path, entity: str, options: WriteOption
     safe = text.select([neutralize(pl.col(c)).alias(c) for c in text.columns])
     separator = "\t" if path.suffix.lower() == ".tsv" else ","
     safe.write_csv(path, separator=separator, include_bom=True, null_value="")
+    if options.hxl:
+        from sahel_core.plugins.hxl import add_hashtag_row
+
+        add_hashtag_row(path, entity)
 
 
 @hookimpl

@@ -95,6 +95,8 @@ _XML_NS = "{http://www.w3.org/XML/1998/namespace}"
 _LANG = f"{_XML_NS}lang"
 #: Activities are turned into table chunks this often, so Python objects do not pile up.
 _CHUNK = 256
+#: How many kept-despite-schema-fault records the note names.
+_SHOWN_WARNINGS = 5
 
 
 # -- the schema rules ----------------------------------------------------------------------------
@@ -112,6 +114,8 @@ class _Shape:
     children: dict[str, str]
     attrs: dict[str, tuple[bool, str]]
     text: str
+    required: tuple[str, ...] = ()
+    needed: tuple[str, ...] = ()
 
 
 def _shape(children: str = "", attrs: str = "", text: str = "none") -> _Shape:
@@ -121,7 +125,9 @@ def _shape(children: str = "", attrs: str = "", text: str = "none") -> _Shape:
     for item in attrs.split():
         name, _, kind = item.partition(":")
         kinds[name.lstrip("!")] = (name.startswith("!"), kind or "text")
-    return _Shape(kids, kinds, text)
+    required = tuple(name for name, (must, _) in kinds.items() if must)
+    needed = tuple(name for name, count in kids.items() if count in "1+")
+    return _Shape(kids, kinds, text, required, needed)
 
 
 _NARRATIVES = _shape("narrative:+")
@@ -372,54 +378,61 @@ def _check(
     """Append to ``faults`` every structural rule ``element`` and its children break.
 
     ``path`` names the element inside its record as a person reads it:
-    ``transaction[3]/value``; an index is given where the element may repeat.
+    ``transaction[3]/value``; an index is given where the element may repeat. Called for
+    every element of a file, so it avoids work on the common, valid case.
     """
-    here = path or tag
-    attrs = shape.attrs
-    for name, value in element.attrib.items():
-        if name[0] == "{":
-            continue  # Namespaced attributes are allowed extensions.
-        rule = attrs.get(name)
-        if rule is None:
-            faults.append(_Fault(f"{here}/@{name}", value, "attribute not allowed here"))
-        elif rule[1] != "text":
-            test, reason = _KINDS[rule[1]]
-            if not test(value.strip()):
-                faults.append(_Fault(f"{here}/@{name}", value, reason))
-    for name, (required, _) in attrs.items():
-        if required and name not in element.attrib:
-            faults.append(_Fault(f"{here}/@{name}", None, "required attribute missing"))
-    text = element.text.strip() if element.text else ""
-    if shape.text == "decimal":
+    attrib = element.attrib
+    if attrib or shape.required:
+        here = path or tag
+        attrs = shape.attrs
+        for name, value in attrib.items():
+            if name[0] == "{":
+                continue  # Namespaced attributes are allowed extensions.
+            rule = attrs.get(name)
+            if rule is None:
+                faults.append(_Fault(f"{here}/@{name}", value, "attribute not allowed here"))
+            elif rule[1] != "text":
+                test, reason = _KINDS[rule[1]]
+                if not test(value.strip()):
+                    faults.append(_Fault(f"{here}/@{name}", value, reason))
+        for name in shape.required:
+            if name not in attrib:
+                faults.append(_Fault(f"{here}/@{name}", None, "required attribute missing"))
+    kind = shape.text
+    if kind == "decimal":
+        text = element.text.strip() if element.text else ""
         if not _DECIMAL.fullmatch(text):
-            faults.append(_Fault(here, element.text, "not a decimal number"))
-    elif shape.text == "none" and text:
-        faults.append(_Fault(here, text, "this element holds no text"))
+            faults.append(_Fault(path or tag, element.text, "not a decimal number"))
+    elif kind == "none" and element.text and element.text.strip():
+        faults.append(_Fault(path or tag, element.text.strip(), "this element holds no text"))
+    if not len(element) and not shape.needed:
+        return
     counts: dict[str, int] = {}
     kids = shape.children
     for child in element:
         name = child.tag
-        if shape.text == "none" and child.tail and child.tail.strip():
-            faults.append(_Fault(here, child.tail.strip(), "this element holds no text"))
+        if kind == "none" and child.tail and child.tail.strip():
+            faults.append(_Fault(path or tag, child.tail.strip(), "this element holds no text"))
         if not isinstance(name, str) or name[0] == "{":
             continue  # Comments, processing instructions and namespaced extensions.
         seen = counts[name] = counts.get(name, 0) + 1
         count = kids.get(name)
-        where = f"{path}/{name}" if path else name
         if count is None:
+            where = f"{path}/{name}" if path else name
             faults.append(_Fault(where, None, f"element not allowed in {tag!r}"))
             continue
         child_shape = _child_shape(tag, name)
         if child_shape is not None:
+            where = f"{path}/{name}" if path else name
             if count in "*+":
                 where = f"{where}[{seen}]"
             _check(child, name, child_shape, faults, where)
-    for name, count in kids.items():
-        seen = counts.get(name, 0)
-        if count in "1?" and seen > 1:
+    for name, seen in counts.items():
+        if seen > 1 and kids.get(name) in ("1", "?"):
             where = f"{path}/{name}" if path else name
             faults.append(_Fault(where, str(seen), f"appears {seen} times; at most once"))
-        elif count in "1+" and seen == 0:
+    for name in shape.needed:
+        if name not in counts:
             where = f"{path}/{name}" if path else name
             faults.append(_Fault(where, None, "required element missing"))
 
@@ -492,6 +505,7 @@ class _Reader:
 
     path: Path
     strict: bool = False
+    kind: str = ""
     stem: str = ""
     default_lang: str = ""
     read: int = 0
@@ -502,6 +516,7 @@ class _Reader:
     frames: dict[str, list[pl.DataFrame]] = field(factory=dict)
     seen: dict[str, int] = field(factory=dict)
     notes: list[str] = field(factory=list)
+    warned: list[str] = field(factory=list)
 
     def run(self) -> ReadResult:
         self.stem = self.path.stem or self.path.name
@@ -514,7 +529,7 @@ class _Reader:
                 depth += 1
                 if depth == 1:
                     root = element
-                    kind = self._root(element)
+                    kind = self.kind = self._root(element)
                 continue
             depth -= 1
             if depth != 1 or root is None:
@@ -587,11 +602,7 @@ class _Reader:
         else:
             if warnings:
                 first = warnings[0]
-                more = f" (and {len(warnings) - 1} more)" if len(warnings) > 1 else ""
-                self.notes.append(
-                    f"{kind} {row}: schema fault in an element not read, kept: "
-                    f"{first.path}: {first.reason}{more}"
-                )
+                self.warned.append(f"{kind} {row}: {first.path}: {first.reason}")
 
     # -- one activity ------------------------------------------------------------------------
 
@@ -735,11 +746,24 @@ class _Reader:
             frames = self.frames.get(name)
             return pl.concat(frames) if frames else pl.DataFrame(schema=dict(empty))
 
-        tables = {
-            "operation": table("operation", schema("operation")),
-            "donor": from_entities(self.donors.values(), "donor"),
-            "transaction": table("transaction", transaction_schema()),
-        }
+        if self.warned:
+            shown = "; ".join(self.warned[:_SHOWN_WARNINGS])
+            more = (
+                f" (+{len(self.warned) - _SHOWN_WARNINGS} more)"
+                if len(self.warned) > _SHOWN_WARNINGS
+                else ""
+            )
+            self.notes.append(
+                f"{len(self.warned)} record(s) kept despite schema faults in elements not read "
+                f"(read_iati(strict=True) rejects them): {shown}{more}"
+            )
+        tables = {"donor": from_entities(self.donors.values(), "donor")}
+        if self.kind == "iati-activity":
+            tables = {
+                "operation": table("operation", schema("operation")),
+                **tables,
+                "transaction": table("transaction", transaction_schema()),
+            }
         return ReadResult(
             format="iati",
             source=str(self.path),
@@ -987,23 +1011,37 @@ def read_iati(path: Path, options: ReadOptions, *, strict: bool = False) -> Read
     return result
 
 
-def convert_transactions(table: pl.DataFrame, currency: str) -> pl.DataFrame:
-    """``table`` (a transaction table) with ``value_<currency>`` added, converted at each row's
-    ``value_date`` through :func:`sahel_core.money.convert_column` (dated rates, XOF/XAF pegs).
+def convert_transactions(
+    table: pl.DataFrame, currency: str, *, strict: bool = False
+) -> pl.DataFrame:
+    """``table`` (a transaction table) with its values in ``currency`` at each ``value_date``.
 
-    A currency or date without a rate raises :class:`~sahel_core.errors.RateNotFound` naming it;
-    rows without a currency get null.
+    Delegates to :func:`sahel_core.rates.convert_column` (dated rates, XOF/XAF pegged to the
+    euro, one as-of join per provider): adds the columns ``<CURRENCY>`` (the converted value),
+    ``rate``, ``rate_date``, ``rate_source`` and ``rate_error`` (why a row has no result, e.g.
+    a currency such as XDR that no provider quotes, or a missing currency). With
+    ``strict=True`` the first row without a result raises
+    :class:`~sahel_core.errors.RateNotFound` naming its currency, date and activity.
     """
-    from sahel_core.money import convert_column
+    import polars as pl
 
-    return convert_column(
-        table,
-        amount="value",
-        currency="currency",
-        date="value_date",
-        to=currency,
-        into=f"value_{currency.lower()}",
+    from sahel_core.errors import RateNotFound
+    from sahel_core.rates import convert_column
+
+    converted = convert_column(
+        table, amount="value", currency="currency", date="value_date", to=currency
     )
+    if strict:
+        failed = converted.filter(pl.col("rate_error").is_not_null())
+        if failed.height:
+            row = failed.row(0, named=True)
+            raise RateNotFound(
+                str(row["rate_error"]),
+                location=f"activity {row['activity']}",
+                field="currency",
+                value=f"{row['currency']} on {row['value_date']}",
+            )
+    return converted
 
 
 @hookimpl

@@ -1,50 +1,60 @@
 """The built-in indicators, registered as a plugin like any other.
 
-========================  ============  ================================================
-indicator                 table         measures
-========================  ============  ================================================
-``seized_mass``           seizure       kg, low_kg, high_kg, records, record_ids
-``seized_count_units``    seizure       (key ``unit``) count, low, high, records, record_ids
-``seized_value``          seizure       value, low, high, currency, records, record_ids
-``seizure_count``         seizure       records, record_ids
-``workshop_participants`` workshop      participants, low, high, workshops, reported, record_ids
-``trainings_by_donor``    workshop      (key ``donor``) the same measures
-``donor_portfolio``       transaction   value, currency, records, record_ids
-``programme_figures``     figure        value, low, high, unit, as_of, records, record_ids
-========================  ============  ================================================
+=========================  ===========  =========================================================
+indicator                  table        columns after the ``by`` keys
+=========================  ===========  =========================================================
+``seized_mass``            seizure      kg, low_kg, high_kg, records, record_ids
+``seized_count_units``     seizure      unit, count, low, high, records, record_ids
+``seized_value``           seizure      value, low, high, currency, records, record_ids
+``seizure_count``          seizure      records, record_ids
+``workshop_participants``  workshop     participants, low, high, workshops, reported, record_ids
+``trainings_by_donor``     workshop     (``donor`` first) the same as workshop_participants
+``donor_portfolio``        transaction  value, currency, records, record_ids
+``programme_figures``      figure       (label, drug, country, unit first) value, low, high,
+                                        cumulative, as_of, records, record_ids
+=========================  ===========  =========================================================
 
-Choices, documented here so that every figure can be explained (see also
-:mod:`sahel_core.indicators` for periods, bounds, nulls and provenance):
+Choices, documented here so that every figure can be explained (periods, bounds, nulls and
+provenance follow the rules of :mod:`sahel_core.indicators`):
 
 * **Masses and counts never mix.** ``seized_mass`` adds only quantities whose unit is a mass,
-  converted to kg. Tablets, cartons, litres... are not masses: ``seized_count_units`` adds them
-  per base unit of their own dimension (``unit`` is always a key: ``tablet``, ``carton``, ``l``),
-  never into kg and never into each other. Seizures without a quantity count in
-  ``seizure_count`` only. An unknown unit raises :class:`~sahel_core.errors.UnitError`.
-* **Values** are converted at each record's ``date_earliest`` (the first day the seizure may have
-  happened: the only day every partial date has) with :func:`sahel_core.money.convert_column`;
-  ``low`` and ``high`` use the same rate as the value. ``with_rates=True`` adds a ``rates``
-  column: the distinct rates used in each cell (currency, rate, rate date, source).
-  A value that cannot be converted raises :class:`~sahel_core.errors.RateNotFound`, unless
-  ``skip_unconverted=True``, which leaves it out and counts it in ``unconverted``.
+  in kg. Tablets, cartons, litres... are not masses: ``seized_count_units`` adds them per base
+  unit of their own dimension (``unit`` is always a key: ``tablet``, ``carton``, ``l``), never
+  into kg and never into each other. Seizures without a quantity count in ``seizure_count``
+  only. An unknown unit raises :class:`~sahel_core.errors.UnitError`. Converted quantities are
+  exact: the result has 9 decimal places plus those of the largest unit factor used (12 with
+  grams).
+* **Values** are converted at each record's ``date_earliest`` (the one day every partial date
+  has) by :func:`sahel_core.rates.convert_column`, and so are their ``low`` and ``high``
+  bounds, with the same rate and the same arithmetic. ``with_rates=True`` adds a ``rates``
+  column: the distinct rates used in each cell (from currency, rate, rate date, source).
+  A value that cannot be converted (no rate, no date) raises
+  :class:`~sahel_core.errors.RateNotFound`, unless ``skip_unconverted=True``: then it is left
+  out of the sums and counted in an ``unconverted`` column.
 * **Workshops and donors.** A workshop funded by two donors counts in full in both donors'
   groups: splitting it equally would invent an attribution no source states. Totals across
-  donors are therefore not additive (the ``donor`` key is the only one that breaks the rule
-  "totals over any grouping equal the ungrouped total"). ``country`` is the country of the
-  workshop's place, not the countries its participants came from. Workshops without a stated
-  number of participants count in ``workshops`` but not in ``reported``, ``participants``,
-  ``low`` or ``high`` (null when no workshop of the group reports one). Every workshop, training
-  or meeting record counts as a training in ``trainings_by_donor``.
+  donors are therefore not additive (``donor`` is the only key that breaks the rule "totals
+  over any grouping equal the ungrouped total"). ``country`` is the country of the workshop's
+  place, not those of its participants. A workshop without a stated number of participants
+  counts in ``workshops`` but not in ``reported``, ``participants``, ``low`` or ``high`` (null
+  when no workshop of the group states one). ``trainings_by_donor`` counts every workshop,
+  training or meeting record; a workshop without a donor is in the null donor group.
 * **Donor portfolio** reads the IATI ``transaction`` table: ``donor`` is the provider
   organisation, ``country`` the recipient country, ``year`` that of the transaction date;
   amounts are converted at the value date. Only the transaction types in ``types`` are added
   (default ``2``, commitments): adding commitments to the disbursements that pay them would
   count the same money twice. Group by ``type`` to see several types side by side.
-* **Programme figures** read a ``figure`` table of results statements ("339 activities
-  implemented as of June 2017"): columns ``id``, ``label``, ``value`` (Decimal), ``unit``,
-  ``value_low``, ``value_high`` (optional), ``as_of_earliest``, ``as_of_latest`` and
-  ``cumulative`` (bool). A cumulative figure already contains every earlier one, so the indicator
-  keeps only the latest statement of each (label, unit); annual figures are summed per year.
+  ``record_ids`` are the activity identifiers.
+* **Programme figures** read the ``figure`` table of :meth:`sahel_core.extract.Extraction.
+  to_tables` (results statements: "339 activities implemented as of June 2017"). A figure's
+  value is its ``amount`` (in ``amount_unit``), else its money ``value`` (in
+  ``value_currency``). A figure is told apart by ``label``, ``drug``, ``country`` and ``unit``,
+  always the first columns; ``year`` is the one optional key. A cumulative figure contains
+  every earlier statement of it, so only the latest statement of each group is kept (the
+  larger on the same date), never a sum; annual figures are summed. A table may say which is
+  which in a boolean ``cumulative`` column; without one, a figure whose ``as_of`` is exactly one
+  calendar year ("in 2016") is annual and every other one ("as of June 2017", "since 2014",
+  undated) cumulative.
 """
 
 from __future__ import annotations
@@ -59,22 +69,31 @@ from sahel_core.hookspecs import hookimpl
 from sahel_core.indicators import (
     aggregate,
     bounded_sum,
-    convert,
     period_keys,
     record_ids,
     require,
+    times,
     unit_table,
 )
 from sahel_core.specs import IndicatorParam, IndicatorSpec
-from sahel_core.tables import DECIMAL_PRECISION, DECIMAL_SCALE
 
-__all__ = ["sahel_register_indicators"]
-
-DECIMAL = pl.Decimal(DECIMAL_PRECISION, DECIMAL_SCALE)
+__all__ = [
+    "donor_portfolio",
+    "programme_figures",
+    "sahel_register_indicators",
+    "seized_count_units",
+    "seized_mass",
+    "seized_value",
+    "seizure_count",
+    "trainings_by_donor",
+    "workshop_participants",
+]
 
 SEIZURE_KEYS = ("country", "drug", "year", "month", "agency")
+_SEIZURE = ("id", "country", "drug", "agency", "date_earliest", "date_latest")
 _SEIZURE_PLAIN = {"country": "country", "drug": "drug", "agency": "agency"}
 _QUANTITY = ("quantity", "quantity_unit", "quantity_low", "quantity_high")
+_ALL_IDS = pl.col("record_ids").list.explode(keep_nulls=False, empty_as_null=False).implode()
 
 
 def _keyed(
@@ -93,95 +112,99 @@ def _keyed(
     return table.with_columns(columns) if columns else table
 
 
+def _unit_table(units: pl.Series, value: str) -> pl.DataFrame:
+    """:func:`~sahel_core.indicators.unit_table` of ``units``, the units of a non-null
+    ``value``: a missing unit is an error too."""
+    if units.null_count():
+        raise UnitError(f"a {value} without a unit", field=units.name, value=None)
+    return unit_table(units.unique().to_list(), column=units.name)
+
+
 def _units(table: pl.LazyFrame, value: str, unit: str) -> pl.DataFrame:
     """The unit table of every unit used by a non-null ``value`` (one pass over the column)."""
-    distinct = (
-        table.filter(pl.col(value).is_not_null()).select(pl.col(unit).unique()).collect()[unit]
-    )
-    if distinct.null_count():
-        raise UnitError(f"a {value} without a unit", field=unit, value=None)
-    return unit_table(distinct.to_list(), column=unit).rename(
-        {"unit": unit, "dimension": "_dimension", "base_unit": "_base", "factor": "_factor"}
+    distinct = table.filter(pl.col(value).is_not_null()).select(pl.col(unit).unique()).collect()
+    return _unit_table(distinct[unit], value)
+
+
+def _lookup(units: pl.DataFrame, unit: str, column: str) -> pl.Expr:
+    """``units[column]`` for each row's ``unit``: a mapping, not a join, so row order stays."""
+    return pl.col(unit).replace_strict(
+        units["unit"], units[column], default=None, return_dtype=units.schema[column]
     )
 
 
-def _in_base_units(
-    table: pl.LazyFrame, by: Sequence[str], *, mass: bool
-) -> tuple[pl.LazyFrame, list[str]]:
-    """Seizures with a quantity of mass (``mass=True``) or of any other dimension, with
-    ``_q``, ``_low``, ``_high`` in the base unit (kg; l; the count itself) and keys added."""
-    require(table, ["id", *_QUANTITY, "country", "drug", "agency", "date_earliest", "date_latest"],
-            "seizure")  # fmt: skip
+def _quantities(table: pl.LazyFrame, by: Sequence[str], *, mass: bool) -> pl.DataFrame:
+    """Sums of seized quantities of mass (``mass=True``, in kg) or of every other dimension (in
+    its base unit, key ``_base``), per group of ``by``, before the final aggregation.
+
+    Two stages: exact sums per group and unit as written (one pass, no arithmetic per record),
+    then one exact product per partial sum, since ``f * (a + b) == f * a + f * b``; units are
+    looked up among the partial sums, so pint sees each distinct unit once.
+    """
+    require(table, [*_SEIZURE, *_QUANTITY], "seizure")
     names = table.collect_schema().names()
-    units = _units(table, "quantity", "quantity_unit")
-    scale = units.schema["_factor"].scale  # type: ignore[attr-defined]
-    is_mass = pl.col("_dimension") == "mass"
-    factor = pl.col("_factor")
-    rows = (
-        table.filter(pl.col("quantity").is_not_null())
-        .join(units.lazy(), on="quantity_unit", how="left")
-        .filter(is_mass if mass else ~is_mass)
-        .with_columns(
-            convert(pl.col("quantity"), factor, scale).alias("_q"),
-            convert(pl.col("quantity_low").fill_null(0), factor, scale).alias("_low"),
-            convert(pl.col("quantity_high"), factor, scale).alias("_high"),
-        )
+    rows = _keyed(table.filter(pl.col("quantity").is_not_null()), by, _SEIZURE_PLAIN)
+    partial = aggregate(
+        rows,
+        [*by, "quantity_unit"],
+        [
+            pl.col("quantity").sum().alias("_q"),
+            pl.col("quantity_low").fill_null(0).sum().alias("_low"),
+            bounded_sum(pl.col("quantity_high")).alias("_high"),
+            pl.len().cast(pl.Int64).alias("records"),
+            record_ids(names),
+        ],
     )
-    return _keyed(rows, by, _SEIZURE_PLAIN), names
+    units = _unit_table(partial["quantity_unit"], "quantity")
+    units = units.filter((pl.col("dimension") == "mass") == mass)
+    partial = partial.filter(pl.col("quantity_unit").is_in(units["unit"].implode()))
+    scale: int = units.schema["factor"].scale  # type: ignore[attr-defined]
+    factor = _lookup(units, "quantity_unit", "factor")
+    return partial.with_columns(
+        *(times(pl.col(c), factor, scale).alias(c) for c in ("_q", "_low", "_high")),
+        _lookup(units, "quantity_unit", "base_unit").alias("_base"),
+    )
 
 
-def _bounded(prefix: str, point: str, low: str, high: str) -> list[pl.Expr]:
+def _bounded_totals(point: str, low: str, high: str) -> list[pl.Expr]:
     return [
-        pl.col(f"{prefix}q").sum().alias(point),
-        pl.col(f"{prefix}low").sum().alias(low),
-        bounded_sum(pl.col(f"{prefix}high")).alias(high),
+        pl.col("_q").sum().alias(point),
+        pl.col("_low").sum().alias(low),
+        bounded_sum(pl.col("_high")).alias(high),
+        pl.col("records").sum().cast(pl.Int64).alias("records"),
+        _ALL_IDS.alias("record_ids"),
     ]
 
 
-def seized_mass(
-    table: pl.LazyFrame, by: Sequence[str], params: Mapping[str, Any]
-) -> pl.DataFrame:
+def seized_mass(table: pl.LazyFrame, by: Sequence[str], params: Mapping[str, Any]) -> pl.DataFrame:
     """Kilograms seized per group, with bounds; counts and volumes are left out."""
-    rows, names = _in_base_units(table, by, mass=True)
-    measures = [
-        *_bounded("_", "kg", "low_kg", "high_kg"),
-        pl.len().cast(pl.Int64).alias("records"),
-        record_ids(names),
-    ]
-    return aggregate(rows, by, measures)
+    partial = _quantities(table, by, mass=True)
+    return aggregate(partial.lazy(), by, _bounded_totals("kg", "low_kg", "high_kg"))
 
 
 def seized_count_units(
     table: pl.LazyFrame, by: Sequence[str], params: Mapping[str, Any]
 ) -> pl.DataFrame:
     """Quantities that are not masses (tablets, cartons, litres...) per group and base unit."""
-    rows, names = _in_base_units(table, by, mass=False)
+    partial = _quantities(table, [k for k in by if k != "unit"], mass=False)
     keys = [*by, "unit"] if "unit" not in by else list(by)
-    rows = rows.with_columns(pl.col("_base").alias("unit"))
-    measures = [
-        *_bounded("_", "count", "low", "high"),
-        pl.len().cast(pl.Int64).alias("records"),
-        record_ids(names),
-    ]
-    return aggregate(rows, keys, measures)
+    partial = partial.with_columns(pl.col("_base").alias("unit"))
+    return aggregate(partial.lazy(), keys, _bounded_totals("count", "low", "high"))
 
 
 def seizure_count(
     table: pl.LazyFrame, by: Sequence[str], params: Mapping[str, Any]
 ) -> pl.DataFrame:
     """Seizure records per group, with or without a quantity."""
-    require(table, ["id", "country", "drug", "agency", "date_earliest", "date_latest"], "seizure")
+    require(table, _SEIZURE, "seizure")
     names = table.collect_schema().names()
-    if "dimension" in by:
-        require(table, ["quantity", "quantity_unit"], "seizure")
-        units = _units(table, "quantity", "quantity_unit").select("quantity_unit", "_dimension")
-        table = table.join(units.lazy(), on="quantity_unit", how="left").with_columns(
-            pl.when(pl.col("quantity").is_not_null()).then(pl.col("_dimension")).alias("dimension")
-        )
-    if "unit" in by:
-        require(table, ["quantity", "quantity_unit"], "seizure")
+    if "unit" in by or "dimension" in by:
+        require(table, _QUANTITY, "seizure")
+        units = _units(table, "quantity", "quantity_unit")
+        stated = pl.col("quantity").is_not_null()
         table = table.with_columns(
-            pl.when(pl.col("quantity").is_not_null()).then(pl.col("quantity_unit")).alias("unit")
+            pl.when(stated).then(pl.col("quantity_unit")).alias("unit"),
+            pl.when(stated).then(_lookup(units, "quantity_unit", "dimension")).alias("dimension"),
         )
     rows = _keyed(table, by, _SEIZURE_PLAIN)
     return aggregate(rows, by, [pl.len().cast(pl.Int64).alias("records"), record_ids(names)])
@@ -189,94 +212,124 @@ def seizure_count(
 
 # -- money -----------------------------------------------------------------------------------
 
+# convert_column drops columns whose name starts with "_": these must survive it.
+_PART, _AMOUNT, _LOW, _HIGH = "sahel_part", "sahel_amount", "sahel_low", "sahel_high"
 
-def _converted(
+
+def _convert(
     rows: pl.LazyFrame,
+    keys: Sequence[str],
     *,
     amount: str,
+    bounds: tuple[str, str] | None,
     currency: str,
     date: str,
     to: str,
-    bounds: tuple[str, str] | None,
     skip: bool,
+    ids: str,
 ) -> pl.DataFrame:
-    """``rows`` with ``_q`` (and ``_low``/``_high`` from ``bounds``) converted into ``to`` at
-    ``date`` through :func:`sahel_core.money.convert_column`, plus ``rate``, ``rate_date``,
-    ``rate_source`` and ``_ok`` (converted)."""
-    from sahel_core.money import convert_column
+    """The amounts of ``rows`` converted into ``to`` (``_q``) by one call of
+    ``convert_column``, so a value and its bounds use the same rate and the same arithmetic.
 
-    frame = rows.collect()
-    out = convert_column(frame, amount=amount, currency=currency, date=date, to=to, into="_q")
-    failed = out.filter(pl.col("_q").is_null())
+    One row per record for its value (part ``value``), plus one for each bound that differs
+    from the value (parts ``low``, ``high``): a bound equal to the value converts to the same
+    figure, so it is taken from the value's row (flags ``sahel_low``/``sahel_high``: ``same``,
+    ``none`` for an absent bound, ``own``), and most records are converted once.
+    """
+    from sahel_core.rates import convert_column
+
+    base = [*keys, ids, currency, date]
+    value = pl.col(amount)
+
+    def flag(bound: str) -> pl.Expr:
+        column = pl.col(bound)
+        return (
+            pl.when(column.is_null())
+            .then(pl.lit("none"))
+            .when(column == value)
+            .then(pl.lit("same"))
+            .otherwise(pl.lit("own"))
+        )
+
+    pairs = list(zip(bounds, (_LOW, _HIGH), ("low", "high"), strict=False)) if bounds else []
+    flags = [flag(bound).alias(name) for bound, name, _ in pairs]
+    parts = [rows.select(*base, pl.lit("value").alias(_PART), value.alias(_AMOUNT), *flags)]
+    for bound, _, part in pairs:
+        own = rows.filter(flag(bound) == "own")
+        parts.append(
+            own.select(
+                *base,
+                pl.lit(part).alias(_PART),
+                pl.col(bound).alias(_AMOUNT),
+                *(pl.lit("own").alias(n) for n in (_LOW, _HIGH)),
+            )
+        )
+    stacked = pl.concat(parts, how="diagonal").collect()
+    out = convert_column(stacked, amount=_AMOUNT, currency=currency, date=date, to=to)
+    failed = out.filter(pl.col("rate_error").is_not_null())
     if failed.height and not skip:
         first = failed.row(0, named=True)
-        reason = first.get("rate_error") or "no rate"
         raise RateNotFound(
-            f"{failed.height} value(s) cannot be converted to {to}: {reason}",
+            f"{failed.height} amount(s) cannot be converted to {to}: {first['rate_error']}",
             field=currency,
             value=f"{first[currency]} on {first[date]}",
         )
-    if bounds is not None:
-        scale = out.schema["rate"].scale if out.height else 0  # type: ignore[attr-defined]
-        low, high = bounds
-        out = out.with_columns(
-            convert(pl.col(low).fill_null(0), pl.col("rate"), scale).alias("_low"),
-            convert(pl.col(high), pl.col("rate"), scale).alias("_high"),
-        )
-    return out.with_columns(pl.col("_q").is_not_null().alias("_ok"))
+    return out.rename({to: "_q"}).with_columns(pl.col("rate_error").is_null().alias("_ok"))
 
 
 def _money_measures(
-    names: Sequence[str], to: str, *, bounds: bool, with_rates: bool, skip: bool, ids: pl.Expr
+    to: str, *, currency: str, bounds: bool, with_rates: bool, skip: bool, ids: pl.Expr
 ) -> list[pl.Expr]:
-    ok = pl.col("_ok")
-    measures = [pl.col("_q").filter(ok).sum().alias("value")]
+    ok, part, q = pl.col("_ok"), pl.col(_PART), pl.col("_q")
+    value = ok & (part == "value")
+    measures = [q.filter(value).sum().alias("value")]
     if bounds:
+        low = (value & (pl.col(_LOW) == "same")) | (ok & (part == "low"))
+        high = (value & (pl.col(_HIGH) == "same")) | (ok & (part == "high"))
+        # Unbounded: a converted value without a high bound, or a high bound that failed to
+        # convert (only possible with skip_unconverted).
+        unbounded = (value & (pl.col(_HIGH) == "none")) | (~ok & (part == "high"))
         measures += [
-            pl.col("_low").filter(ok).sum().alias("low"),
-            bounded_sum(pl.col("_high").filter(ok)).alias("high"),
+            q.filter(low).sum().alias("low"),
+            pl.when(~unbounded.any()).then(q.filter(high).sum()).alias("high"),
         ]
-    measures += [pl.lit(to).alias("currency"), ok.sum().cast(pl.Int64).alias("records")]
+    measures += [pl.lit(to).alias("currency"), value.sum().cast(pl.Int64).alias("records")]
     if skip:
-        measures.append((~ok).sum().cast(pl.Int64).alias("unconverted"))
+        unconverted = ~ok & (part == "value")
+        measures.append(unconverted.sum().cast(pl.Int64).alias("unconverted"))
     measures.append(ids)
     if with_rates:
         rate = pl.struct(
-            pl.col(names[0]).alias("from_currency"),
-            pl.col("rate"),
-            pl.col("rate_date"),
-            pl.col("rate_source"),
+            pl.col(currency).alias("from_currency"), "rate", "rate_date", "rate_source"
         )
-        measures.append(rate.filter(ok).unique(maintain_order=True).implode().alias("rates"))
+        measures.append(rate.filter(value).unique(maintain_order=True).implode().alias("rates"))
     return measures
 
 
-def seized_value(
-    table: pl.LazyFrame, by: Sequence[str], params: Mapping[str, Any]
-) -> pl.DataFrame:
+def seized_value(table: pl.LazyFrame, by: Sequence[str], params: Mapping[str, Any]) -> pl.DataFrame:
     """Estimated value of seizures in one currency, converted at each record's date."""
-    columns = ["value", "value_currency", "value_low", "value_high"]
-    require(table, ["id", *columns, "country", "drug", "agency", "date_earliest", "date_latest"],
-            "seizure")  # fmt: skip
-    names = table.collect_schema().names()
+    require(table, [*_SEIZURE, "value", "value_currency", "value_low", "value_high"], "seizure")
     to = params["currency"]
     rows = _keyed(table.filter(pl.col("value").is_not_null()), by, _SEIZURE_PLAIN)
-    out = _converted(
+    out = _convert(
         rows,
+        by,
         amount="value",
+        bounds=("value_low", "value_high"),
         currency="value_currency",
         date="date_earliest",
         to=to,
-        bounds=("value_low", "value_high"),
         skip=params["skip_unconverted"],
+        ids="id",
     )
+    ids = pl.col("id").filter(pl.col(_PART) == "value").implode().alias("record_ids")
     measures = _money_measures(
-        ["value_currency"],
         to,
+        currency="value_currency",
         bounds=True,
         with_rates=params["with_rates"],
         skip=params["skip_unconverted"],
-        ids=record_ids(names),
+        ids=ids,
     )
     return aggregate(out.lazy(), by, measures)
 
@@ -301,25 +354,31 @@ def donor_portfolio(
     require(table, _TRANSACTION, "transaction")
     to = params["currency"]
     types = [t.strip() for t in str(params["types"]).split(",") if t.strip()]
-    plain = {"donor": "provider_org", "country": "recipient_country", "sector": "sector",
-             "type": "type"}  # fmt: skip
+    plain = {
+        "donor": "provider_org",
+        "country": "recipient_country",
+        "sector": "sector",
+        "type": "type",
+        "year": "_year",
+    }
     rows = table.filter(pl.col("type").cast(pl.String).is_in(types)).with_columns(
         pl.col("date").dt.year().cast(pl.Int32).alias("_year")
     )
-    rows = _keyed(rows, by, {**plain, "year": "_year"}, periods=None)
-    out = _converted(
-        rows,
+    out = _convert(
+        _keyed(rows, by, plain, periods=None),
+        by,
         amount="value",
+        bounds=None,
         currency="currency",
         date="value_date",
         to=to,
-        bounds=None,
         skip=params["skip_unconverted"],
+        ids="activity",
     )
     activities = pl.col("activity").unique(maintain_order=True).implode().alias("record_ids")
     measures = _money_measures(
-        ["currency"],
         to,
+        currency="currency",
         bounds=False,
         with_rates=params["with_rates"],
         skip=params["skip_unconverted"],
@@ -335,16 +394,20 @@ _PARTICIPANTS = ("participants", "participants_unit", "participants_low", "parti
 
 
 def _workshops(table: pl.LazyFrame, by: Sequence[str]) -> pl.DataFrame:
-    require(table, ["id", *_PARTICIPANTS, "country", "donors", "date_earliest", "date_latest"],
-            "workshop")  # fmt: skip
+    require(
+        table,
+        ["id", *_PARTICIPANTS, "country", "donors", "date_earliest", "date_latest"],
+        "workshop",
+    )
     names = table.collect_schema().names()
     units = _units(table, "participants", "participants_unit")
-    for unit, dimension in units.select("participants_unit", "_dimension").iter_rows():
+    for unit, dimension in units.select("unit", "dimension").iter_rows():
         if dimension != "person":
             raise UnitError(
                 "participants are counted in persons", field="participants_unit", value=unit
             )
     if "donor" in by:
+        # A workshop counts once per distinct donor, and once (null donor) without any.
         table = table.with_columns(pl.col("donors").list.unique().alias("donor")).explode(
             "donor", empty_as_null=True, keep_nulls=True
         )
@@ -382,7 +445,58 @@ def trainings_by_donor(
 
 # -- programme figures -----------------------------------------------------------------------
 
-_FIGURE = ("id", "label", "value", "unit", "as_of_earliest", "as_of_latest", "cumulative")
+_FIGURE = (
+    "id",
+    "label",
+    "amount",
+    "amount_unit",
+    "value",
+    "value_currency",
+    "as_of_earliest",
+    "as_of_latest",
+    "drug",
+    "country",
+)
+
+
+def _figure_rows(table: pl.LazyFrame) -> pl.LazyFrame:
+    """One row per figure: ``_v``, ``_low``, ``_high``, ``unit``, ``year``, ``_as_of`` and
+    ``cumulative`` (see the module docstring)."""
+    names = set(table.collect_schema().names())
+    amount = pl.col("amount").is_not_null()
+
+    def pick(suffix: str) -> pl.Expr:
+        a, v = f"amount{suffix}", f"value{suffix}"
+        first = pl.col(a) if a in names else pl.col("amount")
+        second = pl.col(v) if v in names else pl.col("value")
+        return pl.when(amount).then(first).otherwise(second)
+
+    start, end = pl.col("as_of_earliest"), pl.col("as_of_latest")
+    whole_year = (
+        (start.dt.month() == 1)
+        & (start.dt.day() == 1)
+        & (end.dt.month() == 12)
+        & (end.dt.day() == 31)
+        & (start.dt.year() == end.dt.year())
+    )
+    cumulative = pl.col("cumulative") if "cumulative" in names else ~whole_year
+    return table.filter(amount | pl.col("value").is_not_null()).with_columns(
+        pick("").alias("_v"),
+        pick("_low").fill_null(0).alias("_low"),
+        pick("_high").alias("_high"),
+        pl.when(amount)
+        .then(pl.col("amount_unit"))
+        .otherwise(pl.col("value_currency"))
+        .alias("unit"),
+        period_keys("as_of_earliest", "as_of_latest")["year"].alias("year"),
+        pl.coalesce(end, start).alias("_as_of"),
+        cumulative.fill_null(True).alias("cumulative"),
+    )
+
+
+#: What tells two figures apart: "seized" 9 kg of cocaine and 12 kg of methamphetamine are two
+#: figures, as are the same count in two countries.
+_FIGURE_IDENTITY = ("label", "drug", "country", "unit")
 
 
 def programme_figures(
@@ -391,37 +505,31 @@ def programme_figures(
     """The latest statement of each cumulative results figure; annual figures summed."""
     require(table, _FIGURE, "figure")
     names = table.collect_schema().names()
-    low = pl.col("value_low") if "value_low" in names else pl.col("value")
-    high = pl.col("value_high") if "value_high" in names else pl.col("value")
-    rows = table.filter(pl.col("value").is_not_null()).with_columns(
-        period_keys("as_of_earliest", "as_of_latest")["year"].alias("year"),
-        pl.coalesce("as_of_latest", "as_of_earliest").alias("_as_of"),
-        pl.col("cumulative").fill_null(False),
-        low.fill_null(0).alias("_low"),
-        high.alias("_high"),
-    )
-    keys = ["label", "unit", *by]
-    # A cumulative figure contains every earlier statement of it: keep the latest (the largest
-    # on the same date), never add them up.
-    order = [pl.col("_as_of"), pl.col("value")]
+    rows = _figure_rows(table)
+    keys = [*_FIGURE_IDENTITY, *by]
+    order = [pl.col("_as_of"), pl.col("_v")]
+
+    def latest(column: str) -> pl.Expr:
+        return pl.col(column).sort_by(order, nulls_last=False).last()
+
     cumulative = aggregate(
         rows.filter(pl.col("cumulative")),
         keys,
         [
-            pl.col("value").sort_by(order, nulls_last=False).last().alias("value"),
-            pl.col("_low").sort_by(order, nulls_last=False).last().alias("low"),
-            pl.col("_high").sort_by(order, nulls_last=False).last().alias("high"),
+            latest("_v").alias("value"),
+            latest("_low").alias("low"),
+            latest("_high").alias("high"),
             pl.lit(True).alias("cumulative"),
             pl.col("_as_of").max().alias("as_of"),
             pl.lit(1, pl.Int64).alias("records"),
-            pl.col("id").sort_by(order, nulls_last=False).last().implode().alias("record_ids"),
+            latest("id").implode().alias("record_ids"),
         ],
     )
     annual = aggregate(
         rows.filter(~pl.col("cumulative")),
         keys,
         [
-            pl.col("value").sum().alias("value"),
+            pl.col("_v").sum().alias("value"),
             pl.col("_low").sum().alias("low"),
             bounded_sum(pl.col("_high")).alias("high"),
             pl.lit(False).alias("cumulative"),
@@ -476,7 +584,7 @@ def _specs() -> Iterable[IndicatorSpec]:
     )
     yield IndicatorSpec(
         name="seizure_count",
-        description="Number of seizure records",
+        description="Number of seizure records, with or without a quantity",
         entity="seizure",
         compute=seizure_count,
         by=(*SEIZURE_KEYS, "unit", "dimension"),
@@ -521,12 +629,20 @@ def _specs() -> Iterable[IndicatorSpec]:
     )
     yield IndicatorSpec(
         name="programme_figures",
-        description="Latest value of each cumulative results figure; annual figures per year",
+        description="Latest value of each cumulative results figure; annual figures summed",
         entity="figure",
         compute=programme_figures,
         by=("year",),
-        measures=("label", "unit", "value", "low", "high", "cumulative", "as_of", "records",
-                  "record_ids"),  # fmt: skip
+        measures=(
+            *_FIGURE_IDENTITY,
+            "value",
+            "low",
+            "high",
+            "cumulative",
+            "as_of",
+            "records",
+            "record_ids",
+        ),
     )
 
 

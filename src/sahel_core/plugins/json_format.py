@@ -23,6 +23,7 @@ from sahel_core.specs import FormatSpec, ReadOptions, ReadResult, Rejection, Wri
 __all__ = ["read_json", "read_jsonl", "sahel_register_formats", "write_json", "write_jsonl"]
 
 _JSONL_EXTENSIONS = (".jsonl", ".ndjson")
+_HEAD = 65536  # What the manager gives sniffers.
 
 
 def _text(path: Path, options: ReadOptions) -> str:
@@ -75,7 +76,7 @@ def _build(
         if entity is None:
             entity = _guess(data, options)
         try:
-            record = structure(data, entity_type(entity))
+            record: Any = structure(data, entity_type(entity))
         except StructureError as exc:
             rejections.append(_rejection(row, exc))
             continue
@@ -98,8 +99,12 @@ def _rejection(row: int, exc: StructureError) -> Rejection:
         return Rejection(row, None, None, exc.message)
     path, _, value = exc.errors[0]
     reason = "; ".join(f"{p}: {m}" for p, m, _ in exc.errors)
-    text = None if value is None else value if isinstance(value, str) else json.dumps(
-        value, default=str, ensure_ascii=False
+    text = (
+        None
+        if value is None
+        else value
+        if isinstance(value, str)
+        else json.dumps(value, default=str, ensure_ascii=False)
     )
     return Rejection(row, path.removeprefix("$.").removeprefix("$") or None, text, reason)
 
@@ -171,6 +176,8 @@ def write_json(table: pl.DataFrame, path: Path, entity: str, options: WriteOptio
 def _first_lines(head: bytes) -> list[str]:
     """The first two non-blank lines of ``head``."""
     text = head.decode("utf-8-sig", errors="ignore")  # The 64 KiB cut may split a character.
+    if len(head) >= _HEAD:
+        text = text[: text.rfind("\n") + 1]  # The last line may be cut: keep whole lines.
     return [line for line in text.splitlines()[:1000] if line.strip()][:2]
 
 
@@ -189,22 +196,6 @@ def sniff_jsonl(head: bytes, name: str) -> bool:
     if name.lower().endswith(_JSONL_EXTENSIONS):
         return True
     return len(lines) == 2 and _is_object(lines[1])
-
-
-def sniff_jsonl(head: bytes, name: str) -> bool:
-    """JSON Lines: the first line is a whole object, and a second line or the name says lines."""
-    found = _first_line(head)
-    if found is None:
-        return False
-    first, more = found
-    if not _is_object(first):
-        return False
-    if name.lower().endswith(_JSONL_EXTENSIONS):
-        return True
-    second = (
-        head.decode("utf-8-sig", "ignore").lstrip().split("\n", 2)[1] if more else ""
-    )
-    return more and _is_object(second)
 
 
 def sniff_json(head: bytes, name: str) -> bool:

@@ -89,14 +89,15 @@ def _is_header(cells: Sequence[object]) -> bool:
 
 
 def sniff_unodc(head: bytes, name: str) -> bool:
-    """True for the CSV export (its header in the first lines) or an xlsx named ``*unodc*``.
+    """True for the CSV export (its header in the first lines) or an xlsx named ``*seizure*``.
 
     An xlsx keeps its text in a compressed part at the end of the file, out of the sniffer's
-    64 KiB, so the workbook is recognised by its name; pass ``--format unodc_seizures`` for a
-    renamed one.
+    64 KiB, so the workbook is recognised by its name (the portal names it
+    ``drug_seizures_2018_2022.xlsx``); pass ``--format unodc_seizures`` for a renamed one.
     """
     if head.startswith(b"PK\x03\x04"):
-        return "unodc" in name.lower() and name.lower().endswith((".xlsx", ".xlsm"))
+        lower = name.lower()
+        return "seizure" in lower and lower.endswith((".xlsx", ".xlsm"))
     if b"\x00" in head:
         return False
     text = head.decode("utf-8", errors="replace")

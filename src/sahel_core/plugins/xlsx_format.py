@@ -9,7 +9,7 @@ rejections. Numbers are read as the shortest decimal that gives the stored value
 dates as ISO text.
 
 Writing puts one canonical table on a sheet named after the entity: numbers as numbers (except
-decimals a spreadsheet cannot hold exactly, more than ~15 significant digits, which are written
+decimals a spreadsheet cannot hold exactly, more than 15 significant digits, which are written
 as text so nothing is rounded), dates as dates, lists and records as JSON. Text that a spreadsheet
 would take for a formula (``=``, ``+``, ``-``, ``@``, tab, CR) is stored as a text cell with
 Excel's "quote prefix" flag, the flag Excel itself sets when a user types ``'=...``: it shows as
@@ -44,9 +44,8 @@ def _cell_text(value: Any) -> str | None:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e15:
-            return str(int(value))
-        return repr(value)
+        # The shortest decimal that gives the float back, written out: 1e-09 → "0.000000001".
+        return format(Decimal(repr(value)), "f") if value == value else None
     if isinstance(value, dt.datetime):
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
     if isinstance(value, dt.date | dt.time):
@@ -71,14 +70,16 @@ def _load(path: Path, options: ReadOptions) -> tuple[pl.DataFrame, list[int], st
     """The data rows under the header of the first sheet that has one, and their row numbers."""
     import openpyxl
 
-    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    try:
-        for sheet in workbook.worksheets:
-            found = _sheet(sheet.iter_rows(values_only=True), options)
-            if found is not None:
-                return (*found, sheet.title)
-    finally:
-        workbook.close()
+    # A file object, not the path: openpyxl refuses names that do not end in .xlsx.
+    with path.open("rb") as handle:
+        workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+        try:
+            for sheet in workbook.worksheets:
+                found = _sheet(sheet.iter_rows(values_only=True), options)
+                if found is not None:
+                    return (*found, sheet.title)
+        finally:
+            workbook.close()
     raise FormatError(
         f"no header row (a row naming at least two known columns) in the first "
         f"{HEADER_SEARCH_ROWS} rows of any sheet",
@@ -151,8 +152,10 @@ def _writer(dtype: pl.DataType) -> Callable[[Any], Any]:
         def number(value: Decimal | None) -> Any:
             if value is None:
                 return None
+            # Spreadsheets keep 15 significant digits: anything finer is written as text.
             as_float = float(value)
-            return as_float if Decimal(repr(as_float)) == value else format(value.normalize(), "f")
+            exact = Decimal(format(as_float, ".15g")) == value
+            return as_float if exact else format(value.normalize(), "f")
 
         return number
     return lambda value: value

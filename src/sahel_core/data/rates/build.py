@@ -29,9 +29,48 @@ import polars as pl
 #: Currencies kept from the IMF and World Bank files: West and Central Africa, neighbours,
 #: the main donors' currencies, and the SDR (IATI budgets use XDR).
 KEEP = (
-    "XOF XAF GHS NGN MRU GNF GMD SLE LRD CVE CDF STN MAD DZD TND LYD EGP SDG ZAR KES ETB "
-    "RWF BIF EUR GBP JPY CHF CNY CAD AUD SEK NOK DKK SAR AED INR BRL RUB TRY KRW XDR"
-).split()
+    "XOF",
+    "XAF",
+    "GHS",
+    "NGN",
+    "MRU",
+    "GNF",
+    "GMD",
+    "SLE",
+    "LRD",
+    "CVE",
+    "CDF",
+    "STN",
+    "MAD",
+    "DZD",
+    "TND",
+    "LYD",
+    "EGP",
+    "SDG",
+    "ZAR",
+    "KES",
+    "ETB",
+    "RWF",
+    "BIF",
+    "EUR",
+    "GBP",
+    "JPY",
+    "CHF",
+    "CNY",
+    "CAD",
+    "AUD",
+    "SEK",
+    "NOK",
+    "DKK",
+    "SAR",
+    "AED",
+    "INR",
+    "BRL",
+    "RUB",
+    "TRY",
+    "KRW",
+    "XDR",
+)
 
 # Which IMF series stands for a currency used by several economies: the regional aggregate
 # (WAEMU, CEMAC, euro area) where the IMF has one, else the country named by the code's first
@@ -43,7 +82,6 @@ _WB_PREFERRED = {"EUR": "EMU", "XOF": "SEN", "XAF": "CMR"}
 _RATE_SCALE = 16
 _QUANTUM = Decimal(1).scaleb(-_RATE_SCALE)
 _SMALLEST = Decimal("0.000001")
-_WRITE = {"compression": "zstd", "compression_level": 22, "statistics": False}
 
 
 def _exact(text: str) -> Decimal:
@@ -133,16 +171,24 @@ def worldbank(path: Path) -> pl.DataFrame:
     return _rates(_pick(frame, "country", _WB_PREFERRED)).sort("currency", "date")
 
 
+def _write(frame: pl.DataFrame, path: Path) -> None:
+    frame.write_parquet(path, compression="zstd", compression_level=22, statistics=False)
+
+
 def build(shared_fx: Path, out: Path) -> dict[str, int]:
     """Write the three rate files into ``out``; returns their sizes in bytes."""
     out.mkdir(parents=True, exist_ok=True)
-    ecb(shared_fx / "ecb_eurofxref-hist.csv").write_parquet(out / "ecb.parquet", **_WRITE)
-    imf(
-        shared_fx / "imf_ifs_annual_avg_lcu_per_usd.csv",
-        shared_fx / "imf_ifs_monthly_eop_lcu_per_usd_2015-2020.csv",
-    ).write_parquet(out / "imf.parquet", **_WRITE)
-    worldbank(shared_fx / "worldbank_PA.NUS.FCRF_lcu_per_usd_annual.csv").write_parquet(
-        out / "worldbank.parquet", **_WRITE
+    _write(ecb(shared_fx / "ecb_eurofxref-hist.csv"), out / "ecb.parquet")
+    _write(
+        imf(
+            shared_fx / "imf_ifs_annual_avg_lcu_per_usd.csv",
+            shared_fx / "imf_ifs_monthly_eop_lcu_per_usd_2015-2020.csv",
+        ),
+        out / "imf.parquet",
+    )
+    _write(
+        worldbank(shared_fx / "worldbank_PA.NUS.FCRF_lcu_per_usd_annual.csv"),
+        out / "worldbank.parquet",
     )
     return {p.name: p.stat().st_size for p in sorted(out.glob("*.parquet"))}
 

@@ -1,0 +1,68 @@
+"""``sahel convert AMOUNT FROM TO --date D``: convert money at a date and show every rate used."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import typer
+
+from sahel_core.cli.output import print_json, print_table
+
+__all__ = ["register"]
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"expected YYYY-MM-DD, got {text!r}") from None
+
+
+def convert(
+    amount: str = typer.Argument(
+        ..., metavar="AMOUNT", help='The amount, e.g. 700000000, "700 million", 2,5.'
+    ),
+    source: str = typer.Argument(..., metavar="FROM", help="ISO 4217 code, e.g. XOF."),
+    target: str = typer.Argument(..., metavar="TO", help="ISO 4217 code, e.g. USD."),
+    date: str = typer.Option(..., "--date", help="The date of the rates, YYYY-MM-DD."),
+    via: str | None = typer.Option(
+        None, "--via", help="Pivot currency (EUR or USD); default: EUR, else USD."
+    ),
+    places: int = typer.Option(9, "--places", min=0, max=9, help="Decimal places of the result."),
+    locale: str | None = typer.Option(
+        None, "--locale", help="en or fr: settles amounts such as '2,500'."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Convert AMOUNT from FROM to TO at the rates of --date: result, rates, their dates,
+    sources and the path (XOF and XAF use the exact 655.957 peg to the euro)."""
+    from sahel_core.money import Money
+    from sahel_core.money import convert as convert_money
+    from sahel_core.numbers import format_number, parse_number
+
+    day = _date(date)
+    money = Money(parse_number(amount, locale=locale), source)
+    conversion = convert_money(money, target, on=day, via=via, places=places)
+    if as_json:
+        print_json(conversion.as_dict())
+        return
+    result = conversion.result
+    summary = [
+        ("result", f"{format_number(result.amount)} {result.currency}"),
+        ("from", f"{format_number(money.amount)} {money.currency}"),
+        ("date", day.isoformat()),
+        ("path", conversion.path),
+        ("rounding", f"± {format_number(conversion.rounding)} {result.currency}"),
+    ]
+    print_table("sahel convert", ("", ""), summary)
+    rows = [
+        (s.from_currency, s.to_currency, s.quote, s.rate_date.isoformat(), s.period, s.source)
+        for s in conversion.steps
+    ]
+    if rows:
+        print_table("rates used", ("from", "to", "rate", "rate date", "period", "source"), rows)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``convert`` to ``app``."""
+    app.command("convert")(convert)

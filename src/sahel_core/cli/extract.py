@@ -1,0 +1,119 @@
+"""``sahel extract FILE``: seizures, operations, workshops and figures read from prose.
+
+With ``--json`` the output is a list of records, each an object with these keys (the same for
+every kind; ``null`` or ``[]`` where a field does not apply):
+
+* ``kind`` ("seizure", "operation", "workshop", "figure"), ``id``, ``operation_kind``
+  ("arrest", "destruction", "programme"...), ``label`` (figures), ``title``, ``topic``;
+* ``drug`` (a key of the drug vocabulary) and ``drug_text`` (as written);
+* ``quantity``, ``packaging``, ``arrested``, ``participants``, ``institutions``: amounts
+  ``{"magnitude": "2.7", "unit": "t", "qualifier": "more_than", "low": "2.7", "high": null,
+  "text": "more than 2.7 tons"}``;
+* ``value``: the sum of money as first stated, then its stated equivalents, each
+  ``{"amount", "currency", "qualifier", "low", "high", "text"}``;
+* ``date``: ``{"text", "earliest", "latest"}`` (ISO dates; ``latest`` null for "since 2014");
+* ``country`` (ISO3), ``place`` (locality), ``countries`` (ISO3 list), ``agencies``,
+  ``donors``, ``seizures`` (ids), ``operation`` (id), ``flags``;
+* ``evidence``: ``{"start", "end", "text"}``, the sentence, as character offsets in the file;
+  ``fields``: for each field, the phrase it was read from and its sentence's span.
+
+Decimals are strings. See :mod:`sahel_core.extract` for the rules.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sahel_core.cli.output import print_json, print_table
+
+__all__ = ["register"]
+
+_SUMMARY_FIELDS = ("quantity", "packaging", "arrested", "participants", "institutions")
+
+
+def _amount(data: dict[str, object] | None) -> str:
+    if not data:
+        return ""
+    qualifier = "" if data["qualifier"] == "exact" else f"{data['qualifier']} "
+    figure = data["magnitude"] if "magnitude" in data else data["amount"]
+    return f"{qualifier}{figure} {data.get('unit') or data.get('currency')}"
+
+
+def _what(record: dict[str, object]) -> str:
+    parts = [str(record[k]) for k in ("operation_kind", "label", "drug", "topic") if record[k]]
+    for name in _SUMMARY_FIELDS:
+        value = record[name]
+        if value:
+            parts.append(f"{name}: {_amount(value)}")  # type: ignore[arg-type]
+    values = record["value"]
+    if values:
+        parts.append("value: " + " = ".join(_amount(m) for m in values))  # type: ignore[attr-defined]
+    return "\n".join(parts)
+
+
+def _where_when(record: dict[str, object]) -> str:
+    date = record["date"]
+    when = ""
+    if isinstance(date, dict):
+        when = f"{date['earliest']} .. {date['latest'] or 'open'}"
+    where = ", ".join(str(x) for x in (record["place"], record["country"]) if x)
+    countries = record["countries"]
+    if countries:
+        where += f" [{', '.join(countries)}]"  # type: ignore[arg-type]
+    return "\n".join(x for x in (when, where) if x)
+
+
+def _who(record: dict[str, object]) -> str:
+    lines = []
+    for name in ("agencies", "donors"):
+        items = record[name]
+        if items:
+            lines.append(f"{name}: {', '.join(items)}")  # type: ignore[arg-type]
+    for flag in record["flags"]:  # type: ignore[attr-defined]
+        lines.append(f"FLAG {flag}")
+    return "\n".join(lines)
+
+
+def extract_command(
+    path: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="A .txt, .md or .html file.")
+    ],
+    lang: Annotated[str | None, typer.Option("--lang", help="en or fr (default: detected).")] = None,
+    encoding: Annotated[
+        str | None, typer.Option("--encoding", help="Text encoding (default: detected).")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print plain JSON: a list of records (see --help).")
+    ] = False,
+) -> None:
+    """Read seizures, operations, workshops and figures from a press release or report.
+
+    Prints each record with the sentence it was read from. With --json: a list of records,
+    each with kind, id, operation_kind, label, title, topic, drug, drug_text, quantity,
+    packaging, arrested, participants, institutions (amounts: magnitude, unit, qualifier, low,
+    high, text), value (list of sums: amount, currency, qualifier, low, high, text), date
+    (text, earliest, latest), country, place, countries, agencies, donors, seizures,
+    operation, flags, evidence (start, end, text: the sentence, as offsets in the file) and
+    fields (each field's phrase and sentence span). Decimals are strings.
+    """
+    from sahel_core.plugins.text import extract_file
+
+    found = extract_file(path, lang=lang, encoding=encoding)
+    records = found.as_dicts()
+    if as_json:
+        print_json(records)
+        return
+    rows = [(r["kind"], _what(r), _where_when(r), _who(r), r["evidence"]["text"]) for r in records]
+    print_table(
+        f"{path.name}: {len(records)} records ({found.lang})",
+        ("kind", "what", "when / where", "who", "evidence"),
+        rows,
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``extract`` to ``app``."""
+    app.command("extract")(extract_command)

@@ -1,0 +1,242 @@
+"""``sahel indicators``: compute an indicator over files of any supported format.
+
+``--json`` prints a list with one object per row of the result: the ``--by`` keys, then the
+indicator's measures (``sahel indicators --list`` names them), Decimals as strings, dates as
+ISO text. ``--csv`` prints the same columns as CSV.
+"""
+
+from __future__ import annotations
+
+import csv as csv_module
+import io
+import json
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from sahel_core.cli.output import print_json, print_table
+from sahel_core.errors import ValidationError
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from sahel_core.specs import IndicatorSpec
+
+__all__ = ["load_table", "register", "table_text"]
+
+#: Provenance columns: lists, shown only with ``--ids``.
+PROVENANCE = ("record_ids", "rates")
+
+
+def load_table(paths: Sequence[Path], entity: str) -> pl.DataFrame:
+    """The ``entity`` table of every file of ``paths``, read by :func:`sahel_core.io.read` and
+    concatenated. Files with rejected records are reported on stderr (see ``sahel validate``);
+    no table at all raises :class:`~sahel_core.errors.ValidationError`."""
+    import polars as pl
+
+    from sahel_core.io import read
+    from sahel_core.specs import ReadOptions
+
+    tables = []
+    for path in paths:
+        result = read(path, options=ReadOptions(entity=entity))
+        if result.rejected:
+            typer.echo(
+                f"{path}: {result.rejected} of {result.read} records rejected and left out "
+                "(see `sahel validate`)",
+                err=True,
+            )
+        if entity in result.tables:
+            tables.append(result.tables[entity])
+    if not tables:
+        raise ValidationError(f"no {entity} table in the files given", field="entity", value=entity)
+    return pl.concat(tables, how="diagonal_relaxed")
+
+
+def _cell(value: Any) -> Any:
+    """A value as JSON shows it: Decimals as plain text without trailing zeros ("5403.35"),
+    dates as ISO text, lists and records kept."""
+    if isinstance(value, list):
+        return [_cell(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _cell(v) for k, v in value.items()}
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f") if value else "0"
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    return str(value)
+
+
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, list):
+        return ";".join(v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
+                        for v in value)  # fmt: skip
+    return value
+
+
+def table_text(frame: pl.DataFrame, *, csv: bool) -> str:
+    """``frame`` as JSON (a list of row objects) or CSV (list cells joined with ``;``, records
+    in them as JSON), Decimals as :func:`_cell` writes them."""
+    rows = [{k: _cell(v) for k, v in row.items()} for row in frame.iter_rows(named=True)]
+    if not csv:
+        return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
+    buffer = io.StringIO()
+    writer = csv_module.writer(buffer, lineterminator="\n")
+    writer.writerow(frame.columns)
+    writer.writerows([_csv_cell(row[c]) for c in frame.columns] for row in rows)
+    return buffer.getvalue()
+
+
+def _params(spec: IndicatorSpec, currency: str | None, pairs: list[str] | None) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for item in pairs or ():
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise typer.BadParameter(f"expected NAME=VALUE, got {item!r}", param_hint="--param")
+        params[name.strip()] = value
+    if currency is not None:
+        if not any(p.name == "currency" for p in spec.params):
+            raise typer.BadParameter(
+                f"indicator {spec.name!r} has no currency", param_hint="--currency"
+            )
+        params["currency"] = currency
+    return params
+
+
+def _describe(spec: IndicatorSpec) -> dict[str, Any]:
+    return {
+        "name": spec.name,
+        "description": spec.description,
+        "table": spec.entity,
+        "by": list(spec.by),
+        "measures": list(spec.measures),
+        "params": [
+            {"name": p.name, "type": p.type, "default": _cell(p.default),
+             "description": p.description}
+            for p in spec.params
+        ],
+    }  # fmt: skip
+
+
+def _list(as_json: bool) -> None:
+    from sahel_core.indicators import list_indicators
+
+    described = [_describe(spec) for spec in list_indicators()]
+    if as_json:
+        print_json(described)
+        return
+    rows = [
+        (
+            d["name"],
+            d["table"],
+            ", ".join(d["by"]),
+            ", ".join(f"{p['name']}={p['default']}" for p in d["params"]),
+            d["description"],
+        )
+        for d in described
+    ]
+    print_table("indicators", ("name", "table", "by", "parameters", "description"), rows)
+
+
+def indicators(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(exists=True, dir_okay=False, help="Files to read (any supported format)."),
+    ] = None,
+    indicator: Annotated[
+        str | None, typer.Option("--indicator", "-i", help="The indicator (see --list).")
+    ] = None,
+    by: Annotated[
+        list[str] | None,
+        typer.Option("--by", "-b", help="Grouping keys, comma-separated: --by country,year."),
+    ] = None,
+    currency: Annotated[
+        str | None, typer.Option("--currency", help="Target currency of money indicators.")
+    ] = None,
+    param: Annotated[
+        list[str] | None,
+        typer.Option("--param", "-p", metavar="NAME=VALUE", help="Any indicator parameter."),
+    ] = None,
+    reconciled: Annotated[
+        bool,
+        typer.Option(
+            "--reconcile", help="Merge reports of the same seizure first (see `sahel reconcile`)."
+        ),
+    ] = False,
+    ids: Annotated[
+        bool,
+        typer.Option("--ids", help="Also show record_ids (and rates): the records of each row."),
+    ] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="Print a JSON list of row objects: the --by keys then the measures; Decimals "
+            "as strings. With --list: the indicators, their keys, measures and parameters.",
+        ),
+    ] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print the rows as CSV.")] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Write the rows to FILE (.json or .csv) instead."),
+    ] = None,
+    show_list: Annotated[
+        bool, typer.Option("--list", help="List the indicators with their parameters.")
+    ] = False,
+) -> None:
+    """Compute an indicator over PATH... (seizures, workshops, IATI transactions, figures).
+
+    Example: sahel indicators seizures.csv --indicator seized_mass --by country,year --json
+    """
+    if show_list:
+        _list(as_json)
+        return
+    if indicator is None:
+        raise typer.BadParameter("give --indicator NAME (see --list)", param_hint="--indicator")
+    if not paths:
+        raise typer.BadParameter("give at least one file", param_hint="PATHS")
+    if as_json and as_csv:
+        raise typer.BadParameter("choose --json or --csv", param_hint="--json")
+    from sahel_core.errors import ReferenceNotFound
+    from sahel_core.indicators import check_by, check_params, compute
+    from sahel_core.plugins import get_manager
+
+    try:
+        spec = get_manager().indicator(indicator)
+    except ReferenceNotFound as exc:
+        raise typer.BadParameter(exc.message, param_hint="--indicator") from None
+    params = _params(spec, currency, param)
+    try:
+        keys = check_by(spec, [k.strip() for i in by or () for k in i.split(",") if k.strip()])
+        check_params(spec, params)
+    except ValidationError as exc:
+        hint = "--by" if exc.field == "by" else f"--param {exc.field}"
+        raise typer.BadParameter(exc.message, param_hint=hint) from None
+    table = load_table(paths, spec.entity)
+    if reconciled:
+        from sahel_core.reconcile import reconcile
+
+        table = reconcile(table, spec.entity).table
+    result = compute(indicator, table, keys, **params)
+    if not ids:
+        result = result.drop([c for c in PROVENANCE if c in result.columns])
+    if out is not None:
+        csv = as_csv or (not as_json and out.suffix.lower() == ".csv")
+        if not (as_csv or as_json) and out.suffix.lower() not in (".csv", ".json"):
+            raise typer.BadParameter("--out writes .json or .csv", param_hint="--out")
+        out.write_text(table_text(result, csv=csv), encoding="utf-8")
+        typer.echo(f"wrote {result.height} rows to {out}", err=True)
+        return
+    if as_json or as_csv:
+        typer.echo(table_text(result, csv=as_csv), nl=False)
+        return
+    rows = [[_cell(v) for v in row] for row in result.iter_rows()]
+    print_table(f"{indicator} ({spec.entity})", result.columns, rows)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``indicators`` to ``app``."""
+    app.command("indicators")(indicators)

@@ -1,0 +1,135 @@
+"""``sahel reconcile``: merge reports of the same seizure from several files, show conflicts.
+
+``--json`` prints ``{"records": n, "events": m, "groups": [...], "conflicts": [...]}``: each
+group is a merged event (``id``, ``drug``, ``country``, ``locality``, ``quantity``, ``date``,
+``merged_from``, ``sources``), each conflict a field on which its reports disagree (``group``,
+``field``, ``value``, ``record_ids``, ``sources``).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from sahel_core.cli.indicators import load_table
+from sahel_core.cli.output import print_json, print_table
+
+if TYPE_CHECKING:
+    import polars as pl
+
+__all__ = ["register"]
+
+
+def _groups(table: pl.DataFrame) -> list[dict[str, Any]]:
+    import polars as pl
+
+    first = pl.col("sources").list.eval(
+        pl.coalesce(pl.element().struct.field("url"), pl.element().struct.field("file"))
+    )
+    rows = table.select(
+        "id",
+        "drug",
+        "country",
+        "locality",
+        pl.coalesce(
+            "quantity_text", pl.format("{} {}", pl.col("quantity"), pl.col("quantity_unit"))
+        ).alias("quantity"),
+        pl.coalesce("date", pl.col("date_earliest").cast(pl.String)).alias("date"),
+        "merged_from",
+        first.list.unique(maintain_order=True).alias("sources"),
+    )
+    return rows.to_dicts()
+
+
+def reconcile(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(exists=True, dir_okay=False, help="Files of seizures (any format)."),
+    ],
+    months: Annotated[
+        int, typer.Option("--months", help="Largest gap between two reports' dates.")
+    ] = 12,
+    tolerance: Annotated[
+        str, typer.Option("--tolerance", help="Relative margin on quantities (0.05 = 5 %).")
+    ] = "0.05",
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Write the merged seizure table; the format follows the extension (.csv "
+            ".json .jsonl .parquet .xlsx).",
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help='Print {"records", "events", "groups": [{id, drug, country, locality, '
+            'quantity, date, merged_from, sources}], "conflicts": [{group, field, value, '
+            "record_ids, sources}]}.",
+        ),
+    ] = False,
+) -> None:
+    """Group seizure records that report the same event, merge them, list the conflicts.
+
+    Same drug and country (and locality when both give one), overlapping quantities, dates at
+    most --months apart, different sources. Conflicting fields are reported, never settled
+    silently.
+    """
+    from sahel_core.reconcile import reconcile as run
+
+    try:
+        margin = Decimal(tolerance)
+    except InvalidOperation:
+        raise typer.BadParameter("expected a decimal number", param_hint="--tolerance") from None
+    table = load_table(paths, "seizure")
+    result = run(table, months=months, tolerance=margin)
+    groups = _groups(result.groups)
+    conflicts = result.conflicts.to_dicts()
+    if out is not None:
+        from sahel_core.io import write
+
+        write(result.table, out, "seizure")
+    if as_json:
+        print_json(
+            {
+                "records": table.height,
+                "events": result.table.height,
+                "groups": groups,
+                "conflicts": conflicts,
+            }
+        )
+        return
+    typer.echo(
+        f"{table.height} records, {result.table.height} events: "
+        f"{len(groups)} groups merge {sum(len(g['merged_from']) for g in groups)} records"
+    )
+    if groups:
+        columns = ("id", "drug", "country", "locality", "quantity", "date", "merged_from")
+        print_table(
+            "merged events",
+            columns,
+            [[", ".join(v) if isinstance(v, list) else v for v in (g[c] for c in columns)]
+             for g in groups],
+        )  # fmt: skip
+    if conflicts:
+        print_table(
+            "conflicts",
+            ("group", "field", "value", "records", "sources"),
+            [
+                (c["group"], c["field"], c["value"], ", ".join(c["record_ids"]),
+                 ", ".join(c["sources"]))
+                for c in conflicts
+            ],
+        )  # fmt: skip
+    if out is not None:
+        typer.echo(f"wrote {result.table.height} rows to {out}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``reconcile`` to ``app``."""
+    app.command("reconcile")(reconcile)

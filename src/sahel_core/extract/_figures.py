@@ -1,0 +1,193 @@
+"""Where dates and figures are written, and reading them with the project's parsers.
+
+The patterns here only locate text; :func:`~sahel_core.numbers.parse_number`,
+:func:`~sahel_core.quantities.parse_amount`, :func:`~sahel_core.money.parse_money` and
+:func:`~sahel_core.dates.parse_date` read it, once per distinct string."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from decimal import Decimal
+from functools import lru_cache
+from typing import Final
+
+from sahel_core.dates import PartialDate, parse_date
+from sahel_core.errors import (
+    ParseError,
+    SahelError,
+)
+from sahel_core.extract._text import _TOKEN, fold_same_length
+from sahel_core.money import CURRENCY_WORDS, Money
+from sahel_core.numbers import QUALIFIER_PREFIXES, parse_number, split_qualifier
+from sahel_core.qualifiers import Qualifier
+from sahel_core.quantities import Amount
+
+# --- figures: numbers, amounts, money, dates --------------------------------------------------
+
+
+def _fold_phrase(phrase: str) -> str:
+    return fold_same_length(phrase).strip()
+
+
+def _phrases(words: Iterable[str]) -> str:
+    parts = []
+    for word in sorted({_fold_phrase(w) for w in words}, key=len, reverse=True):
+        body = r"\s+".join(re.escape(w) for w in word.split())
+        parts.append(body + (r"(?![a-z0-9])" if word[-1].isalnum() else ""))
+    return "|".join(parts)
+
+
+_QUALIFIER = _phrases(QUALIFIER_PREFIXES)
+_DIGITS = (
+    r"(?<![\w.,])(?:\d{1,3}(?:(?:,\d{3})+|(?:\.\d{3})+|(?:[ \u00a0\u202f]\d{3})+)(?:[.,]\d+)?"
+    r"|\d+(?:[.,]\d+)?)"
+)
+_NUMBER_WORDS = (
+    "one two three four five six seven eight nine ten eleven twelve fifteen twenty thirty "
+    "forty fifty hundred deux trois quatre cinq six sept huit neuf dix onze douze quinze vingt "
+    "trente quarante cinquante cent"
+)
+_NUMBER_WORD = rf"(?<![a-z])(?:{'|'.join(_NUMBER_WORDS.split())})(?![a-z-])"
+_SCALE = r"(?:millions?|milliards?|billions?|thousand|mille|mn|bn)(?![a-z])"
+
+#: A figure as the text writes it, with the qualifier words before it: "more than 2.7",
+#: "some 30", "2 700", "plus de 1,2", "twelve". Plugins build their patterns from it; it
+#: matches the folded text (lower case, no accents: see :func:`fold_same_length`).
+NUMBER_PATTERN: Final = rf"(?:(?:{_QUALIFIER})\s*)?(?:{_DIGITS}|{_NUMBER_WORD})"
+
+# The currency words money.parse_money reads, so that every sum it can read is found.
+_CURRENCY = "(?<![a-z])(?:{})(?![a-z])".format(
+    "|".join(
+        re.escape(w).replace(r"\ ", r"\s+") for w in sorted(CURRENCY_WORDS, key=len, reverse=True)
+    )
+)
+_FIGURE = re.compile(
+    rf"(?:(?P<qual>{_QUALIFIER})\s*)?"
+    rf"(?P<cur1>(?:{_CURRENCY})\s?)?"
+    rf"(?P<num>{_DIGITS}|{_NUMBER_WORD})"
+    rf"(?:\s?(?P<scale>{_SCALE}))?"
+    rf"(?:\s?(?:de\s+|d')?(?P<cur2>{_CURRENCY}))?"
+)
+_NUMBER_WORD_SET: Final = frozenset(_NUMBER_WORDS.split())
+# The first words of what may come before a figure's number: qualifiers and currencies.
+_FIGURE_STARTERS: Final = frozenset(
+    word
+    for phrase in (*QUALIFIER_PREFIXES, *CURRENCY_WORDS, "between", "entre", "from", "de")
+    for word in _TOKEN.findall(fold_same_length(phrase))[:1]
+)
+_FIGURE_BACK = 40
+_RANGE_TAIL = re.compile(rf"\s*(?:-|to|a|au)\s*(?:{_DIGITS})(?:\s?{_SCALE})?")
+_RANGE_AND = re.compile(rf"\s*(?:and|et)\s*(?:{_DIGITS})(?:\s?{_SCALE})?")
+_RANGE_OPEN = re.compile(r"(?:between|entre|from|de)\s+$")
+_UNIT_WORDS = re.compile(r"\s?(?P<w1>[a-z]+)\.?(?:\s(?P<w2>[a-z]+))?")
+_SUFFIX_QUALIFIER = re.compile(r"\s+(?:environ|approximately|or more|ou plus|au moins|or so)\b")
+# Words after a number that are never units ("on 12 December", "12 of methamphetamine").
+_NOT_UNITS = frozenset(
+    [
+        "of",
+        "de",
+        "d",
+        "on",
+        "in",
+        "a",
+        "at",
+        "and",
+        "et",
+        "to",
+        "per",
+        "par",
+        "pour",
+        "the",
+        "la",
+        "le",
+        "les",
+        "for",
+    ]
+)
+
+
+@lru_cache(maxsize=8192)
+def _unit_of(word: str) -> str | None:
+    from sahel_core.errors import UnitError
+    from sahel_core.quantities import canonical_unit
+
+    if word in _NOT_UNITS:
+        return None
+    try:
+        return canonical_unit(word)
+    except UnitError:
+        return None
+
+
+@lru_cache(maxsize=65536)
+def _amount(text: str, locale: str) -> Amount | None:
+    from sahel_core.quantities import parse_amount
+
+    try:
+        return parse_amount(text, locale=locale)
+    except SahelError:
+        return None
+
+
+@lru_cache(maxsize=65536)
+def _money(text: str, locale: str, country: str | None = None) -> Money | None:
+    from sahel_core.money import parse_money
+
+    try:
+        return parse_money(text, locale=locale, country=country)
+    except SahelError:
+        return None
+
+
+@lru_cache(maxsize=65536)
+def _number(text: str, locale: str) -> tuple[Qualifier, Decimal] | None:
+    try:
+        qualifier, rest = split_qualifier(text)
+        return qualifier, parse_number(rest, locale=locale)
+    except SahelError:
+        return None
+
+
+@lru_cache(maxsize=65536)
+def _date(text: str) -> PartialDate | None:
+    try:
+        return parse_date(text)
+    except ParseError:
+        return None
+
+
+def _months() -> str:
+    from sahel_core import dates
+
+    names = set(dates._MONTHS_EN) | set(dates._MONTHS_FR)  # the date parser's own vocabulary
+    return "|".join(sorted(names, key=len, reverse=True))
+
+
+_MONTH = rf"(?<![a-z])(?:{_months()})(?![a-z])\.?"
+_DAY = r"(?<!\d)\d{1,2}(?:st|nd|rd|th|er|e)?(?![\d])"
+_YEAR = r"(?<!\d)(?:1[89]|20)\d{2}(?!\d)"
+_MODIFIER = (
+    r"(?:(?:the\s+|la\s+|a\s+la\s+)?(?:early|mid|late|beginning|start|middle|end|debut|fin|"
+    r"milieu)(?:\s+(?:of|de|d'))?(?:\s+the)?\s+|mid-|mi-)"
+)
+_ATOM = (
+    rf"(?:{_MODIFIER})?(?:(?:{_DAY})(?:\s*(?:-|and|&|et|au|to)\s*{_DAY})?\s+(?:of\s+)?)?"
+    rf"{_MONTH}(?:\s+{_DAY},?)?(?:\s+(?:of\s+)?{_YEAR})?"
+    rf"|(?:{_MODIFIER})?{_YEAR}"
+)
+_DATE = re.compile(
+    r"(?:(?<![a-z])(?P<ctx>since|as\s+of|depuis|a\s+partir\s+de|from|between|entre|du|in|en|during|by|"
+    r"until|des|throughout|starting|au\s+cours\s+de|jusqu'en|of)\s+)?"
+    rf"(?P<date>(?:{_ATOM})(?:\s*(?:-|to|and|until|till|through|au|et|a|jusqu'au|jusqu'a|"
+    rf"jusqu'en)\s*(?:{_ATOM}))?)(?![a-z0-9])"
+)
+_HAS_MONTH = re.compile(_MONTH)
+# The first words of what may come before a date's month or year ("since", "from 3", "late").
+_DATE_STARTERS: Final = frozenset(
+    "since as depuis a from between entre du in en during by until des throughout starting au "
+    "jusqu early mid late beginning start middle end debut fin milieu the la mi".split()
+)
+_MONTH_WORDS: Final = frozenset(_months().split("|"))
+_DATE_BACK = 40
+_OPEN_CONTEXT = frozenset({"since", "depuis", "from", "a partir de", "starting", "des"})

@@ -1,0 +1,310 @@
+"""One pass over the text that finds every mention: names, dates, figures, rule words."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from attrs import frozen
+
+from sahel_core.extract._figures import (
+    _DATE,
+    _DATE_BACK,
+    _FIGURE,
+    _FIGURE_BACK,
+    _HAS_MONTH,
+    _OPEN_CONTEXT,
+    _RANGE_AND,
+    _RANGE_OPEN,
+    _RANGE_TAIL,
+    _SUFFIX_QUALIFIER,
+    _UNIT_WORDS,
+    _amount,
+    _date,
+    _money,
+    _number,
+    _unit_of,
+)
+from sahel_core.extract._text import _TOKEN
+from sahel_core.extract._vocabulary import (
+    _ACTIONS,
+    _AUTHORITY_WORD,
+    _DATE_STARTER,
+    _DATE_WORD,
+    _DEMONYM_EN,
+    _DEMONYM_FR,
+    _DEMONYM_OF,
+    _DEMONYM_WORD,
+    _DIGITS_WORD,
+    _FIGURE_STARTER,
+    _FIGURE_WORD,
+    _GROUPING,
+    _GROUPING_WORD,
+    _NAME_WORD,
+    _TRIGGER_BITS,
+    _TRIGGER_KINDS,
+    _WORD_CHARS,
+    _action,
+    _Name,
+    _vocabulary,
+)
+
+# --- mentions -------------------------------------------------------------------------------
+
+
+@frozen
+class _Mention:
+    kind: str  # date, money, amount, number, country, locality, agency, drug, donor, demonym,
+    # grouping
+    start: int
+    end: int
+    value: Any
+    extra: Any = None  # number: (qualifier, value); amount: unit; country: "in" preposition
+
+
+_PLACE_BEFORE = re.compile(
+    r"(?:^|[^a-z])(?:in|at|a|au|aux|en|dans)\s+(?:the\s+|la\s+|le\s+|l'|les\s+)?"
+    r"(?:(?:capital\s+city|capital|city|town|region|port|district|province|commune|village|area|"
+    r"ville|localite|prefecture|cercle|quartier)(?:\s+[a-z]+)?\s+(?:of|de|du|d')\s*"
+    r"(?:the\s+)?)?$"
+)
+_ORIGIN_BEFORE = re.compile(
+    r"(?:^|[^a-z])(?:from|(?:en\s+)?provenance|originating\s+from|bound\s+for|destined\s+for|"
+    r"towards|vers|a\s+destination)(?:\s+(?:de|du|des))?\s*(?:the\s+|l'|la\s+|le\s+)?$"
+)
+
+
+class _Scan:
+    """Every mention in the text, found once, sorted by position.
+
+    One pass over the words of the folded text looks names up by their first word, and notes
+    where dates (month names, years) and figures (digits, number words) may be and which
+    sentences hold words the rules care about. The date and figure patterns then run only
+    around those places.
+    """
+
+    def __init__(self, text: str, folded: str, lang: str) -> None:
+        self.text = text
+        self.folded = folded
+        self.lang = lang
+        self.triggers: list[tuple[int, str]] = []  # (position, trigger kind)
+        # Where words that may begin a date or a figure before its anchor are ("since", "over").
+        self.date_starters: list[int] = []
+        self.figure_starters: list[int] = []
+        names, date_anchors, figure_anchors = self._words()
+        dates = list(self._dates(date_anchors))
+        taken = [(m.start, m.end) for m in dates]
+        found = [*dates, *self._figures(figure_anchors, taken), *self._places(names)]
+        found.sort(key=lambda m: (m.start, -m.end))
+        self.mentions = found
+        self.starts = [m.start for m in found]
+
+    def within(self, start: int, end: int) -> list[_Mention]:
+        """The mentions that lie inside ``[start, end)``."""
+        first = bisect.bisect_left(self.starts, start)
+        last = bisect.bisect_left(self.starts, end)
+        return [m for m in self.mentions[first:last] if m.end <= end]
+
+    def _words(self) -> tuple[list[_Mention], list[int], list[int]]:
+        """Names, and where dates and figures may start; fills ``triggers``.
+
+        The words come from one ``findall``; only the few that matter (one dictionary look-up
+        each, cached per distinct word) are located in the text, by searching forward from the
+        last one found: the first whole-word occurrence is the word itself, since an earlier one
+        would have mattered too.
+        """
+        folded, text = self.folded, self.text
+        vocabulary = _vocabulary()
+        index = vocabulary.index
+        names: list[_Mention] = []
+        date_anchors: list[int] = []
+        figure_anchors: list[int] = []
+        free: dict[str, int] = {}  # kind → first position a new name of that kind may start
+        triggers = self.triggers
+        date_starters, figure_starters = self.date_starters, self.figure_starters
+        find = folded.find
+        size = len(folded)
+        pos = 0
+        for word in _TOKEN.findall(folded):
+            action = _ACTIONS.get(word)
+            if action is None:
+                action = _action(word, vocabulary)
+            if not action:
+                continue
+            start = find(word, pos)
+            end = start + len(word)
+            while (start and folded[start - 1] in _WORD_CHARS) or (
+                end < size and folded[end] in _WORD_CHARS
+            ):
+                start = find(word, start + 1)
+                end = start + len(word)
+            pos = end
+            if action & _DIGITS_WORD:
+                figure_anchors.append(start)
+                if len(word) == 4:
+                    date_anchors.append(start)
+                elif len(word) <= 4:  # a day, an ordinal: "from 3 April", "12th"
+                    date_starters.append(start)
+                continue
+            if action & _DATE_STARTER:
+                date_starters.append(start)
+            if action & _FIGURE_STARTER:
+                figure_starters.append(start)
+            if action & _TRIGGER_BITS:
+                triggers += [(start, kind) for bit, kind in _TRIGGER_KINDS if action & bit]
+            if action & _DATE_WORD:
+                date_anchors.append(start)
+            if action & _FIGURE_WORD:
+                figure_anchors.append(start)
+            if action & _NAME_WORD:
+                names += self._name_at(index[word], start, end, free)
+            if (
+                action & _DEMONYM_WORD
+                and text[start].isupper()
+                and _DEMONYM_EN.match(folded, start)
+            ):
+                names.append(_Mention("demonym", start, end, _DEMONYM_OF[word]))
+            if action & _AUTHORITY_WORD:
+                found = _DEMONYM_FR.match(folded, start)
+                if found is not None and found["word"] in _DEMONYM_OF:
+                    iso3 = _DEMONYM_OF[found["word"]]
+                    names.append(_Mention("demonym", start, found.end(), iso3))
+            if action & _GROUPING_WORD:
+                group = _GROUPING.match(folded, start)
+                if group is not None:
+                    name = re.sub(r"\s+", " ", group["g"] or group["g2"])
+                    names.append(_Mention("grouping", start, group.end(), name))
+        return names, date_anchors, figure_anchors
+
+    def _name_at(
+        self, candidates: tuple[_Name, ...], start: int, end: int, free: dict[str, int]
+    ) -> Iterator[_Mention]:
+        seen: set[str] = set()
+        for name in candidates:  # longest first
+            if name.kind in seen or free.get(name.kind, 0) > start:
+                continue
+            stop = end
+            if name.whole is not None:
+                whole = name.whole.match(self.folded, start)
+                if whole is None:
+                    continue
+                stop = whole.end()
+            original = self.text[start:stop]
+            if name.acronym and not original.isupper():
+                continue
+            if name.capital and not original[:1].isupper():
+                continue
+            seen.add(name.kind)
+            free[name.kind] = stop
+            yield _Mention(name.kind, start, stop, name.value)
+
+    def _places(self, names: list[_Mention]) -> Iterator[_Mention]:
+        """Names, with countries and localities inside an agency's name left out ("Mission in
+        Mali") and the others marked "in" (a place: "in Mopti") or "from" (an origin)."""
+        agencies = [(m.start, m.end) for m in names if m.kind == "agency"]
+        starts = [a for a, _ in agencies]
+        for m in names:
+            if m.kind not in ("country", "locality"):
+                yield m
+                continue
+            i = bisect.bisect_right(starts, m.start) - 1
+            if i >= 0 and agencies[i][1] > m.start:
+                continue
+            before = self.folded[max(0, m.start - 40) : m.start]
+            where = (
+                "in" if _PLACE_BEFORE.search(before)
+                else "from" if _ORIGIN_BEFORE.search(before) else None
+            )  # fmt: skip
+            yield _Mention(m.kind, m.start, m.end, m.value, where)
+
+    def _local(
+        self, pattern: re.Pattern[str], anchors: list[int], back: int, starters: list[int]
+    ) -> Iterator[re.Match[str]]:
+        """Matches of ``pattern`` covering an anchor, leftmost first, tried only at the anchor
+        and at the words shortly before it that can start one (``starters``: where "more",
+        "since", "cfa"... are; a currency sign glued to the anchor)."""
+        folded = self.folded
+        done = 0
+        for a in anchors:
+            if a < done:
+                continue
+            low = bisect.bisect_left(starters, max(done, a - back))
+            places = starters[low : bisect.bisect_left(starters, a, low)]
+            if a and folded[a - 1] in "$€£" and a - 1 >= done:
+                places.append(a - 1)
+            places.append(a)
+            for pos in places:
+                match = pattern.match(folded, pos)
+                if match is not None and match.end() > a:
+                    yield match
+                    done = match.end()
+                    break
+
+    def _dates(self, anchors: list[int]) -> Iterator[_Mention]:
+        for match in self._local(_DATE, anchors, _DATE_BACK, self.date_starters):
+            context = re.sub(r"\s+", " ", match["ctx"] or "")
+            start, end = match.span("date")
+            phrase = self.text[start:end]
+            if not _HAS_MONTH.search(match["date"]) and not context:
+                continue  # a bare year: "Resolution 2295 (2016)"
+            ranged = bool(re.search(r"\d\s*(?:-|to|and|until|au|et|a)\s*\w", match["date"]))
+            if context in _OPEN_CONTEXT and not ranged:
+                phrase = f"{'since' if context != 'depuis' else 'depuis'} {phrase}"
+            date = _date(phrase)
+            if date is not None:
+                yield _Mention("date", match.start() if date.latest is None else start, end,
+                               date, context)  # fmt: skip
+
+    def _figures(self, anchors: list[int], taken: list[tuple[int, int]]) -> Iterator[_Mention]:
+        folded, text, locale = self.folded, self.text, self.lang
+        taken_starts = [a for a, _ in taken]
+        last = 0
+        for match in self._local(_FIGURE, anchors, _FIGURE_BACK, self.figure_starters):
+            start, end = match.span()
+            if start < last:
+                continue  # inside the range or unit of the figure before
+            index = bisect.bisect_right(taken_starts, match.start("num")) - 1
+            if index >= 0 and taken[index][1] > match.start("num"):
+                continue  # a number inside a date
+            if match["cur1"] or match["cur2"]:
+                money = _money(text[start:end].strip(), locale)
+                if money is not None:
+                    last = end
+                    yield _Mention("money", start, end, money)
+                continue
+            end = self._range_end(match, end)
+            unit, unit_end = self._unit(end)
+            if unit is not None:
+                suffix = _SUFFIX_QUALIFIER.match(folded, unit_end)
+                stop = suffix.end() if suffix else unit_end
+                amount = _amount(text[start:stop], locale)
+                if amount is not None:
+                    last = stop
+                    yield _Mention("amount", start, stop, amount, unit)
+                    continue
+            number = _number(text[start:end], locale)
+            if number is not None:
+                last = end
+                yield _Mention("number", start, end, number)
+
+    def _unit(self, end: int) -> tuple[str | None, int]:
+        """The unit written right after a number, and where it ends."""
+        found = _UNIT_WORDS.match(self.folded, end)
+        if found is None:
+            return None, end
+        for group in ("w2", "w1"):
+            if found[group] is None:
+                continue
+            unit = _unit_of(found.group(0)[: found.end(group) - end].strip())
+            if unit is not None:
+                return unit, found.end(group)
+        return None, end
+
+    def _range_end(self, match: re.Match[str], end: int) -> int:
+        tail = _RANGE_TAIL.match(self.folded, end)
+        if tail is None and _RANGE_OPEN.search(self.folded, max(0, match.start() - 9),
+                                                match.start()):  # fmt: skip
+            tail = _RANGE_AND.match(self.folded, end)
+        return tail.end() if tail else end

@@ -1,0 +1,231 @@
+"""The names the scan looks up (countries, localities, agencies, drugs, donors, demonyms,
+groupings, words the rules care about), compiled once into one index by first word."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Mapping
+from functools import cache
+from importlib.resources import files
+from typing import Final
+
+from attrs import frozen
+
+from sahel_core.extract._figures import (
+    _DATE_STARTERS,
+    _FIGURE_STARTERS,
+    _MONTH_WORDS,
+    _NUMBER_WORD_SET,
+)
+from sahel_core.extract._text import _TOKEN, fold_same_length
+
+# --- vocabularies, compiled once --------------------------------------------------------------
+
+_SEP = r"[^a-z0-9\n]{1,3}"  # between the words of a name: space, hyphen, apostrophe, quote
+
+
+def _name_key(text: str) -> str:
+    return " ".join(_TOKEN.findall(fold_same_length(text)))
+
+
+@frozen
+class _Name:
+    """One name of a vocabulary, indexed by its first word (see :func:`_vocabulary`)."""
+
+    kind: str  # country, locality, agency, drug, donor
+    value: str
+    first: str  # the first word, the key of the index
+    length: int  # characters of the name's key: the longest name at a place wins
+    whole: re.Pattern[str] | None  # the whole name, for names of several words
+    capital: bool  # must start with a capital letter in the text (proper names)
+    acronym: bool  # must be in capitals in the text ("EU", "ATS")
+
+
+def _names(
+    kind: str, names: Iterable[tuple[str, str]], *, capital: bool = False, skip: Iterable[str] = ()
+) -> list[_Name]:
+    values: dict[str, str] = {}
+    lower: set[str] = set()
+    upper: set[str] = set()
+    skipped = set(skip)
+    for name, value in names:
+        key = _name_key(name)
+        if len(key) < 2 or key in skipped:
+            continue
+        values.setdefault(key, value)
+        letters = [c for c in name if c.isalpha()]
+        if len(letters) <= 6 and letters and all(c.isupper() for c in letters):
+            upper.add(key)
+        else:
+            lower.add(key)
+    out = []
+    for key, value in values.items():
+        words = key.split(" ")
+        whole = None
+        if len(words) > 1:
+            whole = re.compile(_SEP.join(re.escape(w) for w in words) + r"(?![a-z0-9])")
+        out.append(_Name(kind, value, words[0], len(key), whole, capital, key in upper - lower))
+    return out
+
+
+# Demonyms of the region, used only with a word for the authorities ("Malian authorities",
+# "autorités maliennes"): facts of language, not in the reference data.
+_DEMONYMS: Final = {
+    "MLI": "malian malien malienne maliens maliennes",
+    "NER": "nigerien nigerienne nigeriens nigeriennes",
+    "BFA": "burkinabe burkinabes",
+    "SEN": "senegalese senegalais senegalaise senegalaises",
+    "TCD": "chadian tchadien tchadienne tchadiens tchadiennes",
+    "MRT": "mauritanian mauritanien mauritanienne mauritaniens mauritaniennes",
+    "GHA": "ghanaian ghanean ghaneen ghaneenne ghaneens ghaneennes",
+    "TGO": "togolese togolais togolaise togolaises",
+    "NGA": "nigerian nigerians nigeriane nigerianes",
+    "GIN": "guinean guineen guineenne guineens guineennes",
+    "CIV": "ivorian ivoirien ivoirienne ivoiriens ivoiriennes",
+    "BEN": "beninese beninois beninoise beninoises",
+    "GMB": "gambian gambien gambienne gambiens gambiennes",
+    "CMR": "cameroonian camerounais camerounaise camerounaises",
+    "DZA": "algerian algerien algerienne algeriens algeriennes",
+    "LBY": "libyan libyen libyenne libyens libyennes",
+    "MAR": "moroccan marocain marocaine marocains marocaines",
+}
+_DEMONYM_OF: Final = {w: iso3 for iso3, words in _DEMONYMS.items() for w in words.split()}
+_AUTHORITIES = (
+    r"authorities|police|customs|gendarmerie|government|army|armed forces|security forces|"
+    r"forces|officials|law enforcement|judiciary|legislators|courts|investigators|navy"
+)
+_AUTHORITIES_FR: Final = frozenset(
+    [
+        "autorites",
+        "police",
+        "douane",
+        "douanes",
+        "gendarmerie",
+        "gouvernement",
+        "armee",
+        "forces",
+        "justice",
+    ]
+)
+_DEMONYM_EN = re.compile(rf"[a-z]+\s+(?:[a-z]+\s+)?(?:{_AUTHORITIES})(?![a-z])")
+_DEMONYM_FR = re.compile(r"[a-z]+\s+(?P<word>[a-z]+)(?![a-z])")
+
+# Groupings named with "member states/countries" ("the five G5 Sahel member countries"); the
+# "Sahel" alone is too loose a name to list countries.
+_GROUPINGS: Final = ("g5 sahel", "g5", "ecowas", "cedeao", "waemu", "uemoa", "cemac", "aes")
+_GROUP_NAMES = "|".join(g.replace(" ", r"\s+") for g in _GROUPINGS)
+_GROUPING = re.compile(
+    rf"(?P<g>{_GROUP_NAMES})\s+(?:member\s+)?(?:states|countries|nations)(?![a-z])"
+    rf"|(?:pays|etats)\s+(?:membres\s+)?(?:du|de\s+la|de\s+l'|de)\s*(?P<g2>{_GROUP_NAMES})"
+    r"(?![a-z0-9])"
+)
+_GROUPING_WORDS: Final = frozenset(
+    ("g5", "ecowas", "cedeao", "waemu", "uemoa", "cemac", "aes", "pays", "etats")
+)
+
+# Words that decide which rules look at a sentence: the rules' own patterns then run on those
+# sentences only (see _TRIGGERS).
+_TRIGGER_STEMS: Final = {
+    "programme": ("contribution",),
+    "funded": ("fund", "financ", "sponsor", "support", "possible", "soutenu", "appuy",
+               "contribution", "fonds", "appui", "grace"),
+    "workshop": ("workshop", "training", "seminar", "atelier", "formation", "seminaire"),
+    "arrest": ("arrest", "apprehend", "interpell", "arrete", "arrestation"),
+    "destroy": ("incinerat", "destroy", "destruction", "burn", "incinere", "detrui", "brule"),
+}  # fmt: skip
+
+
+# What the scan does with a word (bits of _Vocabulary.actions and _action): one look-up per
+# word.
+_DATE_WORD, _FIGURE_WORD, _NAME_WORD, _DEMONYM_WORD, _AUTHORITY_WORD, _GROUPING_WORD = (
+    1 << i for i in range(6)
+)
+_DIGITS_WORD, _DATE_STARTER, _FIGURE_STARTER = (1 << 6, 1 << 7, 1 << 8)
+_TRIGGER_KINDS: Final = tuple((1 << (9 + i), kind) for i, kind in enumerate(_TRIGGER_STEMS))
+_TRIGGER_BITS: Final = sum(bit for bit, _ in _TRIGGER_KINDS)
+_WORD_CHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+# The action of each distinct word seen so far (all texts): words repeat, so each is worked out
+# once. Bounded: cleared when it grows past _ACTIONS_MAX words.
+_ACTIONS: dict[str, int] = {}
+_ACTIONS_MAX = 500_000
+
+
+def _action(word: str, vocabulary: _Vocabulary) -> int:
+    action = vocabulary.actions.get(word, 0)
+    if word[0] <= "9":
+        action |= _DIGITS_WORD
+    for bit, kind in _TRIGGER_KINDS:
+        if word.startswith(_TRIGGER_STEMS[kind]):
+            action |= bit
+    if len(_ACTIONS) > _ACTIONS_MAX:
+        _ACTIONS.clear()
+    _ACTIONS[word] = action
+    return action
+
+
+# Where a word starts: [a-z0-9] after anything else (a look-behind is fine in a small window).
+_WORD_START = re.compile(r"(?<![a-z0-9])[a-z0-9$€£]")
+
+
+@frozen
+class _Vocabulary:
+    index: Mapping[str, tuple[_Name, ...]]  # first word → names starting with it, longest first
+    actions: Mapping[str, int]  # word → what the scan does with it (the bits above)
+    locality_names: Mapping[str, str]  # value "ISO3|Name" → name as the gazetteer writes it
+
+
+def _locality_rows() -> list[dict[str, str]]:
+    data = (files("sahel_core") / "data" / "localities.csv").read_text(encoding="utf-8")
+    return list(csv.DictReader(io.StringIO(data)))
+
+
+@cache
+def _vocabulary() -> _Vocabulary:
+    """Every name the scan looks for, indexed by first word: countries (English and French,
+    from :mod:`sahel_core.reference`), localities (``data/localities.csv``), agencies, drug
+    terms and donors."""
+    from sahel_core import reference
+
+    ref = reference.default()
+    rows = _locality_rows()
+    aliases = ref.agency_aliases()
+    agency_names: list[tuple[str, str]] = []
+    for agency in ref.agencies():
+        for name in {agency.key, agency.acronym, agency.name_en, agency.name_fr, *agency.aliases}:
+            if name:
+                agency_names.append((name, aliases.get(reference.fold(name), agency.key)))
+    drug_names: list[tuple[str, str]] = []
+    for term in ref.drugs():
+        for name in (term.key.replace("_", " "), term.name_en, term.name_fr, *term.aliases):
+            drug_names.append((name, term.key))
+            drug_names.append((re.sub(r"\s*\(.*?\)", "", name), term.key))
+    names = [
+        *_names("country", ref.country_names().items(), capital=True),
+        *_names("locality", ((r["name"], f"{r['iso3']}|{r['name']}") for r in rows), capital=True),
+        *_names("agency", agency_names),
+        *_names("drug", drug_names, skip=("other",)),
+        *_names("donor", ((n, d.id) for d in ref.donors() for n in (d.name, *d.aliases))),
+    ]
+    index: dict[str, list[_Name]] = {}
+    for entry in names:
+        index.setdefault(entry.first, []).append(entry)
+    actions: dict[str, int] = {}
+    for bit, words in (
+        (_DATE_WORD, _MONTH_WORDS),
+        (_FIGURE_WORD, _NUMBER_WORD_SET),
+        (_NAME_WORD, index),
+        (_DEMONYM_WORD, _DEMONYM_OF),
+        (_AUTHORITY_WORD, _AUTHORITIES_FR),
+        (_GROUPING_WORD, _GROUPING_WORDS),
+        (_DATE_STARTER, _DATE_STARTERS),
+        (_FIGURE_STARTER, _FIGURE_STARTERS),
+    ):
+        for word in words:
+            actions[word] = actions.get(word, 0) | bit
+    return _Vocabulary(
+        index={k: tuple(sorted(v, key=lambda n: -n.length)) for k, v in index.items()},
+        actions=actions,
+        locality_names={f"{r['iso3']}|{r['name']}": r["name"] for r in rows},
+    )

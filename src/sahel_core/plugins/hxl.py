@@ -1,0 +1,500 @@
+"""HXL (Humanitarian Exchange Language) CSV: hashtag rows in, hashtag rows out.
+
+An HXL file is a CSV whose hashtag row (``#country+code``, ``#adm1 +name``, ``#value``) sits
+under the human header, anywhere in the first 25 rows. A row is the hashtag row when it has at
+least one hashtag and every non-empty cell is a hashtag (attributes may be separated by spaces:
+``#country +code +v_iso3`` = ``#country+code+v_iso3``; case is ignored). Columns without a
+hashtag are not part of the data (HXL's rule) and are dropped.
+
+Which table a file becomes, in this order:
+
+1. ``options.entity`` when the caller names one;
+2. a canonical table written by this project (:func:`hxl_tags`): the hashtags of an entity's
+   own columns, with ``#meta+id``, are read back column for column;
+3. **seizures** when a column names a drug (``#item+drug``, ``#drug``) and another a quantity
+   (``#indicator+num``, ``#item+num``, ``#quantity``): ``#country`` → country (``+code`` or a
+   name), ``#loc``/``#adm2``/``#adm1`` ``+name`` → locality (the most precise), ``#date`` →
+   date, ``#org`` → agency, ``#item+unit``/``#indicator+unit`` → unit, ``#value`` → value,
+   ``#currency`` → its currency;
+4. **events** when the hashtags are those of HDX's ACLED files (``#event``, ``#date``,
+   ``#affected+killed``): read by :func:`sahel_core.plugins.acled.events_table`;
+5. otherwise a generic table ``hxl``: one text column per hashtagged column, named by its
+   normalized hashtag (``#adm1+name``; a repeated hashtag gets ``_2``, ``_3``), plus ``row``.
+   The WFP food-price file (``#item+name``, ``#value``, ``#currency``) lands here: prices are
+   not seizures, and ``#value`` is money in HXL, not a quantity.
+
+Writing: the ``hxl`` format writes a canonical table as the ``csv`` format does and inserts the
+hashtag row of :func:`hxl_tags` under the header; the ``csv`` format does the same when
+``WriteOptions(hxl=True)``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sahel_core.errors import FormatError
+from sahel_core.hookspecs import hookimpl
+from sahel_core.specs import FormatSpec, ReadOptions, ReadResult, Rejection, WriteOptions
+
+if TYPE_CHECKING:
+    import polars as pl
+
+__all__ = [
+    "add_hashtag_row",
+    "hxl_tags",
+    "normalize_tag",
+    "read_hxl",
+    "sahel_register_formats",
+    "sniff_hxl",
+    "write_hxl",
+]
+
+_SCAN_ROWS = 25
+_TAG = re.compile(r"#([a-z][a-z0-9_]*)((?:\s*\+\s*[a-z][a-z0-9_]*)*)\s*", re.IGNORECASE)
+
+Tag = tuple[str, frozenset[str]]
+
+
+def normalize_tag(text: str) -> str | None:
+    """``"#Country +code +v_iso3"`` → ``"#country+code+v_iso3"``; ``None`` if not a hashtag."""
+    match = _TAG.fullmatch(text.strip())
+    if match is None:
+        return None
+    attributes = re.findall(r"[a-z][a-z0-9_]*", match[2].lower())
+    return "#" + match[1].lower() + "".join(f"+{a}" for a in attributes)
+
+
+def _parts(tag: str) -> Tag:
+    hashtag, *attributes = tag.split("+")
+    return hashtag, frozenset(attributes)
+
+
+def _is_tag_row(cells: Sequence[str]) -> bool:
+    filled = [c for c in cells if c.strip()]
+    return bool(filled) and all(normalize_tag(c) is not None for c in filled)
+
+
+# -- the hashtags of canonical tables ------------------------------------------------------------
+
+#: Hashtags by canonical column, for the columns whose meaning HXL has a hashtag for.
+_COLUMN_TAGS: dict[str, str] = {
+    "id": "#meta+id",
+    "country": "#country+code",
+    "locality": "#loc+name",
+    "date": "#date",
+    "date_earliest": "#date+start",
+    "date_latest": "#date+end",
+    "drug": "#item+drug+code",
+    "drug_text": "#item+drug+name",
+    "agency": "#org+agency+code",
+    "agencies": "#org+agency+list",
+    "donors": "#org+funder+list",
+    "title": "#activity+name",
+    "topic": "#activity+topic",
+    "kind": "#meta+kind",
+    "actors": "#group+name+list",
+    "fatalities": "#affected+killed",
+    "sectors": "#sector+code+list",
+    "countries": "#country+code+list",
+    "places": "#loc+list",
+    "seizures": "#meta+seizures",
+    "operation": "#activity+code",
+    "sources": "#meta+sources",
+}
+#: Per entity, where a column means something else than the table above says.
+_ENTITY_TAGS: dict[str, dict[str, str]] = {
+    "donor": {"id": "#org+code", "name": "#org+name", "kind": "#org+type"},
+    "agency": {
+        "acronym": "#org+acronym",
+        "name_en": "#org+name+i_en",
+        "name_fr": "#org+name+i_fr",
+        "kind": "#org+type",
+        "key": "#org+code",
+        "aliases": "#org+name+alias+list",
+    },
+    "country": {
+        "alpha3": "#country+code+v_iso3",
+        "alpha2": "#country+code+v_iso2",
+        "name_en": "#country+name+i_en",
+        "name_fr": "#country+name+i_fr",
+    },
+}
+#: Figures: the hashtag of the amount; parts get ``+num``, ``+unit``/``+code``, ``+qualifier``...
+_FIGURE_TAGS = {"Amount": "#indicator", "Money": "#value"}
+
+
+@cache
+def hxl_tags(entity: str) -> dict[str, str]:
+    """The HXL hashtag of every column of ``entity``'s canonical table, in column order.
+
+    Columns HXL has a hashtag for get it (``country`` → ``#country+code``, ``date`` →
+    ``#date``, ``fatalities`` → ``#affected+killed``); a figure ``x`` gets ``#indicator+x+num``
+    (quantities) or ``#value+x+num`` (money), with ``+unit`` / ``#currency+code+x`` and
+    ``+qualifier``, ``+low``, ``+high``, ``+text`` for its parts; other columns get
+    ``#meta+<column>``. Every hashtag of a table is distinct.
+    """
+    from sahel_core.tables import _hints, entity_type, schema
+
+    cls = entity_type(entity)
+    name = cls.__name__.lower()
+    columns = list(schema(cls))
+    figures = {
+        field: _FIGURE_TAGS[hint.__name__]
+        for field, hint in _hints(cls).items()
+        if getattr(hint, "__name__", "") in _FIGURE_TAGS
+    }
+    tags: dict[str, str] = {}
+    special = _ENTITY_TAGS.get(name, {})
+    for column in columns:
+        tag = special.get(column)
+        base, _, part = column.rpartition("_")
+        if tag is None and (column in figures or base in figures):
+            field = column if column in figures else base
+            hashtag = figures[field]
+            # "value" on #value says nothing twice: #value, #currency+code, #value+qualifier.
+            key = "" if hashtag == f"#{field}" else "+" + field.replace("_", "")
+            if column == field:
+                tag = f"{hashtag}{key}+num" if key else hashtag
+            elif part in ("currency", "unit"):
+                tag = f"#currency+code{key}" if part == "currency" else f"{hashtag}{key}+unit"
+            else:
+                tag = f"{hashtag}{key}+{part}"
+        if tag is None:
+            tag = _COLUMN_TAGS.get(column) or f"#meta+{column}"
+        tags[column] = tag
+    if len({_parts(t) for t in tags.values()}) != len(tags):  # pragma: no cover - a bug here
+        raise AssertionError(f"duplicate HXL hashtags for {name}")
+    return tags
+
+
+def add_hashtag_row(path: Path, entity: str) -> None:
+    """Insert the hashtag row of ``entity`` under the header of a CSV written by this project.
+
+    The header line holds canonical column names (no quotes, no line breaks), so the row goes
+    right after the first line break; the delimiter is read from the header.
+    """
+    data = path.read_bytes()
+    end = data.find(b"\n")
+    if end < 0:
+        raise FormatError("no header line to put the HXL row under", source=path.name)
+    header = data[:end].decode("utf-8-sig").rstrip("\r")
+    delimiter = "\t" if "\t" in header else ","
+    tags = hxl_tags(entity)
+    row = delimiter.join(tags.get(column, "") for column in header.split(delimiter))
+    newline = b"\r\n" if data[:end].endswith(b"\r") else b"\n"
+    path.write_bytes(data[: end + 1] + row.encode("utf-8") + newline + data[end + 1 :])
+
+
+def write_hxl(table: pl.DataFrame, path: Path, entity: str, options: WriteOptions) -> None:
+    """Write a canonical table as CSV with the HXL hashtag row (see :func:`hxl_tags`)."""
+    from sahel_core.plugins.csv_format import write_csv
+
+    write_csv(table, path, entity, WriteOptions(hxl=False))
+    add_hashtag_row(path, entity)
+
+
+# -- reading ---------------------------------------------------------------------------------------
+
+
+def sniff_hxl(head: bytes, name: str) -> bool:
+    """True when one of the first 25 rows is an HXL hashtag row."""
+    if b"\x00" in head or head.startswith(b"PK"):
+        return False
+    text = head.decode("utf-8", errors="replace")
+    lines = text.splitlines()[:_SCAN_ROWS]
+    if len(lines) > 1:
+        lines = lines[:-1]  # The head may cut the last line anywhere.
+    try:
+        rows = list(csv.reader(lines))
+    except csv.Error:
+        return False
+    return any(_is_tag_row(row) for row in rows)
+
+
+def _split(path: Path, options: ReadOptions) -> tuple[list[str], list[str], list[list[str]], int]:
+    """(human header, hashtags, data rows, number of the hashtag row) of an HXL CSV."""
+    from sahel_core.plugins.csv_format import decode, sniff_delimiter
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise FormatError(f"cannot read the file: {reason}", source=path.name) from None
+    text, _ = decode(data, path.name, options.encoding)
+    if "\x00" in text:
+        raise FormatError("binary data, not delimited text", source=path.name)
+    delimiter = sniff_delimiter(text)
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        raise FormatError(f"not readable as CSV: {exc}", source=path.name) from None
+    for index, cells in enumerate(records[:_SCAN_ROWS]):
+        if _is_tag_row(cells):
+            header = records[index - 1] if index > 0 else []
+            tags = [normalize_tag(c) or "" for c in cells]
+            return header, tags, records[index + 1 :], index + 1
+    raise FormatError(f"no HXL hashtag row in the first {_SCAN_ROWS} rows", source=path.name)
+
+
+def _column_names(tags: Sequence[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    names = []
+    for tag in tags:
+        count = seen[tag] = seen.get(tag, 0) + 1
+        names.append(tag if count == 1 else f"{tag}_{count}")
+    return names
+
+
+def _has(tags: Iterable[str], hashtag: str, *attributes: str) -> bool:
+    return any(_parts(t)[0] == hashtag and set(attributes) <= _parts(t)[1] for t in tags if t)
+
+
+def _own_entity(tags: Sequence[str]) -> str | None:
+    """The entity whose canonical hashtags the file carries (a table this project wrote)."""
+    from sahel_core.entities import ENTITY_TYPES
+
+    present = {_parts(t) for t in tags if t}
+    best, best_score = None, 0
+    for name in ENTITY_TYPES:
+        own = {_parts(t) for t in hxl_tags(name).values()}
+        score = len(present & own)
+        if _parts(hxl_tags(name)[next(iter(hxl_tags(name)))]) in present and score > best_score:
+            best, best_score = name, score
+    # Most of the file's columns must be the entity's own: a foreign file that happens to
+    # share #meta+id and a few hashtags stays generic.
+    return best if best_score >= 3 and 2 * best_score >= len(present) else None
+
+
+def _seizure_columns(tags: Sequence[str]) -> dict[int, str]:
+    """Column index → canonical seizure column for a foreign HXL file (rule 3)."""
+    chosen: dict[str, tuple[int, int]] = {}  # column → (priority, index)
+
+    def offer(column: str, index: int, priority: int) -> None:
+        if column not in chosen or priority > chosen[column][0]:
+            chosen[column] = (priority, index)
+
+    for index, tag in enumerate(tags):
+        if not tag:
+            continue
+        hashtag, attributes = _parts(tag)
+        drug = hashtag == "#drug" or (hashtag == "#item" and "drug" in attributes)
+        if drug and "code" in attributes:
+            offer("drug", index, 3)
+        elif drug and "num" not in attributes and "unit" not in attributes:
+            offer("drug_text", index, 2)
+            offer("drug", index, 1)
+        elif hashtag in ("#indicator", "#item", "#quantity") and "num" in attributes:
+            offer("quantity", index, 2)
+        elif hashtag == "#quantity":
+            offer("quantity", index, 1)
+        elif hashtag in ("#indicator", "#item") and "unit" in attributes:
+            offer("quantity_unit", index, 1)
+        elif hashtag == "#country":
+            offer("country", index, 2 if "code" in attributes else 1)
+        elif hashtag in ("#loc", "#adm3", "#adm2", "#adm1") and "code" not in attributes:
+            offer("locality", index, {"#loc": 4, "#adm3": 3, "#adm2": 2, "#adm1": 1}[hashtag])
+        elif hashtag == "#date" and not attributes & {"start", "end", "reported"}:
+            offer("date", index, 1)
+        elif hashtag == "#org":
+            offer("agency", index, 2 if "code" in attributes else 1)
+        elif hashtag == "#value" and not attributes - {"num"}:
+            offer("value", index, 1)
+        elif hashtag == "#currency":
+            offer("value_currency", index, 1)
+        elif hashtag == "#meta" and "id" in attributes:
+            offer("id", index, 1)
+    return {index: column for column, (_, index) in chosen.items()}
+
+
+#: HDX's hashtags for ACLED columns (rule 4).
+_ACLED_TAGS: dict[str, str] = {
+    "#event+code": "event_id_cnty",
+    "#date": "event_date",
+    "#event+type": "event_type",
+    "#event+sub+type": "sub_event_type",
+    "#group+first+name": "actor1",
+    "#group+assoc+first+name": "assoc_actor_1",
+    "#group+name+second": "actor2",
+    "#group+assoc+name+second": "assoc_actor_2",
+    "#country+name": "country",
+    "#country+code": "iso3",
+    "#adm1+name": "admin1",
+    "#adm2+name": "admin2",
+    "#adm3+name": "admin3",
+    "#loc+name": "location",
+    "#affected+killed": "fatalities",
+    "#meta+source": "source",
+}
+
+
+def _sorted_tag(tag: str) -> str:
+    hashtag, attributes = _parts(tag)
+    return hashtag + "".join(f"+{a}" for a in sorted(attributes))
+
+
+def _rows(
+    rows: list[list[str]], width: int, first: int
+) -> tuple[list[list[str]], list[int], list[Rejection]]:
+    """Non-empty data rows cut to the hashtag row's width, their numbers, ragged rows refused."""
+    kept, numbers, refused = [], [], []
+    for number, cells in enumerate(rows, start=first):
+        if not any(c.strip() for c in cells):
+            continue
+        extra = [c for c in cells[width:] if c.strip()]
+        if extra:
+            refused.append(
+                Rejection(number, None, ",".join(extra),
+                          f"{len(cells)} cells but the hashtag row has {width}")
+            )  # fmt: skip
+            continue
+        kept.append((cells + [""] * width)[:width])
+        numbers.append(number)
+    return kept, numbers, refused
+
+
+def read_hxl(path: Path, options: ReadOptions) -> ReadResult:
+    """Read an HXL CSV into a canonical table or the generic ``hxl`` table (module docs)."""
+    import polars as pl
+
+    from sahel_core.tabular import unneutralize
+
+    path = Path(path)
+    header, tags, body, tag_row = _split(path, options)
+    rows, numbers, refused = _rows(body, len(tags), tag_row + 1)
+    used = [i for i, t in enumerate(tags) if t]
+    names = _column_names([tags[i] for i in used])
+    frame = pl.DataFrame(
+        {name: [r[i] or None for r in rows] for name, i in zip(names, used, strict=True)},
+        schema=dict.fromkeys(names, pl.String),
+    )
+    frame = frame.select([unneutralize(pl.col(c)).alias(c) for c in frame.columns])
+    notes = [f"HXL hashtag row on row {tag_row}"]
+    if len(used) < len(tags):
+        dropped = [header[i] if i < len(header) and header[i] else f"column {i + 1}"
+                   for i, t in enumerate(tags) if not t]  # fmt: skip
+        notes.append("columns without a hashtag dropped: " + ", ".join(dropped))
+    entity = options.entity or _own_entity(names)
+    rename: dict[str, str] = {}
+    if entity is not None and entity != "hxl":
+        own = {_parts(t): c for c, t in hxl_tags(entity).items()}
+        rename = {n: own[_parts(n)] for n in names if _parts(n) in own}
+        if entity == "seizure" and "drug" not in rename.values():
+            rename = {names[i]: c for i, c in _seizure_columns(names).items()}
+    elif entity is None and (_has(names, "#item", "drug") or _has(names, "#drug")):
+        columns = _seizure_columns(names)
+        if "quantity" in columns.values() and ("drug" in columns.values()):
+            entity, rename = "seizure", {names[i]: c for i, c in columns.items()}
+    if entity is None and _has(names, "#event") and _has(names, "#affected", "killed"):
+        return _events(frame, names, numbers, refused, path, notes)
+    if entity is None or entity == "hxl":
+        return _generic(frame, numbers, refused, path, notes)
+    return _canonical(frame, rename, entity, numbers, refused, path, notes, options)
+
+
+def _canonical(
+    frame: pl.DataFrame,
+    rename: Mapping[str, str],
+    entity: str,
+    numbers: list[int],
+    refused: list[Rejection],
+    path: Path,
+    notes: list[str],
+    options: ReadOptions,
+) -> ReadResult:
+    from sahel_core.normalize import normalize
+    from sahel_core.tables import entity_type
+
+    name = entity_type(entity).__name__.lower()
+    if not rename:
+        raise FormatError(f"no HXL hashtag of this file maps to a {name} column", source=path.name)
+    raw = frame.select([frame[s].alias(c) for s, c in rename.items()])
+    notes.append("hashtags: " + ", ".join(f"{s} → {c}" for s, c in rename.items()))
+    table, rejections = normalize(
+        raw, name, source=path.name, locale=options.locale or "en", rows=numbers
+    )
+    tags = {c: s for s, c in rename.items()}
+    rejections = [
+        Rejection(r.row, tags.get(r.field or "", r.field), r.value, r.reason) for r in rejections
+    ]
+    return ReadResult(
+        format="hxl",
+        source=str(path),
+        tables={name: table},
+        read=frame.height + len(refused),
+        rejections=sorted([*rejections, *refused], key=lambda r: r.row or 0),
+        notes=notes,
+    )
+
+
+def _events(
+    frame: pl.DataFrame,
+    names: list[str],
+    numbers: list[int],
+    refused: list[Rejection],
+    path: Path,
+    notes: list[str],
+) -> ReadResult:
+    from sahel_core.plugins.acled import events_table
+
+    known = {_sorted_tag(k): v for k, v in _ACLED_TAGS.items()}
+    rename = {n: known[_sorted_tag(n)] for n in names if _sorted_tag(n) in known}
+    raw = frame.select([frame[s].alias(c) for s, c in rename.items()])
+    table, rejections = events_table(raw, source=path.name, rows=numbers)
+    tags = {c: s for s, c in rename.items()}
+    rejections = [
+        Rejection(r.row, tags.get(r.field or "", r.field), r.value, r.reason) for r in rejections
+    ]
+    notes.append("ACLED hashtags: events")
+    return ReadResult(
+        format="hxl",
+        source=str(path),
+        tables={"operation": table},
+        read=frame.height + len(refused),
+        rejections=sorted([*rejections, *refused], key=lambda r: r.row or 0),
+        notes=notes,
+    )
+
+
+def _generic(
+    frame: pl.DataFrame, numbers: list[int], refused: list[Rejection], path: Path, notes: list[str]
+) -> ReadResult:
+    import polars as pl
+
+    table = frame.with_columns(pl.Series("row", numbers, dtype=pl.Int64))
+    notes.append("not one of the project's entities: generic 'hxl' table, one column per hashtag")
+    return ReadResult(
+        format="hxl",
+        source=str(path),
+        tables={"hxl": table},
+        read=frame.height + len(refused),
+        rejections=refused,
+        notes=notes,
+    )
+
+
+@hookimpl
+def sahel_register_formats() -> Iterable[FormatSpec]:
+    """The ``hxl`` format: HXL-tagged CSV, read and written."""
+    from sahel_core.entities import ENTITY_TYPES
+
+    return [
+        FormatSpec(
+            name="hxl",
+            description=(
+                "HXL-tagged CSV (hashtag row under the header): seizures, ACLED events, "
+                "tables written by sahel, or a generic 'hxl' table"
+            ),
+            extensions=(),
+            media_types=(),
+            entities=tuple(ENTITY_TYPES),
+            read=read_hxl,
+            write=write_hxl,
+            sniff=sniff_hxl,
+        )
+    ]

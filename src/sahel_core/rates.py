@@ -1,0 +1,953 @@
+"""Exchange rates: one dated table from every rate provider, used per value or per column.
+
+A :class:`RateTable` gathers the frames of every registered
+:class:`~sahel_core.specs.RateProviderSpec` (built-ins: ``peg``, ``ecb``, ``imf``,
+``worldbank``; see :mod:`sahel_core.plugins.rates_builtin`), once per plugin manager, on first
+use. :func:`convert_money` (behind :func:`sahel_core.money.convert`) converts one
+:class:`~sahel_core.money.Money`; :func:`convert_column` converts a polars column with one
+as-of join per provider and period, and gives exactly the same figures.
+
+Choosing a rate (the same for both)
+    A rate row ``(currency C, base B, rate r)`` says ``1 B = r C`` and serves from its ``date``:
+    ``fixed`` rows until a later fixed row, ``day`` rows for :data:`MAX_DAILY_AGE` days (the
+    ECB publishes none on weekends and TARGET holidays: a Saturday gets Friday's rate, and
+    the step reports Friday), ``month`` rows for their calendar month, ``year`` rows for their
+    calendar year; never beyond. For a hop between two currencies the providers are tried by
+    ``priority`` (then name), each provider's periods finest first (fixed, day, month, year),
+    and the latest row on or before the date is taken if it still serves that date.
+
+Choosing a route
+    ``A → T`` goes through a pivot: ``via`` when given, else EUR (the pegs and the ECB quote
+    against it), else USD (the IMF and World Bank quote against it), the first for which
+    both ``A → pivot`` and ``pivot → T`` have rates on the date. Each leg is one rate, or a
+    fixed rate to a partner currency then one rate (``MRO → MRU`` then ``MRU → USD``). Every
+    rate used is a :class:`~sahel_core.money.RateStep` of the result, so a change of pivot or
+    of source is always reported, never silent.
+
+Arithmetic (exact, and the same in Python and polars)
+    Each step multiplies or divides by the rate as published and rounds half-even to
+    :data:`RATE_SCALE` (16) places; the result is then rounded half-even to ``places``
+    (default :data:`RESULT_PLACES` = 9, the most a table holds). Rates are exact decimals:
+    655.957 is 655.957. Consequences, proved by the tests: XOF → XAF through EUR returns the
+    amount unchanged; XOF → EUR → XOF returns the original exactly for every amount of up to
+    6 decimal places when the way back asks for those places (``places=6`` or fewer): the
+    EUR figure is within 0.5e-9 + 0.5e-16 of the true quotient, 655.957 times that is below
+    0.5e-6. (Finer XOF amounts cannot survive a 9-place EUR figure: 656 of them share one.)
+    :attr:`~sahel_core.money.Conversion.rounding` bounds the error from this rounding and
+    from the rounding of the published rates (half a unit of each rate's last digit).
+
+Size limit
+    Values are carried at 16 places in 38-digit decimals, so a conversion whose figures could
+    reach 10**21 is refused (``ValidationError``; in a column, ``rate_error``), judged from the
+    digits of the amount and of the rates so both paths refuse the same rows.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import warnings
+import weakref
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
+
+import polars as pl
+
+from sahel_core.errors import FormatError, PluginWarning, RateNotFound, ValidationError
+from sahel_core.money import STEP_PLACES, Conversion, Money, RateStep, _round_places, currency_code
+from sahel_core.qualifiers import MAX_DECIMAL_PLACES
+from sahel_core.specs import RateProviderSpec
+
+if TYPE_CHECKING:
+    from sahel_core.plugins import Manager
+
+__all__ = [
+    "MAX_DAILY_AGE",
+    "MAX_INTEGER_DIGITS",
+    "PERIODS",
+    "PIVOTS",
+    "RATE_SCALE",
+    "RESULT_PLACES",
+    "RateTable",
+    "convert_column",
+    "convert_money",
+    "rate_table",
+    "user_provider",
+]
+
+#: Decimal places of rates and of every intermediate step of a conversion.
+RATE_SCALE = STEP_PLACES
+#: Default decimal places of a converted amount: the most a table column holds.
+RESULT_PLACES = MAX_DECIMAL_PLACES
+#: Periods of validity of a rate row, finest first (the order they are tried in).
+PERIODS = ("fixed", "day", "month", "year")
+#: How long a daily rate serves dates without one: a day's rate and the 7 days after it.
+MAX_DAILY_AGE = dt.timedelta(days=7)
+#: Pivot currencies tried, in order, when a conversion names no ``via``.
+PIVOTS = ("EUR", "USD")
+#: A conversion whose values could reach 10**MAX_INTEGER_DIGITS is refused (see module doc).
+MAX_INTEGER_DIGITS = 21
+
+_RATE = pl.Decimal(38, RATE_SCALE)
+_COLUMNS = ("currency", "base", "date", "period", "rate")
+
+
+class _Row(NamedTuple):
+    """One stored rate seen from a hop ``from → to``."""
+
+    rate: Decimal
+    divide: bool  # the row quotes ``from`` per ``to``: the hop divides by the rate
+    date: dt.date
+    period: str
+    source: str
+
+
+class _Layer(NamedTuple):
+    """The rows of one provider and period for one directed pair, oldest first."""
+
+    ordinals: list[int]
+    valid_until: list[int]
+    rows: list[_Row]
+
+
+class RateTable:
+    """Every rate of every provider, normalized into one polars frame :attr:`rows`.
+
+    ``rows`` has the columns of :class:`~sahel_core.specs.RateProviderSpec` frames plus
+    ``provider``, ``source`` (the label steps report: "ECB", "IMF IFS"...), ``priority``,
+    ``layer`` (the order providers and periods are tried in) and ``valid_until``.
+    Build one with :meth:`from_providers`; :func:`rate_table` keeps one per manager.
+    """
+
+    def __init__(self, rows: pl.DataFrame) -> None:
+        self.rows = rows
+        self._layers: dict[tuple[str, str], list[_Layer]] = {}
+        self._directed: pl.DataFrame | None = None
+        partners: dict[str, list[str]] = {}
+        fixed = rows.filter(pl.col("period") == "fixed").sort("layer", "currency", "base")
+        for currency, base in fixed.select("currency", "base").iter_rows():
+            partners.setdefault(currency, []).append(base)
+            partners.setdefault(base, []).append(currency)
+        self._partners = {c: list(dict.fromkeys(p)) for c, p in partners.items()}
+        self.providers: tuple[str, ...] = tuple(
+            rows.sort("layer")["provider"].unique(maintain_order=True).to_list()
+        )
+
+    @classmethod
+    def from_providers(cls, specs: Iterable[RateProviderSpec]) -> RateTable:
+        """A table from provider specs; a provider whose frame is unusable is skipped with a
+        :class:`~sahel_core.errors.PluginWarning`, its bad rows dropped with a count."""
+        frames = []
+        for spec in sorted(specs, key=lambda s: (s.priority, s.name)):
+            try:
+                frame = _normalize(spec, spec.load())
+            except Exception as exc:  # isolation: one broken provider must not stop the rest
+                warnings.warn(
+                    f"rate provider {spec.name!r} skipped: {type(exc).__name__}: {exc}",
+                    PluginWarning,
+                    stacklevel=2,
+                )
+                continue
+            frames.append(frame)
+        rows = pl.concat(frames) if frames else _normalize_empty()
+        order = {p: i for i, p in enumerate(PERIODS)}
+        rows = rows.with_columns(
+            pl.col("period").replace_strict(order, return_dtype=pl.Int8).alias("_order")
+        )
+        layers = (
+            rows.select("priority", "provider", "_order")
+            .unique()
+            .sort("priority", "provider", "_order")
+            .with_row_index("layer")
+            .with_columns(pl.col("layer").cast(pl.Int32))
+        )
+        rows = rows.join(layers, on=["priority", "provider", "_order"], how="left").drop("_order")
+        return cls(rows)
+
+    # -- one hop -----------------------------------------------------------------------------
+
+    def _pair(self, source: str, target: str) -> list[_Layer]:
+        """The layers for hop ``source → target``, built on first use."""
+        key = (source, target)
+        if key not in self._layers:
+            found = self.rows.filter(
+                ((pl.col("currency") == source) & (pl.col("base") == target))
+                | ((pl.col("currency") == target) & (pl.col("base") == source))
+            ).sort("layer", "date")
+            layers = []
+            for _, group in found.group_by("layer", maintain_order=True):
+                rows = [
+                    _Row(rate, currency == source, day, period, label)
+                    for currency, day, period, rate, label in group.select(
+                        "currency", "date", "period", "rate", "source"
+                    ).iter_rows()
+                ]
+                layers.append(
+                    _Layer(
+                        [r.date.toordinal() for r in rows],
+                        [d.toordinal() for d in group["valid_until"]],
+                        rows,
+                    )
+                )
+            self._layers[key] = layers
+        return self._layers[key]
+
+    def quote(self, source: str, target: str, on: dt.date) -> RateStep | None:
+        """The rate for one hop ``source → target`` on ``on`` (see the module doc for the
+        choice), or ``None``."""
+        day = on.toordinal()
+        for layer in self._pair(source, target):
+            i = bisect.bisect_right(layer.ordinals, day) - 1
+            if i >= 0 and day <= layer.valid_until[i]:
+                row = layer.rows[i]
+                return RateStep(
+                    source, target, row.rate, row.date, row.source, row.period, row.divide
+                )
+        return None
+
+    # -- a route -----------------------------------------------------------------------------
+
+    def legs(self, currency: str, pivot: str) -> list[tuple[tuple[str, str], ...]]:
+        """The hop sequences tried, in order, to take ``currency`` to ``pivot``: none when
+        they are equal, else the direct hop, then a fixed hop to each fixed partner (a peg
+        or a redenomination) followed by the partner's hop."""
+        if currency == pivot:
+            return [()]
+        options: list[tuple[tuple[str, str], ...]] = [((currency, pivot),)]
+        for partner in self._partners.get(currency, ()):
+            if partner != pivot:
+                options.append(((currency, partner), (partner, pivot)))
+        return options
+
+    def plans(
+        self, source: str, target: str, via: str | None
+    ) -> list[tuple[str, tuple[tuple[str, str], ...]]]:
+        """Every ``(pivot, hops)`` route from ``source`` to ``target``, in the order tried;
+        the first whose hops all have a rate on the date is used (the same as taking, for
+        the first pivot where both legs have one, the first working option of each leg)."""
+        if source == target:
+            return [(source, ())]
+        plans = []
+        for pivot in (via,) if via else PIVOTS:
+            for there in self.legs(source, pivot):
+                for back in self.legs(target, pivot):
+                    hops = there + tuple((b, a) for a, b in reversed(back))
+                    plans.append((pivot, hops))
+        return plans
+
+    def route(
+        self, source: str, target: str, on: dt.date, via: str | None = None
+    ) -> tuple[RateStep, ...]:
+        """The steps converting ``source`` to ``target`` on ``on``; :class:`RateNotFound`
+        names the currency and the date when there is no route."""
+        legs_found: dict[str, bool] = {}
+        for pivot, hops in self.plans(source, target, via):
+            steps = [self.quote(a, b, on) for a, b in hops]
+            if all(s is not None for s in steps):
+                return tuple(s for s in steps if s is not None)
+            for currency in (source, target):  # which side lacks rates, for the message
+                for option in self.legs(currency, pivot):
+                    ok = all(self.quote(a, b, on) is not None for a, b in option)
+                    legs_found[currency] = legs_found.get(currency, False) or ok
+        raise _not_found(source, target, on, via, legs_found)
+
+    # -- the directed frame for columns --------------------------------------------------------
+
+    @property
+    def directed(self) -> pl.DataFrame:
+        """Each row twice, once per direction (``from``, ``to``, ``divide``), with ``up``: the
+        power of ten bounding the factor the hop applies (for the size limit)."""
+        if self._directed is None:
+            base = self.rows.select(
+                "layer", "date", "valid_until", "rate", "period", "source", "currency", "base"
+            )
+            digits = pl.sum_horizontal(
+                *((pl.col("rate") >= 10**k).cast(pl.Int32) for k in range(MAX_INTEGER_DIGITS + 1))
+            )
+            zeros = pl.sum_horizontal(
+                *((pl.col("rate") < _tenth(k)).cast(pl.Int32) for k in range(RATE_SCALE + 1))
+            )
+            multiply = base.select(
+                pl.col("base").alias("from"),
+                pl.col("currency").alias("to"),
+                pl.lit(False).alias("divide"),
+                digits.alias("up"),
+                pl.exclude("currency", "base"),
+            )
+            divide = base.select(
+                pl.col("currency").alias("from"),
+                pl.col("base").alias("to"),
+                pl.lit(True).alias("divide"),
+                zeros.alias("up"),
+                pl.exclude("currency", "base"),
+            )
+            self._directed = pl.concat([multiply, divide]).rename({"date": "rate_date"})
+        return self._directed
+
+
+def _tenth(k: int) -> Decimal:
+    return Decimal(1).scaleb(-k)
+
+
+def _not_found(
+    source: str, target: str, on: dt.date, via: str | None, legs_found: dict[str, bool]
+) -> RateNotFound:
+    """The message both paths give: the currency without rates, else the pair."""
+    pivots = " or ".join((via,) if via else PIVOTS)
+    for currency in (source, target):
+        if not legs_found.get(currency, False):
+            return RateNotFound(
+                f"no exchange rate for {currency} against {pivots} on {on.isoformat()}",
+                field="currency",
+                value=currency,
+            )
+    return RateNotFound(
+        f"no exchange rates for {source} and {target} through the same currency "
+        f"({pivots}) on {on.isoformat()}",
+        field="currency",
+        value=source,
+    )
+
+
+# -- reading provider frames ----------------------------------------------------------------
+
+
+def _normalize_empty() -> pl.DataFrame:
+    return pl.DataFrame(
+        schema={
+            "currency": pl.String,
+            "base": pl.String,
+            "date": pl.Date,
+            "period": pl.String,
+            "rate": _RATE,
+            "provider": pl.String,
+            "source": pl.String,
+            "priority": pl.Int64,
+            "valid_until": pl.Date,
+        }
+    )
+
+
+def _normalize(spec: RateProviderSpec, frame: object) -> pl.DataFrame:
+    """A provider's frame checked and put in the table's shape; bad rows dropped and counted."""
+    if not isinstance(frame, pl.DataFrame):
+        raise TypeError(f"load() returned {type(frame).__name__}, not a polars DataFrame")
+    missing = [c for c in _COLUMNS if c not in frame.columns]
+    if missing:
+        raise ValueError(f"missing columns {missing}; needs {list(_COLUMNS)}")
+    code = r"^[A-Z]{3}$"
+    rate = pl.col("rate")
+    if frame.schema["rate"] == pl.String:
+        rate = rate.str.strip_chars().cast(pl.Decimal(38, 20), strict=False)
+    elif not (frame.schema["rate"].is_decimal() or frame.schema["rate"].is_integer()):
+        raise TypeError(f"column 'rate' is {frame.schema['rate']}: rates are Decimal, not float")
+    day = pl.col("date")
+    if frame.schema["date"] == pl.String:
+        day = day.str.strip_chars().str.to_date("%Y-%m-%d", strict=False)
+    elif frame.schema["date"] != pl.Date:
+        day = day.cast(pl.Date, strict=False)
+    lower = pl.col("currency") < pl.col("base")
+    pair = [
+        pl.when(lower).then(pl.col("currency")).otherwise(pl.col("base")),
+        pl.when(lower).then(pl.col("base")).otherwise(pl.col("currency")),
+    ]
+    kept = (
+        frame.lazy()
+        .select(
+            pl.col("currency").cast(pl.String).str.strip_chars().str.to_uppercase(),
+            pl.col("base").cast(pl.String).str.strip_chars().str.to_uppercase(),
+            day.alias("date"),
+            pl.col("period").cast(pl.String).str.strip_chars().str.to_lowercase(),
+            rate.cast(_RATE, strict=False).alias("rate"),
+            (pl.col("source").cast(pl.String) if "source" in frame.columns else pl.lit(None))
+            .fill_null(spec.name)
+            .alias("source"),
+        )
+        .filter(
+            (
+                pl.col("currency").str.contains(code)
+                & pl.col("base").str.contains(code)
+                & (pl.col("currency") != pl.col("base"))
+                & pl.col("date").is_not_null()
+                & pl.col("period").is_in(PERIODS)
+                & (pl.col("rate") > 0)
+            ).fill_null(False)
+        )
+        # One orientation per pair (the first seen) and one row per date: one reading per hop.
+        .filter(pl.col("currency") == pl.col("currency").first().over(pair))
+        .filter(pl.struct("currency", "base", "period", "date").is_first_distinct())
+        .with_columns(
+            pl.lit(spec.name).alias("provider"),
+            pl.lit(spec.priority, dtype=pl.Int64).alias("priority"),
+            _valid_until(),
+        )
+        .select(_normalize_empty().columns)
+        .collect()
+    )
+    dropped = frame.height - kept.height
+    if dropped:
+        warnings.warn(
+            f"rate provider {spec.name!r}: {dropped} of {frame.height} rows dropped (bad "
+            "currency, date, period or rate, a pair quoted both ways, or a repeated date)",
+            PluginWarning,
+            stacklevel=3,
+        )
+    return kept
+
+
+def _valid_until() -> pl.Expr:
+    """The last date a row serves (see the module doc)."""
+    day = pl.col("date")
+    return (
+        pl.when(pl.col("period") == "fixed")
+        .then(pl.lit(dt.date.max))
+        .when(pl.col("period") == "day")
+        .then(day + MAX_DAILY_AGE)
+        .when(pl.col("period") == "month")
+        .then(day.dt.month_end())
+        .otherwise(pl.date(day.dt.year(), 12, 31))
+        .alias("valid_until")
+    )
+
+
+# -- the table of a manager -----------------------------------------------------------------
+
+_TABLES: weakref.WeakKeyDictionary[Manager, RateTable] = weakref.WeakKeyDictionary()
+
+
+def rate_table(manager: Manager | None = None) -> RateTable:
+    """The :class:`RateTable` of ``manager`` (default: the process-wide one), built on first
+    use from its rate providers and kept as long as the manager lives."""
+    from sahel_core.plugins import get_manager
+
+    manager = manager or get_manager()
+    table = _TABLES.get(manager)
+    if table is None:
+        table = RateTable.from_providers(manager.rate_providers.values())
+        _TABLES[manager] = table
+    return table
+
+
+# -- user tables ------------------------------------------------------------------------------
+
+
+def user_provider(
+    name: str,
+    table: str | Path | pl.DataFrame,
+    *,
+    base: str | None = None,
+    period: str = "day",
+    priority: int = 50,
+    description: str | None = None,
+) -> RateProviderSpec:
+    """A rate provider from your own table, e.g. a central bank's published rates.
+
+    ``table`` is a CSV file (UTF-8, comma-separated) or a polars frame with columns ``date``
+    (ISO), ``currency`` (ISO 4217) and ``rate`` (units of ``currency`` per one ``base``,
+    written as a decimal number), and optionally ``base`` and ``period`` (else the ``base``
+    and ``period`` arguments). Steps that use it report ``name`` as their source. With the
+    default ``priority`` 50 it is consulted after the built-in providers (peg 10, ECB 20, IMF
+    30, World Bank 40), for what they lack; pass a smaller number to prefer it. Return it
+    from a plugin's ``sahel_register_rate_providers`` hook, or pass it to
+    :func:`sahel_core.plugins.load_manager` through a small plugin object. The file is read
+    on first use; a file that cannot be read raises :class:`~sahel_core.errors.FormatError`
+    then (the manager skips that provider with a warning).
+    """
+    if base is not None:
+        base = currency_code(base, "base")
+    if period not in PERIODS:
+        raise ValidationError(f"a period is one of {', '.join(PERIODS)}", field="period",
+                              value=period)  # fmt: skip
+
+    def load() -> pl.DataFrame:
+        frame = table if isinstance(table, pl.DataFrame) else _read_user_csv(Path(table))
+        if "base" not in frame.columns:
+            if base is None:
+                raise FormatError("no 'base' column and no base= given", source=str(name))
+            frame = frame.with_columns(pl.lit(base).alias("base"))
+        if "period" not in frame.columns:
+            frame = frame.with_columns(pl.lit(period).alias("period"))
+        return frame.with_columns(pl.lit(name).alias("source"))
+
+    label = str(table) if not isinstance(table, pl.DataFrame) else "a table in memory"
+    return RateProviderSpec(
+        name=name,
+        description=description or f"user rates from {label}",
+        load=load,
+        priority=priority,
+    )
+
+
+def _read_user_csv(path: Path) -> pl.DataFrame:
+    try:
+        frame = pl.read_csv(path, infer_schema=False)
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise FormatError(f"cannot read the rate table: {exc}", source=str(path)) from None
+    missing = [c for c in ("date", "currency", "rate") if c not in frame.columns]
+    if missing:
+        raise FormatError(f"missing columns {missing}", source=str(path), field=missing[0])
+    return frame
+
+
+# -- exact arithmetic, shared by both paths ------------------------------------------------
+
+
+def _integer_digits(value: Decimal) -> int:
+    """How many digits the integer part of ``|value|`` has (0 below 1)."""
+    return value.adjusted() + 1 if abs(value) >= 1 else 0
+
+
+def _growth(step: RateStep) -> int:
+    """A power of ten bounding the factor a step applies (as ``directed.up`` computes it)."""
+    rate = step.rate
+    if not step.inverted:
+        return min(_integer_digits(rate), MAX_INTEGER_DIGITS + 1)
+    return min(-rate.adjusted(), RATE_SCALE + 1) if rate < 1 else 0
+
+
+_TOO_LARGE = (
+    f"too large to convert exactly: the amount and the rates could give figures of "
+    f"10^{MAX_INTEGER_DIGITS} or more"
+)
+
+
+def _half_unit(rate: Decimal) -> Fraction:
+    """Half a unit in the last non-zero digit of a published rate: how much it was rounded."""
+    exponent = rate.normalize().as_tuple().exponent
+    assert isinstance(exponent, int)
+    return Fraction(5) * Fraction(10) ** (exponent - 1)
+
+
+def _rounding(original: Decimal, result: Decimal, steps: Sequence[RateStep]) -> Decimal:
+    """A bound on ``|result - original × true rates|``: the arithmetic rounding (measured
+    exactly against the published rates) plus what the rounding of each published rate
+    could change (half a unit of its last digit; fixed rates are exact)."""
+    exact = Fraction(original)
+    spread = Fraction(1)
+    for step in steps:
+        rate = Fraction(step.rate)
+        exact = exact / rate if step.inverted else exact * rate
+        if step.period != "fixed":
+            half = _half_unit(step.rate)
+            spread *= 1 + half / (rate - half) if rate > half else Fraction(10**6)
+    total = abs(Fraction(result) - exact) + abs(exact) * (spread - 1)
+    return _ceiling_two_digits(total) if total else Decimal(0)
+
+
+def _ceiling_two_digits(value: Fraction) -> Decimal:
+    """``value`` (> 0) rounded up to two significant digits."""
+    exponent = len(str(value.numerator)) - len(str(value.denominator))
+    while value < Fraction(10) ** exponent:
+        exponent -= 1
+    while value >= Fraction(10) ** (exponent + 1):
+        exponent += 1
+    unit = Fraction(10) ** (exponent - 1)
+    count = -(-value // unit)
+    return Decimal(count).scaleb(exponent - 1)
+
+
+# -- one value ------------------------------------------------------------------------------
+
+
+def convert_money(
+    money: Money,
+    to: str,
+    *,
+    on: dt.date,
+    via: str | None = None,
+    places: int = RESULT_PLACES,
+    manager: Manager | None = None,
+) -> Conversion:
+    """``money`` in currency ``to`` at the rates of ``on``; see
+    :func:`sahel_core.money.convert`, which is this function."""
+    if not isinstance(money, Money):
+        raise ValidationError("expected a Money", field="money", value=money)
+    target = currency_code(to, "to")
+    pivot = None if via is None else currency_code(via, "via")
+    day = _day(on)
+    if not isinstance(places, int) or isinstance(places, bool) or not 0 <= places <= RESULT_PLACES:
+        raise ValidationError(
+            f"places is an integer from 0 to {RESULT_PLACES}", field="places", value=places
+        )
+    steps = rate_table(manager).route(money.currency, target, day, pivot)
+    growth = sum(_growth(s) for s in steps)
+
+    def convert(value: Decimal | None, name: str) -> Decimal | None:
+        if value is None:
+            return None
+        if _integer_digits(value) + growth > MAX_INTEGER_DIGITS:
+            raise ValidationError(_TOO_LARGE, field=name, value=value)
+        for step in steps:
+            value = step.apply(value)
+        return _round_places(value, places)
+
+    amount = convert(money.amount, "amount")
+    assert amount is not None
+    result = Money(
+        amount,
+        target,
+        money.qualifier,
+        convert(money.low, "low"),
+        convert(money.high, "high"),
+    )
+    return Conversion(
+        original=money,
+        result=result,
+        on=day,
+        steps=steps,
+        rounding=_rounding(money.amount, amount, steps),
+        via=pivot,
+    )
+
+
+def _day(on: object) -> dt.date:
+    if isinstance(on, dt.datetime):
+        return on.date()
+    if isinstance(on, dt.date):
+        return on
+    raise ValidationError("expected a date", field="on", value=on)
+
+
+# -- a column -------------------------------------------------------------------------------
+
+_SLOTS = 4  # the most steps a route has: two legs of at most two hops
+
+
+def convert_column(
+    frame: pl.DataFrame,
+    *,
+    amount: str = "value",
+    currency: str = "currency",
+    date: str = "date_value",
+    to: str = "USD",
+    via: str | None = None,
+    places: int = RESULT_PLACES,
+    manager: Manager | None = None,
+) -> pl.DataFrame:
+    """``frame`` with the ``amount`` column converted to ``to`` at each row's ``date``.
+
+    Adds (or replaces) the columns ``<to>`` (``Decimal(38, places)``, the converted amount),
+    ``rate`` (``Decimal(38, 16)``: units of ``to`` per unit of the row's currency, computed
+    like the amount from 1), ``rate_date`` (the date of the rate used; with two dated rates,
+    the later one), ``rate_source`` (the route as :attr:`~sahel_core.money.Conversion.path`
+    writes it) and ``rate_error`` (null, or why the row has no result: the message
+    :func:`convert_money` would raise). Every figure equals what :func:`convert_money` gives
+    for the same row; see the module doc for the rules. ``amount`` may be negative (IATI
+    reversals); a null amount gives a null result with the rate filled in.
+
+    Rates are found for each distinct ``(currency, date)`` pair with one as-of join per
+    provider and period on the dated rate table; no Python runs per row. Raises
+    :class:`~sahel_core.errors.ValidationError` when a column is missing or of the wrong
+    type (amounts must be Decimal or integer: floats are refused).
+    """
+    target = currency_code(to, "to")
+    pivot = None if via is None else currency_code(via, "via")
+    if not isinstance(places, int) or isinstance(places, bool) or not 0 <= places <= RESULT_PLACES:
+        raise ValidationError(
+            f"places is an integer from 0 to {RESULT_PLACES}", field="places", value=places
+        )
+    _check_columns(frame, amount, currency, date)
+    table = rate_table(manager)
+    work = frame.with_columns(
+        pl.col(currency).cast(pl.String).str.strip_chars().str.to_uppercase().alias("_cur"),
+        pl.col(date).cast(pl.Date).alias("_day"),
+    )
+    keys = (
+        work.select("_cur", "_day")
+        .unique()
+        .filter(pl.col("_cur").is_not_null() & pl.col("_day").is_not_null())
+        .sort("_cur", "_day")
+    )
+    found = _routes(table, keys, target, pivot)
+    # Only as many steps as the routes taken use (often 1 or 2 of the 4 a route may have).
+    slots = max((i + 1 for i in range(_SLOTS) if found[f"_rate{i}"].is_not_null().any()),
+                default=0)  # fmt: skip
+    found = _factors(found, slots)
+    # Per row: join the key's route, judge the size limit, then multiply and divide.
+    scale = _scale(frame.schema[amount])
+    value = pl.col(amount).cast(pl.Decimal(38, scale))
+    route_ok = pl.col("_error").is_null()
+    error = (
+        pl.when(pl.col("_cur").is_null())
+        .then(pl.lit("no currency"))
+        .when(pl.col("_day").is_null())
+        .then(pl.lit("no date"))
+        .when(route_ok & (pl.col("_limit").is_null() | (value.abs() >= pl.col("_limit"))))
+        .then(pl.lit(_TOO_LARGE))
+        .otherwise(pl.col("_error"))
+    )
+    ok = pl.col("rate_error").is_null()
+    # Rows with an error compute on null, so nothing overflows where no rule checked the size.
+    result = pl.when(ok).then(value).cast(_RATE)
+    for i in range(slots):
+        result = result * pl.col(f"_m{i}") / pl.col(f"_d{i}")
+    out = (
+        work.lazy()
+        .join(found.lazy(), on=["_cur", "_day"], how="left", maintain_order="left")
+        .with_columns(error.alias("rate_error"))
+        .with_columns(
+            result.cast(pl.Decimal(38, places)).alias(target),
+            pl.when(ok).then(pl.col("_rate")).alias("rate"),
+            pl.when(ok).then(pl.col("_rate_date")).alias("rate_date"),
+            pl.when(ok).then(pl.col("_path")).alias("rate_source"),
+        )
+        .collect()
+    )
+    kept = [c for c in frame.columns if c not in (target, *_ADDED)]
+    return out.select(*kept, target, *_ADDED)
+
+
+_ADDED = ("rate", "rate_date", "rate_source", "rate_error")
+
+
+def _factors(found: pl.DataFrame, slots: int) -> pl.DataFrame:
+    """Per key: the factors each step multiplies and divides by (1 for the unused one), the
+    rate the steps give from 1, and the size limit for amounts (see the module doc)."""
+    one = pl.lit(Decimal(1)).cast(_RATE)
+    factors = []
+    for i in range(slots):
+        inverted = pl.col(f"_divide{i}").fill_null(False)
+        rate = pl.col(f"_rate{i}").fill_null(one)
+        factors += [
+            pl.when(inverted).then(one).otherwise(rate).alias(f"_m{i}"),
+            pl.when(inverted).then(rate).otherwise(one).alias(f"_d{i}"),
+        ]
+    found = found.with_columns(factors)
+    rate = one
+    for i in range(slots):
+        rate = rate * pl.col(f"_m{i}") / pl.col(f"_d{i}")
+    # |amount| must stay below 10**(21 - growth): digits(amount) + growth <= 21.
+    limits = {g: Decimal(10) ** (MAX_INTEGER_DIGITS - g) for g in range(MAX_INTEGER_DIGITS + 1)}
+    limit = pl.col("_growth").replace_strict(limits, default=None, return_dtype=pl.Decimal(38, 0))
+    return found.with_columns(
+        pl.when(pl.col("_error").is_null()).then(rate).alias("_rate"), limit.alias("_limit")
+    )
+
+
+def _scale(dtype: pl.DataType) -> int:
+    return dtype.scale if isinstance(dtype, pl.Decimal) else 0
+
+
+def _check_columns(frame: object, amount: str, currency: str, date: str) -> None:
+    if not isinstance(frame, pl.DataFrame):
+        raise ValidationError("expected a polars DataFrame", value=type(frame).__name__)
+    for name in (amount, currency, date):
+        if name not in frame.columns:
+            raise ValidationError(f"no column {name!r}", field=name)
+    kind = frame.schema[amount]
+    if not (kind.is_decimal() or kind.is_integer() or kind == pl.Null):
+        raise ValidationError(
+            f"amounts are Decimal or integers, not {kind}", field=amount, value=str(kind)
+        )
+    if frame.schema[currency] not in (pl.String, pl.Categorical, pl.Null):
+        raise ValidationError("currencies are text", field=currency, value=str(kind))
+    if frame.schema[date] not in (pl.Date, pl.Null) and not isinstance(
+        frame.schema[date], pl.Datetime
+    ):
+        raise ValidationError("dates are a Date column", field=date, value=str(frame.schema[date]))
+
+
+def _routes(table: RateTable, keys: pl.DataFrame, target: str, via: str | None) -> pl.DataFrame:
+    """For each distinct ``(_cur, _day)``: the chosen route's rates, path and growth, or the
+    error; the same choice as :meth:`RateTable.route`."""
+    parts = [_blank(keys.clear(), None)]
+    for (code,), group in keys.group_by("_cur", maintain_order=True):
+        source = str(code)
+        if len(source) != 3 or not source.isascii() or not source.isalpha():
+            parts.append(_blank(group, "a currency is a three-letter ISO 4217 code"))
+        elif source == target:
+            parts.append(_blank(group, None, path=source))
+        else:
+            plans = table.plans(source, target, via)
+            hops = list(dict.fromkeys(h for _, hs in plans for h in hs))
+            looked = _lookup(table, group.select("_day"), hops)
+            parts.append(_choose(table, group, looked, source, target, via, plans, hops))
+    return pl.concat(parts, how="vertical")
+
+
+def _blank(group: pl.DataFrame, error: str | None, path: str | None = None) -> pl.DataFrame:
+    """``group`` with the route columns and no rates: an error, or no conversion needed."""
+    return group.select(
+        "_cur",
+        "_day",
+        *(
+            column
+            for slot in range(_SLOTS)
+            for column in (
+                pl.lit(None, dtype=_RATE).alias(f"_rate{slot}"),
+                pl.lit(None, dtype=pl.Boolean).alias(f"_divide{slot}"),
+            )
+        ),
+        pl.lit(path, dtype=pl.String).alias("_path"),
+        pl.lit(0 if path else None, dtype=pl.Int32).alias("_growth"),
+        pl.lit(None, dtype=pl.Date).alias("_rate_date"),
+        pl.lit(error, dtype=pl.String).alias("_error"),
+    )
+
+
+def _lookup(table: RateTable, days: pl.DataFrame, hops: list[tuple[str, str]]) -> pl.DataFrame:
+    """``days`` with, per hop ``h``, columns ``h{i}_rate, _divide, _date, _period, _source,
+    _up`` (null when no rate): one as-of join per layer over every hop at once."""
+    if not hops:
+        return days
+    requests = days.join(
+        pl.DataFrame(
+            {"_hop": range(len(hops)), "from": [a for a, _ in hops], "to": [b for _, b in hops]},
+            schema={"_hop": pl.Int32, "from": pl.String, "to": pl.String},
+        ),
+        how="cross",
+    ).sort("_day")
+    directed = table.directed.join(
+        requests.select("from", "to").unique(), on=["from", "to"], how="semi"
+    )
+    fields = ["rate", "divide", "rate_date", "period", "source", "up"]
+    found = requests.with_columns(
+        pl.lit(None, dtype=directed.schema[f]).alias(f"_{f}") for f in fields
+    )
+    for layer in directed["layer"].unique().sort().to_list():
+        rows = directed.filter(pl.col("layer") == layer).sort("rate_date")
+        joined = requests.join_asof(
+            rows.select("from", "to", "rate_date", "valid_until", *fields[:2], *fields[3:]),
+            left_on="_day",
+            right_on="rate_date",
+            by=["from", "to"],
+            strategy="backward",
+            check_sortedness=False,
+        )
+        serves = (pl.col("valid_until") >= pl.col("_day")).fill_null(False)
+        joined = joined.select(*(pl.when(serves).then(pl.col(f)).alias(f) for f in fields))
+        # Earlier layers win: fill only where nothing was found yet.
+        taken = found["_rate"].is_null()
+        found = found.with_columns(
+            pl.when(taken).then(joined[f]).otherwise(pl.col(f"_{f}")).alias(f"_{f}") for f in fields
+        )
+    wide = [
+        found.filter(pl.col("_hop") == i).select(
+            "_day", *(pl.col(f"_{f}").alias(f"h{i}_{f}") for f in fields)
+        )
+        for i in range(len(hops))
+    ]
+    out = days
+    for part in wide:
+        out = out.join(part, on="_day", how="left")
+    return out
+
+
+def _label(i: int) -> pl.Expr:
+    """The path label of hop ``i`` as :attr:`RateStep.label` writes it."""
+    period = pl.col(f"h{i}_period")
+    day = pl.col(f"h{i}_rate_date")
+    when = (
+        pl.when(period == "fixed")
+        .then(pl.lit("fixed"))
+        .when(period == "day")
+        .then(day.dt.strftime("%Y-%m-%d"))
+        .when(period == "month")
+        .then(pl.lit("month ") + day.dt.strftime("%Y-%m"))
+        .otherwise(pl.lit("year ") + day.dt.strftime("%Y"))
+    )
+    return pl.format("{}, {}", pl.col(f"h{i}_source"), when)
+
+
+def _choose(
+    table: RateTable,
+    group: pl.DataFrame,
+    looked: pl.DataFrame,
+    source: str,
+    target: str,
+    via: str | None,
+    plans: list[tuple[str, tuple[tuple[str, str], ...]]],
+    hops: list[tuple[str, str]],
+) -> pl.DataFrame:
+    index = {h: i for i, h in enumerate(hops)}
+
+    def has(hop: tuple[str, str]) -> pl.Expr:
+        # A hop has a rate exactly when the reverse hop has one (same rows, other way).
+        i = index[hop] if hop in index else index[(hop[1], hop[0])]
+        return pl.col(f"h{i}_rate").is_not_null()
+
+    def all_of(hop_list: Iterable[tuple[str, str]]) -> pl.Expr:
+        return pl.all_horizontal(pl.lit(True), *(has(h) for h in hop_list))
+
+    plan_ok = [all_of(hs) for _, hs in plans]
+    chosen = pl.lit(None, dtype=pl.Int32)
+    for k in reversed(range(len(plans))):
+        chosen = pl.when(plan_ok[k]).then(pl.lit(k, dtype=pl.Int32)).otherwise(chosen)
+    looked = looked.with_columns(chosen.alias("_plan"))
+    # Per slot, the chosen plan's hop: rate, direction, label, date, growth.
+    columns: list[pl.Expr] = []
+    growth: pl.Expr = pl.lit(0, dtype=pl.Int32)
+    path: pl.Expr = pl.lit(None, dtype=pl.String)
+    dated: pl.Expr = pl.lit(None, dtype=pl.Date)
+    fixed: pl.Expr = pl.lit(None, dtype=pl.Date)
+    for slot in range(_SLOTS):
+        rate = pl.lit(None, dtype=_RATE)
+        divide = pl.lit(None, dtype=pl.Boolean)
+        for k, (_, hs) in enumerate(plans):
+            if slot < len(hs):
+                h = index[hs[slot]]
+                picked = pl.col("_plan") == k
+                rate = pl.when(picked).then(pl.col(f"h{h}_rate")).otherwise(rate)
+                divide = pl.when(picked).then(pl.col(f"h{h}_divide")).otherwise(divide)
+        columns += [rate.alias(f"_rate{slot}"), divide.alias(f"_divide{slot}")]
+    for k, (_, hs) in enumerate(plans):
+        picked = pl.col("_plan") == k
+        text = pl.concat_str(
+            [
+                pl.lit(source),
+                *(pl.format(" → {} ({})", pl.lit(b), _label(index[(a, b)])) for a, b in hs),
+            ]
+        )
+        path = pl.when(picked).then(text).otherwise(path)
+        up = sum((pl.col(f"h{index[h]}_up") for h in hs), pl.lit(0, dtype=pl.Int32))
+        growth = pl.when(picked).then(up).otherwise(growth)
+        day_rows = [index[h] for h in hs]
+        market = pl.max_horizontal(
+            pl.lit(None, dtype=pl.Date),
+            *(
+                pl.when(pl.col(f"h{i}_period") != "fixed").then(pl.col(f"h{i}_rate_date"))
+                for i in day_rows
+            ),
+        )
+        pegged = pl.max_horizontal(
+            pl.lit(None, dtype=pl.Date), *(pl.col(f"h{i}_rate_date") for i in day_rows)
+        )
+        dated = pl.when(picked).then(market).otherwise(dated)
+        fixed = pl.when(picked).then(pegged).otherwise(fixed)
+    # The error message, as RateTable.route words it.
+    pivots = (via,) if via else PIVOTS
+    side_ok = {}
+    for currency in (source, target):
+        side_ok[currency] = pl.any_horizontal(
+            pl.lit(False),
+            *(all_of(option) for p in pivots for option in table.legs(currency, p)),
+        )
+    names = " or ".join(pivots)
+    day_text = pl.col("_day").dt.strftime("%Y-%m-%d")
+    error = (
+        pl.when(pl.col("_plan").is_not_null())
+        .then(pl.lit(None, dtype=pl.String))
+        .when(~side_ok[source])
+        .then(pl.format(f"no exchange rate for {source} against {names} on {{}}", day_text))
+        .when(~side_ok[target])
+        .then(pl.format(f"no exchange rate for {target} against {names} on {{}}", day_text))
+        .otherwise(
+            pl.format(
+                f"no exchange rates for {source} and {target} through the same currency "
+                f"({names}) on {{}}",
+                day_text,
+            )
+        )
+    )
+    chosen_frame = looked.select(
+        "_day",
+        *columns,
+        path.alias("_path"),
+        growth.cast(pl.Int32).alias("_growth"),
+        pl.coalesce(dated, fixed).alias("_rate_date"),
+        error.alias("_error"),
+    )
+    return group.join(chosen_frame, on="_day", how="left").select(_blank(group, None).columns)

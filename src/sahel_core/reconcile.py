@@ -1,0 +1,491 @@
+"""Reconciliation: the same seizure reported by several sources becomes one event, with the
+disagreements between the reports listed instead of silently settled.
+
+"More than 2.7 tons of cannabis" seized in Bamako "in May 2016" on one page and "2.7 tons"
+seized in Bamako "in May 2015" on another are one seizure reported twice. :func:`reconcile`
+groups such records, merges each group into one row that keeps every source, and reports each
+field on which the reports disagree (here the date and the quantity), so that indicators run on
+:attr:`Reconciled.table` count every event once.
+
+When two seizure records are the same event (every rule must hold; a record lacking the fact a
+rule needs is never grouped):
+
+* the same ``drug`` and the same ``country``; when both give a ``locality``, the same locality
+  (compared without case or accents);
+* compatible quantities: the same dimension, and the intervals ``[low, high]`` in base units
+  (kg for masses) overlap once each is widened by ``tolerance`` (default 5 %: "2.7 t" and
+  "more than 2.7 t" overlap, "2.7 t" and "2.8 t" too, "2.7 t" and "3 t" do not);
+* dates at most ``months`` apart (default 12, a month counted as 30.44 days): the gap between
+  the two date intervals, 0 when they overlap. Open dates ("since 2014") are statements about a
+  period, not events, and are never grouped;
+* different sources: records citing the same first source (file or URL) are taken as distinct
+  events, since a register or a page does not list one seizure twice;
+* the closest match: of the candidates from one other source, a record keeps the closest (the
+  smallest gap between the dates, then the closest quantity, then table order), and a pair
+  stands only when each record is the other's closest, so one report never absorbs several
+  events of another source.
+
+Grouping is transitive: if A matches B (from another source) and B matches C (from a third),
+the three are one group, and the conflict report shows how far apart A and C are.
+
+How a group is merged: its **primary** record is the one with the narrowest quantity interval in
+base units ("2.7 tons" beats "more than 2.7 tons"; on a tie the first in table order). Each part
+of the merged row (the quantity, the packaging, the value, the date, the locality, the agency,
+the operation, the drug as written) is the primary's when it has one, else that of the first
+record that has it. ``id`` is the primary's id, ``sources`` and ``stated_values`` join those of
+every record, and ``merged_from`` lists the ids of all the records, in table order (one id for
+a record that matched no other).
+
+Vectorized: candidate pairs come from polars joins on blocking keys (drug, country, dimension,
+a time bucket and a logarithmic quantity bucket), so records are only compared with plausible
+partners, and groups are connected components found by label propagation over the pairs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from attrs import define
+
+from sahel_core.errors import ValidationError
+
+if TYPE_CHECKING:
+    import polars as pl
+
+__all__ = ["CONFLICT_FIELDS", "Reconciled", "reconcile"]
+
+#: The parts of a seizure compared within a group, and the columns each part is made of (the
+#: first one tells whether a record states the part).
+CONFLICT_FIELDS: dict[str, tuple[str, ...]] = {
+    "quantity": ("quantity", "quantity_unit", "quantity_qualifier", "quantity_low",
+                 "quantity_high", "quantity_text"),
+    "packaging": ("packaging", "packaging_unit", "packaging_qualifier", "packaging_low",
+                  "packaging_high", "packaging_text"),
+    "value": ("value", "value_currency", "value_qualifier", "value_low", "value_high",
+              "value_text"),
+    "date": ("date_earliest", "date_latest", "date"),
+    "locality": ("locality",),
+    "agency": ("agency",),
+    "operation": ("operation",),
+}  # fmt: skip
+# Parts merged like the compared ones but whose differences are not conflicts.
+_QUIET_FIELDS: dict[str, tuple[str, ...]] = {"drug_text": ("drug_text",)}
+
+# A record whose source is shared by at least this many rows is matched against the others in a
+# join of its own, so that rows of one large register are never paired with each other.
+_LARGE_SOURCE = 64
+# Quantity buckets per doubling: intervals that overlap share a bucket.
+_BUCKETS_PER_OCTAVE = 4
+
+
+@define(frozen=True)
+class Reconciled:
+    """The result of :func:`reconcile`.
+
+    ``table`` is the canonical table with one row per event and a ``merged_from`` column (list
+    of the ids of the records merged into the row). ``conflicts`` has one row per group, field
+    and distinct reported value: ``group`` (the merged row's id), ``field`` (quantity, date,
+    value...), ``value`` (as the source wrote it, or a plain rendering), ``record_ids`` and
+    ``sources`` (URLs or files of the records that reported that value).
+    """
+
+    table: pl.DataFrame
+    conflicts: pl.DataFrame
+
+    @property
+    def groups(self) -> pl.DataFrame:
+        """The rows of :attr:`table` that merge two records or more."""
+        import polars as pl
+
+        return self.table.filter(pl.col("merged_from").list.len() > 1)
+
+
+def reconcile(
+    table: pl.DataFrame,
+    entity: str = "seizure",
+    *,
+    months: int = 12,
+    tolerance: Decimal | str = Decimal("0.05"),
+) -> Reconciled:
+    """Group records of ``table`` that report the same event, merge each group, report
+    conflicts (see the module docstring for the rules).
+
+    ``months`` is the largest gap between two reports' dates, ``tolerance`` the relative margin
+    by which quantity intervals are widened before they must overlap. Raises
+    :class:`~sahel_core.errors.ValidationError` for an entity without reconciliation rules or a
+    bad option, :class:`~sahel_core.errors.StructureError` for a table without the canonical
+    columns and :class:`~sahel_core.errors.UnitError` for an unknown unit.
+    """
+    import polars as pl
+
+    from sahel_core.indicators import require
+    from sahel_core.tables import entity_type, schema
+
+    name = entity_type(entity).__name__.lower()
+    if name != "seizure":
+        raise ValidationError(
+            "reconciliation rules exist for seizures only", field="entity", value=entity
+        )
+    if not isinstance(table, pl.DataFrame):
+        raise ValidationError("expected a polars DataFrame", field="table", value=type(table))
+    if isinstance(months, bool) or not isinstance(months, int) or not 0 <= months <= 1200:
+        raise ValidationError("months is a whole number from 0 to 1200", field="months",
+                              value=months)  # fmt: skip
+    margin = _tolerance(tolerance)
+    require(table.lazy(), schema(name), name)
+    columns = list(schema(name))
+    extra = ["merged_from"] if "merged_from" in table.columns else []
+    rows = _in_base_units(table.select([*columns, *extra]).with_row_index("_row"))
+    window = math.ceil(months * 365.25 / 12)
+    keys = _match_keys(rows, margin)
+    pairs = _candidate_pairs(keys, window)
+    rows = rows.with_columns(_components(rows.height, pairs).alias("_group"))
+    merged = _merge(rows, columns)
+    conflicts = _conflicts(rows, merged)
+    return Reconciled(table=merged.drop("_row", "_group"), conflicts=conflicts)
+
+
+def _tolerance(value: object) -> float:
+    try:
+        number = Decimal(value) if isinstance(value, Decimal | str | int) else None
+    except ArithmeticError:
+        number = None
+    if number is None or not number.is_finite() or not 0 <= number < 1:
+        raise ValidationError("tolerance is a decimal from 0 to below 1", field="tolerance",
+                              value=value)  # fmt: skip
+    return float(number)
+
+
+def _in_base_units(rows: pl.DataFrame) -> pl.DataFrame:
+    """``rows`` with the quantity in base units, exactly (``_bq``, ``_blow``, ``_bhigh``), and
+    its ``_dimension``; pint is asked once per distinct unit."""
+    import polars as pl
+
+    from sahel_core.indicators import times, unit_table
+
+    used = rows.filter(pl.col("quantity").is_not_null())["quantity_unit"]
+    units = unit_table(used.unique().to_list(), column="quantity_unit")
+    scale: int = units.schema["factor"].scale  # type: ignore[attr-defined]
+
+    def lookup(column: str) -> pl.Expr:
+        return pl.col("quantity_unit").replace_strict(
+            units["unit"], units[column], default=None, return_dtype=units.schema[column]
+        )
+
+    factor = lookup("factor")
+    return rows.with_columns(
+        times(pl.col("quantity"), factor, scale).alias("_bq"),
+        times(pl.col("quantity_low").fill_null(0), factor, scale).alias("_blow"),
+        times(pl.col("quantity_high"), factor, scale).alias("_bhigh"),
+        pl.when(pl.col("quantity").is_not_null()).then(lookup("dimension")).alias("_dimension"),
+    )
+
+
+def _match_keys(rows: pl.DataFrame, margin: float) -> pl.DataFrame:
+    """Per matchable row: ``_row``, drug, country, ``_dimension``, ``_locality`` (folded),
+    ``_src``, ``_lo``/``_hi`` (the widened base-unit interval, as floats: matching is
+    approximate by design), ``_mid`` (the point value) and ``_start``/``_end`` (day numbers)."""
+    import polars as pl
+
+    from sahel_core.reference import fold
+
+    localities = rows["locality"].drop_nulls().unique()
+    folded = [fold(text) for text in localities.to_list()]
+    low = pl.col("_blow").cast(pl.Float64)
+    high = pl.col("_bhigh").cast(pl.Float64)
+    first = pl.col("sources").list.first()
+    source = pl.coalesce(first.struct.field("url"), first.struct.field("file"))
+    return rows.filter(
+        pl.col("quantity").is_not_null()
+        & pl.col("country").is_not_null()
+        & pl.col("date_earliest").is_not_null()
+        & pl.col("date_latest").is_not_null()
+    ).select(
+        "_row",
+        "drug",
+        "country",
+        "_dimension",
+        pl.col("locality")
+        .replace_strict(localities, folded, default=None, return_dtype=pl.String)
+        .alias("_locality"),
+        # A record without a source is a source of its own.
+        pl.coalesce(source, pl.format("row:{}", pl.col("_row"))).alias("_src"),
+        (low * (1 - margin)).alias("_lo"),
+        (high * (1 + margin)).fill_null(math.inf).alias("_hi"),
+        pl.col("_bq").cast(pl.Float64).alias("_mid"),
+        # Days since 1970-01-01.
+        pl.col("date_earliest").cast(pl.Int32).alias("_start"),
+        pl.col("date_latest").cast(pl.Int32).alias("_end"),
+    )
+
+
+def _buckets(keys: pl.DataFrame, window: int) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """Bucket ranges: time buckets of the interval itself, of the interval grown by ``window``,
+    and logarithmic quantity buckets of the widened quantity interval."""
+    import polars as pl
+
+    size = max(window, 1)
+    positive = keys.filter(pl.col("_lo") > 0)["_lo"]
+    finite = keys.filter(pl.col("_hi") < math.inf)["_hi"]
+    smallest = float(positive.min()) if positive.len() else 1.0  # type: ignore[arg-type]
+    largest = max(
+        float(finite.max()) if finite.len() else 1.0,  # type: ignore[arg-type]
+        float(positive.max()) if positive.len() else 1.0,  # type: ignore[arg-type]
+    )
+
+    def bucket(value: pl.Expr) -> pl.Expr:
+        clipped = value.clip(smallest, largest)
+        return (clipped.log(2) * _BUCKETS_PER_OCTAVE).floor().cast(pl.Int64)
+
+    own = pl.int_ranges(pl.col("_start") // size, pl.col("_end") // size + 1)
+    grown = pl.int_ranges(
+        (pl.col("_start") - window) // size, (pl.col("_end") + window) // size + 1
+    )
+    quantity = pl.int_ranges(bucket(pl.col("_lo")), bucket(pl.col("_hi")) + 1)
+    return own, grown, quantity
+
+
+def _candidate_pairs(keys: pl.DataFrame, window: int) -> pl.DataFrame:
+    """Pairs ``(a, b)`` of row numbers, ``a < b``, that satisfy every matching rule and choose
+    each other as the closest match in the other's source."""
+    import polars as pl
+
+    empty = pl.DataFrame(schema={"a": pl.UInt32, "b": pl.UInt32})
+    if keys.height < 2:
+        return empty
+    own, grown, quantity = _buckets(keys, window)
+    block = ["drug", "country", "_dimension", "_t", "_qb"]
+    left_all = keys.lazy().with_columns(own.alias("_t"), quantity.alias("_qb"))
+    right_all = keys.lazy().with_columns(grown.alias("_t"), quantity.alias("_qb"))
+
+    def explode(frame: pl.LazyFrame) -> pl.LazyFrame:
+        return frame.explode("_t").explode("_qb")
+
+    def join(left: pl.LazyFrame, right: pl.LazyFrame) -> pl.LazyFrame:
+        r = pl.col
+        gap = pl.max_horizontal(r("_start"), r("_start_r")) - pl.min_horizontal(
+            r("_end"), r("_end_r")
+        )
+        nearness = (r("_mid") - r("_mid_r")).abs() / pl.max_horizontal(r("_mid"), r("_mid_r"))
+        return (
+            explode(left)
+            .join(explode(right), on=block, suffix="_r")
+            .filter(
+                (r("_src") != r("_src_r"))
+                & (r("_start") <= r("_end_r") + window)
+                & (r("_start_r") <= r("_end") + window)
+                & (r("_lo") <= r("_hi_r"))
+                & (r("_lo_r") <= r("_hi"))
+                & (
+                    r("_locality").is_null()
+                    | r("_locality_r").is_null()
+                    | (r("_locality") == r("_locality_r"))
+                )
+            )
+            .select(
+                "_row",
+                "_row_r",
+                "_src",
+                "_src_r",
+                gap.clip(lower_bound=0).alias("_gap"),
+                nearness.fill_nan(0.0).alias("_far"),
+            )
+        )
+
+    sizes = keys.group_by("_src").len()
+    large = sizes.filter(pl.col("len") >= _LARGE_SOURCE).sort("len", descending=True)["_src"]
+    parts = []
+    done: list[str] = []
+    # Rows of one large source are joined only with rows of other sources: pairs inside one
+    # register, which never match, are never built.
+    for src in large.to_list():
+        done.append(src)
+        left = left_all.filter(pl.col("_src") == src)
+        right = right_all.filter(~pl.col("_src").is_in(done))
+        parts.append(join(left, right))
+    small = ~pl.col("_src").is_in(large.implode())
+    parts.append(join(left_all.filter(small), right_all.filter(small)))
+    found = pl.concat(parts)
+    swapped = found.select(
+        pl.col("_row_r").alias("_row"),
+        pl.col("_row").alias("_row_r"),
+        pl.col("_src_r").alias("_src"),
+        pl.col("_src").alias("_src_r"),
+        "_gap",
+        "_far",
+    )
+    # Each record keeps its closest candidate in each other source (smallest date gap, then
+    # closest quantity, then table order); a pair stays when both records chose each other.
+    best = (
+        pl.concat([found, swapped])
+        .unique(["_row", "_row_r"])
+        .sort(["_gap", "_far", "_row_r"])
+        .group_by(["_row", "_src_r"], maintain_order=True)
+        .first()
+        .select("_row", "_row_r")
+    )
+    mutual = best.join(best, left_on=["_row", "_row_r"], right_on=["_row_r", "_row"], how="semi")
+    pairs = mutual.filter(pl.col("_row") < pl.col("_row_r")).select(
+        pl.col("_row").alias("a"), pl.col("_row_r").alias("b")
+    )
+    return pairs.collect().cast({"a": pl.UInt32, "b": pl.UInt32})
+
+
+def _components(count: int, pairs: pl.DataFrame) -> pl.Series:
+    """The connected component of each of ``count`` rows (the smallest row number in it)."""
+    import polars as pl
+
+    labels = pl.Series("label", range(count), dtype=pl.UInt32)
+    if pairs.height == 0:
+        return labels
+    edges = pl.concat([pairs, pairs.select(a="b", b="a")])
+    while True:
+        frame = pl.DataFrame(
+            {"row": pl.int_range(count, eager=True, dtype=pl.UInt32), "label": labels}
+        )
+        smallest = (
+            edges.join(frame, left_on="b", right_on="row")
+            .group_by("a")
+            .agg(pl.col("label").min().alias("neighbour"))
+        )
+        updated = (
+            frame.join(smallest, left_on="row", right_on="a", how="left")
+            .sort("row")
+            .select(pl.min_horizontal("label", "neighbour").alias("label"))
+        )["label"]
+        # Pointer jumping: follow each label to its own label, halving chains each round.
+        updated = updated.gather(updated)
+        if updated.equals(labels):
+            return labels
+        labels = updated
+
+
+def _merge(rows: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame:
+    """One row per group: singletons as they are, merged rows built as the module doc says."""
+    import polars as pl
+
+    sizes = rows.group_by("_group").len()
+    multi = sizes.filter(pl.col("len") > 1)["_group"]
+    ids = pl.col("merged_from") if "merged_from" in rows.columns else pl.concat_list("id")
+    single = rows.filter(~pl.col("_group").is_in(multi.implode())).with_columns(
+        ids.alias("merged_from")
+    )
+    if multi.len() == 0:
+        return single.select(["_row", "_group", *columns, "merged_from"])
+    # Primary first: the narrowest quantity interval (unbounded is the widest), then table order.
+    width = (pl.col("_bhigh") - pl.col("_blow")).cast(pl.Float64).fill_null(math.inf)
+    members = (
+        rows.filter(pl.col("_group").is_in(multi.implode()))
+        .with_columns(width.alias("_width"))
+        .sort(["_group", "_width", "_row"], nulls_last=True)
+    )
+    parts: dict[str, tuple[str, ...]] = {**CONFLICT_FIELDS, **_QUIET_FIELDS}
+    grouped = {c for part in parts.values() for c in part}
+    aggs: list[pl.Expr] = [pl.col("_row").min(), pl.col("id").first()]
+    for part in parts.values():
+        has = pl.col(part[0]).is_not_null()
+        aggs += [pl.col(c).filter(has).first() for c in part]
+    listed = ("sources", "stated_values")
+    for column in columns:
+        if column in listed:
+            every = pl.col(column).list.explode(keep_nulls=False, empty_as_null=False)
+            aggs.append(every.unique(maintain_order=True).implode().alias(column))
+        elif column not in grouped and column != "id":
+            aggs.append(pl.col(column).first())
+    merged_ids = (
+        pl.col("merged_from")
+        .sort_by("_row")
+        .list.explode(keep_nulls=False, empty_as_null=False)
+        .implode()
+        if "merged_from" in rows.columns
+        else pl.col("id").sort_by("_row")
+    )
+    merged = members.group_by("_group", maintain_order=True).agg(
+        *aggs, merged_ids.alias("merged_from")
+    )
+    out = pl.concat(
+        [
+            single.select(["_row", "_group", *columns, "merged_from"]),
+            merged.select(["_row", "_group", *columns, "merged_from"]),
+        ],
+        how="vertical_relaxed",
+    )
+    return out.sort("_row")
+
+
+def _rendering(field: str) -> pl.Expr:
+    """How a conflicting value is shown: the source's own words, else a plain rendering."""
+    import polars as pl
+
+    c = pl.col
+    match field:
+        case "quantity" | "packaging" | "value":
+            unit = f"{field}_currency" if field == "value" else f"{field}_unit"
+            plain = pl.format("{} {} ({})", c(field), c(unit), c(f"{field}_qualifier"))
+            return pl.coalesce(c(f"{field}_text"), plain)
+        case "date":
+            return pl.coalesce(c("date"), pl.format("{}/{}", c("date_earliest"), c("date_latest")))
+        case _:
+            return c(field).cast(pl.String)
+
+
+def _comparable(field: str, columns: tuple[str, ...]) -> list[pl.Expr]:
+    """What makes two values of ``field`` the same: the figure (a quantity in base units)
+    without its text, the date bounds without the text, a locality without case."""
+    import polars as pl
+
+    if field == "locality":
+        return [pl.col("locality").str.to_lowercase().str.strip_chars()]
+    if field == "quantity":  # "2.7 t" and "2700 kg" are the same quantity
+        return [pl.col("_bq"), pl.col("_blow"), pl.col("_bhigh")]
+    return [pl.col(c) for c in columns if not c.endswith("_text") and c != "date"]
+
+
+def _conflicts(rows: pl.DataFrame, merged: pl.DataFrame) -> pl.DataFrame:
+    import polars as pl
+
+    schema: dict[str, pl.DataType] = {
+        "group": pl.String(),
+        "field": pl.String(),
+        "value": pl.String(),
+        "record_ids": pl.List(pl.String()),
+        "sources": pl.List(pl.String()),
+    }
+    groups = merged.filter(pl.col("merged_from").list.len() > 1).select(
+        pl.col("_group"), pl.col("id").alias("group")
+    )
+    if groups.height == 0:
+        return pl.DataFrame(schema=schema)
+    members = rows.join(groups, on="_group").sort("_row")
+    first = pl.col("sources").list.first()
+    members = members.with_columns(
+        pl.coalesce(first.struct.field("url"), first.struct.field("file")).alias("_source")
+    )
+    parts = []
+    for field, columns in CONFLICT_FIELDS.items():
+        stated = members.filter(pl.col(columns[0]).is_not_null())
+        if stated.height == 0:
+            continue
+        keyed = stated.with_columns(
+            pl.struct(_comparable(field, columns)).alias("_same"),
+            _rendering(field).alias("value"),
+        )
+        values = keyed.group_by(["_group", "group", "_same"], maintain_order=True).agg(
+            pl.col("value").first(),
+            pl.col("id").alias("record_ids"),
+            pl.col("_source").drop_nulls().unique(maintain_order=True).alias("sources"),
+            pl.col("_row").min().alias("_first"),
+        )
+        disputed = values.filter(pl.len().over("_group") > 1)
+        parts.append(disputed.with_columns(pl.lit(field).alias("field")))
+    if not parts:
+        return pl.DataFrame(schema=schema)
+    found = pl.concat(parts, how="vertical_relaxed")
+    order = {name: i for i, name in enumerate(CONFLICT_FIELDS)}
+    found = found.with_columns(
+        pl.col("field").replace_strict(order, return_dtype=pl.Int32).alias("_field")
+    ).sort(["_group", "_field", "_first"])
+    return found.select(list(schema)).cast(schema)  # type: ignore[arg-type]

@@ -1,0 +1,119 @@
+"""``sahel read`` and ``sahel validate``: summaries, JSON shape, output files, exit statuses."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from sahel_core.cli import main
+from sahel_core.entities import Seizure
+from sahel_core.io import read, write
+from sahel_core.tables import from_entities, to_entities
+
+FIXTURE = Path(__file__).parent / "fixtures" / "saisies_fr.csv"
+KEYS = ["source", "format", "read", "accepted", "rejected", "rejections", "tables"]
+
+
+@pytest.fixture
+def clean(tmp_path: Path) -> Path:
+    path = tmp_path / "clean.csv"
+    path.write_text("Pays;Produit;Quantité;Unité\nMali;cocaïne;1,5;kg\nNiger;héroïne;2;g\n")
+    return path
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    status = main(list(args))
+    out = capsys.readouterr()
+    return status, out.out, out.err
+
+
+def test_read_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(capsys, "read", str(FIXTURE), "--locale", "fr", "--json")
+    assert status == 0
+    report = json.loads(out)
+    assert list(report) == KEYS
+    assert (report["read"], report["accepted"], report["rejected"]) == (11, 6, 5)
+    assert report["format"] == "csv" and report["tables"] == {"seizure": 6}
+    assert report["rejections"][0] == {
+        "row": 6,
+        "field": "date",
+        "value": "bientôt",
+        "reason": report["rejections"][0]["reason"],
+    }
+    assert [list(r) for r in report["rejections"]] == [["row", "field", "value", "reason"]] * 5
+
+
+def test_read_prints_a_summary_and_writes_the_table(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    out_file = tmp_path / "seizures.jsonl"
+    status, out, _ = run(capsys, "read", str(FIXTURE), "--locale", "fr", "--out", str(out_file))
+    assert status == 0
+    assert "11 read, 6 accepted, 5 rejected" in out
+    assert "bientôt" in out and "Atlantide" in out
+    assert "wrote 6 rows" in out
+    written = read(out_file)
+    assert written.accepted == 6 and written.rejected == 0
+
+
+def test_read_with_a_mapping(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "odd.csv"
+    path.write_text("Zone,Article,Masse\nMali,cocaine,3\n")
+    status, out, _ = run(
+        capsys, "read", str(path), "--map", "zone=country", "-m", "Article=drug",
+        "--map", "masse=quantity", "--json",
+    )  # fmt: skip
+    assert status == 0
+    report = json.loads(out)
+    # The quantity has no unit: the one row is rejected, naming the unit column.
+    assert report["rejections"] == [
+        {"row": 2, "field": "quantity_unit", "value": None, "reason": "a quantity needs a unit"}
+    ]
+
+
+def test_validate_exit_statuses(
+    capsys: pytest.CaptureFixture[str], clean: Path, tmp_path: Path
+) -> None:
+    assert run(capsys, "validate", str(clean))[0] == 0
+    assert run(capsys, "validate", str(clean), str(FIXTURE), "--locale", "fr")[0] == 1
+    junk = tmp_path / "junk.parquet"
+    junk.write_bytes(b"PAR1 not really")
+    assert run(capsys, "validate", str(junk))[0] == 1
+    # Usage errors: 2.
+    assert run(capsys, "validate")[0] == 2
+    assert run(capsys, "validate", str(tmp_path / "absent.csv"))[0] == 2
+    assert run(capsys, "validate", str(clean), "--map", "pays")[0] == 2
+    assert run(capsys, "validate", str(clean), "--map", "pays=nation")[0] == 2
+    assert run(capsys, "validate", str(clean), "--format", "docx")[0] == 2
+    assert run(capsys, "validate", str(clean), "--entity", "raid")[0] == 2
+    assert run(capsys, "validate", str(clean), "--locale", "xx-nowhere")[0] == 2
+
+
+def test_validate_json_lists_every_file(
+    capsys: pytest.CaptureFixture[str], clean: Path, tmp_path: Path
+) -> None:
+    junk = tmp_path / "junk.json"
+    junk.write_text("{not json")
+    status, out, _ = run(
+        capsys, "validate", str(clean), str(FIXTURE), str(junk), "--locale", "fr", "--json"
+    )
+    assert status == 1
+    reports = json.loads(out)
+    assert [r["source"] for r in reports] == [str(clean), str(FIXTURE), str(junk)]
+    assert list(reports[0]) == KEYS and reports[0]["rejected"] == 0
+    assert reports[1]["rejected"] == 5
+    assert list(reports[2]) == ["source", "error"] and "not JSON" in reports[2]["error"]
+
+
+def test_read_round_trips_through_every_output_format(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    source = tmp_path / "s.jsonl"
+    records = [Seizure(id="a", drug="cocaine"), Seizure(id="b", drug="heroin", agency="OCS")]
+    write(from_entities(records), source, "seizure")
+    for suffix in (".csv", ".tsv", ".json", ".parquet", ".xlsx", ".jsonl"):
+        target = tmp_path / f"out{suffix}"
+        assert run(capsys, "read", str(source), "--out", str(target))[0] == 0
+        assert list(to_entities(read(target).tables["seizure"], "seizure")) == records

@@ -1,0 +1,522 @@
+"""Text extraction: records, evidence, rules, the plugin hook, the ``text`` format, the CLI."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Iterable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sahel_core.errors import ParseError, PluginWarning, SahelError
+from sahel_core.extract import (
+    NUMBER_PATTERN,
+    Extraction,
+    Figure,
+    RuleMatch,
+    detect_language,
+    extract,
+    fold_same_length,
+    split_sentences,
+)
+from sahel_core.hookspecs import hookimpl
+from sahel_core.plugins import load_manager
+from sahel_core.specs import ExtractionRule, ReadOptions
+from test_extract_seeds import pair, score
+
+TEXTS = Path(__file__).parent / "fixtures" / "text"
+
+
+def only(found: Extraction, kind: str) -> dict[str, Any]:
+    records = [r.as_dict() for r in found.of_kind(kind)]
+    assert len(records) == 1, records
+    return records[0]
+
+
+def amount(data: dict[str, Any] | None) -> tuple[Decimal, str, str] | None:
+    if data is None:
+        return None
+    return Decimal(data["magnitude"]), data["unit"], data["qualifier"]
+
+
+def money(data: dict[str, Any]) -> tuple[Decimal, str, str]:
+    return Decimal(data["amount"]), data["currency"], data["qualifier"]
+
+
+# --- the paragraphs written for these tests ------------------------------------------------
+
+
+def _own() -> list[tuple[str, list[dict[str, Any]], list[dict[str, Any]]]]:
+    fixture = json.loads((TEXTS / "expected.json").read_text(encoding="utf-8"))
+    out = []
+    for name, document in fixture["documents"].items():
+        found = extract((TEXTS / name).read_text(encoding="utf-8"), source=name)
+        assert found.lang == document["lang"]
+        out.append((name, document["records"], found.as_dicts()))
+    return out
+
+
+def test_the_english_and_french_paragraphs_give_their_records() -> None:
+    results = _own()
+    for name, expected, extracted in results:
+        _, missed, extra = pair(expected, extracted)
+        assert not missed, (name, [m["anchor"] for m in missed])
+        assert not extra, (name, [e["evidence"]["text"] for e in extra])
+    table = score((e, x) for _, e, x in results)
+    for field in ("quantities", "money", "dates", "countries", "drugs", "participants"):
+        assert table[field]["recall"] >= 0.9 and table[field]["precision"] >= 0.95, field
+
+
+def test_packaging_and_contents_are_told_apart() -> None:
+    found = extract(
+        "On 12 March 2019, Nigerien customs intercepted 170 cartons of Tramadol containing "
+        "70,000 tablets near Niamey."
+    )
+    seizure = only(found, "seizure")
+    assert seizure["drug"] == "tramadol" and seizure["drug_text"] == "Tramadol"
+    assert amount(seizure["quantity"]) == (Decimal(70000), "tablet", "exact")
+    assert amount(seizure["packaging"]) == (Decimal(170), "carton", "exact")
+    assert seizure["country"] == "NER" and seizure["place"] is None  # "near", not "in"
+
+
+def test_french_numbers_and_words() -> None:
+    found = extract(
+        "En juin 2018, la douane malienne a saisi plus de 1,2 tonne de cocaïne et 2 500 kg de "
+        "chanvre indien à Sikasso, d'une valeur de 9 milliards de FCFA."
+    )
+    assert found.lang == "fr"
+    seizures = [r.as_dict() for r in found.of_kind("seizure")]
+    assert [amount(s["quantity"]) for s in seizures] == [
+        (Decimal("1.2"), "t", "more_than"),
+        (Decimal(2500), "kg", "exact"),
+    ]
+    assert [s["drug"] for s in seizures] == ["cocaine", "cannabis_herb"]
+    assert {s["place"] for s in seizures} == {"Sikasso"}
+    # Two seizures share the sentence: the value is not pinned on either of them.
+    assert all(not s["value"] for s in seizures)
+    figure = only(found, "figure")
+    assert money(figure["value"][0]) == (Decimal(9_000_000_000), "XOF", "exact")
+
+
+def test_english_reads_2700_as_a_thousands_figure_and_french_as_a_decimal() -> None:
+    en = extract("In May 2016, police seized 2,700 kg of cannabis in Bamako.", lang="en")
+    fr = extract("En mai 2016, la police a saisi 2,700 kg de cannabis à Bamako.", lang="fr")
+    assert amount(only(en, "seizure")["quantity"]) == (Decimal(2700), "kg", "exact")
+    assert amount(only(fr, "seizure")["quantity"]) == (Decimal("2.7"), "kg", "exact")
+
+
+def test_a_period_makes_a_figure_not_a_seizure() -> None:
+    found = extract(
+        "Since 2014, Malian authorities have seized over 9 kilograms of cocaine, 12 of "
+        "methamphetamine, and over 10 tons of cannabis."
+    )
+    assert not found.of_kind("seizure")
+    figures = [r.as_dict() for r in found.of_kind("figure")]
+    assert [(f["drug"], amount(f["quantity"])) for f in figures] == [
+        ("cocaine", (Decimal(9), "kg", "more_than")),
+        ("methamphetamine", (Decimal(12), "kg", "exact")),  # the unit of the list
+        ("cannabis", (Decimal(10), "t", "more_than")),
+    ]
+    assert all(f["date"] == {"text": "since 2014", "earliest": "2014-01-01", "latest": None}
+               for f in figures)  # fmt: skip
+    assert all(f["countries"] == ["MLI"] for f in figures)
+
+
+def test_facts_are_not_attached_to_the_wrong_record() -> None:
+    found = extract(
+        "In August 2016, OCS seized more than 400 grams of cocaine cut with ephedrine in "
+        "Mopti aboard a truck from Ghana, which confirmed a network between Bamako and Ségou."
+    )
+    seizure = only(found, "seizure")
+    assert seizure["drug"] == "cocaine"  # ephedrine is what it was cut with
+    assert (seizure["place"], seizure["country"], seizure["countries"]) == ("Mopti", "MLI", [])
+    assert seizure["agencies"] == ["OCS"]
+    # No date, no operation; "organized crime" is no workshop; "following training" neither.
+    assert not extract("Malian police arrested the alleged kingpin in Bamako.").records
+    assert not extract("In 2016, UNODC fought transnational organized crime in Mali.").records
+    assert not extract("In 2016, Malian authorities acted, following UNODC training.").records
+
+
+def test_an_arrest_counts_people_and_takes_agencies_named_after_it() -> None:
+    found = extract(
+        "In late October 2016, Malian authorities arrested the alleged kingpin behind a network "
+        "operating in Mali. The arrest was facilitated by UNODC. His arrest was possible thanks "
+        "to OCS and the OCRETIS."
+    )
+    arrest = only(found, "operation")
+    assert arrest["operation_kind"] == "arrest"
+    assert arrest["date"] == {
+        "text": "late October 2016", "earliest": "2016-10-21", "latest": "2016-10-31"
+    }  # fmt: skip
+    assert amount(arrest["arrested"]) == (Decimal(1), "person", "exact")
+    assert arrest["country"] == "MLI"
+    assert arrest["agencies"] == ["OCS", "OCRTIS-SEN"]  # UNODC facilitates, it does not arrest
+    twelve = extract("In February 2019, the police in Agadez arrested 12 suspects.")
+    assert amount(only(twelve, "operation")["arrested"]) == (Decimal(12), "person", "exact")
+    several = extract("In 2019, police arrested several members of the network in Gao.")
+    assert only(several, "operation")["arrested"] is None
+
+
+def test_a_destruction_keeps_its_value_as_a_figure() -> None:
+    found = extract(
+        "Seized drugs worth some CFA 700 million (over USD 1 million) incinerated in early "
+        "November 2016 in Bamako"
+    )
+    operation = only(found, "operation")
+    figure = only(found, "figure")
+    assert operation["operation_kind"] == "destruction" and operation["place"] == "Bamako"
+    assert figure["operation"] == operation["id"] and figure["place"] == "Bamako"
+    assert [money(m) for m in figure["value"]] == [
+        (Decimal(700_000_000), "XOF", "approx"),
+        (Decimal(1_000_000), "USD", "more_than"),
+    ]
+    assert figure["flags"] == []  # 700 million CFA was about 1.18 million USD then
+
+
+def test_a_stated_equivalent_that_disagrees_is_flagged() -> None:
+    text = "In August 2016, OCS seized 400 grams of cocaine worth 13 million CFA (about {} USD)."
+    assert only(extract(text.format("20,000")), "seizure")["flags"] == []
+    (flag,) = only(extract(text.format("2,000")), "seizure")["flags"]
+    assert flag.startswith("value-mismatch") and "22,384.85 USD on 2016-08-16" in flag
+    undated = extract("OCS seized 400 grams of cocaine worth 13 million CFA (about 2,000 USD).")
+    assert only(undated, "seizure")["flags"][0].startswith("value-unchecked")
+    # The euro pegs hold on any day, so XOF against EUR is checked without a date.
+    pegged = extract("OCS seized 4 kg of cocaine worth 13 million CFA (about EUR 1,000).")
+    assert only(pegged, "seizure")["flags"][0].startswith("value-mismatch")
+
+
+def test_cfa_means_the_central_african_franc_in_chad() -> None:
+    found = extract(
+        "In March 2019, Chadian customs seized 500 kg of cannabis in N'Djamena worth "
+        "10 million CFA."
+    )
+    seizure = only(found, "seizure")
+    assert seizure["country"] == "TCD" and money(seizure["value"][0])[1] == "XAF"
+
+
+def test_workshops_gather_participants_countries_and_donors() -> None:
+    found = extract(
+        "Workshop on border control\n\nThis activity was funded by Germany\n\n"
+        "UNODC organized a workshop on border control on 28-29 January 2015. "
+        "The workshop reunited 35 representatives of 20 institutions from four countries "
+        "(Senegal, Mali, Ghana and Togo)."
+    )
+    workshop = only(found, "workshop")
+    assert workshop["title"] == "Workshop on border control"
+    assert workshop["topic"] == "border control"
+    assert amount(workshop["participants"]) == (Decimal(35), "person", "exact")
+    assert amount(workshop["institutions"]) == (Decimal(20), "institution", "exact")
+    assert workshop["countries"] == ["SEN", "MLI", "GHA", "TGO"]
+    assert workshop["donors"] == ["DEU"] and workshop["agencies"] == ["UNODC"]
+    assert workshop["fields"]["donors[DEU]"]["text"] == "Germany"
+
+
+def test_programme_donors_are_a_programme_not_every_workshop() -> None:
+    found = extract(
+        "UNODC organized a workshop on prison security.\n\n"
+        "Sahel Programme activities are made possible thanks to contributions from the "
+        "governments of:\n\n  • Austria\n  • Japan\n  • The Netherlands\n"
+    )
+    assert only(found, "workshop")["donors"] == []
+    programme = only(found, "operation")
+    assert programme["operation_kind"] == "programme" and programme["title"] == "Sahel Programme"
+    assert programme["donors"] == ["AUT", "JPN", "NLD"]
+
+
+# --- evidence and provenance ----------------------------------------------------------------
+
+
+def _check_spans(text: str, found: Extraction) -> None:
+    for record in found.records:
+        assert text[record.evidence.start : record.evidence.end] == record.evidence.text
+        for f in record.fields:
+            assert text[f.phrase.start : f.phrase.end] == f.phrase.text
+            assert f.sentence.start <= f.phrase.start <= f.phrase.end <= f.sentence.end
+        for source in record.entity.sources:
+            assert source.quote == text[source.start : source.end]
+
+
+def test_every_field_points_into_the_text_and_the_source_is_kept() -> None:
+    for path in sorted(TEXTS.glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        found = extract(text, source="https://example.org/release")
+        _check_spans(text, found)
+        assert found.records
+        for record in found.records:
+            assert {s.url for s in record.entity.sources} == {"https://example.org/release"}
+    found = extract("In May 2016, OCS seized 2.7 tons of cannabis in Bamako.", source="a.txt")
+    (source,) = found.records[0].entity.sources
+    assert (source.file, source.start, source.end) == ("a.txt", 0, 55)
+    assert found.records[0].entity.id == "a:seizure:1"
+
+
+def test_explain_shows_the_sentence_each_field_came_from() -> None:
+    text = (TEXTS / "en_press_release.txt").read_text(encoding="utf-8")
+    report = extract(text).explain()
+    assert "[seizure]" in report and "'170 cartons'" in report
+    # The participants of the training come from the sentence after it.
+    assert "from chars" in report and "24 customs officers" in report
+
+
+def test_tables_hold_the_records() -> None:
+    from sahel_core.tables import to_entities
+
+    found = extract((TEXTS / "en_press_release.txt").read_text(encoding="utf-8"))
+    tables = found.to_tables()
+    assert set(tables) == {"seizure", "operation", "workshop", "figure"}
+    assert list(to_entities(tables["seizure"], "seizure")) == found.entities("seizure")
+    assert tables["figure"].height == len(found.of_kind("figure"))
+    assert (
+        "amount_unit" in tables["figure"].columns and "value_currency" in tables["figure"].columns
+    )
+
+
+def test_remap_moves_every_span() -> None:
+    found = extract("In May 2016, OCS seized 2.7 tons of cannabis in Bamako.", source="a.txt")
+    moved = found.remap(lambda i: i + 10)
+    record = moved.records[0]
+    assert record.evidence.start == 10 and record.entity.sources[0].start == 10
+    assert all(f.phrase.start >= 10 for f in record.fields)
+
+
+# --- language and sentences -----------------------------------------------------------------
+
+
+def test_language_is_detected_or_given() -> None:
+    assert detect_language("The police seized the drugs in the truck.") == "en"
+    assert detect_language("La police a saisi les drogues dans le camion.") == "fr"
+    assert detect_language("") == "en"
+    assert extract("", lang="fr").lang == "fr"
+    with pytest.raises(ParseError):
+        extract("text", lang="de")
+    with pytest.raises(ParseError):
+        extract(b"bytes")  # type: ignore[arg-type]
+
+
+def test_sentences_split_where_a_reader_would() -> None:
+    text = (
+        "Headline without a stop\n\nMr. Traoré spoke on 12 Dec. 2016 in Bamako. "
+        "It lasted 2.5 days! The activities underlying this\nresult were funded by Japan\n"
+        "Donors:\n  • Austria\n  • Belgium\nEnd."
+    )
+    sentences = [text[a:b] for a, b in split_sentences(text)]
+    assert sentences == [
+        "Headline without a stop",
+        "Mr. Traoré spoke on 12 Dec. 2016 in Bamako.",
+        "It lasted 2.5 days!",
+        "The activities underlying this\nresult were funded by Japan",
+        "Donors:\n  • Austria\n  • Belgium",
+        "End.",
+    ]
+
+
+@given(st.text(max_size=200))
+def test_folding_keeps_every_character_in_place(text: str) -> None:
+    folded = fold_same_length(text)
+    assert len(folded) == len(text)
+    assert folded == folded.lower() or not folded.isascii()
+
+
+# --- the plugin hook ------------------------------------------------------------------------
+
+
+def _vehicles(match: RuleMatch) -> dict[str, Any] | None:
+    return {"label": "vehicles", "amount": match.amount("count", unit="vehicle"),
+            "as_of": match.date, "place": match.place}  # fmt: skip
+
+
+class VehiclePlugin:
+    @hookimpl
+    def sahel_register_extraction_rules(self) -> Iterable[ExtractionRule]:
+        return [
+            ExtractionRule(
+                name="vehicles",
+                kind="figure",
+                pattern=rf"(?P<count>{NUMBER_PATTERN})\s+(?:[a-z]+\s+)?(?:vehicles|trucks)",
+                build=_vehicles,
+                lang="en",
+            )
+        ]
+
+
+class BrokenRules:
+    @hookimpl
+    def sahel_register_extraction_rules(self) -> Iterable[ExtractionRule]:
+        def crash(match: RuleMatch) -> dict[str, Any]:
+            raise RuntimeError("bug in a plugin")
+
+        def bad(match: RuleMatch) -> dict[str, Any]:
+            return {"label": "x", "amount": None}  # a figure needs an amount or a value
+
+        return [
+            ExtractionRule("crashing", "figure", rf"{NUMBER_PATTERN}\s+cars", crash),
+            ExtractionRule("invalid", "figure", rf"{NUMBER_PATTERN}\s+bikes", bad),
+        ]
+
+
+def test_the_builtin_text_plugin_registers_programme_count_rules() -> None:
+    manager = load_manager(entry_points=False)
+    assert {"programme-counts-en", "programme-counts-fr"} <= set(manager.extraction_rules)
+    found = extract(
+        "With 339 activities implemented as of June 2017, UNODC has reached more than 9,000 "
+        "direct beneficiaries.",
+        rules=manager.extraction_rules.values(),
+    )
+    figures = [r.as_dict() for r in found.of_kind("figure")]
+    assert [(f["label"], amount(f["quantity"])) for f in figures] == [
+        ("activities", (Decimal(339), "activity", "exact")),
+        ("direct beneficiaries", (Decimal(9000), "person", "more_than")),
+    ]
+    assert all(f["date"]["earliest"] == "2017-06-01" for f in figures)
+    assert not extract("With 339 activities implemented.", rules=()).records
+
+
+def test_a_plugin_adds_a_rule_and_a_broken_one_is_isolated() -> None:
+    manager = load_manager(
+        entry_points=False, plugins=[("vehicles", VehiclePlugin()), ("broken", BrokenRules())]
+    )
+    text = "In May 2016 police impounded 3 stolen vehicles, 4 cars and 5 bikes in Bamako."
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        found = extract(text, rules=manager.extraction_rules.values())
+    vehicles = only(found, "figure")
+    assert amount(vehicles["quantity"]) == (Decimal(3), "vehicle", "exact")
+    assert vehicles["place"] == "Bamako" and vehicles["date"]["earliest"] == "2016-05-01"
+    assert any(issubclass(w.category, PluginWarning) and "crashing" in str(w.message)
+               for w in caught)  # fmt: skip
+    assert found.dropped == (("figure", "amount", "None", "a figure needs an amount or a value"),)
+
+
+def test_a_rule_for_another_language_is_not_applied() -> None:
+    rule = ExtractionRule("v", "figure", rf"(?P<count>{NUMBER_PATTERN})\s+vehicules", _vehicles,
+                          lang="fr")  # fmt: skip
+    assert not extract("In May 2016 police took 3 vehicules.", lang="en", rules=[rule]).records
+
+
+def test_a_figure_needs_an_amount_or_a_value() -> None:
+    with pytest.raises(SahelError):
+        Figure(id="x", label="nothing")
+
+
+# --- the text format and the command ---------------------------------------------------------
+
+
+def test_the_text_format_reads_prose_files(tmp_path: Path) -> None:
+    from sahel_core.plugins import get_manager
+
+    manager = get_manager()
+    path = tmp_path / "release.txt"
+    path.write_text((TEXTS / "fr_communique.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    spec = manager.detect_format(path)
+    assert spec.name == "text"
+    assert spec.read is not None
+    result = spec.read(path, ReadOptions())
+    assert result.read == result.accepted == 3 and result.rejected == 0  # figures apart
+    assert result.tables["seizure"].height == 2 and result.tables["workshop"].height == 1
+    assert "language: fr" in result.notes
+    figures = spec.read(path, ReadOptions(entity="figure"))
+    assert list(figures.tables) == ["figure"] and figures.read == 4
+    table = tmp_path / "table.txt"
+    table.write_text("a,b,c\n1,2,3\n4,5,6\n", encoding="utf-8")
+    assert manager.detect_format(table).name != "text"
+
+
+def test_html_is_read_with_spans_into_the_page(tmp_path: Path) -> None:
+    from sahel_core.plugins.text import extract_file
+
+    page = (
+        "<!DOCTYPE html><html><head><title>t</title><style>p{}</style></head><body>"
+        "<h1>Seizure in Mali</h1><p>In May 2016, the OCS seized <b>more than 2.7 tons</b> of "
+        "cannabis in Bamako &amp; Mopti.</p><script>var x = '5 kg of cocaine';</script>"
+        "<ul><li>Over 160 participants</li></ul></body></html>"
+    )
+    path = tmp_path / "page.html"
+    path.write_text(page, encoding="utf-8")
+    found = extract_file(path)
+    seizure = found.of_kind("seizure")
+    assert len(seizure) == 1 and not [r for r in found.records if "cocaine" in r.evidence.text]
+    record = seizure[0]
+    raw = page[record.evidence.start : record.evidence.end]
+    assert raw.startswith("In May 2016") and raw.endswith("Mopti.")
+    quantity = record.field("quantity")
+    assert quantity is not None
+    assert page[quantity.phrase.start : quantity.phrase.end] == "more than 2.7 tons"
+    assert record.entity.sources[0].file == "page.html"
+
+
+def test_the_extract_command_prints_records_and_json(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from sahel_core.cli import app
+
+    path = TEXTS / "en_press_release.txt"
+    runner = CliRunner()
+    result = runner.invoke(app, ["extract", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    records = json.loads(result.stdout)
+    assert {r["kind"] for r in records} == {"seizure", "operation", "workshop", "figure"}
+    keys = set(records[0])
+    assert all(set(r) == keys for r in records)
+    assert {"quantity", "value", "date", "country", "place", "evidence", "fields"} <= keys
+    text = path.read_text(encoding="utf-8")
+    for r in records:
+        assert text[r["evidence"]["start"] : r["evidence"]["end"]] == r["evidence"]["text"]
+    table = runner.invoke(app, ["extract", str(path)])
+    assert table.exit_code == 0 and "Tramadol" in table.stdout
+    french = runner.invoke(app, ["extract", str(path), "--lang", "xx"])
+    assert french.exit_code != 0
+
+
+def test_the_extract_command_reports_bad_input(tmp_path: Path) -> None:
+    from sahel_core.cli import main
+
+    binary = tmp_path / "x.txt"
+    binary.write_bytes(b"\x00\x01\x02")
+    assert main(["extract", str(binary)]) == 1
+
+
+# --- fuzzing --------------------------------------------------------------------------------
+
+_SENTENCES = [
+    s
+    for path in sorted(TEXTS.glob("*.txt"))
+    for s in (lambda t: [t[a:b] for a, b in split_sentences(t)])(path.read_text(encoding="utf-8"))
+]
+
+
+def _extract_safely(text: str, lang: str | None = None) -> Extraction | None:
+    try:
+        found = extract(text, lang=lang, rules=None)
+    except SahelError:
+        return None
+    _check_spans(text, found)
+    return found
+
+
+@given(st.text(max_size=300), st.sampled_from([None, "en", "fr"]))
+def test_any_text_is_read_without_error(text: str, lang: str | None) -> None:
+    assert _extract_safely(text, lang) is not None
+
+
+@given(
+    st.sampled_from(_SENTENCES),
+    st.lists(st.tuples(st.integers(0, 400), st.integers(0, 6), st.text(max_size=6)), max_size=4),
+)
+def test_mutated_sentences_are_read_without_error(
+    sentence: str, edits: list[tuple[int, int, str]]
+) -> None:
+    text = sentence
+    for at, cut, insert in edits:
+        at = at % (len(text) + 1)
+        text = text[:at] + insert + text[at + cut :]
+    assert _extract_safely(text) is not None
+
+
+@given(st.lists(st.sampled_from(_SENTENCES), min_size=1, max_size=6), st.sampled_from([" ", "\n"]))
+def test_shuffled_sentences_are_read_without_error(sentences: list[str], glue: str) -> None:
+    assert _extract_safely(glue.join(sentences)) is not None

@@ -1,0 +1,357 @@
+"""The generic formats: CSV/TSV, JSON, JSON Lines, XLSX, Parquet; sniffing; formulas; io."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zipfile
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sahel_core.entities import Seizure
+from sahel_core.errors import FormatError, SahelError, StructureError
+from sahel_core.hookspecs import hookimpl
+from sahel_core.io import read, write
+from sahel_core.plugins import get_manager, load_manager
+from sahel_core.quantities import Amount
+from sahel_core.specs import FormatSpec, ReadOptions
+from sahel_core.tables import from_entities, schema, to_entities
+from sahel_core.tabular import neutralize, unneutralize
+from sahel_core.testing import check_format, entities
+
+FIXTURES = Path(__file__).parent / "fixtures"
+FORMATS = ["csv", "jsonl", "json", "parquet", "xlsx"]
+SUFFIX = {"csv": ".csv", "jsonl": ".jsonl", "json": ".json", "parquet": ".parquet",
+          "xlsx": ".xlsx"}  # fmt: skip
+
+
+def rejected(result: Any) -> dict[int | None, tuple[str | None, str | None]]:
+    return {r.row: (r.field, r.value) for r in result.rejections}
+
+
+# -- the French field spreadsheet -----------------------------------------------------------
+
+
+def test_french_csv_reads_with_exact_accounting() -> None:
+    result = read(FIXTURES / "saisies_fr.csv", options=ReadOptions(locale="fr"))
+    assert result.format == "csv"
+    assert result.read == 11  # 12 data lines, one of them empty
+    assert result.read == result.accepted + result.rejected
+    assert rejected(result) == {
+        6: ("date", "bientôt"),
+        7: ("country", "Atlantide"),
+        8: ("quantity_unit", "zorglubs"),
+        9: ("quantity", "-5"),
+        10: ("drug", None),
+    }
+    table = result.tables["seizure"]
+    assert table.schema == schema("seizure")
+    assert table["id"].to_list() == ["S-001", "S-002", "S-003", "S-004", "S-010", "S-011"]
+    first = table.row(0, named=True)
+    assert first["quantity"] == Decimal("1250.5") and first["quantity_unit"] == "kg"
+    assert first["value"] == Decimal(12_500_000) and first["value_currency"] == "XOF"
+    assert first["locality"] == "Bamako" and first["country"] == "MLI"
+    assert first["sources"][0]["url"] == "https://www.unodc.org/westandcentralafrica/"
+    second = table.row(1, named=True)
+    assert (second["quantity"], second["quantity_unit"], second["quantity_qualifier"]) == (
+        Decimal("2.7"), "t", "more_than")  # fmt: skip
+    assert table.row(3, named=True)["value"] == Decimal(1_500_000)
+    assert table["sources"][5][-1]["row"] == 13  # the row after the empty one keeps its number
+    assert any("Observations" in note for note in result.notes)
+    assert any("empty row" in note for note in result.notes)
+    assert any("cp1252" in note or "1252" in note or "latin" in note for note in result.notes)
+
+
+def test_encodings_are_detected(tmp_path: Path) -> None:
+    text = "Pays;Produit;Quantité;Unité\nSénégal;cocaïne;1,5;kg\nCôte d'Ivoire;héroïne;2;g\n"
+    for encoding in ("utf-8", "utf-8-sig", "cp1252", "utf-16"):
+        path = tmp_path / f"{encoding}.csv"
+        path.write_bytes(text.encode(encoding))
+        result = read(path, options=ReadOptions(locale="fr"))
+        assert result.accepted == 2, (encoding, result.rejections)
+        assert result.tables["seizure"]["country"].to_list() == ["SEN", "CIV"]
+
+
+@pytest.mark.parametrize(("delimiter", "suffix"), [(",", ".csv"), (";", ".csv"), ("\t", ".tsv"),
+                                                   ("|", ".txt")])  # fmt: skip
+def test_delimiters_are_sniffed(tmp_path: Path, delimiter: str, suffix: str) -> None:
+    path = tmp_path / f"data{suffix}"
+    lines = ["country{d}drug{d}quantity{d}quantity_unit", '"Mali"{d}cocaine{d}"12,5"{d}kg',
+             "Niger{d}tramadol{d}3{d}kg"]  # fmt: skip
+    path.write_text("\n".join(line.format(d=delimiter) for line in lines) + "\n")
+    result = read(path, format="csv", options=ReadOptions(locale="fr"))
+    assert result.accepted == 2
+
+
+def test_a_ragged_row_is_rejected_not_cut(tmp_path: Path) -> None:
+    path = tmp_path / "ragged.csv"
+    path.write_text("drug,quantity,quantity_unit\ncocaine,1,kg\ncocaine,2,kg,extra\ncocaine,3\n")
+    result = read(path)
+    assert result.read == 3
+    assert rejected(result) == {3: (None, "extra"), 4: ("quantity_unit", None)}
+
+
+def test_title_rows_and_formula_cells_in_xlsx(tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["Saisies 2021 — Office Central des Stupéfiants"])
+    sheet.append([])
+    sheet.append(["Pays", "Produit", "Quantité", "Unité", "Date de saisie"])
+    sheet.append(["Mali", "cocaïne", 2.7, "kg", dt.datetime(2021, 3, 12)])
+    sheet.append(["Niger", "Cannabis", "=1+1", "kg", "mars 2021"])
+    sheet.append(["Atlantide", "Cannabis", 3, "kg", None])
+    sheet.append(["Mali", "Cannabis", "=2*3", "kg", None])
+    path = tmp_path / "saisies.xlsx"
+    workbook.save(path)
+    _cache_formula_value(path, "C7", "5")
+    result = read(path)
+    assert result.read == 4
+    table = result.tables["seizure"]
+    # A cached formula value is read (5, not the 6 the formula would give); a formula never
+    # calculated has no value: an empty quantity, not an evaluated 2.
+    assert table["quantity"].to_list() == [Decimal("2.7"), None, Decimal(5)]
+    assert table["country"].to_list() == ["MLI", "NER", "MLI"]
+    assert table["date_earliest"].to_list()[:2] == [dt.date(2021, 3, 12), dt.date(2021, 3, 1)]
+    assert rejected(result) == {6: ("country", "Atlantide")}  # sheet rows: titles counted
+    assert [s[0]["row"] for s in table["sources"]] == [4, 5, 7]
+
+
+def _cache_formula_value(path: Path, cell: str, value: str) -> None:
+    """Give a formula cell a cached value, as Excel does when it saves."""
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    sheet, count = re.subn(
+        rf'(<c r="{cell}"[^>]*>)<f>([^<]*)</f><v\s*/>', rf"\1<f>\2</f><v>{value}</v>", sheet
+    )
+    if count == 0:
+        sheet, count = re.subn(
+            rf'(<c r="{cell}"[^>]*>)<f>([^<]*)</f>(<v></v>)?', rf"\1<f>\2</f><v>{value}</v>", sheet
+        )
+    assert count == 1, sheet
+    parts["xl/worksheets/sheet1.xml"] = sheet.encode()
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+
+
+# -- formulas ---------------------------------------------------------------------------------
+
+ESCAPED = ["=1+1", "+SUM(A1:A3)", "-2+3", "@x", "\t=1", "\r=1", "=HYPERLINK(\"http://x\")", "-",
+           "'=already", "''"]  # fmt: skip
+KEPT = ["-12.5", "+3", "12", "1e5", "a=b", "'plain", "Bamako", " =not first"]
+
+
+def test_formula_cells_are_prefixed_and_numbers_kept() -> None:
+    frame = pl.DataFrame({"v": ESCAPED + KEPT})
+    out = frame.select(neutralize(pl.col("v"))).to_series().to_list()
+    assert out[: len(ESCAPED)] == ["'" + v for v in ESCAPED]
+    assert out[len(ESCAPED) :] == KEPT
+
+
+@given(st.text(max_size=20))
+def test_neutralizing_is_undone_exactly_and_leaves_no_formula(text: str) -> None:
+    frame = pl.DataFrame({"v": [text]}, schema={"v": pl.String})
+    safe = frame.select(neutralize(pl.col("v"))).item()
+    assert frame.with_columns(pl.lit(safe).alias("v")).select(unneutralize(pl.col("v"))).item() == (
+        text
+    )
+    number = re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", safe)
+    assert not safe[:1] or safe[0] not in "=+-@\t\r" or number
+
+
+def _seizure(id: str, drug_text: str, locality: str = "Bamako") -> Seizure:
+    from sahel_core.entities import Place
+
+    return Seizure(id=id, drug="cocaine", drug_text=drug_text, quantity=Amount("12.5", "kg"),
+                   place=Place("MLI", locality))  # fmt: skip
+
+
+def test_csv_written_text_is_safe_and_reads_back(tmp_path: Path) -> None:
+    records = [_seizure(f"s{i}", text) for i, text in enumerate(ESCAPED + KEPT)]
+    path = tmp_path / "out.csv"
+    write(from_entities(records), path, "seizure")
+    raw = pl.read_csv(path, infer_schema=False)
+    assert raw["drug_text"].to_list() == [("'" + v if v in ESCAPED else v) for v in ESCAPED + KEPT]
+    assert raw["quantity"].to_list() == ["12.5"] * len(records)
+    back = read(path)
+    assert list(to_entities(back.tables["seizure"], "seizure")) == records
+
+
+def test_xlsx_written_text_is_never_a_formula(tmp_path: Path) -> None:
+    records = [_seizure(f"s{i}", text) for i, text in enumerate(ESCAPED + KEPT)]
+    path = tmp_path / "out.xlsx"
+    write(from_entities(records), path, "seizure")
+    with zipfile.ZipFile(path) as archive:
+        sheet = archive.read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet
+    workbook = openpyxl.load_workbook(path)
+    column = [c.value for c in workbook.active["AC"]]
+    # XML turns a carriage return into a line feed: the one change an .xlsx file makes.
+    written = [v.replace("\r", "\n") for v in ESCAPED + KEPT]
+    assert column[0] == "drug_text" and column[1:] == written
+    assert all(c.quotePrefix for c in workbook.active["AC"][1 : len(ESCAPED) + 1])
+    back = read(path).tables["seizure"]
+    assert back["drug_text"].to_list() == written
+
+
+# -- round trips ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", FORMATS)
+def test_conformance_kit(name: str, tmp_path: Path) -> None:
+    check_format(name, tmp_path, examples=15)
+
+
+@pytest.mark.parametrize("name", ["csv", "jsonl", "parquet", "xlsx"])
+def test_every_entity_round_trips(name: str, tmp_path: Path) -> None:
+    @settings(max_examples=10, deadline=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+    @given(drawn=st.lists(entities(), min_size=1, max_size=6))
+    def round_trip(drawn: list[Any]) -> None:
+        kind = type(drawn[0])
+        key = "acronym" if kind.__name__ == "Agency" else "id"
+        records = list({getattr(r, key): r for r in drawn if type(r) is kind}.values())
+        path = tmp_path / f"all{SUFFIX[name]}"
+        write(from_entities(records), path, kind)
+        result = read(path)
+        entity = kind.__name__.lower()
+        assert result.rejections == [] and result.read == len(records)
+        assert list(to_entities(result.tables[entity], entity)) == records
+
+    round_trip()
+
+
+# -- sniffing, junk, isolation ------------------------------------------------------------------
+
+
+def test_formats_are_told_by_content_whatever_the_name(tmp_path: Path) -> None:
+    records = [_seizure("a", "coke"), _seizure("b", "crack")]
+    table = from_entities(records)
+    for name in FORMATS:
+        path = tmp_path / f"{name}.data"
+        write(table, path, "seizure", format=name)
+        assert get_manager().detect_format(path).name == name
+        assert read(path).accepted == 2
+
+
+def test_empty_and_missing_files(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    with pytest.raises(FormatError):
+        read(empty)
+    with pytest.raises(FormatError, match="no such file"):
+        read(tmp_path / "absent.csv")
+
+
+@pytest.mark.parametrize("name", FORMATS)
+def test_junk_raises_only_sahel_errors(name: str, tmp_path: Path) -> None:
+    @settings(max_examples=40, deadline=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+    @given(junk=st.one_of(st.binary(max_size=300), st.text(max_size=300).map(str.encode),
+                          _csvish()))  # fmt: skip
+    def fuzz(junk: bytes) -> None:
+        path = tmp_path / f"junk{SUFFIX[name]}"
+        path.write_bytes(junk)
+        try:
+            result = read(path, format=name)
+        except SahelError:
+            return
+        assert result.read == result.accepted + result.rejected
+
+    fuzz()
+
+
+def _csvish() -> st.SearchStrategy[bytes]:
+    cell = st.sampled_from(["Pays", "Produit", "Quantité", "Unité", "Mali", "cocaïne", "2,7", "kg",
+                            '"', '""', "=1+1", "", "\r", "plus de", ";", ","])  # fmt: skip
+    line = st.lists(cell, max_size=6).map(";".join)
+    return st.lists(line, max_size=6).map(lambda lines: "\n".join(lines).encode("utf-8"))
+
+
+class _Crashing:
+    @hookimpl
+    def sahel_register_formats(self) -> list[FormatSpec]:
+        def boom(path: Path, options: ReadOptions) -> Any:
+            raise RuntimeError("kaput")
+
+        def bad(path: Path, options: ReadOptions) -> Any:
+            raise StructureError("bad record", [("$.id", "missing", None)])
+
+        return [
+            FormatSpec(name="boom", description="crashes", extensions=(".boom",), read=boom),
+            FormatSpec(name="bad", description="bad data", extensions=(".bad",), read=bad),
+        ]
+
+
+def test_a_crashing_reader_becomes_a_format_error_naming_it(tmp_path: Path) -> None:
+    manager = load_manager(builtins=False, entry_points=False, plugins=[("crashing", _Crashing())])
+    path = tmp_path / "x.boom"
+    path.write_text("x")
+    with pytest.raises(FormatError) as error:
+        read(path, manager=manager)
+    assert "boom" in str(error.value) and "kaput" in str(error.value)
+    assert error.value.source == str(path)
+    other = tmp_path / "x.bad"
+    other.write_text("x")
+    with pytest.raises(StructureError) as passed:
+        read(other, manager=manager)
+    assert passed.value.source == str(other)
+
+
+def test_write_needs_a_canonical_table(tmp_path: Path) -> None:
+    with pytest.raises(StructureError):
+        write(pl.DataFrame({"id": ["a"]}), tmp_path / "x.csv", "seizure")
+
+
+def test_jsonl_rejects_bad_records_by_line(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    path.write_text(
+        '{"id": "a", "drug": "cocaine"}\n'
+        "\n"
+        '{"id": "b", "drug": "cocaine", "quantity": {"magnitude": "x", "unit": "kg"}}\n'
+        "not json\n"
+        '{"id": "a", "drug": "heroin"}\n'
+        "[1]\n"
+    )
+    result = read(path)
+    assert result.read == 5 and result.accepted == 1
+    assert rejected(result) == {
+        3: ("quantity.magnitude", "x"),
+        4: (None, "not json"),
+        5: ("id", "a"),
+        6: (None, "[1]"),
+    }
+
+
+def test_csv_read_is_the_same_through_polars_and_the_exact_reader(tmp_path: Path) -> None:
+    body = 'Pays;Produit;Quantité;Unité\nMali;cocaïne;1,5;kg\n\nNiger;héroïne;"2";g\n'
+    fast = tmp_path / "fast.csv"
+    fast.write_text(body)
+    slow = tmp_path / "slow.csv"
+    slow.write_text(body + "Mali;cocaïne;3;kg;extra\n")
+    a, b = (
+        read(fast, options=ReadOptions(locale="fr")),
+        read(slow, options=ReadOptions(locale="fr")),
+    )
+    assert (
+        a.tables["seizure"].drop("sources", "id").equals(b.tables["seizure"].drop("sources", "id"))
+    )
+    assert [s[0]["row"] for s in a.tables["seizure"]["sources"]] == [2, 4]
+    assert [s[0]["row"] for s in b.tables["seizure"]["sources"]] == [2, 4]
+    assert rejected(b) == {5: (None, "extra")}
+
+
+def test_parquet_keeps_types(tmp_path: Path) -> None:
+    table = from_entities([_seizure("a", "coke")])
+    path = tmp_path / "s.parquet"
+    write(table, path, "seizure")
+    assert pl.read_parquet(path).schema == schema("seizure")
+    assert read(path).tables["seizure"].equals(table)

@@ -1,0 +1,228 @@
+"""The HXL importer and exporter: hashtag rows anywhere, seizures, events, generic tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from sahel_core.entities import ENTITY_TYPES
+from sahel_core.errors import FormatError, SahelError
+from sahel_core.io import read, write
+from sahel_core.plugins import get_manager
+from sahel_core.plugins.hxl import hxl_tags, normalize_tag, read_hxl, sniff_hxl
+from sahel_core.specs import ReadOptions, Rejection, WriteOptions
+from sahel_core.tables import from_entities, to_entities
+from sahel_core.testing import entity_strategies
+from strategies import damaged
+
+FIXTURES = Path(__file__).parent / "fixtures" / "hxl"
+SEIZURES = FIXTURES / "seizures_hxl.csv"
+
+
+@pytest.mark.parametrize(
+    ("text", "tag"),
+    [
+        ("#adm1 +name", "#adm1+name"),
+        ("#Country +Code +v_iso3", "#country+code+v_iso3"),
+        ("  #date", "#date"),
+        ("#value+usd", "#value+usd"),
+        ("adm1", None),
+        ("#1abc", None),
+        ("#adm1 name", None),
+        ("", None),
+    ],
+)
+def test_normalize_tag(text: str, tag: str | None) -> None:
+    assert normalize_tag(text) == tag
+
+
+def test_seizures_with_spaced_tags_under_title_rows() -> None:
+    result = read(SEIZURES)
+    assert result.format == "hxl"
+    assert result.notes[0] == "HXL hashtag row on row 4"
+    assert (result.read, result.accepted, result.rejected) == (6, 3, 3)
+    assert result.rejections == [
+        Rejection(8, "#date", "2021-13-45", "no such date"),
+        Rejection(9, "#country+code", "ZZZ", "unknown country"),
+        Rejection(10, None, "extra", "9 cells but the hashtag row has 8"),
+    ]
+    seizures = {s.id: s for s in to_entities(result.tables["seizure"], "seizure")}
+    mopti = seizures["seizures_hxl:5"]
+    assert (mopti.drug, mopti.drug_text) == ("cannabis", "cannabis")
+    assert mopti.quantity is not None and mopti.quantity.magnitude == 250
+    assert mopti.place is not None and (mopti.place.country, mopti.place.locality) == (
+        "MLI",
+        "Sévaré",
+    )
+    assert mopti.agency == "OCS"
+    arlit = seizures["seizures_hxl:6"]
+    assert arlit.drug == "cocaine" and arlit.date is not None
+    assert arlit.date.earliest == dt.date(2021, 5, 12)  # 12/05/2021 is day-first.
+    dakar = seizures["seizures_hxl:7"].quantity
+    assert dakar is not None and (dakar.magnitude, dakar.unit) == (Decimal(70000), "tablet")
+
+
+def test_prices_are_not_seizures() -> None:
+    result = read(FIXTURES / "prices_hxl.csv")
+    assert list(result.tables) == ["hxl"]
+    table = result.tables["hxl"]
+    assert table.columns == [
+        "#date", "#loc+market+name", "#item+name", "#item+unit", "#currency+code", "#value", "row"
+    ]  # fmt: skip
+    assert table["#value"].to_list() == ["450", "275"] and table["row"].to_list() == [3, 4]
+
+
+def test_acled_hashtags_become_events() -> None:
+    result = read(FIXTURES / "events_hxl.csv", format="hxl")
+    assert (result.read, result.accepted, result.rejected) == (3, 2, 1)
+    assert result.rejections == [
+        Rejection(5, "#date", "not a date", "not a date this parser reads")
+    ]
+    events = list(to_entities(result.tables["operation"], "operation"))
+    assert [(e.id, e.fatalities) for e in events] == [("ACLED:TST1", 4), ("ACLED:TST2", 0)]
+    # The ACLED reader takes the same file and skips the hashtag row.
+    assert read(FIXTURES / "events_hxl.csv").accepted == 2
+
+
+def test_no_hashtag_row_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "plain.csv"
+    path.write_text("a,b\n1,2\n")
+    with pytest.raises(FormatError, match="no HXL hashtag row"):
+        read(path, format="hxl")
+
+
+def test_sniffer() -> None:
+    assert sniff_hxl(SEIZURES.read_bytes(), "x.csv")
+    assert not sniff_hxl(b"a,b,c\n1,2,3\n4,5,6\n", "x.csv")
+    assert not sniff_hxl(b"PK\x03\x04", "x.xlsx")
+    assert get_manager().detect_format(FIXTURES / "prices_hxl.csv").name == "hxl"
+
+
+@pytest.mark.parametrize("entity", sorted(set(ENTITY_TYPES) - {"country"}))
+def test_tags_are_distinct_and_cover_every_column(entity: str) -> None:
+    from sahel_core.tables import schema
+
+    tags = hxl_tags(entity)
+    assert list(tags) == list(schema(entity))
+    assert all(normalize_tag(t) == t for t in tags.values())
+    assert len({frozenset(t.split("+")) for t in tags.values()}) == len(tags)
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],  # A failure prints; no slow shrink.
+)
+@given(data=st.data())
+@pytest.mark.parametrize("entity", ["seizure", "operation", "workshop", "donor", "agency"])
+def test_round_trip_through_hxl(tmp_path: Path, entity: str, data: st.DataObject) -> None:
+    records = data.draw(
+        st.lists(
+            entity_strategies()[entity],
+            min_size=1,
+            max_size=4,
+            unique_by=lambda r: getattr(r, "id", None) or r.key,
+        )
+    )
+    path = tmp_path / "export.csv"
+    write(from_entities(records, entity), path, entity, format="hxl")
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[1] == ",".join(hxl_tags(entity).values())
+    result = read(path)
+    assert result.format == "hxl" and result.rejected == 0, result.rejections
+    assert list(to_entities(result.tables[entity], entity)) == records
+
+
+def test_csv_writer_adds_the_hashtag_row_on_request(tmp_path: Path) -> None:
+    seizures = read(SEIZURES).tables["seizure"]
+    path = tmp_path / "seizures.csv"
+    write(seizures, path, "seizure", options=WriteOptions(hxl=True))
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0].startswith("id,drug,quantity")
+    assert lines[1].startswith("#meta+id,#item+drug+code,#indicator+quantity+num")
+    again = read(path)
+    assert again.format == "hxl" and again.accepted == 3
+    plain = tmp_path / "plain.csv"
+    write(seizures, plain, "seizure")
+    assert not plain.read_text(encoding="utf-8-sig").splitlines()[1].startswith("#")
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=damaged(SEIZURES.read_bytes()))
+def test_damaged_files_raise_only_sahel_errors(tmp_path: Path, data: bytes) -> None:
+    path = tmp_path / "damaged.csv"
+    path.write_bytes(data)
+    try:
+        result = read_hxl(path, ReadOptions())  # Not io.read: it wraps crashes.
+    except SahelError:
+        return
+    assert result.read == result.accepted + result.rejected
+    assert sum(t.height for t in result.tables.values()) == result.accepted
+
+
+# -- the real HDX files (../shared/data) ----------------------------------------------------
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize(
+    ("name", "rows", "columns"),
+    [
+        ("hdx_countries_territories_taxonomy_hxl.csv", 256, 44),
+        ("hdx_global_pcodes_adm1_2_sahel_hxl.csv", 427, 6),
+        ("wfp_food_prices_cog_hxl.csv", 6039, 16),
+    ],
+)
+def test_real_files_become_generic_tables(
+    shared_data: Path, name: str, rows: int, columns: int
+) -> None:
+    result = read(shared_data / "hxl" / name)
+    assert result.format == "hxl"
+    assert (result.read, result.accepted, result.rejected) == (rows, rows, 0)
+    table = result.tables["hxl"]
+    assert table.width == columns + 1  # The tagged columns and ``row``.
+
+
+@pytest.mark.shared
+def test_real_figures(shared_data: Path) -> None:
+    import polars as pl
+
+    pcodes = read(shared_data / "hxl" / "hdx_global_pcodes_adm1_2_sahel_hxl.csv").tables["hxl"]
+    kayes = pcodes.filter(pl.col("#adm+code") == "ML01")
+    assert kayes["#adm+name"].to_list() == ["Kayes"]  # SOURCES.md: MLI,1,ML01,Kayes,...
+    mali = pcodes.filter((pl.col("#country+code") == "MLI") & (pl.col("#geo+admin_level") == "1"))
+    assert mali.height == 10
+    prices = read(shared_data / "hxl" / "wfp_food_prices_cog_hxl.csv").tables["hxl"]
+    first = prices.row(0, named=True)
+    assert (first["#value"], first["#value+usd"], first["#currency+code"]) == ("635", "1.29", "XAF")
+    taxonomy = read(shared_data / "hxl" / "hdx_countries_territories_taxonomy_hxl.csv")
+    table = taxonomy.tables["hxl"]
+    # Tags written with spaces ("#country +code +v_iso3") are normalized.
+    chad = table.filter(pl.col("#country+code+v_iso3") == "TCD")
+    assert chad["#currency+code"].to_list() == ["XAF"]
+
+
+@pytest.mark.shared
+def test_cli_read_and_validate(shared_data: Path) -> None:
+    from sahel_core.cli import app
+
+    runner = CliRunner()
+    for path in sorted((shared_data / "hxl").glob("*.csv")):
+        done = runner.invoke(app, ["read", str(path)])
+        assert done.exit_code == 0, done.output
+        assert "(hxl)" in done.output
+    checked = runner.invoke(app, ["validate", str(FIXTURES / "prices_hxl.csv")])
+    assert checked.exit_code == 0, checked.output
+    bad = runner.invoke(app, ["validate", str(SEIZURES)])
+    assert bad.exit_code == 1 and "unknown country" in bad.output
+
+
+def test_options_entity_generic(tmp_path: Path) -> None:
+    result = read(SEIZURES, options=ReadOptions(entity="hxl"), format="hxl")
+    assert list(result.tables) == ["hxl"]

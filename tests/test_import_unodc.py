@@ -1,0 +1,176 @@
+"""The UNODC drug-seizure importer: the real export, a team-written fixture, damaged files."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from typer.testing import CliRunner
+
+from sahel_core.errors import FormatError, SahelError
+from sahel_core.io import read
+from sahel_core.plugins import get_manager
+from sahel_core.plugins.unodc import HEADER, read_unodc, sniff_unodc
+from sahel_core.specs import ReadOptions, Rejection
+from sahel_core.tables import to_entities
+from strategies import damaged
+
+FIXTURE = Path(__file__).parent / "fixtures" / "unodc" / "seizures_small.csv"
+REAL = "seizures/unodc_drug_seizures_2018_2022"
+
+
+def test_fixture_accounting_and_rejections() -> None:
+    result = read(FIXTURE)
+    assert result.format == "unodc_seizures"
+    # Title row 1, header row 2, a blank row 7 (not a record), 9 records.
+    assert (result.read, result.accepted, result.rejected) == (9, 4, 5)
+    assert result.rejections == [
+        Rejection(6, "Kilograms", None, "no quantity reported"),
+        Rejection(8, None, None, "repeated header row"),
+        Rejection(9, "msCode", "XXX", "unknown country"),
+        Rejection(10, "Kilograms", "a lot", "not a number"),
+        Rejection(11, "Reference year", "year two", "not a date this parser reads"),
+    ]
+
+
+def test_fixture_values() -> None:
+    table = read(FIXTURE).tables["seizure"]
+    seizures = {s.id: s for s in to_entities(table, "seizure")}
+    assert set(seizures) == {f"seizures_small:{n}" for n in (3, 4, 5, 12)}
+    cocaine = seizures["seizures_small:3"]
+    assert cocaine.drug == "cocaine"
+    assert cocaine.drug_text == "Cocaine-type | Cocaine | Cocaine hydrochloride"
+    assert cocaine.quantity is not None and cocaine.quantity.magnitude == Decimal("12.5")
+    assert cocaine.quantity.unit == "kg" and cocaine.quantity.qualifier.value == "exact"
+    assert cocaine.date is not None and cocaine.date.text == "2022"
+    assert (cocaine.date.earliest, cocaine.date.latest) == (
+        dt.date(2022, 1, 1),
+        dt.date(2022, 12, 31),
+    )
+    assert cocaine.place is not None and cocaine.place.country == "MLI"
+    assert cocaine.sources[0].file == "seizures_small.csv" and cocaine.sources[0].row == 3
+    # Binary float noise is rounded away; the cell as written stays in quantity_text.
+    cannabis = seizures["seizures_small:4"].quantity
+    assert cannabis is not None and cannabis.magnitude == Decimal("0.3")
+    assert cannabis.text == "0.30000000000000004"
+    # Zero kilograms is a reported zero, accepted; curly quotes survive in drug_text.
+    yaba = seizures["seizures_small:5"]
+    assert yaba.quantity is not None and yaba.quantity.magnitude == 0
+    assert yaba.drug_text is not None and "“Yaba”" in yaba.drug_text
+    # Scientific notation and a drug the vocabulary does not name.
+    caffeine = seizures["seizures_small:12"]
+    assert caffeine.quantity is not None and caffeine.quantity.magnitude == Decimal("0.0000035")
+    assert caffeine.drug == "other"
+
+
+def _xlsx(path: Path, rows: list[list[object]]) -> Path:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Export"
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
+def test_xlsx_with_title_row(tmp_path: Path) -> None:
+    rows: list[list[object]] = [
+        ["Drug seizures, 2018-2022"],
+        list(HEADER),
+        ["Africa", "West and Central Africa", "Mali", "Cocaine-type", "Cocaine",
+         "Cocaine hydrochloride", 2022, 160.689, "MLI"],
+        ["Africa", "West and Central Africa", "Niger", "Opioids", "Opiates", "Heroin", 2021,
+         None, "NER"],
+        ["Africa", "West and Central Africa", "Niger", "Opioids", "Opiates", "Heroin", 2020,
+         0.7868999999999999, "NER"],
+    ]  # fmt: skip
+    path = _xlsx(tmp_path / "drug_seizures_test.xlsx", rows)
+    result = read(path)
+    assert result.format == "unodc_seizures"
+    assert (result.read, result.accepted) == (3, 2)
+    assert result.rejections == [Rejection(4, "Kilograms", None, "no quantity reported")]
+    table = result.tables["seizure"].sort("id")
+    assert table["quantity"].to_list() == [Decimal("160.689"), Decimal("0.7869")]
+    assert table["date"].to_list() == ["2022", "2020"]
+    assert table["sources"].list.first().struct.field("row").to_list() == [3, 5]
+
+
+def test_sniffer() -> None:
+    head = FIXTURE.read_bytes()
+    assert sniff_unodc(head, "anything.csv")
+    assert not sniff_unodc(b"date,country,drug\n2021,MLI,cannabis\n", "x.csv")
+    assert sniff_unodc(b"PK\x03\x04rest", "drug_seizures_2018_2022.xlsx")
+    assert not sniff_unodc(b"PK\x03\x04rest", "unodc_glotip.xlsx")
+    assert get_manager().detect_format(FIXTURE).name == "unodc_seizures"
+
+
+def test_a_file_without_the_header_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "other.csv"
+    path.write_text("a,b\n1,2\n")
+    with pytest.raises(FormatError, match="no UNODC drug-seizure header"):
+        read(path, format="unodc_seizures")
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=damaged(FIXTURE.read_bytes()))
+def test_damaged_files_raise_only_sahel_errors(tmp_path: Path, data: bytes) -> None:
+    path = tmp_path / "damaged.csv"
+    path.write_bytes(data)
+    try:
+        result = read_unodc(path, ReadOptions())  # Not io.read: it wraps crashes.
+    except SahelError:
+        return
+    assert result.read == result.accepted + result.rejected
+    assert result.tables["seizure"].height == result.accepted
+
+
+# -- the real export (../shared/data) -----------------------------------------------------------
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_real_export(shared_data: Path, suffix: str) -> None:
+    result = read(shared_data / f"{REAL}{suffix}")
+    assert result.format == "unodc_seizures"
+    # SOURCES.md: 11,013 data rows, 72 with an empty Kilograms cell.
+    assert (result.read, result.accepted, result.rejected) == (11013, 10941, 72)
+    assert {r.reason for r in result.rejections} == {"no quantity reported"}
+    table = result.tables["seizure"]
+    # Checked by hand in the CSV (line 726): Mali, Cocaine hydrochloride, 2022, 160.689 kg.
+    mali = table.filter(
+        (pl.col("country") == "MLI")
+        & (pl.col("date") == "2022")
+        & pl.col("drug_text").str.ends_with("| Cocaine hydrochloride")
+    )
+    assert mali["quantity"].to_list() == [Decimal("160.689")]
+    assert mali["drug"].to_list() == ["cocaine"]
+    # SOURCES.md: Cocaine-type total for Niger in 2022 is 218.049 kg.
+    niger = table.filter(
+        (pl.col("country") == "NER")
+        & (pl.col("date_earliest") == dt.date(2022, 1, 1))
+        & pl.col("drug_text").str.starts_with("Cocaine-type |")
+    )
+    assert niger["quantity"].sum() == Decimal("218.049")
+    # 1,494 rows report zero kilograms: kept as zeros.
+    assert table.filter(pl.col("quantity") == 0).height == 1494
+
+
+@pytest.mark.shared
+def test_cli_read_and_validate(shared_data: Path) -> None:
+    from sahel_core.cli import app
+
+    runner = CliRunner()
+    path = str(shared_data / f"{REAL}.csv")
+    done = runner.invoke(app, ["read", path])
+    assert done.exit_code == 0, done.output
+    assert "11013 read, 10941 accepted, 72 rejected" in done.output
+    checked = runner.invoke(app, ["validate", str(FIXTURE), path])
+    assert checked.exit_code == 1  # Rows were rejected.
+    assert "no quantity reported" in checked.output

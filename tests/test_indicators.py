@@ -1,0 +1,655 @@
+"""Indicators: hand-computed results, bounds, no double counting, invariants, CLI shapes."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from sahel_core import Amount, Money, PartialDate, Place, Seizure, SourceRef, Workshop
+from sahel_core.cli import app
+from sahel_core.errors import (
+    RateNotFound,
+    ReferenceNotFound,
+    SahelError,
+    StructureError,
+    UnitError,
+    ValidationError,
+)
+from sahel_core.indicators import compute, list_indicators
+from sahel_core.io import write
+from sahel_core.tables import from_entities
+from sahel_core.testing import seizures as seizure_strategy
+
+D = Decimal
+PAGE = (SourceRef(url="https://www.unodc.org/westandcentralafrica/page"),)
+
+
+def month(year: int, number: int, text: str | None = None) -> PartialDate:
+    end = (dt.date(year + number // 12, number % 12 + 1, 1)) - dt.timedelta(days=1)
+    return PartialDate(dt.date(year, number, 1), end, text)
+
+
+def day(year: int, number: int, date: int) -> PartialDate:
+    return PartialDate(dt.date(year, number, date), dt.date(year, number, date))
+
+
+def seizure_table() -> pl.DataFrame:
+    """Six seizures; the expected figures below are computed by hand from these."""
+    return from_entities(
+        [
+            # 2700 kg, low 2700, high unbounded; May 2016
+            Seizure(
+                "a",
+                "cannabis_herb",
+                Amount("2.7", "t", "more_than"),
+                date=month(2016, 5),
+                place=Place("MLI", "Bamako"),
+                agency="OCS",
+                sources=PAGE,
+            ),
+            # 2700 kg exactly; May 2015
+            Seizure(
+                "b",
+                "cannabis_herb",
+                Amount("2.7", "t"),
+                date=month(2015, 5),
+                place=Place("MLI", "Bamako"),
+                sources=PAGE,
+            ),
+            # about 1500 g = 1.5 kg, bounds ±10 %: 1.35 .. 1.65; dated across two years
+            Seizure(
+                "c",
+                "cocaine",
+                Amount("1500", "g", "approx"),
+                date=PartialDate(dt.date(2015, 12, 20), dt.date(2016, 1, 5)),
+                place=Place("NER"),
+            ),
+            # tablets: a count, never a mass
+            Seizure(
+                "d", "tramadol", Amount("70000", "tablet"), date=month(2016, 3), place=Place("NER")
+            ),
+            # no quantity: counts as a seizure only
+            Seizure("e", "cocaine"),
+            # between 2 and 3 kg, point 2.5; 12 March 2016
+            Seizure(
+                "f",
+                "heroin",
+                Amount("2.5", "kg", "range", low="2", high="3"),
+                date=day(2016, 3, 12),
+                place=Place("SEN"),
+                agency="OCRTIS",
+            ),
+        ]
+    )
+
+
+def rows(frame: pl.DataFrame, *columns: str) -> list[tuple[Any, ...]]:
+    return [tuple(row) for row in frame.select(columns).iter_rows()]
+
+
+# -- seized_mass ------------------------------------------------------------------------------
+
+
+def test_seized_mass_total_and_bounds() -> None:
+    result = compute("seized_mass", seizure_table())
+    assert result.columns == ["kg", "low_kg", "high_kg", "records", "record_ids"]
+    # kg: 2700 + 2700 + 1.5 + 2.5 = 5404; low: 2700 + 2700 + 1.35 + 2 = 5403.35;
+    # high: null because "more than 2.7 t" has no upper bound. Tablets (d) and e are left out.
+    assert rows(result, "kg", "low_kg", "high_kg", "records") == [
+        (D("5404"), D("5403.35"), None, 4)
+    ]
+    assert sorted(result["record_ids"][0]) == ["a", "b", "c", "f"]
+
+
+def test_seized_mass_by_country() -> None:
+    result = compute("seized_mass", seizure_table(), ["country"])
+    assert result.columns[:5] == ["country", "kg", "low_kg", "high_kg", "records"]
+    assert rows(result, "country", "kg", "low_kg", "high_kg", "records") == [
+        ("MLI", D("5400"), D("5400"), None, 2),
+        ("NER", D("1.5"), D("1.35"), D("1.65"), 1),
+        ("SEN", D("2.5"), D("2"), D("3"), 1),
+    ]
+
+
+def test_year_comes_from_intervals_within_one_year_and_nothing_is_split() -> None:
+    result = compute("seized_mass", seizure_table(), ["year"])
+    # 2015: b; 2016: a + f = 2702.5; c spans 2015-2016: the null year, counted once.
+    assert rows(result, "year", "kg", "records") == [
+        (2015, D("2700"), 1),
+        (2016, D("2702.5"), 2),
+        (None, D("1.5"), 1),
+    ]
+
+
+def test_month_key_is_text() -> None:
+    result = compute("seized_mass", seizure_table(), ["drug", "month"])
+    assert rows(result, "drug", "month", "kg") == [
+        ("cannabis_herb", "2015-05", D("2700")),
+        ("cannabis_herb", "2016-05", D("2700")),
+        ("cocaine", None, D("1.5")),
+        ("heroin", "2016-03", D("2.5")),
+    ]
+
+
+def test_grams_are_converted_exactly() -> None:
+    table = from_entities([Seizure("g", "cocaine", Amount("0.000000001", "g"))])
+    # 1e-9 g = 1e-12 kg: kept, not rounded away.
+    assert compute("seized_mass", table)["kg"][0] == D("1E-12")
+
+
+def test_counts_are_reported_apart_never_in_kg() -> None:
+    table = seizure_table()
+    counts = compute("seized_count_units", table, ["country"])
+    assert counts.columns[:6] == ["country", "unit", "count", "low", "high", "records"]
+    assert rows(counts, "country", "unit", "count", "low", "high", "records") == [
+        ("NER", "tablet", D("70000"), D("70000"), D("70000"), 1)
+    ]
+    assert "d" not in compute("seized_mass", table)["record_ids"][0]
+
+
+def test_seizure_count_counts_every_record() -> None:
+    result = compute("seizure_count", seizure_table(), ["country"])
+    assert rows(result, "country", "records") == [("MLI", 2), ("NER", 2), ("SEN", 1), (None, 1)]
+    by_dimension = compute("seizure_count", seizure_table(), ["dimension"])
+    assert rows(by_dimension, "dimension", "records") == [("mass", 4), ("tablet", 1), (None, 1)]
+
+
+def test_lazy_input_gives_the_same_result() -> None:
+    table = seizure_table()
+    assert compute("seized_mass", table.lazy(), ["country"]).equals(
+        compute("seized_mass", table, ["country"])
+    )
+
+
+# -- bad input ----------------------------------------------------------------------------------
+
+
+def test_bad_key_parameter_and_table_name_the_fault() -> None:
+    table = seizure_table()
+    with pytest.raises(ValidationError) as bad_key:
+        compute("seized_mass", table, ["planet"])
+    assert bad_key.value.field == "by" and bad_key.value.value == "planet"
+    with pytest.raises(ValidationError) as repeated:
+        compute("seized_mass", table, ["country", "country"])
+    assert repeated.value.field == "by"
+    with pytest.raises(ValidationError) as unknown:
+        compute("seized_mass", table, colour="red")
+    assert unknown.value.field == "colour"
+    with pytest.raises(ValidationError) as bad_value:
+        compute("seized_value", table, currency="dollars")
+    assert bad_value.value.field == "currency"
+    with pytest.raises(ValidationError) as bad_bool:
+        compute("seized_value", table, with_rates="perhaps")
+    assert bad_bool.value.field == "with_rates"
+    with pytest.raises(ReferenceNotFound):
+        compute("seized_volume", table)
+    with pytest.raises(StructureError, match="quantity_unit"):
+        compute("seized_mass", table.drop("quantity_unit"))
+    with pytest.raises(ValidationError):
+        compute("seized_mass", [1, 2, 3])  # type: ignore[arg-type]
+
+
+def test_unknown_or_missing_units_are_errors_not_silence() -> None:
+    table = seizure_table()
+    with pytest.raises(UnitError) as unknown:
+        compute("seized_mass", table.with_columns(pl.lit("barrels").alias("quantity_unit")))
+    assert unknown.value.value == "barrels"
+    with pytest.raises(UnitError):
+        compute("seized_mass", table.with_columns(pl.lit(None, pl.String).alias("quantity_unit")))
+
+
+def test_table_of_wrong_types_raises_a_sahel_error() -> None:
+    table = seizure_table().with_columns(pl.lit("lots").alias("quantity"))
+    with pytest.raises(SahelError):
+        compute("seized_mass", table)
+
+
+# -- seized_value ---------------------------------------------------------------------------------
+
+
+def value_table() -> pl.DataFrame:
+    return from_entities(
+        [
+            # 1,311,914 XOF = 2000 EUR exactly at the peg (655.957 XOF per EUR)
+            Seizure(
+                "x",
+                "cannabis_herb",
+                value=Money("1311914", "XOF"),
+                date=month(2016, 5),
+                place=Place("MLI"),
+            ),
+            # about 500 EUR: 450 .. 550
+            Seizure(
+                "y",
+                "cocaine",
+                value=Money("500", "EUR", "approx"),
+                date=month(2016, 6),
+                place=Place("MLI"),
+            ),
+            # more than 655,957 XOF: 1000 EUR, unbounded above
+            Seizure(
+                "z",
+                "cocaine",
+                value=Money("655957", "XOF", "more_than"),
+                date=day(2015, 2, 3),
+                place=Place("NER"),
+            ),
+            Seizure("w", "cocaine"),  # no value: not counted
+        ]
+    )
+
+
+def test_seized_value_in_eur_is_exact_at_the_peg() -> None:
+    result = compute("seized_value", value_table(), ["country"], currency="EUR")
+    assert result.columns[:6] == ["country", "value", "low", "high", "currency", "records"]
+    # MLI: 2000 + 500 = 2500; low 2000 + 450; high 2000 + 550. NER: 1000, 1000, unbounded.
+    assert rows(result, "country", "value", "low", "high", "currency", "records") == [
+        ("MLI", D("2500"), D("2450"), D("2550"), "EUR", 2),
+        ("NER", D("1000"), D("1000"), None, "EUR", 1),
+    ]
+    assert [sorted(ids) for ids in result["record_ids"]] == [["x", "y"], ["z"]]
+
+
+def test_seized_value_reports_the_rates_used() -> None:
+    result = compute("seized_value", value_table(), currency="EUR", with_rates=True)
+    rates = {r["from_currency"]: r for r in result["rates"][0]}
+    assert set(rates) == {"XOF", "EUR"}
+    assert "peg" in rates["XOF"]["rate_source"]
+    assert rates["EUR"]["rate"] == D(1)
+
+
+def test_seized_value_without_a_rate_fails_or_is_counted_apart() -> None:
+    table = pl.concat(
+        [
+            value_table(),
+            from_entities([Seizure("q", "cocaine", value=Money("5", "ZZZ"), date=month(2016, 1))]),
+        ]
+    )
+    with pytest.raises(RateNotFound) as missing:
+        compute("seized_value", table, currency="EUR")
+    assert "ZZZ" in str(missing.value)
+    result = compute("seized_value", table, currency="EUR", skip_unconverted=True)
+    assert rows(result, "value", "records", "unconverted") == [(D("3500"), 3, 1)]
+
+
+# -- workshops ---------------------------------------------------------------------------------
+
+
+def workshop_table() -> pl.DataFrame:
+    return from_entities(
+        [
+            # over 160 participants, Bamako, funded by Denmark and the EU
+            Workshop(
+                "w1",
+                date=PartialDate(dt.date(2016, 12, 12), dt.date(2016, 12, 13)),
+                place=Place("MLI", "Bamako"),
+                participants=Amount("160", "person", "more_than"),
+                donors=("DNK", "EU"),
+            ),
+            # 35 representatives, Germany
+            Workshop(
+                "w2",
+                date=PartialDate(dt.date(2015, 1, 28), dt.date(2015, 1, 29)),
+                place=Place("SEN"),
+                participants=Amount("35", "person"),
+                donors=("DEU",),
+            ),
+            # 16 participants, the Netherlands
+            Workshop(
+                "w3",
+                date=PartialDate(dt.date(2018, 4, 3), dt.date(2018, 4, 13)),
+                place=Place("MLI", "Bamako"),
+                participants=Amount("16", "person"),
+                donors=("NLD",),
+            ),
+            # no participant count, no donor
+            Workshop("w4", date=month(2017, 3), place=Place("MLI")),
+        ]
+    )
+
+
+def test_workshop_participants_by_country() -> None:
+    result = compute("workshop_participants", workshop_table(), ["country"])
+    # MLI: 160 + 16 = 176, low 176, high unbounded (over 160); 3 workshops, 2 report a count.
+    assert rows(result, "country", "participants", "low", "high", "workshops", "reported") == [
+        ("MLI", D("176"), D("176"), None, 3, 2),
+        ("SEN", D("35"), D("35"), D("35"), 1, 1),
+    ]
+
+
+def test_a_workshop_counts_fully_for_each_donor() -> None:
+    table = workshop_table()
+    result = compute("trainings_by_donor", table)
+    assert result.columns[:6] == ["donor", "participants", "low", "high", "workshops", "reported"]
+    assert rows(result, "donor", "participants", "workshops") == [
+        ("DEU", D("35"), 1),
+        ("DNK", D("160"), 1),
+        ("EU", D("160"), 1),
+        ("NLD", D("16"), 1),
+        (None, None, 1),
+    ]
+    # Not additive across donors, as documented: 35 + 160 + 160 + 16 = 371 > 211 in total.
+    total = compute("workshop_participants", table)["participants"][0]
+    assert total == D("211")
+    assert sum(v for v in result["participants"] if v is not None) == D("371")
+
+
+def test_trainings_by_donor_and_year() -> None:
+    result = compute("trainings_by_donor", workshop_table(), ["year"])
+    assert result.columns[:2] == ["donor", "year"]
+    assert ("DEU", 2015) in rows(result, "donor", "year")
+
+
+def test_participants_must_be_persons() -> None:
+    table = workshop_table().with_columns(pl.lit("kg").alias("participants_unit"))
+    with pytest.raises(UnitError):
+        compute("workshop_participants", table)
+
+
+# -- donor portfolio ------------------------------------------------------------------------------
+
+
+def transaction_table() -> pl.DataFrame:
+    from sahel_core.plugins.iati import transaction_schema
+
+    def row(
+        activity: str, kind: str, when: dt.date, value: str, currency: str, donor: str, country: str
+    ) -> dict[str, Any]:
+        return {
+            "activity": activity,
+            "row": 1,
+            "type": kind,
+            "date": when,
+            "value_date": when,
+            "value": D(value),
+            "currency": currency,
+            "provider_org": donor,
+            "receiver_org": "UNODC",
+            "recipient_country": country,
+            "sector": "15130",
+        }
+
+    return pl.DataFrame(
+        [
+            row("A1", "2", dt.date(2016, 3, 1), "1000000", "EUR", "DK-1", "MLI"),
+            row("A1", "3", dt.date(2016, 6, 1), "400000", "EUR", "DK-1", "MLI"),
+            row("A2", "2", dt.date(2017, 1, 10), "655957000", "XOF", "DE-1", "NER"),
+            row("A3", "2", dt.date(2017, 5, 2), "250000", "EUR", "DK-1", "NER"),
+        ],
+        schema=transaction_schema(),
+        orient="row",
+    )
+
+
+def test_donor_portfolio_adds_one_transaction_type() -> None:
+    table = transaction_table()
+    result = compute("donor_portfolio", table, ["donor"], currency="EUR")
+    # Commitments only: DK-1 1,000,000 + 250,000; DE-1 655,957,000 XOF = 1,000,000 EUR.
+    assert rows(result, "donor", "value", "currency", "records") == [
+        ("DE-1", D("1000000"), "EUR", 1),
+        ("DK-1", D("1250000"), "EUR", 2),
+    ]
+    assert [sorted(ids) for ids in result["record_ids"]] == [["A2"], ["A1", "A3"]]
+    disbursed = compute("donor_portfolio", table, ["year", "type"], currency="EUR", types="2,3")
+    assert rows(disbursed, "year", "type", "value") == [
+        (2016, "2", D("1000000")),
+        (2016, "3", D("400000")),
+        (2017, "2", D("1250000")),
+    ]
+
+
+# -- programme figures -------------------------------------------------------------------------
+
+
+def figure_table(cumulative_column: bool = False) -> pl.DataFrame:
+    def row(
+        ident: str,
+        label: str,
+        amount: str,
+        unit: str,
+        start: dt.date,
+        end: dt.date | None,
+    ) -> dict[str, Any]:
+        return {
+            "id": ident,
+            "label": label,
+            "amount": D(amount),
+            "amount_unit": unit,
+            "amount_low": D(amount),
+            "amount_high": D(amount),
+            "value": None,
+            "value_currency": None,
+            "as_of_earliest": start,
+            "as_of_latest": end,
+            "country": None,
+            "drug": None,
+        }
+
+    frame = pl.DataFrame(
+        [
+            # cumulative: 300 then 339 activities: the latest, 339, is the figure
+            row(
+                "f1",
+                "activities implemented",
+                "300",
+                "item",
+                dt.date(2016, 6, 1),
+                dt.date(2016, 6, 30),
+            ),
+            row(
+                "f2",
+                "activities implemented",
+                "339",
+                "item",
+                dt.date(2017, 6, 1),
+                dt.date(2017, 6, 30),
+            ),
+            # annual (a whole calendar year each): 20 + 25 = 45
+            row(
+                "f3", "cases investigated", "20", "item", dt.date(2016, 1, 1), dt.date(2016, 12, 31)
+            ),
+            row(
+                "f4", "cases investigated", "25", "item", dt.date(2017, 1, 1), dt.date(2017, 12, 31)
+            ),
+        ],
+        schema_overrides={
+            "value": pl.Decimal(38, 9),
+            "value_currency": pl.String,
+            "country": pl.String,
+            "drug": pl.String,
+        },
+    )
+    if cumulative_column:
+        frame = frame.with_columns(pl.Series("cumulative", [True, True, True, True]))
+    return frame
+
+
+def test_programme_figures_take_the_latest_cumulative_and_sum_annual() -> None:
+    result = compute("programme_figures", figure_table())
+    assert result.columns[:5] == ["label", "drug", "country", "unit", "value"]
+    assert rows(result, "label", "value", "cumulative", "as_of", "records") == [
+        ("activities implemented", D("339"), True, dt.date(2017, 6, 30), 1),
+        ("cases investigated", D("45"), False, dt.date(2017, 12, 31), 2),
+    ]
+    assert [sorted(ids) for ids in result["record_ids"]] == [["f2"], ["f3", "f4"]]
+    per_year = compute("programme_figures", figure_table(), ["year"])
+    assert rows(per_year, "label", "year", "value") == [
+        ("activities implemented", 2016, D("300")),
+        ("activities implemented", 2017, D("339")),
+        ("cases investigated", 2016, D("20")),
+        ("cases investigated", 2017, D("25")),
+    ]
+
+
+def test_figures_of_two_drugs_are_two_figures() -> None:
+    # "since 2014 ... seized over 9 kilograms of cocaine, 12 of methamphetamine"
+    table = figure_table().head(2).with_columns(
+        pl.Series("drug", ["cocaine", "methamphetamine"]),
+        pl.Series("label", ["seized", "seized"]),
+        pl.lit("kg").alias("amount_unit"),
+    )
+    result = compute("programme_figures", table)
+    assert rows(result, "label", "drug", "unit", "value") == [
+        ("seized", "cocaine", "kg", D("300")),
+        ("seized", "methamphetamine", "kg", D("339")),
+    ]
+
+
+def test_a_cumulative_column_overrides_the_date_rule() -> None:
+    result = compute("programme_figures", figure_table(cumulative_column=True))
+    # Every figure cumulative: cases investigated is the latest statement, 25, not 45.
+    assert rows(result, "label", "value") == [
+        ("activities implemented", D("339")),
+        ("cases investigated", D("25")),
+    ]
+
+
+# -- invariants (hypothesis) ----------------------------------------------------------------------
+
+KEYS = ("country", "drug", "year", "month", "agency")
+
+
+@settings(max_examples=40)
+@given(st.lists(seizure_strategy(), max_size=10), st.lists(st.sampled_from(KEYS), unique=True))
+def test_mass_and_counts_are_conserved_over_any_grouping(
+    records: list[Seizure], by: list[str]
+) -> None:
+    table = from_entities(records, "seizure")
+    total = compute("seized_mass", table)
+    grouped = compute("seized_mass", table, by)
+    assert grouped.columns[: len(by)] == by
+    for column in ("kg", "low_kg", "records"):
+        assert sum(grouped[column], D(0)) == total[column][0]
+    highs = grouped["high_kg"].to_list()
+    expected_high = None if None in highs else sum(highs, D(0))
+    assert total["high_kg"][0] == expected_high
+    for kg, low, high in grouped.select("kg", "low_kg", "high_kg").iter_rows():
+        assert low <= kg and (high is None or kg <= high)
+    # Every record with a mass is in exactly one cell.
+    ids = [i for cell in grouped["record_ids"] for i in cell]
+    assert sorted(ids) == sorted(total["record_ids"][0])
+    # More keys never change the number of records counted.
+    coarse = compute("seizure_count", table, by[:1])
+    fine = compute("seizure_count", table, by)
+    assert coarse["records"].sum() == fine["records"].sum() == len(records)
+
+
+@settings(max_examples=30)
+@given(st.lists(seizure_strategy(), max_size=8), st.lists(st.sampled_from(KEYS), unique=True))
+def test_values_are_conserved_and_bounded(records: list[Seizure], by: list[str]) -> None:
+    table = from_entities(records, "seizure")
+    params: dict[str, Any] = {"currency": "EUR", "skip_unconverted": True}
+    total = compute("seized_value", table, **params)
+    grouped = compute("seized_value", table, by, **params)
+    for column in ("value", "low", "records", "unconverted"):
+        assert sum(grouped[column], D(0)) == total[column][0]
+    for value, low, high in grouped.select("value", "low", "high").iter_rows():
+        assert low <= value and (high is None or value <= high)
+
+
+@settings(max_examples=30)
+@given(
+    st.lists(seizure_strategy(), max_size=4),
+    st.lists(st.text(max_size=8) | st.sampled_from(KEYS), max_size=3),
+)
+def test_fuzzed_keys_raise_only_sahel_errors(records: list[Seizure], by: list[str]) -> None:
+    table = from_entities(records, "seizure")
+    with contextlib.suppress(SahelError):
+        compute("seized_mass", table, by)
+
+
+# -- CLI ---------------------------------------------------------------------------------------
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def seizure_csv(tmp_path: Path) -> Path:
+    path = tmp_path / "seizures.csv"
+    write(seizure_table(), path, "seizure")
+    return path
+
+
+def test_cli_json_rows_are_keys_then_measures(seizure_csv: Path) -> None:
+    out = runner.invoke(
+        app,
+        ["indicators", str(seizure_csv), "--indicator", "seized_mass", "--by", "country", "--json"],
+    )
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.stdout)
+    assert [list(row) for row in data] == [["country", "kg", "low_kg", "high_kg", "records"]] * 3
+    assert data[0] == {
+        "country": "MLI",
+        "kg": "5400",
+        "low_kg": "5400",
+        "high_kg": None,
+        "records": 2,
+    }
+    assert data[1]["low_kg"] == "1.35"
+
+
+def test_cli_csv_and_ids(seizure_csv: Path) -> None:
+    out = runner.invoke(
+        app,
+        [
+            "indicators",
+            str(seizure_csv),
+            "-i",
+            "seized_mass",
+            "--by",
+            "country,year",
+            "--csv",
+            "--ids",
+        ],
+    )
+    assert out.exit_code == 0, out.output
+    lines = out.stdout.splitlines()
+    assert lines[0] == "country,year,kg,low_kg,high_kg,records,record_ids"
+    assert "MLI,2015,2700,2700,2700,1,b" in lines
+    assert "NER,,1.5,1.35,1.65,1,c" in lines
+
+
+def test_cli_value_json_and_out_file(seizure_csv: Path, tmp_path: Path) -> None:
+    target = tmp_path / "mass.json"
+    out = runner.invoke(
+        app, ["indicators", str(seizure_csv), "-i", "seized_mass", "--out", str(target)]
+    )
+    assert out.exit_code == 0, out.output
+    assert json.loads(target.read_text())[0]["kg"] == "5404"
+
+
+def test_cli_list_and_usage_errors(seizure_csv: Path) -> None:
+    listed = runner.invoke(app, ["indicators", "--list", "--json"])
+    assert listed.exit_code == 0
+    names = {d["name"]: d for d in json.loads(listed.stdout)}
+    assert {s.name for s in list_indicators()} == set(names)
+    assert names["seized_value"]["params"][0] == {
+        "name": "currency",
+        "type": "currency",
+        "default": "USD",
+        "description": "ISO 4217 code to convert into",
+    }
+    bad_key = runner.invoke(app, ["indicators", str(seizure_csv), "-i", "seized_mass", "-b", "x"])
+    assert bad_key.exit_code == 2
+    bad_name = runner.invoke(app, ["indicators", str(seizure_csv), "-i", "nothing"])
+    assert bad_name.exit_code == 2
+    no_currency = runner.invoke(
+        app, ["indicators", str(seizure_csv), "-i", "seized_mass", "--currency", "EUR"]
+    )
+    assert no_currency.exit_code == 2
+
+
+def test_cli_human_table(seizure_csv: Path) -> None:
+    out = runner.invoke(app, ["indicators", str(seizure_csv), "-i", "seizure_count", "-b", "drug"])
+    assert out.exit_code == 0, out.output
+    assert "cannabis_herb" in out.stdout and "records" in out.stdout

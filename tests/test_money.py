@@ -1,0 +1,299 @@
+"""Money as written: parse_money, format_money, canonical_currency, and the value types."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import attrs
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from sahel_core.errors import AmbiguousInput, ParseError, ReferenceNotFound, SahelError
+from sahel_core.money import (
+    CURRENCY_WORDS,
+    Conversion,
+    Money,
+    RateStep,
+    canonical_currency,
+    currency_code,
+    format_money,
+    parse_money,
+)
+from sahel_core.qualifiers import Qualifier
+from strategies import money_like_text, parsed_money
+
+Q = Qualifier
+D = Decimal
+
+
+@pytest.mark.parametrize(
+    ("text", "amount", "currency", "qualifier"),
+    [
+        # The seed pages.
+        ("13 million CFA", "13000000", "XOF", Q.EXACT),
+        ("about 20,000 USD", "20000", "USD", Q.APPROX),
+        ("some CFA 700 million", "700000000", "XOF", Q.APPROX),
+        ("over USD 1 million", "1000000", "USD", Q.MORE_THAN),
+        ("50 FCFA", "50", "XOF", Q.EXACT),
+        ("0.09 $", "0.09", "USD", Q.EXACT),
+        ("0.08 €", "0.08", "EUR", Q.EXACT),
+        # How else the field writes sums.
+        ("CFA 700 million", "700000000", "XOF", Q.EXACT),
+        ("US$ 2.5 million", "2500000", "USD", Q.EXACT),
+        ("$1.2m", "1200000", "USD", Q.EXACT),
+        ("500k USD", "500000", "USD", Q.EXACT),
+        ("€ 300 000", "300000", "EUR", Q.EXACT),
+        ("300 000 euros", "300000", "EUR", Q.EXACT),
+        ("300€", "300", "EUR", Q.EXACT),
+        ("1 500 000 F CFA", "1500000", "XOF", Q.EXACT),
+        ("1\u202f500\u00a0000 FCFA", "1500000", "XOF", Q.EXACT),
+        ("5 000 francs CFA", "5000", "XOF", Q.EXACT),
+        ("50FCFA", "50", "XOF", Q.EXACT),
+        ("2,5 milliards de FCFA", "2500000000", "XOF", Q.EXACT),
+        ("plus de 2 millions d'euros", "2000000", "EUR", Q.MORE_THAN),
+        ("environ 700 millions de francs CFA", "700000000", "XOF", Q.APPROX),
+        ("5 million naira", "5000000", "NGN", Q.EXACT),
+        ("₦ 250,000", "250000", "NGN", Q.EXACT),
+        ("GH₵ 1 200", "1200", "GHS", Q.EXACT),
+        ("2 millions de dollars américains", "2000000", "USD", Q.EXACT),
+        ("XAF 12 000", "12000", "XAF", Q.EXACT),
+        ("700 000 000 FCFA BEAC", "700000000", "XAF", Q.EXACT),
+        ("10 000 FG", "10000", "GNF", Q.EXACT),
+        ("KES 500", "500", "KES", Q.EXACT),
+        ("1.5 million SDR", "1500000", "XDR", Q.EXACT),
+        ("less than 100 USD", "100", "USD", Q.LESS_THAN),
+        ("1 million USD or more", "1000000", "USD", Q.AT_LEAST),
+    ],
+)
+def test_parse_money_reads_field_spellings(
+    text: str, amount: str, currency: str, qualifier: Qualifier
+) -> None:
+    money = parse_money(text)
+    assert (money.amount, money.currency, money.qualifier) == (D(amount), currency, qualifier)
+    assert money.text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "low", "high"),
+    [
+        ("between USD 1 and 2 million", "1000000", "2000000"),
+        ("1 à 2 millions de FCFA", "1000000", "2000000"),
+        ("entre 3 et 5 millions de FCFA", "3000000", "5000000"),
+        ("3-5 million USD", "3000000", "5000000"),
+        ("$10 to $15", "10", "15"),
+    ],
+)
+def test_ranges_keep_both_sides_and_the_midpoint(text: str, low: str, high: str) -> None:
+    money = parse_money(text)
+    assert money.qualifier is Q.RANGE
+    assert (money.low, money.high) == (D(low), D(high))
+    assert money.amount == (D(low) + D(high)) / 2
+
+
+def test_bounds_follow_the_qualifier() -> None:
+    assert parse_money("over USD 1 million").low == D(1000000)
+    assert parse_money("over USD 1 million").high is None
+    approx = parse_money("some CFA 700 million")
+    assert (approx.low, approx.high) == (D(630000000), D(770000000))
+
+
+@pytest.mark.parametrize(
+    ("country", "code"),
+    [(None, "XOF"), ("MLI", "XOF"), ("Niger", "XOF"), ("CMR", "XAF"), ("Tchad", "XAF"),
+     ("GA", "XAF"), ("Gabon", "XAF"), ("Sénégal", "XOF")],
+)  # fmt: skip
+def test_cfa_franc_is_xaf_in_cemac_only(country: str | None, code: str) -> None:
+    assert parse_money("50 FCFA", country=country).currency == code
+    assert parse_money("50 francs CFA", country=country).currency == code
+    # Explicit codes and central-bank names win over the country.
+    assert parse_money("50 XOF", country=country).currency == "XOF"
+    assert parse_money("50 FCFA BEAC", country=country).currency == "XAF"
+
+
+def test_unknown_country_is_a_sahel_error() -> None:
+    with pytest.raises(ReferenceNotFound):
+        parse_money("50 FCFA", country="Atlantis")
+
+
+@pytest.mark.parametrize(
+    ("text", "before", "after", "change"),
+    [
+        ("100 ouguiya", "MRO", "MRU", dt.date(2018, 1, 1)),
+        ("100 ouguiyas", "MRO", "MRU", dt.date(2018, 1, 1)),
+        ("10 000 cedis", "GHC", "GHS", dt.date(2007, 7, 1)),
+        ("5 000 leones", "SLL", "SLE", dt.date(2022, 7, 1)),
+    ],
+)
+def test_redenominated_words_need_a_date(
+    text: str, before: str, after: str, change: dt.date
+) -> None:
+    assert parse_money(text, on=change - dt.timedelta(days=1)).currency == before
+    assert parse_money(text, on=change).currency == after
+    with pytest.raises(AmbiguousInput) as info:
+        parse_money(text)
+    assert change.isoformat() in str(info.value)
+    # The codes themselves are never ambiguous.
+    assert parse_money(f"100 {before}").currency == before
+    assert parse_money(f"100 {after}").currency == after
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("13 million", ParseError),  # no currency
+        ("FCFA", ParseError),  # no amount
+        ("francs CFA", ParseError),
+        ("13 million CFA (about 20,000 USD)", ParseError),  # two sums: the caller splits them
+        ("12 USD EUR", ParseError),
+        ("-5 USD", ParseError),  # money is >= 0
+        ("0.0000000001 USD", ParseError),  # finer than a table holds
+        ("1,500 USD", AmbiguousInput),  # 1500 or 1.5: pass a locale
+        ("between 5 and 3 USD", ParseError),
+        ("more than 3 to 5 USD", ParseError),
+        ("x" * 300, ParseError),
+    ],
+)
+def test_bad_sums_raise_parse_errors(text: str, error: type[SahelError]) -> None:
+    with pytest.raises(error):
+        parse_money(text)
+
+
+def test_locale_settles_ambiguous_figures() -> None:
+    assert parse_money("1,500 USD", locale="en").amount == D(1500)
+    assert parse_money("1,500 USD", locale="fr").amount == D("1.5")
+
+
+def test_currency_argument_is_the_default_currency() -> None:
+    assert parse_money("1 500", currency="FCFA").currency == "XOF"
+    assert parse_money("1 500", currency="FCFA", country="CMR").currency == "XAF"
+    assert parse_money("1 500 USD", currency="FCFA").currency == "USD"
+    with pytest.raises(ReferenceNotFound):
+        parse_money("1 500", currency="doubloons")
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [("FCFA", "XOF"), ("F CFA", "XOF"), ("Francs CFA", "XOF"), ("euros", "EUR"), ("€", "EUR"),
+     ("usd", "USD"), ("US$", "USD"), ("Dollars US", "USD"), ("naira", "NGN"), ("GH₵", "GHS"),
+     ("kes", "KES"), ("xdr", "XDR"), (" Euro ", "EUR")],
+)  # fmt: skip
+def test_canonical_currency(text: str, code: str) -> None:
+    assert canonical_currency(text) == code
+
+
+def test_canonical_currency_refuses_unknown_words() -> None:
+    for text in ("doubloons", "ABC", "", "us dollar bills"):
+        with pytest.raises(ReferenceNotFound):
+            canonical_currency(text)
+    with pytest.raises(AmbiguousInput):
+        canonical_currency("ouguiya")
+    assert canonical_currency("ouguiya", on=dt.date(2020, 1, 1)) == "MRU"
+
+
+def test_currency_words_are_folded_and_resolve() -> None:
+    for word, marker in CURRENCY_WORDS.items():
+        assert word == word.casefold().strip()
+        code = canonical_currency(word, on=dt.date(2020, 1, 1))
+        assert len(code) == 3
+        assert code.isupper()
+        assert marker in ("CFA", "cedi", "leone", "ouguiya") or code == marker
+
+
+@given(parsed_money(), st.sampled_from(["en", "fr", "fr_SN", "en_GB"]), st.booleans())
+@example(Money(D("0.5"), "EUR", Q.RANGE, D(0), D(1)), "en", False)
+@example(Money(D("2700"), "USD"), "en", False)
+@example(Money(D("1.234"), "XOF", Q.APPROX), "fr", False)
+def test_format_then_parse_round_trips(money: Money, locale: str, tell: bool) -> None:
+    text = format_money(money, locale)
+    back = parse_money(text, locale=locale if tell else None)
+    assert attrs.evolve(back, text=None) == money
+    assert back.text == text
+
+
+def test_format_money_words() -> None:
+    assert format_money(Money(D(20000), "USD", Q.APPROX)) == "about 20,000 USD"
+    assert (
+        format_money(Money(D(1000000), "USD", Q.MORE_THAN), "fr")
+        == "plus de 1\u202f000\u202f000 USD"
+    )
+    assert format_money(Money(D(15), "EUR", Q.RANGE, D(10), D(20))) == "between 10 and 20 EUR"
+
+
+@given(money_like_text | st.text(max_size=60))
+@example("CFA CFA 12")
+@example("$$")
+@example("1 à à 2 FCFA")
+@example("₵ 100")
+def test_fuzzed_text_raises_only_sahel_errors(text: str) -> None:
+    for on in (None, dt.date(2016, 5, 1)):
+        try:
+            money = parse_money(text, on=on)
+        except SahelError:
+            continue
+        assert money.amount >= 0
+        assert len(money.currency) == 3
+
+
+def test_parse_money_checks_argument_types() -> None:
+    with pytest.raises(ParseError):
+        parse_money(12)  # type: ignore[arg-type]
+    with pytest.raises(ParseError):
+        parse_money("12 USD", on="2016-01-01")  # type: ignore[arg-type]
+    with pytest.raises(ParseError):
+        parse_money("12 USD", country=3)  # type: ignore[arg-type]
+
+
+# -- value types ---------------------------------------------------------------------------
+
+
+def test_currency_code() -> None:
+    assert currency_code("xof") == "XOF"
+    for bad in ("XO", "XOFF", "X0F", 12, None, "€€€"):
+        with pytest.raises(SahelError) as info:
+            currency_code(bad, "to")
+        assert info.value.field == "to"
+
+
+def test_rate_step_arithmetic_is_exact_half_even() -> None:
+    peg = RateStep("XOF", "EUR", D("655.957"), dt.date(1999, 1, 1), "peg", "fixed", True)
+    assert peg.apply(D(655957)) == D(1000)
+    assert peg.apply(D(1), 9) == D("0.001524490")
+    assert peg.quote == "1 EUR = 655.957 XOF"
+    assert peg.label == "peg, fixed"
+    ecb = RateStep("EUR", "USD", D("1.1093"), dt.date(2016, 11, 4), "ECB")
+    assert ecb.apply(D("0.5"), 4) == D("0.5546")  # 0.55465 to even
+    assert ecb.apply(D("1.5"), 4) == D("1.6640")  # 1.66395 up
+    assert ecb.label == "ECB, 2016-11-04"
+    month = RateStep("GHS", "USD", D("3.9"), dt.date(2016, 11, 1), "IMF IFS", "month", True)
+    assert month.label == "IMF IFS, month 2016-11"
+    year = attrs.evolve(month, period="year")
+    assert year.label == "IMF IFS, year 2016"
+
+
+@given(st.decimals(min_value=0, max_value=10**12, places=9), st.integers(0, 16))
+def test_rate_step_apply_matches_decimal_quantize(value: Decimal, places: int) -> None:
+    from decimal import ROUND_HALF_EVEN, localcontext
+
+    step = RateStep("XOF", "EUR", D("655.957"), dt.date(1999, 1, 1), "peg", "fixed", True)
+    with localcontext(prec=100):
+        expected = (value / D("655.957")).quantize(D(1).scaleb(-places), ROUND_HALF_EVEN)
+    assert step.apply(value, places) == expected
+
+
+def test_conversion_reports_path_rate_and_date() -> None:
+    steps = (
+        RateStep("XOF", "EUR", D("655.957"), dt.date(1999, 1, 1), "peg", "fixed", True),
+        RateStep("EUR", "USD", D("1.1093"), dt.date(2016, 11, 4), "ECB"),
+    )
+    conversion = Conversion(
+        Money(700000000, "XOF"), Money(D("1183781.86"), "USD"), dt.date(2016, 11, 5), steps
+    )
+    assert conversion.path == "XOF → EUR (peg, fixed) → USD (ECB, 2016-11-04)"
+    assert conversion.rate_date == dt.date(2016, 11, 4)
+    assert conversion.rate == steps[1].apply(steps[0].apply(D(1)))
+    data = conversion.as_dict()
+    assert data["amount"] == "1183781.86"
+    assert [s["rate"] for s in data["steps"]] == ["655.957", "1.1093"]
+    assert data["steps"][0]["inverted"] is True

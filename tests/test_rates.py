@@ -1,0 +1,510 @@
+"""Exchange rates: providers, the choice of rate and route, exact conversion, columns, CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import warnings
+from collections.abc import Iterable
+from decimal import Decimal
+from pathlib import Path
+
+import polars as pl
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from sahel_core.errors import FormatError, PluginWarning, RateNotFound, SahelError, ValidationError
+from sahel_core.hookspecs import hookimpl
+from sahel_core.money import Money, convert, parse_money
+from sahel_core.plugins import Manager, load_manager, rates_builtin
+from sahel_core.qualifiers import Qualifier
+from sahel_core.rates import convert_column, rate_table, user_provider
+from sahel_core.specs import RateProviderSpec
+
+D = Decimal
+PEG = D("655.957")
+
+
+def _manager(*extra: tuple[str, object]) -> Manager:
+    return load_manager(
+        builtins=False, entry_points=False, plugins=[("rates_builtin", rates_builtin), *extra]
+    )
+
+
+@pytest.fixture(scope="module")
+def manager() -> Manager:
+    """Only the built-in rate providers: what these tests check does not depend on others."""
+    return _manager()
+
+
+class _Plugin:
+    """A plugin object adding the given rate providers."""
+
+    def __init__(self, *specs: RateProviderSpec) -> None:
+        self.specs = specs
+
+    @hookimpl
+    def sahel_register_rate_providers(self) -> Iterable[RateProviderSpec]:
+        return self.specs
+
+
+# -- the seed figures -------------------------------------------------------------------------
+
+
+def test_seed_13_million_cfa_about_20000_usd_august_2016(manager: Manager) -> None:
+    """ "market value of 13 million CFA (about 20,000 USD)", OCS, Mopti, August 2016."""
+    stated = parse_money("about 20,000 USD")
+    conversion = convert(parse_money("13 million CFA"), "USD", on=dt.date(2016, 8, 15),
+                         manager=manager)  # fmt: skip
+    assert conversion.result.amount == D("22156.940165285")
+    assert conversion.path == "XOF → EUR (peg, fixed) → USD (ECB, 2016-08-15)"
+    assert conversion.steps[1].rate == D("1.1180")
+    # The stated 20,000 is 9.7 % below: within the 15 % a press release rounds to.
+    assert abs(stated.amount / conversion.result.amount - 1) < D("0.15")
+
+
+def test_seed_some_cfa_700_million_over_usd_1_million_november_2016(manager: Manager) -> None:
+    """ "Seized drugs worth some CFA 700 million (over USD 1 million) incinerated in early
+    November 2016": Saturday 2016-11-05 takes the ECB rate of Friday 2016-11-04."""
+    value = parse_money("some CFA 700 million")
+    conversion = convert(value, "USD", on=dt.date(2016, 11, 5), manager=manager)
+    assert conversion.result.amount == D("1183781.863750215")
+    assert conversion.result.qualifier is Qualifier.APPROX
+    assert conversion.result.low == D("1065403.677375194")
+    assert conversion.result.high == D("1302160.050125237")
+    assert [(s.source, s.rate, s.rate_date) for s in conversion.steps] == [
+        ("peg", PEG, dt.date(1999, 1, 1)),
+        ("ECB", D("1.1093"), dt.date(2016, 11, 4)),
+    ]
+    assert conversion.result.amount > parse_money("over USD 1 million").amount
+
+
+def test_seed_50_fcfa_is_0_09_usd_and_0_08_eur_april_2018(manager: Manager) -> None:
+    """ "sold 50 FCFA (0.09 $ / 0.08 €)", Bamako market, April 2018 (2018-04-15: a Sunday)."""
+    day = dt.date(2018, 4, 15)
+    usd = convert(parse_money("50 FCFA"), "USD", on=day, manager=manager)
+    eur = convert(parse_money("50 FCFA"), "EUR", on=day, manager=manager)
+    assert usd.result.amount == D("0.093885727")
+    assert usd.steps[1].rate_date == dt.date(2018, 4, 13)
+    assert eur.result.amount == D("0.076224509")
+    assert round(usd.result.amount, 2) == D("0.09")
+    assert round(eur.result.amount, 2) == D("0.08")
+
+
+# -- the peg: exact ---------------------------------------------------------------------------
+
+_DAYS = st.dates(dt.date(1999, 1, 1), dt.date(2026, 10, 30))
+
+
+@given(st.decimals(min_value=0, max_value=10**14, places=6), _DAYS)
+@example(D("0.000001"), dt.date(2016, 11, 5))
+@example(D("99999999999999.999999"), dt.date(1999, 1, 1))
+@example(D("655.957"), dt.date(2020, 2, 29))
+def test_peg_round_trip_xof_eur_xof_is_exact(amount: Decimal, day: dt.date) -> None:
+    manager = _shared()
+    places = max(0, -amount.as_tuple().exponent)  # type: ignore[operator]
+    euros = convert(Money(amount, "XOF"), "EUR", on=day, manager=manager)
+    back = convert(euros.result, "XOF", on=day, places=places, manager=manager)
+    assert back.result.amount == amount
+    assert [s.source for s in euros.steps + back.steps] == ["peg", "peg"]
+
+
+@given(st.decimals(min_value=0, max_value=10**15, places=9), _DAYS)
+def test_xof_to_xaf_through_the_euro_changes_nothing(amount: Decimal, day: dt.date) -> None:
+    conversion = convert(Money(amount, "XOF"), "XAF", on=day, manager=_shared())
+    assert conversion.result.amount == amount
+    assert conversion.path == "XOF → EUR (peg, fixed) → XAF (peg, fixed)"
+
+
+@given(st.decimals(min_value=0, max_value=10**12, places=2), _DAYS)
+def test_eur_to_xof_is_the_exact_product(amount: Decimal, day: dt.date) -> None:
+    conversion = convert(Money(amount, "EUR"), "XOF", on=day, manager=_shared())
+    assert conversion.result.amount == amount * PEG
+    assert conversion.rounding == 0
+
+
+# -- routes agree within the rounding they report -------------------------------------------
+
+_MONTH_ENDS = st.builds(
+    lambda y, m: (dt.date(y, m, 28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1),
+    st.integers(2015, 2020),
+    st.integers(1, 12),
+)
+
+
+@given(st.decimals(min_value=1, max_value=10**12, places=2), _MONTH_ENDS,
+       st.sampled_from(["XOF", "XAF", "EUR"]))  # fmt: skip
+def test_via_eur_and_via_usd_agree_within_reported_rounding(
+    amount: Decimal, day: dt.date, currency: str
+) -> None:
+    """At a month end, the IMF month-end rate (via USD) and the peg with the ECB rate of
+    that day (via EUR) are two roads to the same figure."""
+    money = Money(amount, currency)
+    euro = convert(money, "USD", on=day, via="EUR", manager=_shared())
+    dollar = convert(money, "USD", on=day, via="USD", manager=_shared())
+    assert "IMF IFS" in dollar.path or currency == "EUR"
+    assert "ECB" in euro.path
+    gap = abs(euro.result.amount - dollar.result.amount)
+    assert gap <= euro.rounding + dollar.rounding
+
+
+def test_mid_month_routes_differ_and_say_so(manager: Manager) -> None:
+    money = Money(1000000, "XOF")
+    euro = convert(money, "USD", on=dt.date(2016, 11, 5), via="EUR", manager=manager)
+    dollar = convert(money, "USD", on=dt.date(2016, 11, 5), via="USD", manager=manager)
+    assert dollar.path == "XOF → USD (IMF IFS, month 2016-11)"
+    assert euro.result.amount != dollar.result.amount
+
+
+# -- which rate ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("day", "rate_date"),
+    [
+        (dt.date(2016, 11, 4), dt.date(2016, 11, 4)),  # Friday: its own rate
+        (dt.date(2016, 11, 5), dt.date(2016, 11, 4)),  # Saturday
+        (dt.date(2016, 11, 6), dt.date(2016, 11, 4)),  # Sunday
+        (dt.date(2016, 12, 26), dt.date(2016, 12, 23)),  # TARGET holiday after a weekend
+        (dt.date(2026, 11, 6), dt.date(2026, 10, 30)),  # 7 days after the last ECB day
+    ],
+)
+def test_a_day_without_rate_takes_the_previous_business_day(
+    manager: Manager, day: dt.date, rate_date: dt.date
+) -> None:
+    conversion = convert(Money(100, "EUR"), "USD", on=day, manager=manager)
+    (step,) = conversion.steps
+    assert (step.source, step.period, step.rate_date) == ("ECB", "day", rate_date)
+    assert conversion.rate_date == rate_date
+
+
+@pytest.mark.parametrize(
+    ("currency", "day"),
+    [
+        ("GHS", dt.date(1949, 6, 1)),  # before any IMF or World Bank figure
+        ("XDR", dt.date(2025, 6, 1)),  # after the last IMF annual average (2024)
+        ("ABC", dt.date(2016, 1, 4)),  # no provider knows it
+        ("GNF", dt.date(2021, 3, 1)),  # IMF and World Bank stop in 2020: no silent 2020
+    ],
+)
+def test_rate_not_found_names_currency_and_date(
+    manager: Manager, currency: str, day: dt.date
+) -> None:
+    with pytest.raises(RateNotFound) as info:
+        convert(Money(100, currency), "EUR", on=day, manager=manager)
+    assert currency in str(info.value)
+    assert day.isoformat() in str(info.value)
+    assert info.value.value == currency
+
+
+def test_no_rate_more_than_7_days_after_the_last_ecb_day(manager: Manager) -> None:
+    with pytest.raises(RateNotFound, match="2026-11-07"):
+        convert(Money(100, "EUR"), "JPY", on=dt.date(2026, 11, 7), manager=manager)
+    with pytest.raises(RateNotFound, match="1998-12-31"):
+        convert(Money(100, "EUR"), "JPY", on=dt.date(1998, 12, 31), manager=manager)
+
+
+def test_imf_month_then_year_then_world_bank(manager: Manager) -> None:
+    month = convert(Money(100, "GHS"), "USD", on=dt.date(2016, 11, 20), manager=manager)
+    assert month.path == "GHS → USD (IMF IFS, month 2016-11)"
+    year = convert(Money(100, "GHS"), "USD", on=dt.date(2022, 3, 1), manager=manager)
+    assert year.path == "GHS → USD (IMF IFS, year 2022)"
+    assert year.steps[0].rate_date == dt.date(2022, 1, 1)
+    # GNF: IMF annual figures stop in 2020 and so does the World Bank; NGN 1955 is IMF only.
+    old = convert(Money(100, "NGN"), "USD", on=dt.date(1965, 3, 1), manager=manager)
+    assert old.steps[0].source == "IMF IFS"
+
+
+def test_world_bank_annual_rates() -> None:
+    """The World Bank provider serves alone too (the IMF covers the same years for the
+    currencies shipped, so with every built-in the IMF answers first)."""
+    (spec,) = [s for s in rates_builtin.sahel_register_rate_providers() if s.name == "worldbank"]
+    manager = load_manager(builtins=False, entry_points=False, plugins=[("wb", _Plugin(spec))])
+    conversion = convert(Money(1000, "GHS"), "USD", on=dt.date(2016, 7, 1), manager=manager)
+    assert conversion.path == "GHS → USD (World Bank, year 2016)"
+    assert conversion.steps[0].rate == D("3.90981666666667")
+    with pytest.raises(RateNotFound, match="2025-01-01"):
+        convert(Money(1000, "GHS"), "USD", on=dt.date(2025, 1, 1), manager=manager)
+
+
+def test_redenomination_is_a_fixed_step(manager: Manager) -> None:
+    mro = convert(Money(1000, "MRO"), "USD", on=dt.date(2016, 11, 5), manager=manager)
+    mru = convert(Money(100, "MRU"), "USD", on=dt.date(2016, 11, 5), manager=manager)
+    assert mro.result.amount == mru.result.amount
+    assert mro.steps[0].period == "fixed"
+    assert mro.path.startswith("MRO → MRU (redenomination, fixed) → USD (IMF IFS, month")
+
+
+def test_same_currency_has_no_steps(manager: Manager) -> None:
+    conversion = convert(Money(D("12.5"), "XOF"), "xof", on=dt.date(2016, 1, 1), manager=manager)
+    assert conversion.steps == ()
+    assert conversion.result.amount == D("12.5")
+    assert conversion.path == "XOF"
+    assert conversion.rate == 1
+    assert conversion.rate_date is None
+
+
+def test_bounds_and_qualifier_are_converted(manager: Manager) -> None:
+    money = Money(100, "EUR", Qualifier.RANGE, D(80), D(120))
+    conversion = convert(money, "USD", on=dt.date(2016, 11, 4), manager=manager)
+    assert conversion.result.qualifier is Qualifier.RANGE
+    assert conversion.result.low == D("88.744")
+    assert conversion.result.high == D("133.116")
+
+
+def test_bad_arguments_are_validation_errors(manager: Manager) -> None:
+    day = dt.date(2016, 1, 4)
+    for kwargs in ({"to": "US"}, {"to": "USD", "via": "E"}, {"to": "USD", "places": 10},
+                   {"to": "USD", "places": -1}):  # fmt: skip
+        with pytest.raises(ValidationError):
+            convert(Money(1, "EUR"), on=day, manager=manager, **kwargs)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError):
+        convert(Money(1, "EUR"), "USD", on="2016-01-04", manager=manager)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="too large"):
+        convert(Money(D(10) ** 21, "EUR"), "USD", on=day, manager=manager)
+
+
+# -- providers --------------------------------------------------------------------------------
+
+
+def test_builtin_providers_are_registered() -> None:
+    providers = _shared().rate_providers
+    assert [(p.name, p.priority) for p in providers.values()] == [
+        ("peg", 10), ("ecb", 20), ("imf", 30), ("worldbank", 40)
+    ]  # fmt: skip
+
+
+def test_peg_rows_are_exact() -> None:
+    pegs = rates_builtin.load_pegs()
+    xof = pegs.filter(pl.col("currency") == "XOF").row(0, named=True)
+    assert (xof["base"], xof["rate"], xof["date"]) == ("EUR", PEG, dt.date(1999, 1, 1))
+    assert set(pegs["period"]) == {"fixed"}
+
+
+def test_user_table_from_csv_is_used_and_named(tmp_path: Path) -> None:
+    table = tmp_path / "bcrg.csv"
+    table.write_text("date,currency,rate\n2021-01-04,GNF,10150.5\n2021-02-01,GNF,10210\n")
+    bank = user_provider("bcrg", table, base="USD", priority=5)
+    manager = _manager(("bcrg", _Plugin(bank)))
+    conversion = convert(Money(20301, "GNF"), "USD", on=dt.date(2021, 1, 6), manager=manager)
+    assert conversion.result.amount == 2
+    assert conversion.path == "GNF → USD (bcrg, 2021-01-04)"
+    with pytest.raises(RateNotFound):  # a daily table: the rate of 2021-02-01 serves 7 days
+        convert(Money(1, "GNF"), "USD", on=dt.date(2021, 2, 9), manager=manager)
+
+
+def test_user_table_priority_decides_over_builtins(tmp_path: Path) -> None:
+    frame = pl.DataFrame({"date": ["2016-11-04"], "currency": ["USD"], "rate": ["1.2"]})
+    day = dt.date(2016, 11, 4)
+    late = _manager(("mine", _Plugin(user_provider("mine", frame, base="EUR"))))
+    first = _manager(("mine", _Plugin(user_provider("mine", frame, base="EUR", priority=1))))
+    assert convert(Money(1, "EUR"), "USD", on=day, manager=late).steps[0].source == "ECB"
+    assert convert(Money(1, "EUR"), "USD", on=day, manager=first).steps[0].source == "mine"
+
+
+def test_a_broken_provider_is_skipped_with_a_warning(tmp_path: Path) -> None:
+    def boom() -> pl.DataFrame:
+        raise OSError("disk on fire")
+
+    broken = RateProviderSpec(name="broken", description="fails", load=boom, priority=1)
+    missing = user_provider("missing", tmp_path / "nope.csv", base="USD")
+    manager = _manager(("x", _Plugin(broken, missing)))
+    with pytest.warns(PluginWarning, match="broken"):
+        rate_table(manager)
+    conversion = convert(Money(1, "EUR"), "USD", on=dt.date(2016, 11, 4), manager=manager)
+    assert conversion.steps[0].source == "ECB"
+    with pytest.raises(FormatError):
+        missing.load()
+
+
+def test_bad_rows_are_dropped_and_counted() -> None:
+    frame = pl.DataFrame(
+        {
+            "date": ["2016-11-04", "not a date", "2016-11-04", "2016-11-04", "2016-11-04"],
+            "currency": ["LRD", "LRD", "L$", "LRD", "USD"],
+            "rate": ["94.5", "1", "1", "-3", "0.01"],
+            "period": ["day", "day", "day", "day", "day"],
+        }
+    )
+    manager = _manager(("cbl", _Plugin(user_provider("cbl", frame, base="USD", priority=1))))
+    with pytest.warns(PluginWarning, match="4 of 5 rows dropped"):
+        rate_table(manager)
+    conversion = convert(Money(D("94.5"), "LRD"), "USD", on=dt.date(2016, 11, 4), manager=manager)
+    assert conversion.result.amount == 1
+
+
+def test_user_provider_checks_its_arguments() -> None:
+    with pytest.raises(ValidationError):
+        user_provider("x", "t.csv", base="US")
+    with pytest.raises(ValidationError):
+        user_provider("x", "t.csv", period="week")
+    with pytest.raises(FormatError):
+        user_provider("x", pl.DataFrame({"date": [], "currency": [], "rate": []})).load()
+
+
+def test_package_data_matches_the_public_files(shared_data: Path) -> None:
+    """Every ECB figure as published; IMF and World Bank figures to 16 places."""
+    ecb = pl.read_csv(shared_data / "fx" / "ecb_eurofxref-hist.csv", infer_schema=False)
+    day = ecb.filter(pl.col("Date") == "2016-11-04").row(0, named=True)
+    ours = rates_builtin.load_ecb().filter(pl.col("date") == dt.date(2016, 11, 4))
+    published = {c: D(v) for c, v in day.items() if c and c != "Date" and v != "N/A"}
+    assert dict(ours.select("currency", "rate").iter_rows()) == published
+    imf = rates_builtin.load_imf()
+    xof = imf.filter((pl.col("currency") == "XOF") & (pl.col("date") == dt.date(2020, 12, 1)))
+    assert xof["rate"].to_list() == [D("534.558715671094")]
+
+
+def test_package_data_rebuilds_identically(shared_data: Path, tmp_path: Path) -> None:
+    from sahel_core.data.rates import build
+
+    sizes = build.build(shared_data / "fx", tmp_path)
+    assert sizes["ecb.parquet"] < 600_000
+    here = Path(rates_builtin.__file__).parent.parent / "data" / "rates"
+    for name in sizes:
+        assert pl.read_parquet(tmp_path / name).equals(pl.read_parquet(here / name)), name
+
+
+# -- columns ----------------------------------------------------------------------------------
+
+_CURRENCIES = ["XOF", "XAF", "EUR", "USD", "GHS", "MRO", "XDR", "GBP", "GNF", "xof", "ZZ", "ABC"]
+
+
+@st.composite
+def _frames(draw: st.DrawFn) -> pl.DataFrame:
+    n = draw(st.integers(1, 12))
+    values = st.decimals(min_value=-(10**12), max_value=10**12, places=9) | st.none()
+    days = st.dates(dt.date(1949, 1, 1), dt.date(2027, 6, 30)) | _DAYS | st.none()
+    return pl.DataFrame(
+        {
+            "value": draw(st.lists(values, min_size=n, max_size=n)),
+            "currency": draw(
+                st.lists(st.sampled_from(_CURRENCIES) | st.none(), min_size=n, max_size=n)
+            ),
+            "date_value": draw(st.lists(days, min_size=n, max_size=n)),
+        },
+        schema={"value": pl.Decimal(38, 9), "currency": pl.String, "date_value": pl.Date},
+    )
+
+
+@given(_frames(), st.sampled_from(["USD", "EUR", "XOF", "GHS"]),
+       st.sampled_from([None, "EUR", "USD"]), st.integers(0, 9))  # fmt: skip
+def test_column_conversion_equals_convert_row_by_row(
+    frame: pl.DataFrame, to: str, via: str | None, places: int
+) -> None:
+    manager = _shared()
+    out = convert_column(frame, to=to, via=via, places=places, manager=manager)
+    assert out.select(frame.columns).equals(frame)  # rows kept, in their order
+    assert out.schema[to] == pl.Decimal(38, places)
+    for row in out.iter_rows(named=True):
+        if row["currency"] is None or row["date_value"] is None:
+            assert row["rate_error"] in ("no currency", "no date")
+            continue
+        value, code = row["value"], row["currency"].strip().upper()
+        if not (len(code) == 3 and code.isascii() and code.isalpha()):
+            assert row["rate_error"] == "a currency is a three-letter ISO 4217 code"
+            continue
+        money = Money(0 if value is None else abs(value), code)
+        try:
+            conversion = convert(money, to, on=row["date_value"], via=via, places=places,
+                                 manager=manager)  # fmt: skip
+        except SahelError as exc:
+            assert row["rate_error"] == exc.message
+            assert row[to] is None
+            continue
+        assert row["rate_error"] is None
+        assert row["rate_source"] == conversion.path
+        assert row["rate"] == conversion.rate
+        assert row["rate_date"] == conversion.rate_date
+        if value is None:
+            assert row[to] is None
+        else:  # the arithmetic is odd-symmetric: a negative amount gives the negated result
+            assert row[to] == (
+                conversion.result.amount if value >= 0 else -conversion.result.amount
+            )
+
+
+def test_column_conversion_of_the_seed_figures(manager: Manager) -> None:
+    frame = pl.DataFrame(
+        {
+            "value": [D(13000000), D(700000000), D(50)],
+            "currency": ["XOF", "XOF", "XOF"],
+            "date_value": [dt.date(2016, 8, 15), dt.date(2016, 11, 5), dt.date(2018, 4, 15)],
+        },
+        schema_overrides={"value": pl.Decimal(38, 9)},
+    )
+    out = convert_column(frame, manager=manager)
+    assert out["USD"].to_list() == [
+        D("22156.940165285"), D("1183781.863750215"), D("0.093885727")
+    ]  # fmt: skip
+    assert out["rate_date"].to_list() == [
+        dt.date(2016, 8, 15), dt.date(2016, 11, 4), dt.date(2018, 4, 13)
+    ]  # fmt: skip
+    assert out["rate_error"].null_count() == 3
+
+
+def test_column_conversion_refuses_bad_columns(manager: Manager) -> None:
+    good = pl.DataFrame({"value": [1], "currency": ["EUR"], "date_value": [dt.date(2016, 1, 4)]})
+    with pytest.raises(ValidationError, match="Float64"):
+        convert_column(good.with_columns(pl.col("value").cast(pl.Float64)), manager=manager)
+    with pytest.raises(ValidationError, match="no column"):
+        convert_column(good.drop("currency"), manager=manager)
+    with pytest.raises(ValidationError):
+        convert_column(good.with_columns(pl.col("date_value").cast(pl.String)), manager=manager)
+    with pytest.raises(ValidationError):
+        convert_column(good, to="dollars", manager=manager)
+    out = convert_column(good, manager=manager)  # integers are exact amounts
+    assert out["USD"].to_list() == [D("1.089800000")]
+
+
+# -- the command line -------------------------------------------------------------------------
+
+
+def test_cli_convert_json() -> None:
+    from sahel_core.cli import app
+
+    result = CliRunner().invoke(
+        app, ["convert", "700000000", "XOF", "USD", "--date", "2016-11-05", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["amount"] == "1183781.863750215"
+    assert (data["currency"], data["from"], data["to"], data["date"]) == (
+        "USD", "XOF", "USD", "2016-11-05"
+    )  # fmt: skip
+    assert data["steps"] == [
+        {"from": "XOF", "to": "EUR", "rate": "655.957", "quote": "1 EUR = 655.957 XOF",
+         "rate_date": "1999-01-01", "source": "peg", "period": "fixed", "inverted": True},
+        {"from": "EUR", "to": "USD", "rate": "1.1093", "quote": "1 EUR = 1.1093 USD",
+         "rate_date": "2016-11-04", "source": "ECB", "period": "day", "inverted": False},
+    ]  # fmt: skip
+    assert data["path"] == "XOF → EUR (peg, fixed) → USD (ECB, 2016-11-04)"
+
+
+def test_cli_convert_table_and_errors() -> None:
+    from sahel_core.cli import app, main
+
+    runner = CliRunner()
+    table = runner.invoke(app, ["convert", "1 000", "GHS", "EUR", "--date", "2016-11-05"])
+    assert table.exit_code == 0, table.output
+    assert "GHS → USD (IMF IFS, month 2016-11) → EUR (ECB, 2016-11-04)" in table.stdout
+    assert "IMF IFS" in table.stdout
+    via = runner.invoke(app, ["convert", "100", "XOF", "USD", "--date", "2016-11-05",
+                              "--via", "USD", "--json"])  # fmt: skip
+    assert json.loads(via.stdout)["path"] == "XOF → USD (IMF IFS, month 2016-11)"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PluginWarning)
+        assert main(["convert", "100", "GHS", "EUR", "--date", "1949-01-01"]) == 1
+        assert main(["convert", "100", "GHS", "EUR", "--date", "1949-13-01"]) == 2
+        assert main(["convert", "lots", "GHS", "EUR", "--date", "2016-01-01"]) == 1
+
+
+# A manager shared by the hypothesis tests (fixtures do not mix with @given).
+_SHARED: list[Manager] = []
+
+
+def _shared() -> Manager:
+    if not _SHARED:
+        _SHARED.append(_manager())
+    return _SHARED[0]

@@ -1,0 +1,259 @@
+"""Reconciliation: the same seizure reported twice is one event; conflicts are reported."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from sahel_core import Amount, PartialDate, Place, Seizure, SourceRef
+from sahel_core.cli import app
+from sahel_core.errors import SahelError, StructureError, ValidationError
+from sahel_core.indicators import compute
+from sahel_core.io import write
+from sahel_core.reconcile import reconcile
+from sahel_core.tables import from_entities, to_entities
+from sahel_core.testing import seizures as seizure_strategy
+
+D = Decimal
+PAGE_001 = SourceRef(
+    url="https://www.unodc.org/westandcentralafrica/en/001.html",
+    quote="confiscating more than 2.7 tons of cannabis in Bamako",
+)
+PAGE_004 = SourceRef(
+    url="https://www.unodc.org/westandcentralafrica/en/004.html",
+    quote="the unprecedented seizure of 2.7 tons of cannabis seized in Bamako",
+)
+
+
+def month(year: int, number: int, text: str | None = None) -> PartialDate:
+    end = dt.date(year + number // 12, number % 12 + 1, 1) - dt.timedelta(days=1)
+    return PartialDate(dt.date(year, number, 1), end, text)
+
+
+def cannabis(
+    ident: str,
+    quantity: Amount,
+    date: PartialDate | None,
+    source: SourceRef,
+    locality: str | None = "Bamako",
+    country: str = "MLI",
+    drug: str = "cannabis_herb",
+) -> Seizure:
+    return Seizure(
+        ident, drug, quantity, date=date, place=Place(country, locality), sources=(source,)
+    )
+
+
+def seed_pair() -> list[Seizure]:
+    """The seed example: page 001 says May 2016, page 004 says May 2015."""
+    return [
+        cannabis(
+            "001:s1",
+            Amount("2.7", "t", "more_than", text="more than 2.7 tons"),
+            month(2016, 5, "May 2016"),
+            PAGE_001,
+        ),
+        cannabis(
+            "004:s1", Amount("2.7", "t", text="2.7 tons"), month(2015, 5, "May 2015"), PAGE_004
+        ),
+    ]
+
+
+def test_the_seed_seizure_is_one_event_with_its_conflicts() -> None:
+    result = reconcile(from_entities(seed_pair()))
+    assert result.table.height == 1
+    event = result.table.row(0, named=True)
+    # Primary: "2.7 tons" (exact) is narrower than "more than 2.7 tons" (unbounded).
+    assert event["id"] == "004:s1"
+    assert (event["quantity"], event["quantity_qualifier"]) == (D("2.7"), "exact")
+    assert event["date"] == "May 2015"
+    assert event["merged_from"] == ["001:s1", "004:s1"]
+    assert [s["url"] for s in event["sources"]] == [PAGE_004.url, PAGE_001.url]
+    conflicts = result.conflicts
+    assert conflicts.columns == ["group", "field", "value", "record_ids", "sources"]
+    assert [tuple(r) for r in conflicts.select("field", "value", "record_ids").iter_rows()] == [
+        ("quantity", "more than 2.7 tons", ["001:s1"]),
+        ("quantity", "2.7 tons", ["004:s1"]),
+        ("date", "May 2016", ["001:s1"]),
+        ("date", "May 2015", ["004:s1"]),
+    ]
+    assert set(conflicts["group"]) == {"004:s1"}
+    assert conflicts["sources"][2].to_list() == [PAGE_001.url]
+    # The merged row is a valid entity.
+    (merged,) = to_entities(result.table, "seizure")
+    assert len(merged.sources) == 2
+
+
+def test_the_same_seizure_reported_twice_counts_once() -> None:
+    table = from_entities(seed_pair())
+    assert compute("seized_mass", table)["kg"][0] == D("5400")
+    reconciled = reconcile(table).table
+    mass = compute("seized_mass", reconciled)
+    assert (mass["kg"][0], mass["records"][0]) == (D("2700"), 1)
+    assert sorted(mass["record_ids"][0]) == ["001:s1", "004:s1"]
+    assert compute("seizure_count", reconciled)["records"][0] == 1
+
+
+def test_a_register_row_in_other_units_is_the_same_quantity() -> None:
+    register = SourceRef(file="register.csv", row=2)
+    records = [
+        *seed_pair(),
+        cannabis("reg:2", Amount("2700", "kg"), month(2015, 5), register, locality=None),
+    ]
+    result = reconcile(from_entities(records))
+    assert result.table["merged_from"].to_list() == [["001:s1", "004:s1", "reg:2"]]
+    quantity = result.conflicts.filter(pl.col("field") == "quantity")
+    # 2.7 t and 2700 kg are one value; "more than 2.7 tons" the other.
+    assert sorted(quantity["record_ids"].to_list()) == [["001:s1"], ["004:s1", "reg:2"]]
+
+
+@pytest.mark.parametrize(
+    ("other", "why"),
+    [
+        (cannabis("x", Amount("2.7", "t"), month(2015, 5), PAGE_004, drug="cocaine"), "drug"),
+        (
+            cannabis(
+                "x", Amount("2.7", "t"), month(2015, 5), PAGE_004, country="NER", locality=None
+            ),
+            "country",
+        ),
+        (cannabis("x", Amount("2.7", "t"), month(2015, 5), PAGE_004, locality="Mopti"), "locality"),
+        (cannabis("x", Amount("3.5", "t"), month(2015, 5), PAGE_004), "quantity"),
+        (cannabis("x", Amount("2700", "tablet"), month(2015, 5), PAGE_004), "dimension"),
+        (cannabis("x", Amount("2.7", "t"), month(2017, 9), PAGE_004), "date"),
+        (cannabis("x", Amount("2.7", "t"), None, PAGE_004), "no date"),
+        (
+            cannabis("x", Amount("2.7", "t"), PartialDate(dt.date(2014, 1, 1), None), PAGE_004),
+            "open date",
+        ),
+        (cannabis("x", Amount("2.7", "t"), month(2016, 5), PAGE_001), "same source"),
+    ],
+)
+def test_records_that_differ_are_not_grouped(other: Seizure, why: str) -> None:
+    first = cannabis("first", Amount("2.7", "t"), month(2016, 5), PAGE_001)
+    result = reconcile(from_entities([first, other]))
+    assert result.table.height == 2, why
+    assert result.conflicts.height == 0
+
+
+def test_tolerance_and_window_are_options() -> None:
+    a = cannabis("a", Amount("2.7", "t"), month(2016, 5), PAGE_001)
+    b = cannabis("b", Amount("2.8", "t"), month(2016, 9), PAGE_004)
+    table = from_entities([a, b])
+    assert reconcile(table).table.height == 1  # 2.8 is within 5 % of 2.7 (widened both ways)
+    assert reconcile(table, tolerance="0").table.height == 2
+    assert reconcile(table, months=2).table.height == 2  # June to August: 3 months apart
+
+
+def test_each_record_keeps_its_closest_match_only() -> None:
+    page = cannabis("page", Amount("1", "t"), month(2016, 5), PAGE_001)
+    register = SourceRef(file="register.csv")
+    near = cannabis("near", Amount("1", "t"), month(2016, 5), register)
+    far = cannabis("far", Amount("1", "t"), month(2016, 8), register)
+    result = reconcile(from_entities([page, far, near]))
+    assert sorted(map(sorted, result.table["merged_from"].to_list())) == [
+        ["far"],
+        ["near", "page"],
+    ]
+
+
+def test_groups_span_sources_transitively() -> None:
+    a = cannabis("a", Amount("2", "t"), month(2016, 1), PAGE_001)
+    b = cannabis("b", Amount("2", "t"), month(2016, 10), PAGE_004)
+    c = cannabis("c", Amount("2", "t"), month(2017, 7), SourceRef(file="c.csv"))
+    result = reconcile(from_entities([a, b, c]))
+    assert result.table["merged_from"].to_list() == [["a", "b", "c"]]
+    dates = result.conflicts.filter(pl.col("field") == "date")["record_ids"].to_list()
+    assert dates == [["a"], ["b"], ["c"]]
+
+
+def test_reconciling_twice_changes_nothing() -> None:
+    once = reconcile(from_entities(seed_pair())).table
+    twice = reconcile(once)
+    assert twice.table.equals(once)
+    assert twice.conflicts.height == 0
+
+
+def test_large_sources_are_matched_against_each_other_only() -> None:
+    # Register B repeats register A a year later: each A row pairs with its copy, never with
+    # another row of A, although many A rows match each other on drug, country and date.
+    base = [
+        cannabis(
+            f"a{i}",
+            Amount(str(100 + i), "kg"),
+            month(2016, 1 + i % 12),
+            SourceRef(file="a.csv"),
+            locality=None,
+        )
+        for i in range(200)
+    ]
+    table = from_entities(base)
+    copy = table.with_columns(
+        (pl.lit("b") + pl.col("id").str.slice(1)).alias("id"),
+        pl.col("sources").list.eval(pl.element().struct.with_fields(pl.lit("b.csv").alias("file"))),
+    )
+    result = reconcile(pl.concat([table, copy]))
+    assert result.table.height == 200
+    assert all(len(ids) == 2 and ids[0][1:] == ids[1][1:] for ids in result.table["merged_from"])
+
+
+def test_bad_input_names_the_fault() -> None:
+    table = from_entities(seed_pair())
+    with pytest.raises(ValidationError) as entity:
+        reconcile(table, "workshop")
+    assert entity.value.field == "entity"
+    with pytest.raises(ValidationError) as months:
+        reconcile(table, months=-1)
+    assert months.value.field == "months"
+    with pytest.raises(ValidationError) as tolerance:
+        reconcile(table, tolerance="lots")
+    assert tolerance.value.field == "tolerance"
+    with pytest.raises(StructureError):
+        reconcile(table.drop("quantity_unit"))
+    with pytest.raises(ValidationError):
+        reconcile([1, 2])  # type: ignore[arg-type]
+
+
+@settings(max_examples=40)
+@given(st.lists(seizure_strategy(), max_size=8), st.integers(0, 24))
+def test_no_record_is_lost_and_merged_rows_are_valid(records: list[Seizure], months: int) -> None:
+    table = from_entities(records, "seizure")
+    try:
+        result = reconcile(table, months=months)
+    except SahelError:
+        return
+    merged = [i for ids in result.table["merged_from"] for i in ids]
+    assert sorted(merged) == sorted(table["id"])
+    assert len(list(to_entities(result.table, "seizure"))) == result.table.height
+    assert set(result.conflicts["group"]) <= set(result.table["id"])
+
+
+# -- CLI ----------------------------------------------------------------------------------------
+
+
+def test_cli_reconcile_json(tmp_path: Path) -> None:
+    first, second = seed_pair()
+    page_1, page_4 = tmp_path / "page001.csv", tmp_path / "page004.csv"
+    write(from_entities([first]), page_1, "seizure")
+    write(from_entities([second]), page_4, "seizure")
+    out = CliRunner().invoke(
+        app, ["reconcile", str(page_1), str(page_4), "--json", "--out", str(tmp_path / "m.csv")]
+    )
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.stdout)
+    assert (data["records"], data["events"]) == (2, 1)
+    (group,) = data["groups"]
+    assert group["merged_from"] == ["001:s1", "004:s1"]
+    assert group["sources"] == [PAGE_004.url, PAGE_001.url]
+    assert {c["field"] for c in data["conflicts"]} == {"quantity", "date"}
+    assert (tmp_path / "m.csv").is_file()
+    human = CliRunner().invoke(app, ["reconcile", str(page_1), str(page_4)])
+    assert human.exit_code == 0 and "2 records, 1 events" in human.stdout
