@@ -207,7 +207,7 @@ def test_xlsx_written_text_is_never_a_formula(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("name", FORMATS)
 def test_conformance_kit(name: str, tmp_path: Path) -> None:
-    check_format(name, tmp_path, examples=15)
+    check_format(name, tmp_path, examples=8)
 
 
 @pytest.mark.parametrize("name", ["csv", "jsonl", "parquet", "xlsx"])
@@ -253,7 +253,7 @@ def test_empty_and_missing_files(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("name", FORMATS)
 def test_junk_raises_only_sahel_errors(name: str, tmp_path: Path) -> None:
-    @settings(max_examples=40, deadline=None,
+    @settings(max_examples=25, deadline=None,
               suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
     @given(junk=st.one_of(st.binary(max_size=300), st.text(max_size=300).map(str.encode),
                           _csvish()))  # fmt: skip

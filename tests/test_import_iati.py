@@ -147,6 +147,8 @@ def test_unsafe_xml_is_refused_before_expansion(name: str) -> None:
         (b"<?xml version='1.0'?><other/>", "not an IATI file"),
         (b"<iati-activities version='2.03'><iati-activity>", "not well-formed"),
         (b"", "not well-formed|empty"),
+        (b"<iati-activity><iati-identifier>A</iati-identifier></iati-activity>", "bare"),
+        (b"<?xml version='1.0' encoding='UBF-8'?><iati-activities/>", "unknown encoding"),
         (b"<iati-activities version='2.03' generated-datetime='2011-06-01'/>", "date and time"),
     ],
 )

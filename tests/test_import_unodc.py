@@ -116,6 +116,9 @@ def test_a_file_without_the_header_is_refused(tmp_path: Path) -> None:
     path.write_text("a,b\n1,2\n")
     with pytest.raises(FormatError, match="no UNODC drug-seizure header"):
         read(path, format="unodc_seizures")
+    path.write_bytes(b"PK\x03\x04 not really a workbook")
+    with pytest.raises(FormatError, match="not a readable xlsx workbook"):
+        read_unodc(path, ReadOptions())
 
 
 @settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -493,10 +493,14 @@ def test_programme_figures_take_the_latest_cumulative_and_sum_annual() -> None:
 
 def test_figures_of_two_drugs_are_two_figures() -> None:
     # "since 2014 ... seized over 9 kilograms of cocaine, 12 of methamphetamine"
-    table = figure_table().head(2).with_columns(
-        pl.Series("drug", ["cocaine", "methamphetamine"]),
-        pl.Series("label", ["seized", "seized"]),
-        pl.lit("kg").alias("amount_unit"),
+    table = (
+        figure_table()
+        .head(2)
+        .with_columns(
+            pl.Series("drug", ["cocaine", "methamphetamine"]),
+            pl.Series("label", ["seized", "seized"]),
+            pl.lit("kg").alias("amount_unit"),
+        )
     )
     result = compute("programme_figures", table)
     assert rows(result, "label", "drug", "unit", "value") == [
@@ -653,3 +657,27 @@ def test_cli_human_table(seizure_csv: Path) -> None:
     out = runner.invoke(app, ["indicators", str(seizure_csv), "-i", "seizure_count", "-b", "drug"])
     assert out.exit_code == 0, out.output
     assert "cannabis_herb" in out.stdout and "records" in out.stdout
+
+
+# -- Jupyter ----------------------------------------------------------------------------------
+
+
+def test_entities_render_as_html_tables() -> None:
+    seizure = Seizure(
+        "s<1>",
+        "cannabis_herb",
+        Amount("2.7", "t", "more_than"),
+        value=Money("13000000", "XOF"),
+        date=month(2016, 5, "May 2016"),
+        place=Place("MLI", "Bamako"),
+        sources=(SourceRef(url="https://example.org/?a=1&b=2", quote="<b>2.7 tons</b>"),),
+    )
+    page = seizure._repr_html_()  # type: ignore[attr-defined]
+    assert page.startswith('<table class="sahel-entity">')
+    assert "Seizure s&lt;1&gt;" in page
+    assert "more than 2.7 t" in page and "13,000,000 XOF" in page and "May 2016" in page
+    assert "Bamako, MLI" in page
+    assert 'href="https://example.org/?a=1&amp;b=2"' in page
+    assert "&lt;b&gt;2.7 tons&lt;/b&gt;" in page and "<b>2.7" not in page
+    assert "packaging" not in page  # empty fields are left out
+    assert "<caption" in Place("NER")._repr_html_()  # type: ignore[attr-defined]

@@ -51,7 +51,7 @@ def test_french_cells_become_a_canonical_seizure_table() -> None:
     assert rows[1]["date_earliest"] == dt.date(2021, 3, 1)
     assert rows[1]["date_latest"] == dt.date(2021, 3, 31)
     assert rows[2]["locality"] == " Dakar "  # Free text is kept as written.
-    assert [r["sources"] for r in rows][0] == [
+    assert rows[0]["sources"] == [
         {"url": None, "file": "saisies.csv", "row": 2, "line": None, "start": None, "end": None,
          "quote": None, "published": None, "retrieved": None, "note": None}
     ]  # fmt: skip
@@ -198,6 +198,30 @@ def test_unknown_agencies_are_kept_and_shared_names_settled_by_country() -> None
                 country=["Niger", None, "Mali"])  # fmt: skip
     table, _ = normalize(raw, "seizure", source="x.csv")
     assert table["agency"].to_list() == ["OCRTIS-NER", "OCRTIS", "Brigade mobile"]
+
+
+def test_money_reads_its_currency_with_the_row_country_and_date() -> None:
+    raw = frame(
+        drug=["cocaine"] * 4,
+        value=["13 millions", "1,5 million FCFA", "2 500 000", "400 000"],
+        value_currency=["FCFA", None, "FCFA", "ouguiya"],
+        country=["Mali", "Tchad", "Tchad", "Mauritanie"],
+        date=[None, None, None, "mars 2019"],
+    )
+    table, rejections = normalize(raw, "seizure", source="x.csv", locale="fr")
+    assert rejections == []
+    assert table["value"].to_list() == [
+        Decimal(13_000_000),
+        Decimal(1_500_000),
+        Decimal(2_500_000),
+        Decimal(400_000),
+    ]
+    assert table["value_currency"].to_list() == ["XOF", "XAF", "XAF", "MRU"]
+
+
+def test_an_unknown_locale_is_refused_up_front() -> None:
+    with pytest.raises(SahelError):
+        normalize(frame(drug=["cocaine"]), "seizure", source="x.csv", locale="xx-nowhere")
 
 
 @pytest.mark.parametrize("entity", sorted(ENTITY_TYPES))

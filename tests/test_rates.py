@@ -11,7 +11,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -388,6 +388,7 @@ def _frames(draw: st.DrawFn) -> pl.DataFrame:
     )
 
 
+@settings(max_examples=30)  # each example converts every row twice
 @given(_frames(), st.sampled_from(["USD", "EUR", "XOF", "GHS"]),
        st.sampled_from([None, "EUR", "USD"]), st.integers(0, 9))  # fmt: skip
 def test_column_conversion_equals_convert_row_by_row(
@@ -508,3 +509,16 @@ def _shared() -> Manager:
     if not _SHARED:
         _SHARED.append(_manager())
     return _SHARED[0]
+
+
+def test_the_rate_table_is_built_once_per_manager(manager: Manager) -> None:
+    table = rate_table(manager)
+    assert rate_table(manager) is table
+    assert rate_table(_manager()) is not table
+    assert table.providers == ("peg", "ecb", "imf", "worldbank")
+    # One layer per provider and period, tried in that order.
+    layers = table.rows.select("layer", "provider", "period").unique().sort("layer")
+    assert list(layers.iter_rows()) == [
+        (0, "peg", "fixed"), (1, "ecb", "day"), (2, "imf", "month"), (3, "imf", "year"),
+        (4, "worldbank", "year"),
+    ]  # fmt: skip

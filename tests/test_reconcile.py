@@ -257,3 +257,26 @@ def test_cli_reconcile_json(tmp_path: Path) -> None:
     assert (tmp_path / "m.csv").is_file()
     human = CliRunner().invoke(app, ["reconcile", str(page_1), str(page_4)])
     assert human.exit_code == 0 and "2 records, 1 events" in human.stdout
+
+
+def test_a_reconciled_table_mixed_with_new_rows_keeps_every_id() -> None:
+    once = reconcile(from_entities(seed_pair())).table
+    register = cannabis("reg:9", Amount("2.7", "t"), month(2015, 6), SourceRef(file="r.csv"))
+    mixed = pl.concat([once, from_entities([register])], how="diagonal")
+    assert mixed["merged_from"].null_count() == 1
+    assert sorted(compute("seized_mass", mixed)["record_ids"][0]) == ["001:s1", "004:s1", "reg:9"]
+    again = reconcile(mixed).table
+    assert again["merged_from"].to_list() == [["001:s1", "004:s1", "reg:9"]]
+
+
+def test_cli_indicators_on_reconciled_reports(tmp_path: Path) -> None:
+    first, second = seed_pair()
+    page_1, page_4 = tmp_path / "page001.csv", tmp_path / "page004.csv"
+    write(from_entities([first]), page_1, "seizure")
+    write(from_entities([second]), page_4, "seizure")
+    args = ["indicators", str(page_1), str(page_4), "-i", "seized_mass", "--json"]
+    twice = json.loads(CliRunner().invoke(app, args).stdout)
+    once = json.loads(CliRunner().invoke(app, [*args, "--reconcile", "--ids"]).stdout)
+    assert (twice[0]["kg"], twice[0]["records"]) == ("5400", 2)
+    assert (once[0]["kg"], once[0]["records"]) == ("2700", 1)
+    assert sorted(once[0]["record_ids"]) == ["001:s1", "004:s1"]

@@ -322,7 +322,8 @@ def record_ids(columns: Iterable[str], id_column: str = "id") -> pl.Expr:
     import polars as pl
 
     if "merged_from" in set(columns):
-        ids = pl.col("merged_from").list.explode(keep_nulls=False, empty_as_null=False)
+        merged = pl.coalesce(pl.col("merged_from"), pl.concat_list(pl.col(id_column)))
+        ids = merged.list.explode(keep_nulls=False, empty_as_null=False)
     else:
         ids = pl.col(id_column)
     return ids.implode().alias("record_ids")

@@ -27,6 +27,11 @@ Choices, documented here so they are predictable:
 * A missing ``id`` becomes ``"<file stem>:<row>"``, stable for a given file; a repeated ``id``
   rejects every row after the first that carries it.
 * Lists of text (``agencies``, ``countries``...) are a JSON list or items separated by ``;``.
+  Lists of records (``sources``, ``stated_values``, ``places``) are JSON; a cell in exactly the
+  form sahel_core writes is decoded by polars in one pass, any other is checked record by
+  record with :func:`sahel_core.serialization.structure`.
+* Sums of money read their currency with the row's country and date: "FCFA" is XAF in a CEMAC
+  country (Chad), XOF elsewhere; "ouguiya" is MRO or MRU by the date.
 * Countries become ISO3 codes and drugs vocabulary keys (the cell is kept in ``drug_text``);
   an unknown one rejects the row. Agencies become the key of the reference agency (the row's
   country settles shared names such as "OCRTIS"); an unknown or ambiguous agency is kept as
@@ -96,6 +101,10 @@ def normalize(
     ``raw.height == table.height + len(rejections)``. Bad values never raise.
     """
     cls = entity_type(entity)
+    if locale is not None:
+        from sahel_core.numbers import locale_language
+
+        locale_language(locale)  # An unknown locale is the caller's mistake, not the rows'.
     if rows is None:
         numbers = pl.int_range(row_offset, row_offset + raw.height, dtype=pl.Int64, eager=True)
     else:
@@ -129,7 +138,9 @@ class _Normalizer:
                 columns.append(pl.lit(None, pl.String).alias(name))
         # One pass (each eager polars call costs milliseconds on small files); the row
         # numbers go in first so that a frame without columns keeps its height.
-        base = raw.with_columns(rows.alias("__row")) if raw.width else rows.alias("__row").to_frame()
+        base = (
+            raw.with_columns(rows.alias("__row")) if raw.width else rows.alias("__row").to_frame()
+        )
         self.df = base.select(columns)
         self.out: dict[str, pl.Expr] = {}
         self.faults: list[pl.Expr] = []

@@ -684,9 +684,9 @@ def convert_column(
     result = pl.when(ok).then(value).cast(_RATE)
     for i in range(slots):
         result = result * pl.col(f"_m{i}") / pl.col(f"_d{i}")
+    # Eager on purpose: polars 2.1 runs this as a lazy plan several times slower.
     out = (
-        work.lazy()
-        .join(found.lazy(), on=["_cur", "_day"], how="left", maintain_order="left")
+        work.join(found, on=["_cur", "_day"], how="left", maintain_order="left")
         .with_columns(error.alias("rate_error"))
         .with_columns(
             result.cast(pl.Decimal(38, places)).alias(target),
@@ -694,7 +694,6 @@ def convert_column(
             pl.when(ok).then(pl.col("_rate_date")).alias("rate_date"),
             pl.when(ok).then(pl.col("_path")).alias("rate_source"),
         )
-        .collect()
     )
     kept = [c for c in frame.columns if c not in (target, *_ADDED)]
     return out.select(*kept, target, *_ADDED)
@@ -752,8 +751,11 @@ def _check_columns(frame: object, amount: str, currency: str, date: str) -> None
 
 def _routes(table: RateTable, keys: pl.DataFrame, target: str, via: str | None) -> pl.DataFrame:
     """For each distinct ``(_cur, _day)``: the chosen route's rates, path and growth, or the
-    error; the same choice as :meth:`RateTable.route`."""
+    error; the same choice as :meth:`RateTable.route`. Every hop of every currency's routes
+    is looked up together: one as-of join per provider and period."""
     parts = [_blank(keys.clear(), None)]
+    pending = []
+    requests = []
     for (code,), group in keys.group_by("_cur", maintain_order=True):
         source = str(code)
         if len(source) != 3 or not source.isascii() or not source.isalpha():
@@ -763,8 +765,21 @@ def _routes(table: RateTable, keys: pl.DataFrame, target: str, via: str | None) 
         else:
             plans = table.plans(source, target, via)
             hops = list(dict.fromkeys(h for _, hs in plans for h in hs))
-            looked = _lookup(table, group.select("_day"), hops)
-            parts.append(_choose(table, group, looked, source, target, via, plans, hops))
+            pending.append((source, group, plans, hops))
+            numbered = pl.DataFrame(
+                {
+                    "_hop": range(len(hops)),
+                    "from": [a for a, _ in hops],
+                    "to": [b for _, b in hops],
+                },
+                schema={"_hop": pl.Int32, "from": pl.String, "to": pl.String},
+            )
+            requests.append(group.select("_cur", "_day").join(numbered, how="cross"))
+    if pending:
+        looked = _lookup(table, pl.concat(requests))
+        for source, group, plans, hops in pending:
+            wide = _widen(looked.filter(pl.col("_cur") == source), group.select("_day"), hops)
+            parts.append(_choose(table, group, wide, source, target, via, plans, hops))
     return pl.concat(parts, how="vertical")
 
 
@@ -788,29 +803,24 @@ def _blank(group: pl.DataFrame, error: str | None, path: str | None = None) -> p
     )
 
 
-def _lookup(table: RateTable, days: pl.DataFrame, hops: list[tuple[str, str]]) -> pl.DataFrame:
-    """``days`` with, per hop ``h``, columns ``h{i}_rate, _divide, _date, _period, _source,
-    _up`` (null when no rate): one as-of join per layer over every hop at once."""
-    if not hops:
-        return days
-    requests = days.join(
-        pl.DataFrame(
-            {"_hop": range(len(hops)), "from": [a for a, _ in hops], "to": [b for _, b in hops]},
-            schema={"_hop": pl.Int32, "from": pl.String, "to": pl.String},
-        ),
-        how="cross",
-    ).sort("_day")
+_FIELDS = ("rate", "divide", "rate_date", "period", "source", "up")
+
+
+def _lookup(table: RateTable, requests: pl.DataFrame) -> pl.DataFrame:
+    """``requests`` (``_cur, _day, _hop, from, to``) with the rate of each hop on its day:
+    columns ``_rate, _divide, _rate_date, _period, _source, _up``, null when no rate serves.
+    One as-of join per layer (provider and period), earlier layers winning."""
+    requests = requests.sort("_day")
     directed = table.directed.join(
         requests.select("from", "to").unique(), on=["from", "to"], how="semi"
     )
-    fields = ["rate", "divide", "rate_date", "period", "source", "up"]
     found = requests.with_columns(
-        pl.lit(None, dtype=directed.schema[f]).alias(f"_{f}") for f in fields
+        pl.lit(None, dtype=directed.schema[f]).alias(f"_{f}") for f in _FIELDS
     )
     for layer in directed["layer"].unique().sort().to_list():
         rows = directed.filter(pl.col("layer") == layer).sort("rate_date")
         joined = requests.join_asof(
-            rows.select("from", "to", "rate_date", "valid_until", *fields[:2], *fields[3:]),
+            rows.select("from", "to", "valid_until", *_FIELDS),
             left_on="_day",
             right_on="rate_date",
             by=["from", "to"],
@@ -818,20 +828,23 @@ def _lookup(table: RateTable, days: pl.DataFrame, hops: list[tuple[str, str]]) -
             check_sortedness=False,
         )
         serves = (pl.col("valid_until") >= pl.col("_day")).fill_null(False)
-        joined = joined.select(*(pl.when(serves).then(pl.col(f)).alias(f) for f in fields))
+        joined = joined.select(*(pl.when(serves).then(pl.col(f)).alias(f) for f in _FIELDS))
         # Earlier layers win: fill only where nothing was found yet.
         taken = found["_rate"].is_null()
         found = found.with_columns(
-            pl.when(taken).then(joined[f]).otherwise(pl.col(f"_{f}")).alias(f"_{f}") for f in fields
+            pl.when(taken).then(joined[f]).otherwise(pl.col(f"_{f}")).alias(f"_{f}")
+            for f in _FIELDS
         )
-    wide = [
-        found.filter(pl.col("_hop") == i).select(
-            "_day", *(pl.col(f"_{f}").alias(f"h{i}_{f}") for f in fields)
-        )
-        for i in range(len(hops))
-    ]
+    return found
+
+
+def _widen(looked: pl.DataFrame, days: pl.DataFrame, hops: list[tuple[str, str]]) -> pl.DataFrame:
+    """One row per day, with per hop ``i`` the columns ``h{i}_rate, h{i}_divide...``."""
     out = days
-    for part in wide:
+    for i in range(len(hops)):
+        part = looked.filter(pl.col("_hop") == i).select(
+            "_day", *(pl.col(f"_{f}").alias(f"h{i}_{f}") for f in _FIELDS)
+        )
         out = out.join(part, on="_day", how="left")
     return out
 

@@ -137,8 +137,11 @@ def reconcile(
     margin = _tolerance(tolerance)
     require(table.lazy(), schema(name), name)
     columns = list(schema(name))
-    extra = ["merged_from"] if "merged_from" in table.columns else []
-    rows = _in_base_units(table.select([*columns, *extra]).with_row_index("_row"))
+    # Every row lists the records it stands for: itself, or what an earlier run merged.
+    own = pl.concat_list(pl.col("id"))
+    earlier = pl.coalesce(pl.col("merged_from"), own) if "merged_from" in table.columns else own
+    selected = table.select(*columns, earlier.cast(pl.List(pl.String)).alias("merged_from"))
+    rows = _in_base_units(selected.with_row_index("_row"))
     window = math.ceil(months * 365.25 / 12)
     keys = _match_keys(rows, margin)
     pairs = _candidate_pairs(keys, window)
@@ -369,10 +372,7 @@ def _merge(rows: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame:
 
     sizes = rows.group_by("_group").len()
     multi = sizes.filter(pl.col("len") > 1)["_group"]
-    ids = pl.col("merged_from") if "merged_from" in rows.columns else pl.concat_list("id")
-    single = rows.filter(~pl.col("_group").is_in(multi.implode())).with_columns(
-        ids.alias("merged_from")
-    )
+    single = rows.filter(~pl.col("_group").is_in(multi.implode()))
     if multi.len() == 0:
         return single.select(["_row", "_group", *columns, "merged_from"])
     # Primary first: the narrowest quantity interval (unbounded is the widest), then table order.
@@ -396,13 +396,8 @@ def _merge(rows: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame:
         elif column not in grouped and column != "id":
             aggs.append(pl.col(column).first())
     merged_ids = (
-        pl.col("merged_from")
-        .sort_by("_row")
-        .list.explode(keep_nulls=False, empty_as_null=False)
-        .implode()
-        if "merged_from" in rows.columns
-        else pl.col("id").sort_by("_row")
-    )
+        pl.col("merged_from").sort_by("_row").list.explode(keep_nulls=False, empty_as_null=False)
+    ).implode()
     merged = members.group_by("_group", maintain_order=True).agg(
         *aggs, merged_ids.alias("merged_from")
     )

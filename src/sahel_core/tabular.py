@@ -151,13 +151,10 @@ def read_table(
         "row", list(rows) if rows is not None else range(2, raw.height + 2), dtype=pl.Int64
     )
     cells = raw.select([pl.col(h).cast(pl.String).alias(c) for h, c in header_map.rename.items()])
-    if header_map.rename:
-        filled = pl.any_horizontal(
-            [pl.col(c).str.strip_chars().str.len_chars() > 0 for c in cells.columns]
-        ).fill_null(False)
-        keep = cells.select(filled).to_series()
-    else:
-        keep = pl.Series([False] * raw.height)
+    filled = pl.any_horizontal(
+        [pl.col(c).str.strip_chars().str.len_chars() > 0 for c in cells.columns]
+    ).fill_null(False)
+    keep = cells.select(filled).to_series()
     skipped = int((~keep).sum())
     cells = cells.filter(keep).with_columns(
         [pl.lit(v, pl.String).alias(c) for c, v in header_map.defaults.items()]

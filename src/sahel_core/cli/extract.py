@@ -81,7 +81,9 @@ def extract_command(
     path: Annotated[
         Path, typer.Argument(exists=True, dir_okay=False, help="A .txt, .md or .html file.")
     ],
-    lang: Annotated[str | None, typer.Option("--lang", help="en or fr (default: detected).")] = None,
+    lang: Annotated[
+        str | None, typer.Option("--lang", help="en or fr (default: detected).")
+    ] = None,
     encoding: Annotated[
         str | None, typer.Option("--encoding", help="Text encoding (default: detected).")
     ] = None,

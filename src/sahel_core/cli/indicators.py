@@ -2,7 +2,8 @@
 
 ``--json`` prints a list with one object per row of the result: the ``--by`` keys, then the
 indicator's measures (``sahel indicators --list`` names them), Decimals as strings, dates as
-ISO text. ``--csv`` prints the same columns as CSV.
+ISO text (Decimals without trailing zeros: ``"5403.35"``). ``--csv`` prints the same columns as
+CSV. Provenance columns (``record_ids``, ``rates``) are shown with ``--ids``.
 """
 
 from __future__ import annotations
@@ -175,7 +176,8 @@ def indicators(
         typer.Option(
             "--json",
             help="Print a JSON list of row objects: the --by keys then the measures; Decimals "
-            "as strings. With --list: the indicators, their keys, measures and parameters.",
+            'as exact strings without trailing zeros ("5403.35"). With --list: the indicators, '
+            "their keys, measures and parameters.",
         ),
     ] = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="Print the rows as CSV.")] = False,

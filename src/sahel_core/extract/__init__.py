@@ -98,7 +98,7 @@ from sahel_core.extract._model import (
     FieldEvidence,
     Figure,
 )
-from sahel_core.extract._records import _base_source, _records
+from sahel_core.extract._records import _base_source, _build_records
 from sahel_core.extract._rules import RuleMatch, _Extractor
 from sahel_core.extract._text import detect_language, fold_same_length, split_sentences
 
@@ -155,5 +155,5 @@ def extract(
 
         rules = get_manager().extraction_rules.values()
     extractor = _Extractor(text, lang, base, list(rules))
-    records, dropped = _records(extractor.run(), extractor)
+    records, dropped = _build_records(extractor.run(), extractor)
     return Extraction(records=records, lang=lang, source=base, dropped=tuple(dropped))

@@ -83,28 +83,12 @@ _RANGE_OPEN = re.compile(r"(?:between|entre|from|de)\s+$")
 _UNIT_WORDS = re.compile(r"\s?(?P<w1>[a-z]+)\.?(?:\s(?P<w2>[a-z]+))?")
 _SUFFIX_QUALIFIER = re.compile(r"\s+(?:environ|approximately|or more|ou plus|au moins|or so)\b")
 # Words after a number that are never units ("on 12 December", "12 of methamphetamine").
-_NOT_UNITS = frozenset(
-    [
-        "of",
-        "de",
-        "d",
-        "on",
-        "in",
-        "a",
-        "at",
-        "and",
-        "et",
-        "to",
-        "per",
-        "par",
-        "pour",
-        "the",
-        "la",
-        "le",
-        "les",
-        "for",
-    ]
-)
+# fmt: off
+_NOT_UNITS = frozenset((
+    "of", "de", "d", "on", "in", "a", "at", "and", "et", "to", "per", "par", "pour", "the",
+    "la", "le", "les", "for",
+))
+# fmt: on
 
 
 @lru_cache(maxsize=8192)
@@ -177,17 +161,27 @@ _ATOM = (
     rf"|(?:{_MODIFIER})?{_YEAR}"
 )
 _DATE = re.compile(
-    r"(?:(?<![a-z])(?P<ctx>since|as\s+of|depuis|a\s+partir\s+de|from|between|entre|du|in|en|during|by|"
-    r"until|des|throughout|starting|au\s+cours\s+de|jusqu'en|of)\s+)?"
-    rf"(?P<date>(?:{_ATOM})(?:\s*(?:-|to|and|until|till|through|au|et|a|jusqu'au|jusqu'a|"
-    rf"jusqu'en)\s*(?:{_ATOM}))?)(?![a-z0-9])"
+    rf"(?:{_ATOM})(?:\s*(?:-|to|and|until|till|through|au|et|a|jusqu'au|jusqu'a|jusqu'en)\s*"
+    rf"(?:{_ATOM}))?(?![a-z0-9])"
 )
+# The word before a date that says how to read it: "since 2014" is open, "in 2016" makes a
+# bare year a date, "as of June 2017".
+_DATE_CONTEXT = re.compile(
+    r"(?<![a-z])(?P<ctx>since|as\s+of|depuis|a\s+partir\s+de|partir\s+de|from|between|entre|du|"
+    r"in|en|during|by|until|des|throughout|starting|au\s+cours\s+de|jusqu'en)\s+$"
+)
+_CONTEXT_BACK = 24
 _HAS_MONTH = re.compile(_MONTH)
-# The first words of what may come before a date's month or year ("since", "from 3", "late").
-_DATE_STARTERS: Final = frozenset(
-    "since as depuis a from between entre du in en during by until des throughout starting au "
-    "jusqu early mid late beginning start middle end debut fin milieu the la mi".split()
-)
+# Words that may begin a date before its month or year, besides a day's number: "late",
+# "beginning of", "mi-".
+# fmt: off
+_DATE_STARTERS: Final = frozenset((
+    "early", "mid", "late", "beginning", "start", "middle", "end", "debut", "fin", "milieu", "mi",
+    "the", "la",
+))
+# fmt: on
 _MONTH_WORDS: Final = frozenset(_months().split("|"))
 _DATE_BACK = 40
-_OPEN_CONTEXT = frozenset({"since", "depuis", "from", "a partir de", "starting", "des"})
+_OPEN_CONTEXT = frozenset(
+    {"since", "depuis", "from", "a partir de", "partir de", "starting", "des"}
+)

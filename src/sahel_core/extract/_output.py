@@ -13,8 +13,6 @@ from sahel_core.entities import (
     SourceRef,
 )
 from sahel_core.extract._model import Evidence, Extracted, Extraction, FieldEvidence, Figure
-from sahel_core.qualifiers import Qualifier
-from sahel_core.quantities import Amount
 
 if TYPE_CHECKING:
     import polars as pl
@@ -88,7 +86,7 @@ def _as_dict(record: Extracted) -> dict[str, Any]:
                 "sentence": {"start": f.sentence.start, "end": f.sentence.end},
             }
             for f in record.fields
-        },  # fmt: skip
+        },
     }
 
 
@@ -160,47 +158,51 @@ def _remap(
 
 
 def _figure_table(figures: Sequence[Figure]) -> pl.DataFrame:
-    """The figure table, with the column rules of :mod:`sahel_core.tables`."""
+    """The figure table, with the column rules of :mod:`sahel_core.tables`: ``amount``,
+    ``amount_unit``, ``amount_qualifier``..., ``value``, ``value_currency``..., ``as_of``,
+    ``as_of_earliest``, ``as_of_latest``, then the other fields and the first source."""
     import polars as pl
 
     from sahel_core.tables import DECIMAL_PRECISION, DECIMAL_SCALE
 
     decimal = pl.Decimal(DECIMAL_PRECISION, DECIMAL_SCALE)
     schema: dict[str, Any] = {"id": pl.String, "label": pl.String}
-    for name, unit in (("amount", "amount_unit"), ("value", "value_currency")):
-        schema |= {name: decimal, unit: pl.String, f"{name}_qualifier": pl.String,
-                   f"{name}_low": decimal, f"{name}_high": decimal, f"{name}_text": pl.String}  # fmt: skip
-    schema |= {
-        "as_of": pl.String, "as_of_earliest": pl.Date, "as_of_latest": pl.Date,
-        "drug": pl.String, "country": pl.String, "locality": pl.String,
-        "countries": pl.List(pl.String), "operation": pl.String,
-        "source_file": pl.String, "source_url": pl.String, "quote": pl.String,
-    }  # fmt: skip
+    for name, unit in (("amount", "unit"), ("value", "currency")):
+        schema[name] = decimal
+        schema[f"{name}_{unit}"] = pl.String
+        schema[f"{name}_qualifier"] = pl.String
+        schema[f"{name}_low"] = decimal
+        schema[f"{name}_high"] = decimal
+        schema[f"{name}_text"] = pl.String
+    schema |= {"as_of": pl.String, "as_of_earliest": pl.Date, "as_of_latest": pl.Date}
+    schema |= dict.fromkeys(("drug", "country", "locality"), pl.String)
+    schema |= {"countries": pl.List(pl.String), "operation": pl.String}
+    schema |= dict.fromkeys(("source_file", "source_url", "quote"), pl.String)
     rows = []
     for f in figures:
         row: dict[str, Any] = {"id": f.id, "label": f.label}
-        for name, figure, unit in (("amount", f.amount, "unit"), ("value", f.value, "currency")):
-            row[name] = (
-                None
-                if figure is None
-                else getattr(figure, "magnitude", None) or getattr(figure, "amount", None)
-            )
-            if isinstance(figure, Amount):
-                row[name] = figure.magnitude
-            row[f"{name}_{unit}"] = None if figure is None else getattr(figure, unit)
-            for part in ("qualifier", "low", "high", "text"):
-                item = None if figure is None else getattr(figure, part)
-                row[f"{name}_{part}"] = item.value if isinstance(item, Qualifier) else item
+        for name, figure, unit, size in (
+            ("amount", f.amount, "unit", "magnitude"),
+            ("value", f.value, "currency", "amount"),
+        ):
+            row[name] = getattr(figure, size, None)
+            row[f"{name}_{unit}"] = getattr(figure, unit, None)
+            row[f"{name}_qualifier"] = None if figure is None else figure.qualifier.value
+            for part in ("low", "high", "text"):
+                row[f"{name}_{part}"] = getattr(figure, part, None)
+        first = f.sources[0] if f.sources else None
         row |= {
             "as_of": f.as_of.text if f.as_of else None,
             "as_of_earliest": f.as_of.earliest if f.as_of else None,
             "as_of_latest": f.as_of.latest if f.as_of else None,
-            "drug": f.drug, "country": f.place.country if f.place else None,
-            "locality": f.place.locality if f.place else None, "countries": list(f.countries),
+            "drug": f.drug,
+            "country": f.place.country if f.place else None,
+            "locality": f.place.locality if f.place else None,
+            "countries": list(f.countries),
             "operation": f.operation,
-            "source_file": f.sources[0].file if f.sources else None,
-            "source_url": f.sources[0].url if f.sources else None,
-            "quote": f.sources[0].quote if f.sources else None,
-        }  # fmt: skip
+            "source_file": first.file if first else None,
+            "source_url": first.url if first else None,
+            "quote": first.quote if first else None,
+        }
         rows.append(row)
     return pl.DataFrame(rows, schema=schema, orient="row" if rows else None)

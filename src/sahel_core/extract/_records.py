@@ -43,7 +43,7 @@ def _stem(source: SourceRef) -> str:
     return name.rsplit(".", 1)[0] if "." in name[1:] else name
 
 
-def _records(
+def _build_records(
     drafts: list[_Draft], extractor: _Extractor
 ) -> tuple[tuple[Extracted, ...], list[tuple[str, str | None, str | None, str]]]:
     stem = _stem(extractor.source)

@@ -1,4 +1,4 @@
-"""The rules of :mod:`sahel_core.extract`, sentence by sentence, and the context plugin rules get."""
+"""The rules of :mod:`sahel_core.extract`, sentence by sentence, and what plugin rules get."""
 
 from __future__ import annotations
 
@@ -84,38 +84,19 @@ _VERB_AFTER = re.compile(
     r"organisee?s?|dispensee?s?|tenue?s?)(?![a-z])"
 )
 _QUOTED = re.compile(r"\s*\"\s*(?P<topic>[^\"\n]{1,200}?)\s*\"")
-_ATTENDEES = frozenset(
-    [
-        "participants",
-        "participant",
-        "representatives",
-        "trainees",
-        "attendees",
-        "delegates",
-        "representants",
-        "stagiaires",
-        "delegues",
-    ]
-)
-_PEOPLE = _ATTENDEES | frozenset(
-    [
-        "people",
-        "persons",
-        "officers",
-        "officials",
-        "agents",
-        "magistrates",
-        "judges",
-        "prosecutors",
-        "personnes",
-        "magistrats",
-        "officiers",
-        "individuals",
-        "individus",
-        "journalists",
-        "journalistes",
-    ]
-)
+# fmt: off
+_ATTENDEES = frozenset((
+    "participants", "participant", "representatives", "trainees", "attendees", "delegates",
+    "representants", "stagiaires", "delegues",
+))
+# fmt: on
+# fmt: off
+_PEOPLE = _ATTENDEES | frozenset((
+    "people", "persons", "officers", "officials", "agents", "magistrates", "judges",
+    "prosecutors", "personnes", "magistrats", "officiers", "individuals", "individus",
+    "journalists", "journalistes",
+))
+# fmt: on
 _COUNT_NOUN = re.compile(rf"\s+(?:[a-z-]+\s+)?(?P<noun>{'|'.join(sorted(_PEOPLE))})(?![a-z])")
 _INSTITUTION_NOUNS = (
     r"institutions|agencies|services|organisations|organizations|structures|administrations|"
@@ -1057,10 +1038,10 @@ class _Extractor:
             money = [m for m in mentions if m.kind == "money" and not self.is_used(m.start, m.end)]
             while money:
                 first = money[0]
-                low = self.folded[s.start : first.start]
-                cues = _VALUE_CUE.findall(low)
+                cues = [m.span() for m in _VALUE_CUE.finditer(self.folded, s.start, first.start)]
                 draft = self.new("figure", index, first.start)
-                draft.fields["label"] = cues[-1] if cues else "amount of money"
+                label = self.text[cues[-1][0] : cues[-1][1]] if cues else "amount of money"
+                draft.fields["label"] = label
                 self.date_for(draft, mentions, first.start, index, "as_of")
                 self.figure_places(draft, mentions, index)
                 self.attach_money(draft, mentions, index)

@@ -5,15 +5,15 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterator
-from typing import Any
-
-from attrs import frozen
+from typing import Any, NamedTuple
 
 from sahel_core.extract._figures import (
+    _CONTEXT_BACK,
     _DATE,
-    _DATE_BACK,
+    _DATE_CONTEXT,
+    _DATE_STARTERS,
     _FIGURE,
-    _FIGURE_BACK,
+    _FIGURE_STARTERS,
     _HAS_MONTH,
     _OPEN_CONTEXT,
     _RANGE_AND,
@@ -31,14 +31,12 @@ from sahel_core.extract._text import _TOKEN
 from sahel_core.extract._vocabulary import (
     _ACTIONS,
     _AUTHORITY_WORD,
-    _DATE_STARTER,
     _DATE_WORD,
     _DEMONYM_EN,
     _DEMONYM_FR,
     _DEMONYM_OF,
     _DEMONYM_WORD,
     _DIGITS_WORD,
-    _FIGURE_STARTER,
     _FIGURE_WORD,
     _GROUPING,
     _GROUPING_WORD,
@@ -54,16 +52,24 @@ from sahel_core.extract._vocabulary import (
 # --- mentions -------------------------------------------------------------------------------
 
 
-@frozen
-class _Mention:
+class _Mention(NamedTuple):
+    """Something the text names: a date, a figure, a place, an agency, a drug..."""
+
     kind: str  # date, money, amount, number, country, locality, agency, drug, donor, demonym,
     # grouping
     start: int
     end: int
-    value: Any
-    extra: Any = None  # number: (qualifier, value); amount: unit; country: "in" preposition
+    value: Any  # number: (qualifier, value); the parsed value or the key otherwise
+    extra: Any = None  # amount: its unit; country, locality: "in" (a place) or "from"
 
 
+_SPACES = re.compile(r"\s+")
+# An anchor: where a date or figure was seen (a month, a year, a number) and the positions a
+# match covering it may start at, leftmost first.
+_Anchor = tuple[int, list[int]]
+_LOOK_BACK = 4  # words
+_BACK = 40  # characters
+_RANGED = re.compile(r"\d\s*(?:-|to|and|until|au|et|a)\s*\w")
 _PLACE_BEFORE = re.compile(
     r"(?:^|[^a-z])(?:in|at|a|au|aux|en|dans)\s+(?:the\s+|la\s+|le\s+|l'|les\s+)?"
     r"(?:(?:capital\s+city|capital|city|town|region|port|district|province|commune|village|area|"
@@ -90,9 +96,6 @@ class _Scan:
         self.folded = folded
         self.lang = lang
         self.triggers: list[tuple[int, str]] = []  # (position, trigger kind)
-        # Where words that may begin a date or a figure before its anchor are ("since", "over").
-        self.date_starters: list[int] = []
-        self.figure_starters: list[int] = []
         names, date_anchors, figure_anchors = self._words()
         dates = list(self._dates(date_anchors))
         taken = [(m.start, m.end) for m in dates]
@@ -107,7 +110,7 @@ class _Scan:
         last = bisect.bisect_left(self.starts, end)
         return [m for m in self.mentions[first:last] if m.end <= end]
 
-    def _words(self) -> tuple[list[_Mention], list[int], list[int]]:
+    def _words(self) -> tuple[list[_Mention], list[_Anchor], list[_Anchor]]:
         """Names, and where dates and figures may start; fills ``triggers``.
 
         The words come from one ``findall``; only the few that matter (one dictionary look-up
@@ -119,15 +122,16 @@ class _Scan:
         vocabulary = _vocabulary()
         index = vocabulary.index
         names: list[_Mention] = []
-        date_anchors: list[int] = []
-        figure_anchors: list[int] = []
+        date_anchors: list[_Anchor] = []
+        figure_anchors: list[_Anchor] = []
         free: dict[str, int] = {}  # kind → first position a new name of that kind may start
         triggers = self.triggers
-        date_starters, figure_starters = self.date_starters, self.figure_starters
         find = folded.find
         size = len(folded)
         pos = 0
-        for word in _TOKEN.findall(folded):
+        words = _TOKEN.findall(folded)
+        last = len(words) - 1
+        for i, word in enumerate(words):
             action = _ACTIONS.get(word)
             if action is None:
                 action = _action(word, vocabulary)
@@ -142,24 +146,19 @@ class _Scan:
                 end = start + len(word)
             pos = end
             if action & _DIGITS_WORD:
-                figure_anchors.append(start)
+                figure_anchors.append(self._anchor(words, i, start, _FIGURE_STARTERS))
                 if len(word) == 4:
-                    date_anchors.append(start)
-                elif len(word) <= 4:  # a day, an ordinal: "from 3 April", "12th"
-                    date_starters.append(start)
+                    date_anchors.append(self._anchor(words, i, start, _DATE_STARTERS))
                 continue
-            if action & _DATE_STARTER:
-                date_starters.append(start)
-            if action & _FIGURE_STARTER:
-                figure_starters.append(start)
             if action & _TRIGGER_BITS:
                 triggers += [(start, kind) for bit, kind in _TRIGGER_KINDS if action & bit]
             if action & _DATE_WORD:
-                date_anchors.append(start)
+                date_anchors.append(self._anchor(words, i, start, _DATE_STARTERS))
             if action & _FIGURE_WORD:
-                figure_anchors.append(start)
+                figure_anchors.append(self._anchor(words, i, start, _FIGURE_STARTERS))
             if action & _NAME_WORD:
-                names += self._name_at(index[word], start, end, free)
+                following = words[i + 1] if i < last else ""
+                names += self._name_at(index[word], start, end, following, free)
             if (
                 action & _DEMONYM_WORD
                 and text[start].isupper()
@@ -174,16 +173,25 @@ class _Scan:
             if action & _GROUPING_WORD:
                 group = _GROUPING.match(folded, start)
                 if group is not None:
-                    name = re.sub(r"\s+", " ", group["g"] or group["g2"])
+                    name = _SPACES.sub(" ", group["g"] or group["g2"])
                     names.append(_Mention("grouping", start, group.end(), name))
         return names, date_anchors, figure_anchors
 
     def _name_at(
-        self, candidates: tuple[_Name, ...], start: int, end: int, free: dict[str, int]
+        self,
+        candidates: tuple[_Name, ...],
+        start: int,
+        end: int,
+        following: str,
+        free: dict[str, int],
     ) -> Iterator[_Mention]:
+        """The longest name of each kind starting at ``start`` (``following`` is the next
+        word, which names of several words must begin with)."""
         seen: set[str] = set()
         for name in candidates:  # longest first
             if name.kind in seen or free.get(name.kind, 0) > start:
+                continue
+            if name.second is not None and name.second != following:
                 continue
             stop = end
             if name.whole is not None:
@@ -219,49 +227,68 @@ class _Scan:
             )  # fmt: skip
             yield _Mention(m.kind, m.start, m.end, m.value, where)
 
-    def _local(
-        self, pattern: re.Pattern[str], anchors: list[int], back: int, starters: list[int]
-    ) -> Iterator[re.Match[str]]:
-        """Matches of ``pattern`` covering an anchor, leftmost first, tried only at the anchor
-        and at the words shortly before it that can start one (``starters``: where "more",
-        "since", "cfa"... are; a currency sign glued to the anchor)."""
+    def _anchor(self, words: list[str], i: int, start: int, starters: frozenset[str]) -> _Anchor:
+        """An anchor at word ``i`` and where a match may begin before it: the preceding words
+        (up to :data:`_LOOK_BACK`) that can begin one, or that are numbers ("12 and 13
+        December"). Each is found with ``rfind``: the nearest occurrence of a word before the
+        next one is that word itself, since the characters between words are not letters."""
+        folded = self.folded
+        places: list[int] = []
+        stop = start
+        low = max(0, start - _BACK)
+        for k in range(1, min(i, _LOOK_BACK) + 1):
+            word = words[i - k]
+            found = folded.rfind(word, low, stop)
+            if found < 0:
+                break
+            if word in starters or word[0] <= "9":
+                places.append(found)
+            stop = found
+        if start and folded[start - 1] in "$€£":
+            places.append(start - 1)
+        places.sort()
+        places.append(start)
+        return start, places
+
+    def _local(self, pattern: re.Pattern[str], anchors: list[_Anchor]) -> Iterator[re.Match[str]]:
+        """Matches of ``pattern`` covering an anchor, leftmost first, tried only where the
+        anchor says one may begin."""
         folded = self.folded
         done = 0
-        for a in anchors:
+        for a, places in anchors:
             if a < done:
                 continue
-            low = bisect.bisect_left(starters, max(done, a - back))
-            places = starters[low : bisect.bisect_left(starters, a, low)]
-            if a and folded[a - 1] in "$€£" and a - 1 >= done:
-                places.append(a - 1)
-            places.append(a)
             for pos in places:
+                if pos < done:
+                    continue
                 match = pattern.match(folded, pos)
                 if match is not None and match.end() > a:
                     yield match
                     done = match.end()
                     break
 
-    def _dates(self, anchors: list[int]) -> Iterator[_Mention]:
-        for match in self._local(_DATE, anchors, _DATE_BACK, self.date_starters):
-            context = re.sub(r"\s+", " ", match["ctx"] or "")
-            start, end = match.span("date")
+    def _dates(self, anchors: list[_Anchor]) -> Iterator[_Mention]:
+        folded = self.folded
+        for match in self._local(_DATE, anchors):
+            start, end = match.span()
+            before = _DATE_CONTEXT.search(folded, max(0, start - _CONTEXT_BACK), start)
+            context = _SPACES.sub(" ", before["ctx"]) if before is not None else ""
             phrase = self.text[start:end]
-            if not _HAS_MONTH.search(match["date"]) and not context:
+            if not _HAS_MONTH.search(match.group()) and not context:
                 continue  # a bare year: "Resolution 2295 (2016)"
-            ranged = bool(re.search(r"\d\s*(?:-|to|and|until|au|et|a)\s*\w", match["date"]))
+            ranged = bool(_RANGED.search(match.group()))
             if context in _OPEN_CONTEXT and not ranged:
                 phrase = f"{'since' if context != 'depuis' else 'depuis'} {phrase}"
             date = _date(phrase)
             if date is not None:
-                yield _Mention("date", match.start() if date.latest is None else start, end,
-                               date, context)  # fmt: skip
+                first = before.start() if before is not None and date.latest is None else start
+                yield _Mention("date", first, end, date, context)
 
-    def _figures(self, anchors: list[int], taken: list[tuple[int, int]]) -> Iterator[_Mention]:
+    def _figures(self, anchors: list[_Anchor], taken: list[tuple[int, int]]) -> Iterator[_Mention]:
         folded, text, locale = self.folded, self.text, self.lang
         taken_starts = [a for a, _ in taken]
         last = 0
-        for match in self._local(_FIGURE, anchors, _FIGURE_BACK, self.figure_starters):
+        for match in self._local(_FIGURE, anchors):
             start, end = match.span()
             if start < last:
                 continue  # inside the range or unit of the figure before

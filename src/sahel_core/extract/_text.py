@@ -47,64 +47,18 @@ def fold_same_length(text: str) -> str:
     return text.translate(table)
 
 
-_EN_WORDS = frozenset(
-    [
-        "the",
-        "of",
-        "and",
-        "to",
-        "in",
-        "was",
-        "were",
-        "is",
-        "are",
-        "with",
-        "by",
-        "for",
-        "on",
-        "that",
-        "this",
-        "from",
-        "have",
-        "has",
-        "been",
-        "which",
-        "it",
-        "its",
-        "their",
-        "as",
-        "at",
-    ]
-)
-_FR_WORDS = frozenset(
-    [
-        "le",
-        "la",
-        "les",
-        "des",
-        "du",
-        "et",
-        "en",
-        "un",
-        "une",
-        "au",
-        "aux",
-        "est",
-        "sont",
-        "par",
-        "pour",
-        "dans",
-        "sur",
-        "avec",
-        "qui",
-        "que",
-        "ete",
-        "ont",
-        "cette",
-        "ces",
-        "leur",
-    ]
-)
+# fmt: off
+_EN_WORDS = frozenset((
+    "the", "of", "and", "to", "in", "was", "were", "is", "are", "with", "by", "for", "on",
+    "that", "this", "from", "have", "has", "been", "which", "it", "its", "their", "as", "at",
+))
+# fmt: on
+# fmt: off
+_FR_WORDS = frozenset((
+    "le", "la", "les", "des", "du", "et", "en", "un", "une", "au", "aux", "est", "sont", "par",
+    "pour", "dans", "sur", "avec", "qui", "que", "ete", "ont", "cette", "ces", "leur",
+))
+# fmt: on
 _WORD = re.compile(r"[a-z]+")
 
 
@@ -129,73 +83,15 @@ def _language(folded: str) -> str:
 
 _BREAK = re.compile(r"\n\s*|[.!?…][\"'”’»)\]]*(?P<gap>[^\S\n]+)")
 _BULLET = re.compile(r"[\s•·*▪◦‣●–—-]+")
-_ABBREVIATIONS = frozenset(
-    [
-        "mr",
-        "mrs",
-        "ms",
-        "dr",
-        "st",
-        "no",
-        "nos",
-        "vs",
-        "etc",
-        "lt",
-        "col",
-        "gen",
-        "gov",
-        "sen",
-        "rep",
-        "prof",
-        "jr",
-        "sr",
-        "m",
-        "mme",
-        "mlle",
-        "me",
-        "cf",
-        "approx",
-        "fig",
-        "vol",
-        "art",
-        "al",
-        "inc",
-        "ltd",
-        "co",
-        "corp",
-        "dept",
-        "est",
-        "min",
-        "max",
-        "p",
-        "pp",
-        "ca",
-        "resp",
-        "env",
-        "hon",
-        "gal",
-        "cdt",
-        "cne",
-        "capt",
-        "sgt",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-        "janv",
-        "fevr",
-        "avr",
-        "juil",
-    ]
-)
+# fmt: off
+_ABBREVIATIONS = frozenset((
+    "mr", "mrs", "ms", "dr", "st", "no", "nos", "vs", "etc", "lt", "col", "gen", "gov", "sen",
+    "rep", "prof", "jr", "sr", "m", "mme", "mlle", "me", "cf", "approx", "fig", "vol", "art",
+    "al", "inc", "ltd", "co", "corp", "dept", "est", "min", "max", "p", "pp", "ca", "resp",
+    "env", "hon", "gal", "cdt", "cne", "capt", "sgt", "jan", "feb", "mar", "apr", "jun", "jul",
+    "aug", "sep", "sept", "oct", "nov", "dec", "janv", "fevr", "avr", "juil",
+))
+# fmt: on
 _MAX_LIST_ITEM = 80
 
 

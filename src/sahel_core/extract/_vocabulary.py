@@ -14,8 +14,6 @@ from typing import Final
 from attrs import frozen
 
 from sahel_core.extract._figures import (
-    _DATE_STARTERS,
-    _FIGURE_STARTERS,
     _MONTH_WORDS,
     _NUMBER_WORD_SET,
 )
@@ -37,6 +35,7 @@ class _Name:
     kind: str  # country, locality, agency, drug, donor
     value: str
     first: str  # the first word, the key of the index
+    second: str | None  # the second word of a name of several words
     length: int  # characters of the name's key: the longest name at a place wins
     whole: re.Pattern[str] | None  # the whole name, for names of several words
     capital: bool  # must start with a capital letter in the text (proper names)
@@ -66,7 +65,9 @@ def _names(
         whole = None
         if len(words) > 1:
             whole = re.compile(_SEP.join(re.escape(w) for w in words) + r"(?![a-z0-9])")
-        out.append(_Name(kind, value, words[0], len(key), whole, capital, key in upper - lower))
+        second = words[1] if len(words) > 1 else None
+        acronym = key in upper - lower
+        out.append(_Name(kind, value, words[0], second, len(key), whole, capital, acronym))
     return out
 
 
@@ -96,19 +97,12 @@ _AUTHORITIES = (
     r"authorities|police|customs|gendarmerie|government|army|armed forces|security forces|"
     r"forces|officials|law enforcement|judiciary|legislators|courts|investigators|navy"
 )
-_AUTHORITIES_FR: Final = frozenset(
-    [
-        "autorites",
-        "police",
-        "douane",
-        "douanes",
-        "gendarmerie",
-        "gouvernement",
-        "armee",
-        "forces",
-        "justice",
-    ]
-)
+# fmt: off
+_AUTHORITIES_FR: Final = frozenset((
+    "autorites", "police", "douane", "douanes", "gendarmerie", "gouvernement", "armee",
+    "forces", "justice",
+))
+# fmt: on
 _DEMONYM_EN = re.compile(rf"[a-z]+\s+(?:[a-z]+\s+)?(?:{_AUTHORITIES})(?![a-z])")
 _DEMONYM_FR = re.compile(r"[a-z]+\s+(?P<word>[a-z]+)(?![a-z])")
 
@@ -142,8 +136,8 @@ _TRIGGER_STEMS: Final = {
 _DATE_WORD, _FIGURE_WORD, _NAME_WORD, _DEMONYM_WORD, _AUTHORITY_WORD, _GROUPING_WORD = (
     1 << i for i in range(6)
 )
-_DIGITS_WORD, _DATE_STARTER, _FIGURE_STARTER = (1 << 6, 1 << 7, 1 << 8)
-_TRIGGER_KINDS: Final = tuple((1 << (9 + i), kind) for i, kind in enumerate(_TRIGGER_STEMS))
+_DIGITS_WORD = 1 << 6
+_TRIGGER_KINDS: Final = tuple((1 << (7 + i), kind) for i, kind in enumerate(_TRIGGER_STEMS))
 _TRIGGER_BITS: Final = sum(bit for bit, _ in _TRIGGER_KINDS)
 _WORD_CHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 # The action of each distinct word seen so far (all texts): words repeat, so each is worked out
@@ -219,8 +213,6 @@ def _vocabulary() -> _Vocabulary:
         (_DEMONYM_WORD, _DEMONYM_OF),
         (_AUTHORITY_WORD, _AUTHORITIES_FR),
         (_GROUPING_WORD, _GROUPING_WORDS),
-        (_DATE_STARTER, _DATE_STARTERS),
-        (_FIGURE_STARTER, _FIGURE_STARTERS),
     ):
         for word in words:
             actions[word] = actions.get(word, 0) | bit

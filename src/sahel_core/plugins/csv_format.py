@@ -1,9 +1,11 @@
 """Built-in plugin: CSV and TSV, as exported by Excel, LibreOffice and databases.
 
-Reading detects the text encoding (BOM, then UTF-8, then Windows-1252 when charset-normalizer
-finds it plausible, as French Excel saves it, then charset-normalizer's best guess), the delimiter (``,``, ``;`` as in French Excel, tab or ``|``), reads every cell as
-text, maps the headers and normalizes (:mod:`sahel_core.tabular`). A row with more cells than
-the header is rejected, not cut. Writing produces UTF-8 with a BOM (so Excel shows accents),
+Reading detects the text encoding (a BOM, then UTF-8, then Windows-1252 when charset-normalizer
+finds it plausible, as French Excel saves it, then charset-normalizer's best guess) and the
+delimiter (``,``, ``;`` as in French Excel, tab or ``|``), reads every cell as text, maps the
+headers and normalizes (:mod:`sahel_core.tabular`). Well-formed files go through polars' reader;
+a file it refuses (a row with more cells than the header) is read again with the ``csv`` module,
+and such a row is rejected, not cut. Writing produces UTF-8 with a BOM (so Excel shows accents),
 comma-separated (tab for ``.tsv``), canonical columns, formulas neutralized.
 """
 

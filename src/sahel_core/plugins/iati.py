@@ -495,7 +495,7 @@ def _events(path: Path) -> Iterator[tuple[str, ET.Element]]:
         raise FormatError(
             f"not well-formed XML: {exc}", source=source, location=f"line {line}, column {column}"
         ) from None
-    except (ValueError, UnicodeError) as exc:  # An encoding the XML declaration gets wrong.
+    except (ValueError, LookupError) as exc:  # An encoding the XML declaration gets wrong.
         raise FormatError(f"cannot read the XML: {exc}", source=source) from None
 
 
@@ -552,6 +552,14 @@ class _Reader:
         return self._result()
 
     def _root(self, element: ET.Element) -> str:
+        if element.tag == "iati-activity":
+            raise FormatError(
+                "a bare <iati-activity> root (IATI 1.x style): IATI 2.0x files wrap activities "
+                "in <iati-activities version=...>",
+                source=self.path.name,
+                field="root",
+                value=str(element.tag),
+            )
         if element.tag not in ("iati-activities", "iati-organisations"):
             raise FormatError(
                 "not an IATI file: the root must be <iati-activities> or <iati-organisations>",

@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import io
 import re
-import zipfile
 from collections.abc import Iterable, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -123,13 +122,15 @@ def _xlsx_rows(path: Path) -> Iterable[tuple[int, list[str | None]]]:
 
     try:
         book = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+    # openpyxl raises a wide, undocumented range of errors on damaged workbooks (zip, XML,
+    # zlib, its own InvalidFileException): all of them mean "not a readable workbook".
+    except Exception as exc:
         raise FormatError(f"not a readable xlsx workbook: {exc}", source=path.name) from None
     try:
         sheet = book["Export"] if "Export" in book.sheetnames else book.worksheets[0]
         for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
             yield number, [_cell(v) for v in row]
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+    except Exception as exc:  # As above: a damaged part of the workbook.
         raise FormatError(f"not a readable xlsx workbook: {exc}", source=path.name) from None
     finally:
         book.close()
