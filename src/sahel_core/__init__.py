@@ -30,6 +30,12 @@ _LAZY: dict[str, str] = {
     "from_entities": "sahel_core.tables",
     "to_entities": "sahel_core.tables",
     "hookimpl": "sahel_core.hookspecs",
+    "parse_amount": "sahel_core.quantities",
+    "parse_date": "sahel_core.dates",
+    "parse_money": "sahel_core.money",
+    "convert": "sahel_core.money",
+    "read": "sahel_core.io",
+    "write": "sahel_core.io",
 }
 
 __all__ = [
@@ -47,14 +53,20 @@ __all__ = [
     "Seizure",
     "SourceRef",
     "Workshop",
+    "convert",
     "from_entities",
     "hookimpl",
+    "parse_amount",
+    "parse_date",
+    "parse_money",
+    "read",
     "to_entities",
+    "write",
 ]
 
 
 if TYPE_CHECKING:
-    from sahel_core.dates import PartialDate
+    from sahel_core.dates import PartialDate, parse_date
     from sahel_core.entities import (
         Agency,
         Country,
@@ -67,9 +79,10 @@ if TYPE_CHECKING:
     )
     from sahel_core.errors import SahelError
     from sahel_core.hookspecs import hookimpl
-    from sahel_core.money import Conversion, Money
+    from sahel_core.io import read, write
+    from sahel_core.money import Conversion, Money, convert, parse_money
     from sahel_core.qualifiers import Qualifier
-    from sahel_core.quantities import Amount
+    from sahel_core.quantities import Amount, parse_amount
     from sahel_core.tables import from_entities, to_entities
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from decimal import Decimal
 from fractions import Fraction
 from functools import cache
@@ -28,8 +27,9 @@ from sahel_core.errors import (
     ValidationError,
 )
 from sahel_core.numbers import (
-    format_number,
-    locale_language,
+    fold_char,
+    fold_text,
+    format_qualified,
     parse_number,
     split_qualifier,
     split_range,
@@ -426,16 +426,6 @@ _ABBREVIATIONS = (
 _CONNECTOR = re.compile(r"(?: (?:de|d['’]|of))+$|^(?:de |d['’])", re.IGNORECASE)
 
 
-def _fold_char(char: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", char.replace("’", "'"))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-
-
-def _fold(text: str) -> str:
-    """Lower case, accents dropped, any spaces collapsed, apostrophes straight: for matching."""
-    return re.sub(r"\s+", " ", "".join(_fold_char(c) for c in text)).strip()
-
-
 @cache
 def _word_pattern() -> re.Pattern[str]:
     words = sorted(CURRENCY_WORDS, key=len, reverse=True)
@@ -458,7 +448,7 @@ def _find_currency(text: str) -> tuple[list[str], str]:
     figure keeps its accents ("1 à 2 millions").
     """
     cleaned = re.sub(r"\s+", " ", text).strip()
-    folded_chars = [_fold_char(c) for c in cleaned]
+    folded_chars = [fold_char(c) for c in cleaned]
     starts = [i for i, f in enumerate(folded_chars) for _ in f] + [len(cleaned)]
     folded = "".join(folded_chars)
     spans = [(m.start(), m.end(), CURRENCY_WORDS[re.sub(r"\s+", " ", m[0])])
@@ -515,7 +505,7 @@ def canonical_currency(text: str, *, country: str | None = None, on: dt.date | N
     """
     if not isinstance(text, str):
         raise ReferenceNotFound("a currency is text", field="currency", value=text)
-    folded = re.sub(r"\s+", " ", _fold(text))
+    folded = re.sub(r"\s+", " ", fold_text(text))
     marker = CURRENCY_WORDS.get(folded)
     if marker is None and len(folded) == 3 and folded.isascii() and _is_iso_code(folded.upper()):
         marker = folded.upper()
@@ -620,25 +610,6 @@ def _places(value: Decimal) -> int:
     return max(0, -exponent)
 
 
-_FORMAT_WORDS = {
-    "en": {
-        Qualifier.APPROX: "about",
-        Qualifier.AT_LEAST: "at least",
-        Qualifier.MORE_THAN: "more than",
-        Qualifier.AT_MOST: "at most",
-        Qualifier.LESS_THAN: "less than",
-    },
-    "fr": {
-        Qualifier.APPROX: "environ",
-        Qualifier.AT_LEAST: "au moins",
-        Qualifier.MORE_THAN: "plus de",
-        Qualifier.AT_MOST: "au plus",
-        Qualifier.LESS_THAN: "moins de",
-    },
-}
-_RANGE_WORDS = {"en": ("between", "and"), "fr": ("entre", "et")}
-
-
 def format_money(money: Money, locale: str = "en") -> str:
     """``money`` as text: "about 20,000 USD", "plus de 1 000 000 USD", "between 1 and 2 EUR".
 
@@ -651,13 +622,6 @@ def format_money(money: Money, locale: str = "en") -> str:
     """
     if not isinstance(money, Money):
         raise ValidationError("expected a Money", value=money)
-    language = "fr" if locale_language(locale) == "fr" else "en"
-    if money.qualifier is Qualifier.RANGE:
-        assert money.low is not None and money.high is not None  # checked by Money
-        start, join = _RANGE_WORDS[language]
-        low, high = format_number(money.low, locale), format_number(money.high, locale)
-        return f"{start} {low} {join} {high} {money.currency}"
-    figure = f"{format_number(money.amount, locale)} {money.currency}"
-    if money.qualifier is Qualifier.EXACT:
-        return figure
-    return f"{_FORMAT_WORDS[language][money.qualifier]} {figure}"
+    return format_qualified(
+        money.qualifier, money.amount, money.low, money.high, lambda _: money.currency, locale
+    )

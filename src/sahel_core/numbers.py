@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from functools import lru_cache
 from typing import NamedTuple
@@ -27,7 +27,10 @@ __all__ = [
     "QUALIFIER_PREFIXES",
     "QUALIFIER_SUFFIXES",
     "SCALE_WORDS",
+    "fold_char",
+    "fold_text",
     "format_number",
+    "format_qualified",
     "locale_language",
     "parse_number",
     "split_qualifier",
@@ -89,12 +92,17 @@ _WORDS = re.compile(r"[^\W\d_]+(?:[ '-][^\W\d_]+)*")
 
 
 @lru_cache(maxsize=4096)
+def fold_char(char: str) -> str:
+    """One character without case or accent, apostrophes straight; may become several."""
+    return _fold_char(char.replace("’", "'"))
+
+
 def _fold_char(char: str) -> str:
     decomposed = unicodedata.normalize("NFKD", char)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
-def _fold(text: str) -> str:
+def fold_text(text: str) -> str:
     """Case and accents dropped, apostrophes straightened, spaces collapsed: for matching."""
     return "".join(_fold_char(c) for c in _clean(text))
 
@@ -342,7 +350,7 @@ def format_number(value: Decimal, locale: str = "en") -> str:
 def _phrase_pattern(phrases: list[str]) -> str:
     """An alternation of folded phrases, longest first, words ending at a word boundary."""
     parts = []
-    for phrase in sorted({_fold(p) for p in phrases}, key=len, reverse=True):
+    for phrase in sorted({fold_text(p) for p in phrases}, key=len, reverse=True):
         body = r"\s+".join(re.escape(w) for w in phrase.split(" "))
         parts.append(body + (r"(?![^\W\d_])" if phrase[-1].isalnum() else ""))
     return "|".join(parts)
@@ -356,8 +364,8 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
 
 
 _QUALIFIER_BY_FOLD = {
-    **{_fold(k): v for k, v in QUALIFIER_SUFFIXES.items()},
-    **{_fold(k): v for k, v in QUALIFIER_PREFIXES.items()},
+    **{fold_text(k): v for k, v in QUALIFIER_SUFFIXES.items()},
+    **{fold_text(k): v for k, v in QUALIFIER_PREFIXES.items()},
 }
 
 
@@ -434,7 +442,7 @@ def _share_scale(left: str, right: str, locale: str | None) -> tuple[str, str]:
     head = _NUMERAL.match(right)
     if head is None or head["word"] is None or not _is_scale(head["word"]):
         return left, right
-    if any(_is_scale(word) for word in _fold(left).split(" ")):
+    if any(_is_scale(word) for word in fold_text(left).split(" ")):
         return left, right
     try:
         low = parse_number(left, locale=locale)
@@ -442,3 +450,48 @@ def _share_scale(left: str, right: str, locale: str | None) -> tuple[str, str]:
     except ParseError:
         return left, right
     return (f"{left} {head['word']}", right) if low <= high else (left, right)
+
+
+# Qualifier words the formatters write, and the words around a range.
+_FORMAT_WORDS: dict[str, dict[Qualifier, str]] = {
+    "en": {
+        Qualifier.APPROX: "about",
+        Qualifier.AT_LEAST: "at least",
+        Qualifier.MORE_THAN: "more than",
+        Qualifier.AT_MOST: "at most",
+        Qualifier.LESS_THAN: "less than",
+    },
+    "fr": {
+        Qualifier.APPROX: "environ",
+        Qualifier.AT_LEAST: "au moins",
+        Qualifier.MORE_THAN: "plus de",
+        Qualifier.AT_MOST: "au plus",
+        Qualifier.LESS_THAN: "moins de",
+    },
+}
+_RANGE_WORDS = {"en": ("between", "and"), "fr": ("entre", "et")}
+
+
+def format_qualified(
+    qualifier: Qualifier,
+    value: Decimal,
+    low: Decimal | None,
+    high: Decimal | None,
+    label: Callable[[Decimal], str],
+    locale: str = "en",
+) -> str:
+    """A qualified figure as text: "more than 2.7 t", "entre 3 et 5 kg", "about 20000 USD".
+
+    ``label(n)`` gives the unit or currency written after the number ``n``. Qualifier words are
+    English, or French for a French ``locale``; the words :func:`split_qualifier` reads back.
+    """
+    language = "fr" if locale_language(locale) == "fr" else "en"
+    if qualifier is Qualifier.RANGE:
+        assert low is not None and high is not None  # a range states both bounds
+        start, join = _RANGE_WORDS[language]
+        low_text, high_text = format_number(low, locale), format_number(high, locale)
+        return f"{start} {low_text} {join} {high_text} {label(high)}"
+    figure = f"{format_number(value, locale)} {label(value)}"
+    if qualifier is Qualifier.EXACT:
+        return figure
+    return f"{_FORMAT_WORDS[language][qualifier]} {figure}"

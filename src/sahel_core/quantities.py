@@ -23,8 +23,7 @@ from attrs import define, field
 
 from sahel_core.errors import AmbiguousInput, ParseError, UnitError, ValidationError
 from sahel_core.numbers import (
-    format_number,
-    locale_language,
+    format_qualified,
     parse_number,
     split_qualifier,
     split_range,
@@ -300,26 +299,6 @@ def _range_start(left: str, text: str, locale: str | None, unit: _Unit) -> Decim
     return _round(_convert(value, found, unit))
 
 
-# Qualifier words format_amount writes, and the words around a range.
-_FORMAT_WORDS: dict[str, dict[Qualifier, str]] = {
-    "en": {
-        Qualifier.APPROX: "about",
-        Qualifier.AT_LEAST: "at least",
-        Qualifier.MORE_THAN: "more than",
-        Qualifier.AT_MOST: "at most",
-        Qualifier.LESS_THAN: "less than",
-    },
-    "fr": {
-        Qualifier.APPROX: "environ",
-        Qualifier.AT_LEAST: "au moins",
-        Qualifier.MORE_THAN: "plus de",
-        Qualifier.AT_MOST: "au plus",
-        Qualifier.LESS_THAN: "moins de",
-    },
-}
-_RANGE_WORDS = {"en": ("between", "and"), "fr": ("entre", "et")}
-
-
 def format_amount(amount: Amount, locale: str = "en") -> str:
     """``amount`` as text: "more than 2.7 t", "70,000 tablets", "entre 3 et 5 kg".
 
@@ -331,7 +310,6 @@ def format_amount(amount: Amount, locale: str = "en") -> str:
     :func:`parse_amount` builds), ``parse_amount(format_amount(a, L))`` equals ``a`` with
     ``text`` removed (``attrs.evolve(a, text=None)``), with or without passing ``L``.
     """
-    language = "fr" if locale_language(locale) == "fr" else "en"
     unit = _unit(amount.unit)
 
     def label(value: Decimal) -> str:
@@ -339,15 +317,9 @@ def format_amount(amount: Amount, locale: str = "en") -> str:
             return unit.symbol
         return unit.symbol + "s"
 
-    if amount.qualifier is Qualifier.RANGE:
-        assert amount.low is not None and amount.high is not None  # checked by Amount
-        start, join = _RANGE_WORDS[language]
-        low, high = format_number(amount.low, locale), format_number(amount.high, locale)
-        return f"{start} {low} {join} {high} {label(amount.high)}"
-    figure = f"{format_number(amount.magnitude, locale)} {label(amount.magnitude)}"
-    if amount.qualifier is Qualifier.EXACT:
-        return figure
-    return f"{_FORMAT_WORDS[language][amount.qualifier]} {figure}"
+    return format_qualified(
+        amount.qualifier, amount.magnitude, amount.low, amount.high, label, locale
+    )
 
 
 # --- arithmetic

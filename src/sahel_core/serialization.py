@@ -135,7 +135,7 @@ def loads(text: str | bytes, cls: type[T] | Any) -> T:
         data = json.loads(text, parse_float=Decimal)
     except (ValueError, RecursionError) as exc:
         raise StructureError("not valid JSON", [("$", str(exc), None)]) from None
-    return structure(data, cls)
+    return typing.cast(T, structure(data, cls))
 
 
 def _at(data: Any, key: Any) -> Any:
@@ -158,16 +158,16 @@ def _errors(exc: BaseException, path: str, data: Any) -> Iterator[tuple[str, str
             yield from _errors(sub, path, data)
     elif isinstance(exc, cattrs.IterableValidationError):
         with_index, without = exc.group_exceptions()
-        for sub, note in with_index:
-            yield from _errors(sub, f"{path}[{note.index}]", _at(data, note.index))
+        for sub, index_note in with_index:
+            yield from _errors(sub, f"{path}[{index_note.index}]", _at(data, index_note.index))
         for sub in without:
             yield from _errors(sub, path, data)
     elif isinstance(exc, ForbiddenExtraKeysError):
         for key in sorted(exc.extra_fields):
             yield f"{path}.{key}", "unknown field", _at(data, key)
     elif isinstance(exc, BaseExceptionGroup):
-        for sub in exc.exceptions:
-            yield from _errors(sub, path, data)
+        for member in exc.exceptions:
+            yield from _errors(member, path, data)
     elif isinstance(exc, SahelError):
         # Raised by the class itself (validators), which names the field within the record.
         field = f"{path}.{exc.field}" if exc.field else path

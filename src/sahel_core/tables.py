@@ -155,7 +155,8 @@ def _record(value: Any) -> Any:
 
 def _flatten(record: Any) -> dict[str, Any]:
     row: dict[str, Any] = {}
-    for name, hint in _hints(type(record)).items():
+    cls: type = type(record)
+    for name, hint in _hints(cls).items():
         value = getattr(record, name)
         if hint in _FIGURES:
             magnitude, unit = _FIGURES[hint]

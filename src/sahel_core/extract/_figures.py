@@ -76,7 +76,6 @@ _FIGURE_STARTERS: Final = frozenset(
     for phrase in (*QUALIFIER_PREFIXES, *CURRENCY_WORDS, "between", "entre", "from", "de")
     for word in _TOKEN.findall(fold_same_length(phrase))[:1]
 )
-_FIGURE_BACK = 40
 _RANGE_TAIL = re.compile(rf"\s*(?:-|to|a|au)\s*(?:{_DIGITS})(?:\s?{_SCALE})?")
 _RANGE_AND = re.compile(rf"\s*(?:and|et)\s*(?:{_DIGITS})(?:\s?{_SCALE})?")
 _RANGE_OPEN = re.compile(r"(?:between|entre|from|de)\s+$")
@@ -181,7 +180,6 @@ _DATE_STARTERS: Final = frozenset((
 ))
 # fmt: on
 _MONTH_WORDS: Final = frozenset(_months().split("|"))
-_DATE_BACK = 40
 _OPEN_CONTEXT = frozenset(
     {"since", "depuis", "from", "a partir de", "partir de", "starting", "des"}
 )

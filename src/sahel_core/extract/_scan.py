@@ -64,9 +64,8 @@ class _Mention(NamedTuple):
 
 
 _SPACES = re.compile(r"\s+")
-# An anchor: where a date or figure was seen (a month, a year, a number) and the positions a
-# match covering it may start at, leftmost first.
-_Anchor = tuple[int, list[int]]
+# An anchor: where a date or figure was seen (a month, a year, a number), and its word's index.
+_Anchor = tuple[int, int]
 _LOOK_BACK = 4  # words
 _BACK = 40  # characters
 _RANGED = re.compile(r"\d\s*(?:-|to|and|until|au|et|a)\s*\w")
@@ -96,6 +95,7 @@ class _Scan:
         self.folded = folded
         self.lang = lang
         self.triggers: list[tuple[int, str]] = []  # (position, trigger kind)
+        self.words: list[str] = []
         names, date_anchors, figure_anchors = self._words()
         dates = list(self._dates(date_anchors))
         taken = [(m.start, m.end) for m in dates]
@@ -129,7 +129,7 @@ class _Scan:
         find = folded.find
         size = len(folded)
         pos = 0
-        words = _TOKEN.findall(folded)
+        words = self.words = _TOKEN.findall(folded)
         last = len(words) - 1
         for i, word in enumerate(words):
             action = _ACTIONS.get(word)
@@ -146,19 +146,19 @@ class _Scan:
                 end = start + len(word)
             pos = end
             if action & _DIGITS_WORD:
-                figure_anchors.append(self._anchor(words, i, start, _FIGURE_STARTERS))
+                figure_anchors.append((start, i))
                 if len(word) == 4:
-                    date_anchors.append(self._anchor(words, i, start, _DATE_STARTERS))
+                    date_anchors.append((start, i))
                 continue
             if action & _TRIGGER_BITS:
                 triggers += [(start, kind) for bit, kind in _TRIGGER_KINDS if action & bit]
             if action & _DATE_WORD:
-                date_anchors.append(self._anchor(words, i, start, _DATE_STARTERS))
+                date_anchors.append((start, i))
             if action & _FIGURE_WORD:
-                figure_anchors.append(self._anchor(words, i, start, _FIGURE_STARTERS))
+                figure_anchors.append((start, i))
             if action & _NAME_WORD:
                 following = words[i + 1] if i < last else ""
-                names += self._name_at(index[word], start, end, following, free)
+                self._name_at(names, index[word], start, end, following, free)
             if (
                 action & _DEMONYM_WORD
                 and text[start].isupper()
@@ -179,14 +179,15 @@ class _Scan:
 
     def _name_at(
         self,
+        names: list[_Mention],
         candidates: tuple[_Name, ...],
         start: int,
         end: int,
         following: str,
         free: dict[str, int],
-    ) -> Iterator[_Mention]:
-        """The longest name of each kind starting at ``start`` (``following`` is the next
-        word, which names of several words must begin with)."""
+    ) -> None:
+        """Add to ``names`` the longest name of each kind starting at ``start`` (``following``
+        is the next word, which names of several words must begin with)."""
         seen: set[str] = set()
         for name in candidates:  # longest first
             if name.kind in seen or free.get(name.kind, 0) > start:
@@ -206,7 +207,7 @@ class _Scan:
                 continue
             seen.add(name.kind)
             free[name.kind] = stop
-            yield _Mention(name.kind, start, stop, name.value)
+            names.append(_Mention(name.kind, start, stop, name.value))
 
     def _places(self, names: list[_Mention]) -> Iterator[_Mention]:
         """Names, with countries and localities inside an agency's name left out ("Mission in
@@ -227,12 +228,13 @@ class _Scan:
             )  # fmt: skip
             yield _Mention(m.kind, m.start, m.end, m.value, where)
 
-    def _anchor(self, words: list[str], i: int, start: int, starters: frozenset[str]) -> _Anchor:
-        """An anchor at word ``i`` and where a match may begin before it: the preceding words
-        (up to :data:`_LOOK_BACK`) that can begin one, or that are numbers ("12 and 13
-        December"). Each is found with ``rfind``: the nearest occurrence of a word before the
-        next one is that word itself, since the characters between words are not letters."""
-        folded = self.folded
+    def _places_before(self, start: int, i: int, starters: frozenset[str]) -> list[int]:
+        """Where a match covering the anchor at ``start`` (word ``i``) may begin: the preceding
+        words (up to :data:`_LOOK_BACK`) that can begin one or are numbers ("12 and 13
+        December"), a currency sign glued to it, and the anchor itself. Each word is found with
+        ``rfind``: the nearest occurrence of a word before the next one is that word itself,
+        since the characters between words are not letters."""
+        folded, words = self.folded, self.words
         places: list[int] = []
         stop = start
         low = max(0, start - _BACK)
@@ -248,17 +250,19 @@ class _Scan:
             places.append(start - 1)
         places.sort()
         places.append(start)
-        return start, places
+        return places
 
-    def _local(self, pattern: re.Pattern[str], anchors: list[_Anchor]) -> Iterator[re.Match[str]]:
-        """Matches of ``pattern`` covering an anchor, leftmost first, tried only where the
-        anchor says one may begin."""
+    def _local(
+        self, pattern: re.Pattern[str], anchors: list[_Anchor], starters: frozenset[str]
+    ) -> Iterator[re.Match[str]]:
+        """Matches of ``pattern`` covering an anchor, leftmost first, tried only where one may
+        begin (see :meth:`_places_before`)."""
         folded = self.folded
         done = 0
-        for a, places in anchors:
+        for a, i in anchors:
             if a < done:
                 continue
-            for pos in places:
+            for pos in self._places_before(a, i, starters):
                 if pos < done:
                     continue
                 match = pattern.match(folded, pos)
@@ -269,7 +273,7 @@ class _Scan:
 
     def _dates(self, anchors: list[_Anchor]) -> Iterator[_Mention]:
         folded = self.folded
-        for match in self._local(_DATE, anchors):
+        for match in self._local(_DATE, anchors, _DATE_STARTERS):
             start, end = match.span()
             before = _DATE_CONTEXT.search(folded, max(0, start - _CONTEXT_BACK), start)
             context = _SPACES.sub(" ", before["ctx"]) if before is not None else ""
@@ -288,7 +292,7 @@ class _Scan:
         folded, text, locale = self.folded, self.text, self.lang
         taken_starts = [a for a, _ in taken]
         last = 0
-        for match in self._local(_FIGURE, anchors):
+        for match in self._local(_FIGURE, anchors, _FIGURE_STARTERS):
             start, end = match.span()
             if start < last:
                 continue  # inside the range or unit of the figure before
