@@ -27,10 +27,11 @@ lint: install
 types: install
 	$(BIN)/mypy --strict src
 
+# The example notebooks run top to bottom (nbmake) in the same pytest run as the tests.
 pytest: install
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --nbmake tests examples/*.ipynb
 
-test: lint types pytest
+test: lint types pytest docs
 
 docs: install
 	$(BIN)/mkdocs build --strict

@@ -49,25 +49,33 @@ def corpus(megabytes: float, *, vary: bool, seed: int = 7) -> str:
 
 
 def main() -> None:
-    """Time one extraction over the corpus and print MB/s."""
+    """Time extraction over the corpus and print MB/s (the best of ``--repeat`` runs)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=float, default=2.0, help="size of the text (default 2)")
     parser.add_argument("--same", action="store_true", help="repeat the pages unchanged")
+    parser.add_argument("--repeat", type=int, default=3, help="runs; the best is kept")
     args = parser.parse_args()
 
     from sahel_core.extract import extract
 
     # Loads the vocabularies, units, parsers and rate tables once, as any first call does.
     extract("In May 2016, OCS seized 2.7 tons of cannabis worth 13 million CFA (about 20,000 USD).")
-    text = corpus(args.mb, vary=not args.same)
-    megabytes = len(text.encode("utf-8")) / 1_000_000
-    start, cpu = time.perf_counter(), time.process_time()
-    found = extract(text, source="benchmark.txt")
-    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    best: tuple[float, float] | None = None
+    for run in range(args.repeat):
+        # Varied numbers: each run gets new ones, so no run reads figures an earlier one cached.
+        text = corpus(args.mb, vary=not args.same, seed=7 + run)
+        megabytes = len(text.encode("utf-8")) / 1_000_000
+        start, cpu = time.perf_counter(), time.process_time()
+        found = extract(text, source="benchmark.txt")
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+        if best is None or seconds < best[0]:
+            best = (seconds, cpu)
+    assert best is not None
+    seconds, cpu = best
     kinds = {k: len(found.of_kind(k)) for k in ("seizure", "operation", "workshop", "figure")}
     print(
-        f"{megabytes:.2f} MB ({'same pages' if args.same else 'numbers varied'}) in "
-        f"{seconds:.2f} s wall, {cpu:.2f} s CPU: {megabytes / seconds:.2f} MB/s "
+        f"{megabytes:.2f} MB ({'same pages' if args.same else 'numbers varied'}), best of "
+        f"{args.repeat}: {seconds:.2f} s wall, {cpu:.2f} s CPU: {megabytes / seconds:.2f} MB/s "
         f"({megabytes / cpu:.2f} MB per CPU-second); load average {_load()}; records {kinds}"
     )
 

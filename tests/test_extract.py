@@ -482,9 +482,11 @@ def test_the_extract_command_reports_bad_input(tmp_path: Path) -> None:
 
 # --- fuzzing --------------------------------------------------------------------------------
 
+_SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
+# Sentences of the test paragraphs, and of the seed pages when they are beside the clone.
 _SENTENCES = [
     s
-    for path in sorted(TEXTS.glob("*.txt"))
+    for path in [*sorted(TEXTS.glob("*.txt")), *sorted(_SEEDS.glob("*.txt"))]
     for s in (lambda t: [t[a:b] for a, b in split_sentences(t)])(path.read_text(encoding="utf-8"))
 ]
 

@@ -36,7 +36,13 @@ Choices, documented here so they are predictable:
   an unknown one rejects the row. Agencies become the key of the reference agency (the row's
   country settles shared names such as "OCRTIS"); an unknown or ambiguous agency is kept as
   written. A table with every canonical column was written by sahel_core and is already
-  normalized: its agency names are kept as they are, so it reads back unchanged.
+  normalized: its agency names are kept as they are, and without a ``locale`` its numbers are
+  read as sahel_core writes them (a decimal point, no grouping: "16.134"), so it reads back
+  unchanged.
+* Figures in the canonical layout are vectorized too: a plain magnitude with a known
+  qualifier and plain (or no) bounds never reaches Python; the default bounds are those of
+  :func:`sahel_core.qualifiers.default_bounds`. Only other cells (words, odd notation, bad
+  values) are parsed one distinct combination at a time.
 """
 
 from __future__ import annotations
@@ -56,10 +62,10 @@ import polars as pl
 
 from sahel_core.dates import PartialDate
 from sahel_core.entities import Place
-from sahel_core.errors import ReferenceNotFound, SahelError, StructureError
+from sahel_core.errors import AmbiguousInput, ReferenceNotFound, SahelError, StructureError
 from sahel_core.headers import SOURCE
 from sahel_core.money import Money
-from sahel_core.qualifiers import MAX_DECIMAL_PLACES, Qualifier
+from sahel_core.qualifiers import APPROX_TOLERANCE, MAX_DECIMAL_PLACES, Qualifier
 from sahel_core.quantities import Amount
 from sahel_core.specs import Rejection
 from sahel_core.tables import DECIMAL_PRECISION, DECIMAL_SCALE, entity_type, schema
@@ -69,6 +75,10 @@ __all__ = ["normalize"]
 DECIMAL = pl.Decimal(DECIMAL_PRECISION, DECIMAL_SCALE)
 _FAULT = pl.Struct({"field": pl.String, "value": pl.String, "reason": pl.String})
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
+_ONE_MINUS_TOLERANCE = pl.lit(1 - APPROX_TOLERANCE, DECIMAL)
+_ONE_PLUS_TOLERANCE = pl.lit(1 + APPROX_TOLERANCE, DECIMAL)
+# Below this, Python's 28-digit context computes the approx bounds exactly, as polars does.
+_EXACT_APPROX = pl.lit(Decimal(10) ** 17, DECIMAL)
 
 
 class _Refused(Exception):
@@ -128,6 +138,10 @@ class _Normalizer:
         # A table with every canonical column was written by sahel_core: its names are
         # already normalized and must read back unchanged.
         self.canonical = set(self.schema) <= self.present
+        if locale is None and self.canonical:
+            # sahel_core writes numbers with a decimal point and no grouping ("16.134"): read
+            # its own tables back in that notation, not as ambiguous ("16134 or 16.134?").
+            self.locale = "en"
         columns = [pl.col("__row")]
         for name in [*self.schema, SOURCE]:
             if name in raw.columns:
@@ -449,47 +463,119 @@ class _Normalizer:
         )
         # Money depends on where and when: "FCFA" is XAF in Chad, the ouguiya changed in 2018.
         context = [c for c in ("__country", "__on") if kind is Money and c in self.df.columns]
-
-        def canonical(cell: str | None, country: str | None = None, on: Any = None) -> tuple[Any]:
-            return (None if cell is None else _unit_of(kind, cell.strip(), country, on),)
-
-        utag = self.each([unit, *context], canonical, {"unit": pl.String})
+        units = self.units(kind, unit, context)
         magnitude = self.plain(name)
-        is_exact = pl.col(qual).is_null() | (pl.col(qual).str.strip_chars() == "exact")
-        fast = (
-            magnitude.is_not_null()
-            & is_exact
-            & (pl.col(low).is_null() | (self.plain(low) == magnitude))
-            & (pl.col(high).is_null() | (self.plain(high) == magnitude))
+        given_low, given_high = self.plain(low), self.plain(high)
+        stated = pl.col(qual).str.strip_chars()
+        qualifier = stated.fill_null(Qualifier.EXACT.value)
+        no_bounds = pl.col(low).is_null() & pl.col(high).is_null()
+        # No qualifier, or "exact": the figure is its magnitude (bounds, if any, must equal it).
+        simple = stated.is_null() | (stated == Qualifier.EXACT.value)
+        simple_ok = (pl.col(low).is_null() | (given_low == magnitude)) & (
+            pl.col(high).is_null() | (given_high == magnitude)
         )
+        # The canonical layout, vectorized: bounds as given, else as the qualifier implies
+        # (qualifiers.default_bounds; "approx" is ±10 % rounded half-even to 9 places, as
+        # polars rounds decimal products, exact in Python below 10**17).
+        low_value = (
+            pl.when(simple)
+            .then(magnitude)
+            .when(~no_bounds)
+            .then(given_low)
+            .when(qualifier == Qualifier.APPROX.value)
+            .then(magnitude * _ONE_MINUS_TOLERANCE)
+            .when(qualifier.is_in([Qualifier.AT_LEAST.value, Qualifier.MORE_THAN.value]))
+            .then(magnitude)
+            .when(qualifier.is_in([Qualifier.AT_MOST.value, Qualifier.LESS_THAN.value]))
+            .then(pl.lit(Decimal(0), DECIMAL))
+        )
+        high_value = (
+            pl.when(simple)
+            .then(magnitude)
+            .when(~no_bounds)
+            .then(given_high)
+            .when(qualifier == Qualifier.APPROX.value)
+            .then(magnitude * _ONE_PLUS_TOLERANCE)
+            .when(qualifier.is_in([Qualifier.AT_MOST.value, Qualifier.LESS_THAN.value]))
+            .then(magnitude)
+        )
+        qualified_ok = (
+            qualifier.is_in([q.value for q in Qualifier])
+            & (pl.col(low).is_null() | given_low.is_not_null())
+            & (pl.col(high).is_null() | given_high.is_not_null())
+            & ((qualifier != Qualifier.RANGE.value) | (pl.col(low).is_not_null()
+                                                      & pl.col(high).is_not_null()))
+            & ((qualifier != Qualifier.APPROX.value) | ~no_bounds | (magnitude < _EXACT_APPROX))
+            & (low_value.is_null() | (low_value <= magnitude))
+            & (high_value.is_null() | (high_value >= magnitude))
+        )  # fmt: skip
+        fast = magnitude.is_not_null() & pl.when(simple).then(simple_ok).otherwise(qualified_ok)
+        tag = f"__{name}_"
         self.df = self.df.with_columns(
-            magnitude.alias(f"{utag}fast"), fast.fill_null(False).alias(f"{utag}ok")
-        )
+            magnitude.alias(f"{tag}fast"),
+            fast.fill_null(False).alias(f"{tag}ok"),
+            pl.when(simple).then(pl.lit(Qualifier.EXACT.value)).otherwise(qualifier)
+            .alias(f"{tag}q"),
+            low_value.alias(f"{tag}low"),
+            high_value.alias(f"{tag}high"),
+        )  # fmt: skip
         slow = self.each(
             [name, unit, qual, low, high, *context],
             lambda *cells: self.slow_figure(kind, name, *cells),
             {"m": DECIMAL, "unit": pl.String, "q": pl.String, "low": DECIMAL, "high": DECIMAL},
-            where=pl.col(name).is_not_null() & ~pl.col(f"{utag}ok"),
+            where=pl.col(name).is_not_null() & ~pl.col(f"{tag}ok"),
         )
-        ok = pl.col(f"{utag}ok")
+        ok = pl.col(f"{tag}ok")
         present = pl.col(name).is_not_null()
-        final_unit = pl.when(ok).then(pl.col(f"{utag}unit")).otherwise(pl.col(f"{slow}unit"))
-        self.fault(
-            present & ok & pl.col(f"{utag}unit").is_null(),
-            unit,
-            pl.col(unit),
-            f"a {name} needs a {part}",
+        final_unit = pl.when(ok).then(units).otherwise(pl.col(f"{slow}unit"))
+        self.fault(present & ok & units.is_null(), unit, pl.col(unit), f"a {name} needs a {part}")
+
+        def pick(column: str) -> pl.Expr:
+            return pl.when(present).then(
+                pl.when(ok).then(pl.col(f"{tag}{column}")).otherwise(pl.col(f"{slow}{column}"))
+            )
+
+        self.out[name] = pl.when(present).then(
+            pl.when(ok).then(pl.col(f"{tag}fast")).otherwise(pl.col(f"{slow}m"))
         )
-
-        def pick(fast_value: pl.Expr, slow_value: pl.Expr) -> pl.Expr:
-            return pl.when(present).then(pl.when(ok).then(fast_value).otherwise(slow_value))
-
-        self.out[name] = pick(pl.col(f"{utag}fast"), pl.col(f"{slow}m"))
         self.out[unit] = pl.when(present).then(final_unit)
-        self.out[qual] = pick(pl.lit(Qualifier.EXACT.value), pl.col(f"{slow}q"))
-        self.out[low] = pick(pl.col(f"{utag}fast"), pl.col(f"{slow}low"))
-        self.out[high] = pick(pl.col(f"{utag}fast"), pl.col(f"{slow}high"))
+        self.out[qual] = pick("q")
+        self.out[low] = pick("low")
+        self.out[high] = pick("high")
         self.out[text] = pl.when(present).then(pl.col(text if text in self.present else name))
+
+    def units(self, kind: type, unit: str, context: list[str]) -> pl.Expr:
+        """The canonical unit (or currency code) of each row, looked up once per distinct cell.
+
+        Only currency words whose code depends on the row's country or date ("FCFA",
+        "ouguiya") are looked up per distinct (cell, country, date): a register of a million
+        rows has a few currencies but thousands of (country, date) pairs.
+        """
+
+        def free(cell: str | None) -> tuple[Any, ...]:
+            if cell is None:
+                return (None, False)
+            if kind is Amount or not context:
+                return (_unit_of(kind, cell.strip(), None, None), False)
+            try:
+                code = _currency(cell.strip(), None, None)
+            except AmbiguousInput:  # a redenominated word: it needs the date
+                return (None, True)
+            if code != _currency(cell.strip(), _cemac_member(), None):
+                return (None, True)  # a CFA franc word: XOF or XAF by the country
+            return (code, False)
+
+        tag = self.each([unit], free, {"unit": pl.String, "context": pl.Boolean})
+        if not context:
+            return pl.col(f"{tag}unit")
+
+        def canonical(cell: str, country: str | None = None, on: Any = None) -> tuple[Any]:
+            return (_unit_of(kind, cell.strip(), country, on),)
+
+        placed = self.each(
+            [unit, *context], canonical, {"unit": pl.String}, where=pl.col(f"{tag}context")
+        )
+        return pl.coalesce(pl.col(f"{tag}unit"), pl.col(f"{placed}unit"))
 
     def slow_figure(
         self,
@@ -719,6 +805,14 @@ def _unit(text: str) -> str:
     from sahel_core.quantities import canonical_unit
 
     return canonical_unit(text)
+
+
+@cache
+def _cemac_member() -> str:
+    """A country where the CFA franc is XAF, to tell which currency words depend on it."""
+    from sahel_core.reference import grouping
+
+    return min(grouping("cemac"))
 
 
 @cache

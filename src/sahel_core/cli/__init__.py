@@ -28,6 +28,7 @@ COMMANDS: tuple[str, ...] = (
     "convert",
     "indicators",
     "reconcile",
+    "demo",
 )
 
 app = typer.Typer(

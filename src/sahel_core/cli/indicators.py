@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from sahel_core.cli.output import print_json, print_table
+from sahel_core.cli.read import Locale
 from sahel_core.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -32,10 +33,11 @@ __all__ = ["load_table", "register", "table_text"]
 PROVENANCE = ("record_ids", "rates")
 
 
-def load_table(paths: Sequence[Path], entity: str) -> pl.DataFrame:
-    """The ``entity`` table of every file of ``paths``, read by :func:`sahel_core.io.read` and
-    concatenated. Files with rejected records are reported on stderr (see ``sahel validate``);
-    no table at all raises :class:`~sahel_core.errors.ValidationError`."""
+def load_table(paths: Sequence[Path], entity: str, locale: str | None = None) -> pl.DataFrame:
+    """The ``entity`` table of every file of ``paths``, read by :func:`sahel_core.io.read` (with
+    the number notation ``locale``) and concatenated. Files with rejected records are reported
+    on stderr (see ``sahel validate``); no table at all raises
+    :class:`~sahel_core.errors.ValidationError`."""
     import polars as pl
 
     from sahel_core.io import read
@@ -43,7 +45,7 @@ def load_table(paths: Sequence[Path], entity: str) -> pl.DataFrame:
 
     tables = []
     for path in paths:
-        result = read(path, options=ReadOptions(entity=entity))
+        result = read(path, options=ReadOptions(entity=entity, locale=locale))
         if result.rejected:
             typer.echo(
                 f"{path}: {result.rejected} of {result.read} records rejected and left out "
@@ -181,6 +183,7 @@ def indicators(
         ),
     ] = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="Print the rows as CSV.")] = False,
+    locale: Locale = None,
     out: Annotated[
         Path | None,
         typer.Option("--out", "-o", help="Write the rows to FILE (.json or .csv) instead."),
@@ -217,7 +220,11 @@ def indicators(
     except ValidationError as exc:
         hint = "--by" if exc.field == "by" else f"--param {exc.field}"
         raise typer.BadParameter(exc.message, param_hint=hint) from None
-    table = load_table(paths, spec.entity)
+    if locale is not None:
+        from sahel_core.cli.read import _options
+
+        _options(spec.entity, None, locale)  # An unknown locale is a usage error.
+    table = load_table(paths, spec.entity, locale)
     if reconciled:
         from sahel_core.reconcile import reconcile
 

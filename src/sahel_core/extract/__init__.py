@@ -1,10 +1,17 @@
 """Press releases and reports → Seizure, Operation, Workshop and Figure records, with evidence.
 
 :func:`extract` reads English or French prose with deterministic, explainable rules: the text is
-split into sentences, every figure, date and name is located once over the whole text (the
-reference vocabularies are compiled once into regular expressions), then rules look at each
-sentence. Every record keeps the sentence it came from and, for each field, the phrase that
-gave it; :meth:`Extraction.explain` prints them. No network, no model.
+split into sentences, every figure, date and name is located in one pass over its words (the
+reference vocabularies are compiled once into an index by first word; dates and figures are
+matched only around a month, a year or a number), then rules look at each sentence. Every record
+keeps the sentence it came from and, for each field, the phrase that gave it;
+:meth:`Extraction.explain` prints them. No network, no model.
+
+The package's modules, in the order the work happens: ``_text`` (folding, language, sentences),
+``_vocabulary`` and ``_figures`` (what is looked for), ``_scan`` (the pass), ``_patterns`` and
+the rules (``_base``, ``_seizures``, ``_operations``, ``_workshops``, ``_figure_rules``,
+``_rules``), ``_records`` (records, checks of stated values), ``_output`` (JSON shape,
+explanations, tables), ``_model`` (the records returned).
 
 The parsing itself is done by the project's building blocks: numbers by
 :func:`~sahel_core.numbers.parse_number`, quantities by
@@ -88,6 +95,7 @@ from typing import TYPE_CHECKING
 
 from sahel_core.entities import SourceRef
 from sahel_core.errors import ParseError
+from sahel_core.extract._figure_rules import RuleMatch
 from sahel_core.extract._figures import NUMBER_PATTERN
 from sahel_core.extract._model import (
     KINDS,
@@ -99,7 +107,7 @@ from sahel_core.extract._model import (
     Figure,
 )
 from sahel_core.extract._records import _base_source, _build_records
-from sahel_core.extract._rules import RuleMatch, _Extractor
+from sahel_core.extract._rules import _Extractor
 from sahel_core.extract._text import detect_language, fold_same_length, split_sentences
 
 if TYPE_CHECKING:

@@ -13,10 +13,7 @@ from functools import lru_cache
 from typing import Final
 
 from sahel_core.dates import PartialDate, parse_date
-from sahel_core.errors import (
-    ParseError,
-    SahelError,
-)
+from sahel_core.errors import ParseError, SahelError
 from sahel_core.extract._text import _TOKEN, fold_same_length
 from sahel_core.money import CURRENCY_WORDS, Money
 from sahel_core.numbers import QUALIFIER_PREFIXES, parse_number, split_qualifier
@@ -71,10 +68,13 @@ _FIGURE = re.compile(
 )
 _NUMBER_WORD_SET: Final = frozenset(_NUMBER_WORDS.split())
 # The first words of what may come before a figure's number: qualifiers and currencies.
+_FIGURE_PHRASES = (*QUALIFIER_PREFIXES, *CURRENCY_WORDS, "between", "entre", "from", "de")
 _FIGURE_STARTERS: Final = frozenset(
-    word
-    for phrase in (*QUALIFIER_PREFIXES, *CURRENCY_WORDS, "between", "entre", "from", "de")
-    for word in _TOKEN.findall(fold_same_length(phrase))[:1]
+    word for phrase in _FIGURE_PHRASES for word in _TOKEN.findall(fold_same_length(phrase))[:1]
+)
+# Every word of those phrases: how far back from a number its qualifier can reach.
+_FIGURE_WORDS: Final = frozenset(
+    word for phrase in _FIGURE_PHRASES for word in _TOKEN.findall(fold_same_length(phrase))
 )
 _RANGE_TAIL = re.compile(rf"\s*(?:-|to|a|au)\s*(?:{_DIGITS})(?:\s?{_SCALE})?")
 _RANGE_AND = re.compile(rf"\s*(?:and|et)\s*(?:{_DIGITS})(?:\s?{_SCALE})?")
@@ -179,6 +179,8 @@ _DATE_STARTERS: Final = frozenset((
     "the", "la",
 ))
 # fmt: on
+# Words that may stand between such a start and the month: "12 and 13 December", "end of".
+_DATE_WORDS: Final = _DATE_STARTERS | {"of", "de", "d", "and", "et", "au", "to", "a"}
 _MONTH_WORDS: Final = frozenset(_months().split("|"))
 _OPEN_CONTEXT = frozenset(
     {"since", "depuis", "from", "a partir de", "partir de", "starting", "des"}

@@ -16,9 +16,7 @@ from sahel_core.entities import (
     SourceRef,
     Workshop,
 )
-from sahel_core.errors import (
-    ValidationError,
-)
+from sahel_core.errors import ValidationError
 from sahel_core.money import Money
 from sahel_core.quantities import Amount
 

@@ -8,10 +8,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from sahel_core.dates import PartialDate
-from sahel_core.entities import (
-    Place,
-    SourceRef,
-)
+from sahel_core.entities import Place, SourceRef
 from sahel_core.extract._model import Evidence, Extracted, Extraction, FieldEvidence, Figure
 
 if TYPE_CHECKING:

@@ -10,15 +10,11 @@ from decimal import Decimal
 from attrs import frozen
 
 from sahel_core.dates import PartialDate
-from sahel_core.entities import (
-    SourceRef,
-)
-from sahel_core.errors import (
-    SahelError,
-    ValidationError,
-)
+from sahel_core.entities import SourceRef
+from sahel_core.errors import SahelError, ValidationError
+from sahel_core.extract._base import _Draft
 from sahel_core.extract._model import _CLASSES, VALUE_TOLERANCE, Evidence, Extracted
-from sahel_core.extract._rules import _Draft, _Extractor
+from sahel_core.extract._rules import _Extractor
 from sahel_core.money import Money
 
 # --- from drafts to records -------------------------------------------------------------------

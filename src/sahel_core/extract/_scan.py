@@ -12,8 +12,10 @@ from sahel_core.extract._figures import (
     _DATE,
     _DATE_CONTEXT,
     _DATE_STARTERS,
+    _DATE_WORDS,
     _FIGURE,
     _FIGURE_STARTERS,
+    _FIGURE_WORDS,
     _HAS_MONTH,
     _OPEN_CONTEXT,
     _RANGE_AND,
@@ -21,10 +23,8 @@ from sahel_core.extract._figures import (
     _RANGE_TAIL,
     _SUFFIX_QUALIFIER,
     _UNIT_WORDS,
-    _amount,
     _date,
     _money,
-    _number,
     _unit_of,
 )
 from sahel_core.extract._text import _TOKEN
@@ -59,7 +59,7 @@ class _Mention(NamedTuple):
     # grouping
     start: int
     end: int
-    value: Any  # number: (qualifier, value); the parsed value or the key otherwise
+    value: Any  # the parsed value or the key; amounts and counts: None until read
     extra: Any = None  # amount: its unit; country, locality: "in" (a place) or "from"
 
 
@@ -67,6 +67,11 @@ _SPACES = re.compile(r"\s+")
 # An anchor: where a date or figure was seen (a month, a year, a number), and its word's index.
 _Anchor = tuple[int, int]
 _LOOK_BACK = 4  # words
+# What may come before an anchor: (words that begin a match, words that may be part of one,
+# whether day numbers may).
+_Kind = tuple[frozenset[str], frozenset[str], bool]
+_DATE_KIND: _Kind = (_DATE_STARTERS, _DATE_WORDS, True)
+_FIGURE_KIND: _Kind = (_FIGURE_STARTERS, _FIGURE_WORDS, False)
 _BACK = 40  # characters
 _RANGED = re.compile(r"\d\s*(?:-|to|and|until|au|et|a)\s*\w")
 _PLACE_BEFORE = re.compile(
@@ -228,22 +233,26 @@ class _Scan:
             )  # fmt: skip
             yield _Mention(m.kind, m.start, m.end, m.value, where)
 
-    def _places_before(self, start: int, i: int, starters: frozenset[str]) -> list[int]:
-        """Where a match covering the anchor at ``start`` (word ``i``) may begin: the preceding
-        words (up to :data:`_LOOK_BACK`) that can begin one or are numbers ("12 and 13
-        December"), a currency sign glued to it, and the anchor itself. Each word is found with
-        ``rfind``: the nearest occurrence of a word before the next one is that word itself,
-        since the characters between words are not letters."""
+    def _places_before(self, start: int, i: int, kind: _Kind) -> list[int]:
+        """Where a match covering the anchor at ``start`` (word ``i``) may begin: in the run of
+        words just before it that can belong to one (up to :data:`_LOOK_BACK`: "more than",
+        "CFA", "12 and 13", "the end of"), those that can begin one; a currency sign glued to
+        it; the anchor itself. Each word is found with ``rfind``: the nearest occurrence of a
+        word before the next one is that word itself, since no letter stands between words."""
         folded, words = self.folded, self.words
+        starters, members, days = kind
         places: list[int] = []
         stop = start
         low = max(0, start - _BACK)
         for k in range(1, min(i, _LOOK_BACK) + 1):
             word = words[i - k]
+            number = days and word[0] <= "9"
+            if not (number or word in members):
+                break
             found = folded.rfind(word, low, stop)
             if found < 0:
                 break
-            if word in starters or word[0] <= "9":
+            if number or word in starters:
                 places.append(found)
             stop = found
         if start and folded[start - 1] in "$€£":
@@ -253,7 +262,7 @@ class _Scan:
         return places
 
     def _local(
-        self, pattern: re.Pattern[str], anchors: list[_Anchor], starters: frozenset[str]
+        self, pattern: re.Pattern[str], anchors: list[_Anchor], kind: _Kind
     ) -> Iterator[re.Match[str]]:
         """Matches of ``pattern`` covering an anchor, leftmost first, tried only where one may
         begin (see :meth:`_places_before`)."""
@@ -262,7 +271,7 @@ class _Scan:
         for a, i in anchors:
             if a < done:
                 continue
-            for pos in self._places_before(a, i, starters):
+            for pos in self._places_before(a, i, kind):
                 if pos < done:
                     continue
                 match = pattern.match(folded, pos)
@@ -273,7 +282,7 @@ class _Scan:
 
     def _dates(self, anchors: list[_Anchor]) -> Iterator[_Mention]:
         folded = self.folded
-        for match in self._local(_DATE, anchors, _DATE_STARTERS):
+        for match in self._local(_DATE, anchors, _DATE_KIND):
             start, end = match.span()
             before = _DATE_CONTEXT.search(folded, max(0, start - _CONTEXT_BACK), start)
             context = _SPACES.sub(" ", before["ctx"]) if before is not None else ""
@@ -292,7 +301,7 @@ class _Scan:
         folded, text, locale = self.folded, self.text, self.lang
         taken_starts = [a for a, _ in taken]
         last = 0
-        for match in self._local(_FIGURE, anchors, _FIGURE_STARTERS):
+        for match in self._local(_FIGURE, anchors, _FIGURE_KIND):
             start, end = match.span()
             if start < last:
                 continue  # inside the range or unit of the figure before
@@ -307,18 +316,14 @@ class _Scan:
                 continue
             end = self._range_end(match, end)
             unit, unit_end = self._unit(end)
+            # Amounts and counts are read when a rule uses them (see _Base.amount_of).
             if unit is not None:
                 suffix = _SUFFIX_QUALIFIER.match(folded, unit_end)
-                stop = suffix.end() if suffix else unit_end
-                amount = _amount(text[start:stop], locale)
-                if amount is not None:
-                    last = stop
-                    yield _Mention("amount", start, stop, amount, unit)
-                    continue
-            number = _number(text[start:end], locale)
-            if number is not None:
+                last = suffix.end() if suffix else unit_end
+                yield _Mention("amount", start, last, None, unit)
+            else:
                 last = end
-                yield _Mention("number", start, end, number)
+                yield _Mention("number", start, end, None)
 
     def _unit(self, end: int) -> tuple[str | None, int]:
         """The unit written right after a number, and where it ends."""

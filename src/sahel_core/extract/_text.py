@@ -8,9 +8,7 @@ from functools import lru_cache
 
 from attrs import define, field
 
-from sahel_core.errors import (
-    ParseError,
-)
+from sahel_core.errors import ParseError
 
 _TOKEN = re.compile(r"[a-z0-9]+")  # a word of folded text
 

@@ -13,10 +13,7 @@ from typing import Final
 
 from attrs import frozen
 
-from sahel_core.extract._figures import (
-    _MONTH_WORDS,
-    _NUMBER_WORD_SET,
-)
+from sahel_core.extract._figures import _MONTH_WORDS, _NUMBER_WORD_SET
 from sahel_core.extract._text import _TOKEN, fold_same_length
 
 # --- vocabularies, compiled once --------------------------------------------------------------

@@ -1,0 +1,603 @@
+"""sahel_core against a hand-written polars pipeline: time, peak memory and start-up.
+
+For each size (10k, 100k, 1M rows by default) a synthetic register (:mod:`generate`, cached in
+``benchmarks/out/``) is summarised by country × drug × year into kilograms seized and value in
+USD three ways, each in a fresh process so that its peak memory (``ru_maxrss``) is its own:
+
+``peer``
+    A hand-written polars pipeline: scan the CSV as text, drop the bad rows, unit factors by a
+    small join, dated USD rates by ``join_asof`` over the rate files sahel_core ships (pegs,
+    ECB, IMF, World Bank), exact decimal sums.
+``library``
+    :func:`sahel_core.io.read` (normalization to the canonical table) then
+    :func:`sahel_core.indicators.compute` of ``seized_mass`` and ``seized_value``.
+``cli``
+    ``sahel indicators FILE --indicator seized_mass|seized_value --by country,drug,year --json``
+    as whole processes.
+
+Every library and CLI result is checked against the peer's (each group, 1e-9 relative) and
+the library's row accounting (read == accepted + rejected). Also measured: ``import
+sahel_core``, ``sahel --help``, materializing 10k entities, text extraction speed and the peak
+memory of streaming an IATI file and a synthetic copy four times larger.
+
+    .venv/bin/python benchmarks/run.py               # 10k, 100k, 1M
+    .venv/bin/python benchmarks/run.py --quick       # 10k, 100k
+    .venv/bin/python benchmarks/run.py --sizes 50k
+
+Writes ``benchmarks/out/report.json`` and ``benchmarks/out/report.md`` and prints the Markdown.
+Timings are wall-clock on whatever else the machine runs: the load average is recorded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+OUT = HERE / "out"
+SHARED_IATI = ROOT.parent / "shared" / "data" / "iati" / "dportal_iati_activities_sahel_2021-06.xml"
+KEYS = ("country", "drug", "year")
+TOLERANCE = Decimal("1e-9")
+TARGETS = {
+    "time_ratio_1M": 1.5,
+    "memory_ratio_1M": 1.5,
+    "import_ms": 150.0,
+    "help_s": 0.5,
+    "entities_10k_ms": 50.0,
+    "extract_mb_s": 1.0,
+}
+SAHEL = Path(sys.executable).parent / "sahel"
+
+
+# -- the measured work, each run in its own process -------------------------------------------
+
+
+def peer(path: Path) -> dict[str, Any]:
+    """The hand-written polars pipeline; the rules mirror the library's for this data."""
+    from importlib.resources import files
+
+    import polars as pl
+
+    sys.path.insert(0, str(HERE))
+    from generate import COUNTRIES
+
+    start = time.perf_counter()
+    rates = files("sahel_core") / "data" / "rates"
+    exact = pl.Decimal(38, 9)
+    step = pl.Decimal(38, 16)  # sahel_core.rates.RATE_SCALE: each hop rounds to 16 places
+    raw = pl.scan_csv(path, infer_schema=False)
+    rows = raw.select(
+        pl.col("id"),
+        pl.col("date").str.to_date("%Y-%m-%d", strict=False).alias("day"),
+        pl.col("country"),
+        pl.col("drug"),
+        pl.col("quantity").cast(exact, strict=False).alias("quantity"),
+        pl.col("quantity_unit").alias("unit"),
+        pl.col("value").cast(exact, strict=False).alias("value"),
+        pl.col("value_currency").alias("currency"),
+    )
+    units = pl.LazyFrame(
+        {"unit": ["kg", "g", "t", "tablet"], "factor": ["1", "0.001", "1000", None]},
+        schema={"unit": pl.String, "factor": pl.String},
+    ).with_columns(pl.col("factor").cast(pl.Decimal(38, 3)))
+    good = (
+        rows.join(units, on="unit", how="inner")  # unknown units are bad rows
+        .filter(
+            pl.col("day").is_not_null()
+            & pl.col("country").is_in(COUNTRIES)
+            & (pl.col("quantity") >= 0)
+            & pl.col("value").is_not_null()
+        )
+        .with_columns(pl.col("day").dt.year().cast(pl.Int32).alias("year"))
+        .sort("day")
+    )
+    # USD per unit of each currency on each day: ECB (EUR→USD, daily, 7 days of validity),
+    # the XOF peg to EUR, and for GHS the IMF month, then IMF year, then World Bank year.
+    ecb = (
+        pl.scan_parquet(rates.joinpath("ecb.parquet").read_bytes())
+        .select(pl.col("Date").alias("ecb_day"), pl.col("USD").cast(step).alias("eur_usd"))
+        .drop_nulls()
+        .sort("ecb_day")
+    )
+    peg = pl.read_csv(rates.joinpath("pegs.csv").read_bytes(), infer_schema=False)
+    xof = peg.filter(pl.col("currency") == "XOF")["rate"].cast(step).item()
+
+    def usd_table(name: str, period: str, prefix: str) -> pl.LazyFrame:
+        return (
+            pl.scan_parquet(rates.joinpath(name).read_bytes())
+            .filter((pl.col("currency") == "GHS") & (pl.col("period") == period))
+            .select(pl.col("date").alias(f"{prefix}_day"), pl.col("rate").alias(prefix))
+            .sort(f"{prefix}_day")
+        )
+
+    def asof(frame: pl.LazyFrame, table: pl.LazyFrame, on: str) -> pl.LazyFrame:
+        return frame.join_asof(table, left_on="day", right_on=on, strategy="backward")
+
+    dated = asof(good, ecb, "ecb_day")
+    dated = asof(dated, usd_table("imf.parquet", "month", "imf_m"), "imf_m_day")
+    dated = asof(dated, usd_table("imf.parquet", "year", "imf_y"), "imf_y_day")
+    dated = asof(dated, usd_table("worldbank.parquet", "year", "wb"), "wb_day")
+    day = pl.col("day")
+    ecb_ok = day - pl.col("ecb_day") <= dt.timedelta(days=7)
+    month_ok = pl.col("imf_m_day").dt.month_start() == day.dt.month_start()
+    year_ok = pl.col("imf_y_day").dt.year() == day.dt.year()
+    ghs = (
+        pl.when(month_ok)
+        .then(pl.col("imf_m"))
+        .when(year_ok)
+        .then(pl.col("imf_y"))
+        .when(pl.col("wb_day").dt.year() == day.dt.year())
+        .then(pl.col("wb"))
+    )
+    value = pl.col("value").cast(step)
+    currency = pl.col("currency")
+    usd = (
+        pl.when(currency == "USD")
+        .then(value)
+        .when((currency == "EUR") & ecb_ok)
+        .then(value * pl.col("eur_usd"))
+        .when((currency == "XOF") & ecb_ok)
+        .then(value / xof * pl.col("eur_usd"))
+        .when(currency == "GHS")
+        .then(value / ghs)
+        .cast(exact)
+    )
+    converted = dated.with_columns(usd.alias("usd"))
+    # Exact sums per unit, then one product per partial sum (f·(a+b) = f·a + f·b).
+    partial = converted.group_by(*KEYS, "unit", "factor").agg(
+        pl.col("quantity").sum().alias("q"), pl.col("usd").sum().alias("usd")
+    )
+    groups = (
+        partial.group_by(*KEYS)
+        .agg(
+            (pl.col("q") * pl.col("factor")).sum().alias("kg"),
+            pl.col("usd").sum().alias("value"),
+        )
+        .sort(*KEYS)
+        .collect()
+    )
+    accepted = converted.select(pl.len()).collect().item()
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "accepted": accepted, "groups": _groups(groups)}
+
+
+def library(path: Path) -> dict[str, Any]:
+    """sahel_core: read and normalize, then the two indicators."""
+    import polars  # noqa: F401  (imported before the clock starts, as for the peer)
+
+    start = time.perf_counter()
+    from sahel_core.indicators import compute
+    from sahel_core.io import read
+    from sahel_core.specs import ReadOptions
+
+    imported = time.perf_counter()
+    result = read(path, options=ReadOptions(entity="seizure", locale="en"))
+    table = result.tables["seizure"]
+    read_at = time.perf_counter()
+    mass = compute("seized_mass", table, KEYS)
+    mass_at = time.perf_counter()
+    value = compute("seized_value", table, KEYS, currency="USD")
+    end = time.perf_counter()
+    merged = mass.select(*KEYS, "kg").join(value.select(*KEYS, "value"), on=KEYS, how="full",
+                                           coalesce=True, nulls_equal=True)  # fmt: skip
+    return {
+        "seconds": end - imported,
+        "import_seconds": imported - start,
+        "read_seconds": read_at - imported,
+        "mass_seconds": mass_at - read_at,
+        "value_seconds": end - mass_at,
+        "read": result.read,
+        "accepted": table.height,
+        "rejected": len(result.rejections),
+        "groups": _groups(merged.sort(KEYS)),
+    }
+
+
+def entities(path: Path) -> dict[str, Any]:
+    """Materialize 10 000 seizures from a filtered canonical table."""
+    import polars as pl
+
+    from sahel_core.io import read
+    from sahel_core.specs import ReadOptions
+    from sahel_core.tables import to_entities
+
+    table = read(path, options=ReadOptions(entity="seizure", locale="en")).tables["seizure"]
+    chosen = table.filter(pl.col("quantity_unit") != "tablet").head(10_000)
+    list(to_entities(chosen.head(10), "seizure"))  # the first call builds caches
+    best = float("inf")
+    for _ in range(5):
+        start = time.perf_counter()
+        built = list(to_entities(chosen, "seizure"))
+        best = min(best, time.perf_counter() - start)
+    return {"seconds": best, "entities": len(built)}
+
+
+def extraction(megabytes: float) -> dict[str, Any]:
+    """Text extraction speed over the seed pages, numbers varied (benchmarks/bench_extract)."""
+    sys.path.insert(0, str(HERE))
+    from bench_extract import corpus
+
+    from sahel_core.extract import extract
+
+    extract("In May 2016, OCS seized 2.7 tons of cannabis worth 13 million CFA (about 20,000 USD).")
+    text = corpus(megabytes, vary=True)
+    size = len(text.encode("utf-8")) / 1_000_000
+    start = time.perf_counter()
+    found = extract(text, source="benchmark.txt")
+    seconds = time.perf_counter() - start
+    return {"megabytes": size, "seconds": seconds, "mb_per_s": size / seconds,
+            "records": len(found.records)}  # fmt: skip
+
+
+def iati(path: Path) -> dict[str, Any]:
+    """Stream an IATI file; the peak memory before reading is the baseline."""
+    import resource
+
+    from sahel_core.io import read
+    from sahel_core.plugins import get_manager
+
+    get_manager().format("iati")  # plugins loaded: the baseline is the process before reading
+    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.perf_counter()
+    result = read(path, format="iati")
+    seconds = time.perf_counter() - start
+    return {
+        "seconds": seconds,
+        "baseline_kb": baseline,
+        "read": result.read,
+        "rejected": len(result.rejections),
+        "tables": {name: table.height for name, table in result.tables.items()},
+    }
+
+
+def _groups(frame: Any) -> list[list[Any]]:
+    return [[*(row[k] for k in KEYS), _text(row.get("kg")), _text(row.get("value"))]
+            for row in frame.iter_rows(named=True)]  # fmt: skip
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else format(value, "f")
+
+
+CHILDREN = {"peer": peer, "library": library, "entities": entities, "iati": iati}
+
+
+def child(kind: str, argument: str) -> None:
+    """Run one measurement and print its result as JSON on the last line."""
+    if kind == "extract":
+        found = extraction(float(argument))
+    else:
+        found = CHILDREN[kind](Path(argument))
+    print(json.dumps(found))
+
+
+# -- running and timing processes -----------------------------------------------------------
+
+
+def measure(command: list[str]) -> dict[str, Any]:
+    """Run ``command``; its wall time, peak RSS (MB) and stdout."""
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, text=True
+    )
+    # wait4 gives this child's own rusage; communicate() would reap it first.
+    out_lines: list[str] = []
+    err_lines: list[str] = []
+    assert process.stdout is not None and process.stderr is not None
+    import threading
+
+    readers = [
+        threading.Thread(target=lambda: out_lines.append(process.stdout.read())),  # type: ignore[union-attr]
+        threading.Thread(target=lambda: err_lines.append(process.stderr.read())),  # type: ignore[union-attr]
+    ]
+    for reader in readers:
+        reader.start()
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    for reader in readers:
+        reader.join()
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed ({process.returncode}):\n{err_lines[0]}")
+    return {"wall": wall, "rss_mb": usage.ru_maxrss / 1024, "stdout": out_lines[0],
+            "stderr": err_lines[0]}  # fmt: skip
+
+
+def run_child(kind: str, argument: str) -> dict[str, Any]:
+    done = measure([sys.executable, str(Path(__file__).resolve()), "--child", kind, argument])
+    found: dict[str, Any] = json.loads(done["stdout"].strip().splitlines()[-1])
+    found["wall"] = done["wall"]
+    found["rss_mb"] = done["rss_mb"]
+    return found
+
+
+def median_wall(command: list[str], times: int = 5) -> float:
+    return statistics.median(measure(command)["wall"] for _ in range(times))
+
+
+# -- checks ------------------------------------------------------------------------------------
+
+
+def compare(expected: list[list[Any]], got: list[list[Any]]) -> list[str]:
+    """Differences between two lists of groups (kg and value within 1e-9 relative)."""
+    problems = []
+    want = {tuple(g[:3]): g[3:] for g in expected}
+    have = {tuple(g[:3]): g[3:] for g in got}
+    if want.keys() != have.keys():
+        problems.append(
+            f"groups differ: {len(want.keys() - have.keys())} missing, "
+            f"{len(have.keys() - want.keys())} extra"
+        )
+    for key in want.keys() & have.keys():
+        for name, a, b in zip(("kg", "value"), want[key], have[key], strict=True):
+            x, y = Decimal(a or 0), Decimal(b or 0)
+            if abs(x - y) > TOLERANCE * max(abs(x), Decimal(1)):
+                problems.append(f"{key} {name}: peer {x}, library {y}")
+    return problems
+
+
+def cli_groups(mass: str, value: str) -> list[list[Any]]:
+    by_key: dict[tuple[Any, ...], list[Any]] = {}
+    for row in json.loads(mass):
+        by_key.setdefault(tuple(row[k] for k in KEYS), [None, None])[0] = row["kg"]
+    for row in json.loads(value):
+        by_key.setdefault(tuple(row[k] for k in KEYS), [None, None])[1] = row["value"]
+    return [[*k, *v] for k, v in by_key.items()]
+
+
+# -- the report --------------------------------------------------------------------------------
+
+
+def label(rows: int) -> str:
+    return f"{rows // 1_000_000}M" if rows % 1_000_000 == 0 else f"{rows // 1000}k"
+
+
+def parse_size(text: str) -> int:
+    match = re.fullmatch(r"(\d+)([kKmM]?)", text.strip())
+    if not match:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (e.g. 10k, 1M, 5000)")
+    scale = {"": 1, "k": 1000, "m": 1_000_000}[match.group(2).lower()]
+    return int(match.group(1)) * scale
+
+
+def register(rows: int) -> Path:
+    path = OUT / f"seizures_{label(rows)}.csv"
+    if not path.exists():
+        sys.path.insert(0, str(HERE))
+        from generate import generate
+
+        OUT.mkdir(parents=True, exist_ok=True)
+        generate(rows).write_csv(path)
+    return path
+
+
+def iati_copies(source: Path, copies: int) -> Path:
+    """``source`` with its activities repeated ``copies`` times, identifiers made unique."""
+    path = OUT / f"iati_x{copies}.xml"
+    if path.exists():
+        return path
+    text = source.read_text(encoding="utf-8")
+    head_end = text.index(">", text.index("<iati-activities")) + 1
+    tail_start = text.rindex("</iati-activities>")
+    head, body, tail = text[:head_end], text[head_end:tail_start], text[tail_start:]
+    parts = [head]
+    for n in range(copies):
+        parts.append(re.sub(r"<iati-identifier>([^<]*)</iati-identifier>",
+                            rf"<iati-identifier>\1-copy{n}</iati-identifier>", body))  # fmt: skip
+    parts.append(tail)
+    path.write_text("".join(parts), encoding="utf-8")
+    return path
+
+
+def bulk(rows: int) -> dict[str, Any]:
+    path = register(rows)
+    print(f"  {label(rows)}: peer...", file=sys.stderr, flush=True)
+    expected = run_child("peer", str(path))
+    print(f"  {label(rows)}: library...", file=sys.stderr, flush=True)
+    got = run_child("library", str(path))
+    print(f"  {label(rows)}: cli...", file=sys.stderr, flush=True)
+    cli: dict[str, Any] = {}
+    for indicator in ("seized_mass", "seized_value"):
+        done = measure([str(SAHEL), "indicators", str(path), "--indicator", indicator,
+                        "--by", ",".join(KEYS), "--json", "--locale", "en"])  # fmt: skip
+        cli[indicator] = done
+    problems = compare(expected["groups"], got["groups"])
+    cli_problems = compare(
+        expected["groups"], cli_groups(cli["seized_mass"]["stdout"], cli["seized_value"]["stdout"])
+    )
+    accounted = got["read"] == got["accepted"] + got["rejected"] == rows
+    cli_seconds = sum(c["wall"] for c in cli.values())
+    return {
+        "rows": rows,
+        "peer": {k: v for k, v in expected.items() if k != "groups"},
+        "library": {k: v for k, v in got.items() if k != "groups"},
+        "cli": {name: {"wall": c["wall"], "rss_mb": c["rss_mb"]} for name, c in cli.items()},
+        "time_ratio": got["seconds"] / expected["seconds"],
+        "memory_ratio": got["rss_mb"] / expected["rss_mb"],
+        "process_time_ratio": got["wall"] / expected["wall"],
+        "cli_time_ratio": cli_seconds / expected["wall"],
+        "us_per_row": {
+            "peer": expected["seconds"] / rows * 1e6,
+            "library": got["seconds"] / rows * 1e6,
+            "cli": cli_seconds / rows * 1e6,
+        },
+        "groups": len(expected["groups"]),
+        "equal": not problems,
+        "cli_equal": not cli_problems,
+        "problems": (problems + cli_problems)[:10],
+        "accounted": accounted,
+    }
+
+
+def startup() -> dict[str, Any]:
+    python = sys.executable
+    bare = median_wall([python, "-c", "pass"])
+    imported = median_wall([python, "-c", "import sahel_core"])
+    heavy = measure(
+        [python, "-c", "import sahel_core, sys; print(sorted(m for m in "
+         "('polars', 'pint', 'pycountry', 'cattrs', 'babel', 'typer', 'rich') if m in sys.modules))"]
+    )["stdout"].strip()  # fmt: skip
+    return {
+        "python_s": bare,
+        "import_ms": (imported - bare) * 1000,
+        "import_loads": heavy,
+        "help_s": median_wall([str(SAHEL), "--help"]),
+    }
+
+
+def report(data: dict[str, Any]) -> str:
+    """The Markdown report."""
+    lines = ["# sahel_core benchmark", ""]
+    lines.append(f"{data['when']} · Python {data['python']} · polars {data['polars']} · "
+                 f"{data['cpus']} CPUs · load average at start {data['load']}")  # fmt: skip
+    lines += ["", "## Bulk path: CSV → canonical table → seized_mass + seized_value (USD)", ""]
+    lines.append("Times are the work inside the process (after imports); peak memory is the "
+                 "process's ru_maxrss. CLI = two `sahel indicators` processes (mass, value), "
+                 "compared with the peer's whole process.")  # fmt: skip
+    lines += [
+        "",
+        "| rows | peer s | library s (read + mass + value) | time ratio | peer MB | library MB "
+        "| memory ratio | CLI s (ratio) | µs/row peer · lib · CLI | results | accounting |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for size in data["sizes"]:
+        peer_, lib, per = size["peer"], size["library"], size["us_per_row"]
+        cli_s = sum(c["wall"] for c in size["cli"].values())
+        lines.append(
+            f"| {label(size['rows'])} | {peer_['seconds']:.2f} | {lib['seconds']:.2f} "
+            f"({lib['read_seconds']:.2f} + {lib['mass_seconds']:.2f} + "
+            f"{lib['value_seconds']:.2f}) | **{size['time_ratio']:.2f}×** | "
+            f"{peer_['rss_mb']:.0f} | {lib['rss_mb']:.0f} | **{size['memory_ratio']:.2f}×** | "
+            f"{cli_s:.2f} ({size['cli_time_ratio']:.2f}×) | {per['peer']:.2f} · "
+            f"{per['library']:.2f} · {per['cli']:.2f} | "
+            f"{'equal' if size['equal'] and size['cli_equal'] else 'DIFFERENT'} "
+            f"({size['groups']} groups) | {lib['read']} = {lib['accepted']} + "
+            f"{lib['rejected']} {'✓' if size['accounted'] else '✗'} (peer kept "
+            f"{peer_['accepted']}) |"
+        )
+    for size in data["sizes"]:
+        for problem in size["problems"]:
+            lines.append(f"- {label(size['rows'])}: {problem}")
+    start = data["startup"]
+    lines += ["", "## Start-up and small operations", "", "| measure | value | target |",
+              "|---|---|---|"]  # fmt: skip
+    lines.append(f"| `import sahel_core` (median of 5, minus bare Python) | "
+                 f"{start['import_ms']:.0f} ms | ≤ {TARGETS['import_ms']:.0f} ms |")  # fmt: skip
+    lines.append(f"| heavy modules loaded by `import sahel_core` | {start['import_loads']} | "
+                 "none |")  # fmt: skip
+    lines.append(f"| `sahel --help` (median of 5) | {start['help_s']:.2f} s | "
+                 f"≤ {TARGETS['help_s']} s |")  # fmt: skip
+    ent = data["entities"]
+    lines.append(f"| materialize {ent['entities']} seizures (`to_entities`, best of 5) | "
+                 f"{ent['seconds'] * 1000:.0f} ms | ≤ {TARGETS['entities_10k_ms']:.0f} ms |")  # fmt: skip
+    ext = data["extract"]
+    lines.append(f"| text extraction ({ext['megabytes']:.2f} MB, numbers varied) | "
+                 f"{ext['mb_per_s']:.2f} MB/s | ≥ {TARGETS['extract_mb_s']} MB/s |")  # fmt: skip
+    lines += ["", "## IATI streaming", ""]
+    if data["iati"] is None:
+        lines.append("Skipped: ../shared/data/iati is not present.")
+    else:
+        lines += ["| file | MB | activities read | seconds | peak MB | before reading MB | "
+                  "growth MB |", "|---|---|---|---|---|---|---|"]  # fmt: skip
+        for item in data["iati"]:
+            lines.append(
+                f"| {item['file']} | {item['mb']:.1f} | {item['read']} | {item['seconds']:.2f} "
+                f"| {item['rss_mb']:.0f} | {item['baseline_kb'] / 1024:.0f} | "
+                f"{item['rss_mb'] - item['baseline_kb'] / 1024:.0f} |"
+            )
+    lines += ["", "## Targets", "", "| target | measured | met |", "|---|---|---|"]
+    for name, measured, limit, ok in data["targets"]:
+        lines.append(f"| {name} {limit} | {measured} | {'yes' if ok else '**no**'} |")
+    return "\n".join(lines) + "\n"
+
+
+def targets(data: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
+    rows = []
+    largest = max(data["sizes"], key=lambda s: s["rows"]) if data["sizes"] else None
+    if largest is not None:
+        name = label(largest["rows"])
+        rows.append((f"time library/peer at {name}", f"{largest['time_ratio']:.2f}×", "≤ 1.5×",
+                     largest["time_ratio"] <= TARGETS["time_ratio_1M"]))  # fmt: skip
+        rows.append((f"peak memory library/peer at {name}", f"{largest['memory_ratio']:.2f}×",
+                     "≤ 1.5×", largest["memory_ratio"] <= TARGETS["memory_ratio_1M"]))  # fmt: skip
+    start = data["startup"]
+    rows.append(("import sahel_core", f"{start['import_ms']:.0f} ms", "≤ 150 ms",
+                 start["import_ms"] <= TARGETS["import_ms"]))  # fmt: skip
+    rows.append(("sahel --help", f"{start['help_s']:.2f} s", "≤ 0.5 s",
+                 start["help_s"] <= TARGETS["help_s"]))  # fmt: skip
+    ms = data["entities"]["seconds"] * 1000
+    rows.append(("10k entities", f"{ms:.0f} ms", "≤ 50 ms", ms <= TARGETS["entities_10k_ms"]))
+    speed = data["extract"]["mb_per_s"]
+    rows.append(("extraction", f"{speed:.2f} MB/s", "≥ 1 MB/s",
+                 speed >= TARGETS["extract_mb_s"]))  # fmt: skip
+    if data["iati"]:
+        small, large = data["iati"][0], data["iati"][-1]
+        grow = (large["rss_mb"] - large["baseline_kb"] / 1024) / max(
+            1.0, small["rss_mb"] - small["baseline_kb"] / 1024
+        )
+        ratio = large["mb"] / small["mb"]
+        rows.append((f"IATI memory growth for a {ratio:.0f}× larger file", f"{grow:.2f}×",
+                     "flat (≪ file ratio)", grow < ratio / 2))  # fmt: skip
+    return rows
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=lambda s: [parse_size(x) for x in s.split(",")],
+                        default=None, help="comma-separated row counts (default 10k,100k,1M)")  # fmt: skip
+    parser.add_argument("--quick", action="store_true", help="10k and 100k only")
+    parser.add_argument("--child", nargs=2, metavar=("KIND", "ARG"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        child(*args.child)
+        return
+    sizes = args.sizes or ([10_000, 100_000] if args.quick else [10_000, 100_000, 1_000_000])
+    import polars as pl
+
+    data: dict[str, Any] = {
+        "when": dt.datetime.now().isoformat(timespec="seconds"),
+        "python": platform.python_version(),
+        "polars": pl.__version__,
+        "cpus": os.cpu_count(),
+        "load": " ".join(Path("/proc/loadavg").read_text().split()[:3])
+        if Path("/proc/loadavg").exists()
+        else "unknown",
+    }
+    print("bulk path", file=sys.stderr)
+    data["sizes"] = [bulk(rows) for rows in sizes]
+    print("start-up, entities, extraction, IATI", file=sys.stderr)
+    data["startup"] = startup()
+    data["entities"] = run_child("entities", str(register(100_000)))
+    data["extract"] = run_child("extract", "1")
+    if SHARED_IATI.exists():
+        found = []
+        for path in (SHARED_IATI, iati_copies(SHARED_IATI, 4)):
+            item = run_child("iati", str(path))
+            item["file"] = path.name
+            item["mb"] = path.stat().st_size / 1_000_000
+            found.append(item)
+        data["iati"] = found
+    else:
+        data["iati"] = None
+    data["targets"] = targets(data)
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "report.json").write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")
+    text = report(data)
+    (OUT / "report.md").write_text(text, encoding="utf-8")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,314 @@
+"""What every rule shares: the pass's state, evidence notes, places, agencies, money."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Sequence
+from decimal import Decimal
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from attrs import define, field
+
+from sahel_core.dates import PartialDate
+from sahel_core.entities import Place, SourceRef
+from sahel_core.errors import SahelError
+from sahel_core.extract._figures import _amount, _money, _number
+from sahel_core.extract._model import Evidence, FieldEvidence
+from sahel_core.extract._patterns import _BETWEEN_EQUIVALENTS, _CLOSING, _TRIGGERS
+from sahel_core.extract._scan import _Mention, _Scan
+from sahel_core.extract._text import _Sentence, _sentences, fold_same_length
+from sahel_core.money import Money
+from sahel_core.qualifiers import Qualifier
+from sahel_core.quantities import Amount
+
+if TYPE_CHECKING:
+    from sahel_core.specs import ExtractionRule
+
+
+@lru_cache(maxsize=4096)
+def _place(country: str, locality: str | None = None) -> Place:
+    """A place; places are frozen, so one object serves every record in it."""
+    return Place(country, locality)
+
+
+class _ParticipantCount(NamedTuple):
+    mention: _Mention
+    institutions: re.Match[str] | None  # "of 20 institutions" after the count
+
+
+@define
+class _Draft:
+    """A record being assembled; fields may come from several sentences."""
+
+    kind: str
+    fields: dict[str, Any]
+    sentence: int  # index of the main sentence
+    evidence: dict[str, FieldEvidence] = field(factory=dict)
+    sentences: list[int] = field(factory=list)
+    flags: list[str] = field(factory=list)
+    order: tuple[int, int] = (0, 0)
+
+
+class _Base:
+    """One pass over one text: its sentences and mentions, the drafts being built, and the
+    helpers every rule uses. The rules are mixed in by topic (see ``_rules._Extractor``)."""
+
+    def __init__(
+        self, text: str, lang: str, source: SourceRef, rules: Sequence[ExtractionRule]
+    ) -> None:
+        self.text = text
+        self.folded = fold_same_length(text)
+        self.lang = lang
+        self.source = source
+        self.rules = [r for r in rules if r.lang in (None, lang)]
+        self.sentences = _sentences(text)
+        self.scan = _Scan(text, self.folded, lang)
+        self.drafts: list[_Draft] = []
+        self.mentions: list[list[_Mention]] = []  # by sentence, filled by run()
+        # id(mentions) → (mentions, its agencies)
+        self.agencies_of: dict[int, tuple[list[_Mention], list[_Mention]]] = {}
+        self.used: set[tuple[int, int]] = set()  # spans of figures a record already took
+        self.used_in: dict[int, list[tuple[int, int]]] = {}  # the same, by sentence
+        self.starts = [x.start for x in self.sentences]
+        self.activity_donors: list[tuple[str, int, int, int]] = []  # donor, start, end, sentence
+        self.last_workshop: _Draft | None = None
+        self.last_arrest: _Draft | None = None
+        self.evidence: dict[int, Evidence] = {}
+        for position, kind in self.scan.triggers:
+            index = bisect.bisect_right(self.starts, position) - 1
+            if index >= 0:
+                self.sentences[index].triggers.add(kind)
+
+    def first(self, name: str, s: _Sentence) -> tuple[int, int] | None:
+        """The span of the first match of rule pattern ``name`` (see ``_TRIGGERS``) in
+        sentence ``s``; the pattern runs only if the scan saw one of its words there."""
+        if name not in s.triggers:
+            return None
+        match = _TRIGGERS[name].search(self.folded, s.start, s.end)
+        return match.span() if match is not None else None
+
+    def use(self, start: int, end: int) -> None:
+        """Mark a span as taken by a record, so no later rule reads it again."""
+        self.used.add((start, end))
+        index = bisect.bisect_right(self.starts, start) - 1
+        self.used_in.setdefault(index, []).append((start, end))
+
+    def is_used(self, start: int, end: int) -> bool:
+        """Whether a record already took text overlapping ``[start, end)``."""
+        spans = self.used_in.get(bisect.bisect_right(self.starts, start) - 1)
+        if spans:
+            for a, b in spans:
+                if a < end and start < b:
+                    return True
+        return False
+
+    def amount_of(self, m: _Mention) -> Amount | None:
+        """The amount a mention writes ("more than 2.7 tons"), or None if it cannot be read."""
+        if isinstance(m.value, Amount):
+            return m.value
+        return _amount(self.text[m.start : m.end], self.lang)
+
+    def number_of(self, m: _Mention) -> tuple[Qualifier, Decimal] | None:
+        """The qualified number a count mention writes ("some 30"), or None."""
+        if m.value is not None:
+            qualifier, value = m.value
+            return qualifier, value
+        return _number(self.text[m.start : m.end], self.lang)
+
+    def span(self, start: int, end: int) -> Evidence:
+        return Evidence(start, end, self.text[start:end])
+
+    def sentence_evidence(self, index: int) -> Evidence:
+        found = self.evidence.get(index)
+        if found is None:
+            s = self.sentences[index]
+            found = self.evidence[index] = self.span(s.start, s.end)
+        return found
+
+    def note(self, draft: _Draft, name: str, start: int, end: int, index: int) -> None:
+        draft.evidence[name] = FieldEvidence(
+            name, self.span(start, end), self.sentence_evidence(index)
+        )
+        if index not in draft.sentences:
+            draft.sentences.append(index)
+
+    def new(self, kind: str, index: int, anchor: int) -> _Draft:
+        draft = _Draft(kind, {}, index, sentences=[index], order=(anchor, len(self.drafts)))
+        self.drafts.append(draft)
+        return draft
+
+    def nearest(self, mentions: list[_Mention], kind: str, anchor: int) -> _Mention | None:
+        found = [m for m in mentions if m.kind == kind]
+        if not found:
+            return None
+        return min(found, key=lambda m: (abs(m.start - anchor), m.start))
+
+    def place(
+        self, mentions: list[_Mention], anchor: int, *, demonym: bool = True
+    ) -> tuple[Place | None, _Mention | None]:
+        """The place a sentence puts an event in, and the mention it came from."""
+        local = [m for m in mentions if m.kind == "locality" and m.extra == "in"]
+        if local:
+            after = [m for m in local if m.start >= anchor]
+            best = after[0] if after else local[-1]
+            iso3, name = best.value.split("|", 1)
+            return _place(iso3, name), best
+        named = [m for m in mentions if m.kind == "country" and m.extra == "in"]
+        if named:
+            after = [m for m in named if m.start >= anchor]
+            best = after[0] if after else named[-1]
+            return _place(best.value), best
+        if demonym:
+            people = [m for m in mentions if m.kind == "demonym"]
+            if len({m.value for m in people}) == 1:
+                return _place(people[0].value), people[0]
+        return None, None
+
+    def agencies(self, mentions: list[_Mention]) -> list[_Mention]:
+        """Agency mentions with their key, ambiguous names settled by the sentence's countries."""
+        # Cached by the list's identity; the entry keeps the list alive, so no other list can
+        # take its id during the pass.
+        cached = self.agencies_of.get(id(mentions))
+        if cached is None:
+            cached = self.agencies_of[id(mentions)] = (mentions, self._agencies(mentions))
+        return cached[1]
+
+    def _agencies(self, mentions: list[_Mention]) -> list[_Mention]:
+        if not any(m.kind == "agency" for m in mentions):
+            return []
+        from sahel_core import reference
+
+        groupings = [(m.start, m.end) for m in mentions if m.kind == "grouping"]
+        countries = [m.value for m in mentions if m.kind in ("country", "demonym")]
+        countries += [m.value.split("|")[0] for m in mentions if m.kind == "locality"]
+        out = []
+        for m in mentions:
+            if m.kind != "agency" or any(a <= m.start < b for a, b in groupings):
+                continue
+            key = m.value
+            if key not in reference.default()._agencies:  # an acronym several agencies share
+                key = next(
+                    (k for k in (self._resolve(key, c) for c in countries) if k is not None), None
+                )
+                if key is None:
+                    continue
+            out.append(_Mention("agency", m.start, m.end, key))
+        return out
+
+    @staticmethod
+    def _resolve(name: str, iso3: str) -> str | None:
+        from sahel_core import reference
+
+        try:
+            found = reference.agency(name, country=iso3)
+        except SahelError:
+            return None
+        return found.key if found.country == iso3 else None
+
+    def date_for(
+        self, draft: _Draft, mentions: list[_Mention], anchor: int, index: int, name: str = "date"
+    ) -> PartialDate | None:
+        found = self.nearest(mentions, "date", anchor)
+        if found is None:
+            return None
+        draft.fields[name] = found.value
+        self.note(draft, name, found.start, found.end, index)
+        return found.value  # type: ignore[no-any-return]
+
+    def set_place(self, draft: _Draft, mentions: list[_Mention], anchor: int, index: int) -> None:
+        place, mention = self.place(mentions, anchor)
+        if place is not None and mention is not None:
+            draft.fields["place"] = place
+            self.note(draft, "place", mention.start, mention.end, index)
+
+    @staticmethod
+    def _agency_kind(key: str) -> str | None:
+        from sahel_core import reference
+
+        found = reference.default()._agencies.get(key)
+        return found.kind.value if found is not None else None
+
+    @staticmethod
+    def _agency_country(key: str) -> str | None:
+        from sahel_core import reference
+
+        found = reference.default()._agencies.get(key)
+        return found.country if found is not None else None
+
+    def place_from_agency(self, draft: _Draft, mentions: list[_Mention], index: int) -> None:
+        countries = {c: a for a in self.agencies(mentions) if (c := self._agency_country(a.value))}
+        if len(countries) == 1:
+            ((iso3, mention),) = countries.items()
+            draft.fields["place"] = _place(iso3)
+            self.note(draft, "place", mention.start, mention.end, index)
+
+    def figure_places(self, draft: _Draft, mentions: list[_Mention], index: int) -> None:
+        self.set_place(draft, mentions, 0, index)
+        countries: list[str] = []
+        for m in mentions:
+            if (m.kind == "country" and m.extra != "from") or m.kind == "demonym":
+                if m.value not in countries:
+                    countries.append(m.value)
+                    self.note(draft, f"countries[{m.value}]", m.start, m.end, index)
+            elif m.kind == "grouping":
+                for iso3 in self.grouping(m.value, draft.fields.get("as_of")):
+                    if iso3 not in countries:
+                        countries.append(iso3)
+                        self.note(draft, f"countries[{iso3}]", m.start, m.end, index)
+        place = draft.fields.get("place")
+        if place is not None and place.country not in countries and place.locality:
+            countries.insert(0, place.country)
+            where = draft.evidence["place"].phrase
+            self.note(draft, f"countries[{place.country}]", where.start, where.end, index)
+        draft.fields["countries"] = tuple(countries)
+
+    @staticmethod
+    def grouping(name: str, date: PartialDate | None) -> list[str]:
+        from sahel_core import reference
+
+        try:
+            members = reference.grouping(name, date.earliest if date else None)
+        except SahelError:
+            return []
+        return sorted(members)
+
+    def attach_money(self, draft: _Draft, mentions: list[_Mention], index: int) -> None:
+        """The first sum of money in the sentence and the bracketed equivalents after it.
+
+        "CFA" is read again with the record's country, so that it is XAF in Chad.
+        """
+        money = [m for m in mentions if m.kind == "money" and not self.is_used(m.start, m.end)]
+        if not money:
+            return
+        first = money[0]
+        stated = []
+        cursor = first.end
+        for m in money[1:]:
+            between = self.text[cursor : m.start]
+            if _BETWEEN_EQUIVALENTS.fullmatch(between) and (
+                "(" in self.text[first.end : m.start] or "/" in between
+            ):
+                stated.append(m)
+                cursor = m.end
+                close = _CLOSING.match(self.text, cursor)
+                if close:
+                    break
+            else:
+                break
+        for m in (first, *stated):
+            self.use(m.start, m.end)
+        places = [draft.fields.get("place"), *draft.fields.get("places", ())]
+        country = next((p.country for p in places if p is not None), None)
+        draft.fields["value"] = self.money_in(first, country)
+        self.note(draft, "value", first.start, first.end, index)
+        draft.fields["stated_values"] = tuple(self.money_in(m, country) for m in stated)
+        for n, m in enumerate(stated):
+            self.note(draft, f"stated_values[{n}]", m.start, m.end, index)
+
+    def money_in(self, mention: _Mention, country: str | None) -> Money:
+        money: Money = mention.value
+        if country is None or money.currency not in ("XOF", "XAF"):
+            return money
+        return _money(self.text[mention.start : mention.end].strip(), self.lang, country) or money

@@ -1,0 +1,169 @@
+"""The words and patterns the rules of :mod:`sahel_core.extract` look for."""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from sahel_core.extract._figures import _DIGITS
+
+_SEIZE = re.compile(
+    r"(?<![a-z])(?:seiz\w*|confiscat\w*|intercept\w*|impound\w*|saisi\w*|discover\w*|"
+    r"decouv\w*|recovered)"
+)
+
+_ARREST = re.compile(
+    r"(?<![a-z])(?:arrest(?:ed|s|ing)?|apprehend\w*|interpell\w*|arrete[es]{0,2}|arrestations?|"
+    r"apprehende\w*)(?![a-z])"
+)
+
+_DESTROY = re.compile(
+    r"(?<![a-z])(?:incinerat\w*|destroy\w*|destruction|burn(?:ed|t)|incinere\w*|detrui\w*|"
+    r"brule[es]{0,2})(?![a-z])"
+)
+
+_CUMULATIVE = re.compile(
+    r"(?<![a-z])(?:since|depuis|a\s+partir\s+de|in\s+total|au\s+total|a\s+total\s+of|so\s+far|"
+    r"to\s+date|cumulative\w*|en\s+tout|jusqu'a\s+present|a\s+ce\s+jour|each\s+year|per\s+year|"
+    r"par\s+an|annually|chaque\s+annee)(?![a-z])"
+)
+
+_CUT_WITH = re.compile(r"(?:cut|mixed|coupee?s?|melangee?s?)\s+(?:with|avec|a)\s+$")
+
+_OF = re.compile(r"\s*(?:of|de|d'|du|des)\s*(?:the\s+|la\s+|le\s+|l')?(?:[a-z]+\s+)?$")
+
+_CONTAINING = re.compile(r"\s*,?\s*(?:containing|contenant|with|soit|avec|comprising)\s+$")
+
+_CONTAINERS = frozenset({"carton", "packet", "bag", "sack", "block", "bottle"})
+
+_WORKSHOP = re.compile(
+    r"(?<![a-z])(?:workshops?|trainings?|seminars?|ateliers?|formations?|seminaires?)(?![a-z])"
+)
+
+_WORKSHOP_VERB = re.compile(
+    r"(?<![a-z])(?:organi[sz]ed(?!\s+crim)|organisee?s?(?!\s+crim)|held|conducted|took\s+place|was\s+held|"
+    r"s'est\s+tenue?|se\s+sont\s+tenu\w*|a\s+eu\s+lieu|ont\s+eu\s+lieu|tenue?s?|"
+    r"brought\s+together|reunited|gathered|a\s+reuni|ont\s+reuni|a\s+rassemble)(?![a-z])"
+)
+
+_DEFINITE = re.compile(
+    r"(?<![a-z])(?:the|this|that|these|ce|cet|cette|ces|l'|la|le|les)\s*(?:[a-z-]+\s+){0,2}?"
+    r"(?:workshops?|trainings?|seminars?|ateliers?|formations?|seminaires?|event|sessions?|"
+    r"activit(?:y|e))(?![a-z])"
+)
+
+_TOPIC = re.compile(
+    r"(?:(?:workshops?|trainings?|seminars?|ateliers?|formations?|seminaires?|sessions?|de)\s+)"
+    r"{1,3}(?:on|sur|about|consacree?s?\s+a)\s+(?P<topic>.+?)"
+    r"(?=\s*(?:[,;:.()]|\s(?:on|in|at|from|for|with|le|du|a|au|en|dans|pour|avec|was|were|"
+    r"is|are|has|have|will|took|which|that|s'est|se|a\s+eu|ont|qui|sera)\s+|$))"
+)
+
+_BECAUSE_OF = re.compile(
+    r"(?<![a-z])(?:following|after|thanks\s+to|as\s+a\s+result\s+of|suite\s+a|apres|"
+    r"grace\s+a)(?![a-z])"
+)
+
+_VERB_AFTER = re.compile(
+    r"(?:\s+sessions?)?\s+(?:was\s+|were\s+)?(?:conducted|organi[sz]ed|held|delivered|"
+    r"organisee?s?|dispensee?s?|tenue?s?)(?![a-z])"
+)
+
+_QUOTED = re.compile(r"\s*\"\s*(?P<topic>[^\"\n]{1,200}?)\s*\"")
+
+# fmt: off
+_ATTENDEES = frozenset((
+    "participants", "participant", "representatives", "trainees", "attendees", "delegates",
+    "representants", "stagiaires", "delegues",
+))
+
+# fmt: on
+# fmt: off
+_PEOPLE = _ATTENDEES | frozenset((
+    "people", "persons", "officers", "officials", "agents", "magistrates", "judges",
+    "prosecutors", "personnes", "magistrats", "officiers", "individuals", "individus",
+    "journalists", "journalistes",
+))
+
+# fmt: on
+_COUNT_NOUN = re.compile(rf"\s+(?:[a-z-]+\s+)?(?P<noun>{'|'.join(sorted(_PEOPLE))})(?![a-z])")
+
+_INSTITUTION_NOUNS = (
+    r"institutions|agencies|services|organisations|organizations|structures|administrations|"
+    r"ministries|ministeres|units|unites"
+)
+
+_INSTITUTIONS = re.compile(
+    rf"\s+(?:of|de|d'|from|venus\s+de|issus\s+de)\s+(?P<count>{_DIGITS})\s+"
+    rf"(?:[a-z-]+\s+)?(?:{_INSTITUTION_NOUNS})(?![a-z])"
+)
+
+_ARRESTED_ONE = re.compile(
+    r"(?<![a-z])(?:the|a|an|one|le|un|une|son|its|their|his)\s+(?:alleged\s+|suspected\s+|"
+    r"presumed\s+|notorious\s+|presume\s+|suppose\s+)?(?:kingpin|suspect|trafficker|ringleader|"
+    r"leader|baron|dealer|smuggler|individual|man|woman|chef|trafiquant|individu|caid|"
+    r"passeur)(?![a-z])"
+)
+
+_ARRESTED_NOUNS = (
+    r"people|persons|suspects|individuals|traffickers|members|smugglers|dealers|men|women|"
+    r"personnes|suspects|individus|trafiquants|membres|passeurs"
+)
+
+_ARRESTED_COUNT = re.compile(rf"\s+(?:[a-z-]+\s+)?(?:{_ARRESTED_NOUNS})(?![a-z])")
+
+_CLOSING = re.compile(r"\s*[)\]]")
+
+_BETWEEN_EQUIVALENTS = re.compile(r"\s*[(\[/]?\s*|\s*/\s*|\s*,\s*")
+
+_COREFERENCE = re.compile(
+    r"(?<![a-z])(?:his|her|their|the|this|that|son|sa|leur|cette|l')\s*"
+    r"(?:arrest|arrestation|interpellation)(?![a-z])"
+)
+
+_FUNDED = re.compile(
+    r"(?<![a-z])(?:funded|financed|sponsored|supported|made\s+possible|financee?s?|"
+    r"soutenue?s?|appuyee?s?)\s+(?:\w+\s+){0,6}?(?:by|par|thanks\s+to|grace\s+a)"
+    r"|(?:funds|funding|financial\s+support|contribution|financement|fonds|appui\s+financier)"
+    r"\s+(?:provided\s+by|from|of|du|de\s+la|de\s+l'|des|de)"
+    r"|(?:with\s+the\s+(?:financial\s+)?support\s+of|avec\s+l'appui\s+de|avec\s+le\s+soutien\s+de"
+    r"|grace\s+au\s+(?:financement|soutien)\s+de)"
+)
+
+_PROGRAMME_LIST = re.compile(
+    r"contributions?\s+(?:from|of)\s+the\s+governments\s+of|(?:grace\s+aux|avec\s+les)\s+"
+    r"contributions\s+des\s+gouvernements"
+)
+
+# The rules' patterns, run on a sentence where the scan saw one of their words (_TRIGGER_STEMS).
+_TRIGGERS: Final = {
+    "programme": _PROGRAMME_LIST,
+    "funded": _FUNDED,
+    "workshop": _WORKSHOP,
+    "arrest": _ARREST,
+    "destroy": _DESTROY,
+}
+
+_PROGRAMME_NAME = re.compile(r"((?:[A-Z][\w-]*\s+){1,4}Program(?:me)?)(?![a-z])")
+
+_VALUE_CUE = re.compile(
+    r"(?<![a-z])(?:worth|value[ds]?|valued|price[ds]?|priced|sold|costs?|cost|valeur|prix|"
+    r"vendue?s?|coute\w*|estimated\s+at|estimee?s?\s+a)(?![a-z])"
+)
+
+_DONOR_JOINER = re.compile(
+    r"[\s,:;•·*()\"-]+|[ld]'|(?:and|et|the|of|government|governments|gouvernement|"
+    r"gouvernements|du|de|des|la|le|kingdom|royaume|federal|republic|republique|ainsi\s+que|"
+    r"as\s+well\s+as)(?![a-z])"
+)
+
+# Verbs that say the people counted took part ("brought together 24 customs officers").
+_GATHERED = re.compile(
+    r"(?<![a-z])(?:brought\s+together|gathered|reunited|attended|took\s+part|participated|"
+    r"were\s+trained|a\s+reuni|ont\s+reuni|a\s+rassemble|ont\s+participe|ont\s+pris\s+part|"
+    r"ont\s+ete\s+formee?s)(?![a-z])"
+)
+
+_PERIOD_DAYS = 366
+
+_VERB_WINDOW = 80

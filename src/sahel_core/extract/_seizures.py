@@ -1,0 +1,133 @@
+"""Seizures, and quantities of drugs over a period (figures)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sahel_core.dates import PartialDate
+from sahel_core.errors import SahelError
+from sahel_core.extract._base import _Base, _Draft
+from sahel_core.extract._patterns import (
+    _CONTAINERS,
+    _CONTAINING,
+    _CUMULATIVE,
+    _CUT_WITH,
+    _OF,
+    _PERIOD_DAYS,
+    _SEIZE,
+)
+from sahel_core.extract._scan import _Mention
+from sahel_core.extract._text import _Sentence
+from sahel_core.quantities import Amount
+
+
+class _Seizures(_Base):
+    """Seizures, and quantities of drugs over a period (figures)."""
+
+    def drug_pairs(self, mentions: list[_Mention]) -> list[tuple[_Mention, _Mention, Any]]:
+        """(quantity, drug, packaging) triples: "2.7 tons of cannabis", "12 of meth"."""
+        pairs: list[tuple[_Mention, _Mention, Any]] = []
+        drugs = [m for m in mentions if m.kind == "drug"]
+        if not drugs:
+            return pairs
+        figures = [m for m in mentions if m.kind in ("amount", "number")]
+        last_unit: str | None = None
+        for figure in figures:
+            drug = next((d for d in drugs if 0 <= d.start - figure.end <= 40), None)
+            if drug is None or not _OF.search(self.folded[figure.end : drug.start]):
+                continue
+            if _CUT_WITH.search(self.folded[max(0, drug.start - 20) : drug.start]):
+                continue
+            if figure.kind == "number":
+                number = self.number_of(figure)
+                if last_unit is None or number is None:
+                    continue
+                qualifier, value = number
+                text = self.text[figure.start : figure.end]
+                try:
+                    amount = Amount(value, last_unit, qualifier, text=text)
+                except SahelError:
+                    continue
+                figure = _Mention("amount", figure.start, figure.end, amount, last_unit)
+            else:
+                read = self.amount_of(figure)
+                if read is None:
+                    continue
+                figure = figure._replace(value=read)
+            packaging = None
+            content = next(
+                (
+                    m
+                    for m in figures
+                    if m.kind == "amount"
+                    and m.start > drug.end
+                    and _CONTAINING.fullmatch(self.folded[drug.end : m.start])
+                ),
+                None,
+            )
+            if content is not None and figure.extra in _CONTAINERS:
+                read = self.amount_of(content)
+                if read is not None:
+                    packaging, figure = figure, content._replace(value=read)
+            last_unit = figure.value.unit if figure.extra not in _CONTAINERS else last_unit
+            if packaging is None:
+                last_unit = figure.value.unit
+            pairs.append((figure, drug, packaging))
+        return pairs
+
+    def seizures(
+        self,
+        index: int,
+        s: _Sentence,
+        mentions: list[_Mention],
+        low: str,
+        operation: _Draft | None,
+    ) -> None:
+        pairs = self.drug_pairs(mentions)
+        if not pairs:
+            return
+        date_mention = self.nearest(mentions, "date", pairs[0][0].start)
+        date: PartialDate | None = date_mention.value if date_mention else None
+        cumulative = bool(_CUMULATIVE.search(low)) or (
+            date is not None
+            and (date.latest is None or (date.latest - date.earliest).days > _PERIOD_DAYS)
+        )
+        seizing = bool(_SEIZE.search(low)) and not cumulative and operation is None
+        destroyed = operation is not None and operation.fields["kind"] == "destruction"
+        drafts = []
+        for quantity, drug, packaging in pairs:
+            kind = "seizure" if seizing or (operation is not None and not destroyed) else "figure"
+            draft = self.new(kind, index, quantity.start)
+            drafts.append(draft)
+            self.use(quantity.start, quantity.end)
+            draft.fields["drug"] = drug.value
+            self.note(draft, "drug", drug.start, drug.end, index)
+            name = "quantity" if kind == "seizure" else "amount"
+            draft.fields[name] = quantity.value
+            self.note(draft, name, quantity.start, quantity.end, index)
+            if packaging is not None:
+                self.use(packaging.start, packaging.end)
+                draft.fields["packaging"] = packaging.value
+                self.note(draft, "packaging", packaging.start, packaging.end, index)
+            if kind == "seizure":
+                draft.fields["drug_text"] = self.text[drug.start : drug.end]
+                self.date_for(draft, mentions, quantity.start, index)
+                self.set_place(draft, mentions, quantity.end, index)
+                if "place" not in draft.fields:
+                    self.place_from_agency(draft, mentions, index)
+                national = [a for a in self.agencies(mentions) if self._agency_country(a.value)]
+                if national:
+                    draft.fields["agency"] = national[0].value
+                    self.note(draft, "agency", national[0].start, national[0].end, index)
+                if operation is not None:
+                    draft.fields["operation"] = operation
+            else:
+                draft.fields["label"] = (
+                    "destroyed" if destroyed else ("seized" if _SEIZE.search(low) else "quantity")
+                )
+                self.date_for(draft, mentions, quantity.start, index, "as_of")
+                self.figure_places(draft, mentions, index)
+                if operation is not None:
+                    draft.fields["operation"] = operation
+        if len(drafts) == 1:
+            self.attach_money(drafts[0], mentions, index)
