@@ -9,6 +9,7 @@ import time
 import tracemalloc
 from decimal import Decimal
 from pathlib import Path
+from xml.etree import ElementTree
 
 import polars as pl
 import pytest
@@ -282,17 +283,26 @@ def _peak(path: Path) -> tuple[int, int]:
         tracemalloc.stop()
 
 
-@pytest.mark.shared
-def test_memory_stays_flat_as_the_file_grows(shared_data: Path, tmp_path: Path) -> None:
-    real = shared_data / REAL
-    big = tmp_path / "four_times.xml"
-    big.write_text(_copies(real.read_text(encoding="utf-8"), 4), encoding="utf-8")
-    read_iati(SMALL, ReadOptions())  # Imports and reference data load outside the measure.
-    small_peak, small_read = _peak(real)
+def test_memory_stays_flat_as_the_file_grows(tmp_path: Path) -> None:
+    # The team's fixture repeated 100 and 400 times (about 0.5 and 2 MB of XML): streaming
+    # must keep the Python-side peak flat. The 7.5 MB real file is measured in `make bench`.
+    text = SMALL.read_text(encoding="utf-8")
+    per_copy = read_iati(SMALL, ReadOptions()).read  # also loads imports and reference data
+    small, big = tmp_path / "x100.xml", tmp_path / "x400.xml"
+    small.write_text(_copies(text, 100), encoding="utf-8")
+    big.write_text(_copies(text, 400), encoding="utf-8")
+    small_peak, small_read = _peak(small)
     big_peak, big_read = _peak(big)
-    assert (small_read, big_read) == (608, 4 * 608)
-    # Python-side peak (tracemalloc): ~3.1 MB for 7.5 MB and ~3.3 MB for 30 MB of XML.
-    assert big_peak < 1.5 * small_peak, (small_peak, big_peak)
+    assert (small_read, big_read) == (100 * per_copy, 400 * per_copy)
+    # What grows is the output (records kept as rows), not the parse: the growth stays well
+    # below that of a whole-tree parse of the same file, the peer measured here.
+    tracemalloc.start()
+    try:
+        ElementTree.parse(big)
+        tree_peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert big_peak - small_peak < 0.25 * tree_peak, (small_peak, big_peak, tree_peak)
 
 
 @pytest.mark.shared

@@ -87,24 +87,31 @@ def write(
 
     The format is ``format`` or the one registered for the extension. The table must have the
     entity's canonical columns (extra columns are left out); they are written in canonical
-    order and types.
+    order and types. A table that is no entity's (a reader's extra table, such as IATI
+    ``transaction``) is written as it is.
     """
+    from sahel_core.entities import ENTITY_TYPES
     from sahel_core.errors import StructureError
     from sahel_core.tables import entity_type, schema
 
     path = Path(path)
-    name = entity_type(entity).__name__.lower()
     plugins = _manager(manager)
     spec = plugins.format(format) if format else plugins.detect_format(path, for_reading=False)
     if spec.write is None:
         raise FormatError(f"format {spec.name!r} cannot write files", source=str(path))
-    columns = schema(name)
-    missing = [c for c in columns if c not in table.columns]
-    if missing:
-        raise StructureError(
-            f"not a canonical {name} table", [(f"$.{c}", "missing column", None) for c in missing]
-        )
-    canonical = table.select([table[c].cast(t) for c, t in columns.items()])
+    if isinstance(entity, str) and entity.lower() not in ENTITY_TYPES:
+        name, canonical = entity.lower(), table
+    else:
+        name = entity_type(entity).__name__.lower()
+        columns = schema(name)
+        missing = [c for c in columns if c not in table.columns]
+        if missing:
+            raise StructureError(
+                f"not a canonical {name} table",
+                [(f"$.{c}", "missing column", None) for c in missing],
+            )
+        canonical = table.select([table[c].cast(t) for c, t in columns.items()])
+    path.parent.mkdir(parents=True, exist_ok=True)
     try:
         spec.write(canonical, path, name, options or WriteOptions())
     except SahelError as exc:

@@ -464,9 +464,18 @@ class _Normalizer:
         # Money depends on where and when: "FCFA" is XAF in Chad, the ouguiya changed in 2018.
         context = [c for c in ("__country", "__on") if kind is Money and c in self.df.columns]
         units = self.units(kind, unit, context)
-        magnitude = self.plain(name)
-        given_low, given_high = self.plain(low), self.plain(high)
-        stated = pl.col(qual).str.strip_chars()
+        tag = f"__{name}_"
+        # The parsed cells are columns first: expressions that repeat them would parse each
+        # cell once per use.
+        self.df = self.df.with_columns(
+            self.plain(name).alias(f"{tag}fast"),
+            self.plain(low).alias(f"{tag}given_low"),
+            self.plain(high).alias(f"{tag}given_high"),
+            pl.col(qual).str.strip_chars().alias(f"{tag}stated"),
+        )
+        magnitude = pl.col(f"{tag}fast")
+        given_low, given_high = pl.col(f"{tag}given_low"), pl.col(f"{tag}given_high")
+        stated = pl.col(f"{tag}stated")
         qualifier = stated.fill_null(Qualifier.EXACT.value)
         no_bounds = pl.col(low).is_null() & pl.col(high).is_null()
         # No qualifier, or "exact": the figure is its magnitude (bounds, if any, must equal it).
@@ -510,9 +519,7 @@ class _Normalizer:
             & (high_value.is_null() | (high_value >= magnitude))
         )  # fmt: skip
         fast = magnitude.is_not_null() & pl.when(simple).then(simple_ok).otherwise(qualified_ok)
-        tag = f"__{name}_"
         self.df = self.df.with_columns(
-            magnitude.alias(f"{tag}fast"),
             fast.fill_null(False).alias(f"{tag}ok"),
             pl.when(simple).then(pl.lit(Qualifier.EXACT.value)).otherwise(qualifier)
             .alias(f"{tag}q"),

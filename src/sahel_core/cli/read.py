@@ -170,19 +170,20 @@ def read(
 
     options = _options(entity, mapping, locale)
     result = read_file(path, format=_format(format), options=options)
+    written: list[tuple[Path, int]] = []
     if out is not None:
         several = len(result.tables) > 1
         for name, table in result.tables.items():
             # Readers that give several tables (one per entity) get one file each.
             target = out.with_name(f"{out.stem}.{name}{out.suffix}") if several else out
             write(table, target, name)
+            written.append((target, table.height))
     if as_json:
         print_json(_summary(result))
         return
     _show(result)
-    if out is not None:
-        rows = sum(t.height for t in result.tables.values())
-        typer.echo(f"wrote {rows} rows to {out}")
+    for target, rows in written:
+        typer.echo(f"wrote {rows} rows to {target}")
 
 
 def validate(

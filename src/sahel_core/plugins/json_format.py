@@ -152,9 +152,16 @@ def read_json(path: Path, options: ReadOptions) -> ReadResult:
 
 
 def _records(table: pl.DataFrame, entity: str) -> Iterator[Any]:
+    from sahel_core.entities import ENTITY_TYPES
     from sahel_core.serialization import unstructure
     from sahel_core.tables import to_entities
 
+    if entity not in ENTITY_TYPES:
+        # A reader's extra table (IATI transactions, HXL columns): its cells as text.
+        from sahel_core.tabular import text_table
+
+        yield from text_table(table).iter_rows(named=True)
+        return
     for record in to_entities(table, entity):
         yield unstructure(record)
 
