@@ -468,8 +468,8 @@ def test_the_extract_command_prints_records_and_json(tmp_path: Path) -> None:
         assert text[r["evidence"]["start"] : r["evidence"]["end"]] == r["evidence"]["text"]
     table = runner.invoke(app, ["extract", str(path)])
     assert table.exit_code == 0 and "Tramadol" in table.stdout
-    french = runner.invoke(app, ["extract", str(path), "--lang", "xx"])
-    assert french.exit_code != 0
+    unknown = runner.invoke(app, ["extract", str(path), "--lang", "xx"])
+    assert unknown.exit_code != 0
 
 
 def test_the_extract_command_reports_bad_input(tmp_path: Path) -> None:

@@ -36,6 +36,7 @@ _LAZY: dict[str, str] = {
     "convert": "sahel_core.money",
     "read": "sahel_core.io",
     "write": "sahel_core.io",
+    "extract": "sahel_core.extract",
 }
 
 __all__ = [
@@ -54,6 +55,7 @@ __all__ = [
     "SourceRef",
     "Workshop",
     "convert",
+    "extract",
     "from_entities",
     "hookimpl",
     "parse_amount",
@@ -78,6 +80,7 @@ if TYPE_CHECKING:
         Workshop,
     )
     from sahel_core.errors import SahelError
+    from sahel_core.extract import extract
     from sahel_core.hookspecs import hookimpl
     from sahel_core.io import read, write
     from sahel_core.money import Conversion, Money, convert, parse_money

@@ -119,6 +119,7 @@ class DemoReport:
     def as_dict(self) -> dict[str, Any]:
         """Plain data for JSON (what ``sahel demo --json`` prints)."""
         from sahel_core.cli.indicators import table_text
+        from sahel_core.extract import KINDS
 
         def rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
             data: list[dict[str, Any]] = json.loads(table_text(frame, csv=False))
@@ -131,11 +132,10 @@ class DemoReport:
                 {
                     "source": e.source.file,
                     "lang": e.lang,
-                    "records": {k: len(e.of_kind(k)) for k in ("seizure", "operation",
-                                                               "workshop", "figure")},
+                    "records": {kind: len(e.of_kind(kind)) for kind in KINDS},
                 }
                 for e in self.extractions
-            ],  # fmt: skip
+            ],
             "table": {
                 "source": self.read.source,
                 "format": self.read.format,

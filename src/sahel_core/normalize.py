@@ -157,7 +157,7 @@ class _Normalizer:
         )
         self.df = base.select(columns)
         self.out: dict[str, pl.Expr] = {}
-        self.faults: list[pl.Expr] = []
+        self.faults: list[tuple[pl.Expr, pl.Expr, pl.Expr, pl.Expr]] = []
         self.tags: dict[str, str] = {}
         self._tags = 0
 
@@ -178,8 +178,13 @@ class _Normalizer:
         """
         self._tags += 1
         tag = f"__{self._tags}_"
-        frame = self.df if where is None else self.df.filter(where)
-        uniq = frame.select(keys).unique()
+        # Only the key columns are filtered, made unique and joined: doing that to the whole
+        # working frame would copy every column it has gathered so far, once per lookup.
+        cells = self.df.select(keys)
+        mask = None if where is None else self.df.select(where.fill_null(False)).to_series()
+        if mask is not None:
+            cells = cells.filter(mask)
+        uniq = cells.unique()
         found = batch(list(uniq.iter_rows()))
         width = len(outputs)
         records: list[tuple[Any, ...]] = []
@@ -196,9 +201,20 @@ class _Normalizer:
         )
         results = pl.DataFrame(records, schema=names, orient="row")
         lookup = pl.concat([uniq, results], how="horizontal")
-        self.df = self.df.join(
+        found = cells.join(
             lookup, on=list(keys), how="left", nulls_equal=True, maintain_order="left"
-        )
+        ).drop(keys)
+        if mask is not None:
+            # Spread the results of the selected rows back over the frame by position; the
+            # other rows point at a row of nulls.
+            found = pl.concat([found, found.clear(1)])
+            place = mask.cast(pl.Int64).cum_sum() - 1
+            found = found[
+                mask.to_frame()
+                .select(pl.when(mask).then(place).otherwise(cells.height))
+                .to_series()
+            ]
+        self.df = self.df.with_columns(found.get_columns())
         self.fault(
             pl.col(f"{tag}!reason").is_not_null(),
             pl.col(f"{tag}!field"),
@@ -238,11 +254,7 @@ class _Normalizer:
         """Record a fault for the rows where ``when`` holds (the first fault of a row wins)."""
         field_expr = pl.lit(field) if isinstance(field, str) else field
         reason_expr = pl.lit(reason) if isinstance(reason, str) else reason
-        self.faults.append(
-            pl.when(when).then(
-                pl.struct(field=field_expr, value=value.cast(pl.String), reason=reason_expr)
-            )
-        )
+        self.faults.append((when, field_expr, value.cast(pl.String), reason_expr))
 
     # -- the run -----------------------------------------------------------------------------
 
@@ -253,53 +265,59 @@ class _Normalizer:
         early = [n for n, h in hints.items() if h is Place or n == "country" or h is PartialDate]
         for name in [*early, *(n for n in hints if n not in early)]:
             self.field(name, hints[name])
-        fault = self.first_fault()  # Adds columns to self.df: call it before reading self.df.
-        self.df = self.df.with_columns(fault.alias("__fault"))
-        frame = self.df
-        refused = frame.filter(pl.col("__fault").is_not_null()).select(
-            pl.col("__row"), pl.col("__fault").struct.unnest()
-        )
+        # Which rows have a fault is a cheap test on the whole frame; which fault comes first,
+        # and its text, are worked out on the faulty rows only (usually a few).
+        faulty = pl.any_horizontal(pl.lit(False), *(w.fill_null(False) for w, *_ in self.faults))
+        frame = self.df.with_columns(faulty.alias("__faulty"))
+        refused = self.first_fault(frame.filter(pl.col("__faulty")))
         rejections = [
             Rejection(row=row, field=field, value=value, reason=reason)
             for row, field, value, reason in refused.iter_rows()
         ]
-        table = frame.filter(pl.col("__fault").is_null()).select(
-            [self.out[c].cast(dtype).alias(c) for c, dtype in self.schema.items()]
+        # Select, then filter: filtering the wide working frame would copy every column.
+        table = (
+            frame.select(
+                pl.col("__faulty"),
+                *(self.out[c].cast(dtype).alias(c) for c, dtype in self.schema.items()),
+            )
+            .filter(~pl.col("__faulty"))
+            .drop("__faulty")
         )
         return table, rejections
 
-    def first_fault(self) -> pl.Expr:
-        """Each row's fault on the column that comes first in the table, or null.
+    def first_fault(self, bad: pl.DataFrame) -> pl.DataFrame:
+        """``__row``, field, value and reason of each row's fault on the column that comes
+        first in the table (of the faults on one column, the first recorded).
 
         Faults, their ranks and the best rank are materialized column by column: nesting the
         expressions in one another grows the plan quadratically.
         """
         if not self.faults:
-            return pl.lit(None, _FAULT)
+            return bad.select(pl.col("__row"), pl.lit(None, _FAULT).struct.unnest())
         positions = {c: i for i, c in enumerate(self.schema)}
         last = len(positions)
         faults = [f"__fault{i}" for i in range(len(self.faults))]
-        self.df = self.df.with_columns(
-            [f.alias(n) for f, n in zip(self.faults, faults, strict=True)]
+        bad = bad.with_columns(
+            pl.when(when).then(pl.struct(field=field, value=value, reason=reason)).alias(name)
+            for (when, field, value, reason), name in zip(self.faults, faults, strict=True)
         )
-        self.df = self.df.with_columns(
-            [
-                pl.col(n)
-                .struct.field("field")
-                .replace_strict(positions, default=last, return_dtype=pl.Int64)
-                .fill_null(last)
-                .alias(f"{n}_rank")
-                for n in faults
-            ]
+        bad = bad.with_columns(
+            pl.col(n)
+            .struct.field("field")
+            .replace_strict(positions, default=last, return_dtype=pl.Int64)
+            .fill_null(last)
+            .alias(f"{n}_rank")
+            for n in faults
         )
-        self.df = self.df.with_columns(
+        bad = bad.with_columns(
             pl.min_horizontal(
                 [pl.when(pl.col(n).is_not_null()).then(pl.col(f"{n}_rank")) for n in faults]
             ).alias("__best")
         )
-        return pl.coalesce(
+        first = pl.coalesce(
             [pl.when(pl.col(f"{n}_rank") == pl.col("__best")).then(pl.col(n)) for n in faults]
         )
+        return bad.select(pl.col("__row"), first.struct.unnest())
 
     def field(self, name: str, hint: Any) -> None:
         if hint is Amount or hint is Money:
@@ -515,17 +533,17 @@ class _Normalizer:
             & ((qualifier != Qualifier.RANGE.value) | (pl.col(low).is_not_null()
                                                       & pl.col(high).is_not_null()))
             & ((qualifier != Qualifier.APPROX.value) | ~no_bounds | (magnitude < _EXACT_APPROX))
-            & (low_value.is_null() | (low_value <= magnitude))
-            & (high_value.is_null() | (high_value >= magnitude))
+            & (pl.col(f"{tag}low").is_null() | (pl.col(f"{tag}low") <= magnitude))
+            & (pl.col(f"{tag}high").is_null() | (pl.col(f"{tag}high") >= magnitude))
         )  # fmt: skip
-        fast = magnitude.is_not_null() & pl.when(simple).then(simple_ok).otherwise(qualified_ok)
         self.df = self.df.with_columns(
-            fast.fill_null(False).alias(f"{tag}ok"),
             pl.when(simple).then(pl.lit(Qualifier.EXACT.value)).otherwise(qualifier)
             .alias(f"{tag}q"),
             low_value.alias(f"{tag}low"),
             high_value.alias(f"{tag}high"),
         )  # fmt: skip
+        fast = magnitude.is_not_null() & pl.when(simple).then(simple_ok).otherwise(qualified_ok)
+        self.df = self.df.with_columns(fast.fill_null(False).alias(f"{tag}ok"))
         slow = self.each(
             [name, unit, qual, low, high, *context],
             lambda *cells: self.slow_figure(kind, name, *cells),
@@ -640,11 +658,20 @@ class _Normalizer:
 
     def date(self, name: str) -> None:
         earliest, latest = f"{name}_earliest", f"{name}_latest"
+        # A full ISO date ("2021-03-24", what registers mostly hold) is that one day, as
+        # parse_date reads it; polars reads those, the parser the rest.
+        cell = pl.col(name).str.strip_chars()
+        day = f"__{name}_day"
+        self.df = self.df.with_columns(
+            pl.when(cell.str.contains(r"^\d{4}-\d{2}-\d{2}$"))
+            .then(cell.str.to_date("%Y-%m-%d", strict=False))
+            .alias(day)
+        )
         tag = self.distinct(
             [name],
             lambda combos: _parse_dates(name, combos),
             {"earliest": pl.Date, "latest": pl.Date},
-            where=pl.col(name).is_not_null() & pl.col(earliest).is_null(),
+            where=pl.col(name).is_not_null() & pl.col(earliest).is_null() & pl.col(day).is_null(),
         )
         iso = {
             c: pl.col(c).str.strip_chars().str.to_date("%Y-%m-%d", strict=False)
@@ -665,8 +692,16 @@ class _Normalizer:
         )
         given = pl.col(earliest).is_not_null()
         self.out[name] = pl.col(name)
-        self.out[earliest] = pl.when(given).then(iso[earliest]).otherwise(pl.col(f"{tag}earliest"))
-        self.out[latest] = pl.when(given).then(iso[latest]).otherwise(pl.col(f"{tag}latest"))
+        self.out[earliest] = (
+            pl.when(given)
+            .then(iso[earliest])
+            .otherwise(pl.coalesce(pl.col(day), pl.col(f"{tag}earliest")))
+        )
+        self.out[latest] = (
+            pl.when(given)
+            .then(iso[latest])
+            .otherwise(pl.coalesce(pl.col(day), pl.col(f"{tag}latest")))
+        )
         if name == "date":
             self.df = self.df.with_columns(self.out[earliest].alias("__on"))
 

@@ -14,6 +14,7 @@ prints them}, ``conversion`` (as ``sahel convert --json``), ``files`` and ``note
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
@@ -87,7 +88,9 @@ def _figure(value: Decimal | None, places: int) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def _table(console: Console, title: str | None, columns: Iterable[str], rows: Iterable[Any]) -> None:
+def _table(
+    console: Console, title: str | None, columns: Iterable[str], rows: Iterable[Any]
+) -> None:
     from rich.table import Table
 
     table = Table(title=title, title_justify="left", show_lines=False)
@@ -109,16 +112,15 @@ def _show(report: DemoReport, console: Console) -> None:
 
     console.rule("1. Press releases → records (sahel_core.extract)", align="left")
     for extraction in report.extractions:
-        counts = {}
-        for record in extraction.records:
-            counts[record.kind] = counts.get(record.kind, 0) + 1
+        counts = Counter(record.kind for record in extraction.records)
         found = ", ".join(f"{n} {kind}{'s' if n > 1 else ''}" for kind, n in counts.items())
         console.print(f"[bold]{extraction.source.file}[/] ({extraction.lang}): {found}")
-        rows = []
-        for record in extraction.records:
-            for n, (name, value, phrase) in enumerate(_fields(record)):
-                rows.append((record.entity.id if n == 0 else "", name, value, phrase))
-        _table(console, None, ("record", "field", "read as", "from the phrase"), rows)
+        found_rows = [
+            (record.entity.id if n == 0 else "", name, value, phrase)
+            for record in extraction.records
+            for n, (name, value, phrase) in enumerate(_fields(record))
+        ]
+        _table(console, None, ("record", "field", "read as", "from the phrase"), found_rows)
 
     console.rule("2. Spreadsheet → canonical table (sahel_core.io.read)", align="left")
     read = report.read
@@ -159,18 +161,19 @@ def _show(report: DemoReport, console: Console) -> None:
     values = {
         (r["country"], r["year"]): r["value"] for r in report.seized_value.iter_rows(named=True)
     }
-    rows = []
+    indicator_rows = []
     for r in report.seized_mass.iter_rows(named=True):
         low, high = _figure(r["low_kg"], 1), _figure(r["high_kg"], 1)
         span = "" if low == high else f"{low} … {high if r['high_kg'] is not None else '∞'}"
-        value = values.get((r["country"], r["year"]))
-        rows.append((r["country"], r["year"], _figure(r["kg"], 3), span, r["records"],
-                     _figure(value, 0) if value is not None else "—"))  # fmt: skip
+        usd = values.get((r["country"], r["year"]))
+        indicator_rows.append(
+            (r["country"], r["year"], _figure(r["kg"], 3), span, r["records"], _figure(usd, 0))
+        )
     _table(
         console,
         "seized_mass (kg; masses only, tablets are counted apart) and seized_value (USD)",
         ("country", "year", "kg", "kg low … high", "records", "value USD"),
-        rows,
+        indicator_rows,
     )
 
     console.rule("5. One value in USD, with its rate path (sahel_core.money.convert)", align="left")

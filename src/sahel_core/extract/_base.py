@@ -19,6 +19,7 @@ from sahel_core.extract._model import Evidence, FieldEvidence
 from sahel_core.extract._patterns import _BETWEEN_EQUIVALENTS, _CLOSING, _TRIGGERS
 from sahel_core.extract._scan import _Mention, _Scan
 from sahel_core.extract._text import _Sentence, _sentences, fold_same_length
+from sahel_core.extract._vocabulary import _vocabulary
 from sahel_core.money import Money
 from sahel_core.qualifiers import Qualifier
 from sahel_core.quantities import Amount
@@ -178,8 +179,6 @@ class _Base:
     def _agencies(self, mentions: list[_Mention]) -> list[_Mention]:
         if not any(m.kind == "agency" for m in mentions):
             return []
-        from sahel_core import reference
-
         groupings = [(m.start, m.end) for m in mentions if m.kind == "grouping"]
         countries = [m.value for m in mentions if m.kind in ("country", "demonym")]
         countries += [m.value.split("|")[0] for m in mentions if m.kind == "locality"]
@@ -188,7 +187,7 @@ class _Base:
             if m.kind != "agency" or any(a <= m.start < b for a, b in groupings):
                 continue
             key = m.value
-            if key not in reference.default()._agencies:  # an acronym several agencies share
+            if key not in _vocabulary().agencies:  # an acronym several agencies share
                 key = next(
                     (k for k in (self._resolve(key, c) for c in countries) if k is not None), None
                 )
@@ -225,16 +224,12 @@ class _Base:
 
     @staticmethod
     def _agency_kind(key: str) -> str | None:
-        from sahel_core import reference
-
-        found = reference.default()._agencies.get(key)
+        found = _vocabulary().agencies.get(key)
         return found.kind.value if found is not None else None
 
     @staticmethod
     def _agency_country(key: str) -> str | None:
-        from sahel_core import reference
-
-        found = reference.default()._agencies.get(key)
+        found = _vocabulary().agencies.get(key)
         return found.country if found is not None else None
 
     def place_from_agency(self, draft: _Draft, mentions: list[_Mention], index: int) -> None:

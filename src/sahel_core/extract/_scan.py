@@ -125,7 +125,7 @@ class _Scan:
         """
         folded, text = self.folded, self.text
         vocabulary = _vocabulary()
-        index = vocabulary.index
+        index, seconds = vocabulary.index, vocabulary.seconds
         names: list[_Mention] = []
         date_anchors: list[_Anchor] = []
         figure_anchors: list[_Anchor] = []
@@ -141,6 +141,10 @@ class _Scan:
             if action is None:
                 action = _action(word, vocabulary)
             if not action:
+                continue
+            # "united" not followed by "nations": no name to look up, nothing else to do.
+            followers = seconds.get(word) if action == _NAME_WORD else None
+            if followers is not None and (i == last or words[i + 1] not in followers):
                 continue
             start = find(word, pos)
             end = start + len(word)

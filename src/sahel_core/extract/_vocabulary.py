@@ -13,6 +13,7 @@ from typing import Final
 
 from attrs import frozen
 
+from sahel_core.entities import Agency
 from sahel_core.extract._figures import _MONTH_WORDS, _NUMBER_WORD_SET
 from sahel_core.extract._text import _TOKEN, fold_same_length
 
@@ -164,7 +165,10 @@ _WORD_START = re.compile(r"(?<![a-z0-9])[a-z0-9$€£]")
 class _Vocabulary:
     index: Mapping[str, tuple[_Name, ...]]  # first word → names starting with it, longest first
     actions: Mapping[str, int]  # word → what the scan does with it (the bits above)
+    # First word of names of several words only → the words that may follow it.
+    seconds: Mapping[str, frozenset[str]]
     locality_names: Mapping[str, str]  # value "ISO3|Name" → name as the gazetteer writes it
+    agencies: Mapping[str, Agency]  # key → agency
 
 
 def _locality_rows() -> list[dict[str, str]]:
@@ -216,5 +220,11 @@ def _vocabulary() -> _Vocabulary:
     return _Vocabulary(
         index={k: tuple(sorted(v, key=lambda n: -n.length)) for k, v in index.items()},
         actions=actions,
+        seconds={
+            first: frozenset(n.second for n in names if n.second is not None)
+            for first, names in index.items()
+            if all(n.second is not None for n in names)
+        },
         locality_names={f"{r['iso3']}|{r['name']}": r["name"] for r in rows},
+        agencies={a.key: a for a in ref.agencies()},
     )
