@@ -41,8 +41,9 @@ def generate(rows: int, seed: int = 7) -> pl.DataFrame:
     frame = pl.DataFrame(
         {
             "id": [f"r{i}" for i in range(rows)],
-            "date": [dt.date.fromordinal(start + rng.randrange(9 * 365)).isoformat()
-                     for _ in range(rows)],
+            "date": [
+                dt.date.fromordinal(start + rng.randrange(9 * 365)).isoformat() for _ in range(rows)
+            ],
             "country": rng.choices(COUNTRIES, k=rows),
             "locality": rng.choices(["", "Bamako", "Niamey", "Dakar", "Mopti", "Accra"], k=rows),
             "drug": rng.choices(DRUGS, k=rows),

@@ -133,3 +133,11 @@ def test_sahel_plugins_lists_a_broken_entry_point(tmp_path: Path) -> None:
     )
     plugins = {p["name"]: p for p in json.loads(out.stdout)}
     assert plugins["broken_plugin"]["errors"]
+
+
+def test_an_installed_plugin_sniffs_before_the_builtins(tmp_path: Path) -> None:
+    # Fresh manager, first call: the built-in CSV format would claim this .csv file too.
+    path = tmp_path / "register.csv"
+    path.write_bytes(b"GOOD,register\n1,2\n")
+    manager = load_manager(entry_points=False, plugins=[("good", Good())])
+    assert manager.detect_format(path).name == "good"

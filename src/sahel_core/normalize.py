@@ -158,6 +158,8 @@ class _Normalizer:
         self.df = base.select(columns)
         self.out: dict[str, pl.Expr] = {}
         self.faults: list[tuple[pl.Expr, pl.Expr, pl.Expr, pl.Expr]] = []
+        # The refused keys of each lookup, with the fault's field, value and reason.
+        self.details: list[tuple[list[str], pl.DataFrame]] = []
         self.tags: dict[str, str] = {}
         self._tags = 0
 
@@ -196,14 +198,19 @@ class _Normalizer:
             else:
                 records.append((*result, None, None, None))
         names: dict[str, Any] = {f"{tag}{k}": v for k, v in outputs.items()}
-        names.update(
-            {f"{tag}!field": pl.String, f"{tag}!value": pl.String, f"{tag}!reason": pl.String}
-        )
+        details = [f"{tag}!field", f"{tag}!value", f"{tag}!reason"]
+        names.update(dict.fromkeys(details, pl.String))
         results = pl.DataFrame(records, schema=names, orient="row")
         lookup = pl.concat([uniq, results], how="horizontal")
+        refused = lookup.filter(pl.col(f"{tag}!reason").is_not_null())
+        # Each row gets the outputs and a flag; the text of a fault is looked up again later
+        # for the refused rows only (three text columns over every row would cost memory).
+        flag = pl.col(f"{tag}!reason").is_not_null().alias(f"{tag}!refused")
         found = cells.join(
-            lookup, on=list(keys), how="left", nulls_equal=True, maintain_order="left"
-        ).drop(keys)
+            lookup.select(*keys, *names.keys() - set(details), flag) if refused.height
+            else lookup.drop(details),
+            on=list(keys), how="left", nulls_equal=True, maintain_order="left",
+        ).drop(keys)  # fmt: skip
         if mask is not None:
             # Spread the results of the selected rows back over the frame by position; the
             # other rows point at a row of nulls.
@@ -215,12 +222,14 @@ class _Normalizer:
                 .to_series()
             ]
         self.df = self.df.with_columns(found.get_columns())
-        self.fault(
-            pl.col(f"{tag}!reason").is_not_null(),
-            pl.col(f"{tag}!field"),
-            pl.col(f"{tag}!value"),
-            pl.col(f"{tag}!reason"),
-        )
+        if refused.height:
+            self.details.append((list(keys), refused.select(*keys, *details)))
+            self.fault(
+                pl.col(f"{tag}!refused").fill_null(False),
+                pl.col(f"{tag}!field"),
+                pl.col(f"{tag}!value"),
+                pl.col(f"{tag}!reason"),
+            )
         return tag
 
     def each(
@@ -274,15 +283,18 @@ class _Normalizer:
             Rejection(row=row, field=field, value=value, reason=reason)
             for row, field, value, reason in refused.iter_rows()
         ]
-        # Select, then filter: filtering the wide working frame would copy every column.
-        table = (
-            frame.select(
-                pl.col("__faulty"),
-                *(self.out[c].cast(dtype).alias(c) for c, dtype in self.schema.items()),
-            )
-            .filter(~pl.col("__faulty"))
-            .drop("__faulty")
-        )
+        # Each column is filtered as it is built: filtering the working frame would copy every
+        # column it has, filtering the finished table would copy the table.
+        keep = ~pl.col("__faulty")
+
+        def column(name: str, dtype: pl.DataType) -> pl.Expr:
+            expr = self.out[name]
+            # A literal (a column the input lacks) is broadcast to the rows kept.
+            if rejections and not expr.meta.is_literal(allow_aliasing=True):
+                expr = expr.filter(keep)
+            return expr.cast(dtype)
+
+        table = frame.select(column(c, dtype).alias(c) for c, dtype in self.schema.items())
         return table, rejections
 
     def first_fault(self, bad: pl.DataFrame) -> pl.DataFrame:
@@ -294,6 +306,8 @@ class _Normalizer:
         """
         if not self.faults:
             return bad.select(pl.col("__row"), pl.lit(None, _FAULT).struct.unnest())
+        for keys, refused in self.details:
+            bad = bad.join(refused, on=keys, how="left", nulls_equal=True, maintain_order="left")
         positions = {c: i for i, c in enumerate(self.schema)}
         last = len(positions)
         faults = [f"__fault{i}" for i in range(len(self.faults))]
@@ -479,8 +493,13 @@ class _Normalizer:
         unit, qual, low, high, text = (
             f"{name}_{p}" for p in (part, "qualifier", "low", "high", "text")
         )
+        if not self.present & {name, unit, qual, low, high, text}:
+            for column in (name, unit, qual, low, high, text):
+                self.out[column] = pl.lit(None, self.schema[column])
+            return
         # Money depends on where and when: "FCFA" is XAF in Chad, the ouguiya changed in 2018.
         context = [c for c in ("__country", "__on") if kind is Money and c in self.df.columns]
+        working = list(self.df.columns)
         units = self.units(kind, unit, context)
         tag = f"__{name}_"
         # The parsed cells are columns first: expressions that repeat them would parse each
@@ -552,21 +571,31 @@ class _Normalizer:
         )
         ok = pl.col(f"{tag}ok")
         present = pl.col(name).is_not_null()
-        final_unit = pl.when(ok).then(units).otherwise(pl.col(f"{slow}unit"))
-        self.fault(present & ok & units.is_null(), unit, pl.col(unit), f"a {name} needs a {part}")
 
-        def pick(column: str) -> pl.Expr:
+        def pick(fast_value: pl.Expr, slow_value: str) -> pl.Expr:
             return pl.when(present).then(
-                pl.when(ok).then(pl.col(f"{tag}{column}")).otherwise(pl.col(f"{slow}{column}"))
+                pl.when(ok).then(fast_value).otherwise(pl.col(f"{slow}{slow_value}"))
             )
 
-        self.out[name] = pl.when(present).then(
-            pl.when(ok).then(pl.col(f"{tag}fast")).otherwise(pl.col(f"{slow}m"))
+        figure = {
+            name: pick(magnitude, "m"),
+            unit: pick(units, "unit"),
+            qual: pick(pl.col(f"{tag}q"), "q"),
+            low: pick(pl.col(f"{tag}low"), "low"),
+            high: pick(pl.col(f"{tag}high"), "high"),
+        }
+        # The figure's columns are built now and the intermediate ones dropped, so the
+        # working frame does not carry a dozen columns per figure to the end.
+        kept = [*working, f"{tag}!unitless"]
+        self.df = self.df.with_columns(
+            *(expr.alias(f"{tag}={column}") for column, expr in figure.items()),
+            (present & ok & units.is_null()).alias(f"{tag}!unitless"),
         )
-        self.out[unit] = pl.when(present).then(final_unit)
-        self.out[qual] = pick("q")
-        self.out[low] = pick("low")
-        self.out[high] = pick("high")
+        self.df = self.df.select(
+            c for c in self.df.columns if c in kept or c.endswith("!refused") or "=" in c
+        )
+        self.fault(pl.col(f"{tag}!unitless"), unit, pl.col(unit), f"a {name} needs a {part}")
+        self.out.update({column: pl.col(f"{tag}={column}") for column in figure})
         self.out[text] = pl.when(present).then(pl.col(text if text in self.present else name))
 
     def units(self, kind: type, unit: str, context: list[str]) -> pl.Expr:
@@ -725,6 +754,9 @@ class _Normalizer:
         from sahel_core.tabular import json_text
 
         dtype = self.schema[name]
+        if name not in self.present:
+            self.out[name] = pl.lit([], dtype)
+            return
         cells = pl.col(name)
         try:
             decoded = self.df.select(cells.str.json_decode(dtype)).to_series()

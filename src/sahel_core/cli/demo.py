@@ -158,16 +158,16 @@ def _show(report: DemoReport, console: Console) -> None:
     )
 
     console.rule("4. Indicators by country and year (sahel_core.indicators)", align="left")
-    values = {
-        (r["country"], r["year"]): r["value"] for r in report.seized_value.iter_rows(named=True)
-    }
+    # One line per country and year of either table: a group may have a value but no mass.
+    mass = {(r["country"], r["year"]): r for r in report.seized_mass.iter_rows(named=True)}
+    usd = {(r["country"], r["year"]): r["value"] for r in report.seized_value.iter_rows(named=True)}
     indicator_rows = []
-    for r in report.seized_mass.iter_rows(named=True):
-        low, high = _figure(r["low_kg"], 1), _figure(r["high_kg"], 1)
-        span = "" if low == high else f"{low} … {high if r['high_kg'] is not None else '∞'}"
-        usd = values.get((r["country"], r["year"]))
+    for key in sorted(mass.keys() | usd.keys(), key=lambda k: (k[0] or "~", k[1] or 0)):
+        row = mass.get(key, {})
+        low, high = _figure(row.get("low_kg"), 1), _figure(row.get("high_kg"), 1)
+        span = "" if not row or low == high else f"{low} … {high if high != '—' else '∞'}"
         indicator_rows.append(
-            (r["country"], r["year"], _figure(r["kg"], 3), span, r["records"], _figure(usd, 0))
+            (*key, _figure(row.get("kg"), 3), span, row.get("records", 0), _figure(usd.get(key), 0))
         )
     _table(
         console,

@@ -59,7 +59,21 @@ Locale = Annotated[
 ]
 
 
-def _options(entity: str | None, mapping: list[str] | None, locale: str | None) -> ReadOptions:
+Encoding = Annotated[
+    str | None,
+    typer.Option(
+        "--encoding",
+        help="Text encoding of the file (utf-8, cp1252, latin-1...) when detection gets it wrong.",
+    ),
+]
+
+
+def _options(
+    entity: str | None,
+    mapping: list[str] | None,
+    locale: str | None,
+    encoding: str | None = None,
+) -> ReadOptions:
     """Check the options a user typed; mistakes are usage errors (exit status 2)."""
     from sahel_core.entities import ENTITY_TYPES
     from sahel_core.headers import SOURCE
@@ -92,7 +106,16 @@ def _options(entity: str | None, mapping: list[str] | None, locale: str | None) 
             locale_language(locale)
         except ParseError as exc:
             raise typer.BadParameter(exc.message, param_hint="--locale") from None
-    return ReadOptions(entity=entity, mapping=pairs, locale=locale)
+    if encoding is not None:
+        import codecs
+
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise typer.BadParameter(
+                f"unknown encoding {encoding!r}", param_hint="--encoding"
+            ) from None
+    return ReadOptions(entity=entity, mapping=pairs, locale=locale, encoding=encoding)
 
 
 def _format(name: str | None) -> str | None:
@@ -142,6 +165,7 @@ def read(
     entity: Entity = None,
     mapping: Mapping = None,
     locale: Locale = None,
+    encoding: Encoding = None,
     out: Annotated[
         Path | None,
         typer.Option(
@@ -168,7 +192,7 @@ def read(
     from sahel_core.io import read as read_file
     from sahel_core.io import write
 
-    options = _options(entity, mapping, locale)
+    options = _options(entity, mapping, locale, encoding)
     result = read_file(path, format=_format(format), options=options)
     written: list[tuple[Path, int]] = []
     if out is not None:
@@ -195,6 +219,7 @@ def validate(
     entity: Entity = None,
     mapping: Mapping = None,
     locale: Locale = None,
+    encoding: Encoding = None,
     as_json: Annotated[
         bool,
         typer.Option(
@@ -211,7 +236,7 @@ def validate(
     """
     from sahel_core.io import read as read_file
 
-    options = _options(entity, mapping, locale)
+    options = _options(entity, mapping, locale, encoding)
     name = _format(format)
     reports: list[dict[str, Any]] = []
     clean = True

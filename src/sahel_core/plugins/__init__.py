@@ -221,6 +221,7 @@ class Manager:
         installed plugins are asked before the built-ins: a user installs a plugin to have
         their files read by it.
         """
+        formats = self.formats  # Collected first: it fills each plugin's ``provides``.
         builtin = {
             name
             for info in self._infos.values()
@@ -228,7 +229,7 @@ class Manager:
             for name in info.provides.get("format", ())
         }
         usable = sorted(
-            (f for f in self.formats.values() if (f.read if for_reading else f.write)),
+            (f for f in formats.values() if (f.read if for_reading else f.write)),
             key=lambda f: f.name in builtin,
         )
         suffix = "".join(path.suffixes[-1:]).lower()

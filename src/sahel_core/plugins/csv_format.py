@@ -35,6 +35,10 @@ _BOMS = (
 )
 _OWN_EXTENSIONS = (".csv", ".tsv")
 _PREFERRED = ("cp1252", "latin_1", "iso8859_15")
+# How much of a file tells its delimiter, and (for UTF-8) its encoding.
+_HEAD = 1 << 16
+# How much of a file charset-normalizer sees when it is not UTF-8.
+_SAMPLE = 1 << 20
 
 
 def decode(data: bytes, source: str, encoding: str | None = None) -> tuple[str, str]:
@@ -45,7 +49,14 @@ def decode(data: bytes, source: str, encoding: str | None = None) -> tuple[str, 
         try:
             return data.decode("utf-8"), "utf-8"
         except UnicodeDecodeError:
-            encoding = _detect(data)
+            # charset-normalizer sees a sample; when the guess fails on the whole file, it
+            # sees the whole file.
+            encoding = _detect(data[:_SAMPLE])
+            if encoding is not None and len(data) > _SAMPLE:
+                try:
+                    return data.decode(encoding).removeprefix("\ufeff"), encoding
+                except (LookupError, UnicodeDecodeError):
+                    encoding = _detect(data)
             if encoding is None:
                 raise FormatError("cannot tell the text encoding", source=source) from None
     try:
@@ -64,6 +75,15 @@ def _detect(data: bytes) -> str | None:
     """
     from charset_normalizer import from_bytes
 
+    # Short files give the detector too little to go on (it has named Korean "johab" for three
+    # French rows): a clean Windows-1252 reading, without C1 control characters, is taken first.
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        pass
+    else:
+        if not any("\x80" <= char <= "\x9f" for char in text):
+            return "cp1252"
     matches = from_bytes(data)
     names = [m.encoding for m in matches]
     for preferred in _PREFERRED:
@@ -75,7 +95,11 @@ def _detect(data: bytes) -> str | None:
 
 def sniff_delimiter(text: str, default: str = ",") -> str:
     """The delimiter that splits the first lines into the most, equally long, rows."""
-    lines = text.splitlines()[:20]
+    head = text[:_HEAD]
+    lines = head.splitlines()
+    if len(head) < len(text) and len(lines) > 1:
+        lines.pop()  # It may be cut short.
+    lines = lines[:20]
     best, best_score = default, (False, 1)
     for delimiter in _DELIMITERS:
         try:
@@ -160,31 +184,69 @@ def read_csv(path: Path, options: ReadOptions) -> ReadResult:
 
     source = str(path)
     data = path.read_bytes()
-    text, encoding = decode(data, source, options.encoding)
-    if "\x00" in text:
-        raise FormatError("binary data, not delimited text", source=source)
-    if not text.strip():
-        raise FormatError("empty file", source=source)
     default = "\t" if path.suffix.lower() == ".tsv" else ","
-    delimiter = sniff_delimiter(text, default)
-    utf8 = data if encoding == "utf-8" else text.encode("utf-8")
+    frame: pl.DataFrame | None = None
+    head = _utf8_head(data) if options.encoding is None else None
+    if head is not None:
+        # Most files are UTF-8 without a BOM: the head tells the delimiter and polars checks
+        # the rest as it reads, so the file is never decoded into a Python string. A file that
+        # is not UTF-8 after all is decoded whole below.
+        if b"\x00" in data:
+            raise FormatError("binary data, not delimited text", source=source)
+        encoding, delimiter = "utf-8", sniff_delimiter(head, default)
+        try:
+            frame = _frame_fast(data, delimiter)
+        except (pl.exceptions.PolarsError, ValueError):
+            frame = None
     rows: list[int] | None = None
     refused: list[Rejection] = []
-    try:
-        frame = _frame_fast(utf8, delimiter)
-    except (pl.exceptions.PolarsError, ValueError):
+    if frame is None:
+        text, encoding = decode(data, source, options.encoding)
+        if "\x00" in text:
+            raise FormatError("binary data, not delimited text", source=source)
+        if not text or text.isspace():
+            raise FormatError("empty file", source=source)
+        delimiter = sniff_delimiter(text, default)
+        utf8 = data if encoding == "utf-8" else text.encode("utf-8")
         try:
-            frame, rows, refused = _frame_exact(text, delimiter)
-        except csv.Error as exc:
-            raise FormatError(f"not readable as CSV: {exc}", source=source) from None
+            frame = _frame_fast(utf8, delimiter)
+        except (pl.exceptions.PolarsError, ValueError):
+            try:
+                frame, rows, refused = _frame_exact(text, delimiter)
+            except csv.Error as exc:
+                raise FormatError(f"not readable as CSV: {exc}", source=source) from None
+        del text, utf8
+    del data  # The bytes are not needed while the table is normalized.
     frame = frame.rename({c: c.strip() for c in frame.columns if c.strip() not in frame.columns})
-    frame = frame.select([unneutralize(pl.col(c)).alias(c) for c in frame.columns])
+    # Only columns with a cell starting with "'" can hold a neutralized formula.
+    quoted = frame.select(pl.col(c).str.starts_with("'").any() for c in frame.columns)
+    frame = frame.with_columns(
+        unneutralize(pl.col(c)).alias(c)
+        for c, q in zip(frame.columns, quoted.row(0), strict=True)
+        if q
+    )
     notes = [f"encoding {encoding}, delimiter {delimiter!r}"]
     result = read_table(frame, path, options, format="csv", rows=rows, notes=notes)
     if refused:
         result.read += len(refused)
         result.rejections = sorted([*result.rejections, *refused], key=lambda r: r.row or 0)
     return result
+
+
+def _utf8_head(data: bytes) -> str | None:
+    """The first 64 KiB of ``data`` as text when they are UTF-8 without a BOM and not blank,
+    else ``None`` (then the whole file is decoded: :func:`decode`)."""
+    if any(data.startswith(bom) for bom, _ in _BOMS):
+        return None
+    sample = data[:_HEAD]
+    try:
+        head = sample.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # A character cut by the end of the sample is not an error.
+        if len(sample) == len(data) or exc.reason != "unexpected end of data":
+            return None
+        head = sample[: exc.start].decode("utf-8")
+    return head if head.strip() else None
 
 
 def write_csv(table: pl.DataFrame, path: Path, entity: str, options: WriteOptions) -> None:

@@ -60,7 +60,9 @@ def read_markdown(path: Path, options: ReadOptions) -> ReadResult:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise FormatError(f"not UTF-8 text: {exc.reason}", source=str(path)) from None
-    lines = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip().startswith("|")]
+    lines = [
+        (n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip().startswith("|")
+    ]
     if len(lines) < 2 or not _is_rule(_cells(lines[1][1])):
         raise FormatError("no Markdown table (a header row, then a |---| rule)", source=str(path))
     header = _cells(lines[0][1])
