@@ -27,9 +27,10 @@ lint: install
 types: install
 	$(BIN)/mypy --strict src
 
-# The example notebooks run top to bottom (nbmake) in the same pytest run as the tests.
+# The example plugin's own tests and the notebooks (nbmake, top to bottom) run in the same
+# pytest run as the library's tests.
 pytest: install
-	$(BIN)/pytest -q --nbmake tests examples/*.ipynb
+	$(BIN)/pytest -q --nbmake tests $(EXAMPLE)/tests examples/*.ipynb
 
 test: lint types pytest docs
 
