@@ -118,8 +118,8 @@ class DemoReport:
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data for JSON (what ``sahel demo --json`` prints)."""
-        from sahel_core.cli.indicators import table_text
         from sahel_core.extract import KINDS
+        from sahel_core.indicators import result_text as table_text
 
         def rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
             data: list[dict[str, Any]] = json.loads(table_text(frame, csv=False))
@@ -271,7 +271,7 @@ def _write_text(path: Path, text: str) -> Path:
 def _write_csv(path: Path, frame: pl.DataFrame) -> Path:
     """A non-entity table (indicators, conflicts) as CSV: lists joined with ``;``, Decimals
     without trailing zeros, as ``sahel indicators --csv`` prints them."""
-    from sahel_core.cli.indicators import table_text
+    from sahel_core.indicators import result_text as table_text
 
     return _write_text(path, table_text(frame, csv=True))
 

@@ -34,7 +34,10 @@ Indicator plugins build on the helpers here: :func:`require`, :func:`period_keys
 
 from __future__ import annotations
 
+import csv as csv_module
 import datetime as dt
+import io
+import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
@@ -59,10 +62,12 @@ __all__ = [
     "check_by",
     "check_params",
     "compute",
+    "json_cell",
     "list_indicators",
     "period_keys",
     "record_ids",
     "require",
+    "result_text",
     "times",
     "unit_table",
 ]
@@ -407,3 +412,40 @@ def aggregate(table: pl.LazyFrame, by: Sequence[str], measures: Sequence[pl.Expr
         text = pl.format("{}-{}", month // 100, (month % 100).cast(pl.String).str.zfill(2))
         out = out.with_columns(text.alias("month"))
     return out
+
+
+# -- results as text (CLI --json/--csv, the demo's files) ----------------------------------------
+
+
+def json_cell(value: Any) -> Any:
+    """A value as JSON shows it: Decimals as plain text without trailing zeros ("5403.35"),
+    dates as ISO text, lists and records kept."""
+    if isinstance(value, list):
+        return [json_cell(v) for v in value]
+    if isinstance(value, dict):
+        return {k: json_cell(v) for k, v in value.items()}
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f") if value else "0"
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    return str(value)
+
+
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, list):
+        return ";".join(v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
+                        for v in value)  # fmt: skip
+    return value
+
+
+def result_text(frame: pl.DataFrame, *, csv: bool) -> str:
+    """``frame`` as JSON (a list of row objects) or CSV (list cells joined with ``;``, records
+    in them as JSON), Decimals as :func:`json_cell` writes them."""
+    rows = [{k: json_cell(v) for k, v in row.items()} for row in frame.iter_rows(named=True)]
+    if not csv:
+        return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
+    buffer = io.StringIO()
+    writer = csv_module.writer(buffer, lineterminator="\n")
+    writer.writerow(frame.columns)
+    writer.writerows([_csv_cell(row[c]) for c in frame.columns] for row in rows)
+    return buffer.getvalue()

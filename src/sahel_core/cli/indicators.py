@@ -8,11 +8,7 @@ CSV. Provenance columns (``record_ids``, ``rates``) are shown with ``--ids``.
 
 from __future__ import annotations
 
-import csv as csv_module
-import io
-import json
 from collections.abc import Sequence
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -21,13 +17,15 @@ import typer
 from sahel_core.cli.output import print_json, print_table
 from sahel_core.cli.read import Locale
 from sahel_core.errors import ValidationError
+from sahel_core.indicators import json_cell
+from sahel_core.indicators import result_text as table_text
 
 if TYPE_CHECKING:
     import polars as pl
 
     from sahel_core.specs import IndicatorSpec
 
-__all__ = ["load_table", "register", "table_text"]
+__all__ = ["load_table", "register"]
 
 #: Provenance columns: lists, shown only with ``--ids``.
 PROVENANCE = ("record_ids", "rates")
@@ -59,40 +57,6 @@ def load_table(paths: Sequence[Path], entity: str, locale: str | None = None) ->
     return pl.concat(tables, how="diagonal_relaxed")
 
 
-def _cell(value: Any) -> Any:
-    """A value as JSON shows it: Decimals as plain text without trailing zeros ("5403.35"),
-    dates as ISO text, lists and records kept."""
-    if isinstance(value, list):
-        return [_cell(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _cell(v) for k, v in value.items()}
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f") if value else "0"
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    return str(value)
-
-
-def _csv_cell(value: Any) -> Any:
-    if isinstance(value, list):
-        return ";".join(v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
-                        for v in value)  # fmt: skip
-    return value
-
-
-def table_text(frame: pl.DataFrame, *, csv: bool) -> str:
-    """``frame`` as JSON (a list of row objects) or CSV (list cells joined with ``;``, records
-    in them as JSON), Decimals as :func:`_cell` writes them."""
-    rows = [{k: _cell(v) for k, v in row.items()} for row in frame.iter_rows(named=True)]
-    if not csv:
-        return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
-    buffer = io.StringIO()
-    writer = csv_module.writer(buffer, lineterminator="\n")
-    writer.writerow(frame.columns)
-    writer.writerows([_csv_cell(row[c]) for c in frame.columns] for row in rows)
-    return buffer.getvalue()
-
-
 def _params(spec: IndicatorSpec, currency: str | None, pairs: list[str] | None) -> dict[str, Any]:
     params: dict[str, Any] = {}
     for item in pairs or ():
@@ -117,7 +81,7 @@ def _describe(spec: IndicatorSpec) -> dict[str, Any]:
         "by": list(spec.by),
         "measures": list(spec.measures),
         "params": [
-            {"name": p.name, "type": p.type, "default": _cell(p.default),
+            {"name": p.name, "type": p.type, "default": json_cell(p.default),
              "description": p.description}
             for p in spec.params
         ],
@@ -242,7 +206,7 @@ def indicators(
     if as_json or as_csv:
         typer.echo(table_text(result, csv=as_csv), nl=False)
         return
-    rows = [[_cell(v) for v in row] for row in result.iter_rows()]
+    rows = [[json_cell(v) for v in row] for row in result.iter_rows()]
     print_table(f"{indicator} ({spec.entity})", result.columns, rows)
 
 
