@@ -43,6 +43,9 @@ Choices, documented here so they are predictable:
   qualifier and plain (or no) bounds never reaches Python; the default bounds are those of
   :func:`sahel_core.qualifiers.default_bounds`. Only other cells (words, odd notation, bad
   values) are parsed one distinct combination at a time.
+* Large inputs are normalized in batches of :data:`_BATCH` rows (a repeated id is still found
+  across batches), so the working columns of one batch, not of the whole input, sit beside
+  the table being built.
 """
 
 from __future__ import annotations
@@ -70,15 +73,22 @@ from sahel_core.quantities import Amount
 from sahel_core.specs import Rejection
 from sahel_core.tables import DECIMAL_PRECISION, DECIMAL_SCALE, entity_type, schema
 
-__all__ = ["normalize"]
+__all__ = ["blank_to_null", "normalize"]
 
 DECIMAL = pl.Decimal(DECIMAL_PRECISION, DECIMAL_SCALE)
 _FAULT = pl.Struct({"field": pl.String, "value": pl.String, "reason": pl.String})
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
-_ONE_MINUS_TOLERANCE = pl.lit(1 - APPROX_TOLERANCE, DECIMAL)
-_ONE_PLUS_TOLERANCE = pl.lit(1 + APPROX_TOLERANCE, DECIMAL)
+
+
+def _decimal(value: Decimal) -> pl.Expr:
+    # From text: a Decimal literal makes polars import numpy (a tenth of a second).
+    return pl.lit(str(value)).cast(DECIMAL)
+
+
+_ONE_MINUS_TOLERANCE = _decimal(1 - APPROX_TOLERANCE)
+_ONE_PLUS_TOLERANCE = _decimal(1 + APPROX_TOLERANCE)
 # Below this, Python's 28-digit context computes the approx bounds exactly, as polars does.
-_EXACT_APPROX = pl.lit(Decimal(10) ** 17, DECIMAL)
+_EXACT_APPROX = _decimal(Decimal(10) ** 17)
 
 
 class _Refused(Exception):
@@ -101,13 +111,15 @@ def normalize(
     locale: str | None = None,
     row_offset: int = 2,
     rows: Sequence[int] | pl.Series | None = None,
+    blanks: bool = True,
 ) -> tuple[pl.DataFrame, list[Rejection]]:
     """Turn ``raw`` (text columns named canonically) into ``entity``'s canonical table.
 
     ``source`` names the file in generated ids and ``sources``; ``locale`` ("fr", "en"...)
     settles number notation; the first data row is ``row_offset``, or each row's number is
-    given in ``rows`` (readers that skip blank lines). Returns the table of accepted rows and
-    one :class:`~sahel_core.specs.Rejection` per refused row, so
+    given in ``rows`` (readers that skip blank lines). Blank cells are made null first
+    (:func:`blank_to_null`); a reader that did so already passes ``blanks=False``. Returns the
+    table of accepted rows and one :class:`~sahel_core.specs.Rejection` per refused row, so
     ``raw.height == table.height + len(rejections)``. Bad values never raise.
     """
     cls = entity_type(entity)
@@ -121,16 +133,75 @@ def normalize(
         numbers = pl.Series(list(rows) if not isinstance(rows, pl.Series) else rows, dtype=pl.Int64)
         if numbers.len() != raw.height:
             raise ValueError("rows must number every row of raw")  # A reader's bug.
-    return _Normalizer(raw, cls, source or "input", locale, numbers).run()
+    columns = [c for c in raw.columns if c in schema(cls) or c == SOURCE]
+    text = raw.select(pl.col(c).cast(pl.String) for c in columns)
+    if blanks:
+        text = blank_to_null(text)
+    # Large inputs go through in batches: the working frame of one batch, not of the whole
+    # file, is in memory beside the table. Only repeated ids look across batches.
+    repeats = _repeated_ids(text) if "id" in text.columns else None
+    tables, rejections = [], []
+    for start in range(0, max(text.height, 1), _BATCH):
+        table, refused = _Normalizer(
+            text.slice(start, _BATCH),
+            cls,
+            source or "input",
+            locale,
+            numbers.slice(start, _BATCH),
+            None if repeats is None else repeats.slice(start, _BATCH),
+        ).run()
+        tables.append(table)
+        rejections += refused
+    return pl.concat(tables, rechunk=False) if len(tables) > 1 else tables[0], rejections
+
+
+#: Rows normalized at a time.
+_BATCH = 1 << 18
+
+
+def _repeated_ids(text: pl.DataFrame) -> pl.Series | None:
+    """Which rows repeat the id of an earlier row, or ``None`` when no id repeats."""
+    given = pl.col("id").str.strip_chars()
+    # As many distinct hashes as ids proves there is no repeat, far faster than marking the
+    # first of each id (done only when some hashes repeat).
+    distinct, count = text.select(
+        given.drop_nulls().hash().n_unique().alias("distinct"), given.count().alias("count")
+    ).row(0)
+    if distinct == count:
+        return None
+    return text.select(~(given.is_first_distinct() | given.is_null())).to_series()
+
+
+def blank_to_null(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` (text columns) with every cell that is empty or only whitespace made null.
+
+    A column without such a cell is kept as it is, not copied: most have none.
+    """
+    if not frame.width:
+        return frame
+    blank = {c: pl.col(c).str.strip_chars() == "" for c in frame.columns}
+    found = frame.select(test.any().alias(c) for c, test in blank.items()).row(0)
+    return frame.with_columns(
+        pl.when(blank[c]).then(None).otherwise(pl.col(c)).alias(c)
+        for c, any_blank in zip(frame.columns, found, strict=True)
+        if any_blank
+    )
 
 
 class _Normalizer:
     """One normalization: a working frame that gains result and fault columns field by field."""
 
     def __init__(
-        self, raw: pl.DataFrame, cls: type, source: str, locale: str | None, rows: pl.Series
+        self,
+        raw: pl.DataFrame,
+        cls: type,
+        source: str,
+        locale: str | None,
+        rows: pl.Series,
+        repeats: pl.Series | None = None,
     ) -> None:
         self.cls = cls
+        self.repeats = repeats  # rows repeating an earlier id (of the whole input)
         self.schema = schema(cls)
         self.source = source
         self.locale = locale
@@ -145,13 +216,10 @@ class _Normalizer:
         columns = [pl.col("__row")]
         for name in [*self.schema, SOURCE]:
             if name in raw.columns:
-                cell = pl.col(name).cast(pl.String)
-                blank = cell.str.strip_chars() == ""
-                columns.append(pl.when(blank).then(None).otherwise(cell).alias(name))
+                columns.append(pl.col(name))
             else:
                 columns.append(pl.lit(None, pl.String).alias(name))
-        # One pass (each eager polars call costs milliseconds on small files); the row
-        # numbers go in first so that a frame without columns keeps its height.
+        # The row numbers go in first so that a frame without columns keeps its height.
         base = (
             raw.with_columns(rows.alias("__row")) if raw.width else rows.alias("__row").to_frame()
         )
@@ -206,22 +274,22 @@ class _Normalizer:
         # Each row gets the outputs and a flag; the text of a fault is looked up again later
         # for the refused rows only (three text columns over every row would cost memory).
         flag = pl.col(f"{tag}!reason").is_not_null().alias(f"{tag}!refused")
-        found = cells.join(
-            lookup.select(*keys, *names.keys() - set(details), flag) if refused.height
-            else lookup.drop(details),
-            on=list(keys), how="left", nulls_equal=True, maintain_order="left",
-        ).drop(keys)  # fmt: skip
+        kept = [c for c in names if c not in details]
+        looked = cells.join(
+            lookup.select(*keys, *kept, flag) if refused.height else lookup.select(*keys, *kept),
+            on=list(keys),
+            how="left",
+            nulls_equal=True,
+            maintain_order="left",
+        ).drop(keys)
         if mask is not None:
             # Spread the results of the selected rows back over the frame by position; the
             # other rows point at a row of nulls.
-            found = pl.concat([found, found.clear(1)])
-            place = mask.cast(pl.Int64).cum_sum() - 1
-            found = found[
-                mask.to_frame()
-                .select(pl.when(mask).then(place).otherwise(cells.height))
-                .to_series()
-            ]
-        self.df = self.df.with_columns(found.get_columns())
+            looked = pl.concat([looked, looked.clear(1)])
+            position = mask.cast(pl.Int64).cum_sum() - 1
+            nulls = pl.repeat(cells.height, len(mask), dtype=pl.Int64, eager=True)
+            looked = looked[position.zip_with(mask, nulls)]
+        self.df = self.df.with_columns(looked.get_columns())
         if refused.height:
             self.details.append((list(keys), refused.select(*keys, *details)))
             self.fault(
@@ -283,18 +351,12 @@ class _Normalizer:
             Rejection(row=row, field=field, value=value, reason=reason)
             for row, field, value, reason in refused.iter_rows()
         ]
-        # Each column is filtered as it is built: filtering the working frame would copy every
-        # column it has, filtering the finished table would copy the table.
-        keep = ~pl.col("__faulty")
-
-        def column(name: str, dtype: pl.DataType) -> pl.Expr:
-            expr = self.out[name]
-            # A literal (a column the input lacks) is broadcast to the rows kept.
-            if rejections and not expr.meta.is_literal(allow_aliasing=True):
-                expr = expr.filter(keep)
-            return expr.cast(dtype)
-
-        table = frame.select(column(c, dtype).alias(c) for c, dtype in self.schema.items())
+        # The rows are filtered before the columns are built (a lazy plan pushes the filter
+        # down to the columns they use): filtering the working frame would copy every column
+        # it has, filtering the finished table would copy the table (lists are costly).
+        outputs = [self.out[c].cast(dtype).alias(c) for c, dtype in self.schema.items()]
+        kept = frame.lazy().filter(~pl.col("__faulty")) if rejections else frame.lazy()
+        table = kept.select(outputs).collect()
         return table, rejections
 
     def first_fault(self, bad: pl.DataFrame) -> pl.DataFrame:
@@ -385,9 +447,11 @@ class _Normalizer:
         given = pl.col("id").str.strip_chars()
         generated = pl.format("{}:{}", pl.lit(stem), pl.col("__row"))
         self.out["id"] = pl.coalesce(given, generated)
-        first = self.df.select(given.is_first_distinct() | given.is_null()).to_series()
-        self.df = self.df.with_columns(first.alias("__id_first"))
-        self.fault(~pl.col("__id_first"), "id", pl.col("id"), "repeats the id of an earlier row")
+        if self.repeats is not None:
+            self.df = self.df.with_columns(self.repeats.alias("__id_repeat"))
+            self.fault(
+                pl.col("__id_repeat"), "id", pl.col("id"), "repeats the id of an earlier row"
+            )
 
     def country(self, name: str, *, required: bool = False) -> None:
         if required:
@@ -477,9 +541,10 @@ class _Normalizer:
         """The column as Decimal where it is a plain number in the locale's notation, else null.
 
         Only unambiguous shapes: digits, optionally the locale's decimal mark and up to
-        :data:`MAX_DECIMAL_PLACES` digits; everything else goes through the Python parser.
+        :data:`MAX_DECIMAL_PLACES` digits; everything else (spaces around the number too)
+        goes through the Python parser.
         """
-        text = pl.col(column).str.strip_chars()
+        text = pl.col(column)
         mark = _decimal_mark(self.locale)
         plain = text.str.contains(rf"^\d{{1,28}}({re.escape(mark)}\d{{1,{MAX_DECIMAL_PLACES}}})?$")
         if self.locale is None:
@@ -515,8 +580,9 @@ class _Normalizer:
         stated = pl.col(f"{tag}stated")
         qualifier = stated.fill_null(Qualifier.EXACT.value)
         no_bounds = pl.col(low).is_null() & pl.col(high).is_null()
-        # No qualifier, or "exact": the figure is its magnitude (bounds, if any, must equal it).
-        simple = stated.is_null() | (stated == Qualifier.EXACT.value)
+        # No qualifier: the cell is read as a figure on its own (parse_amount): a plain number
+        # is exact, its bounds the number itself (bound cells, if any, must equal it).
+        simple = stated.is_null()
         simple_ok = (pl.col(low).is_null() | (given_low == magnitude)) & (
             pl.col(high).is_null() | (given_high == magnitude)
         )
@@ -530,10 +596,14 @@ class _Normalizer:
             .then(given_low)
             .when(qualifier == Qualifier.APPROX.value)
             .then(magnitude * _ONE_MINUS_TOLERANCE)
-            .when(qualifier.is_in([Qualifier.AT_LEAST.value, Qualifier.MORE_THAN.value]))
+            .when(
+                qualifier.is_in(
+                    [Qualifier.EXACT.value, Qualifier.AT_LEAST.value, Qualifier.MORE_THAN.value]
+                )
+            )
             .then(magnitude)
             .when(qualifier.is_in([Qualifier.AT_MOST.value, Qualifier.LESS_THAN.value]))
-            .then(pl.lit(Decimal(0), DECIMAL))
+            .then(_decimal(Decimal(0)))
         )
         high_value = (
             pl.when(simple)
@@ -542,7 +612,11 @@ class _Normalizer:
             .then(given_high)
             .when(qualifier == Qualifier.APPROX.value)
             .then(magnitude * _ONE_PLUS_TOLERANCE)
-            .when(qualifier.is_in([Qualifier.AT_MOST.value, Qualifier.LESS_THAN.value]))
+            .when(
+                qualifier.is_in(
+                    [Qualifier.EXACT.value, Qualifier.AT_MOST.value, Qualifier.LESS_THAN.value]
+                )
+            )
             .then(magnitude)
         )
         qualified_ok = (
@@ -598,7 +672,7 @@ class _Normalizer:
         self.out.update({column: pl.col(f"{tag}={column}") for column in figure})
         self.out[text] = pl.when(present).then(pl.col(text if text in self.present else name))
 
-    def units(self, kind: type, unit: str, context: list[str]) -> pl.Expr:
+    def units(self, kind: type, unit: str, context: Sequence[str]) -> pl.Expr:
         """The canonical unit (or currency code) of each row, looked up once per distinct cell.
 
         Only currency words whose code depends on the row's country or date ("FCFA",
@@ -689,7 +763,7 @@ class _Normalizer:
         earliest, latest = f"{name}_earliest", f"{name}_latest"
         # A full ISO date ("2021-03-24", what registers mostly hold) is that one day, as
         # parse_date reads it; polars reads those, the parser the rest.
-        cell = pl.col(name).str.strip_chars()
+        cell = pl.col(name)  # with spaces around, it is left to the parser
         day = f"__{name}_day"
         self.df = self.df.with_columns(
             pl.when(cell.str.contains(r"^\d{4}-\d{2}-\d{2}$"))

@@ -684,9 +684,24 @@ def convert_column(
     result = pl.when(ok).then(value).cast(_RATE)
     for i in range(slots):
         result = result * pl.col(f"_m{i}") / pl.col(f"_d{i}")
+    # Only what each row needs goes through the join (not every step's rate and direction).
+    found = found.select(
+        "_cur",
+        "_day",
+        *(f"_{p}{i}" for i in range(slots) for p in "md"),
+        "_rate",
+        "_rate_date",
+        "_path",
+        "_error",
+        "_limit",
+    )
+    # Only the keys go through the join, so the frame's own columns are not copied.
+    routes = work.select("_cur", "_day").join(
+        found, on=["_cur", "_day"], how="left", maintain_order="left"
+    )
     # Eager on purpose: polars 2.1 runs this as a lazy plan several times slower.
     out = (
-        work.join(found, on=["_cur", "_day"], how="left", maintain_order="left")
+        work.with_columns(routes.drop("_cur", "_day").get_columns())
         .with_columns(error.alias("rate_error"))
         .with_columns(
             result.cast(pl.Decimal(38, places)).alias(target),

@@ -249,7 +249,13 @@ def to_entities(table: pl.DataFrame, entity: str | type) -> Iterator[Any]:
     """Materialize ``entity`` records from a canonical table, one at a time.
 
     Filter the table first (``table.filter(...)``) to materialize only what you need. A row
-    that breaks the model raises :class:`~sahel_core.errors.StructureError` naming its row.
+    that breaks the model raises :class:`~sahel_core.errors.ValidationError` naming its row.
+
+    Rows are read column by column, a few thousand at a time, and checked in bulk: each
+    distinct value of a plain field once with the field's own converter and validator, the
+    rules of figures, dates, places and sources as column expressions. Rows that pass are
+    assembled without running the checks again; any other row is built by the validating
+    constructors, which raise the model's own error for it.
     """
     cls = entity_type(entity)
     missing = [c for c in schema(cls) if c not in table.columns]
@@ -258,8 +264,13 @@ def to_entities(table: pl.DataFrame, entity: str | type) -> Iterator[Any]:
             f"not a canonical {cls.__name__.lower()} table",
             [(f"$.{c}", "missing column", None) for c in missing],
         )
-    for index, row in enumerate(table.select(list(schema(cls))).iter_rows(named=True)):
-        try:
-            yield _unflatten(cls, row)
-        except ValidationError as exc:
-            raise exc.located(location=f"row {index + 1}") from None
+    from sahel_core.materialize import UNTRUSTED, batches
+
+    for offset, chunk, built in batches(table.select(list(schema(cls))), cls):
+        for index, record in enumerate(built):
+            if record is UNTRUSTED:
+                try:
+                    record = _unflatten(cls, chunk.row(index, named=True))
+                except ValidationError as exc:
+                    raise exc.located(location=f"row {offset + index + 1}") from None
+            yield record

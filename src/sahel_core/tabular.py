@@ -139,7 +139,7 @@ def read_table(
     value at all are skipped, not counted, and reported in ``notes``.
     """
     from sahel_core.headers import map_headers
-    from sahel_core.normalize import normalize
+    from sahel_core.normalize import blank_to_null, normalize
 
     entity = guess_entity(raw.columns, options)
     header_map = map_headers(raw.columns, entity, options.mapping)
@@ -151,16 +151,17 @@ def read_table(
         "row", list(rows) if rows is not None else range(2, raw.height + 2), dtype=pl.Int64
     )
     cells = raw.select([pl.col(h).cast(pl.String).alias(c) for h, c in header_map.rename.items()])
-    filled = pl.any_horizontal(
-        [pl.col(c).str.strip_chars().str.len_chars() > 0 for c in cells.columns]
-    ).fill_null(False)
+    cells = blank_to_null(cells)
+    filled = pl.any_horizontal(pl.lit(False), *(pl.col(c).is_not_null() for c in cells.columns))
     keep = cells.select(filled).to_series()
     skipped = int((~keep).sum())
-    cells = cells.filter(keep).with_columns(
+    if skipped:
+        cells, numbers = cells.filter(keep), numbers.filter(keep)
+    cells = cells.with_columns(
         [pl.lit(v, pl.String).alias(c) for c, v in header_map.defaults.items()]
     )
     table, rejections = normalize(
-        cells, entity, source=path.name, locale=options.locale, rows=numbers.filter(keep)
+        cells, entity, source=path.name, locale=options.locale, rows=numbers, blanks=False
     )
     result = ReadResult(
         format=format,
