@@ -38,6 +38,7 @@ __all__ = [
     "neutralize_cell",
     "read_table",
     "text_table",
+    "unique_headers",
     "unneutralize",
 ]
 
@@ -187,3 +188,14 @@ def _notes(header_map: HeaderMap, skipped: int) -> list[str]:
     if skipped:
         notes.append(f"{skipped} empty row(s) skipped")
     return notes
+
+
+def unique_headers(headers: Sequence[str]) -> list[str]:
+    """Headers made distinct: a repeated ``X`` becomes ``X_duplicated_0``, ``X_duplicated_1``..."""
+    seen: dict[str, int] = {}
+    names = []
+    for header in headers:
+        count = seen.get(header, 0)
+        seen[header] = count + 1
+        names.append(header if count == 0 else f"{header}_duplicated_{count - 1}")
+    return names

@@ -15,6 +15,7 @@ from sahel_core.entities import (
     Seizure,
     SourceRef,
     Workshop,
+    _instance,
 )
 from sahel_core.errors import ValidationError
 from sahel_core.money import Money
@@ -35,14 +36,8 @@ VALUE_TOLERANCE: Final = Decimal("0.25")
 # --- value types ----------------------------------------------------------------------------
 
 
-def _check(kind: type | tuple[type, ...], name: str, *, optional: bool = True) -> Any:
-    def check(_: object, __: object, value: object) -> None:
-        if value is None and optional:
-            return
-        if not isinstance(value, kind):
-            raise ValidationError("wrong type", field=name, value=value)
-
-    return check
+# The entities' own type check, so extracted records report bad fields the same way.
+_check = _instance
 
 
 def _tuple_of(kind: type, name: str) -> Any:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from collections.abc import Iterable
 from pathlib import Path
 
 import polars as pl
@@ -22,6 +21,7 @@ import polars as pl
 from sahel_core.errors import FormatError
 from sahel_core.hookspecs import hookimpl
 from sahel_core.specs import FormatSpec, ReadOptions, ReadResult, Rejection, WriteOptions
+from sahel_core.tabular import unique_headers
 
 __all__ = ["read_csv", "sahel_register_formats", "sniff_csv", "write_csv"]
 
@@ -163,19 +163,9 @@ def _frame_exact(text: str, delimiter: str) -> tuple[pl.DataFrame, list[int], li
             continue
         rows.append(record[: len(header)] + [""] * (len(header) - len(record)))
         numbers.append(number)
-    names = _unique(header)
+    names = unique_headers(header)
     columns = {n: [r[i] or None for r in rows] for i, n in enumerate(names)}
     return pl.DataFrame(columns, schema=dict.fromkeys(names, pl.String)), numbers, rejections
-
-
-def _unique(headers: Iterable[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    names = []
-    for header in headers:
-        count = seen.get(header, 0)
-        seen[header] = count + 1
-        names.append(header if count == 0 else f"{header}_duplicated_{count - 1}")
-    return names
 
 
 def read_csv(path: Path, options: ReadOptions) -> ReadResult:

@@ -30,6 +30,7 @@ import polars as pl
 from sahel_core.errors import FormatError, UnsafeInput
 from sahel_core.hookspecs import hookimpl
 from sahel_core.specs import FormatSpec, ReadOptions, ReadResult, WriteOptions
+from sahel_core.tabular import unique_headers
 
 __all__ = ["read_xlsx", "sahel_register_formats", "sniff_xlsx", "write_xlsx"]
 
@@ -102,7 +103,7 @@ def _sheet(
             return None
     else:
         return None
-    names = _unique([h if h else f"column {i + 1}" for i, h in enumerate(header)])
+    names = unique_headers([h if h else f"column {i + 1}" for i, h in enumerate(header)])
     width = len(names)
     data: list[list[str | None]] = [[] for _ in range(width)]
     count = 0
@@ -116,16 +117,6 @@ def _sheet(
         {n: pl.Series(n, column, dtype=pl.String) for n, column in zip(names, data, strict=True)}
     )
     return frame, list(range(header_at + 1, header_at + 1 + count))
-
-
-def _unique(headers: Sequence[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    names = []
-    for header in headers:
-        count = seen.get(header, 0)
-        seen[header] = count + 1
-        names.append(header if count == 0 else f"{header}_duplicated_{count - 1}")
-    return names
 
 
 def read_xlsx(path: Path, options: ReadOptions) -> ReadResult:
