@@ -280,3 +280,27 @@ def test_cli_indicators_on_reconciled_reports(tmp_path: Path) -> None:
     assert (twice[0]["kg"], twice[0]["records"]) == ("5400", 2)
     assert (once[0]["kg"], once[0]["records"]) == ("2700", 1)
     assert sorted(once[0]["record_ids"]) == ["001:s1", "004:s1"]
+
+
+def test_value_on_a_reconciled_table_credits_the_original_records() -> None:
+    import datetime as dt
+
+    from sahel_core.dates import PartialDate
+    from sahel_core.entities import Place, Seizure, SourceRef
+    from sahel_core.indicators import compute
+    from sahel_core.money import Money
+    from sahel_core.quantities import Amount
+    from sahel_core.tables import from_entities
+
+    may = PartialDate(dt.date(2016, 5, 1), dt.date(2016, 5, 31))
+    reports = [
+        Seizure(id=i, drug="cannabis_herb", quantity=Amount("2.7", "t"),
+                value=Money("1000000", "XOF"), date=may, place=Place("MLI", "Bamako"),
+                sources=(SourceRef(file=f"page-{i}.txt"),))
+        for i in ("a", "b")
+    ]  # fmt: skip
+    table = reconcile(from_entities(reports)).table
+    for name in ("seized_value", "seized_mass"):
+        row = compute(name, table, by=["country"]).row(0, named=True)
+        assert row["records"] == 1, name
+        assert sorted(row["record_ids"]) == ["a", "b"], name

@@ -311,6 +311,10 @@ def seized_value(table: pl.LazyFrame, by: Sequence[str], params: Mapping[str, An
     require(table, [*_SEIZURE, "value", "value_currency", "value_low", "value_high"], "seizure")
     to = params["currency"]
     rows = _keyed(table.filter(pl.col("value").is_not_null()), by, _SEIZURE_PLAIN)
+    merged = "merged_from" in rows.collect_schema().names()
+    if merged:  # A reconciled table: credit the original records, as record_ids does.
+        originals = pl.coalesce(pl.col("merged_from"), pl.concat_list(pl.col("id")))
+        rows = rows.with_columns(originals.alias("_originals"))
     out = _convert(
         rows,
         by,
@@ -320,9 +324,14 @@ def seized_value(table: pl.LazyFrame, by: Sequence[str], params: Mapping[str, An
         date="date_earliest",
         to=to,
         skip=params["skip_unconverted"],
-        ids="id",
+        ids="_originals" if merged else "id",
     )
-    ids = pl.col("id").filter(pl.col(_PART) == "value").implode().alias("record_ids")
+    of_value = pl.col(_PART) == "value"
+    ids = (
+        pl.col("_originals").filter(of_value).explode().implode()
+        if merged
+        else pl.col("id").filter(of_value).implode()
+    ).alias("record_ids")
     measures = _money_measures(
         to,
         currency="value_currency",
