@@ -195,23 +195,11 @@ class Manager:
 
     def format(self, name: str) -> FormatSpec:
         """The format called ``name``; :class:`ReferenceNotFound` lists the known ones."""
-        try:
-            return self.formats[name]
-        except KeyError:
-            known = ", ".join(sorted(self.formats))
-            raise ReferenceNotFound(
-                f"no format {name!r}; known: {known}", field="format", value=name
-            ) from None
+        return _named(self.formats, name, "format")
 
     def indicator(self, name: str) -> IndicatorSpec:
         """The indicator called ``name``; :class:`ReferenceNotFound` lists the known ones."""
-        try:
-            return self.indicators[name]
-        except KeyError:
-            known = ", ".join(sorted(self.indicators))
-            raise ReferenceNotFound(
-                f"no indicator {name!r}; known: {known}", field="indicator", value=name
-            ) from None
+        return _named(self.indicators, name, "indicator")
 
     def detect_format(self, path: Path, *, for_reading: bool = True) -> FormatSpec:
         """The format of ``path``: content sniffing first, then extension.
@@ -244,6 +232,16 @@ class Manager:
         raise PluginError(
             "cannot tell the format; pass --format NAME", source=str(path), field="format"
         )
+
+
+def _named(specs: dict[str, T], name: str, kind: str) -> T:
+    try:
+        return specs[name]
+    except KeyError:
+        known = ", ".join(sorted(specs))
+        raise ReferenceNotFound(
+            f"no {kind} {name!r}; known: {known}", field=kind, value=name
+        ) from None
 
 
 def _safe_sniff(spec: FormatSpec, head: bytes, name: str) -> bool:
