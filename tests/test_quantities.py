@@ -110,6 +110,34 @@ def test_importing_stays_light() -> None:
     assert out.stdout.strip() == "[]"
 
 
+def test_the_spelling_table_is_what_pint_says() -> None:
+    from sahel_core.quantities import _pint_spellings, _spellings
+
+    shipped, pint_now = _spellings(), _pint_spellings()
+    # On failure, units.txt changed: rewrite the table with quantities._write_spellings.
+    assert shipped == pint_now
+    assert shipped["tons"].factor == 1000 and shipped["mt"].symbol == "t"
+
+
+def test_common_units_are_known_without_pint() -> None:
+    code = (
+        "import sys; from sahel_core.quantities import canonical_unit, unit_factors;"
+        "print([canonical_unit(u) for u in ('Tonnes', 'kg', 'grammes', 'comprimés')],"
+        " unit_factors(['t'])['t'][1], 'pint' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "['t', 'kg', 'g', 'tablet'] 1000 False"
+
+
+def test_other_spellings_still_reach_pint() -> None:
+    from sahel_core.quantities import _lookup, _spellings
+
+    assert "tonnes_metriquess" not in _spellings()
+    _lookup.cache_clear()
+    # pint strips one more plural "s" than the table lists.
+    assert canonical_unit("tonnes métriquess") == "t"
+
+
 # --- parsing
 
 
@@ -353,10 +381,12 @@ def pint_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     quantities._lookup.cache_clear()
 
 
-def test_unit_factors_consults_pint_once_per_distinct_unit(pint_calls: list[str]) -> None:
-    units = ["tons", "kg", "comprimés", "zorgs", "g"] * 2000
+def test_unit_factors_consults_pint_once_per_distinct_unknown_spelling(
+    pint_calls: list[str],
+) -> None:
+    units = ["tons", "kg", "comprimés", "zorgs", "g", "kilogramss"] * 2000
     factors = unit_factors(units)
-    assert sorted(pint_calls) == sorted(["tons", "kg", "comprimes", "zorgs", "g"])
+    assert sorted(pint_calls) == ["kilogramss", "zorgs"]  # the others are in the table
     assert factors["tons"] == ("mass", Decimal(1000))
     assert factors["g"] == ("mass", Decimal("0.001"))
     assert factors["comprimés"] == ("tablet", Decimal(1))
@@ -364,7 +394,7 @@ def test_unit_factors_consults_pint_once_per_distinct_unit(pint_calls: list[str]
     assert isinstance(error, UnitError)
     assert error.value == "zorgs"
     unit_factors(units)
-    assert len(pint_calls) == 5  # cached from then on
+    assert len(pint_calls) == 2  # cached from then on
 
 
 def _seizures(quantity: pl.DataType, values: list[Any]) -> pl.DataFrame:
@@ -390,7 +420,7 @@ def test_normalize_units_on_decimals(pint_calls: list[str]) -> None:
     assert "zorgs" in errors[3]
     assert errors[4] is None
     assert errors[5] == "no unit"
-    assert len(pint_calls) == 5
+    assert pint_calls == ["zorgs"]  # the only spelling outside the table
 
 
 def test_normalize_units_on_floats_and_integers() -> None:

@@ -95,32 +95,90 @@ def _unit_key(text: str) -> str:
 
 @lru_cache(maxsize=4096)
 def _lookup(text: str) -> _Unit | str:
-    """The unit a text names, or why it names none; pint is asked once per distinct text."""
+    """The unit a text names, or why it names none: from the spelling table when it is there,
+    else from pint, once per distinct text."""
     key = _unit_key(text)
+    known = _spellings().get(key)
+    if known is not None:
+        return known
+    found = _from_pint(key)
+    return f"unknown unit {text!r}" if found is None else found
+
+
+@cache
+def _spellings() -> dict[str, _Unit]:
+    """Every name, symbol and alias of ``data/units.txt`` (and their plurals) resolved.
+
+    Importing pint and building the registry costs more than half a second, more than
+    normalizing a million rows of a register; the spellings a register uses are nearly always
+    these. The table (``data/unit_spellings.csv``) is pint's own answers, written by
+    :func:`_pint_spellings`; a test checks that it still is.
+    """
+    import csv
+    from importlib.resources import files
+
+    text = (files("sahel_core") / "data" / "unit_spellings.csv").read_text(encoding="utf-8")
+    return {
+        row["key"]: _Unit(
+            row["symbol"], row["name"], row["dimension"], Decimal(row["factor"]), row["base"]
+        )
+        for row in csv.DictReader(text.splitlines())
+    }
+
+
+def _from_pint(key: str) -> _Unit | None:
+    """The unit a spelling key names in the registry, or ``None``."""
     # Only lower-case ASCII words reach pint: no expressions ("kg/l"), no exotic letters.
     if not key or not key.replace("_", "").isascii() or not key.replace("_", "").isalpha():
-        return f"unknown unit {text!r}"
+        return None
     import pint
 
     registry = _registry()
     try:
         name = registry.get_name(key)
     except pint.UndefinedUnitError:
-        return f"unknown unit {text!r}"
+        return None
     dimensions = dict(registry.get_dimensionality(name))
     if len(dimensions) != 1:  # pint's built-in "dimensionless"
-        return f"unknown unit {text!r}"
+        return None
     ((dim, _),) = dimensions.items()
     factor, base = registry.get_base_units(name)
-    base_name = str(base)
     # Decimal registry: factors are the exact decimals written in units.txt (ints for 1).
     return _Unit(
         symbol=registry.get_symbol(name),
         name=name,
         dimension=dim.strip("[]"),
         factor=Decimal(factor),
-        base=registry.get_symbol(base_name),
+        base=registry.get_symbol(str(base)),
     )
+
+
+def _pint_spellings() -> dict[str, _Unit]:
+    """What pint makes of each name, symbol and alias of the registry and of their plurals:
+    the content of ``data/unit_spellings.csv``."""
+    registry = _registry()
+    keys: set[str] = set()
+    for name, definition in registry._units.items():
+        for spelling in (name, definition.symbol, *definition.aliases):
+            if spelling and spelling != "_":
+                key = _unit_key(spelling)
+                keys.add(key)
+                if not key.endswith("s"):
+                    keys.update((f"{key}s", f"{key}es"))
+    found = {key: _from_pint(key) for key in sorted(keys)}
+    return {key: unit for key, unit in found.items() if unit is not None}
+
+
+def _write_spellings(path: str) -> None:  # pragma: no cover - run by hand when units.txt changes
+    """Write :func:`_pint_spellings` as CSV (``python -c "from sahel_core.quantities import
+    _write_spellings; _write_spellings('src/sahel_core/data/unit_spellings.csv')"``)."""
+    import csv
+
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["key", *_Unit._fields])
+        for key, unit in _pint_spellings().items():
+            writer.writerow([key, *unit])
 
 
 def _unit(text: object) -> _Unit:
