@@ -14,7 +14,7 @@ from typing import Final
 
 from sahel_core.dates import PartialDate, parse_date
 from sahel_core.errors import ParseError, SahelError
-from sahel_core.extract._text import _TOKEN, fold_same_length
+from sahel_core.extract._text import fold_same_length, words_of
 from sahel_core.money import CURRENCY_WORDS, Money
 from sahel_core.numbers import QUALIFIER_PREFIXES, parse_number, split_qualifier
 from sahel_core.qualifiers import Qualifier
@@ -70,11 +70,11 @@ _NUMBER_WORD_SET: Final = frozenset(_NUMBER_WORDS.split())
 # The first words of what may come before a figure's number: qualifiers and currencies.
 _FIGURE_PHRASES = (*QUALIFIER_PREFIXES, *CURRENCY_WORDS, "between", "entre", "from", "de")
 _FIGURE_STARTERS: Final = frozenset(
-    word for phrase in _FIGURE_PHRASES for word in _TOKEN.findall(fold_same_length(phrase))[:1]
+    word for phrase in _FIGURE_PHRASES for word in words_of(fold_same_length(phrase))[:1]
 )
 # Every word of those phrases: how far back from a number its qualifier can reach.
 _FIGURE_WORDS: Final = frozenset(
-    word for phrase in _FIGURE_PHRASES for word in _TOKEN.findall(fold_same_length(phrase))
+    word for phrase in _FIGURE_PHRASES for word in words_of(fold_same_length(phrase))
 )
 _RANGE_TAIL = re.compile(rf"\s*(?:-|to|a|au)\s*(?:{_DIGITS})(?:\s?{_SCALE})?")
 _RANGE_AND = re.compile(rf"\s*(?:and|et)\s*(?:{_DIGITS})(?:\s?{_SCALE})?")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterator
+from itertools import compress
 from typing import Any, NamedTuple
 
 from sahel_core.extract._figures import (
@@ -27,9 +28,8 @@ from sahel_core.extract._figures import (
     _money,
     _unit_of,
 )
-from sahel_core.extract._text import _TOKEN
+from sahel_core.extract._text import words_of
 from sahel_core.extract._vocabulary import (
-    _ACTIONS,
     _AUTHORITY_WORD,
     _DATE_WORD,
     _DEMONYM_EN,
@@ -44,7 +44,7 @@ from sahel_core.extract._vocabulary import (
     _TRIGGER_BITS,
     _TRIGGER_KINDS,
     _WORD_CHARS,
-    _action,
+    _actions,
     _Name,
     _vocabulary,
 )
@@ -134,14 +134,11 @@ class _Scan:
         find = folded.find
         size = len(folded)
         pos = 0
-        words = self.words = _TOKEN.findall(folded)
+        words = self.words = words_of(folded)
         last = len(words) - 1
-        for i, word in enumerate(words):
-            action = _ACTIONS.get(word)
-            if action is None:
-                action = _action(word, vocabulary)
-            if not action:
-                continue
+        actions = list(map(_actions(set(words), vocabulary).__getitem__, words))
+        for i in compress(range(len(words)), actions):
+            word, action = words[i], actions[i]
             # "united" not followed by "nations": no name to look up, nothing else to do.
             followers = seconds.get(word) if action == _NAME_WORD else None
             if followers is not None and (i == last or words[i + 1] not in followers):

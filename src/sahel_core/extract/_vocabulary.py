@@ -15,7 +15,7 @@ from attrs import frozen
 
 from sahel_core.entities import Agency
 from sahel_core.extract._figures import _MONTH_WORDS, _NUMBER_WORD_SET
-from sahel_core.extract._text import _TOKEN, fold_same_length
+from sahel_core.extract._text import fold_same_length, words_of
 
 # --- vocabularies, compiled once --------------------------------------------------------------
 
@@ -23,7 +23,7 @@ _SEP = r"[^a-z0-9\n]{1,3}"  # between the words of a name: space, hyphen, apostr
 
 
 def _name_key(text: str) -> str:
-    return " ".join(_TOKEN.findall(fold_same_length(text)))
+    return " ".join(words_of(fold_same_length(text)))
 
 
 @frozen
@@ -129,8 +129,7 @@ _TRIGGER_STEMS: Final = {
 }  # fmt: skip
 
 
-# What the scan does with a word (bits of _Vocabulary.actions and _action): one look-up per
-# word.
+# What the scan does with a word (bits of _Vocabulary.actions and _action).
 _DATE_WORD, _FIGURE_WORD, _NAME_WORD, _DEMONYM_WORD, _AUTHORITY_WORD, _GROUPING_WORD = (
     1 << i for i in range(6)
 )
@@ -139,9 +138,20 @@ _TRIGGER_KINDS: Final = tuple((1 << (7 + i), kind) for i, kind in enumerate(_TRI
 _TRIGGER_BITS: Final = sum(bit for bit, _ in _TRIGGER_KINDS)
 _WORD_CHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 # The action of each distinct word seen so far (all texts): words repeat, so each is worked out
-# once. Bounded: cleared when it grows past _ACTIONS_MAX words.
+# once. Bounded: cleared when it would grow past _ACTIONS_MAX words.
 _ACTIONS: dict[str, int] = {}
 _ACTIONS_MAX = 500_000
+
+
+def _actions(words: set[str], vocabulary: _Vocabulary) -> dict[str, int]:
+    """A mapping that gives the action of each of ``words`` (and maybe of others)."""
+    new = words.difference(_ACTIONS)
+    if len(_ACTIONS) + len(new) > _ACTIONS_MAX:
+        _ACTIONS.clear()
+        new = words
+    for word in new:
+        _ACTIONS[word] = _action(word, vocabulary)
+    return _ACTIONS
 
 
 def _action(word: str, vocabulary: _Vocabulary) -> int:
@@ -151,14 +161,7 @@ def _action(word: str, vocabulary: _Vocabulary) -> int:
     for bit, kind in _TRIGGER_KINDS:
         if word.startswith(_TRIGGER_STEMS[kind]):
             action |= bit
-    if len(_ACTIONS) > _ACTIONS_MAX:
-        _ACTIONS.clear()
-    _ACTIONS[word] = action
     return action
-
-
-# Where a word starts: [a-z0-9] after anything else (a look-behind is fine in a small window).
-_WORD_START = re.compile(r"(?<![a-z0-9])[a-z0-9$€£]")
 
 
 @frozen
