@@ -28,6 +28,7 @@ import datetime as dt
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Literal
 
 from attrs import define, evolve, field, frozen
@@ -205,10 +206,22 @@ def _bounds(
     year: int, month: int | None = None, day: int | None = None, *, text: str
 ) -> tuple[dt.date, dt.date]:
     """First and last day of a year, month or day; ParseError when there is no such day."""
+    found = _calendar_bounds(year, month, day)
+    if found is None:
+        raise ParseError("no such date", field="date", value=text)
+    return found
+
+
+@lru_cache(maxsize=65536)
+def _calendar_bounds(
+    year: int, month: int | None, day: int | None
+) -> tuple[dt.date, dt.date] | None:
+    """:func:`_bounds` without the text, ``None`` for no such day; cached, since texts name
+    the same few years and months again and again."""
     try:
         whole = PartialDate.of(year, month, day)
     except ValidationError:
-        raise ParseError("no such date", field="date", value=text) from None
+        return None
     assert whole.latest is not None
     return whole.earliest, whole.latest
 
@@ -379,12 +392,20 @@ def parse_dates_distinct(
     return results
 
 
+_DASHES = re.compile(r"[\u2010-\u2015\u2212]")
+_PUNCTUATION = re.compile(r"[,;'\u2018\u2019\"`()]")
+_DOTS = re.compile(r"\.(?!\d)|(?<!\d)\.")  # abbreviation dots, not 12.05.2016
+
+
 def _normalize(text: str) -> str:
-    bare = unicodedata.normalize("NFKD", text)
-    bare = "".join(c for c in bare if not unicodedata.combining(c)).casefold()
-    bare = re.sub(r"[\u2010-\u2015\u2212]", "-", bare)
-    bare = re.sub(r"[,;'\u2018\u2019\"`()]", " ", bare)
-    bare = re.sub(r"\.(?!\d)|(?<!\d)\.", " ", bare)  # abbreviation dots, not 12.05.2016
+    if text.isascii():  # nothing to decompose, no dash to straighten: the common case
+        bare = text.lower()
+    else:
+        bare = unicodedata.normalize("NFKD", text)
+        bare = "".join(c for c in bare if not unicodedata.combining(c)).casefold()
+        bare = _DASHES.sub("-", bare)
+    bare = _PUNCTUATION.sub(" ", bare)
+    bare = _DOTS.sub(" ", bare)
     return bare.replace("&", " and ")
 
 
@@ -469,6 +490,10 @@ def _range(
     return left.bounds(text)[0], right.bounds(text)[1]
 
 
+_DMY_SEPARATOR = re.compile(r"[/.]")
+_NUM_SUFFIX = re.compile(r"(\d+)([a-z]*)")
+
+
 def _point(
     tokens: list[tuple[str, str]], months: dict[str, int], modifiers: dict[str, str]
 ) -> _Point:
@@ -486,14 +511,14 @@ def _point(
     values: list[int] = []
     for kind, token in items:
         if kind == "dmy":
-            day, month, year = (int(p) for p in re.split(r"[/.]", token))
+            day, month, year = (int(p) for p in _DMY_SEPARATOR.split(token))
             kinds.append("D")
             values.extend((year, month, day))
         elif kind == "iso":
             kinds.append("I")
             values.extend(int(p) for p in token.split("-"))
         elif kind == "num":
-            number, suffix = re.fullmatch(r"(\d+)([a-z]*)", token).groups()  # type: ignore[union-attr]
+            number, suffix = _NUM_SUFFIX.fullmatch(token).groups()  # type: ignore[union-attr]
             if len(number) == 4 and not suffix:
                 kinds.append("Y")
             elif len(number) <= 2 and suffix in _ORDINAL_SUFFIXES:

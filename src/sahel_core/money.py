@@ -441,28 +441,34 @@ def _is_iso_code(code: str) -> bool:
     return bool(is_currency(code))
 
 
+_SPACES = re.compile(r"\s+")
+_ISO_CODE = re.compile(r"(?<![^\W\d_])[A-Z]{3}(?![^\W\d_])")
+
+
 def _find_currency(text: str) -> tuple[list[str], str]:
     """The currency words in ``text`` (as codes or markers) and the text without them.
 
     Matching runs on the folded text; the words are cut out of ``text`` as written, so the
     figure keeps its accents ("1 à 2 millions").
     """
-    cleaned = re.sub(r"\s+", " ", text).strip()
-    folded_chars = [fold_char(c) for c in cleaned]
-    starts = [i for i, f in enumerate(folded_chars) for _ in f] + [len(cleaned)]
-    folded = "".join(folded_chars)
-    spans = [(m.start(), m.end(), CURRENCY_WORDS[re.sub(r"\s+", " ", m[0])])
-             for m in _word_pattern().finditer(folded)]  # fmt: skip
-    spans = [(starts[a], starts[b], marker) for a, b, marker in spans]
+    cleaned = _SPACES.sub(" ", text).strip()
+    if cleaned.isascii():  # folding only lowers the case: every character stays in place
+        spans = [(m.start(), m.end(), CURRENCY_WORDS[_SPACES.sub(" ", m[0])])
+                 for m in _word_pattern().finditer(cleaned.lower())]  # fmt: skip
+    else:
+        folded_chars = [fold_char(c) for c in cleaned]
+        starts = [i for i, f in enumerate(folded_chars) for _ in f] + [len(cleaned)]
+        spans = [(starts[m.start()], starts[m.end()], CURRENCY_WORDS[_SPACES.sub(" ", m[0])])
+                 for m in _word_pattern().finditer("".join(folded_chars))]  # fmt: skip
     taken = [(a, b) for a, b, _ in spans]
-    for match in re.finditer(r"(?<![^\W\d_])[A-Z]{3}(?![^\W\d_])", cleaned):
+    for match in _ISO_CODE.finditer(cleaned):
         inside = any(a <= match.start() < b for a, b in taken)
         if not inside and _is_iso_code(match[0]):
             spans.append((match.start(), match.end(), match[0]))
     rest = cleaned
     for a, b, _ in sorted(spans, reverse=True):
         rest = rest[:a] + " " + rest[b:]
-    return [marker for _, _, marker in spans], re.sub(r"\s+", " ", rest).strip()
+    return [marker for _, _, marker in spans], _SPACES.sub(" ", rest).strip()
 
 
 def _resolve(marker: str, text: str, country: str | None, on: dt.date | None) -> str:

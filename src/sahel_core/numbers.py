@@ -107,9 +107,13 @@ def fold_text(text: str) -> str:
     return "".join(_fold_char(c) for c in _clean(text))
 
 
+_SPACES = re.compile(r"\s+")
+_SEPARATORS = re.compile(r"([., ])")
+
+
 def _clean(text: str) -> str:
     """Spaces of any kind (NBSP, narrow NBSP, thin...) collapsed to one, apostrophes straight."""
-    return re.sub(r"\s+", " ", text.replace("’", "'")).strip()
+    return _SPACES.sub(" ", text.replace("’", "'")).strip()
 
 
 class _Locale(NamedTuple):
@@ -183,7 +187,7 @@ def _read_digits(digits: str, text: str, loc: _Locale | None) -> Decimal:
     """The value of digits with separators; see :func:`parse_number` for the rules."""
     if digits[0] in ".,":
         return Decimal("0." + digits[1:])
-    parts = re.split(r"([., ])", digits)
+    parts = _SEPARATORS.split(digits)
     numbers, seps = parts[0::2], parts[1::2]
     kinds = set(seps)
     fraction = ""
@@ -392,11 +396,11 @@ def split_qualifier(text: str) -> tuple[Qualifier, str]:
     prefix, suffix = _patterns()
     match = prefix.match(folded)
     if match is not None:
-        words = re.sub(r"\s+", " ", match.group(0).strip())
+        words = _SPACES.sub(" ", match.group(0).strip())
         return _QUALIFIER_BY_FOLD[words], cleaned[starts[match.end()] :].strip()
     match = suffix.search(folded)
     if match is not None:
-        words = re.sub(r"\s+", " ", match.group(0).strip())
+        words = _SPACES.sub(" ", match.group(0).strip())
         return _QUALIFIER_BY_FOLD[words], cleaned[: starts[match.start()]].strip()
     return Qualifier.EXACT, cleaned
 

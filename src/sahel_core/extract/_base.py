@@ -20,7 +20,7 @@ from sahel_core.extract._patterns import _BETWEEN_EQUIVALENTS, _CLOSING, _TRIGGE
 from sahel_core.extract._scan import _Mention, _Scan
 from sahel_core.extract._text import _Sentence, _sentences, fold_same_length
 from sahel_core.extract._vocabulary import _vocabulary
-from sahel_core.money import Money
+from sahel_core.money import Money, canonical_currency
 from sahel_core.qualifiers import Qualifier
 from sahel_core.quantities import Amount
 
@@ -129,9 +129,8 @@ class _Base:
         return found
 
     def note(self, draft: _Draft, name: str, start: int, end: int, index: int) -> None:
-        draft.evidence[name] = FieldEvidence(
-            name, self.span(start, end), self.sentence_evidence(index)
-        )
+        phrase = Evidence(start, end, self.text[start:end])
+        draft.evidence[name] = FieldEvidence(name, phrase, self.sentence_evidence(index))
         if index not in draft.sentences:
             draft.sentences.append(index)
 
@@ -304,6 +303,16 @@ class _Base:
 
     def money_in(self, mention: _Mention, country: str | None) -> Money:
         money: Money = mention.value
-        if country is None or money.currency not in ("XOF", "XAF"):
+        # Outside CEMAC "CFA" reads as it did without a country: no need to read it again.
+        if country is None or money.currency not in ("XOF", "XAF") or _cfa(country) != "XAF":
             return money
         return _money(self.text[mention.start : mention.end].strip(), self.lang, country) or money
+
+
+@lru_cache(maxsize=256)
+def _cfa(country: str) -> str | None:
+    """The franc "CFA" means in ``country``: XOF or XAF (None for a country not known)."""
+    try:
+        return canonical_currency("CFA", country=country)
+    except SahelError:
+        return None

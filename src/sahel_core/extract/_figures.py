@@ -27,12 +27,22 @@ def _fold_phrase(phrase: str) -> str:
     return fold_same_length(phrase).strip()
 
 
+def _first_chars(words: Iterable[str]) -> str:
+    """A look-ahead for the first characters of ``words``, to put before their alternation.
+
+    Python's ``re`` tries the branches of an alternation one by one; most places the patterns
+    below are tried at (a number) begin none of them, and the look-ahead says so at once.
+    """
+    return "(?=[{}])".format("".join(sorted({re.escape(w[0]) for w in words})))
+
+
 def _phrases(words: Iterable[str]) -> str:
+    phrases = sorted({_fold_phrase(w) for w in words}, key=len, reverse=True)
     parts = []
-    for word in sorted({_fold_phrase(w) for w in words}, key=len, reverse=True):
+    for word in phrases:
         body = r"\s+".join(re.escape(w) for w in word.split())
         parts.append(body + (r"(?![a-z0-9])" if word[-1].isalnum() else ""))
-    return "|".join(parts)
+    return _first_chars(phrases) + "(?:{})".format("|".join(parts))
 
 
 _QUALIFIER = _phrases(QUALIFIER_PREFIXES)
@@ -54,10 +64,11 @@ _SCALE = r"(?:millions?|milliards?|billions?|thousand|mille|mn|bn)(?![a-z])"
 NUMBER_PATTERN: Final = rf"(?:(?:{_QUALIFIER})\s*)?(?:{_DIGITS}|{_NUMBER_WORD})"
 
 # The currency words money.parse_money reads, so that every sum it can read is found.
-_CURRENCY = "(?<![a-z])(?:{})(?![a-z])".format(
+_CURRENCY = "(?<![a-z]){}(?:{})(?![a-z])".format(
+    _first_chars(CURRENCY_WORDS),
     "|".join(
         re.escape(w).replace(r"\ ", r"\s+") for w in sorted(CURRENCY_WORDS, key=len, reverse=True)
-    )
+    ),
 )
 _FIGURE = re.compile(
     rf"(?:(?P<qual>{_QUALIFIER})\s*)?"
@@ -91,16 +102,25 @@ _NOT_UNITS = frozenset((
 
 
 @lru_cache(maxsize=8192)
-def _unit_of(word: str) -> str | None:
+def _unit_of(words: str) -> tuple[str | None, int]:
+    """The unit that ``words`` (a match of ``_UNIT_WORDS`` after a number) name, two words
+    before one ("metric tons"), and the length of its text; ``(None, 0)`` for none."""
     from sahel_core.errors import UnitError
     from sahel_core.quantities import canonical_unit
 
-    if word in _NOT_UNITS:
-        return None
-    try:
-        return canonical_unit(word)
-    except UnitError:
-        return None
+    found = _UNIT_WORDS.fullmatch(words)
+    assert found is not None  # words is a match of the same pattern
+    for group in ("w2", "w1"):
+        if found[group] is None:
+            continue
+        phrase = words[: found.end(group)].strip()
+        if phrase in _NOT_UNITS:
+            continue
+        try:
+            return canonical_unit(phrase), found.end(group)
+        except UnitError:
+            continue
+    return None, 0
 
 
 @lru_cache(maxsize=65536)

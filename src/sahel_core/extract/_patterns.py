@@ -121,13 +121,16 @@ _COREFERENCE = re.compile(
     r"(?:arrest|arrestation|interpellation)(?![a-z])"
 )
 
+# The look-ahead holds the first letters of the phrases below (keep it in step with them):
+# elsewhere ``re`` moves on at once instead of trying every phrase at every character.
 _FUNDED = re.compile(
-    r"(?<![a-z])(?:funded|financed|sponsored|supported|made\s+possible|financee?s?|"
+    r"(?=[acfgmsw])"
+    r"(?:(?<![a-z])(?:funded|financed|sponsored|supported|made\s+possible|financee?s?|"
     r"soutenue?s?|appuyee?s?)\s+(?:\w+\s+){0,6}?(?:by|par|thanks\s+to|grace\s+a)"
     r"|(?:funds|funding|financial\s+support|contribution|financement|fonds|appui\s+financier)"
     r"\s+(?:provided\s+by|from|of|du|de\s+la|de\s+l'|des|de)"
     r"|(?:with\s+the\s+(?:financial\s+)?support\s+of|avec\s+l'appui\s+de|avec\s+le\s+soutien\s+de"
-    r"|grace\s+au\s+(?:financement|soutien)\s+de)"
+    r"|grace\s+au\s+(?:financement|soutien)\s+de))"
 )
 
 _PROGRAMME_LIST = re.compile(

@@ -55,14 +55,15 @@ def _build_records(
     flags = _value_flags(drafts)
     out = []
     dropped: list[tuple[str, str | None, str | None, str]] = []
+    refs: dict[int, SourceRef] = {}  # by sentence: several records come from one sentence
     for draft in drafts:
         fields = dict(draft.fields)
         if isinstance(fields.get("operation"), _Draft):
             fields["operation"] = ids[id(fields["operation"])]
-        sources = tuple(
-            _source(extractor.source, extractor.sentence_evidence(i))
-            for i in sorted(draft.sentences)
-        )
+        for i in draft.sentences:
+            if i not in refs:
+                refs[i] = _source(extractor.source, extractor.sentence_evidence(i))
+        sources = tuple(refs[i] for i in sorted(draft.sentences))
         try:
             entity = _CLASSES[draft.kind](id=ids[id(draft)], sources=sources, **fields)
         except SahelError as exc:  # a plugin rule returned a field the model refuses

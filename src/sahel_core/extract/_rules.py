@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+
 from sahel_core.extract._base import _Draft
 from sahel_core.extract._figure_rules import _Figures
 from sahel_core.extract._operations import _Operations
@@ -10,17 +12,23 @@ from sahel_core.extract._seizures import _Seizures
 from sahel_core.extract._text import _Sentence
 from sahel_core.extract._workshops import _Workshops
 
-_FIGURE_KINDS = frozenset({"amount", "number", "money"})
-
 
 class _Extractor(_Seizures, _Operations, _Workshops, _Figures):
     """One pass over one text: sentences, mentions, then the rules, sentence by sentence."""
 
     def run(self) -> list[_Draft]:
         """Every rule over every sentence; the drafts in text order."""
-        self.mentions = [self.scan.within(s.start, s.end) for s in self.sentences]
-        # Only a rule word or a figure sets a rule off; names and dates alone say nothing.
-        figures = [any(m.kind in _FIGURE_KINDS for m in ms) for ms in self.mentions]
+        # Only a rule word or a figure sets a rule off; names and dates alone say nothing, so
+        # the mentions of the other sentences are not even gathered.
+        figures = [False] * len(self.sentences)
+        for m in self.scan.figures:
+            index = bisect.bisect_right(self.starts, m.start) - 1
+            if index >= 0 and m.end <= self.sentences[index].end:
+                figures[index] = True
+        self.mentions = [
+            self.scan.within(s.start, s.end) if figures[index] or s.triggers else []
+            for index, s in enumerate(self.sentences)
+        ]
         for index, sentence in enumerate(self.sentences):
             if figures[index] or sentence.triggers:
                 low = self.folded[sentence.start : sentence.end]

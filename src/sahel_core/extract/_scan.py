@@ -6,6 +6,7 @@ import bisect
 import re
 from collections.abc import Iterator
 from itertools import compress
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from sahel_core.extract._figures import (
@@ -46,6 +47,7 @@ from sahel_core.extract._vocabulary import (
     _WORD_CHARS,
     _actions,
     _Name,
+    _names_at,
     _vocabulary,
 )
 
@@ -63,6 +65,7 @@ class _Mention(NamedTuple):
     extra: Any = None  # amount: its unit; country, locality: "in" (a place) or "from"
 
 
+_START, _END = itemgetter(1), itemgetter(2)
 _SPACES = re.compile(r"\s+")
 # An anchor: where a date or figure was seen (a month, a year, a number), and its word's index.
 _Anchor = tuple[int, int]
@@ -104,8 +107,11 @@ class _Scan:
         names, date_anchors, figure_anchors = self._words()
         dates = list(self._dates(date_anchors))
         taken = [(m.start, m.end) for m in dates]
-        found = [*dates, *self._figures(figure_anchors, taken), *self._places(names)]
-        found.sort(key=lambda m: (m.start, -m.end))
+        self.figures = list(self._figures(figure_anchors, taken))  # amounts, counts, money
+        found = [*dates, *self.figures, *self._places(names)]
+        # By start, the longest first: two stable sorts, cheaper than a key of tuples.
+        found.sort(key=_END, reverse=True)
+        found.sort(key=_START)
         self.mentions = found
         self.starts = [m.start for m in found]
 
@@ -118,14 +124,13 @@ class _Scan:
     def _words(self) -> tuple[list[_Mention], list[_Anchor], list[_Anchor]]:
         """Names, and where dates and figures may start; fills ``triggers``.
 
-        The words come from one ``findall``; only the few that matter (one dictionary look-up
-        each, cached per distinct word) are located in the text, by searching forward from the
-        last one found: the first whole-word occurrence is the word itself, since an earlier one
-        would have mattered too.
+        The words come from :func:`words_of`; what each does is worked out once per distinct
+        word, so the loop visits only the few that matter. Those are located in the text by
+        searching forward from the last one found: the first whole-word occurrence is the word
+        itself, since an earlier one would have mattered too.
         """
         folded, text = self.folded, self.text
         vocabulary = _vocabulary()
-        index, seconds = vocabulary.index, vocabulary.seconds
         names: list[_Mention] = []
         date_anchors: list[_Anchor] = []
         figure_anchors: list[_Anchor] = []
@@ -139,10 +144,6 @@ class _Scan:
         actions = list(map(_actions(set(words), vocabulary).__getitem__, words))
         for i in compress(range(len(words)), actions):
             word, action = words[i], actions[i]
-            # "united" not followed by "nations": no name to look up, nothing else to do.
-            followers = seconds.get(word) if action == _NAME_WORD else None
-            if followers is not None and (i == last or words[i + 1] not in followers):
-                continue
             start = find(word, pos)
             end = start + len(word)
             while (start and folded[start - 1] in _WORD_CHARS) or (
@@ -163,8 +164,9 @@ class _Scan:
             if action & _FIGURE_WORD:
                 figure_anchors.append((start, i))
             if action & _NAME_WORD:
-                following = words[i + 1] if i < last else ""
-                self._name_at(names, index[word], start, end, following, free)
+                candidates = _names_at(word, words[i + 1] if i < last else "")
+                if candidates:
+                    self._name_at(names, candidates, start, end, free)
             if (
                 action & _DEMONYM_WORD
                 and text[start].isupper()
@@ -189,16 +191,14 @@ class _Scan:
         candidates: tuple[_Name, ...],
         start: int,
         end: int,
-        following: str,
         free: dict[str, int],
     ) -> None:
-        """Add to ``names`` the longest name of each kind starting at ``start`` (``following``
-        is the next word, which names of several words must begin with)."""
+        """Add to ``names`` the longest name of each kind of ``candidates`` (longest first, see
+        :func:`_names_at`) that starts at ``start``."""
         seen: set[str] = set()
-        for name in candidates:  # longest first
-            if name.kind in seen or free.get(name.kind, 0) > start:
-                continue
-            if name.second is not None and name.second != following:
+        for name in candidates:
+            kind = name.kind
+            if kind in seen or free.get(kind, 0) > start:
                 continue
             stop = end
             if name.whole is not None:
@@ -211,9 +211,9 @@ class _Scan:
                 continue
             if name.capital and not original[:1].isupper():
                 continue
-            seen.add(name.kind)
-            free[name.kind] = stop
-            names.append(_Mention(name.kind, start, stop, name.value))
+            seen.add(kind)
+            free[kind] = stop
+            names.append(_Mention(kind, start, stop, name.value))
 
     def _places(self, names: list[_Mention]) -> Iterator[_Mention]:
         """Names, with countries and localities inside an agency's name left out ("Mission in
@@ -234,45 +234,37 @@ class _Scan:
             )  # fmt: skip
             yield _Mention(m.kind, m.start, m.end, m.value, where)
 
-    def _places_before(self, start: int, i: int, kind: _Kind) -> list[int]:
-        """Where a match covering the anchor at ``start`` (word ``i``) may begin: in the run of
-        words just before it that can belong to one (up to :data:`_LOOK_BACK`: "more than",
-        "CFA", "12 and 13", "the end of"), those that can begin one; a currency sign glued to
-        it; the anchor itself. Each word is found with ``rfind``: the nearest occurrence of a
-        word before the next one is that word itself, since no letter stands between words."""
-        folded, words = self.folded, self.words
-        starters, members, days = kind
-        places: list[int] = []
-        stop = start
-        low = max(0, start - _BACK)
-        for k in range(1, min(i, _LOOK_BACK) + 1):
-            word = words[i - k]
-            number = days and word[0] <= "9"
-            if not (number or word in members):
-                break
-            found = folded.rfind(word, low, stop)
-            if found < 0:
-                break
-            if number or word in starters:
-                places.append(found)
-            stop = found
-        if start and folded[start - 1] in "$€£":
-            places.append(start - 1)
-        places.sort()
-        places.append(start)
-        return places
-
     def _local(
         self, pattern: re.Pattern[str], anchors: list[_Anchor], kind: _Kind
     ) -> Iterator[re.Match[str]]:
         """Matches of ``pattern`` covering an anchor, leftmost first, tried only where one may
-        begin (see :meth:`_places_before`)."""
-        folded = self.folded
+        begin: in the run of words just before the anchor that can belong to one (up to
+        :data:`_LOOK_BACK`: "more than", "CFA", "12 and 13", "the end of"), those that can
+        begin one; a currency sign glued to it; the anchor itself. Each word is found with
+        ``rfind``: the nearest occurrence of a word before the next one is that word itself,
+        since no letter stands between words."""
+        folded, words = self.folded, self.words
+        starters, members, days = kind
         done = 0
         for a, i in anchors:
             if a < done:
                 continue
-            for pos in self._places_before(a, i, kind):
+            places = [a]  # from the right
+            if a and folded[a - 1] in "$€£":
+                places.append(a - 1)
+            stop, k = a, i - 1
+            while k >= 0 and k >= i - _LOOK_BACK:
+                word = words[k]
+                number = days and word[0] <= "9"
+                if not (number or word in members):
+                    break
+                found = folded.rfind(word, max(0, a - _BACK), stop)
+                if found < 0:
+                    break
+                if number or word in starters:
+                    places.append(found)
+                stop, k = found, k - 1
+            for pos in reversed(places):
                 if pos < done:
                     continue
                 match = pattern.match(folded, pos)
@@ -331,13 +323,8 @@ class _Scan:
         found = _UNIT_WORDS.match(self.folded, end)
         if found is None:
             return None, end
-        for group in ("w2", "w1"):
-            if found[group] is None:
-                continue
-            unit = _unit_of(found.group(0)[: found.end(group) - end].strip())
-            if unit is not None:
-                return unit, found.end(group)
-        return None, end
+        unit, length = _unit_of(found.group())
+        return unit, end + length
 
     def _range_end(self, match: re.Match[str], end: int) -> int:
         tail = _RANGE_TAIL.match(self.folded, end)

@@ -7,7 +7,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Mapping
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 from typing import Final
 
@@ -168,10 +168,17 @@ def _action(word: str, vocabulary: _Vocabulary) -> int:
 class _Vocabulary:
     index: Mapping[str, tuple[_Name, ...]]  # first word → names starting with it, longest first
     actions: Mapping[str, int]  # word → what the scan does with it (the bits above)
-    # First word of names of several words only → the words that may follow it.
-    seconds: Mapping[str, frozenset[str]]
     locality_names: Mapping[str, str]  # value "ISO3|Name" → name as the gazetteer writes it
     agencies: Mapping[str, Agency]  # key → agency
+
+
+@lru_cache(maxsize=65536)
+def _names_at(word: str, following: str) -> tuple[_Name, ...]:
+    """The names that may start with ``word`` when ``following`` is the next word, longest
+    first (names of several words must go on with their second word)."""
+    return tuple(
+        n for n in _vocabulary().index.get(word, ()) if n.second is None or n.second == following
+    )
 
 
 def _locality_rows() -> list[dict[str, str]]:
@@ -223,11 +230,6 @@ def _vocabulary() -> _Vocabulary:
     return _Vocabulary(
         index={k: tuple(sorted(v, key=lambda n: -n.length)) for k, v in index.items()},
         actions=actions,
-        seconds={
-            first: frozenset(n.second for n in names if n.second is not None)
-            for first, names in index.items()
-            if all(n.second is not None for n in names)
-        },
         locality_names={f"{r['iso3']}|{r['name']}": r["name"] for r in rows},
         agencies={a.key: a for a in ref.agencies()},
     )
