@@ -126,6 +126,7 @@ class RateTable:
         self.rows = rows
         self._layers: dict[tuple[str, str], list[_Layer]] = {}
         self._directed: pl.DataFrame | None = None
+        self._hops: dict[tuple[str, str], pl.DataFrame] = {}
         partners: dict[str, list[str]] = {}
         fixed = rows.filter(pl.col("period") == "fixed").sort("layer", "currency", "base")
         for currency, base in fixed.select("currency", "base").iter_rows():
@@ -286,6 +287,19 @@ class RateTable:
             )
             self._directed = pl.concat([multiply, divide]).rename({"date": "rate_date"})
         return self._directed
+
+    def hop_rows(self, hops: Iterable[tuple[str, str]]) -> pl.DataFrame:
+        """The rows of :attr:`directed` for the hops ``(from, to)``, sorted by ``layer`` and
+        ``rate_date``; each hop's rows are cut from the whole table once and kept."""
+        wanted = list(dict.fromkeys(hops))
+        missing = [h for h in wanted if h not in self._hops]
+        if missing:
+            pairs = pl.DataFrame(missing, schema=["from", "to"], orient="row")
+            found = self.directed.join(pairs, on=["from", "to"], how="semi")
+            parts = found.sort("layer", "rate_date").partition_by("from", "to", as_dict=True)
+            for hop in missing:
+                self._hops[hop] = parts.get(hop, found.clear())
+        return pl.concat([self._hops[h] for h in wanted]) if wanted else self.directed.clear()
 
 
 def _tenth(k: int) -> Decimal:
@@ -826,9 +840,7 @@ def _lookup(table: RateTable, requests: pl.DataFrame) -> pl.DataFrame:
     columns ``_rate, _divide, _rate_date, _period, _source, _up``, null when no rate serves.
     One as-of join per layer (provider and period), earlier layers winning."""
     requests = requests.sort("_day")
-    directed = table.directed.join(
-        requests.select("from", "to").unique(), on=["from", "to"], how="semi"
-    )
+    directed = table.hop_rows(requests.select("from", "to").unique().iter_rows())
     found = requests.with_columns(
         pl.lit(None, dtype=directed.schema[f]).alias(f"_{f}") for f in _FIELDS
     )
