@@ -216,6 +216,68 @@ def test_workshops_gather_participants_countries_and_donors() -> None:
     assert workshop["fields"]["donors[DEU]"]["text"] == "Germany"
 
 
+@pytest.mark.parametrize(
+    ("text", "agencies"),
+    [
+        (
+            "UNODC and the Malian OCS decided to deliver a series of workshops on information "
+            "sharing. On 12 and 13 December 2016, the first of these workshops took place in "
+            "Bamako.",
+            ["UNODC", "OCS"],
+        ),
+        (
+            "L'ONUDC et l'OCRTIS du Niger ont décidé d'organiser des ateliers de formation. "
+            "Le premier de ces ateliers s'est tenu à Niamey les 3 et 4 avril 2018.",
+            ["UNODC", "OCRTIS-NER"],
+        ),
+        # Another paragraph, or no "these": the agencies are not carried over.
+        (
+            "UNODC and the OCS decided to deliver a series of workshops.\n\n"
+            "On 12 and 13 December 2016, the first of these workshops took place in Bamako.",
+            [],
+        ),
+        (
+            "UNODC and the OCS decided to deliver a series of workshops. On 12 and 13 December "
+            "2016, a workshop on firearms took place in Bamako.",
+            [],
+        ),
+    ],
+)
+def test_workshops_announced_in_the_sentence_before_take_its_agencies(
+    text: str, agencies: list[str]
+) -> None:
+    workshops = [r for r in extract(text).as_dicts() if r["kind"] == "workshop"]
+    dated = [w for w in workshops if w["date"] is not None]
+    assert len(dated) == 1
+    assert dated[0]["agencies"] == agencies
+    if agencies:
+        evidence = dated[0]["fields"][f"agencies[{agencies[0]}]"]
+        assert evidence["sentence"]["start"] == 0  # the sentence that announced them
+
+
+@pytest.mark.parametrize(
+    ("text", "arrested", "agencies", "place"),
+    [
+        ("The OCRTIS arrested 5 traffickers in Niamey.", "5", ["OCRTIS-NER"], "Niamey"),
+        ("Les agents de l'OCRTIS ont interpellé trois trafiquants à Niamey.", "3",
+         ["OCRTIS-NER"], "Niamey"),
+        ("Traffickers arrested in the past were released.", None, None, None),
+        ("Many people were arrested by the police.", None, None, None),
+    ],
+)  # fmt: skip
+def test_arrests_without_a_date_need_a_count_and_who_or_where(
+    text: str, arrested: str | None, agencies: list[str] | None, place: str | None
+) -> None:
+    operations = [r for r in extract(text).as_dicts() if r["kind"] == "operation"]
+    if arrested is None:
+        assert operations == []
+        return
+    (operation,) = operations
+    assert operation["date"] is None and operation["operation_kind"] == "arrest"
+    assert operation["arrested"]["magnitude"] == arrested
+    assert operation["agencies"] == agencies and operation["place"] == place
+
+
 def test_programme_donors_are_a_programme_not_every_workshop() -> None:
     found = extract(
         "UNODC organized a workshop on prison security.\n\n"

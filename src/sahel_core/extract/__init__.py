@@ -43,8 +43,10 @@ rule attaches only what its sentence states):
   ... have seized over 9 kilograms of cocaine", "in total", "depuis", a date range longer than
   a year) are ``figure`` records (drug, amount, ``as_of``), never seizures.
 * **Operation**: an arrest (arrested, arrest of, interpellé...) or a destruction (incinerated,
-  destroyed, détruit...) in a sentence that dates it; a sentence without a date makes no
-  operation. "the (alleged) kingpin/suspect" arrested counts as 1 person; "12 suspects" as 12;
+  destroyed, détruit...) in a sentence that dates it. Without a date, only an arrest that
+  counts the people arrested and names an agency or a place ("The OCRTIS arrested 5
+  traffickers in Niamey") is an operation (with no date); "arrested" alone is often background.
+  "the (alleged) kingpin/suspect" arrested counts as 1 person; "12 suspects" as 12;
   "several" gives no count. A later sentence that says "his/the arrest" adds the agencies it
   names to the last arrest. A sum of money in a destruction sentence becomes a ``figure``
   ("value of destroyed goods") linked to the operation, as do quantities destroyed.
@@ -53,7 +55,9 @@ rule attaches only what its sentence states):
   sentence that refers back ("the workshop", "this training") without a date of its own, or
   whose date falls inside the last workshop's, adds to the last workshop instead: participants,
   institutions ("35 representatives of 20 institutions"), the countries listed after them,
-  agencies. The topic is what follows "on"/"sur"; the title is the page's headline when it names
+  agencies. A workshop "of these workshops" announced by the sentence just before, in the same
+  paragraph, takes the agencies named there ("UNODC and the OCS decided to deliver a series of
+  workshops"). The topic is what follows "on"/"sur"; the title is the page's headline when it names
   a workshop and the page has one workshop.
 * **Donors**: "with the support of the government of Germany" in a workshop sentence funds that
   workshop. An activity-level statement ("This activity was funded by Denmark", "thanks to

@@ -23,14 +23,18 @@ class _Operations(_Base):
             return None
         anchor = trigger[0]
         dates = [m for m in mentions if m.kind == "date" and m.value.latest is not None]
-        if not dates:
-            return None
         kind = "arrest" if arrest and (not destroy or arrest[0] < destroy[0]) else "destruction"
+        # Without a date, only an arrest that says who arrested how many people, or where, is
+        # an operation being reported: "arrested" alone is often background ("traffickers
+        # arrested in the past").
+        if not dates and not (arrest and kind == "arrest" and self.reported(mentions, arrest[1])):
+            return None
         draft = self.new("operation", index, anchor)
         draft.fields["kind"] = kind
-        date = min(dates, key=lambda m: abs(m.start - anchor))
-        draft.fields["date"] = date.value
-        self.note(draft, "date", date.start, date.end, index)
+        date = min(dates, key=lambda m: abs(m.start - anchor)) if dates else None
+        if date is not None:
+            draft.fields["date"] = date.value
+            self.note(draft, "date", date.start, date.end, index)
         places: list[Place] = []
         for m in mentions:
             if m.kind == "locality" and m.extra == "in":
@@ -62,7 +66,7 @@ class _Operations(_Base):
                     label="value of destroyed goods",
                     value=draft.fields.pop("value"),
                     stated_values=draft.fields.pop("stated_values"),
-                    as_of=date.value,
+                    as_of=None if date is None else date.value,
                     operation=draft,
                 )
                 if places:
@@ -72,8 +76,24 @@ class _Operations(_Base):
                 for name in list(draft.evidence):
                     if name.startswith(("value", "stated_values")):
                         figure.evidence[name] = draft.evidence.pop(name)
-                self.note(figure, "as_of", date.start, date.end, index)
+                if date is not None:
+                    self.note(figure, "as_of", date.start, date.end, index)
         return draft
+
+    def reported(self, mentions: list[_Mention], after: int) -> bool:
+        """A count of people arrested right after the arrest word, and an agency or a place."""
+        counted = any(
+            m.start >= after - 1
+            and (
+                (m.kind == "amount" and m.extra == "person")
+                or (m.kind == "number" and _ARRESTED_COUNT.match(self.folded, m.end) is not None)
+            )
+            for m in mentions
+        )
+        named = bool(self.agencies(mentions)) or any(
+            m.kind in ("locality", "country") and m.extra == "in" for m in mentions
+        )
+        return counted and named
 
     def arrested(self, draft: _Draft, mentions: list[_Mention], index: int, after: int) -> None:
         for m in mentions:

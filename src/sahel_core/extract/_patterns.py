@@ -46,6 +46,11 @@ _WORKSHOP_VERB = re.compile(
     r"brought\s+together|reunited|gathered|a\s+reuni|ont\s+reuni|a\s+rassemble)(?![a-z])"
 )
 
+# "the first of these workshops": a workshop the sentence before announced.
+_ANNOUNCED = re.compile(
+    r"(?<![a-z])(?:these|those|ces)\s+(?:workshops|trainings|seminars|sessions|ateliers|"
+    r"formations|seminaires)(?![a-z])"
+)
 _DEFINITE = re.compile(
     r"(?<![a-z])(?:the|this|that|these|ce|cet|cette|ces|l'|la|le|les)\s*(?:[a-z-]+\s+){0,2}?"
     r"(?:workshops?|trainings?|seminars?|ateliers?|formations?|seminaires?|event|sessions?|"

@@ -9,6 +9,7 @@ from sahel_core.errors import SahelError
 from sahel_core.extract._base import _Base, _Draft, _ParticipantCount
 from sahel_core.extract._figures import _number
 from sahel_core.extract._patterns import (
+    _ANNOUNCED,
     _ATTENDEES,
     _BECAUSE_OF,
     _COUNT_NOUN,
@@ -85,6 +86,7 @@ class _Workshops(_Base):
                 draft.fields["date"] = date.value
                 self.note(draft, "date", date.start, date.end, index)
             self.topic(draft, anchor, s.end, index)
+            self.announced_by(draft, index, s, low)
         groupings = [m for m in mentions if m.kind == "grouping"]
         if "place" not in draft.fields and not groupings:
             place, mention = self.place(mentions, anchor, demonym=False)
@@ -98,6 +100,21 @@ class _Workshops(_Base):
             )
             self.note(draft, "countries", g.start, g.end, index)
         self.workshop_details(draft, index, mentions, counts)
+
+    def announced_by(self, draft: _Draft, index: int, s: _Sentence, low: str) -> None:
+        """The agencies of the sentence just before, in the same paragraph, that announced
+        the workshops this one is one "of these" ("UNODC and the OCS decided to deliver a
+        series of workshops. The first of these workshops took place in Bamako")."""
+        if index == 0 or _ANNOUNCED.search(low) is None:
+            return
+        before = self.sentences[index - 1]
+        if before.paragraph != s.paragraph or "workshop" not in before.triggers:
+            return
+        agencies = self.agencies(self.mentions[index - 1])
+        for a in agencies:
+            self.note(draft, f"agencies[{a.value}]", a.start, a.end, index - 1)
+        if agencies:
+            draft.fields["agencies"] = tuple(dict.fromkeys(a.value for a in agencies))
 
     def topic(self, draft: _Draft, anchor: int, end: int, index: int) -> None:
         match = _TOPIC.match(self.folded, anchor, end)
