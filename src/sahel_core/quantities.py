@@ -3,12 +3,13 @@
 An :class:`Amount` keeps the magnitude as a ``Decimal`` in the unit the source used (stored as
 its canonical symbol: "tons" → ``"t"``), the qualifier and its bounds, and the original text.
 
-Units come from one pint registry built lazily, once, from ``sahel_core/data/units.txt`` and
-nothing else: "t", "ton", "tonne" and "MT" are the metric tonne (1000 kg), never pint's US
-short ton. Masses are based on the kilogram, volumes on the litre, and every kind of count
-(tablet, carton, person...) is its own dimension, so tablets never add to kilograms or to
-cartons. The registry reads factors as ``Decimal``, so metric conversions are exact. pint is
-consulted once per distinct unit string; everything after that is a cache lookup.
+Units are defined for pint in ``sahel_core/data/units.txt`` and nothing else: "t", "ton",
+"tonne" and "MT" are the metric tonne (1000 kg), never pint's US short ton. Masses are based on
+the kilogram, volumes on the litre, and every kind of count (tablet, carton, person...) is its
+own dimension, so tablets never add to kilograms or to cartons. The registry reads factors as
+``Decimal``, so metric conversions are exact. What pint answers for every spelling it accepts
+is kept in ``data/unit_spellings.csv`` (tests check it against pint), so a process looks units
+up there, once per distinct string, without importing pint.
 """
 
 from __future__ import annotations
@@ -95,24 +96,20 @@ def _unit_key(text: str) -> str:
 
 @lru_cache(maxsize=4096)
 def _lookup(text: str) -> _Unit | str:
-    """The unit a text names, or why it names none: from the spelling table when it is there,
-    else from pint, once per distinct text."""
-    key = _unit_key(text)
-    known = _spellings().get(key)
-    if known is not None:
-        return known
-    found = _from_pint(key)
-    return f"unknown unit {text!r}" if found is None else found
+    """The unit a text names, or why it names none."""
+    known = _spellings().get(_unit_key(text))
+    return f"unknown unit {text!r}" if known is None else known
 
 
 @cache
 def _spellings() -> dict[str, _Unit]:
-    """Every name, symbol and alias of ``data/units.txt`` (and their plurals) resolved.
+    """Every spelling the registry accepts, with its unit: ``data/unit_spellings.csv``.
 
-    Importing pint and building the registry costs more than half a second, more than
-    normalizing a million rows of a register; the spellings a register uses are nearly always
-    these. The table (``data/unit_spellings.csv``) is pint's own answers, written by
-    :func:`_pint_spellings`; a test checks that it still is.
+    The table is pint's own answer for each name, symbol and alias of ``data/units.txt`` and
+    for each of them with the plural "s" pint adds (:func:`_pint_spellings`), which is every
+    spelling pint accepts, since the registry defines no prefixes; tests check both. Looking
+    units up there spares a process the import of pint and the building of its registry, more
+    than half a second: longer than normalizing a million rows of a register.
     """
     import csv
     from importlib.resources import files
@@ -154,17 +151,15 @@ def _from_pint(key: str) -> _Unit | None:
 
 
 def _pint_spellings() -> dict[str, _Unit]:
-    """What pint makes of each name, symbol and alias of the registry and of their plurals:
-    the content of ``data/unit_spellings.csv``."""
+    """What pint makes of each name, symbol and alias of the registry, and of each with the
+    plural "s": the content of ``data/unit_spellings.csv``."""
     registry = _registry()
     keys: set[str] = set()
     for name, definition in registry._units.items():
         for spelling in (name, definition.symbol, *definition.aliases):
             if spelling and spelling != "_":
                 key = _unit_key(spelling)
-                keys.add(key)
-                if not key.endswith("s"):
-                    keys.update((f"{key}s", f"{key}es"))
+                keys.update((key, f"{key}s"))
     found = {key: _from_pint(key) for key in sorted(keys)}
     return {key: unit for key, unit in found.items() if unit is not None}
 
