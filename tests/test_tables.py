@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 import polars as pl
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sahel_core.entities import ENTITY_TYPES, Seizure
 from sahel_core.errors import ReferenceNotFound, StructureError, ValidationError
-from sahel_core.tables import from_entities, schema, to_entities
+from sahel_core.quantities import Amount
+from sahel_core.tables import _unflatten, entity_type, from_entities, schema, to_entities
 from sahel_core.testing import entity_strategies
 
 
@@ -81,3 +84,127 @@ def test_a_bad_row_names_its_row() -> None:
     assert next(records).id == "a"
     with pytest.raises(ValidationError, match="row 2"):
         next(records)
+
+
+# -- the bulk path against the validating constructors ----------------------------------------
+
+_BLANKS = [None, "", " ", "\x1c", "\u3000"]  # all refused where text is required
+_TEXTS = ["é", " a ", "t", "tablet", "barrels", "approx", "range", "roughly", "mli", "ZZZ", "euro"]
+_POOLS: dict[Any, list[Any]] = {
+    pl.String: _BLANKS + _TEXTS,
+    pl.Decimal: [None, Decimal(0), Decimal(-1), Decimal("0.5"), Decimal(5), Decimal("1e20")],
+    pl.Date: [None, dt.date(1990, 1, 1), dt.date(2016, 5, 1), dt.date(2030, 12, 31)],
+    pl.Int64: [None, -1, 0, 3],
+}
+
+
+def _pool(dtype: pl.DataType) -> list[Any]:
+    """Values a column of ``dtype`` may hold, good and bad for the model (lists: whole)."""
+    if isinstance(dtype, pl.List):
+        return [None, [], *([v] for v in _pool(dtype.inner)[:3])]
+    if isinstance(dtype, pl.Struct):
+        return [None, dict.fromkeys(f.name for f in dtype.fields)]
+    return _POOLS[dtype.base_type()]
+
+
+def _listed(columns: dict[str, pl.DataType]) -> list[str]:
+    """The columns holding lists of records (sources, stated values...)."""
+    return [c for c, t in columns.items() if isinstance(t, pl.List) and t.inner.is_nested()]
+
+
+def _assert_bulk_path_agrees(table: pl.DataFrame, name: str) -> None:
+    """Every row of ``table`` the model accepts comes out of :func:`to_entities` as the
+    validating constructors build it (to the Decimal exponent: same repr); every other row
+    raises what they raise."""
+    expected: list[Any] = []
+    for row in table.iter_rows(named=True):
+        try:
+            expected.append(_unflatten(entity_type(name), row))
+        except Exception as exc:  # the bulk path must raise it too
+            expected.append(exc)
+    start = 0
+    while start < table.height:  # up to the next refused row, then on from the row after
+        end = next((i for i in range(start, table.height) if isinstance(expected[i], Exception)),
+                   table.height - 1)  # fmt: skip
+        built = to_entities(table.slice(start, end - start + 1), name)
+        for wanted in expected[start : end + 1]:
+            if isinstance(wanted, Exception):
+                with pytest.raises(type(wanted)) as raised:
+                    next(built)
+                assert getattr(raised.value, "message", None) == getattr(wanted, "message", None)
+            else:
+                assert repr(next(built)) == repr(wanted)
+        start = end + 1
+
+
+def _single_damages(record: Any) -> pl.DataFrame:
+    """``record``'s row, then one row per damage: each pool value in each column, and in
+    each field of the first record of each list of records."""
+    good = from_entities([record]).to_dicts()[0]
+    columns = schema(type(record))
+    rows = [good]
+    for column, dtype in columns.items():
+        rows += [good | {column: value} for value in _pool(dtype)]
+    for column in _listed(columns):
+        for field in columns[column].inner.fields if good[column] else ():  # type: ignore[attr-defined]
+            rows += [
+                good | {column: [good[column][0] | {field.name: value}, *good[column][1:]]}
+                for value in _pool(field.dtype)
+            ]
+    return pl.DataFrame(rows, schema=columns)
+
+
+@pytest.mark.parametrize("name", sorted(set(entity_strategies())))
+def test_the_bulk_path_gives_what_the_constructors_give(name: str) -> None:
+    columns = schema(name)
+
+    @settings(max_examples=20, deadline=None)
+    @given(st.lists(entity_strategies()[name], min_size=1, max_size=6), st.data())
+    def several(records: list[Any], data: st.DataObject) -> None:
+        rows = from_entities(records, name).to_dicts()
+        for _ in range(data.draw(st.integers(0, 4))):
+            column = data.draw(st.sampled_from(sorted(columns)))
+            value = data.draw(st.sampled_from(_pool(columns[column])))
+            data.draw(st.sampled_from(rows))[column] = value
+        _assert_bulk_path_agrees(pl.DataFrame(rows, schema=columns), name)
+
+    @settings(max_examples=1, deadline=None)
+    @given(entity_strategies()[name])
+    def each(record: Any) -> None:
+        _assert_bulk_path_agrees(_single_damages(record), name)
+
+    several()
+    each()
+
+
+def test_every_single_damage_to_a_complete_seizure() -> None:
+    from sahel_core.dates import parse_date
+    from sahel_core.entities import Place, SourceRef
+    from sahel_core.money import Money
+
+    complete = Seizure(
+        id="s1",
+        drug="cocaine",
+        quantity=Amount(Decimal("16.5"), "kg", "approx"),
+        packaging=Amount(Decimal(170), "carton"),
+        value=Money(Decimal(13_000_000), "XOF", "more_than"),
+        stated_values=(Money(Decimal(20_000), "USD", "approx"),),
+        date=parse_date("May 2016"),
+        place=Place("MLI", "Bamako"),
+        agency="OCS",
+        operation="op1",
+        drug_text="cocaïne",
+        sources=(SourceRef(file="x.csv", row=2, start=5, end=9, quote="16,5 kg"),),
+    )
+    _assert_bulk_path_agrees(_single_damages(complete), "seizure")
+
+
+def test_a_table_with_other_column_types_is_built_by_the_constructors() -> None:
+    record = Seizure(id="a", drug="cocaine", quantity=Amount(Decimal("1.5"), "kg", "approx"))
+    table = from_entities([record])
+    figures = pl.col("quantity", "quantity_low", "quantity_high")
+    three_places = table.with_columns(figures.cast(pl.Decimal(20, 3)))
+    assert list(to_entities(three_places, "seizure")) == [record]
+    floats = table.with_columns(pl.col("quantity").cast(pl.Float64))  # the model refuses floats
+    with pytest.raises(ValidationError, match="row 1"):
+        list(to_entities(floats, "seizure"))

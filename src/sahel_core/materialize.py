@@ -2,22 +2,31 @@
 
 Building an entity through its attrs constructor runs every converter and validator on every
 value: tens of microseconds per record. Here a slice of the table is read column by column and
-checked in bulk instead: each distinct value of a plain field once, with the field's own
-converter and validator; dates and places built once per distinct value by their validating
-constructors; figures and source references checked by column expressions that state the
-rules of :func:`sahel_core.qualifiers.settle_bounds` and
-:class:`~sahel_core.entities.SourceRef`. Rows that pass are assembled without running the
-checks again (:func:`assembler`); a row that does not is marked :data:`UNTRUSTED` and the
-caller builds it with the validating constructors, which raise the model's own error.
+checked in bulk instead: the rules of figures (:func:`sahel_core.qualifiers.settle_bounds`),
+dates and source references (:class:`~sahel_core.entities.SourceRef`) as column expressions;
+text fields by stripping the whole column at once; other plain fields once per distinct value
+with the field's own converter and validator; dates and places built once per distinct value.
+Columns become Python objects only as far as needed: decimals through their text, a bound
+equal to its figure shares the figure's Decimal, a column of one distinct value shares it,
+absent parts (no packaging, no stated values) are not read. Rows that pass are assembled
+without running the checks again (:func:`assemble`, no Python code per record); a row that
+does not is marked :data:`UNTRUSTED` and the caller builds it with the validating
+constructors, which raise the model's own error. So is every row of a table whose column
+types are not the canonical ones, which the bulk checks assume.
 """
 
 from __future__ import annotations
 
+import gc
 import typing
-from collections.abc import Iterable, Iterator
-from decimal import Decimal
-from functools import cache
-from itertools import accumulate
+from bisect import bisect_right
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from decimal import Context
+from functools import cache, partial
+from itertools import accumulate, repeat, starmap
+from operator import is_not
 from typing import Any
 
 import attrs
@@ -25,9 +34,9 @@ import polars as pl
 
 from sahel_core.dates import PartialDate
 from sahel_core.entities import Place, SourceRef
-from sahel_core.tables import _FIGURES, _build, _hints
+from sahel_core.tables import _FIGURES, DECIMAL_PRECISION, _build, _hints, schema
 
-__all__ = ["UNTRUSTED", "assembler", "batches"]
+__all__ = ["UNTRUSTED", "assemble", "batches"]
 
 #: Rows materialized per batch: enough to amortize the column conversions, small enough that
 #: a large table is not turned into Python objects all at once.
@@ -39,70 +48,133 @@ UNTRUSTED: Any = object()
 # and the converter that turns lists into tuples: the values the bulk path builds itself
 # (value classes, tuples of records) satisfy them by construction.
 _BY_CONSTRUCTION = frozenset(("_instance.<locals>.check", "_items.<locals>.check", "_tuple"))
+# The validator of text fields (entities._text): it refuses only what is not text or is blank
+# for str.strip, which a String column's values are not when all strip to something.
+_TEXT = "_text.<locals>.check"
+# Canonical decimals have at most DECIMAL_PRECISION digits, so reading their text in this
+# context is exact, and faster than Decimal(text).
+_DECIMALS = Context(prec=DECIMAL_PRECISION)
+_CODE = "__code"
 
 
 def batches(frame: pl.DataFrame, cls: type) -> Iterator[tuple[int, pl.DataFrame, list[Any]]]:
     """``(offset, slice, records)`` for successive slices of a canonical ``frame``; a record
     is :data:`UNTRUSTED` where a check failed."""
+    canonical = dict(frame.schema) == schema(cls)
     for offset in range(0, frame.height, _CHUNK):
         chunk = frame.slice(offset, _CHUNK)
-        yield offset, chunk, _Chunk(cls, chunk).build()
+        if not canonical:
+            yield offset, chunk, [UNTRUSTED] * chunk.height
+            continue
+        with _collector_paused():
+            records = _Chunk(cls, chunk).build()
+        yield offset, chunk, records
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector paused (unless already off): a batch allocates tens of
+    thousands of acyclic records that all survive, and the collections their allocation
+    would trigger, each traversing the batch's column lists again, find nothing. One pass
+    after the batch replaces them: a tenth of the time."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def assemble(cls: type, columns: Sequence[list[Any]], size: int) -> list[Any]:
+    """``size`` records of the slotted attrs class ``cls`` from one list per field (in field
+    order), without converters, validators or ``__attrs_post_init__``: for values already
+    checked.
+
+    One pass per field over all records, each in C: no Python code runs per record.
+    ``starmap`` hands each call the tuple ``zip``/``repeat`` recycles, where ``map`` would
+    build one per call: half the cost.
+    """
+    records = list(starmap(object.__new__, repeat((cls,), size)))
+    for set_value, column in zip(_setters(cls), columns, strict=True):
+        deque(starmap(set_value, zip(records, column, strict=True)), maxlen=0)
+    return records
 
 
 @cache
-def assembler(cls: type, optional: bool = False) -> Any:
-    """A function building a list of ``cls`` from one list per field (in field order),
-    without converters, validators or ``__attrs_post_init__``: for values already checked.
-    With ``optional``, a row whose first value is ``None`` gives ``None``.
-
-    Generated code (as attrs generates ``__init__``): one loop, no call per record.
-    """
-    names = [f.name for f in attrs.fields(cls)]
-    slots = "__slots__" in vars(cls)
-    setters = {
-        f"set{i}": vars(cls)[name].__set__ if slots else _setter(name)
-        for i, name in enumerate(names)
-    }
-    values = ", ".join(f"v{i}" for i in range(len(names)))
-    lines = [
-        f"def assemble({', '.join(f'c{i}' for i in range(len(names)))}):",
-        "    out = []",
-        "    append = out.append",
-        f"    for {values} in zip({', '.join(f'c{i}' for i in range(len(names)))}):",
-        *(["        if v0 is None:", "            append(None)", "            continue"]
-          if optional else []),
-        "        o = new(cls)",
-        *(f"        set{i}(o, v{i})" for i in range(len(names))),
-        "        append(o)",
-        "    return out",
-    ]  # fmt: skip
-    namespace: dict[str, Any] = {"new": object.__new__, "cls": cls, **setters}
-    exec("\n".join(lines), namespace)
-    return namespace["assemble"]
+def _setters(cls: type) -> tuple[Any, ...]:
+    # The slot descriptors themselves: they bypass the frozen __setattr__, as attrs' own
+    # __init__ does with object.__setattr__.
+    return tuple(getattr(cls, f.name).__set__ for f in attrs.fields(cls))
 
 
-def _setter(name: str) -> Any:
-    def set_value(instance: Any, value: Any) -> None:
-        object.__setattr__(instance, name, value)
-
-    return set_value
+def _each(function: Callable[..., Any], *columns: Iterable[Any]) -> None:
+    """``function`` over the items of ``columns`` taken together, for its effect."""
+    deque(map(function, *columns), maxlen=0)
 
 
-def _decimals(column: pl.Series) -> list[Decimal | None]:
-    """A Decimal column as Decimals, through text (faster than polars' own conversion)."""
-    return [None if t is None else Decimal(t) for t in column.cast(pl.String).to_list()]
+def _rows(frame: pl.DataFrame, condition: pl.Expr) -> list[int]:
+    """The indices of the rows of ``frame`` where ``condition`` holds."""
+    return frame.select(pl.arg_where(condition)).to_series().to_list()
 
 
-def _bound(values: list[Any], bound: pl.Series, same: list[bool]) -> list[Any]:
-    """A bound column, reusing the value's Decimal where the bound equals it (exact
-    figures): one conversion instead of three."""
-    if all(same):
-        return values
-    texts = bound.cast(pl.String).to_list()
-    return [
-        value if equal else (None if text is None else Decimal(text))
-        for value, text, equal in zip(values, texts, same, strict=True)
-    ]
+def _text_clears(values: list[Any], nulls: int) -> bool:
+    """Whether every value of a String column with ``nulls`` nulls is null or strips to
+    something: then a text check would refuse none of them. Found without a Python call per
+    value."""
+    texts: Iterable[str] = filter(partial(is_not, None), values) if nulls else values
+    return all(map(str.strip, texts))
+
+
+def _qualname(function: Any) -> Any:
+    """A converter's or validator's name, as the sets above hold them."""
+    return getattr(function, "__qualname__", function)
+
+
+def _python(column: pl.Series) -> list[Any]:
+    """A column as Python values; Decimals through text, nothing for an all-null column."""
+    if column.null_count() == len(column):
+        return [None] * len(column)
+    if isinstance(column.dtype, pl.Decimal):
+        texts = column.cast(pl.String).to_list()
+        return [None if t is None else _DECIMALS.create_decimal(t) for t in texts]
+    return column.to_list()
+
+
+@cache
+def _numbers_query(name: str) -> list[pl.Expr]:
+    """For :func:`_numbers`: the figure's text; for each bound, the rows where it differs
+    from the figure and is set, its text there, and the rows where it is null instead."""
+    figure = pl.col(name)
+    query = [figure.cast(pl.String).implode().alias(name)]
+    for side in ("low", "high"):
+        bound = pl.col(f"{name}_{side}")
+        differs = bound.ne_missing(figure)
+        query += [
+            pl.arg_where(differs & bound.is_not_null()).implode().alias(f"{side}_rows"),
+            bound.filter(differs).drop_nulls().cast(pl.String).implode().alias(f"{side}_texts"),
+            pl.arg_where(differs & bound.is_null()).implode().alias(f"{side}_nulls"),
+        ]
+    return query
+
+
+def _numbers(frame: pl.DataFrame, name: str) -> list[list[Any]]:
+    """The Decimals of figure ``name`` (no nulls) and of its two bounds, in one query. A
+    bound equal to its figure (exact figures) shares the figure's Decimal: one conversion
+    instead of three."""
+    texts, *parts = frame.select(_numbers_query(name)).row(0)
+    values = list(map(_DECIMALS.create_decimal, texts))
+    out = [values]
+    for rows, bound_texts, nulls in (parts[:3], parts[3:]):
+        if not rows and not nulls:
+            out.append(values)
+            continue
+        bounds: list[Any] = values.copy()
+        _each(bounds.__setitem__, rows, map(_DECIMALS.create_decimal, bound_texts))
+        _each(bounds.__setitem__, nulls, repeat(None))
+        out.append(bounds)
+    return out
 
 
 class _Chunk:
@@ -112,6 +184,7 @@ class _Chunk:
     def __init__(self, cls: type, frame: pl.DataFrame) -> None:
         self.cls = cls
         self.frame = frame
+        self.size = frame.height
         self.bad: set[int] = set()
         self.checks: list[pl.Expr] = []
 
@@ -120,9 +193,8 @@ class _Chunk:
         hints = _hints(self.cls)
         columns = [self.field(f, hints[f.name]) for f in fields]
         if self.checks:
-            passed = self.frame.select(pl.all_horizontal(self.checks).fill_null(False))
-            self.bad.update(i for i, ok in enumerate(passed.to_series().to_list()) if not ok)
-        records: list[Any] = assembler(self.cls)(*columns)
+            self.refuse(_rows(self.frame, ~pl.all_horizontal(self.checks).fill_null(False)))
+        records = assemble(self.cls, columns, self.size)
         post_init = getattr(self.cls, "__attrs_post_init__", None)
         if post_init is not None:  # cross-field rules of the entity itself
             for index, record in enumerate(records):
@@ -134,8 +206,9 @@ class _Chunk:
             records[index] = UNTRUSTED
         return records
 
-    def refuse(self, rows: Iterable[int]) -> None:
-        self.bad.update(rows)
+    def refuse(self, indices: Iterable[int], rows: list[int] | None = None) -> None:
+        """Mark rows untrusted: ``indices`` into ``rows`` (the chunk's rows when None)."""
+        self.bad.update(indices if rows is None else (rows[i] for i in indices))
 
     def field(self, attribute: Any, hint: Any) -> list[Any]:
         name = attribute.name
@@ -144,48 +217,57 @@ class _Chunk:
         elif hint is PartialDate:
             values = self.dates(name)
         elif hint is Place:
-            values = self.cached(
-                ["country", "locality"],
-                lambda country, locality: None if country is None else Place(country, locality),
-            )
+            values = self.distinct(["country", "locality"], _places)
         elif typing.get_origin(hint) is tuple and attrs.has(typing.get_args(hint)[0]):
             values = self.records(name, typing.get_args(hint)[0])
         elif typing.get_origin(hint) is tuple:
-            values = self.per_row(attribute, self.frame[name].to_list())
-            return values
+            return self.per_row(attribute, self.frame[name].to_list())
         else:
-            return self.plain(attribute, self.frame[name])
-        checks = {getattr(c, "__qualname__", c) for c in (attribute.converter, attribute.validator)}
+            return self.plain(attribute, name)
+        checks = {_qualname(c) for c in (attribute.converter, attribute.validator)}
         if checks <= _BY_CONSTRUCTION | {None}:
             return values
         return self.per_row(attribute, values)
 
-    def plain(self, attribute: Any, column: pl.Series) -> list[Any]:
-        """A column of hashable values: converted and validated once per distinct value."""
-        if isinstance(column.dtype, pl.Decimal):
-            values: list[Any] = _decimals(column)
+    def plain(self, attribute: Any, name: str) -> list[Any]:
+        """A column of hashable values: converted and validated once per distinct value
+        (text fields: not at all when every value strips to something, see
+        :func:`_text_clears`)."""
+        column = self.frame[name]
+        nulls = column.null_count()
+        if nulls == self.size:
+            values: list[Any] = [None] * self.size
+            distinct: Iterable[Any] = [None]
         else:
-            values = column.to_list()
-        converted: dict[Any, Any] = {}
-        for value in set(values):
+            values = _python(column)
+            text = attribute.converter is None and _qualname(attribute.validator) == _TEXT
+            # Text that clears the check in bulk leaves only null to the validator.
+            if text and _text_clears(values, nulls):
+                distinct = [None] if nulls else []
+            else:
+                distinct = set(values)
+        verdicts: dict[Any, Any] = {}
+        for value in distinct:
             try:
                 result = value if attribute.converter is None else attribute.converter(value)
                 if attribute.validator is not None:
                     attribute.validator(None, attribute, result)
             except Exception:  # the validating constructor raises it again for the row
                 result = UNTRUSTED
-            converted[value] = result
-        out = [converted[v] for v in values]
-        if UNTRUSTED in converted.values():
-            self.refuse(i for i, v in enumerate(out) if v is UNTRUSTED)
-        return out
+            verdicts[value] = result
+        refused = {v for v, result in verdicts.items() if result is UNTRUSTED}
+        if refused:
+            self.refuse(i for i, v in enumerate(values) if v in refused)
+        if attribute.converter is None:
+            return values
+        return list(map(verdicts.__getitem__, values))
 
     def per_row(self, attribute: Any, values: list[Any]) -> list[Any]:
         """Values that cannot be grouped (lists): converter and validator on each."""
         out = []
         for index, value in enumerate(values):
             try:
-                if value is not None and attribute.converter is not None:
+                if attribute.converter is not None:
                     value = attribute.converter(value)
                 elif isinstance(value, list):
                     value = tuple(value)
@@ -196,140 +278,175 @@ class _Chunk:
             out.append(value)
         return out
 
-    def cached(self, columns: list[str], make: Any) -> list[Any]:
-        """A value class built by its validating constructor once per distinct combination."""
-        keys = list(zip(*(self.frame[c].to_list() for c in columns), strict=True))
-        built: dict[Any, Any] = {}
-        for key in set(keys):
-            try:
-                built[key] = make(*key)
-            except Exception:  # the validating constructor raises it again for the row
-                built[key] = UNTRUSTED
-        out = [built[k] for k in keys]
-        if UNTRUSTED in built.values():
-            self.refuse(i for i, v in enumerate(out) if v is UNTRUSTED)
+    def distinct(self, columns: list[str], make: Callable[[pl.DataFrame], list[Any]]) -> list[Any]:
+        """One value per row, ``make`` giving them for the distinct combinations of
+        ``columns`` (a frame of those): each is built once; rows whose value is
+        :data:`UNTRUSTED` are refused."""
+        keys = self.frame.select(columns)
+        found = keys.unique().with_row_index(_CODE)
+        codes = keys.join(found, on=columns, how="left", nulls_equal=True, maintain_order="left")
+        built = make(found)
+        out = list(map(built.__getitem__, codes[_CODE].to_list()))
+        if any(value is UNTRUSTED for value in built):
+            self.refuse(i for i, value in enumerate(out) if value is UNTRUSTED)
         return out
 
     def dates(self, name: str) -> list[Any]:
         """Partial dates, checked as :class:`~sahel_core.dates.PartialDate` checks them (the
         table's Date columns need no conversion), one object per distinct date."""
-        earliest, latest = pl.col(f"{name}_earliest"), pl.col(f"{name}_latest")
-        self.checks.append(earliest.is_null() | latest.is_null() | (latest >= earliest))
-        keys = list(
-            zip(*(self.frame[c].to_list() for c in (f"{name}_earliest", f"{name}_latest", name)),
-                strict=True)
-        )  # fmt: skip
-        distinct = list(set(keys))
-        built = assembler(PartialDate, optional=True)(*zip(*distinct, strict=True))
-        found = dict(zip(distinct, built, strict=True))
-        return [found[k] for k in keys]
+        earliest, latest = f"{name}_earliest", f"{name}_latest"
+        self.checks.append(_date_rule(earliest, latest))
+
+        def make(found: pl.DataFrame) -> list[Any]:
+            days = found[earliest].to_list()
+            columns = [days, found[latest].to_list(), found[name].to_list()]
+            built = assemble(PartialDate, columns, len(days))
+            return [None if day is None else date for day, date in zip(days, built, strict=True)]
+
+        return self.distinct([earliest, latest, name], make)
 
     def figure(self, name: str, kind: type) -> list[Any]:
         """Amounts or Money, checked as :func:`sahel_core.qualifiers.settle_bounds` checks
         them; a figure without bounds gets them from its constructor."""
-        part = _FIGURES[kind][1]
-        frame = self.frame
-        magnitude, low, high = (pl.col(c) for c in (name, f"{name}_low", f"{name}_high"))
-        qualifier = pl.col(f"{name}_qualifier")
-        self.checks.append(
-            magnitude.is_null()
-            | (
-                (magnitude >= 0)
-                & (low.is_not_null() | high.is_not_null())
-                & ((qualifier != "range") | (low.is_not_null() & high.is_not_null()))
-                & (low.is_null() | ((low >= 0) & (low <= magnitude)))
-                & (high.is_null() | ((high >= 0) & (high >= magnitude)))
-            )
-        )
+        self.checks.append(_figure_rule(name))
+        nulls = self.frame[name].null_count()
+        if nulls == self.size:
+            return [None] * self.size
+        frame, rows = self.frame, None
+        if nulls:  # only the rows with a figure are read: the others are None
+            present = frame[name].is_not_null()
+            frame, rows = frame.filter(present), present.arg_true().to_list()
+        number, part = _FIGURES[kind]
         fields = attrs.fields_dict(kind)
-        values = _decimals(frame[name])
-        same = frame.select(
-            *((pl.col(c) == magnitude).fill_null(False).alias(c) for c in (f"{name}_low",
-                                                                            f"{name}_high"))
-        )  # fmt: skip
-        lows = _bound(values, frame[f"{name}_low"], same[f"{name}_low"].to_list())
-        highs = _bound(values, frame[f"{name}_high"], same[f"{name}_high"].to_list())
-        units = self.converted(fields[part].converter, frame[f"{name}_{part}"].to_list(), values)
-        qualifiers = self.converted(
-            fields["qualifier"].converter, frame[f"{name}_qualifier"].to_list(), values
-        )
-        texts = frame[f"{name}_text"].to_list()
-        built: list[Any] = assembler(kind, optional=True)(
-            values, units, qualifiers, lows, highs, texts
-        )
-        return built
+        values, lows, highs = _numbers(frame, name)
+        columns = {
+            number: values,
+            part: self.converted(fields[part].converter, frame[f"{name}_{part}"], rows),
+            "qualifier": self.converted(
+                fields["qualifier"].converter, frame[f"{name}_qualifier"], rows
+            ),
+            "low": lows,
+            "high": highs,
+            "text": frame[f"{name}_text"].to_list(),
+        }
+        built = assemble(kind, [columns[f] for f in fields], len(values))
+        if rows is None:
+            return built
+        out: list[Any] = [None] * self.size
+        _each(out.__setitem__, rows, built)
+        return out
 
-    def converted(self, converter: Any, values: list[Any], figures: list[Any]) -> list[Any]:
-        """``values`` through ``converter`` once per distinct value; rows whose value it
-        refuses are untrusted, unless their figure is null (then it is not looked at)."""
+    def converted(self, converter: Any, column: pl.Series, rows: list[int] | None) -> list[Any]:
+        """``column`` through ``converter`` once per distinct value; rows whose value it
+        refuses are untrusted (``rows``: the chunk's row of each value, when not all)."""
+        values = column.to_list()
         found: dict[Any, Any] = {}
         for value in set(values):
             try:
                 found[value] = converter(value)
             except Exception:  # the validating constructor raises it again for the row
                 found[value] = UNTRUSTED
-        out = [found[v] for v in values]
-        if UNTRUSTED in found.values():
-            self.refuse(
-                i
-                for i, (v, figure) in enumerate(zip(out, figures, strict=True))
-                if v is UNTRUSTED and figure is not None
-            )
+        if all(type(new) is type(old) and new == old for old, new in found.items()):
+            return values  # already as the converter gives them (canonical units)
+        if len(found) == 1:  # one currency, one qualifier...: no lookup per row
+            out = [*found.values()] * len(values)
+        else:
+            out = list(map(found.__getitem__, values))
+        if any(value is UNTRUSTED for value in found.values()):
+            self.refuse((i for i, value in enumerate(out) if value is UNTRUSTED), rows)
         return out
 
     def records(self, name: str, item: type) -> list[Any]:
         """A list column of records: source references assembled after bulk checks, other
         records by their validating constructors."""
         column = self.frame[name]
-        lengths = column.list.len().fill_null(0).to_list()
+        lengths = column.list.len()
+        if lengths.null_count():  # no list at all: the validating constructor refuses it
+            self.refuse(lengths.is_null().arg_true().to_list())
+        if not lengths.sum():  # the usual case for lists such as stated_values: all empty
+            return [()] * self.size
         flat = column.explode(empty_as_null=False, keep_nulls=False).struct.unnest()
         if item is SourceRef:
-            items = self.sources(flat)
+            items, refused = self.sources(flat)
         else:
-            items = []
-            for record in flat.iter_rows(named=True):
+            items, refused = [], []
+            for index, record in enumerate(flat.iter_rows(named=True)):
                 try:
                     items.append(_build(item, record))
                 except Exception:  # the validating constructor raises it again for the row
                     items.append(UNTRUSTED)
-        if not items:  # the usual case for lists such as stated_values: all empty
-            return [()] * len(lengths)
-        if all(length == 1 for length in lengths):  # one source per row, as readers give
-            out = [(item,) for item in items]
-        else:
-            ends = list(accumulate(lengths))
-            out = [tuple(items[end - n : end]) for n, end in zip(lengths, ends, strict=True)]
-        if any(item is UNTRUSTED for item in items):
-            self.refuse(i for i, values in enumerate(out) if UNTRUSTED in values)
-        return out
+                    refused.append(index)
+        if lengths.null_count() == 0 and lengths.min() == lengths.max() == 1:
+            # One record per row, as readers give: no slicing needed.
+            self.refuse(refused)
+            return list(zip(items))
+        counts = lengths.fill_null(0).to_list()
+        ends = list(accumulate(counts))
+        self.refuse(bisect_right(ends, index) for index in refused)
+        return [tuple(items[end - n : end]) for n, end in zip(counts, ends, strict=True)]
 
-    def sources(self, flat: pl.DataFrame) -> list[Any]:
-        """Source references, checked as :class:`~sahel_core.entities.SourceRef` checks them."""
-        counts = [pl.col(c).is_null() | (pl.col(c) >= 0) for c in ("row", "line", "start", "end")]
-        start, end = pl.col("start"), pl.col("end")
-        valid = (
-            flat.select(
-                pl.all_horizontal(
-                    pl.col("url").is_not_null() | pl.col("file").is_not_null(),
-                    start.is_null() == end.is_null(),
-                    start.is_null() | (end >= start),
-                    *counts,
-                ).fill_null(False)
-            )
-            .to_series()
-            .to_list()
-        )
-        texts = {c: _optional_text(flat[c].to_list()) for c in ("url", "file")}
-        columns = [texts.get(f.name) or flat[f.name].to_list() for f in attrs.fields(SourceRef)]
-        built: list[Any] = assembler(SourceRef)(*columns)
-        return [
-            record if ok and url is not UNTRUSTED and file is not UNTRUSTED else UNTRUSTED
-            for record, ok, url, file in zip(built, valid, texts["url"], texts["file"],
-                                             strict=True)
-        ]  # fmt: skip
+    def sources(self, flat: pl.DataFrame) -> tuple[list[Any], list[int]]:
+        """Source references, checked as :class:`~sahel_core.entities.SourceRef` checks them;
+        the few the column checks do not clear are built by its validating constructor.
+        Also the indices of those it refuses."""
+        columns = {f.name: _python(flat[f.name]) for f in attrs.fields(SourceRef)}
+        doubtful = set(_rows(flat, ~_source_rule()))
+        for name in ("url", "file"):  # optional text, checked as the text fields of entities
+            if not _text_clears(columns[name], flat[name].null_count()):
+                doubtful.update(i for i, v in enumerate(columns[name]) if v is not None)
+        items = assemble(SourceRef, list(columns.values()), flat.height)
+        refused = []
+        for index in doubtful:
+            try:
+                items[index] = _build(SourceRef, flat.row(index, named=True))
+            except Exception:  # the validating constructor raises it again for the row
+                items[index] = UNTRUSTED
+                refused.append(index)
+        return items, refused
 
 
-def _optional_text(values: list[Any]) -> list[Any]:
-    """Optional text as SourceRef wants it: null, or text that is not blank."""
-    verdict = {v: v if v is None or v.strip() else UNTRUSTED for v in set(values)}
-    return [verdict[v] for v in values]
+# The rules as column expressions, built once: they are the same for every batch.
+
+
+@cache
+def _figure_rule(name: str) -> pl.Expr:
+    """What :func:`sahel_core.qualifiers.settle_bounds` checks, for figure ``name``."""
+    magnitude, low, high = (pl.col(c) for c in (name, f"{name}_low", f"{name}_high"))
+    return magnitude.is_null() | (
+        (magnitude >= 0)
+        & (low.is_not_null() | high.is_not_null())
+        & ((pl.col(f"{name}_qualifier") != "range") | (low.is_not_null() & high.is_not_null()))
+        & (low.is_null() | ((low >= 0) & (low <= magnitude)))
+        & (high.is_null() | ((high >= 0) & (high >= magnitude)))
+    )
+
+
+@cache
+def _date_rule(earliest: str, latest: str) -> pl.Expr:
+    """What :class:`~sahel_core.dates.PartialDate` checks: no range ending before it starts."""
+    first, last = pl.col(earliest), pl.col(latest)
+    return first.is_null() | last.is_null() | (last >= first)
+
+
+@cache
+def _source_rule() -> pl.Expr:
+    """What :class:`~sahel_core.entities.SourceRef` checks, but for its text fields."""
+    counts = [pl.col(c).is_null() | (pl.col(c) >= 0) for c in ("row", "line", "start", "end")]
+    start, end = pl.col("start"), pl.col("end")
+    return pl.all_horizontal(
+        pl.col("url").is_not_null() | pl.col("file").is_not_null(),
+        start.is_null() == end.is_null(),
+        start.is_null() | (end >= start),
+        *counts,
+    ).fill_null(False)
+
+
+def _places(found: pl.DataFrame) -> list[Any]:
+    """Places by their validating constructor, :data:`UNTRUSTED` where it refuses."""
+    out: list[Any] = []
+    for country, locality in zip(found["country"], found["locality"], strict=True):
+        try:
+            out.append(None if country is None else Place(country, locality))
+        except Exception:  # the validating constructor raises it again for the row
+            out.append(UNTRUSTED)
+    return out
