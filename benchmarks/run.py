@@ -236,9 +236,11 @@ def extraction(megabytes: float) -> dict[str, Any]:
     extract("In May 2016, OCS seized 2.7 tons of cannabis worth 13 million CFA (about 20,000 USD).")
     text = corpus(megabytes, vary=True)
     size = len(text.encode("utf-8")) / 1_000_000
-    start = time.perf_counter()
-    found = extract(text, source="benchmark.txt")
-    seconds = time.perf_counter() - start
+    seconds = float("inf")
+    for _ in range(3):  # best of 3, as bench_extract: the machine runs other work
+        start = time.perf_counter()
+        found = extract(text, source="benchmark.txt")
+        seconds = min(seconds, time.perf_counter() - start)
     return {
         "megabytes": size,
         "seconds": seconds,
@@ -545,7 +547,7 @@ def report(data: dict[str, Any]) -> str:
     )
     ext = data["extract"]
     lines.append(
-        f"| text extraction ({ext['megabytes']:.2f} MB, numbers varied) | "
+        f"| text extraction ({ext['megabytes']:.2f} MB, numbers varied, best of 3) | "
         f"{ext['mb_per_s']:.2f} MB/s | ≥ {TARGETS['extract_mb_s']} MB/s |"
     )
     lines += ["", "## IATI streaming", ""]
