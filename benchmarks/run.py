@@ -489,14 +489,14 @@ def report(data: dict[str, Any]) -> str:
     lines.append(
         "Each measurement runs in a fresh process. Times are the work inside the process, "
         "polars already imported (the library's time includes loading its plugins, the unit "
-        "table, the reference data and the rate tables); peak memory is the process's ru_maxrss. The "
-        "peer is hand-written polars doing the same work with the same exact decimals: text "
-        "read, bad rows dropped, unit factors by a join, USD rates by join_asof over the rate "
-        "files sahel_core ships (ECB for EUR, the XOF peg through EUR, IMF month then year "
-        "then World Bank for GHS). The library reads with `locale='en'` (the register writes "
-        "'16.134' for 16.134 kg) and keeps every row: read = accepted + rejected. CLI = two "
-        "`sahel indicators ... --locale en --json` processes (mass, value), compared with "
-        "the peer's whole process."
+        "table, the reference data and the rate tables); peak memory is the process's "
+        "ru_maxrss. The peer is hand-written polars doing the same work with the same exact "
+        "decimals: text read, bad rows dropped, unit factors by a join, USD rates by "
+        "join_asof over the rate files sahel_core ships (ECB for EUR, the XOF peg through "
+        "EUR, IMF month then year then World Bank for GHS). The library reads with "
+        "`locale='en'` (the register writes '16.134' for 16.134 kg) and keeps every row: read"
+        " = accepted + rejected. CLI = two `sahel indicators ... --locale en --json` "
+        "processes (mass, value), compared with the peer's whole process."
     )
     lines += [
         "",
