@@ -17,12 +17,10 @@ types are not the canonical ones, which the bulk checks assume.
 
 from __future__ import annotations
 
-import gc
 import typing
 from bisect import bisect_right
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from decimal import Context
 from functools import cache, partial
 from itertools import accumulate, repeat, starmap
@@ -32,6 +30,7 @@ from typing import Any
 import attrs
 import polars as pl
 
+from sahel_core.collector import collector_paused
 from sahel_core.dates import PartialDate
 from sahel_core.entities import Place, SourceRef
 from sahel_core.tables import _FIGURES, DECIMAL_PRECISION, _build, _hints, schema
@@ -66,25 +65,9 @@ def batches(frame: pl.DataFrame, cls: type) -> Iterator[tuple[int, pl.DataFrame,
         if not canonical:
             yield offset, chunk, [UNTRUSTED] * chunk.height
             continue
-        with _collector_paused():
+        with collector_paused():
             records = _Chunk(cls, chunk).build()
         yield offset, chunk, records
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector paused (unless already off): a batch allocates tens of
-    thousands of acyclic records that all survive, and the collections their allocation
-    would trigger, each traversing the batch's column lists again, find nothing. One pass
-    after the batch replaces them: a tenth of the time."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def assemble(cls: type, columns: Sequence[list[Any]], size: int) -> list[Any]:

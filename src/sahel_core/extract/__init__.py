@@ -94,11 +94,10 @@ Decimals are strings, dates ISO text. Offsets count characters of the text given
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from sahel_core.collector import collector_paused
 from sahel_core.entities import SourceRef
 from sahel_core.errors import ParseError
 from sahel_core.extract._figure_rules import RuleMatch
@@ -168,26 +167,7 @@ def extract(
         from sahel_core.plugins import get_manager
 
         rules = get_manager().extraction_rules.values()
-    with _collector_paused():
+    with collector_paused():
         extractor = _Extractor(text, lang, base, list(rules))
         records, dropped = _build_records(extractor.run(), extractor)
     return Extraction(records=records, lang=lang, source=base, dropped=tuple(dropped))
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cycle collector paused while the pass runs.
-
-    The pass keeps hundreds of thousands of small objects (words, mentions, evidence) alive
-    until it ends; the collector, set off by every few hundred new ones, would walk them all
-    again and again (a tenth of the time on long texts) and find no cycles: they are freed by
-    reference counting. A pass that finds it paused (by a pass in another thread) leaves it to
-    that pass to turn it back on.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
