@@ -15,7 +15,10 @@ def collector_on() -> Iterator[None]:
     was = gc.isenabled()
     gc.enable()
     yield
-    if not was:
+    # Leave the collector as the test run had it: a test here turns it off.
+    if was:
+        gc.enable()
+    else:
         gc.disable()
 
 
