@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -32,3 +34,11 @@ def seeds() -> Path:
     if not path.is_dir():
         pytest.skip("../shared/seeds not present: the programme pages are not beside this clone")
     return path
+
+
+@pytest.fixture(autouse=True)
+def _collector_left_on() -> Iterator[None]:
+    """sahel_core pauses the cyclic collector while it builds many objects; no test (and no
+    code under test) may leave it off for the tests after it."""
+    yield
+    assert gc.isenabled(), "the cyclic garbage collector was left disabled"
