@@ -134,6 +134,20 @@ class _Base:
         if index not in draft.sentences:
             draft.sentences.append(index)
 
+    def add_listed(
+        self, draft: _Draft, name: str, items: Sequence[tuple[str, int, int, int]]
+    ) -> None:
+        """Add values to the list field ``name`` of ``draft``, each once and in order, noting
+        every mention as evidence; ``items`` are ``(value, start, end, sentence index)``."""
+        if not items:
+            return
+        known = list(draft.fields.get(name, ()))
+        for value, start, end, index in items:
+            if value not in known:
+                known.append(value)
+            self.note(draft, f"{name}[{value}]", start, end, index)
+        draft.fields[name] = tuple(known)
+
     def new(self, kind: str, index: int, anchor: int) -> _Draft:
         draft = _Draft(kind, {}, index, sentences=[index], order=(anchor, len(self.drafts)))
         self.drafts.append(draft)

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from sahel_core.entities import Place
 from sahel_core.extract._base import _Base, _Draft, _place
 from sahel_core.extract._patterns import _ARRESTED_COUNT, _ARRESTED_ONE, _COREFERENCE
 from sahel_core.extract._scan import _Mention
 from sahel_core.extract._text import _Sentence
 from sahel_core.quantities import Amount
+
+
+class _Arrested(NamedTuple):
+    """How many people an arrest sentence says were arrested, and where it says so."""
+
+    amount: Amount
+    start: int
+    end: int
+    figure: bool = True  # a figure of the text (taken by the record), not "the suspect"
 
 
 class _Operations(_Base):
@@ -24,10 +35,13 @@ class _Operations(_Base):
         anchor = trigger[0]
         dates = [m for m in mentions if m.kind == "date" and m.value.latest is not None]
         kind = "arrest" if arrest and (not destroy or arrest[0] < destroy[0]) else "destruction"
-        # Without a date, only an arrest that says who arrested how many people, or where, is
-        # an operation being reported: "arrested" alone is often background ("traffickers
-        # arrested in the past").
-        if not dates and not (arrest and kind == "arrest" and self.reported(mentions, arrest[1])):
+        count = (
+            self.arrested_count(mentions, index, arrest[1]) if kind == "arrest" and arrest else None
+        )
+        # Without a date, only an arrest that counts the people arrested and names who
+        # arrested them or where is an operation being reported: "arrested" alone is often
+        # background ("traffickers arrested in the past").
+        if not dates and not (count is not None and count.figure and self.named(mentions)):
             return None
         draft = self.new("operation", index, anchor)
         draft.fields["kind"] = kind
@@ -51,12 +65,15 @@ class _Operations(_Base):
                 places.append(candidate)
                 self.note(draft, f"places[{len(places) - 1}]", m.start, m.end, index)
         draft.fields["places"] = tuple(places)
+        draft.fields["agencies"] = ()
         agencies = self.agencies(mentions)
-        draft.fields["agencies"] = tuple(dict.fromkeys(a.value for a in agencies))
-        for a in agencies:
-            self.note(draft, f"agencies[{a.value}]", a.start, a.end, index)
+        self.add_listed(draft, "agencies", [(a.value, a.start, a.end, index) for a in agencies])
         if kind == "arrest":
-            self.arrested(draft, mentions, index, arrest[1] if arrest else anchor)
+            if count is not None:
+                draft.fields["arrested"] = count.amount
+                if count.figure:
+                    self.use(count.start, count.end)
+                self.note(draft, "arrested", count.start, count.end, index)
             self.last_arrest = draft
         elif kind == "destruction":
             self.attach_money(draft, mentions, index)
@@ -80,22 +97,15 @@ class _Operations(_Base):
                     self.note(figure, "as_of", date.start, date.end, index)
         return draft
 
-    def reported(self, mentions: list[_Mention], after: int) -> bool:
-        """A count of people arrested right after the arrest word, and an agency or a place."""
-        counted = any(
-            m.start >= after - 1
-            and (
-                (m.kind == "amount" and m.extra == "person")
-                or (m.kind == "number" and _ARRESTED_COUNT.match(self.folded, m.end) is not None)
-            )
-            for m in mentions
-        )
-        named = bool(self.agencies(mentions)) or any(
+    def named(self, mentions: list[_Mention]) -> bool:
+        """Whether the sentence names an agency or a place ("in Niamey")."""
+        return bool(self.agencies(mentions)) or any(
             m.kind in ("locality", "country") and m.extra == "in" for m in mentions
         )
-        return counted and named
 
-    def arrested(self, draft: _Draft, mentions: list[_Mention], index: int, after: int) -> None:
+    def arrested_count(self, mentions: list[_Mention], index: int, after: int) -> _Arrested | None:
+        """The people arrested, counted after the arrest word that ends at ``after``: a count
+        of persons ("12 suspects"), else "the (alleged) kingpin/suspect" as one person."""
         for m in mentions:
             if m.start < after - 1:
                 continue
@@ -103,23 +113,17 @@ class _Operations(_Base):
                 amount = self.amount_of(m)
                 if amount is None:
                     continue
-                draft.fields["arrested"] = amount
-                self.use(m.start, m.end)
-                self.note(draft, "arrested", m.start, m.end, index)
-                return
+                return _Arrested(amount, m.start, m.end, figure=True)
             number = self.number_of(m) if m.kind == "number" else None
             if number is not None and _ARRESTED_COUNT.match(self.folded, m.end):
                 qualifier, value = number
                 text = self.text[m.start : m.end]
-                draft.fields["arrested"] = Amount(value, "person", qualifier, text=text)
-                self.use(m.start, m.end)
-                self.note(draft, "arrested", m.start, m.end, index)
-                return
+                return _Arrested(Amount(value, "person", qualifier, text=text), m.start, m.end)
         one = _ARRESTED_ONE.search(self.folded, after, self.sentences[index].end)
         if one is not None and one.start() - after <= 3:
             text = self.text[one.start() : one.end()]
-            draft.fields["arrested"] = Amount(1, "person", text=text)
-            self.note(draft, "arrested", one.start(), one.end(), index)
+            return _Arrested(Amount(1, "person", text=text), *one.span(), figure=False)
+        return None
 
     def coreference(self, index: int, mentions: list[_Mention], low: str) -> None:
         draft = self.last_arrest
@@ -129,9 +133,4 @@ class _Operations(_Base):
             return
         # UN bodies facilitate ("which UNODC facilitated"); they are not the arresting agency.
         agencies = [a for a in self.agencies(mentions) if self._agency_kind(a.value) != "un"]
-        known = list(draft.fields["agencies"])
-        for a in agencies:
-            if a.value not in known:
-                known.append(a.value)
-            self.note(draft, f"agencies[{a.value}]", a.start, a.end, index)
-        draft.fields["agencies"] = tuple(known)
+        self.add_listed(draft, "agencies", [(a.value, a.start, a.end, index) for a in agencies])

@@ -111,10 +111,7 @@ class _Workshops(_Base):
         if before.paragraph != s.paragraph or "workshop" not in before.triggers:
             return
         agencies = self.agencies(self.mentions[index - 1])
-        for a in agencies:
-            self.note(draft, f"agencies[{a.value}]", a.start, a.end, index - 1)
-        if agencies:
-            draft.fields["agencies"] = tuple(dict.fromkeys(a.value for a in agencies))
+        self.add_listed(draft, "agencies", [(a.value, a.start, a.end, index - 1) for a in agencies])
 
     def topic(self, draft: _Draft, anchor: int, end: int, index: int) -> None:
         match = _TOPIC.match(self.folded, anchor, end)
@@ -196,13 +193,7 @@ class _Workshops(_Base):
                 for c in listed:
                     self.note(draft, f"countries[{c.value}]", c.start, c.end, index)
         agencies = self.agencies(mentions)
-        if agencies:
-            known = list(draft.fields.get("agencies", ()))
-            for a in agencies:
-                if a.value not in known:
-                    known.append(a.value)
-                self.note(draft, f"agencies[{a.value}]", a.start, a.end, index)
-            draft.fields["agencies"] = tuple(known)
+        self.add_listed(draft, "agencies", [(a.value, a.start, a.end, index) for a in agencies])
         self.sentence_donors(draft, index, mentions)
         if index not in draft.sentences:
             draft.sentences.append(index)
@@ -251,13 +242,7 @@ class _Workshops(_Base):
         if funded is None:
             return
         donors = self.donors_after(mentions, funded[1])
-        if donors:
-            known = list(draft.fields.get("donors", ()))
-            for donor, start, end in donors:
-                if donor not in known:
-                    known.append(donor)
-                self.note(draft, f"donors[{donor}]", start, end, index)
-            draft.fields["donors"] = tuple(known)
+        self.add_listed(draft, "donors", [(*donor, index) for donor in donors])
 
     def donors_after(self, mentions: list[_Mention], after: int) -> list[tuple[str, int, int]]:
         """The donors named right after a funding phrase: "funded by Germany and the EU",
@@ -298,12 +283,7 @@ class _Workshops(_Base):
             key=lambda d: (sum(k in d.fields for k in ("date", "place", "participants")),
                            -d.order[1]),
         )  # fmt: skip
-        known = list(main.fields.get("donors", ()))
-        for donor, start, end, index in self.activity_donors:
-            if donor not in known:
-                known.append(donor)
-            self.note(main, f"donors[{donor}]", start, end, index)
-        main.fields["donors"] = tuple(known)
+        self.add_listed(main, "donors", self.activity_donors)
 
     def programme(self, index: int, s: _Sentence, mentions: list[_Mention], after: int) -> None:
         donors = self.donors_after(mentions, after)
