@@ -262,11 +262,16 @@ def test_parsers_run_once_per_distinct_value(monkeypatch: pytest.MonkeyPatch) ->
 
 
 _PLAIN = st.from_regex(r"\A[0-9]{1,6}([.,][0-9]{1,4})?\Z", fullmatch=True)
+# Grouped thousands as registers write them: "1 234,5", "1.234.567", "12,345.5", "2.700"...
+_GROUPED = st.from_regex(
+    r"\A[0-9]{1,3}([ .,\u00a0\u202f][0-9]{2,4}){1,3}([.,][0-9]{1,4})?\Z", fullmatch=True
+)
 
 
-@given(text=_PLAIN, locale=st.sampled_from([None, "fr", "en"]))
+@given(text=st.one_of(_PLAIN, _GROUPED), locale=st.sampled_from([None, "fr", "en", "de"]))
 def test_vectorized_numbers_agree_with_parse_number(text: str, locale: str | None) -> None:
-    raw = frame(drug=["cocaine"], quantity=[text], quantity_unit=["kg"])
+    # Two rows, so that the grouped shapes are read in bulk beside a plain number.
+    raw = frame(drug=["cocaine"] * 2, quantity=[text, "1"], quantity_unit=["kg"] * 2)
     table, rejections = normalize(raw, "seizure", source="x.csv", locale=locale)
     try:
         expected = parse_number(text, locale=locale)
@@ -275,6 +280,26 @@ def test_vectorized_numbers_agree_with_parse_number(text: str, locale: str | Non
         return
     assert rejections == []
     assert table["quantity"][0] == expected
+
+
+def test_grouped_thousands_are_read_without_the_python_parser(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sahel_core.quantities
+
+    calls: list[str] = []
+    parse_amount = sahel_core.quantities.parse_amount
+
+    def counting(text: str, **kwargs: Any) -> Any:
+        calls.append(text)
+        return parse_amount(text, **kwargs)
+
+    monkeypatch.setattr(sahel_core.quantities, "parse_amount", counting)
+    cells = ["1 234,5", "1\u202f234", "1.234.567", "1.234,25", "2.700", "2.75", "2,700", "0,500"]
+    raw = frame(drug=["cocaine"] * len(cells), quantity=cells, quantity_unit=["kg"] * len(cells))
+    table, rejections = normalize(raw, "seizure", source="x.csv", locale="fr")
+    assert rejections == [] and calls == []
+    assert table["quantity"].to_list() == [parse_number(c, locale="fr") for c in cells]
 
 
 _CELLS = st.one_of(

@@ -156,7 +156,7 @@ def normalize(
 
 
 #: Rows normalized at a time.
-_BATCH = 1 << 18
+_BATCH = 1 << 17
 
 
 def _repeated_ids(text: pl.DataFrame) -> pl.Series | None:
@@ -446,7 +446,9 @@ class _Normalizer:
         stem = PurePath(self.source).stem or self.source
         given = pl.col("id").str.strip_chars()
         generated = pl.format("{}:{}", pl.lit(stem), pl.col("__row"))
-        self.out["id"] = pl.coalesce(given, generated)
+        # Spelling out an id for every row costs time even where the file gives one.
+        every = "id" in self.present and not self.df["id"].null_count()
+        self.out["id"] = given if every else pl.coalesce(given, generated)
         if self.repeats is not None:
             self.df = self.df.with_columns(self.repeats.alias("__id_repeat"))
             self.fault(
@@ -553,6 +555,48 @@ class _Normalizer:
         text_dot = text.str.replace(mark, ".", literal=True) if mark != "." else text
         return pl.when(plain).then(text_dot.cast(DECIMAL, strict=False))
 
+    def grouped(self, column: str) -> pl.Expr:
+        """The column as Decimal where it is a number with grouped thousands, or with the
+        other decimal sign than the locale's, read as :func:`~sahel_core.numbers.parse_number`
+        reads it; else null (the Python parser then reads the cell).
+
+        Spaces group thousands; "," and "." both present: the last is the decimal sign; one
+        sign used twice or more groups thousands; one sign used once is the decimal sign,
+        unless the number could also be grouped thousands ("2,700"): then the locale says,
+        and without one only ",000" is read (as thousands).
+        """
+        text = pl.col(column)
+        lead, places = r"[1-9]\d{0,2}", rf"\d{{1,{MAX_DECIMAL_PLACES}}}"
+
+        def read(pattern: str, group: str, decimal: str) -> pl.Expr:
+            digits = text.str.replace_all(group, "") if group else text
+            if decimal == ",":
+                digits = digits.str.replace(",", ".", literal=True)
+            return pl.when(text.str.contains(pattern)).then(digits.cast(DECIMAL, strict=False))
+
+        cases = [
+            read(rf"^{lead}([ \u00a0\u202f]\d{{3}})+([.,]{places})?$", r"[ \u00a0\u202f]", ","),
+            read(rf"^{lead}(\.\d{{3}})+,{places}$", r"\.", ","),
+            read(rf"^{lead}(,\d{{3}})+\.{places}$", ",", "."),
+            read(rf"^{lead}(\.\d{{3}}){{2,}}$", r"\.", "."),
+            read(rf"^{lead}(,\d{{3}}){{2,}}$", ",", "."),
+            # One sign once, where it cannot be grouped thousands: "2.75", "1234,5", "0,500".
+            pl.when(~text.str.contains(rf"^{lead}[.,]\d{{3}}$")).then(
+                read(rf"^\d{{1,28}}[.,]{places}$", "", ",")
+            ),
+        ]
+        mark = _decimal_mark(self.locale) if self.locale is not None else None
+        for sign in ".,":
+            ambiguous = rf"^{lead}{re.escape(sign)}\d{{3}}$"
+            if mark is None:
+                if sign == ",":  # "70,000": nobody pads a whole number with decimal zeros
+                    cases.append(read(rf"^{lead},000$", ",", "."))
+            elif sign == mark:
+                cases.append(read(ambiguous, "", sign))
+            else:
+                cases.append(read(ambiguous, re.escape(sign), "."))
+        return pl.coalesce(cases)
+
     def figure(self, name: str, kind: type) -> None:
         part = "unit" if kind is Amount else "currency"
         unit, qual, low, high, text = (
@@ -575,6 +619,14 @@ class _Normalizer:
             self.plain(high).alias(f"{tag}given_high"),
             pl.col(qual).str.strip_chars().alias(f"{tag}stated"),
         )
+        # Grouped thousands ("1 234,5", "1.234.567") are read in bulk too, when there are
+        # any: a register written by hand has hundreds of thousands of different figures.
+        self.df = self.df.with_columns(
+            pl.coalesce(pl.col(parsed), self.grouped(cell)).alias(parsed)
+            for cell, parsed in ((name, f"{tag}fast"), (low, f"{tag}given_low"),
+                                 (high, f"{tag}given_high"))
+            if self.df[parsed].null_count() > self.df[cell].null_count()
+        )  # fmt: skip
         magnitude = pl.col(f"{tag}fast")
         given_low, given_high = pl.col(f"{tag}given_low"), pl.col(f"{tag}given_high")
         stated = pl.col(f"{tag}stated")
