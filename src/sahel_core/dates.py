@@ -388,7 +388,7 @@ def parse_dates_distinct(
             try:
                 results[value] = parse_date(value, lang=lang)  # type: ignore[arg-type]
             except ParseError as error:
-                results[value] = error
+                results[value] = error.detached()
     return results
 
 

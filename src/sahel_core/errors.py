@@ -24,7 +24,7 @@ it, e.g. ``seizures.csv, row 14, field 'quantity'``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Self
 
 __all__ = [
     "AmbiguousInput",
@@ -96,6 +96,18 @@ class SahelError(Exception):
         if self._has_value:
             text += f" (got {self.value!r})"
         return text
+
+    def detached(self) -> Self:
+        """This error without the frames it holds (its traceback, and its context's).
+
+        For an error kept as a result rather than raised (a parser's answer for one value
+        among many): held frames hold their callers' locals, in a cycle that keeps them, and
+        whatever tables they name, alive until the cyclic collector next runs.
+        """
+        self.__traceback__ = None
+        self.__context__ = None
+        self.__cause__ = None
+        return self
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Keeps errors picklable across processes with their keyword details.

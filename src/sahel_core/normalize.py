@@ -316,7 +316,10 @@ class _Normalizer:
                 try:
                     results.append(fn(*combo))
                 except _Refused as refused:
-                    results.append(refused)
+                    # A copy that was never raised: the raised one holds frames (its
+                    # traceback, its context's) that tie this whole working frame in a
+                    # cycle, alive until the collector next runs.
+                    results.append(_Refused(refused.field, refused.value, refused.reason))
                 except SahelError as exc:
                     # Single-column lookups: the fault is in that column, whatever the
                     # parser calls it; callers that know better raise _Refused themselves.

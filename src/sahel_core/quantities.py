@@ -503,7 +503,7 @@ def unit_factors(units: Iterable[str]) -> dict[str, tuple[str, Decimal] | UnitEr
         try:
             found = _unit(text)
         except UnitError as exc:
-            out[text] = exc
+            out[text] = exc.detached()
             continue
         out[text] = (found.dimension, found.factor)
     return out
