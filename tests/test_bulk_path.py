@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from sahel_core.entities import Seizure, SourceRef
 from sahel_core.errors import SahelError, ValidationError
 from sahel_core.io import read, write
+from sahel_core.materialize import _CHUNK
 from sahel_core.money import Money
 from sahel_core.normalize import blank_to_null, normalize
 from sahel_core.quantities import Amount
@@ -176,7 +177,7 @@ def _seizures(count: int) -> list[Seizure]:
 
 
 def test_materializing_many_rows_gives_the_records_back() -> None:
-    records = _seizures(9000)  # more than one batch
+    records = _seizures(_CHUNK * 2 + 100)  # two batches, the second with the short tail
     assert list(to_entities(from_entities(records), Seizure)) == records
 
 
@@ -196,7 +197,7 @@ BREAKAGES = [
 @pytest.mark.parametrize(("column", "value"), BREAKAGES)
 def test_a_row_the_checks_refuse_raises_what_the_model_raises(column: str, value: pl.Expr) -> None:
     records = [
-        *_seizures(8200)[:8195],
+        *_seizures(_CHUNK * 3 // 2 + 3),
         Seizure(
             id="dated",
             drug="cocaine",

@@ -30,6 +30,7 @@ import typing
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from functools import cache
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -257,6 +258,14 @@ def to_entities(table: pl.DataFrame, entity: str | type) -> Iterator[Any]:
     assembled without running the checks again; any other row is built by the validating
     constructors, which raise the model's own error for it.
     """
+    # Each batch's records are handed out by chain, in C: a generator would be resumed once
+    # per record.
+    return chain.from_iterable(_record_lists(table, entity))
+
+
+def _record_lists(table: pl.DataFrame, entity: str | type) -> Iterator[list[Any]]:
+    """The records of :func:`to_entities` as lists, in order; a row that breaks the model
+    raises when its turn comes."""
     cls = entity_type(entity)
     missing = [c for c in schema(cls) if c not in table.columns]
     if missing:
@@ -264,13 +273,19 @@ def to_entities(table: pl.DataFrame, entity: str | type) -> Iterator[Any]:
             f"not a canonical {cls.__name__.lower()} table",
             [(f"$.{c}", "missing column", None) for c in missing],
         )
-    from sahel_core.materialize import UNTRUSTED, batches
+    from sahel_core.materialize import batches
 
-    for offset, chunk, built in batches(table.select(list(schema(cls))), cls):
-        for index, record in enumerate(built):
-            if record is UNTRUSTED:
-                try:
-                    record = _unflatten(cls, chunk.row(index, named=True))
-                except ValidationError as exc:
-                    raise exc.located(location=f"row {offset + index + 1}") from None
-            yield record
+    columns = list(schema(cls))
+    if table.columns != columns:
+        table = table.select(columns)
+    for offset, chunk, built, untrusted in batches(table, cls):
+        done = 0  # records handed out so far; those between untrusted rows go in bulk
+        for index in untrusted:
+            yield built[done:index]
+            try:
+                record = _unflatten(cls, chunk.row(index, named=True))
+            except ValidationError as exc:
+                raise exc.located(location=f"row {offset + index + 1}") from None
+            yield [record]
+            done = index + 1
+        yield built[done:] if done else built
