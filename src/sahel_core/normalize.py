@@ -558,6 +558,20 @@ class _Normalizer:
         text_dot = text.str.replace(mark, ".", literal=True) if mark != "." else text
         return pl.when(plain).then(text_dot.cast(DECIMAL, strict=False))
 
+    def regroup(self, cell: str, parsed: str) -> None:
+        """Read the cells of ``cell`` that :meth:`plain` left unread (``parsed`` null) with
+        :meth:`grouped`, in bulk: a register written by hand ("1 234,5") can have hundreds of
+        thousands of different figures, too many for the Python parser one by one."""
+        if self.df[parsed].null_count() == self.df[cell].null_count():
+            return  # every cell was read (or is empty)
+        left = self.df.select(pl.col(parsed).is_null() & pl.col(cell).is_not_null())
+        rows = left.to_series().arg_true()
+        values = self.df.select(pl.col(cell).gather(rows)).select(self.grouped(cell)).to_series()
+        read = values.is_not_null()
+        if read.any():
+            column = self.df[parsed].scatter(rows.filter(read), values.filter(read))
+            self.df = self.df.with_columns(column.alias(parsed))
+
     def grouped(self, column: str) -> pl.Expr:
         """The column as Decimal where it is a number with grouped thousands, or with the
         other decimal sign than the locale's, read as :func:`~sahel_core.numbers.parse_number`
@@ -622,14 +636,9 @@ class _Normalizer:
             self.plain(high).alias(f"{tag}given_high"),
             pl.col(qual).str.strip_chars().alias(f"{tag}stated"),
         )
-        # Grouped thousands ("1 234,5", "1.234.567") are read in bulk too, when there are
-        # any: a register written by hand has hundreds of thousands of different figures.
-        self.df = self.df.with_columns(
-            pl.coalesce(pl.col(parsed), self.grouped(cell)).alias(parsed)
-            for cell, parsed in ((name, f"{tag}fast"), (low, f"{tag}given_low"),
-                                 (high, f"{tag}given_high"))
-            if self.df[parsed].null_count() > self.df[cell].null_count()
-        )  # fmt: skip
+        for cell, parsed in ((name, f"{tag}fast"), (low, f"{tag}given_low"),
+                             (high, f"{tag}given_high")):  # fmt: skip
+            self.regroup(cell, parsed)
         magnitude = pl.col(f"{tag}fast")
         given_low, given_high = pl.col(f"{tag}given_low"), pl.col(f"{tag}given_high")
         stated = pl.col(f"{tag}stated")
