@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -25,8 +27,9 @@ from sahel_core.errors import (
     UnitError,
     ValidationError,
 )
-from sahel_core.indicators import compute, list_indicators
+from sahel_core.indicators import aggregate, compute, list_indicators
 from sahel_core.io import write
+from sahel_core.money import convert
 from sahel_core.tables import from_entities
 from sahel_core.testing import seizures as seizure_strategy
 
@@ -559,6 +562,88 @@ def test_values_are_conserved_and_bounded(records: list[Seizure], by: list[str])
         assert sum(grouped[column], D(0)) == total[column][0]
     for value, low, high in grouped.select("value", "low", "high").iter_rows():
         assert low <= value and (high is None or value <= high)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(seizure_strategy(), max_size=8), st.sampled_from(["EUR", "USD", "XOF"]))
+def test_seized_value_adds_what_convert_gives_each_record(records: list[Seizure], to: str) -> None:
+    """Every figure is the sum of :func:`sahel_core.money.convert` of each record's value and
+    bounds at its earliest day; a bound equal to the value is the value's figure."""
+    table = from_entities(records, "seizure")
+    result = compute("seized_value", table, currency=to, skip_unconverted=True)
+    value, low, high, converted, failed, bounded = D(0), D(0), D(0), 0, 0, True
+    for record in records:
+        money = record.value
+        if money is None:
+            continue
+        on = record.date.earliest if record.date else None
+
+        def one(figure: Decimal, currency: str = money.currency, on: dt.date | None = on) -> Any:
+            if on is None:
+                return None
+            try:
+                return convert(Money(figure, currency), to, on=on).result.amount
+            except SahelError:
+                return None
+
+        amount = one(money.amount)
+        converted, failed = converted + (amount is not None), failed + (amount is None)
+        value += amount or 0
+        if money.low is not None:
+            low += (amount if money.low == money.amount else one(money.low)) or 0
+        if money.high is None:
+            bounded = bounded and amount is None  # a converted value without a high bound
+        elif money.high == money.amount:
+            high += amount or 0
+        else:
+            own = one(money.high)
+            bounded = bounded and own is not None
+            high += own or 0
+    expected = (value, low, high if bounded else None, converted, failed)
+    assert rows(result, "value", "low", "high", "records", "unconverted") == [expected]
+
+
+def test_aggregate_gives_what_one_group_by_gives() -> None:
+    """Sums stream in one pass and lists are gathered in another: the result is the same."""
+    table = pl.LazyFrame(
+        {"k": ["a", "b", "a", None], "x": [1, 2, 3, 4], "y": [4, 5, 6, 7], "id": list("1234")}
+    )
+    measures = [
+        pl.col("x").sum(),
+        pl.col("id").implode().alias("ids"),
+        pl.col("x", "y").implode().name.suffix("_all"),  # several columns, lists
+        pl.all().exclude("k", "id").max().name.suffix("_max"),  # columns by a selector
+    ]
+    expected = table.group_by("k").agg(measures).sort("k", nulls_last=True).collect()
+    assert aggregate(table, ["k"], measures).equals(expected)
+
+
+def test_hash_collisions_change_no_figure(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows are grouped on hashes (record_ids, currency-date pairs) because it is cheaper;
+    were every hash equal, the figures would be the same."""
+    table = pl.concat([seizure_table(), value_table()])
+    cases: list[tuple[str, dict[str, Any]]] = [
+        ("seized_mass", {}),
+        ("seized_value", {"currency": "USD", "with_rates": True}),
+    ]
+    expected = [compute(name, table, ["country", "drug"], **params) for name, params in cases]
+    monkeypatch.setattr(pl.Expr, "hash", lambda self, *a, **k: self.is_null().cast(pl.UInt64) * 0)
+    found = [compute(name, table, ["country", "drug"], **params) for name, params in cases]
+    for before, after in zip(expected, found, strict=True):
+        assert after.equals(before)
+
+
+def test_indicators_leave_numpy_unimported(tmp_path: Path) -> None:
+    """polars imports numpy (0.15 s) to read Decimal objects: the indicators never give it any."""
+    path = tmp_path / "seizures.parquet"
+    pl.concat([seizure_table(), value_table()]).write_parquet(path)
+    code = (
+        "import sys, polars as pl; from sahel_core.indicators import compute;"
+        f" t = pl.read_parquet({str(path)!r}); compute('seized_mass', t, ['country']);"
+        " compute('seized_value', t, ['country'], currency='USD'); print('numpy' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
 
 
 @settings(max_examples=30)

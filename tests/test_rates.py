@@ -20,7 +20,7 @@ from sahel_core.hookspecs import hookimpl
 from sahel_core.money import Money, convert, parse_money
 from sahel_core.plugins import Manager, load_manager, rates_builtin
 from sahel_core.qualifiers import Qualifier
-from sahel_core.rates import convert_column, rate_table, user_provider
+from sahel_core.rates import RateTable, convert_column, rate_table, user_provider
 from sahel_core.specs import RateProviderSpec
 
 D = Decimal
@@ -335,6 +335,32 @@ def test_bad_rows_are_dropped_and_counted() -> None:
     assert conversion.result.amount == 1
 
 
+def test_a_pair_quoted_both_ways_or_twice_keeps_its_first_reading(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One orientation per pair (the first seen) and one row per date. Rows are told apart by
+    hashes first, because it is cheaper; were every hash equal, the table would be the same."""
+    frame = pl.DataFrame(
+        {
+            "date": ["2016-11-04", "2016-11-04", "2016-11-04", "2016-11-07"],
+            "currency": [" lrd", "USD", "LRD", "LRD"],
+            "base": ["usd", "LRD", "USD", "USD"],
+            "rate": ["94.5", "0.0105", "95", "96"],
+            "period": ["day", "day", "day", "DAY"],
+        }
+    )
+    spec = user_provider("cbl", frame, priority=1)
+    with pytest.warns(PluginWarning, match="2 of 4 rows dropped"):
+        rows = RateTable.from_providers([spec]).rows
+    assert rows.select("currency", "base", "date", "rate").rows() == [
+        ("LRD", "USD", dt.date(2016, 11, 4), D("94.5")),
+        ("LRD", "USD", dt.date(2016, 11, 7), D("96")),
+    ]
+    monkeypatch.setattr(pl.Expr, "hash", lambda self, *a, **k: self.is_null().cast(pl.UInt64) * 0)
+    with pytest.warns(PluginWarning, match="2 of 4 rows dropped"):
+        assert RateTable.from_providers([spec]).rows.equals(rows)
+
+
 def test_user_provider_checks_its_arguments() -> None:
     with pytest.raises(ValidationError):
         user_provider("x", "t.csv", base="US")
@@ -443,6 +469,25 @@ def test_column_conversion_of_the_seed_figures(manager: Manager) -> None:
         dt.date(2016, 8, 15), dt.date(2016, 11, 4), dt.date(2018, 4, 13)
     ]  # fmt: skip
     assert out["rate_error"].null_count() == 3
+
+
+def test_column_conversion_keeps_the_frame_columns_whatever_their_names(
+    manager: Manager,
+) -> None:
+    frame = pl.DataFrame(
+        {
+            "value": [D(13000000)],
+            "currency": ["XOF"],
+            "date_value": [dt.date(2016, 8, 15)],
+            "_cur": ["mine"],
+            "_day": [1],
+            "_error": ["none"],
+        },
+        schema_overrides={"value": pl.Decimal(38, 9)},
+    )
+    out = convert_column(frame, manager=manager)
+    assert out.select(frame.columns).equals(frame)
+    assert out["USD"].to_list() == [D("22156.940165285")]
 
 
 def test_column_conversion_refuses_bad_columns(manager: Manager) -> None:

@@ -46,9 +46,11 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
+import operator
 import warnings
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -71,7 +73,9 @@ __all__ = [
     "PIVOTS",
     "RATE_SCALE",
     "RESULT_PLACES",
+    "ColumnRoutes",
     "RateTable",
+    "column_routes",
     "convert_column",
     "convert_money",
     "rate_table",
@@ -128,13 +132,22 @@ class RateTable:
         self._directed: pl.DataFrame | None = None
         self._hops: dict[tuple[str, str], pl.DataFrame] = {}
         partners: dict[str, list[str]] = {}
-        fixed = rows.filter(pl.col("period") == "fixed").sort("layer", "currency", "base")
+        fixed = (
+            rows.lazy()
+            .filter(pl.col("period") == "fixed")
+            .select("layer", "currency", "base")
+            .sort("layer", "currency", "base")
+            .collect()
+        )
         for currency, base in fixed.select("currency", "base").iter_rows():
             partners.setdefault(currency, []).append(base)
             partners.setdefault(base, []).append(currency)
         self._partners = {c: list(dict.fromkeys(p)) for c, p in partners.items()}
+        # A layer is one provider's: its first row names it.
+        first = rows["layer"].arg_unique()
+        layers = pl.DataFrame([rows["layer"].gather(first), rows["provider"].gather(first)])
         self.providers: tuple[str, ...] = tuple(
-            rows.sort("layer")["provider"].unique(maintain_order=True).to_list()
+            layers.sort("layer")["provider"].unique(maintain_order=True).to_list()
         )
 
     @classmethod
@@ -142,6 +155,7 @@ class RateTable:
         """A table from provider specs; a provider whose frame is unusable is skipped with a
         :class:`~sahel_core.errors.PluginWarning`, its bad rows dropped with a count."""
         frames = []
+        layers = 0
         for spec in sorted(specs, key=lambda s: (s.priority, s.name)):
             try:
                 frame = _normalize(spec, spec.load())
@@ -152,21 +166,17 @@ class RateTable:
                     stacklevel=2,
                 )
                 continue
-            frames.append(frame)
-        rows = pl.concat(frames) if frames else _normalize_empty()
-        order = {p: i for i, p in enumerate(PERIODS)}
-        rows = rows.with_columns(
-            pl.col("period").replace_strict(order, return_dtype=pl.Int8).alias("_order")
-        )
-        layers = (
-            rows.select("priority", "provider", "_order")
-            .unique()
-            .sort("priority", "provider", "_order")
-            .with_row_index("layer")
-            .with_columns(pl.col("layer").cast(pl.Int32))
-        )
-        rows = rows.join(layers, on=["priority", "provider", "_order"], how="left").drop("_order")
-        return cls(rows)
+            # A layer per provider and period, finest first, after the providers before it.
+            found = set(frame["period"].unique().to_list())
+            periods = [p for p in PERIODS if p in found]
+            layer = pl.lit(None, dtype=pl.Int32)
+            for i, period in enumerate(periods):
+                number = pl.lit(layers + i, dtype=pl.Int32)
+                layer = pl.when(pl.col("period") == period).then(number).otherwise(layer)
+            layers += len(periods)
+            frames.append(frame.with_columns(layer.alias("layer")))
+        empty = _normalize_empty().with_columns(pl.lit(None, dtype=pl.Int32).alias("layer"))
+        return cls(pl.concat(frames) if frames else empty)
 
     # -- one hop -----------------------------------------------------------------------------
 
@@ -262,48 +272,58 @@ class RateTable:
         """Each row twice, once per direction (``from``, ``to``, ``divide``), with ``up``: the
         power of ten bounding the factor the hop applies (for the size limit)."""
         if self._directed is None:
-            base = self.rows.select(
-                "layer", "date", "valid_until", "rate", "period", "source", "currency", "base"
-            )
-            digits = pl.sum_horizontal(
-                *((pl.col("rate") >= 10**k).cast(pl.Int32) for k in range(MAX_INTEGER_DIGITS + 1))
-            )
-            zeros = pl.sum_horizontal(
-                *((pl.col("rate") < _tenth(k)).cast(pl.Int32) for k in range(RATE_SCALE + 1))
-            )
-            multiply = base.select(
-                pl.col("base").alias("from"),
-                pl.col("currency").alias("to"),
-                pl.lit(False).alias("divide"),
-                digits.alias("up"),
-                pl.exclude("currency", "base"),
-            )
-            divide = base.select(
-                pl.col("currency").alias("from"),
-                pl.col("base").alias("to"),
-                pl.lit(True).alias("divide"),
-                zeros.alias("up"),
-                pl.exclude("currency", "base"),
-            )
-            self._directed = pl.concat([multiply, divide]).rename({"date": "rate_date"})
+            self._directed = _directed(self.rows)
         return self._directed
 
     def hop_rows(self, hops: Iterable[tuple[str, str]]) -> pl.DataFrame:
         """The rows of :attr:`directed` for the hops ``(from, to)``, sorted by ``layer`` and
-        ``rate_date``; each hop's rows are cut from the whole table once and kept."""
+        ``rate_date``; each hop's rows are cut from the table once and kept."""
         wanted = list(dict.fromkeys(hops))
         missing = [h for h in wanted if h not in self._hops]
         if missing:
-            pairs = pl.DataFrame(missing, schema=["from", "to"], orient="row")
-            found = self.directed.join(pairs, on=["from", "to"], how="semi")
+            # Only the rows of the pairs asked for are turned into hops, not the whole table.
+            pairs = pl.DataFrame(
+                [pair for a, b in missing for pair in ((a, b), (b, a))],
+                schema=["currency", "base"],
+                orient="row",
+            )
+            rows = self.rows.join(pairs.unique(), on=["currency", "base"], how="semi")
+            hops_asked = pl.DataFrame(missing, schema=["from", "to"], orient="row")
+            found = _directed(rows).join(hops_asked, on=["from", "to"], how="semi")
             parts = found.sort("layer", "rate_date").partition_by("from", "to", as_dict=True)
             for hop in missing:
                 self._hops[hop] = parts.get(hop, found.clear())
-        return pl.concat([self._hops[h] for h in wanted]) if wanted else self.directed.clear()
+        if not wanted:
+            return _directed(self.rows.clear())
+        return pl.concat([self._hops[h] for h in wanted])
 
 
-def _tenth(k: int) -> Decimal:
-    return Decimal(1).scaleb(-k)
+def _directed(rows: pl.DataFrame) -> pl.DataFrame:
+    """:attr:`RateTable.directed` of ``rows``."""
+    base = rows.select(
+        "layer", "date", "valid_until", "rate", "period", "source", "currency", "base"
+    )
+    digits = pl.sum_horizontal(
+        *((pl.col("rate") >= 10**k).cast(pl.Int32) for k in range(MAX_INTEGER_DIGITS + 1))
+    )
+    # Decimal thresholds as text: a Decimal literal would make polars import numpy.
+    tenths = (pl.lit(format(Decimal(1).scaleb(-k), "f")).cast(_RATE) for k in range(RATE_SCALE + 1))
+    zeros = pl.sum_horizontal(*((pl.col("rate") < tenth).cast(pl.Int32) for tenth in tenths))
+    multiply = base.select(
+        pl.col("base").alias("from"),
+        pl.col("currency").alias("to"),
+        pl.lit(False).alias("divide"),
+        digits.alias("up"),
+        pl.exclude("currency", "base"),
+    )
+    divide = base.select(
+        pl.col("currency").alias("from"),
+        pl.col("base").alias("to"),
+        pl.lit(True).alias("divide"),
+        zeros.alias("up"),
+        pl.exclude("currency", "base"),
+    )
+    return pl.concat([multiply, divide]).rename({"date": "rate_date"})
 
 
 def _not_found(
@@ -352,7 +372,6 @@ def _normalize(spec: RateProviderSpec, frame: object) -> pl.DataFrame:
     missing = [c for c in _COLUMNS if c not in frame.columns]
     if missing:
         raise ValueError(f"missing columns {missing}; needs {list(_COLUMNS)}")
-    code = r"^[A-Z]{3}$"
     rate = pl.col("rate")
     if frame.schema["rate"] == pl.String:
         rate = rate.str.strip_chars().cast(pl.Decimal(38, 20), strict=False)
@@ -363,44 +382,51 @@ def _normalize(spec: RateProviderSpec, frame: object) -> pl.DataFrame:
         day = day.str.strip_chars().str.to_date("%Y-%m-%d", strict=False)
     elif frame.schema["date"] != pl.Date:
         day = day.cast(pl.Date, strict=False)
-    lower = pl.col("currency") < pl.col("base")
-    pair = [
-        pl.when(lower).then(pl.col("currency")).otherwise(pl.col("base")),
-        pl.when(lower).then(pl.col("base")).otherwise(pl.col("currency")),
-    ]
-    kept = (
+    text = _cleaned(frame, {"currency": _code, "base": _code, "period": _period})
+    source = pl.col("source").cast(pl.String) if "source" in frame.columns else pl.lit(None)
+    cleaned = (
         frame.lazy()
         .select(
-            pl.col("currency").cast(pl.String).str.strip_chars().str.to_uppercase(),
-            pl.col("base").cast(pl.String).str.strip_chars().str.to_uppercase(),
+            text["currency"].alias("currency"),
+            text["base"].alias("base"),
             day.alias("date"),
-            pl.col("period").cast(pl.String).str.strip_chars().str.to_lowercase(),
+            text["period"].alias("period"),
             rate.cast(_RATE, strict=False).alias("rate"),
-            (pl.col("source").cast(pl.String) if "source" in frame.columns else pl.lit(None))
-            .fill_null(spec.name)
-            .alias("source"),
+            source.fill_null(spec.name).alias("source"),
         )
         .filter(
             (
-                pl.col("currency").str.contains(code)
-                & pl.col("base").str.contains(code)
+                pl.col("currency").is_not_null()  # bad codes and periods are null by now
+                & pl.col("base").is_not_null()
                 & (pl.col("currency") != pl.col("base"))
                 & pl.col("date").is_not_null()
-                & pl.col("period").is_in(PERIODS)
+                & pl.col("period").is_not_null()
                 & (pl.col("rate") > 0)
             ).fill_null(False)
         )
-        # One orientation per pair (the first seen) and one row per date: one reading per hop.
-        .filter(pl.col("currency") == pl.col("currency").first().over(pair))
-        .filter(pl.struct("currency", "base", "period", "date").is_first_distinct())
-        .with_columns(
-            pl.lit(spec.name).alias("provider"),
-            pl.lit(spec.priority, dtype=pl.Int64).alias("priority"),
-            _valid_until(),
-        )
-        .select(_normalize_empty().columns)
-        .collect()
     )
+    # One orientation per pair (the first seen) and one row per date: one reading per hop.
+    # Both rarely drop a row, so they are checked first, on the distinct pairs and on hashes.
+    reading = ("currency", "base", "period", "date")
+    hashes = functools.reduce(operator.xor, (pl.col(c).hash(seed=i) for i, c in enumerate(reading)))
+    kept, pairs, readings = pl.collect_all(
+        [cleaned, cleaned.select("currency", "base").unique(), cleaned.select(hashes.n_unique())]
+    )
+    if pairs.join(pairs, left_on=["currency", "base"], right_on=["base", "currency"]).height:
+        lower = pl.col("currency") < pl.col("base")
+        pair = [
+            pl.when(lower).then(pl.col("currency")).otherwise(pl.col("base")),
+            pl.when(lower).then(pl.col("base")).otherwise(pl.col("currency")),
+        ]
+        kept = kept.filter(pl.col("currency") == pl.col("currency").first().over(pair))
+        readings = kept.select(hashes.n_unique())
+    if readings.item() < kept.height:  # as many hashes as rows: no reading is repeated
+        kept = kept.filter(pl.struct(reading).is_first_distinct())
+    kept = kept.with_columns(
+        pl.lit(spec.name).alias("provider"),
+        pl.lit(spec.priority, dtype=pl.Int64).alias("priority"),
+        _valid_until(),
+    ).select(_normalize_empty().columns)
     dropped = frame.height - kept.height
     if dropped:
         warnings.warn(
@@ -410,6 +436,36 @@ def _normalize(spec: RateProviderSpec, frame: object) -> pl.DataFrame:
             stacklevel=3,
         )
     return kept
+
+
+def _cleaned(
+    frame: pl.DataFrame, cleaners: dict[str, Callable[[pl.Expr], pl.Expr]]
+) -> dict[str, pl.Expr]:
+    """Each column of ``cleaners`` as text, its cleaner applied once per distinct value rather
+    than once per row (providers' columns hold a few dozen codes over many thousand rows)."""
+    texts = {c: pl.col(c).cast(pl.String) for c in cleaners}
+    distinct = frame.select(t.unique().drop_nulls().implode().alias(c) for c, t in texts.items())
+    cleaned = distinct.select(
+        clean(pl.col(c).explode()).implode().alias(c) for c, clean in cleaners.items()
+    )
+    found = {}
+    for column, text in texts.items():
+        values, clean_values = distinct[column][0], cleaned[column][0]
+        same = values.eq_missing(clean_values).all()
+        found[column] = text if same else text.replace(values, clean_values)
+    return found
+
+
+def _code(text: pl.Expr) -> pl.Expr:
+    """A currency code, or null."""
+    code = text.str.strip_chars().str.to_uppercase()
+    return pl.when(code.str.contains(r"^[A-Z]{3}$")).then(code)
+
+
+def _period(text: pl.Expr) -> pl.Expr:
+    """A period of :data:`PERIODS`, or null."""
+    period = text.str.strip_chars().str.to_lowercase()
+    return pl.when(period.is_in(PERIODS)).then(period)
 
 
 def _valid_until() -> pl.Expr:
@@ -628,6 +684,7 @@ def _day(on: object) -> dt.date:
 # -- a column -------------------------------------------------------------------------------
 
 _SLOTS = 4  # the most steps a route has: two legs of at most two hops
+_MULTIPLY, _DIVIDE = 1, 2  # what step i does to an amount (0: nothing, the route is shorter)
 
 
 def convert_column(
@@ -657,121 +714,257 @@ def convert_column(
     :class:`~sahel_core.errors.ValidationError` when a column is missing or of the wrong
     type (amounts must be Decimal or integer: floats are refused).
     """
+    target, pivot = _arguments(to, via, places)
+    _check_columns(frame, amount, currency, date)
+    routes = ColumnRoutes(frame, currency, date, target, pivot, places, rate_table(manager))
+    index = routes.index
+    value = frame[amount]
+    ok = routes.admits(value, index)
+    found = routes.keys.select("_rate", "_rate_date", "_path", "_error").gather(index)
+    done = found.with_columns(ok.alias("_ok"), routes.convert(value, index, ok).alias(target))
+    converted = pl.col("_ok")
+    added = done.select(
+        target,
+        pl.when(converted).then(pl.col("_rate")).alias("rate"),
+        pl.when(converted).then(pl.col("_rate_date")).alias("rate_date"),
+        pl.when(converted).then(pl.col("_path")).alias("rate_source"),
+        # Not converted without a route's error: the amount is too large.
+        pl.when(converted).then(None).otherwise(pl.col("_error").fill_null(_TOO_LARGE))
+        .alias("rate_error"),
+    )  # fmt: skip
+    kept = [c for c in frame.columns if c not in (target, *_ADDED)]
+    return frame.select(kept).hstack(added)
+
+
+_ADDED = ("rate", "rate_date", "rate_source", "rate_error")
+
+
+def column_routes(
+    frame: pl.DataFrame,
+    *,
+    currency: str = "currency",
+    date: str = "date_value",
+    to: str = "USD",
+    via: str | None = None,
+    places: int = RESULT_PLACES,
+    manager: Manager | None = None,
+) -> ColumnRoutes:
+    """The routes :func:`convert_column` would take for the rows of ``frame``, found once per
+    distinct ``(currency, date)`` pair, to convert several amount columns (a value and its
+    bounds) or some rows only, without the per-row columns ``convert_column`` adds.
+
+    Raises :class:`~sahel_core.errors.ValidationError` as ``convert_column`` does.
+    """
+    target, pivot = _arguments(to, via, places)
+    _check_columns(frame, None, currency, date)
+    return ColumnRoutes(frame, currency, date, target, pivot, places, rate_table(manager))
+
+
+def _arguments(to: str, via: str | None, places: int) -> tuple[str, str | None]:
     target = currency_code(to, "to")
     pivot = None if via is None else currency_code(via, "via")
     if not isinstance(places, int) or isinstance(places, bool) or not 0 <= places <= RESULT_PLACES:
         raise ValidationError(
             f"places is an integer from 0 to {RESULT_PLACES}", field="places", value=places
         )
-    _check_columns(frame, amount, currency, date)
-    table = rate_table(manager)
-    work = frame.with_columns(
-        pl.col(currency).cast(pl.String).str.strip_chars().str.to_uppercase().alias("_cur"),
-        pl.col(date).cast(pl.Date).alias("_day"),
-    )
-    keys = (
-        work.select("_cur", "_day")
-        .unique()
-        .filter(pl.col("_cur").is_not_null() & pl.col("_day").is_not_null())
-        .sort("_cur", "_day")
-    )
-    found = _routes(table, keys, target, pivot)
-    # Only as many steps as the routes taken use (often 1 or 2 of the 4 a route may have).
-    slots = max((i + 1 for i in range(_SLOTS) if found[f"_rate{i}"].is_not_null().any()),
-                default=0)  # fmt: skip
-    found = _factors(found, slots)
-    # Per row: join the key's route, judge the size limit, then multiply and divide.
-    scale = _scale(frame.schema[amount])
-    value = pl.col(amount).cast(pl.Decimal(38, scale))
-    route_ok = pl.col("_error").is_null()
-    error = (
-        pl.when(pl.col("_cur").is_null())
-        .then(pl.lit("no currency"))
-        .when(pl.col("_day").is_null())
-        .then(pl.lit("no date"))
-        .when(route_ok & (pl.col("_limit").is_null() | (value.abs() >= pl.col("_limit"))))
-        .then(pl.lit(_TOO_LARGE))
-        .otherwise(pl.col("_error"))
-    )
-    ok = pl.col("rate_error").is_null()
-    # Rows with an error compute on null, so nothing overflows where no rule checked the size.
-    result = pl.when(ok).then(value).cast(_RATE)
-    for i in range(slots):
-        result = result * pl.col(f"_m{i}") / pl.col(f"_d{i}")
-    # Only what each row needs goes through the join (not every step's rate and direction).
-    found = found.select(
-        "_cur",
-        "_day",
-        *(f"_{p}{i}" for i in range(slots) for p in "md"),
-        "_rate",
-        "_rate_date",
-        "_path",
-        "_error",
-        "_limit",
-    )
-    # Only the keys go through the join, so the frame's own columns are not copied.
-    routes = work.select("_cur", "_day").join(
-        found, on=["_cur", "_day"], how="left", maintain_order="left"
-    )
-    # Eager on purpose: polars 2.1 runs this as a lazy plan several times slower.
-    out = (
-        work.with_columns(routes.drop("_cur", "_day").get_columns())
-        .with_columns(error.alias("rate_error"))
-        .with_columns(
-            result.cast(pl.Decimal(38, places)).alias(target),
-            pl.when(ok).then(pl.col("_rate")).alias("rate"),
-            pl.when(ok).then(pl.col("_rate_date")).alias("rate_date"),
-            pl.when(ok).then(pl.col("_path")).alias("rate_source"),
+    return target, pivot
+
+
+class ColumnRoutes:
+    """How the rows of a frame are converted, one route per distinct ``(currency, date)`` pair
+    (:attr:`keys`); built by :func:`column_routes`.
+
+    :attr:`index` tells each row of the frame its pair, :meth:`admits` which amounts convert
+    and :meth:`convert` converts them: the figures of :func:`convert_column`, which is built
+    on this class. Each step of a route is computed only on the rows that take it.
+    """
+
+    def __init__(
+        self,
+        frame: pl.DataFrame,
+        currency: str,
+        date: str,
+        target: str,
+        via: str | None,
+        places: int,
+        table: RateTable,
+    ) -> None:
+        self.target, self.places = target, places
+        rows = frame.select(pl.col(currency).alias("_raw_cur"), pl.col(date).alias("_raw_day"))
+        pairs, index = _pairs(rows)
+        #: Each row's position in :attr:`keys`.
+        self.index = index
+        # Text is cleaned once per distinct pair, not once per row.
+        pairs = pairs.with_columns(
+            pl.col("_raw_cur").cast(pl.String).str.strip_chars().str.to_uppercase().alias("_cur"),
+            pl.col("_raw_day").cast(pl.Date).alias("_day"),
         )
-    )
-    kept = [c for c in frame.columns if c not in (target, *_ADDED)]
-    return out.select(*kept, target, *_ADDED)
-
-
-_ADDED = ("rate", "rate_date", "rate_source", "rate_error")
-
-
-def _factors(found: pl.DataFrame, slots: int) -> pl.DataFrame:
-    """Per key: the factors each step multiplies and divides by (1 for the unused one), the
-    rate the steps give from 1, and the size limit for amounts (see the module doc)."""
-    one = pl.lit(Decimal(1)).cast(_RATE)
-    factors = []
-    for i in range(slots):
-        inverted = pl.col(f"_divide{i}").fill_null(False)
-        rate = pl.col(f"_rate{i}").fill_null(one)
-        factors += [
-            pl.when(inverted).then(one).otherwise(rate).alias(f"_m{i}"),
-            pl.when(inverted).then(rate).otherwise(one).alias(f"_d{i}"),
+        keys = (
+            pairs.select("_cur", "_day")
+            .unique()
+            .filter(pl.col("_cur").is_not_null() & pl.col("_day").is_not_null())
+            .sort("_cur", "_day")
+        )
+        found = _routes(table, keys, target, via)
+        # Only as many steps as the routes taken use (often 1 or 2 of the 4 a route may have).
+        self.slots = max((i + 1 for i in range(_SLOTS) if found[f"_rate{i}"].is_not_null().any()),
+                         default=0)  # fmt: skip
+        # |amount| must stay below 10**(21 - growth): digits(amount) + growth <= 21.
+        limits = pl.Series(
+            [str(10 ** (MAX_INTEGER_DIGITS - g)) for g in range(MAX_INTEGER_DIGITS + 1)]
+        )
+        steps = [
+            pl.when(pl.col(f"_rate{i}").is_null())
+            .then(0)
+            .when(pl.col(f"_divide{i}").fill_null(False))
+            .then(_DIVIDE)
+            .otherwise(_MULTIPLY)
+            .cast(pl.UInt8)
+            .alias(f"_step{i}")
+            for i in range(self.slots)
         ]
-    found = found.with_columns(factors)
-    rate = one
-    for i in range(slots):
-        rate = rate * pl.col(f"_m{i}") / pl.col(f"_d{i}")
-    # |amount| must stay below 10**(21 - growth): digits(amount) + growth <= 21.
-    limits = {g: Decimal(10) ** (MAX_INTEGER_DIGITS - g) for g in range(MAX_INTEGER_DIGITS + 1)}
-    limit = pl.col("_growth").replace_strict(limits, default=None, return_dtype=pl.Decimal(38, 0))
-    return found.with_columns(
-        pl.when(pl.col("_error").is_null()).then(rate).alias("_rate"), limit.alias("_limit")
+        found = found.select(
+            "_cur",
+            "_day",
+            *(f"_rate{i}" for i in range(self.slots)),
+            *steps,
+            "_path",
+            "_rate_date",
+            "_error",
+            pl.col("_growth")
+            .replace_strict(
+                range(MAX_INTEGER_DIGITS + 1), limits.cast(pl.Decimal(38, 0)), default=None
+            )
+            .alias("_limit"),
+        )
+        error = (
+            pl.when(pl.col("_cur").is_null())
+            .then(pl.lit("no currency"))
+            .when(pl.col("_day").is_null())
+            .then(pl.lit("no date"))
+            .otherwise(pl.col("_error"))
+        )
+        joined = pairs.join(
+            found, on=["_cur", "_day"], how="left", nulls_equal=True, maintain_order="left"
+        ).with_columns(error.alias("_error"))
+        shape = pl.sum_horizontal(
+            pl.lit(0, dtype=pl.Int32),
+            *(pl.col(f"_step{i}").cast(pl.Int32) * 3**i for i in range(self.slots)),
+        )
+        #: One row per distinct pair of the frame (``_raw_cur``, ``_raw_day``), in the order
+        #: :attr:`index` refers to: ``_error`` (null when a route was found), ``_routed``,
+        #: ``_rate``, ``_rate_date``, ``_path``, ``_limit``, per step ``i`` the rate
+        #: ``_rate{i}`` and what it does, ``_step{i}``, and the route's ``_shape``.
+        self.keys = joined.with_columns(
+            pl.col("_error").is_null().alias("_routed"), shape.fill_null(0).alias("_shape")
+        )
+        one = pl.Series([1] * self.keys.height, dtype=pl.Int64).cast(_RATE)
+        rate = self._steps(one, pl.Series(range(self.keys.height), dtype=pl.UInt32))
+        self.keys = self.keys.with_columns(pl.when(pl.col("_routed")).then(rate).alias("_rate"))
+
+    def admits(self, amounts: pl.Series, index: pl.Series) -> pl.Series:
+        """Whether each amount converts: its pair has a route, and the amount is within the
+        size limit (see the module doc). A null amount converts, to null."""
+        routed = self.keys["_routed"].gather(index)
+        value = pl.col("v").cast(pl.Decimal(38, _scale(amounts.dtype)))
+        rows = pl.DataFrame({"v": amounts})
+        limits = self.keys.filter(pl.col("_routed"))["_limit"]
+        # Usually the largest amount is far below every limit: one comparison, not one a row.
+        if not limits.null_count():
+            largest = rows.select(value.abs().max()).item()
+            if largest is None or not limits.len() or largest < limits.min():
+                return routed
+        limit = pl.col("limit")
+        too_large = limit.is_null() | (value.abs() >= limit)
+        rows = rows.with_columns(
+            routed.alias("routed"), self.keys["_limit"].gather(index).alias("limit")
+        )
+        return rows.select(pl.col("routed") & ~too_large.fill_null(False)).to_series()
+
+    def convert(self, amounts: pl.Series, index: pl.Series, admitted: pl.Series) -> pl.Series:
+        """``amounts`` (Decimal or integer) converted at their rows' routes: a
+        ``Decimal(38, places)`` series, null where not ``admitted`` (see :meth:`admits`)."""
+        rows = pl.DataFrame({"v": amounts, "ok": admitted})
+        value = pl.col("v").cast(pl.Decimal(38, _scale(amounts.dtype)))
+        start = rows.select(pl.when(pl.col("ok")).then(value).cast(_RATE)).to_series()
+        return self._steps(start, index).cast(pl.Decimal(38, self.places))
+
+    def error(self, key: int) -> str:
+        """Why an amount of pair ``key`` that :meth:`admits` refuses is not converted (the
+        message :func:`convert_money` would raise)."""
+        found = self.keys["_error"][key]
+        return _TOO_LARGE if found is None else str(found)
+
+    def _steps(self, amounts: pl.Series, index: pl.Series) -> pl.Series:
+        """``amounts`` (``Decimal(38, 16)``) through the steps of their rows' routes: each step
+        multiplies or divides by its rate, rounding to :data:`RATE_SCALE` places. The rows
+        are taken by the shape of their route (which steps multiply, which divide), so each
+        step is computed only on the rows that take it."""
+        shapes = self.keys["_shape"]
+        found = shapes.gather(index)
+        for shape in shapes.unique().to_list():
+            steps = [(i, step) for i, step in enumerate(_shape_steps(shape, self.slots)) if step]
+            rows = ((found == shape) & amounts.is_not_null()).arg_true()
+            if not (steps and rows.len()):
+                continue
+            part, at = amounts.gather(rows), index.gather(rows)
+            for i, step in steps:
+                rate = self.keys[f"_rate{i}"].gather(at)
+                part = part * rate if step == _MULTIPLY else part / rate
+            amounts = amounts.scatter(rows, part)
+        return amounts
+
+
+def _shape_steps(shape: int, slots: int) -> list[int]:
+    """The step of each slot of a route shape (``sum(step_i * 3**i)``)."""
+    return [shape // 3**i % 3 for i in range(slots)]
+
+
+def _pairs(rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series]:
+    """The distinct rows of ``rows`` and each row's position among them.
+
+    Rows are told apart by a hash, much cheaper than a join on their columns, then checked
+    against the distinct row they point at; a hash collision (two pairs, one hash) falls
+    back to the join, so the result is exact either way.
+    """
+    combined = functools.reduce(
+        operator.xor, (pl.col(c).hash(seed=i) for i, c in enumerate(rows.columns))
     )
+    hashes = rows.select(combined).to_series()
+    first = hashes.arg_unique()
+    pairs = rows.gather(first)
+    positions = pl.int_range(first.len(), dtype=pl.UInt32, eager=True)
+    index = hashes.replace_strict(hashes.gather(first), positions)
+    back = pairs.gather(index)
+    if all(rows[c].eq_missing(back[c]).all() for c in rows.columns):
+        return pairs, index
+    pairs = rows.unique(maintain_order=True)
+    on = list(rows.columns)
+    keyed = pairs.with_row_index("_position")
+    joined = rows.join(keyed, on=on, how="left", nulls_equal=True, maintain_order="left")
+    return pairs, joined["_position"]
 
 
 def _scale(dtype: pl.DataType) -> int:
     return dtype.scale if isinstance(dtype, pl.Decimal) else 0
 
 
-def _check_columns(frame: object, amount: str, currency: str, date: str) -> None:
+def _check_columns(frame: object, amount: str | None, currency: str, date: str) -> None:
     if not isinstance(frame, pl.DataFrame):
         raise ValidationError("expected a polars DataFrame", value=type(frame).__name__)
     for name in (amount, currency, date):
-        if name not in frame.columns:
+        if name is not None and name not in frame.columns:
             raise ValidationError(f"no column {name!r}", field=name)
-    kind = frame.schema[amount]
-    if not (kind.is_decimal() or kind.is_integer() or kind == pl.Null):
-        raise ValidationError(
-            f"amounts are Decimal or integers, not {kind}", field=amount, value=str(kind)
-        )
+    if amount is not None:
+        kind = frame.schema[amount]
+        if not (kind.is_decimal() or kind.is_integer() or kind == pl.Null):
+            raise ValidationError(
+                f"amounts are Decimal or integers, not {kind}", field=amount, value=str(kind)
+            )
     if frame.schema[currency] not in (pl.String, pl.Categorical, pl.Null):
-        raise ValidationError("currencies are text", field=currency, value=str(kind))
+        raise ValidationError(
+            "currencies are text", field=currency, value=str(frame.schema[currency])
+        )
     if frame.schema[date] not in (pl.Date, pl.Null) and not isinstance(
         frame.schema[date], pl.Datetime
     ):

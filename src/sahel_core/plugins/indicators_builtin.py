@@ -25,8 +25,9 @@ provenance follow the rules of :mod:`sahel_core.indicators`):
   exact: the result has 9 decimal places plus those of the largest unit factor used (12 with
   grams).
 * **Values** are converted at each record's ``date_earliest`` (the one day every partial date
-  has) by :func:`sahel_core.rates.convert_column`, and so are their ``low`` and ``high``
-  bounds, with the same rate and the same arithmetic. ``with_rates=True`` adds a ``rates``
+  has) as :func:`sahel_core.rates.convert_column` converts them (through
+  :func:`sahel_core.rates.column_routes`), and so are their ``low`` and ``high`` bounds, with
+  the same rate and the same arithmetic. ``with_rates=True`` adds a ``rates``
   column: the distinct rates used in each cell (from currency, rate, rate date, source).
   A value that cannot be converted (no rate, no date) raises
   :class:`~sahel_core.errors.RateNotFound`, unless ``skip_unconverted=True``: then it is left
@@ -212,9 +213,6 @@ def seizure_count(
 
 # -- money -----------------------------------------------------------------------------------
 
-# convert_column drops columns whose name starts with "_": these must survive it.
-_PART, _AMOUNT, _LOW, _HIGH = "sahel_part", "sahel_amount", "sahel_low", "sahel_high"
-
 
 def _convert(
     rows: pl.LazyFrame,
@@ -227,82 +225,107 @@ def _convert(
     to: str,
     skip: bool,
     ids: str,
+    with_rates: bool,
 ) -> pl.DataFrame:
-    """The amounts of ``rows`` converted into ``to`` (``_q``) by one call of
-    ``convert_column``, so a value and its bounds use the same rate and the same arithmetic.
+    """The records of ``rows`` with their ``amount`` converted into ``to``, and so their
+    ``bounds`` with the same routes and arithmetic (:func:`sahel_core.rates.column_routes`).
 
-    One row per record for its value (part ``value``), plus one for each bound that differs
-    from the value (parts ``low``, ``high``): a bound equal to the value converts to the same
-    figure, so it is taken from the value's row (flags ``sahel_low``/``sahel_high``: ``same``,
-    ``none`` for an absent bound, ``own``), and most records are converted once.
+    Adds ``_ok`` (the amount converted), ``_q`` (the converted amount, else null), for each
+    bound that differs from the amount somewhere ``_low_q``/``_high_q`` (the bound's figure:
+    ``_q`` where the bound equals the amount, the bound converted where it differs, null
+    without a bound) and ``_low_bad``/``_high_bad`` (such a bound failed to convert), and
+    ``_rates`` with ``with_rates``. A bound equal to the amount converts to the same figure,
+    so most records are converted once, and nothing is computed per record that only the
+    rates of a group need. Raises :class:`RateNotFound` for any amount that cannot be
+    converted unless ``skip``.
     """
-    from sahel_core.rates import convert_column
+    from sahel_core.rates import column_routes
 
-    base = [*keys, ids, currency, date]
-    value = pl.col(amount)
-
-    def flag(bound: str) -> pl.Expr:
-        column = pl.col(bound)
-        return (
-            pl.when(column.is_null())
-            .then(pl.lit("none"))
-            .when(column == value)
-            .then(pl.lit("same"))
-            .otherwise(pl.lit("own"))
+    names = [*keys, ids, currency, date, amount, *(bounds or ())]
+    frame = rows.select(list(dict.fromkeys(names))).collect()
+    routes = column_routes(frame, currency=currency, date=date, to=to)
+    index = routes.index
+    value = frame[amount]
+    ok = routes.admits(value, index)
+    q = routes.convert(value, index, ok)
+    added = [ok.alias("_ok"), q.alias("_q")]
+    failures = [(~ok).arg_true()]
+    for bound, name in zip(bounds, ("_low", "_high"), strict=True) if bounds else ():
+        figure = frame[bound]
+        own = (figure.is_not_null() & ~(figure == value).fill_null(False)).arg_true()
+        if not own.len():
+            failures.append(own)
+            continue
+        # Only the records whose bound differs are converted again, at their own routes.
+        part, at = figure.gather(own), index.gather(own)
+        admitted = routes.admits(part, at)
+        stated = pl.DataFrame({"q": q, "bound": figure}).select(
+            pl.when(pl.col("bound").is_not_null()).then(pl.col("q"))
         )
-
-    pairs = list(zip(bounds, (_LOW, _HIGH), ("low", "high"), strict=False)) if bounds else []
-    flags = [flag(bound).alias(name) for bound, name, _ in pairs]
-    parts = [rows.select(*base, pl.lit("value").alias(_PART), value.alias(_AMOUNT), *flags)]
-    for bound, _, part in pairs:
-        own = rows.filter(flag(bound) == "own")
-        parts.append(
-            own.select(
-                *base,
-                pl.lit(part).alias(_PART),
-                pl.col(bound).alias(_AMOUNT),
-                *(pl.lit("own").alias(n) for n in (_LOW, _HIGH)),
-            )
-        )
-    stacked = pl.concat(parts, how="diagonal").collect()
-    out = convert_column(stacked, amount=_AMOUNT, currency=currency, date=date, to=to)
-    failed = out.filter(pl.col("rate_error").is_not_null())
-    if failed.height and not skip:
-        first = failed.row(0, named=True)
+        added += [
+            stated.to_series().scatter(own, routes.convert(part, at, admitted)).alias(f"{name}_q"),
+            pl.repeat(False, frame.height, eager=True).scatter(own, ~admitted).alias(f"{name}_bad"),
+        ]
+        failures.append(own.filter(~admitted))
+    failed = sum(f.len() for f in failures)
+    if failed and not skip:
+        # The first failure: of the amounts, else of the low bounds, else of the high ones.
+        at = next(f[0] for f in failures if f.len())
         raise RateNotFound(
-            f"{failed.height} amount(s) cannot be converted to {to}: {first['rate_error']}",
+            f"{failed} amount(s) cannot be converted to {to}: {routes.error(index[at])}",
             field=currency,
-            value=f"{first[currency]} on {first[date]}",
+            value=f"{frame[currency][at]} on {frame[date][at]}",
         )
-    return out.rename({to: "_q"}).with_columns(pl.col("rate_error").is_null().alias("_ok"))
+    if with_rates:
+        rate = routes.keys.select(
+            pl.struct(
+                pl.col("_raw_cur").alias("from_currency"),
+                pl.col("_rate").alias("rate"),
+                pl.col("_rate_date").alias("rate_date"),
+                pl.col("_path").alias("rate_source"),
+            )
+        ).to_series()
+        added.append(rate.gather(index).alias("_rates"))
+    return frame.with_columns(added)
 
 
 def _money_measures(
-    to: str, *, currency: str, bounds: bool, with_rates: bool, skip: bool, ids: pl.Expr
+    out: pl.DataFrame,
+    to: str,
+    *,
+    bounds: tuple[str, str] | None,
+    with_rates: bool,
+    skip: bool,
+    ids: pl.Expr,
 ) -> list[pl.Expr]:
-    ok, part, q = pl.col("_ok"), pl.col(_PART), pl.col("_q")
-    value = ok & (part == "value")
-    measures = [q.filter(value).sum().alias("value")]
+    """The measures of a money indicator over the records :func:`_convert` gives."""
+    ok, q = pl.col("_ok"), pl.col("_q")
+    measures = [q.sum().alias("value")]
+
+    def bound_sum(bound: str, name: str) -> pl.Expr:
+        if f"{name}_q" in out.columns:  # some bound differs from its amount
+            return pl.col(f"{name}_q").sum()
+        # Every stated bound equals its amount.
+        return q.filter(pl.col(bound).is_not_null()).sum() if out[bound].null_count() else q.sum()
+
     if bounds:
-        low = (value & (pl.col(_LOW) == "same")) | (ok & (part == "low"))
-        high = (value & (pl.col(_HIGH) == "same")) | (ok & (part == "high"))
+        low, high = bounds
         # Unbounded: a converted value without a high bound, or a high bound that failed to
         # convert (only possible with skip_unconverted).
-        unbounded = (value & (pl.col(_HIGH) == "none")) | (~ok & (part == "high"))
-        measures += [
-            q.filter(low).sum().alias("low"),
-            pl.when(~unbounded.any()).then(q.filter(high).sum()).alias("high"),
-        ]
-    measures += [pl.lit(to).alias("currency"), value.sum().cast(pl.Int64).alias("records")]
+        unbounded = [pl.col("_high_bad")] if "_high_bad" in out.columns else []
+        if out[high].null_count():
+            unbounded.append(ok & pl.col(high).is_null())
+        high_sum = bound_sum(high, "_high")
+        if unbounded:
+            high_sum = pl.when(~pl.any_horizontal(unbounded).any()).then(high_sum)
+        measures += [bound_sum(low, "_low").alias("low"), high_sum.alias("high")]
+    measures += [pl.lit(to).alias("currency"), ok.sum().cast(pl.Int64).alias("records")]
     if skip:
-        unconverted = ~ok & (part == "value")
-        measures.append(unconverted.sum().cast(pl.Int64).alias("unconverted"))
+        measures.append((~ok).sum().cast(pl.Int64).alias("unconverted"))
     measures.append(ids)
     if with_rates:
-        rate = pl.struct(
-            pl.col(currency).alias("from_currency"), "rate", "rate_date", "rate_source"
-        )
-        measures.append(rate.filter(value).unique(maintain_order=True).implode().alias("rates"))
+        rates = pl.col("_rates").filter(ok).unique(maintain_order=True).implode()
+        measures.append(rates.alias("rates"))
     return measures
 
 
@@ -315,30 +338,27 @@ def seized_value(table: pl.LazyFrame, by: Sequence[str], params: Mapping[str, An
     if merged:  # A reconciled table: credit the original records, as record_ids does.
         originals = pl.coalesce(pl.col("merged_from"), pl.concat_list(pl.col("id")))
         rows = rows.with_columns(originals.alias("_originals"))
+    bounds = ("value_low", "value_high")
     out = _convert(
         rows,
         by,
         amount="value",
-        bounds=("value_low", "value_high"),
+        bounds=bounds,
         currency="value_currency",
         date="date_earliest",
         to=to,
         skip=params["skip_unconverted"],
         ids="_originals" if merged else "id",
+        with_rates=params["with_rates"],
     )
-    of_value = pl.col(_PART) == "value"
-    ids = (
-        pl.col("_originals").filter(of_value).explode().implode()
-        if merged
-        else pl.col("id").filter(of_value).implode()
-    ).alias("record_ids")
+    ids = pl.col("_originals").explode().implode() if merged else pl.col("id").implode()
     measures = _money_measures(
+        out,
         to,
-        currency="value_currency",
-        bounds=True,
+        bounds=bounds,
         with_rates=params["with_rates"],
         skip=params["skip_unconverted"],
-        ids=ids,
+        ids=ids.alias("record_ids"),
     )
     return aggregate(out.lazy(), by, measures)
 
@@ -383,12 +403,13 @@ def donor_portfolio(
         to=to,
         skip=params["skip_unconverted"],
         ids="activity",
+        with_rates=params["with_rates"],
     )
     activities = pl.col("activity").unique(maintain_order=True).implode().alias("record_ids")
     measures = _money_measures(
+        out,
         to,
-        currency="currency",
-        bounds=False,
+        bounds=None,
         with_rates=params["with_rates"],
         skip=params["skip_unconverted"],
         ids=activities,
