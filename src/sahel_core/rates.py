@@ -309,21 +309,19 @@ def _directed(rows: pl.DataFrame) -> pl.DataFrame:
     # Decimal thresholds as text: a Decimal literal would make polars import numpy.
     tenths = (pl.lit(format(Decimal(1).scaleb(-k), "f")).cast(_RATE) for k in range(RATE_SCALE + 1))
     zeros = pl.sum_horizontal(*((pl.col("rate") < tenth).cast(pl.Int32) for tenth in tenths))
-    multiply = base.select(
-        pl.col("base").alias("from"),
-        pl.col("currency").alias("to"),
-        pl.lit(False).alias("divide"),
-        digits.alias("up"),
-        pl.exclude("currency", "base"),
-    )
-    divide = base.select(
-        pl.col("currency").alias("from"),
-        pl.col("base").alias("to"),
-        pl.lit(True).alias("divide"),
-        zeros.alias("up"),
-        pl.exclude("currency", "base"),
-    )
-    return pl.concat([multiply, divide]).rename({"date": "rate_date"})
+
+    def way(source: str, target: str, divide: bool, up: pl.Expr) -> pl.DataFrame:
+        # A rate quotes ``currency`` per unit of ``base``: base → currency multiplies by it.
+        return base.select(
+            pl.col(source).alias("from"),
+            pl.col(target).alias("to"),
+            pl.lit(divide).alias("divide"),
+            up.alias("up"),
+            pl.exclude("currency", "base"),
+        )
+
+    both = [way("base", "currency", False, digits), way("currency", "base", True, zeros)]
+    return pl.concat(both).rename({"date": "rate_date"})
 
 
 def _not_found(
