@@ -224,7 +224,7 @@ def _convert(
     date: str,
     to: str,
     skip: bool,
-    ids: str,
+    ids: Sequence[str],
     with_rates: bool,
 ) -> pl.DataFrame:
     """The records of ``rows`` with their ``amount`` converted into ``to``, and so their
@@ -241,7 +241,7 @@ def _convert(
     """
     from sahel_core.rates import column_routes
 
-    names = [*keys, ids, currency, date, amount, *(bounds or ())]
+    names = [*keys, *ids, currency, date, amount, *(bounds or ())]
     frame = rows.select(list(dict.fromkeys(names))).collect()
     routes = column_routes(frame, currency=currency, date=date, to=to)
     index = routes.index
@@ -334,10 +334,8 @@ def seized_value(table: pl.LazyFrame, by: Sequence[str], params: Mapping[str, An
     require(table, [*_SEIZURE, "value", "value_currency", "value_low", "value_high"], "seizure")
     to = params["currency"]
     rows = _keyed(table.filter(pl.col("value").is_not_null()), by, _SEIZURE_PLAIN)
-    merged = "merged_from" in rows.collect_schema().names()
-    if merged:  # A reconciled table: credit the original records, as record_ids does.
-        originals = pl.coalesce(pl.col("merged_from"), pl.concat_list(pl.col("id")))
-        rows = rows.with_columns(originals.alias("_originals"))
+    # A reconciled table credits its original records (record_ids reads merged_from).
+    ids = [c for c in ("id", "merged_from") if c in rows.collect_schema().names()]
     bounds = ("value_low", "value_high")
     out = _convert(
         rows,
@@ -348,17 +346,16 @@ def seized_value(table: pl.LazyFrame, by: Sequence[str], params: Mapping[str, An
         date="date_earliest",
         to=to,
         skip=params["skip_unconverted"],
-        ids="_originals" if merged else "id",
+        ids=ids,
         with_rates=params["with_rates"],
     )
-    ids = pl.col("_originals").explode().implode() if merged else pl.col("id").implode()
     measures = _money_measures(
         out,
         to,
         bounds=bounds,
         with_rates=params["with_rates"],
         skip=params["skip_unconverted"],
-        ids=ids.alias("record_ids"),
+        ids=record_ids(ids),
     )
     return aggregate(out.lazy(), by, measures)
 
@@ -402,7 +399,7 @@ def donor_portfolio(
         date="value_date",
         to=to,
         skip=params["skip_unconverted"],
-        ids="activity",
+        ids=["activity"],
         with_rates=params["with_rates"],
     )
     activities = pl.col("activity").unique(maintain_order=True).implode().alias("record_ids")
