@@ -350,3 +350,51 @@ def test_refused_cells_leave_no_cycle_holding_the_working_frame() -> None:
     _, rejections = normalize(raw, "seizure", source="x.csv", locale="fr")
     assert len(rejections) == 2
     assert gc.collect() == 0
+
+
+_CANONICAL_OR_NOT = {
+    "country": ["NGA", "MLI", "XXX", None, "SEN"],
+    "drug": ["cocaine", "cannabis_herb", "plutonium", None],
+    "quantity_unit": ["kg", "g", "barrels", None, "t"],
+    "value_currency": ["USD", "EUR", "FCFA", "???", None],
+    "quantity_qualifier": ["exact", "approx", "roughly", None],
+}
+# One more row whose cells need translating ("Mali" is MLI): the lookups of the frame with
+# it cannot take the cells as they are and join their results instead.
+_TRANSLATED = {
+    "country": "Mali",
+    "drug": "cocaïne",
+    "quantity_unit": "kilogrammes",
+    "value_currency": "euros",
+    "quantity_qualifier": "Approx",
+}
+
+
+@given(
+    st.lists(
+        st.fixed_dictionaries({c: st.sampled_from(v) for c, v in _CANONICAL_OR_NOT.items()}),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_cells_already_canonical_read_as_the_same_cells_translated(
+    rows: list[dict[str, str | None]],
+) -> None:
+    # Lookups whose every result is the cell itself skip the join (normalize._unjoined):
+    # the rows must come out exactly as when a translated cell forces it.
+    def read(records: list[dict[str, str | None]]) -> tuple[pl.DataFrame, list[Any]]:
+        columns = {c: [r[c] for r in records] for c in _CANONICAL_OR_NOT}
+        raw = frame(
+            id=[f"r{i}" for i in range(len(records))],
+            quantity=["2.5"] * len(records),
+            value=["10"] * len(records),
+            date=["2021-03-24"] * len(records),
+            **columns,
+        )
+        return normalize(raw, "seizure", source="s.csv", locale="en")
+
+    alone, refused_alone = read(rows)
+    joined, refused_joined = read([*rows, _TRANSLATED])
+    last = len(rows) + 2  # the translated row's number
+    assert [r for r in refused_joined if r.row != last] == refused_alone
+    assert joined.filter(pl.col("id") != f"r{len(rows)}").equals(alone)
