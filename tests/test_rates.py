@@ -567,3 +567,30 @@ def test_the_rate_table_is_built_once_per_manager(manager: Manager) -> None:
         (0, "peg", "fixed"), (1, "ecb", "day"), (2, "imf", "month"), (3, "imf", "year"),
         (4, "worldbank", "year"),
     ]  # fmt: skip
+
+
+def test_route_queries_are_built_once_per_table_and_give_the_same_figures_again() -> None:
+    manager = _manager()  # a table of its own: nothing built by other tests yet
+    table = rate_table(manager)
+    frame = pl.DataFrame(
+        {
+            "value": [D(13000000), D(1000), D(5), None],
+            "currency": ["XOF", "GHS", "EUR", "XOF"],
+            "date_value": [dt.date(2016, 8, 15), dt.date(2016, 11, 5), dt.date(1949, 1, 1),
+                           dt.date(2018, 4, 15)],
+        },
+        schema_overrides={"value": pl.Decimal(38, 9)},
+    )  # fmt: skip
+    first = convert_column(frame, manager=manager)
+    query = table.route_query("XOF", "USD", None)
+    assert table.route_query("XOF", "USD", None) is query
+    assert table.route_query("XOF", "USD", "USD") is not query
+    again = convert_column(frame, manager=manager)
+    assert again.equals(first)
+    assert again["rate_source"].to_list()[:2] == [
+        "XOF → EUR (peg, fixed) → USD (ECB, 2016-08-15)",
+        "GHS → USD (IMF IFS, month 2016-11)",
+    ]
+    with pytest.raises(RateNotFound) as error:
+        convert(Money(D(5), "EUR"), "USD", on=dt.date(1949, 1, 1), manager=manager)
+    assert again["rate_error"][2] == error.value.message

@@ -130,7 +130,10 @@ class RateTable:
         self.rows = rows
         self._layers: dict[tuple[str, str], list[_Layer]] = {}
         self._directed: pl.DataFrame | None = None
-        self._hops: dict[tuple[str, str], pl.DataFrame] = {}
+        self._hops: dict[tuple[str, str], list[tuple[int, pl.DataFrame]]] = {}
+        self._queries: dict[
+            tuple[str, str, str | None], Callable[[pl.LazyFrame], pl.LazyFrame]
+        ] = {}
         partners: dict[str, list[str]] = {}
         fixed = (
             rows.lazy()
@@ -275,9 +278,13 @@ class RateTable:
             self._directed = _directed(self.rows)
         return self._directed
 
-    def hop_rows(self, hops: Iterable[tuple[str, str]]) -> pl.DataFrame:
-        """The rows of :attr:`directed` for the hops ``(from, to)``, sorted by ``layer`` and
-        ``rate_date``; each hop's rows are cut from the table once and kept."""
+    def hop_layers(
+        self, hops: Iterable[tuple[str, str]]
+    ) -> dict[tuple[str, str], list[tuple[int, pl.DataFrame]]]:
+        """For each hop ``(from, to)``, its rows of :attr:`directed` (with ``label``, the
+        row's part of a path) per ``layer`` that has any, in layer order, each sorted by
+        ``rate_date``; each hop's rows are cut from the table once (the missing hops
+        together) and kept."""
         wanted = list(dict.fromkeys(hops))
         missing = [h for h in wanted if h not in self._hops]
         if missing:
@@ -289,13 +296,30 @@ class RateTable:
             )
             rows = self.rows.join(pairs.unique(), on=["currency", "base"], how="semi")
             hops_asked = pl.DataFrame(missing, schema=["from", "to"], orient="row")
-            found = _directed(rows).join(hops_asked, on=["from", "to"], how="semi")
-            parts = found.sort("layer", "rate_date").partition_by("from", "to", as_dict=True)
+            found = (
+                _directed(rows)
+                .join(hops_asked, on=["from", "to"], how="semi")
+                .with_columns(_label().alias("label"))
+            )
+            parts = found.sort("layer", "rate_date").partition_by(
+                "from", "to", "layer", as_dict=True, maintain_order=True
+            )
             for hop in missing:
-                self._hops[hop] = parts.get(hop, found.clear())
-        if not wanted:
-            return _directed(self.rows.clear())
-        return pl.concat([self._hops[h] for h in wanted])
+                self._hops[hop] = [(layer, part) for (a, b, layer), part in parts.items()
+                                   if (a, b) == hop]  # fmt: skip
+        return {h: self._hops[h] for h in wanted}
+
+    def route_query(
+        self, source: str, target: str, via: str | None
+    ) -> Callable[[pl.LazyFrame], pl.LazyFrame]:
+        """A query taking a frame of days (``_cur``, ``_day``, sorted by ``_day``) to the
+        routes from ``source`` to ``target`` on those days, the columns of
+        :func:`convert_column`'s routes; the same choice as :meth:`route`. Built once per
+        ``(source, target, via)`` and kept: building it costs more than running it."""
+        key = (source, target, via)
+        if key not in self._queries:
+            self._queries[key] = _route_query(self, source, target, via)
+        return self._queries[key]
 
 
 def _directed(rows: pl.DataFrame) -> pl.DataFrame:
@@ -798,15 +822,17 @@ class ColumnRoutes:
             pl.col("_raw_day").cast(pl.Date).alias("_day"),
         )
         keys = (
-            pairs.select("_cur", "_day")
+            pairs.lazy()
+            .select("_cur", "_day")
             .unique()
             .filter(pl.col("_cur").is_not_null() & pl.col("_day").is_not_null())
             .sort("_cur", "_day")
+            .collect(engine="in-memory")
         )
         found = _routes(table, keys, target, via)
         # Only as many steps as the routes taken use (often 1 or 2 of the 4 a route may have).
-        self.slots = max((i + 1 for i in range(_SLOTS) if found[f"_rate{i}"].is_not_null().any()),
-                         default=0)  # fmt: skip
+        used = found.select(pl.col(f"_rate{i}").is_not_null().any() for i in range(_SLOTS))
+        self.slots = max((i + 1 for i, any_ in enumerate(used.row(0)) if any_), default=0)
         # |amount| must stay below 10**(21 - growth): digits(amount) + growth <= 21.
         limits = pl.Series(
             [str(10 ** (MAX_INTEGER_DIGITS - g)) for g in range(MAX_INTEGER_DIGITS + 1)]
@@ -821,7 +847,7 @@ class ColumnRoutes:
             .alias(f"_step{i}")
             for i in range(self.slots)
         ]
-        found = found.select(
+        found_steps = found.lazy().select(
             "_cur",
             "_day",
             *(f"_rate{i}" for i in range(self.slots)),
@@ -842,9 +868,6 @@ class ColumnRoutes:
             .then(pl.lit("no date"))
             .otherwise(pl.col("_error"))
         )
-        joined = pairs.join(
-            found, on=["_cur", "_day"], how="left", nulls_equal=True, maintain_order="left"
-        ).with_columns(error.alias("_error"))
         shape = pl.sum_horizontal(
             pl.lit(0, dtype=pl.Int32),
             *(pl.col(f"_step{i}").cast(pl.Int32) * 3**i for i in range(self.slots)),
@@ -853,11 +876,18 @@ class ColumnRoutes:
         #: :attr:`index` refers to: ``_error`` (null when a route was found), ``_routed``,
         #: ``_rate``, ``_rate_date``, ``_path``, ``_limit``, per step ``i`` the rate
         #: ``_rate{i}`` and what it does, ``_step{i}``, and the route's ``_shape``.
-        self.keys = joined.with_columns(
-            pl.col("_error").is_null().alias("_routed"), shape.fill_null(0).alias("_shape")
-        )
-        one = pl.Series([1] * self.keys.height, dtype=pl.Int64).cast(_RATE)
-        rate = self._steps(one, pl.Series(range(self.keys.height), dtype=pl.UInt32))
+        self.keys = (
+            pairs.lazy()
+            .join(found_steps, on=["_cur", "_day"], how="left", nulls_equal=True,
+                  maintain_order="left")
+            .with_columns(error.alias("_error"))
+            .with_columns(
+                pl.col("_error").is_null().alias("_routed"), shape.fill_null(0).alias("_shape")
+            )
+            .collect(engine="in-memory")
+        )  # fmt: skip
+        one = pl.Series([1] * self.keys.height, dtype=pl.Int64).cast(pl.Decimal(38, 0))
+        rate = self._steps(one, pl.Series(range(self.keys.height), dtype=pl.UInt32), RATE_SCALE)
         self.keys = self.keys.with_columns(pl.when(pl.col("_routed")).then(rate).alias("_rate"))
 
     def admits(self, amounts: pl.Series, index: pl.Series) -> pl.Series:
@@ -883,9 +913,9 @@ class ColumnRoutes:
         """``amounts`` (Decimal or integer) converted at their rows' routes: a
         ``Decimal(38, places)`` series, null where not ``admitted`` (see :meth:`admits`)."""
         rows = pl.DataFrame({"v": amounts, "ok": admitted})
-        value = pl.col("v").cast(pl.Decimal(38, _scale(amounts.dtype)))
-        start = rows.select(pl.when(pl.col("ok")).then(value).cast(_RATE)).to_series()
-        return self._steps(start, index).cast(pl.Decimal(38, self.places))
+        value = pl.col("v").cast(pl.Decimal(38, min(_scale(amounts.dtype), RATE_SCALE)))
+        start = rows.select(pl.when(pl.col("ok")).then(value)).to_series()
+        return self._steps(start, index, self.places)
 
     def error(self, key: int) -> str:
         """Why an amount of pair ``key`` that :meth:`admits` refuses is not converted (the
@@ -893,24 +923,30 @@ class ColumnRoutes:
         found = self.keys["_error"][key]
         return _TOO_LARGE if found is None else str(found)
 
-    def _steps(self, amounts: pl.Series, index: pl.Series) -> pl.Series:
-        """``amounts`` (``Decimal(38, 16)``) through the steps of their rows' routes: each step
-        multiplies or divides by its rate, rounding to :data:`RATE_SCALE` places. The rows
-        are taken by the shape of their route (which steps multiply, which divide), so each
-        step is computed only on the rows that take it."""
+    def _steps(self, amounts: pl.Series, index: pl.Series, places: int) -> pl.Series:
+        """``amounts`` (Decimal, at most :data:`RATE_SCALE` places) through the steps of their
+        rows' routes, then rounded to ``places``: each step multiplies or divides by its rate,
+        rounding to :data:`RATE_SCALE` places (the rates' scale, which products and quotients
+        take). The rows are taken by the shape of their route (which steps multiply, which
+        divide), so each step is computed only on the rows that take it."""
+        scale = pl.Decimal(38, places)
+        result = amounts.cast(scale)
         shapes = self.keys["_shape"]
         found = shapes.gather(index)
+        stated = amounts.is_not_null()
+        # Filtering positions is much cheaper than arg_true.
+        positions = pl.int_range(amounts.len(), dtype=pl.UInt32, eager=True)
         for shape in shapes.unique().to_list():
             steps = [(i, step) for i, step in enumerate(_shape_steps(shape, self.slots)) if step]
-            rows = ((found == shape) & amounts.is_not_null()).arg_true()
-            if not (steps and rows.len()):
+            taken = (found == shape) & stated
+            if not (steps and taken.any()):
                 continue
-            part, at = amounts.gather(rows), index.gather(rows)
+            part, at = amounts.filter(taken), index.filter(taken)
             for i, step in steps:
                 rate = self.keys[f"_rate{i}"].gather(at)
                 part = part * rate if step == _MULTIPLY else part / rate
-            amounts = amounts.scatter(rows, part)
-        return amounts
+            result = result.scatter(positions.filter(taken), part.cast(scale))
+        return result
 
 
 def _shape_steps(shape: int, slots: int) -> list[int]:
@@ -971,39 +1007,48 @@ def _check_columns(frame: object, amount: str | None, currency: str, date: str) 
 
 def _routes(table: RateTable, keys: pl.DataFrame, target: str, via: str | None) -> pl.DataFrame:
     """For each distinct ``(_cur, _day)``: the chosen route's rates, path and growth, or the
-    error; the same choice as :meth:`RateTable.route`. Every hop of every currency's routes
-    is looked up together: one as-of join per provider and period."""
-    parts = [_blank(keys.clear(), None)]
+    error; the same choice as :meth:`RateTable.route`. It is one query (these are a few
+    thousand rows, where each query costs more than its work), from the currencies' queries
+    of :meth:`RateTable.route_query`."""
+    rows = keys.lazy()
+    parts = [_blank(rows.clear(), None)]
     pending = []
-    requests = []
-    for (code,), group in keys.group_by("_cur", maintain_order=True):
-        source = str(code)
+    for source in keys["_cur"].unique(maintain_order=True).to_list():
+        group = rows.filter(pl.col("_cur") == source)
         if len(source) != 3 or not source.isascii() or not source.isalpha():
             parts.append(_blank(group, "a currency is a three-letter ISO 4217 code"))
         elif source == target:
             parts.append(_blank(group, None, path=source))
         else:
-            plans = table.plans(source, target, via)
-            hops = list(dict.fromkeys(h for _, hs in plans for h in hs))
-            pending.append((source, group, plans, hops))
-            numbered = pl.DataFrame(
-                {
-                    "_hop": range(len(hops)),
-                    "from": [a for a, _ in hops],
-                    "to": [b for _, b in hops],
-                },
-                schema={"_hop": pl.Int32, "from": pl.String, "to": pl.String},
+            pending.append((source, group))
+    # Every hop the routes may take is cut from the table in one pass.
+    table.hop_layers(h for s, _ in pending for _, hs in table.plans(s, target, via) for h in hs)
+    parts += [table.route_query(source, target, via)(group) for source, group in pending]
+    return pl.concat(parts, how="vertical").collect(engine="in-memory")
+
+
+def _route_query(
+    table: RateTable, source: str, target: str, via: str | None
+) -> Callable[[pl.LazyFrame], pl.LazyFrame]:
+    """:meth:`RateTable.route_query`: one as-of join per hop of the routes and layer with
+    rows for that hop (:func:`_lookup`), then the choice of a route (:func:`_choose`)."""
+    plans = table.plans(source, target, via)
+    hops = list(dict.fromkeys(h for _, hs in plans for h in hs))
+    found = table.hop_layers(hops)
+    joins, looked = _lookup([found[h] for h in hops])
+    plan, route = _choose(table, source, target, via, plans, hops)
+
+    def query(days: pl.LazyFrame) -> pl.LazyFrame:
+        for rows, day in joins:
+            days = days.join_asof(
+                rows, left_on="_day", right_on=day, strategy="backward", check_sortedness=False
             )
-            requests.append(group.select("_cur", "_day").join(numbered, how="cross"))
-    if pending:
-        looked = _lookup(table, pl.concat(requests))
-        for source, group, plans, hops in pending:
-            wide = _widen(looked.filter(pl.col("_cur") == source), group.select("_day"), hops)
-            parts.append(_choose(table, group, wide, source, target, via, plans, hops))
-    return pl.concat(parts, how="vertical")
+        return days.select("_cur", "_day", *looked).with_columns(plan).select(route)
+
+    return query
 
 
-def _blank(group: pl.DataFrame, error: str | None, path: str | None = None) -> pl.DataFrame:
+def _blank(group: pl.LazyFrame, error: str | None, path: str | None = None) -> pl.LazyFrame:
     """``group`` with the route columns and no rates: an error, or no conversion needed."""
     return group.select(
         "_cur",
@@ -1023,54 +1068,49 @@ def _blank(group: pl.DataFrame, error: str | None, path: str | None = None) -> p
     )
 
 
-_FIELDS = ("rate", "divide", "rate_date", "period", "source", "up")
+#: The columns :func:`_lookup` gives each hop, with their types (those of :func:`_directed`).
+_FIELDS: dict[str, pl.DataType] = {
+    "rate": _RATE,
+    "divide": pl.Boolean(),
+    "rate_date": pl.Date(),
+    "period": pl.String(),
+    "label": pl.String(),
+    "up": pl.Int32(),
+}
 
 
-def _lookup(table: RateTable, requests: pl.DataFrame) -> pl.DataFrame:
-    """``requests`` (``_cur, _day, _hop, from, to``) with the rate of each hop on its day:
-    columns ``_rate, _divide, _rate_date, _period, _source, _up``, null when no rate serves.
-    One as-of join per layer (provider and period), earlier layers winning."""
-    requests = requests.sort("_day")
-    directed = table.hop_rows(requests.select("from", "to").unique().iter_rows())
-    found = requests.with_columns(
-        pl.lit(None, dtype=directed.schema[f]).alias(f"_{f}") for f in _FIELDS
-    )
-    for layer in directed["layer"].unique().sort().to_list():
-        rows = directed.filter(pl.col("layer") == layer).sort("rate_date")
-        joined = requests.join_asof(
-            rows.select("from", "to", "valid_until", *_FIELDS),
-            left_on="_day",
-            right_on="rate_date",
-            by=["from", "to"],
-            strategy="backward",
-            check_sortedness=False,
-        )
-        serves = (pl.col("valid_until") >= pl.col("_day")).fill_null(False)
-        joined = joined.select(*(pl.when(serves).then(pl.col(f)).alias(f) for f in _FIELDS))
-        # Earlier layers win: fill only where nothing was found yet.
-        taken = found["_rate"].is_null()
-        found = found.with_columns(
-            pl.when(taken).then(joined[f]).otherwise(pl.col(f"_{f}")).alias(f"_{f}")
+def _lookup(
+    hops: list[list[tuple[int, pl.DataFrame]]],
+) -> tuple[list[tuple[pl.LazyFrame, str]], list[pl.Expr]]:
+    """How to find, per hop ``i`` (its rows per layer, as :meth:`RateTable.hop_layers` gives
+    them), the rate serving each ``_day``: the as-of joins (rows, date column) and the
+    columns ``h{i}_rate, h{i}_divide, h{i}_rate_date, h{i}_period, h{i}_label, h{i}_up``
+    they give, null when no rate serves. Earlier layers (providers and periods) win."""
+    joins = []
+    found = []
+    for i, layers in enumerate(hops):
+        for layer, rows in layers:
+            renamed = rows.lazy().select(
+                pl.col(c).alias(f"h{i}_{c}_{layer}") for c in ("valid_until", *_FIELDS)
+            )
+            joins.append((renamed, f"h{i}_rate_date_{layer}"))
+        # A layer's columns are all null or all set: each comes from the first that serves.
+        serves = [(pl.col(f"h{i}_valid_until_{layer}") >= pl.col("_day")).fill_null(False)
+                  for layer, _ in layers]  # fmt: skip
+        found += [
+            pl.coalesce(pl.when(ok).then(pl.col(f"h{i}_{f}_{layer}"))
+                        for ok, (layer, _) in zip(serves, layers, strict=True)).alias(f"h{i}_{f}")
+            if layers else pl.lit(None, dtype=_FIELDS[f]).alias(f"h{i}_{f}")
             for f in _FIELDS
-        )
-    return found
+        ]  # fmt: skip
+    return joins, found
 
 
-def _widen(looked: pl.DataFrame, days: pl.DataFrame, hops: list[tuple[str, str]]) -> pl.DataFrame:
-    """One row per day, with per hop ``i`` the columns ``h{i}_rate, h{i}_divide...``."""
-    out = days
-    for i in range(len(hops)):
-        part = looked.filter(pl.col("_hop") == i).select(
-            "_day", *(pl.col(f"_{f}").alias(f"h{i}_{f}") for f in _FIELDS)
-        )
-        out = out.join(part, on="_day", how="left")
-    return out
-
-
-def _label(i: int) -> pl.Expr:
-    """The path label of hop ``i`` as :attr:`RateStep.label` writes it."""
-    period = pl.col(f"h{i}_period")
-    day = pl.col(f"h{i}_rate_date")
+def _label() -> pl.Expr:
+    """The path label of a rate row (of :func:`_directed`) as :attr:`RateStep.label` writes
+    it."""
+    period = pl.col("period")
+    day = pl.col("rate_date")
     when = (
         pl.when(period == "fixed")
         .then(pl.lit("fixed"))
@@ -1080,19 +1120,20 @@ def _label(i: int) -> pl.Expr:
         .then(pl.lit("month ") + day.dt.strftime("%Y-%m"))
         .otherwise(pl.lit("year ") + day.dt.strftime("%Y"))
     )
-    return pl.format("{}, {}", pl.col(f"h{i}_source"), when)
+    return pl.format("{}, {}", pl.col("source"), when)
 
 
 def _choose(
     table: RateTable,
-    group: pl.DataFrame,
-    looked: pl.DataFrame,
     source: str,
     target: str,
     via: str | None,
     plans: list[tuple[str, tuple[tuple[str, str], ...]]],
     hops: list[tuple[str, str]],
-) -> pl.DataFrame:
+) -> tuple[pl.Expr, list[pl.Expr]]:
+    """How to choose the route of ``source`` from :func:`_lookup`'s columns: the column
+    ``_plan`` (the first of ``plans`` whose hops all have a rate), then the columns of
+    :func:`_routes`."""
     index = {h: i for i, h in enumerate(hops)}
 
     def has(hop: tuple[str, str]) -> pl.Expr:
@@ -1107,7 +1148,6 @@ def _choose(
     chosen = pl.lit(None, dtype=pl.Int32)
     for k in reversed(range(len(plans))):
         chosen = pl.when(plan_ok[k]).then(pl.lit(k, dtype=pl.Int32)).otherwise(chosen)
-    looked = looked.with_columns(chosen.alias("_plan"))
     # Per slot, the chosen plan's hop: rate, direction, label, date, growth.
     columns: list[pl.Expr] = []
     growth: pl.Expr = pl.lit(0, dtype=pl.Int32)
@@ -1129,7 +1169,10 @@ def _choose(
         text = pl.concat_str(
             [
                 pl.lit(source),
-                *(pl.format(" → {} ({})", pl.lit(b), _label(index[(a, b)])) for a, b in hs),
+                *(
+                    pl.format(" → {} ({})", pl.lit(b), pl.col(f"h{index[(a, b)]}_label"))
+                    for a, b in hs
+                ),
             ]
         )
         path = pl.when(picked).then(text).otherwise(path)
@@ -1173,12 +1216,12 @@ def _choose(
             )
         )
     )
-    chosen_frame = looked.select(
-        "_day",
+    return chosen.alias("_plan"), [
+        pl.col("_cur"),
+        pl.col("_day"),
         *columns,
         path.alias("_path"),
         growth.cast(pl.Int32).alias("_growth"),
         pl.coalesce(dated, fixed).alias("_rate_date"),
         error.alias("_error"),
-    )
-    return group.join(chosen_frame, on="_day", how="left").select(_blank(group, None).columns)
+    ]
