@@ -37,7 +37,10 @@ test: lint types pytest docs
 docs: install
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
+# The sources are compiled first, as pip compiles an installed package: with
+# PYTHONDONTWRITEBYTECODE set (as on CI), every measured process would compile them again.
 bench: install
+	$(BIN)/python -m compileall -q src
 	$(BIN)/python benchmarks/run.py
 
 clean:
