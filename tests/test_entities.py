@@ -107,3 +107,19 @@ def test_ordering_of_dates() -> None:
     assert may.contains(late_may)
     assert may.overlaps(late_may)
     assert Qualifier("approx") is Qualifier.APPROX
+
+
+@given(st.integers(min_value=0, max_value=10**45))
+def test_counts_must_fit_a_table_column(number: int) -> None:
+    # Counts are Int64 columns: a larger one is refused naming its field, never stored as
+    # null or left to overflow when the table is built.
+    if number < 2**63:
+        assert SourceRef(file="a.csv", row=number).row == number
+        assert Operation(id="a", fatalities=number).fatalities == number
+        return
+    with pytest.raises(ValidationError, match="too large") as info:
+        SourceRef(file="a.csv", row=number)
+    assert info.value.field == "row"
+    with pytest.raises(ValidationError, match="too large") as info:
+        Operation(id="a", fatalities=number)
+    assert info.value.field == "fatalities"

@@ -355,3 +355,198 @@ def test_parquet_keeps_types(tmp_path: Path) -> None:
     write(table, path, "seizure")
     assert pl.read_parquet(path).schema == schema("seizure")
     assert read(path).tables["seizure"].equals(table)
+
+
+def test_parquet_rows_are_checked_as_in_any_format(tmp_path: Path) -> None:
+    # A typed file is not a checked one: a written-by-hand Parquet table with a float value
+    # column, an unknown drug, a negative figure and a repeated id.
+    path = tmp_path / "hand.parquet"
+    pl.DataFrame(
+        {
+            "id": ["a", "b", "c", "c", "d"],
+            "date": ["2016-05-01"] * 5,
+            "country": ["MLI"] * 5,
+            "drug": ["cannabis", "not-a-drug", "cocaine", "cocaine", "cocaine"],
+            "quantity": [2.7, 1.0, -5.0, 1.0, 3.0],
+            "quantity_unit": ["t", "kg", "kg", "kg", "kg"],
+            "value": [13_000_000.0, None, None, None, 1e20],
+            "value_currency": ["XOF", None, None, None, "USD"],
+        }
+    ).write_parquet(path)
+    result = read(path)
+    assert result.format == "parquet"
+    assert result.read == 5 == result.accepted + result.rejected
+    assert rejected(result) == {2: ("drug", "not-a-drug"), 3: ("quantity", "-5.0"),
+                                4: ("id", "c"), 5: ("value", "1e+20")}  # fmt: skip
+    first = result.tables["seizure"].row(0, named=True)
+    assert first["quantity"] == Decimal("2.7") and first["quantity_unit"] == "t"
+    assert first["value"] == Decimal(13_000_000)
+
+
+# -- damaged workbooks, JSON errors, counts, line endings, ignored columns -----------------------
+
+
+def _sheet_xlsx(tmp_path: Path) -> tuple[Path, dict[str, bytes]]:
+    """A small seizure workbook and its parts."""
+    path = tmp_path / "s.xlsx"
+    write(from_entities([_seizure("a", "coke"), _seizure("b", "crack")]), path, "seizure")
+    with zipfile.ZipFile(path) as archive:
+        return path, {n: archive.read(n) for n in archive.namelist()}
+
+
+def _rezip(path: Path, parts: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return path
+
+
+def _read_xlsx_plugin(path: Path) -> Any:
+    # The plugin itself, not io.read (which turns any crash into a FormatError).
+    return get_manager().format("xlsx").read(path, ReadOptions())
+
+
+def test_damaged_xlsx_parts_are_format_errors_naming_the_file(tmp_path: Path) -> None:
+    _, parts = _sheet_xlsx(tmp_path)
+    sheet = "xl/worksheets/sheet1.xml"
+    cell = re.search(rb'<c r="A2"[^>]*>', parts[sheet])
+    assert cell is not None
+    moved = cell.group().replace(b'r="A2"', b'r="ZZ2"')
+    broken = {
+        "truncated XML": parts[sheet][: len(parts[sheet]) // 2],
+        "not XML": b"<<<not xml",
+        # Well-formed XML that openpyxl cannot turn into cells (ValueError, IndexError).
+        "a number that is not one": parts[sheet].replace(
+            cell.group(), b'<c r="A2" t="n"><v>abc</v></c>' + moved, 1
+        ),
+        "a shared string that does not exist": parts[sheet].replace(
+            cell.group(), b'<c r="A2" t="s"><v>999</v></c>' + moved, 1
+        ),
+    }
+    for name, data in broken.items():
+        damaged = _rezip(tmp_path / "damaged.xlsx", {**parts, sheet: data})
+        with pytest.raises(FormatError, match=r"not a readable \.xlsx workbook") as error:
+            _read_xlsx_plugin(damaged)
+        assert "damaged.xlsx" in str(error.value), name
+
+
+def test_xlsx_row_numbered_beyond_the_last_row_is_refused_not_filled(tmp_path: Path) -> None:
+    # openpyxl fills a gap in row numbers with empty rows: row 10**20 would fill memory.
+    _, parts = _sheet_xlsx(tmp_path)
+    sheet = "xl/worksheets/sheet1.xml"
+    far = parts[sheet].replace(b'<row r="3"', b'<row r="99999999999999999999"')
+    far = re.sub(rb'r="([A-Z]+)3"', rb'r="\g<1>99999999999999999999"', far)
+    assert far != parts[sheet]
+    damaged = _rezip(tmp_path / "far.xlsx", {**parts, sheet: far})
+    with pytest.raises(FormatError, match="beyond a sheet's last row") as error:
+        _read_xlsx_plugin(damaged)
+    assert "far.xlsx" in str(error.value)
+
+
+def test_xlsx_with_a_flipped_byte_is_a_format_error(tmp_path: Path) -> None:
+    path, _ = _sheet_xlsx(tmp_path)
+    data = path.read_bytes()
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("xl/worksheets/sheet1.xml")
+    # The compressed data follows the local header (30 bytes, the name, the extra field).
+    header = data[info.header_offset : info.header_offset + 30]
+    start = info.header_offset + 30 + int.from_bytes(header[26:28], "little")
+    start += int.from_bytes(header[28:30], "little")
+
+    @settings(max_examples=40, deadline=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+    @given(offset=st.integers(0, info.compress_size - 1), flip=st.integers(1, 255))
+    def check(offset: int, flip: int) -> None:
+        damaged = bytearray(data)
+        damaged[start + offset] ^= flip
+        target = tmp_path / "flipped.xlsx"
+        target.write_bytes(bytes(damaged))
+        try:
+            result = _read_xlsx_plugin(target)
+        except FormatError as error:
+            assert "flipped.xlsx" in str(error)
+            return
+        assert result.read == result.accepted + result.rejected
+
+    check()
+
+
+def test_json_decoding_error_is_reported_once(tmp_path: Path) -> None:
+    path = tmp_path / "bad.json"
+    path.write_bytes(b"\xff\xfe[]")
+    with pytest.raises(FormatError) as error:
+        get_manager().format("json").read(path, ReadOptions())
+    assert str(error.value).count("bad.json") == 1
+    assert "not UTF-8 text" in str(error.value) and "not JSON" not in str(error.value)
+
+
+@pytest.mark.parametrize("row", [2**63 - 1, 2**63, 2**64 + 5, 10**40])
+def test_json_counts_beyond_int64_reject_the_record(tmp_path: Path, row: int) -> None:
+    path = tmp_path / "s.json"
+    path.write_text(
+        f'[{{"id": "a", "drug": "cocaine", "sources": [{{"file": "x.csv", "row": {row}}}]}},'
+        ' {"id": "b", "drug": "cocaine"}]'
+    )
+    result = get_manager().format("json").read(path, ReadOptions())
+    assert result.read == 2 == result.accepted + result.rejected
+    if row < 2**63:
+        assert result.tables["seizure"]["sources"][0][0]["row"] == row
+    else:
+        assert rejected(result) == {1: ("sources[0].row", str(row))}
+        assert "too large" in (result.rejections[0].reason or "")
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1252"])
+def test_csv_with_cr_only_line_endings(tmp_path: Path, encoding: str) -> None:
+    # Old Mac Excel ends lines with a carriage return alone.
+    path = tmp_path / "mac.csv"
+    text = (
+        "id;drug;quantity;unit;country\rA1;cannabis;10;kg;MLI\rA2;héroïne;x;kg;MLI\r"
+        "\rA3;cocaine;2;kg;NER\r"
+    )
+    path.write_bytes(text.encode(encoding))
+    result = get_manager().format("csv").read(path, ReadOptions())
+    assert (result.read, result.accepted, result.rejected) == (3, 2, 1)
+    assert rejected(result) == {3: ("quantity", "x")}
+    assert result.tables["seizure"]["id"].to_list() == ["A1", "A3"]
+    assert [s[0]["row"] for s in result.tables["seizure"]["sources"]] == [2, 5]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_a_row_with_values_only_in_ignored_columns_is_rejected(tmp_path: Path, suffix: str) -> None:
+    rows = [["id", "drug", "quantity", "unit", "country", "comments"],
+            ["A1", "cannabis", "10", "kg", "MLI", "ok"],
+            ["", "", "", "", "", "a comment-only row"],
+            ["", "", "", "", "", ""],
+            ["A2", "cannabis", "3", "kg", "MLI", ""]]  # fmt: skip
+    path = tmp_path / f"s{suffix}"
+    if suffix == ".csv":
+        path.write_text("\n".join(",".join(r) for r in rows) + "\n")
+    else:
+        book = openpyxl.Workbook()
+        for r in rows:
+            book.active.append([c or None for c in r])
+        book.save(path)
+    result = read(path)
+    assert (result.read, result.accepted, result.rejected) == (3, 2, 1)
+    assert rejected(result) == {3: ("comments", "a comment-only row")}
+    assert "1 empty row(s) skipped" in result.notes
+
+
+def test_blank_cells_in_an_ignored_column_reject_nothing(tmp_path: Path) -> None:
+    # Only rows blank in every mapped column are looked at again (none here).
+    path = tmp_path / "s.csv"
+    path.write_text("id,drug,comments\n" + "".join(f"s{i},cocaine,\n" for i in range(5)))
+    result = read(path)
+    assert (result.read, result.accepted, result.rejected) == (5, 5, 0)
+
+
+@given(st.lists(st.sampled_from(["a", "b", "", "a_duplicated_0", "a_duplicated_1"]), max_size=8))
+def test_unique_headers_are_distinct_and_keep_first_names(headers: list[str]) -> None:
+    from sahel_core.tabular import unique_headers
+
+    names = unique_headers(headers)
+    assert len(names) == len(headers) == len(set(names))
+    for index, header in enumerate(headers):
+        if header not in headers[:index]:
+            assert names[index] == header

@@ -166,3 +166,67 @@ def test_cli_read_and_validate(shared_data: Path) -> None:
     assert checked.exit_code == 0, checked.output
     bad = runner.invoke(app, ["validate", str(MODERN)])
     assert bad.exit_code == 1 and "no such date" in bad.output
+
+
+# -- counts, line endings, encodings -------------------------------------------------------------
+
+
+def _with_fatalities(tmp_path: Path, value: str) -> Path:
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(MODERN.read_text(encoding="utf-8-sig"), newline="")))
+    rows[1][rows[0].index("fatalities")] = value
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    path = tmp_path / "events.csv"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("value", [str(2**63), "9" * 20, "9" * 41])
+def test_a_count_too_large_rejects_its_row_only(tmp_path: Path, value: str) -> None:
+    result = read(_with_fatalities(tmp_path, value))
+    assert (result.read, result.accepted, result.rejected) == (6, 1, 5)
+    assert result.rejections[0] == Rejection(
+        2, "fatalities", value, "too large a count (at most 9223372036854775807)"
+    )
+    assert result.tables["operation"]["fatalities"].to_list() == [0]
+
+
+def test_the_largest_count_is_kept(tmp_path: Path) -> None:
+    result = read(_with_fatalities(tmp_path, str(2**63 - 1)))
+    assert (result.read, result.accepted) == (6, 2)
+    assert result.tables["operation"]["fatalities"].to_list() == [2**63 - 1, 0]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1252"])
+def test_cr_only_line_endings(tmp_path: Path, encoding: str) -> None:
+    # Old Mac Excel ends lines with a carriage return alone: every row is still read, and
+    # numbered as in the original.
+    text = MODERN.read_text(encoding="utf-8-sig").replace("\r\n", "\n").replace("\n", "\r")
+    path = tmp_path / "mac.csv"
+    path.write_bytes(text.replace("Djenne", "Djenné").encode(encoding))
+    result = read(path, format="acled")
+    assert (result.read, result.accepted, result.rejected) == (6, 2, 4)
+    assert [r.row for r in result.rejections] == [4, 5, 6, 7]
+    assert result.tables["operation"]["places"][0][0]["locality"] == "Djenné"
+
+
+def test_utf16_with_a_bom_is_decoded_as_any_delimited_text(tmp_path: Path) -> None:
+    # One encoding policy for delimited text (csv_format.decode): a BOM says UTF-16.
+    path = tmp_path / "events.csv"
+    path.write_bytes(MODERN.read_text(encoding="utf-8-sig").encode("utf-16"))
+    result = read(path, format="acled")
+    assert (result.read, result.accepted, result.rejected) == (6, 2, 4)
+
+
+def test_hapi_counts_too_large_are_named_so(tmp_path: Path) -> None:
+    text = HAPI.read_text(encoding="utf-8-sig")
+    path = tmp_path / "hapi.csv"
+    path.write_text(text.replace("political_violence,3,5,", f"political_violence,{2**63},5,"))
+    result = read(path)
+    assert (result.read, result.accepted, result.rejected) == (4, 1, 3)
+    assert result.rejections[0] == Rejection(
+        2, "events", str(2**63), "too large a count (at most 9223372036854775807)"
+    )

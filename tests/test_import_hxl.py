@@ -226,3 +226,14 @@ def test_cli_read_and_validate(shared_data: Path) -> None:
 def test_options_entity_generic(tmp_path: Path) -> None:
     result = read(SEIZURES, options=ReadOptions(entity="hxl"), format="hxl")
     assert list(result.tables) == ["hxl"]
+
+
+def test_a_count_too_large_rejects_its_row_only(tmp_path: Path) -> None:
+    text = (FIXTURES / "events_hxl.csv").read_text(encoding="utf-8")
+    path = tmp_path / "events.csv"
+    path.write_text(text.replace("Sevare,4,", f"Sevare,{2**63},"), encoding="utf-8")
+    result = read(path, format="hxl")
+    assert (result.read, result.accepted, result.rejected) == (3, 1, 2)
+    assert result.rejections[0] == Rejection(
+        3, "#affected+killed", str(2**63), "too large a count (at most 9223372036854775807)"
+    )

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from decimal import Context, Decimal
 from pathlib import Path
 
 import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from sahel_core.errors import FormatError, SahelError
@@ -177,3 +178,61 @@ def test_cli_read_and_validate(shared_data: Path) -> None:
     checked = runner.invoke(app, ["validate", str(FIXTURE), path])
     assert checked.exit_code == 1  # Rows were rejected.
     assert "no quantity reported" in checked.output
+
+
+# -- large quantities, headers ---------------------------------------------------------------------
+
+
+def _csv(tmp_path: Path, kilograms: list[str]) -> Path:
+    rows = [",".join(HEADER)] + [
+        f"Africa,West and Central Africa,Mali,Cocaine-type,Cocaine,Cocaine,2022,{k},MLI"
+        for k in kilograms
+    ]
+    path = tmp_path / "seizures.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_quantities_beyond_python_default_precision(tmp_path: Path) -> None:
+    # Rounding to 9 places needs more than Python's 28 digits: the table holds 29 + 9, so
+    # these are kept exactly; beyond the table's decimals, the row is refused.
+    path = _csv(tmp_path, ["12345678901234567890.5", "1e28", "1e29", "12.5", "1E+999999"])
+    result = read_unodc(path, ReadOptions())
+    assert (result.read, result.accepted, result.rejected) == (5, 3, 2)
+    assert result.tables["seizure"]["quantity"].to_list() == [
+        Decimal("12345678901234567890.5"), Decimal(10) ** 28, Decimal("12.5")
+    ]  # fmt: skip
+    assert result.rejections == [
+        Rejection(4, "Kilograms", "1e29", "too large a quantity"),
+        Rejection(6, "Kilograms", "1E+999999", "too large a quantity"),
+    ]
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    # As many numbers of each length (1 to 40 digits): integers() alone favours short ones.
+    digits=st.integers(min_value=1, max_value=40).flatmap(
+        lambda n: st.integers(min_value=10 ** (n - 1), max_value=10**n - 1)
+    ),
+    places=st.integers(min_value=0, max_value=12),
+    notation=st.sampled_from(["f", "e"]),
+)
+def test_any_quantity_is_kept_or_refused(
+    tmp_path: Path, digits: int, places: int, notation: str
+) -> None:
+    number = Decimal(digits).scaleb(-places, context=Context(prec=60))
+    result = read_unodc(_csv(tmp_path, [format(number, notation)]), ReadOptions())
+    assert result.read == 1 == result.accepted + result.rejected
+    if result.accepted:
+        kept = result.tables["seizure"]["quantity"][0]
+        assert kept == number.quantize(Decimal("1e-9"), context=Context(prec=60))
+    else:
+        assert result.rejections[0].field == "Kilograms"
+
+
+def test_repeated_and_blank_headers_share_the_csv_reader_naming() -> None:
+    from sahel_core.plugins.unodc import _unique
+
+    assert _unique(["Kilograms", " Note ", "Note", "", " ", "Note_duplicated_0"]) == [
+        "Kilograms", "Note", "Note_duplicated_1", "column 4", "column 5", "Note_duplicated_0"
+    ]  # fmt: skip

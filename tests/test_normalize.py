@@ -398,3 +398,23 @@ def test_cells_already_canonical_read_as_the_same_cells_translated(
     last = len(rows) + 2  # the translated row's number
     assert [r for r in refused_joined if r.row != last] == refused_alone
     assert joined.filter(pl.col("id") != f"r{len(rows)}").equals(alone)
+
+
+def test_a_count_too_large_for_the_column_rejects_its_row_only() -> None:
+    raw = frame(
+        id=["o1", "o2", "o3", "o4"],
+        fatalities=["9223372036854775807", "9223372036854775808", "1" + "0" * 40, "3"],
+    )
+    table, rejections = normalize(raw, "operation", source="ops.csv", locale="en")
+    assert table["fatalities"].to_list() == [2**63 - 1, 3]
+    assert by_row(rejections) == {3: ("fatalities", "9223372036854775808"),
+                                  4: ("fatalities", "1" + "0" * 40)}  # fmt: skip
+    assert {r.reason for r in rejections} == {"too large a count (at most 9223372036854775807)"}
+
+
+@given(st.lists(st.integers(min_value=0, max_value=10**30), min_size=1, max_size=5))
+def test_counts_are_kept_or_refused_never_raise(numbers: list[int]) -> None:
+    raw = frame(id=[f"o{i}" for i in range(len(numbers))], fatalities=[str(n) for n in numbers])
+    table, rejections = normalize(raw, "operation", source="ops.csv", locale="en")
+    assert table["fatalities"].to_list() == [n for n in numbers if n < 2**63]
+    assert sorted(r.row for r in rejections) == [i + 2 for i, n in enumerate(numbers) if n >= 2**63]

@@ -23,6 +23,7 @@ from sahel_core.quantities import Amount
 
 __all__ = [
     "ENTITY_TYPES",
+    "MAX_COUNT",
     "Agency",
     "AgencyKind",
     "Country",
@@ -113,12 +114,18 @@ def _instance(kind: type | tuple[type, ...], name: str, *, optional: bool = True
     return check
 
 
+#: The largest count (``fatalities``, a source's ``row``...) a table holds: an Int64 column.
+MAX_COUNT = 2**63 - 1
+
+
 def _count(name: str) -> Any:
     def check(_: object, __: object, value: object) -> None:
         if value is None:
             return
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ValidationError("expected a whole number >= 0", field=name, value=value)
+        if value > MAX_COUNT:
+            raise ValidationError(f"too large (at most {MAX_COUNT})", field=name, value=value)
 
     return check
 

@@ -66,7 +66,7 @@ import attrs
 import polars as pl
 
 from sahel_core.dates import PartialDate
-from sahel_core.entities import Place
+from sahel_core.entities import MAX_COUNT, Place
 from sahel_core.errors import AmbiguousInput, ReferenceNotFound, SahelError, StructureError
 from sahel_core.headers import SOURCE
 from sahel_core.money import Money
@@ -578,6 +578,8 @@ class _Normalizer:
             number = self.number(name, value)
             if number < 0 or number != number.to_integral_value():
                 raise _Refused(name, value, "expected a whole number >= 0")
+            if number > MAX_COUNT:  # The column is Int64: a larger count cannot be stored.
+                raise _Refused(name, value, f"too large a count (at most {MAX_COUNT})")
             return (int(number),)
 
         tag = self.each([name], whole, {"value": pl.Int64})

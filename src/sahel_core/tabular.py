@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from sahel_core.errors import FormatError
-from sahel_core.specs import ReadOptions, ReadResult
+from sahel_core.specs import ReadOptions, ReadResult, Rejection
 
 if TYPE_CHECKING:
     from sahel_core.headers import HeaderMap
@@ -137,7 +137,8 @@ def read_table(
     """Map, clean and normalize a frame of text cells read from ``path``.
 
     ``rows`` gives each row's number as the user sees it (defaults to 2, 3, ...). Rows with no
-    value at all are skipped, not counted, and reported in ``notes``.
+    value at all are skipped, not counted, and reported in ``notes``; a row with values only
+    in ignored columns is read and rejected ("no value in a recognised column").
     """
     from sahel_core.headers import map_headers
     from sahel_core.normalize import blank_to_null, normalize
@@ -156,7 +157,10 @@ def read_table(
     filled = pl.any_horizontal(pl.lit(False), *(pl.col(c).is_not_null() for c in cells.columns))
     keep = cells.select(filled).to_series()
     skipped = int((~keep).sum())
+    unread: list[Rejection] = []
     if skipped:
+        unread = _unread(raw, numbers, keep, [c for c in raw.columns if c not in header_map.rename])
+        skipped -= len(unread)
         cells, numbers = cells.filter(keep), numbers.filter(keep)
     cells = cells.with_columns(
         [pl.lit(v, pl.String).alias(c) for c, v in header_map.defaults.items()]
@@ -164,15 +168,47 @@ def read_table(
     table, rejections = normalize(
         cells, entity, source=path.name, locale=options.locale, rows=numbers, blanks=False
     )
+    if unread:
+        rejections = sorted([*rejections, *unread], key=lambda r: r.row or 0)
     result = ReadResult(
         format=format,
         source=str(path),
         tables={entity: table},
-        read=cells.height,
+        read=cells.height + len(unread),
         rejections=rejections,
         notes=[*notes, *_notes(header_map, skipped)],
     )
     return result
+
+
+def _unread(
+    raw: pl.DataFrame, numbers: pl.Series, keep: pl.Series, others: Sequence[str]
+) -> list[Rejection]:
+    """A rejection for each row left out of ``keep`` (no value in a mapped column) that has
+    a value in one of the ``others`` columns (mapped to nothing): a row is only skipped as
+    empty when it is blank in every column. Names the first such column and its cell."""
+    from sahel_core.normalize import blank_to_null
+
+    if not others:
+        return []
+    left = ~keep
+    dropped = blank_to_null(raw.filter(left).select(pl.col(c).cast(pl.String) for c in others))
+    first = pl.coalesce(
+        pl.when(pl.col(c).is_not_null()).then(pl.struct(field=pl.lit(c), value=pl.col(c)))
+        for c in others
+    )
+    found = dropped.select(numbers.filter(left).alias("row"), first.alias("cell")).filter(
+        pl.col("cell").is_not_null()
+    )
+    return [
+        Rejection(
+            row=row,
+            field=cell["field"],
+            value=cell["value"],
+            reason="no value in a recognised column (only in columns that are ignored)",
+        )
+        for row, cell in found.iter_rows()
+    ]
 
 
 def _notes(header_map: HeaderMap, skipped: int) -> list[str]:
@@ -191,11 +227,23 @@ def _notes(header_map: HeaderMap, skipped: int) -> list[str]:
 
 
 def unique_headers(headers: Sequence[str]) -> list[str]:
-    """Headers made distinct: a repeated ``X`` becomes ``X_duplicated_0``, ``X_duplicated_1``..."""
-    seen: dict[str, int] = {}
+    """Headers made distinct: a repeated ``X`` becomes ``X_duplicated_0``, ``X_duplicated_1``...
+
+    (as polars names them), skipping a name that is already a header of the file.
+    """
+    taken = set(headers)
+    counts: dict[str, int] = {}
     names = []
     for header in headers:
-        count = seen.get(header, 0)
-        seen[header] = count + 1
-        names.append(header if count == 0 else f"{header}_duplicated_{count - 1}")
+        if header not in counts:
+            counts[header] = 0
+            names.append(header)
+            continue
+        count = counts[header]
+        while f"{header}_duplicated_{count}" in taken:
+            count += 1
+        counts[header] = count + 1
+        name = f"{header}_duplicated_{count}"
+        taken.add(name)
+        names.append(name)
     return names

@@ -2,10 +2,12 @@
 
 Reads the shapes ACLED data come in: the export tool (``event_id_cnty``, ``event_date`` as
 "22 February 2019", ``actor1``, ``assoc_actor_1``...), the older "All Africa" files (UPPERCASE
-headers, ``ALLY_ACTOR_1``, ``DD/MM/YYYY`` dates, Windows-1252/latin-1 text, empty trailing
+headers, ``ALLY_ACTOR_1``, ``DD/MM/YYYY`` dates, Windows-1252 text, empty trailing
 columns), the current API shape (ISO dates, ``sub_event_type``), and tables that mix ACLED with
 the Aid Worker Security Database (``data_source`` column; those incidents have a ``data_id`` but
-no ACLED id). Headers match whatever their case.
+no ACLED id). Headers match whatever their case. The text is decoded as every delimited file
+is (:func:`sahel_core.plugins.csv_format.decode`): a BOM, UTF-8, else Windows-1252, else a
+detection.
 
 Each row becomes one :class:`~sahel_core.entities.Operation`:
 
@@ -66,33 +68,25 @@ _COUNTRY_KEYS = ("iso3", "country_code", "country")
 _COUNT_KEYS = ("location_code", "event_type", "events", "reference_period_start")
 
 
-def _decode(data: bytes, source: str, encoding: str | None) -> str:
-    """UTF-8 (with or without BOM), else Windows-1252 as ACLED's older files, else latin-1."""
-    if encoding is not None:
-        try:
-            return data.decode(encoding).removeprefix("\ufeff")
-        except (LookupError, UnicodeDecodeError) as exc:
-            raise FormatError(f"cannot decode as {encoding}: {exc}", source=source) from None
-    for name in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(name)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1")
-
-
 def _header(text: str) -> list[str]:
     import csv
 
-    first = next(csv.reader(io.StringIO(text.split("\n", 1)[0])), [])
+    first = next(csv.reader(io.StringIO(text.splitlines()[0] if text else "")), [])
     return [_ALIASES.get(h.strip().lower(), h.strip().lower()) for h in first]
 
 
 def sniff_acled(head: bytes, name: str) -> bool:
     """True when the first line is an ACLED event header or an HDX HAPI conflict-event one."""
+    from sahel_core.plugins.csv_format import decode
+
     if b"\x00" in head:
         return False
-    columns = set(_header(_decode(head, name, None)))
+    try:
+        # The first line only: the end of the 64 KiB head may cut a character in two.
+        text, _ = decode(head.split(b"\n", 1)[0], name)
+    except FormatError:
+        return False
+    columns = set(_header(text))
     events = all(k in columns for k in _EVENT_KEYS) and any(k in columns for k in _ID_KEYS)
     return events or all(k in columns for k in _COUNT_KEYS)
 
@@ -103,7 +97,11 @@ def _frame(text: str, source: str) -> tuple[pl.DataFrame, list[int]]:
 
     import polars as pl
 
+    from sahel_core.plugins.csv_format import cr_line_endings
+
     try:
+        if cr_line_endings(text[:65536]):
+            raise ValueError("polars reads CR-only line endings as one line")
         frame = pl.read_csv(
             io.BytesIO(text.encode("utf-8")), infer_schema=False, raise_if_empty=True
         )
@@ -346,6 +344,7 @@ def _counts_table(
     """HDX HAPI monthly counts: typed columns, one rejection per row with a bad cell."""
     import polars as pl
 
+    from sahel_core.entities import MAX_COUNT
     from sahel_core.reference import country
 
     frame = frame.with_columns(pl.Series("__row", list(numbers), dtype=pl.Int64))
@@ -370,15 +369,22 @@ def _counts_table(
     def day(name: str) -> pl.Expr:
         return _text(frame, name).str.to_date("%Y-%m-%d", strict=False)
 
-    checks: list[tuple[str, pl.Expr, str]] = [
+    def not_a_count(name: str) -> pl.Expr:
+        # Digits that do not cast overflow the Int64 column: say so, as normalize does.
+        return (
+            pl.when(_text(frame, name).str.contains(r"^\+?\d+$"))
+            .then(pl.lit(f"too large a count (at most {MAX_COUNT})"))
+            .otherwise(pl.lit("expected a whole number >= 0"))
+        )
+
+    checks: list[tuple[str, pl.Expr, str | pl.Expr]] = [
         ("location_code", pl.col("__iso3").is_null(), "unknown country"),
         ("admin_level", _text(frame, "admin_level").is_not_null() & whole("admin_level").is_null(),
          "not a whole number"),
-        ("events", whole("events").is_null() | (whole("events") < 0),
-         "expected a whole number >= 0"),
+        ("events", whole("events").is_null() | (whole("events") < 0), not_a_count("events")),
         ("fatalities", _text(frame, "fatalities").is_not_null()
          & (whole("fatalities").is_null() | (whole("fatalities") < 0)),
-         "expected a whole number >= 0"),
+         not_a_count("fatalities")),
         ("reference_period_start", day("reference_period_start").is_null(),
          "not an ISO date (YYYY-MM-DD)"),
         ("reference_period_end", _text(frame, "reference_period_end").is_not_null()
@@ -389,7 +395,11 @@ def _counts_table(
     fault = pl.coalesce(
         [
             pl.when(test.fill_null(False)).then(
-                pl.struct(field=pl.lit(name), value=_text(frame, name), reason=pl.lit(reason))
+                pl.struct(
+                    field=pl.lit(name),
+                    value=_text(frame, name),
+                    reason=pl.lit(reason) if isinstance(reason, str) else reason,
+                )
             )
             for name, test, reason in checks
         ]
@@ -420,15 +430,20 @@ def _counts_table(
 
 def read_acled(path: Path, options: ReadOptions) -> ReadResult:
     """Read an ACLED event export (or an HDX HAPI conflict-event file); see the module docs."""
+    from sahel_core.plugins.csv_format import decode
+
     path = Path(path)
     try:
         data = path.read_bytes()
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise FormatError(f"cannot read the file: {reason}", source=path.name) from None
-    if b"\x00" in data:
+    # The encoding policy of all delimited text (a BOM, UTF-8, else Windows-1252 as ACLED's
+    # older exports are, else a detection): sahel_core.plugins.csv_format.decode. NUL bytes
+    # are looked for in the text, as the CSV reader does: UTF-16 (with a BOM) has them.
+    text, _ = decode(data, path.name, options.encoding)
+    if "\x00" in text:
         raise FormatError("binary data, not delimited text", source=path.name)
-    text = _decode(data, path.name, options.encoding)
     if not text.strip():
         raise FormatError("empty file", source=path.name)
     frame, numbers = _frame(text, path.name)

@@ -5,8 +5,10 @@ finds it plausible, as French Excel saves it, then charset-normalizer's best gue
 delimiter (``,``, ``;`` as in French Excel, tab or ``|``), reads every cell as text, maps the
 headers and normalizes (:mod:`sahel_core.tabular`). Well-formed files go through polars' reader;
 a file it refuses (a row with more cells than the header) is read again with the ``csv`` module,
-and such a row is rejected, not cut. Writing produces UTF-8 with a BOM (so Excel shows accents),
-comma-separated (tab for ``.tsv``), canonical columns, formulas neutralized.
+and such a row is rejected, not cut. A file whose lines end with a carriage return alone (old
+Mac Excel), which polars would take for one line, goes to the ``csv`` module directly. Writing
+produces UTF-8 with a BOM (so Excel shows accents), comma-separated (tab for ``.tsv``),
+canonical columns, formulas neutralized.
 """
 
 from __future__ import annotations
@@ -23,7 +25,14 @@ from sahel_core.hookspecs import hookimpl
 from sahel_core.specs import FormatSpec, ReadOptions, ReadResult, Rejection, WriteOptions
 from sahel_core.tabular import unique_headers
 
-__all__ = ["read_csv", "sahel_register_formats", "sniff_csv", "write_csv"]
+__all__ = [
+    "cr_line_endings",
+    "decode",
+    "read_csv",
+    "sahel_register_formats",
+    "sniff_csv",
+    "write_csv",
+]
 
 _DELIMITERS = (",", ";", "\t", "|")
 _BOMS = (
@@ -114,6 +123,13 @@ def sniff_delimiter(text: str, default: str = ",") -> str:
     return best
 
 
+def cr_line_endings(head: str) -> bool:
+    """Whether lines end with a carriage return alone (old Mac Excel exports): the first line
+    does. polars' reader takes such a file for one long line; the ``csv`` module reads it."""
+    cr, lf = head.find("\r"), head.find("\n")
+    return cr != -1 and (lf == -1 or lf > cr + 1)
+
+
 def sniff_csv(head: bytes, name: str) -> bool:
     """Delimited text: no NUL bytes, a delimiter in the first line, not JSON.
 
@@ -184,10 +200,11 @@ def read_csv(path: Path, options: ReadOptions) -> ReadResult:
         if b"\x00" in data:
             raise FormatError("binary data, not delimited text", source=source)
         encoding, delimiter = "utf-8", sniff_delimiter(head, default)
-        try:
-            frame = _frame_fast(data, delimiter)
-        except (pl.exceptions.PolarsError, ValueError):
-            frame = None
+        if not cr_line_endings(head):
+            try:
+                frame = _frame_fast(data, delimiter)
+            except (pl.exceptions.PolarsError, ValueError):
+                frame = None
     rows: list[int] | None = None
     refused: list[Rejection] = []
     if frame is None:
@@ -199,6 +216,8 @@ def read_csv(path: Path, options: ReadOptions) -> ReadResult:
         delimiter = sniff_delimiter(text, default)
         utf8 = data if encoding == "utf-8" else text.encode("utf-8")
         try:
+            if cr_line_endings(text[:_HEAD]):
+                raise ValueError("polars reads CR-only line endings as one line")
             frame = _frame_fast(utf8, delimiter)
         except (pl.exceptions.PolarsError, ValueError):
             try:

@@ -27,6 +27,9 @@ _HEAD = 65536  # What the manager gives sniffers.
 
 
 def _text(path: Path, options: ReadOptions) -> str:
+    # UTF-8 only, unlike delimited text (csv_format.decode guesses legacy code pages): JSON
+    # exchanged between systems must be UTF-8 (RFC 8259, section 8.1), and a guess could turn
+    # bytes into wrong text silently. ``--encoding`` reads anything else.
     try:
         return path.read_bytes().decode(options.encoding or "utf-8-sig")
     except (UnicodeDecodeError, LookupError) as exc:
@@ -131,8 +134,9 @@ def read_jsonl(path: Path, options: ReadOptions) -> ReadResult:
 
 def read_json(path: Path, options: ReadOptions) -> ReadResult:
     """Read a JSON list of entities (a single object counts as a list of one)."""
+    text = _text(path, options)  # Its FormatError is a ValueError: not to be wrapped below.
     try:
-        data = json.loads(_text(path, options), parse_float=Decimal)
+        data = json.loads(text, parse_float=Decimal)
     except (ValueError, RecursionError) as exc:
         raise FormatError(f"not JSON: {exc}", source=str(path)) from None
     if isinstance(data, dict):

@@ -1,9 +1,12 @@
 """Built-in plugin: canonical tables as Parquet, typed and nested as they are in memory.
 
-Writing stores the canonical table as is (decimals, dates, lists of structs). Reading takes a
-file with the canonical columns of one entity (the one the caller names, else the one whose
-columns the file has), casts them to the canonical types and keeps every row: a Parquet file is
-already typed, so there is nothing to normalize. Extra columns are ignored and noted.
+Writing stores the canonical table as is (decimals, dates, lists of structs). Reading checks
+every row as a CSV row is checked: a Parquet file is typed, but nothing says its figures are
+not negative, its countries real or its ids unique, nor that its money is not a float. The
+columns are turned into text (:func:`sahel_core.tabular.text_table`: exact decimals, ISO dates,
+JSON records) and read by :func:`sahel_core.tabular.read_table`, so every record is accepted or
+rejected with a reason, rows numbered from 1. A float column is read through its text:
+``1e+20`` is refused, ``2.7`` is read as the decimal 2.7.
 """
 
 from __future__ import annotations
@@ -21,51 +24,19 @@ __all__ = ["read_parquet", "sahel_register_formats", "sniff_parquet", "write_par
 _MAGIC = b"PAR1"
 
 
-def _entity(columns: list[str], options: ReadOptions) -> str:
-    from sahel_core.entities import ENTITY_TYPES
-    from sahel_core.tables import entity_type, schema
-
-    if options.entity is not None:
-        return entity_type(options.entity).__name__.lower()
-    present = set(columns)
-    fits = [name for name in ENTITY_TYPES if set(schema(name)) <= present]
-    if not fits:
-        raise FormatError("the columns are not those of any canonical table")
-    return max(fits, key=lambda name: len(schema(name)))
-
-
 def read_parquet(path: Path, options: ReadOptions) -> ReadResult:
-    """Read a canonical table from Parquet."""
-    from sahel_core.tables import schema
+    """Read a table from Parquet, each row checked as in any other format."""
+    from sahel_core.tabular import read_table, text_table
 
-    source = str(path)
     try:
         frame = pl.read_parquet(path)
     except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
-        raise FormatError(f"not a readable Parquet file: {exc}", source=source) from None
+        raise FormatError(f"not a readable Parquet file: {exc}", source=str(path)) from None
     try:
-        entity = _entity(frame.columns, options)
-    except FormatError as exc:
-        raise exc.located(source=source) from None
-    columns = schema(entity)
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise FormatError(
-            f"not a canonical {entity} table: missing {', '.join(missing)}", source=source
-        )
-    try:
-        table = frame.select([pl.col(c).cast(t) for c, t in columns.items()])
+        cells = text_table(frame)
     except pl.exceptions.PolarsError as exc:
-        raise FormatError(f"columns of the wrong type: {exc}", source=source) from None
-    extra = [c for c in frame.columns if c not in columns]
-    notes = ["ignored columns: " + ", ".join(extra)] if extra else []
-    return ReadResult(
-        format="parquet",
-        source=source,
-        tables={entity: table},
-        read=table.height,
-        notes=notes,
-    )
+        raise FormatError(f"columns that cannot be read as text: {exc}", source=str(path)) from None
+    return read_table(cells, path, options, format="parquet", rows=range(1, frame.height + 1))
 
 
 def write_parquet(table: pl.DataFrame, path: Path, entity: str, options: WriteOptions) -> None:

@@ -37,7 +37,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterable, Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -66,6 +66,10 @@ HEADER = (
 _REQUIRED = ("ms code", "drug name", "reference year", "kilograms")
 _SCAN_ROWS = 25
 _PLACES = Decimal("1e-9")
+#: Quantities from here on do not fit the table's decimals (38 digits, 9 after the point).
+_TOO_LARGE = Decimal(10) ** 29
+#: Room for 29 + 9 digits: Python's default context (28 digits) cannot round 1e20 to 1e-9.
+_CONTEXT = Context(prec=40)
 #: Canonical field → the export's column, to name the column a user sees in rejections.
 _SOURCE_COLUMN = {
     "country": "msCode",
@@ -227,14 +231,11 @@ def _no_header(path: Path) -> FormatError:
 
 
 def _unique(header: Sequence[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    names = []
-    for name in header:
-        name = name.strip() or "column"
-        count = seen.get(name, 0)
-        seen[name] = count + 1
-        names.append(name if count == 0 else f"{name}_{count}")
-    return names
+    """Headers stripped, a blank one named ``column N``, repeats made distinct
+    (:func:`sahel_core.tabular.unique_headers`)."""
+    from sahel_core.tabular import unique_headers
+
+    return unique_headers([h.strip() or f"column {i + 1}" for i, h in enumerate(header)])
 
 
 # -- turning cells into seizures -----------------------------------------------------------------
@@ -250,8 +251,15 @@ def _kilograms(text: str) -> tuple[str | None, str | None]:
         return None, "not a number"
     if value < 0:
         return None, "a quantity cannot be negative"
-    rounded = value.quantize(_PLACES).normalize() if value.as_tuple().exponent != 0 else value
-    if rounded >= Decimal(10) ** 29:
+    # Checked before rounding: the rounding context holds the table's 38 digits, not more.
+    if value >= _TOO_LARGE:
+        return None, "too large a quantity"
+    rounded = (
+        value.quantize(_PLACES, context=_CONTEXT).normalize(_CONTEXT)
+        if value.as_tuple().exponent != 0
+        else value
+    )
+    if rounded >= _TOO_LARGE:
         return None, "too large a quantity"
     return f"{rounded:f}", None
 

@@ -19,7 +19,6 @@ text and never runs, and it reads back unchanged.
 from __future__ import annotations
 
 import datetime as dt
-import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -27,7 +26,7 @@ from typing import Any
 
 import polars as pl
 
-from sahel_core.errors import FormatError, UnsafeInput
+from sahel_core.errors import FormatError, SahelError, UnsafeInput
 from sahel_core.hookspecs import hookimpl
 from sahel_core.specs import FormatSpec, ReadOptions, ReadResult, WriteOptions
 from sahel_core.tabular import unique_headers
@@ -67,16 +66,63 @@ def _header_score(cells: Sequence[str | None], options: ReadOptions) -> int:
         return 0
 
 
+#: The rows of an Excel sheet (Excel 2007 and later).
+_MAX_ROWS = 1_048_576
+
+
+def _unreadable(exc: Exception, source: str) -> SahelError:
+    """The error for a workbook openpyxl failed on: unsafe XML, or not a readable workbook.
+
+    openpyxl raises a wide, undocumented range of errors on damaged workbooks: zip and zlib
+    errors, XML parse errors, ``ValueError``/``IndexError`` on a cell it cannot read, its own
+    ``InvalidFileException``. Every one means the file is not a readable workbook.
+    """
+    from defusedxml import DefusedXmlException
+
+    if isinstance(exc, DefusedXmlException):
+        return UnsafeInput(f"unsafe XML in the workbook: {exc!r}", source=source)
+    return FormatError(f"not a readable .xlsx workbook: {exc}", source=source)
+
+
+def _rows(sheet: Any, source: str) -> Iterator[tuple[Any, ...]]:
+    """The sheet's rows of values, openpyxl's errors turned into :func:`_unreadable`'s.
+
+    Only openpyxl's reading is guarded: errors raised by the code consuming the rows pass
+    through unchanged.
+    """
+    # openpyxl fills a gap in the row numbers with empty rows: a damaged sheet that numbers a
+    # row 10**20 would fill memory. A sheet holds at most _MAX_ROWS rows; one beyond is refused
+    # rather than dropped.
+    try:
+        for number, row in enumerate(sheet.iter_rows(values_only=True, max_row=_MAX_ROWS + 1)):
+            if number == _MAX_ROWS:
+                raise FormatError(
+                    f"a row numbered beyond a sheet's last row ({_MAX_ROWS:,})", source=source
+                )
+            yield row
+    except (MemoryError, FormatError):
+        raise
+    except Exception as exc:
+        raise _unreadable(exc, source) from None
+
+
 def _load(path: Path, options: ReadOptions) -> tuple[pl.DataFrame, list[int], str]:
     """The data rows under the header of the first sheet that has one, and their row numbers."""
     import openpyxl
 
+    source = str(path)
     # A file object, not the path: openpyxl refuses names that do not end in .xlsx.
     with path.open("rb") as handle:
-        workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
         try:
-            for sheet in workbook.worksheets:
-                found = _sheet(sheet.iter_rows(values_only=True), options)
+            workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+            sheets = list(workbook.worksheets)
+        except MemoryError:
+            raise
+        except Exception as exc:  # See _unreadable.
+            raise _unreadable(exc, source) from None
+        try:
+            for sheet in sheets:
+                found = _sheet(_rows(sheet, source), options)
                 if found is not None:
                     return (*found, sheet.title)
         finally:
@@ -121,18 +167,12 @@ def _sheet(
 
 def read_xlsx(path: Path, options: ReadOptions) -> ReadResult:
     """Read the first sheet with a header row of an .xlsx workbook (see the module docstring)."""
-    from defusedxml import DefusedXmlException
-    from openpyxl.utils.exceptions import InvalidFileException
-
     from sahel_core.tabular import read_table
 
-    source = str(path)
     try:
         frame, rows, sheet = _load(path, options)
-    except DefusedXmlException as exc:
-        raise UnsafeInput(f"unsafe XML in the workbook: {exc!r}", source=source) from None
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, EOFError) as exc:
-        raise FormatError(f"not a readable .xlsx workbook: {exc}", source=source) from None
+    except OSError as exc:
+        raise FormatError(f"cannot read the file: {exc}", source=str(path)) from None
     return read_table(frame, path, options, format="xlsx", rows=rows, notes=[f"sheet {sheet!r}"])
 
 
