@@ -317,3 +317,24 @@ def test_cli_read_and_validate(shared_data: Path) -> None:
     assert checked.exit_code == 1 and "required element missing" in checked.output
     unsafe = runner.invoke(app, ["validate", str(FIXTURES / "billion_laughs.xml")])
     assert unsafe.exit_code == 1 and "unsafe XML refused" in unsafe.output
+
+
+def test_a_bad_currency_code_is_refused_by_the_one_currency_check(tmp_path: Path) -> None:
+    """IATI values use sahel_core.money.currency_code, as Money and the rate tables do: the
+    same codes pass (" xof " is XOF), the same are refused, with the same reason."""
+    import attrs
+
+    from sahel_core.money import NOT_A_CODE
+    from sahel_core.plugins import iati
+
+    text = SMALL.read_text(encoding="utf-8")
+    odd = tmp_path / "odd.xml"
+    odd.write_text(
+        text.replace('<value currency="XOF"', '<value currency=" xof "', 1).replace(
+            '<value currency="XDR"', '<value currency="X0R"', 1
+        ),
+        encoding="utf-8",
+    )
+    result = read(odd)
+    assert Rejection(1, "value/@currency", "X0R", NOT_A_CODE) in result.rejections
+    assert "default_lang" not in attrs.fields_dict(iati._Reader)

@@ -191,6 +191,8 @@ def test_bad_key_parameter_and_table_name_the_fault() -> None:
     with pytest.raises(ValidationError) as bad_value:
         compute("seized_value", table, currency="dollars")
     assert bad_value.value.field == "currency"
+    assert "three-letter ISO 4217 code" in bad_value.value.message
+    assert compute("seized_value", table, currency=" eur ")["currency"][0] == "EUR"
     with pytest.raises(ValidationError) as bad_bool:
         compute("seized_value", table, with_rates="perhaps")
     assert bad_bool.value.field == "with_rates"
@@ -271,6 +273,31 @@ def test_seized_value_reports_the_rates_used() -> None:
     assert rates["EUR"]["rate"] == D(1)
 
 
+def test_the_rates_used_give_rate_date_source_and_path_apart() -> None:
+    """Each rate says its rate, its date, its source (the providers) and the path, each in a
+    field of its own, as a single conversion does."""
+    table = value_table().filter(pl.col("id") == "x")
+    result = compute("seized_value", table, currency="USD", with_rates=True)
+    (rate,) = result["rates"][0]
+    conversion = convert(Money("1311914", "XOF"), "USD", on=dt.date(2016, 5, 1))
+    assert rate == {
+        "from_currency": "XOF",
+        "rate": conversion.rate,
+        "rate_date": conversion.rate_date,
+        "rate_source": "peg; ECB",
+        "rate_path": conversion.path,
+    }
+    assert conversion.source == "peg; ECB"
+    assert rate["rate_path"].startswith("XOF → EUR (peg, fixed) → USD (ECB, 2016-0")
+    same = compute("seized_value", value_table(), currency="EUR", with_rates=True)
+    euro = {r["from_currency"]: r for r in same["rates"][0]}["EUR"]
+    assert (euro["rate_source"], euro["rate_path"], euro["rate_date"]) == (None, "EUR", None)
+    portfolio = compute("donor_portfolio", transaction_table(), currency="EUR", with_rates=True)
+    rates = {r["from_currency"]: r for r in portfolio["rates"][0]}
+    assert rates["XOF"]["rate_source"] == "peg"
+    assert rates["XOF"]["rate_path"] == "XOF → EUR (peg, fixed)"
+
+
 def test_seized_value_without_a_rate_fails_or_is_counted_apart() -> None:
     table = pl.concat(
         [
@@ -283,6 +310,25 @@ def test_seized_value_without_a_rate_fails_or_is_counted_apart() -> None:
     assert "ZZZ" in str(missing.value)
     result = compute("seized_value", table, currency="EUR", skip_unconverted=True)
     assert rows(result, "value", "records", "unconverted") == [(D("3500"), 3, 1)]
+    # record_ids are the records that fed the value: "q" is counted apart, not listed.
+    assert sorted(result["record_ids"][0]) == ["x", "y", "z"]
+    by_country = compute("seized_value", table, ["country"], currency="EUR",
+                         skip_unconverted=True)  # fmt: skip
+    assert rows(by_country, "country", "records", "unconverted") == [
+        ("MLI", 2, 0), ("NER", 1, 0), (None, 0, 1)
+    ]  # fmt: skip
+    assert [sorted(ids) for ids in by_country["record_ids"]] == [["x", "y"], ["z"], []]
+
+
+def test_unconverted_transactions_are_not_listed_as_records() -> None:
+    table = pl.concat(
+        [transaction_table(), transaction_table().head(1).with_columns(
+            pl.lit("Z9").alias("activity"), pl.lit("ZZZ").alias("currency"))]
+    )  # fmt: skip
+    result = compute("donor_portfolio", table, ["country"], currency="EUR",
+                     skip_unconverted=True)  # fmt: skip
+    assert rows(result, "country", "records", "unconverted") == [("MLI", 1, 1), ("NER", 2, 0)]
+    assert [sorted(ids) for ids in result["record_ids"]] == [["A1"], ["A2", "A3"]]
 
 
 # -- workshops ---------------------------------------------------------------------------------
@@ -766,3 +812,21 @@ def test_entities_render_as_html_tables() -> None:
     assert "&lt;b&gt;2.7 tons&lt;/b&gt;" in page and "<b>2.7" not in page
     assert "packaging" not in page  # empty fields are left out
     assert "<caption" in Place("NER")._repr_html_()  # type: ignore[attr-defined]
+
+
+def test_the_currency_parameter_is_read_by_the_one_currency_check() -> None:
+    """A currency parameter is checked by sahel_core.money.currency_code: a SahelError naming
+    the field, not a bare ValueError."""
+    from sahel_core.indicators import PARAM_TYPES
+    from sahel_core.money import currency_code
+
+    assert PARAM_TYPES["currency"](" xof") == currency_code(" xof") == "XOF"
+    with pytest.raises(ValidationError) as info:
+        PARAM_TYPES["currency"]("dollars")
+    assert info.value.field == "currency"
+
+
+def test_one_default_manager_lookup() -> None:
+    from sahel_core import indicators, io
+
+    assert indicators._manager is io._manager

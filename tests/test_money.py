@@ -10,9 +10,16 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from sahel_core.errors import AmbiguousInput, ParseError, ReferenceNotFound, SahelError
+from sahel_core.errors import (
+    AmbiguousInput,
+    ParseError,
+    ReferenceNotFound,
+    SahelError,
+    ValidationError,
+)
 from sahel_core.money import (
     CURRENCY_WORDS,
+    NOT_A_CODE,
     Conversion,
     Money,
     RateStep,
@@ -254,6 +261,33 @@ def test_currency_code() -> None:
         with pytest.raises(SahelError) as info:
             currency_code(bad, "to")
         assert info.value.field == "to"
+
+
+def test_one_currency_check_for_every_code_taken_as_given() -> None:
+    """The value type, convert's arguments, indicator parameters, the rate tables and IATI
+    values all use currency_code: surrounding spaces are dropped, case is folded; the shape
+    is checked, not the ISO list (a well-formed code no rate knows fails at conversion)."""
+    assert currency_code(" xof ") == "XOF"
+    assert Money(D(1), " xof").currency == "XOF"
+    with pytest.raises(ValidationError) as info:
+        Money(D(1), "X O")
+    assert info.value.message == NOT_A_CODE
+    assert Money(D(1), "ZZZ").currency == "ZZZ"  # well-formed: kept, as a user's table may use
+    with pytest.raises(ReferenceNotFound, match="unknown currency 'QQQ'"):
+        canonical_currency("QQQ")  # read from text: checked against ISO 4217, as readers do
+
+
+def test_a_conversion_names_its_sources_apart_from_its_path() -> None:
+    peg = RateStep("XOF", "EUR", D("655.957"), dt.date(1999, 1, 1), "peg", "fixed", True)
+    back = RateStep("EUR", "XAF", D("655.957"), dt.date(1999, 1, 1), "peg", "fixed")
+    ecb = RateStep("EUR", "USD", D("1.1093"), dt.date(2016, 11, 4), "ECB")
+    money = Money(D(1), "XOF")
+    usd = Conversion(money, Money(D(1), "USD"), dt.date(2016, 11, 5), (peg, ecb))
+    assert usd.source == "peg; ECB"
+    assert usd.path == "XOF → EUR (peg, fixed) → USD (ECB, 2016-11-04)"
+    xaf = Conversion(money, money, dt.date(2016, 11, 5), (peg, back))
+    assert xaf.source == "peg"
+    assert Conversion(money, money, dt.date(2016, 11, 5), ()).source is None
 
 
 def test_rate_step_arithmetic_is_exact_half_even() -> None:

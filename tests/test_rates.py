@@ -125,37 +125,107 @@ def test_eur_to_xof_is_the_exact_product(amount: Decimal, day: dt.date) -> None:
     assert conversion.rounding == 0
 
 
-# -- routes agree within the rounding they report -------------------------------------------
-
-_MONTH_ENDS = st.builds(
-    lambda y, m: (dt.date(y, m, 28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1),
-    st.integers(2015, 2020),
-    st.integers(1, 12),
-)
+# -- the peg is used whenever it applies, whatever the pivot --------------------------------
 
 
-@given(st.decimals(min_value=1, max_value=10**12, places=2), _MONTH_ENDS,
-       st.sampled_from(["XOF", "XAF", "EUR"]))  # fmt: skip
-def test_via_eur_and_via_usd_agree_within_reported_rounding(
-    amount: Decimal, day: dt.date, currency: str
+@pytest.mark.parametrize("via", [None, "EUR", "USD"])
+def test_a_pegged_currency_and_its_anchor_never_go_through_a_pivot(
+    manager: Manager, via: str | None
 ) -> None:
-    """At a month end, the IMF month-end rate (via USD) and the peg with the ECB rate of
-    that day (via EUR) are two roads to the same figure."""
+    """655957 XOF is exactly 1000 EUR, also when USD is asked as pivot (it was 1005.64: IMF
+    XOF → USD, then ECB USD → EUR)."""
+    day = dt.date(2017, 3, 14)
+    euros = convert(Money(655957, "XOF"), "EUR", on=day, via=via, manager=manager)
+    assert euros.result.amount == 1000
+    assert euros.path == "XOF → EUR (peg, fixed)"
+    assert euros.rounding == 0
+    francs = convert(Money(1000, "EUR"), "XAF", on=day, via=via, manager=manager)
+    assert francs.result.amount == 655957
+    assert francs.path == "EUR → XAF (peg, fixed)"
+    other = convert(Money(655957, "XOF"), "XAF", on=day, via=via, manager=manager)
+    assert other.result.amount == 655957
+    assert other.path == "XOF → EUR (peg, fixed) → XAF (peg, fixed)"
+    mru = convert(Money(1000, "MRO"), "MRU", on=day, via=via, manager=manager)
+    assert mru.result.amount == 100
+    assert mru.path == "MRO → MRU (redenomination, fixed)"
+
+
+def test_via_usd_keeps_the_peg_step(manager: Manager) -> None:
+    day = dt.date(2017, 3, 14)
+    money = Money(655957, "XOF")
+    pound = convert(money, "GBP", on=day, via="USD", manager=manager)
+    assert pound.path == (
+        "XOF → EUR (peg, fixed) → USD (ECB, 2017-03-14) → GBP (IMF IFS, month 2017-03)"
+    )
+    dollar = convert(money, "USD", on=day, via="USD", manager=manager)
+    assert dollar.path == "XOF → EUR (peg, fixed) → USD (ECB, 2017-03-14)"
+    assert dollar.result.amount == D("1063.1")  # 1000 EUR at the ECB's 1.0631
+    back = convert(Money(100, "GBP"), "XOF", on=day, via="USD", manager=manager)
+    assert back.path == (
+        "GBP → USD (IMF IFS, month 2017-03) → EUR (ECB, 2017-03-14) → XOF (peg, fixed)"
+    )
+
+
+def test_before_the_peg_a_cfa_franc_takes_its_own_rate(manager: Manager) -> None:
+    """The peg serves from 1999-01-01: before it, XOF has rates of its own (IMF annual)."""
+    old = convert(Money(1000, "XOF"), "USD", on=dt.date(1995, 6, 1), via="USD", manager=manager)
+    assert old.path == "XOF → USD (IMF IFS, year 1995)"
+    with pytest.raises(RateNotFound, match="1995-06-01"):  # no euro yet
+        convert(Money(1000, "XOF"), "EUR", on=dt.date(1995, 6, 1), manager=manager)
+
+
+_PEGGED_DAYS = st.dates(dt.date(1999, 1, 4), dt.date(2020, 12, 31))
+
+
+@given(st.decimals(min_value=0, max_value=10**12, places=2), _PEGGED_DAYS,
+       st.sampled_from(["XOF", "XAF"]),
+       st.sampled_from(["USD", "GBP", "GHS", "XOF", "XAF"]))  # fmt: skip
+def test_a_pegged_currency_starts_with_its_peg_whatever_the_pivot(
+    amount: Decimal, day: dt.date, currency: str, to: str
+) -> None:
+    """While the peg serves, a CFA franc goes through the euro at exactly 655.957, so the
+    pivot changes the route only after the euro, and every peg step is exact."""
     money = Money(amount, currency)
-    euro = convert(money, "USD", on=day, via="EUR", manager=_shared())
-    dollar = convert(money, "USD", on=day, via="USD", manager=_shared())
-    assert "IMF IFS" in dollar.path or currency == "EUR"
-    assert "ECB" in euro.path
-    gap = abs(euro.result.amount - dollar.result.amount)
-    assert gap <= euro.rounding + dollar.rounding
+    for via in (None, "EUR", "USD"):
+        try:
+            conversion = convert(money, to, on=day, via=via, manager=_shared())
+        except RateNotFound:
+            continue
+        if to == currency:
+            assert conversion.steps == ()
+            continue
+        assert conversion.steps[0].source == "peg"
+        assert conversion.path.startswith(f"{currency} → EUR (peg, fixed)")
+        if to in ("XOF", "XAF"):
+            assert conversion.result.amount == amount
+            assert [s.source for s in conversion.steps] == ["peg", "peg"]
 
 
 def test_mid_month_routes_differ_and_say_so(manager: Manager) -> None:
-    money = Money(1000000, "XOF")
+    money = Money(1000000, "GBP")
     euro = convert(money, "USD", on=dt.date(2016, 11, 5), via="EUR", manager=manager)
     dollar = convert(money, "USD", on=dt.date(2016, 11, 5), via="USD", manager=manager)
-    assert dollar.path == "XOF → USD (IMF IFS, month 2016-11)"
+    assert euro.path == "GBP → EUR (ECB, 2016-11-04) → USD (ECB, 2016-11-04)"
+    assert dollar.path == "GBP → USD (IMF IFS, month 2016-11)"
     assert euro.result.amount != dollar.result.amount
+
+
+@pytest.mark.parametrize("via", ["GBP", "XOF", "XDR", "usd "])
+def test_via_is_eur_or_usd(manager: Manager, via: str) -> None:
+    """The pivots are the currencies the sources quote against; "GBP" gave a three-hop
+    XOF → EUR → GBP → EUR route."""
+    day = dt.date(2017, 3, 14)
+    if via.strip().upper() == "USD":  # a code is read as any code is: "usd " is USD
+        conversion = convert(Money(1, "XOF"), "EUR", on=day, via=via, manager=manager)
+        assert conversion.via == "USD"
+        return
+    with pytest.raises(ValidationError) as info:
+        convert(Money(655957, "XOF"), "EUR", on=day, via=via, manager=manager)
+    assert info.value.field == "via"
+    assert "EUR or USD" in info.value.message
+    frame = pl.DataFrame({"value": [1], "currency": ["XOF"], "date_value": [day]})
+    with pytest.raises(ValidationError, match="EUR or USD"):
+        convert_column(frame, to="EUR", via=via, manager=manager)
 
 
 # -- which rate ------------------------------------------------------------------------------
@@ -242,6 +312,7 @@ def test_same_currency_has_no_steps(manager: Manager) -> None:
     assert conversion.steps == ()
     assert conversion.result.amount == D("12.5")
     assert conversion.path == "XOF"
+    assert conversion.source is None
     assert conversion.rate == 1
     assert conversion.rate_date is None
 
@@ -441,7 +512,8 @@ def test_column_conversion_equals_convert_row_by_row(
             assert row[to] is None
             continue
         assert row["rate_error"] is None
-        assert row["rate_source"] == conversion.path
+        assert row["rate_path"] == conversion.path
+        assert row["rate_source"] == conversion.source
         assert row["rate"] == conversion.rate
         assert row["rate_date"] == conversion.rate_date
         if value is None:
@@ -536,9 +608,16 @@ def test_cli_convert_table_and_errors() -> None:
     assert table.exit_code == 0, table.output
     assert "GHS → USD (IMF IFS, month 2016-11) → EUR (ECB, 2016-11-04)" in table.stdout
     assert "IMF IFS" in table.stdout
-    via = runner.invoke(app, ["convert", "100", "XOF", "USD", "--date", "2016-11-05",
+    via = runner.invoke(app, ["convert", "100", "GHS", "EUR", "--date", "2016-11-05",
                               "--via", "USD", "--json"])  # fmt: skip
-    assert json.loads(via.stdout)["path"] == "XOF → USD (IMF IFS, month 2016-11)"
+    assert json.loads(via.stdout)["path"] == (
+        "GHS → USD (IMF IFS, month 2016-11) → EUR (ECB, 2016-11-04)"
+    )
+    pegged = runner.invoke(app, ["convert", "655957", "XOF", "EUR", "--date", "2017-03-14",
+                                 "--via", "USD", "--json"])  # fmt: skip
+    assert pegged.exit_code == 0, pegged.output
+    assert json.loads(pegged.stdout)["amount"] == "1000.000000000"
+    assert json.loads(pegged.stdout)["path"] == "XOF → EUR (peg, fixed)"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PluginWarning)
         assert main(["convert", "100", "GHS", "EUR", "--date", "1949-01-01"]) == 1
@@ -561,6 +640,7 @@ def test_the_rate_table_is_built_once_per_manager(manager: Manager) -> None:
     assert rate_table(manager) is table
     assert rate_table(_manager()) is not table
     assert table.providers == ("peg", "ecb", "imf", "worldbank")
+    assert not hasattr(RateTable, "directed")  # columns cut the rows of the hops they use
     # One layer per provider and period, tried in that order.
     layers = table.rows.select("layer", "provider", "period").unique().sort("layer")
     assert list(layers.iter_rows()) == [
@@ -587,10 +667,11 @@ def test_route_queries_are_built_once_per_table_and_give_the_same_figures_again(
     assert table.route_query("XOF", "USD", "USD") is not query
     again = convert_column(frame, manager=manager)
     assert again.equals(first)
-    assert again["rate_source"].to_list()[:2] == [
+    assert again["rate_path"].to_list()[:2] == [
         "XOF → EUR (peg, fixed) → USD (ECB, 2016-08-15)",
         "GHS → USD (IMF IFS, month 2016-11)",
     ]
+    assert again["rate_source"].to_list()[:2] == ["peg; ECB", "IMF IFS"]
     with pytest.raises(RateNotFound) as error:
         convert(Money(D(5), "EUR"), "USD", on=dt.date(1949, 1, 1), manager=manager)
     assert again["rate_error"][2] == error.value.message

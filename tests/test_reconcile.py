@@ -304,3 +304,22 @@ def test_value_on_a_reconciled_table_credits_the_original_records() -> None:
         row = compute(name, table, by=["country"]).row(0, named=True)
         assert row["records"] == 1, name
         assert sorted(row["record_ids"]) == ["a", "b"], name
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet", ".jsonl"])
+def test_merge_provenance_lives_in_memory_only(tmp_path: Path, suffix: str) -> None:
+    """``merged_from`` is no canonical column: a written reconciled table keeps the events
+    (so counts stay right) but not which reports each merged, as documented in
+    Reconciled and in the how-to on indicators."""
+    from sahel_core.io import read
+
+    result = reconcile(from_entities(seed_pair()))
+    in_memory = compute("seized_mass", result.table)
+    assert sorted(in_memory["record_ids"][0]) == ["001:s1", "004:s1"]
+    path = tmp_path / f"merged{suffix}"
+    write(result.table, path, "seizure")
+    back = read(path).tables["seizure"]
+    assert "merged_from" not in back.columns
+    again = compute("seized_mass", back)
+    assert (again["kg"][0], again["records"][0]) == (in_memory["kg"][0], 1)
+    assert again["record_ids"][0].to_list() == result.table["id"].to_list()

@@ -25,8 +25,11 @@ Rules every built-in indicator follows, so that figures are reproducible and nev
   every digit (grams in kg have 12 decimal places), so grouping never changes a total; money is
   converted per record by :func:`sahel_core.rates.convert_column` (9 places) and then summed.
 * **Provenance.** ``record_ids`` lists the ids of the records that fed each cell, in no set
-  order. On a table from :func:`sahel_core.reconcile.reconcile` it lists the original records
-  of each merged event.
+  order: a record left out of a figure (a value without a rate, with ``skip_unconverted``,
+  counted in ``unconverted``) is not listed. On a table from
+  :func:`sahel_core.reconcile.reconcile` it lists the original records of each merged event
+  (from its ``merged_from`` column, which only that table in memory has: a reconciled table
+  written to a file and read back lists each event under its own id).
 
 Indicator plugins build on the helpers here: :func:`require`, :func:`period_keys`,
 :func:`unit_table`, :func:`times`, :func:`bounded_sum`, :func:`record_ids`, :func:`aggregate`.
@@ -51,6 +54,8 @@ from sahel_core.errors import (
     UnitError,
     ValidationError,
 )
+from sahel_core.io import _manager
+from sahel_core.money import currency_code
 from sahel_core.specs import IndicatorParam, IndicatorSpec
 
 if TYPE_CHECKING:
@@ -73,14 +78,6 @@ __all__ = [
     "times",
     "unit_table",
 ]
-
-
-def _manager(manager: Manager | None) -> Manager:
-    if manager is not None:
-        return manager
-    from sahel_core.plugins import get_manager
-
-    return get_manager()
 
 
 def list_indicators(manager: Manager | None = None) -> list[IndicatorSpec]:
@@ -226,14 +223,6 @@ def _date(value: object) -> dt.date:
     raise ValueError("expected a date YYYY-MM-DD")
 
 
-def _currency(value: object) -> str:
-    if isinstance(value, str):
-        code = value.strip().upper()
-        if len(code) == 3 and code.isascii() and code.isalpha():
-            return code
-    raise ValueError("expected a three-letter ISO 4217 currency code")
-
-
 def _text(value: object) -> str:
     if isinstance(value, str):
         return value
@@ -248,7 +237,7 @@ PARAM_TYPES: dict[str, Callable[[object], Any]] = {
     "int": _int,
     "decimal": _decimal,
     "date": _date,
-    "currency": _currency,
+    "currency": currency_code,
 }
 
 
@@ -279,8 +268,9 @@ def check_params(spec: IndicatorSpec, params: Mapping[str, Any]) -> dict[str, An
         try:
             values[name] = reader(params[name])
         except (ValueError, TypeError) as exc:
+            reason = exc.message if isinstance(exc, SahelError) else str(exc)
             raise ValidationError(
-                f"bad value for parameter {name!r} of indicator {spec.name!r}: {exc}",
+                f"bad value for parameter {name!r} of indicator {spec.name!r}: {reason}",
                 field=name,
                 value=params[name],
             ) from None
@@ -321,8 +311,12 @@ def period_keys(earliest: str, latest: str) -> dict[str, pl.Expr]:
     }
 
 
-def record_ids(columns: Iterable[str], id_column: str = "id") -> pl.Expr:
-    """An aggregation listing the ids of the records in each group.
+def record_ids(
+    columns: Iterable[str], id_column: str = "id", *, where: pl.Expr | None = None
+) -> pl.Expr:
+    """An aggregation listing the ids of the records in each group; with ``where`` (a boolean
+    expression), of the records where it holds only: those that fed the figure, when some
+    are left out of it (``skip_unconverted``).
 
     On a reconciled table (with a ``merged_from`` list column) it lists the original records.
     """
@@ -330,9 +324,13 @@ def record_ids(columns: Iterable[str], id_column: str = "id") -> pl.Expr:
 
     if "merged_from" in set(columns):
         merged = pl.coalesce(pl.col("merged_from"), pl.concat_list(pl.col(id_column)))
+        if where is not None:
+            merged = merged.filter(where)
         ids = merged.list.explode(keep_nulls=False, empty_as_null=False)
     else:
         ids = pl.col(id_column)
+        if where is not None:
+            ids = ids.filter(where)
     return ids.implode().alias("record_ids")
 
 

@@ -24,6 +24,8 @@ __all__ = ["read", "write"]
 
 
 def _manager(manager: Manager | None) -> Manager:
+    """``manager``, else the process-wide one (loaded on first use); shared with
+    :mod:`sahel_core.indicators`."""
     if manager is not None:
         return manager
     from sahel_core.plugins import get_manager

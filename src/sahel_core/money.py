@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CFA",
     "CURRENCY_WORDS",
+    "NOT_A_CODE",
     "REDENOMINATIONS",
     "STEP_PLACES",
     "Conversion",
@@ -66,12 +67,36 @@ __all__ = [
 STEP_PLACES = 16
 
 
+#: Why :func:`currency_code` refuses a value (the message of its error, and of a column's
+#: ``rate_error`` for such a currency).
+NOT_A_CODE = "a currency is a three-letter ISO 4217 code"
+
+
 def currency_code(value: object, name: str = "currency") -> str:
-    """``value`` as an upper-case three-letter code ("xof" → "XOF"); a
-    :class:`~sahel_core.errors.ValidationError` naming the field ``name`` otherwise."""
-    if isinstance(value, str) and len(value) == 3 and value.isascii() and value.isalpha():
-        return value.upper()
-    raise ValidationError("a currency is a three-letter ISO 4217 code", field=name, value=value)
+    """``value`` as an upper-case three-letter code (``"xof"``, ``" XOF "`` → ``"XOF"``); a
+    :class:`~sahel_core.errors.ValidationError` naming the field ``name`` otherwise.
+
+    The one check of a code's shape, used wherever a code is taken as given (``Money``,
+    ``convert``'s ``to`` and ``via``, the rate tables, indicator parameters, IATI values). It
+    does not ask whether ISO 4217 lists the code: ``Money(1, "ZZZ")`` is a well-formed value
+    that no rate will convert (:class:`~sahel_core.errors.RateNotFound` names it), and a user's
+    rate table may quote a code newer than the reference data. Currencies *read from text*,
+    codes included, are checked against ISO 4217 by :func:`canonical_currency` (what every
+    reader uses): "QQQ" in a file is an unknown currency.
+    """
+    code = _shape(value)
+    if code is None:
+        raise ValidationError(NOT_A_CODE, field=name, value=value)
+    return code
+
+
+def _shape(value: object) -> str | None:
+    """``value`` as an upper-case three-letter code, or ``None``: :func:`currency_code`'s test."""
+    if isinstance(value, str):
+        code = value.strip()
+        if len(code) == 3 and code.isascii() and code.isalpha():
+            return code.upper()
+    return None
 
 
 def _currency(value: object) -> str:
@@ -186,6 +211,12 @@ class Conversion:
         return self.original.currency + hops
 
     @property
+    def source(self) -> str | None:
+        """The providers of the steps, in order, each once: ``"peg; ECB"``; ``None`` without
+        steps (what ``convert_column`` writes in its ``rate_source`` column)."""
+        return "; ".join(dict.fromkeys(s.source for s in self.steps)) or None
+
+    @property
     def rate(self) -> Decimal:
         """Units of the result's currency per unit of the original's, from the steps at
         :data:`STEP_PLACES` places (what ``convert_column`` writes in its ``rate`` column)."""
@@ -248,11 +279,15 @@ def convert(
 ) -> Conversion:
     """``money`` in currency ``to`` at the rates of ``on``, with every step reported.
 
-    Same currency: no steps. Otherwise through a pivot (``via``, else EUR, else USD), each
-    leg one rate or a fixed rate then one rate; see :mod:`sahel_core.rates` for how rates and
-    routes are chosen. XOF/XAF ↔ EUR use the exact peg (655.957); ECB daily rates serve up to
-    7 days after their date (a weekend gets Friday's rate, and the step says Friday); IMF
-    monthly then annual, then World Bank annual rates serve only their own month or year.
+    Same currency: no steps. A fixed rate is used whenever it serves the date: a currency
+    and the one it is pegged to (XOF or XAF and EUR at exactly 655.957, or XOF and XAF to
+    each other, or a redenomination such as MRO and MRU) convert by fixed steps alone,
+    whatever ``via`` says; otherwise a pegged currency starts (or ends) with its fixed step,
+    then goes through a pivot (``via``: ``"EUR"`` or ``"USD"``, else EUR, else USD), each
+    leg one rate or a fixed rate then one rate; see :mod:`sahel_core.rates` for how rates
+    and routes are chosen. ECB daily rates serve up to 7 days after their date (a weekend
+    gets Friday's rate, and the step says Friday); IMF monthly then annual, then World Bank
+    annual rates serve only their own month or year.
 
     Each step rounds half-even to :data:`STEP_PLACES` places, the result to ``places``
     (0 to 9, default 9). The qualifier is kept and the bounds are converted the same way.
@@ -261,7 +296,8 @@ def convert(
     ``manager`` chooses the plugin manager whose rate providers are used (default: the
     process-wide one). Raises :class:`~sahel_core.errors.RateNotFound` naming the currency
     and date when no rate serves, :class:`~sahel_core.errors.ValidationError` on bad
-    arguments or an amount too large to convert exactly (10**21 and up, rates included).
+    arguments (``via`` other than EUR or USD among them) or an amount too large to convert
+    exactly (10**21 and up, rates included).
     """
     from sahel_core.rates import convert_money
 
@@ -513,8 +549,9 @@ def canonical_currency(text: str, *, country: str | None = None, on: dt.date | N
         raise ReferenceNotFound("a currency is text", field="currency", value=text)
     folded = re.sub(r"\s+", " ", fold_text(text))
     marker = CURRENCY_WORDS.get(folded)
-    if marker is None and len(folded) == 3 and folded.isascii() and _is_iso_code(folded.upper()):
-        marker = folded.upper()
+    code = _shape(folded)
+    if marker is None and code is not None and _is_iso_code(code):
+        marker = code
     if marker is None:
         raise ReferenceNotFound(
             f"unknown currency {text!r}; write an ISO 4217 code such as XOF, EUR or USD",

@@ -17,12 +17,26 @@ Choosing a rate (the same for both)
     and the latest row on or before the date is taken if it still serves that date.
 
 Choosing a route
-    ``A → T`` goes through a pivot: ``via`` when given, else EUR (the pegs and the ECB quote
-    against it), else USD (the IMF and World Bank quote against it), the first for which
-    both ``A → pivot`` and ``pivot → T`` have rates on the date. Each leg is one rate, or a
-    fixed rate to a partner currency then one rate (``MRO → MRU`` then ``MRU → USD``). Every
-    rate used is a :class:`~sahel_core.money.RateStep` of the result, so a change of pivot or
-    of source is always reported, never silent.
+    Fixed rates (``fixed`` rows: the CFA franc pegs, the redenominations, any a provider
+    marks so) are used whenever they serve the date, so a peg step is never replaced by two
+    market rates. A currency tied by a fixed row to another (XOF and XAF to EUR, MRO to MRU)
+    is its *anchor*'s, at that rate:
+
+    * ``A → T`` linked by fixed rates alone (a currency and its anchor, or two currencies with
+      the same anchor: XOF → EUR, EUR → XAF, XOF → XAF, MRO → MRU) is made of those fixed
+      steps only, whatever ``via`` says;
+    * otherwise ``A → T`` goes through a pivot: ``via`` when given (EUR or USD), else EUR (the
+      pegs and the ECB quote against it), else USD (the IMF and World Bank quote against it),
+      the first for which both ``A → pivot`` and ``pivot → T`` have rates on the date. Each
+      leg is one rate, or a fixed rate then one rate. A pegged currency's leg starts with its
+      fixed step to its anchor (``XOF → EUR`` then ``EUR → USD``; ``MRO → MRU`` then ``MRU →
+      USD``) and takes a rate of its own (``XOF → USD``) only on dates its fixed rate does
+      not serve; a leg may also go through a currency pegged to it, if it has no rate of its
+      own.
+
+    So ``via="USD"`` for XOF → GBP is ``XOF → EUR (peg) → USD → GBP``: every peg step stays
+    exact. Every rate used is a :class:`~sahel_core.money.RateStep` of the result, so a change
+    of pivot or of source is always reported, never silent.
 
 Arithmetic (exact, and the same in Python and polars)
     Each step multiplies or divides by the rate as published and rounds half-even to
@@ -59,7 +73,16 @@ from typing import TYPE_CHECKING, NamedTuple
 import polars as pl
 
 from sahel_core.errors import FormatError, PluginWarning, RateNotFound, ValidationError
-from sahel_core.money import STEP_PLACES, Conversion, Money, RateStep, _round_places, currency_code
+from sahel_core.money import (
+    NOT_A_CODE,
+    STEP_PLACES,
+    Conversion,
+    Money,
+    RateStep,
+    _round_places,
+    _shape,
+    currency_code,
+)
 from sahel_core.qualifiers import MAX_DECIMAL_PLACES
 from sahel_core.specs import RateProviderSpec
 
@@ -90,7 +113,8 @@ RESULT_PLACES = MAX_DECIMAL_PLACES
 PERIODS = ("fixed", "day", "month", "year")
 #: How long a daily rate serves dates without one: a day's rate and the 7 days after it.
 MAX_DAILY_AGE = dt.timedelta(days=7)
-#: Pivot currencies tried, in order, when a conversion names no ``via``.
+#: Pivot currencies tried, in order, when a conversion names no ``via``; the only ``via``
+#: accepted.
 PIVOTS = ("EUR", "USD")
 #: A conversion whose values could reach 10**MAX_INTEGER_DIGITS is refused (see module doc).
 MAX_INTEGER_DIGITS = 21
@@ -129,12 +153,12 @@ class RateTable:
     def __init__(self, rows: pl.DataFrame) -> None:
         self.rows = rows
         self._layers: dict[tuple[str, str], list[_Layer]] = {}
-        self._directed: pl.DataFrame | None = None
         self._hops: dict[tuple[str, str], list[tuple[int, pl.DataFrame]]] = {}
         self._queries: dict[
             tuple[str, str, str | None], Callable[[pl.LazyFrame], pl.LazyFrame]
         ] = {}
         partners: dict[str, list[str]] = {}
+        anchors: dict[str, list[str]] = {}
         fixed = (
             rows.lazy()
             .filter(pl.col("period") == "fixed")
@@ -143,8 +167,11 @@ class RateTable:
             .collect()
         )
         for currency, base in fixed.select("currency", "base").iter_rows():
+            anchors.setdefault(currency, []).append(base)
             partners.setdefault(currency, []).append(base)
             partners.setdefault(base, []).append(currency)
+        # A fixed row ``(currency, base)`` ties the currency to its anchor, the base.
+        self._anchors = {c: list(dict.fromkeys(a)) for c, a in anchors.items()}
         self._partners = {c: list(dict.fromkeys(p)) for c, p in partners.items()}
         # A layer is one provider's: its first row names it.
         first = rows["layer"].arg_unique()
@@ -226,25 +253,48 @@ class RateTable:
 
     def legs(self, currency: str, pivot: str) -> list[tuple[tuple[str, str], ...]]:
         """The hop sequences tried, in order, to take ``currency`` to ``pivot``: none when
-        they are equal, else the direct hop, then a fixed hop to each fixed partner (a peg
-        or a redenomination) followed by the partner's hop."""
+        they are equal; else the fixed hop to each anchor of ``currency`` (the base of a
+        fixed row of it: EUR for XOF, MRU for MRO) followed by the anchor's hop, then the
+        direct hop, then a fixed hop to each other fixed partner followed by its hop."""
         if currency == pivot:
             return [()]
-        options: list[tuple[tuple[str, str], ...]] = [((currency, pivot),)]
+        options: list[tuple[tuple[str, str], ...]] = []
+        for anchor in self._anchors.get(currency, ()):
+            fixed = (currency, anchor)
+            options.append((fixed,) if anchor == pivot else (fixed, (anchor, pivot)))
+        options.append(((currency, pivot),))
         for partner in self._partners.get(currency, ()):
             if partner != pivot:
                 options.append(((currency, partner), (partner, pivot)))
-        return options
+        return list(dict.fromkeys(options))
+
+    def fixed_plans(
+        self, source: str, target: str
+    ) -> list[tuple[str, tuple[tuple[str, str], ...]]]:
+        """The routes from ``source`` to ``target`` made of fixed ties alone, as ``(meeting
+        currency, hops)``: the direct tie (XOF → EUR, MRO → MRU), then through a currency
+        both are tied to (XOF → EUR → XAF)."""
+        partners = self._partners.get(source, ())
+        plans: list[tuple[str, tuple[tuple[str, str], ...]]] = []
+        if target in partners:
+            plans.append((target, ((source, target),)))
+        for partner in partners:
+            if partner != target and target in self._partners.get(partner, ()):
+                plans.append((partner, ((source, partner), (partner, target))))
+        return plans
 
     def plans(
         self, source: str, target: str, via: str | None
     ) -> list[tuple[str, tuple[tuple[str, str], ...]]]:
-        """Every ``(pivot, hops)`` route from ``source`` to ``target``, in the order tried;
-        the first whose hops all have a rate on the date is used (the same as taking, for
-        the first pivot where both legs have one, the first working option of each leg)."""
+        """Every ``(pivot, hops)`` route from ``source`` to ``target``, in the order tried:
+        the :meth:`fixed_plans` first (for them, ``pivot`` is the currency where the fixed
+        ties meet), then through each pivot (``via``, else :data:`PIVOTS`) its legs'
+        options. The first whose hops all have a rate on the date is used (the same as
+        taking, for the first pivot where both legs have one, the first working option of
+        each leg)."""
         if source == target:
             return [(source, ())]
-        plans = []
+        plans = self.fixed_plans(source, target)
         for pivot in (via,) if via else PIVOTS:
             for there in self.legs(source, pivot):
                 for back in self.legs(target, pivot):
@@ -257,32 +307,30 @@ class RateTable:
     ) -> tuple[RateStep, ...]:
         """The steps converting ``source`` to ``target`` on ``on``; :class:`RateNotFound`
         names the currency and the date when there is no route."""
-        legs_found: dict[str, bool] = {}
-        for pivot, hops in self.plans(source, target, via):
+        for _, hops in self.plans(source, target, via):
             steps = [self.quote(a, b, on) for a, b in hops]
             if all(s is not None for s in steps):
                 return tuple(s for s in steps if s is not None)
-            for currency in (source, target):  # which side lacks rates, for the message
-                for option in self.legs(currency, pivot):
-                    ok = all(self.quote(a, b, on) is not None for a, b in option)
-                    legs_found[currency] = legs_found.get(currency, False) or ok
+        # Which side lacks rates against the pivots, for the message.
+        pivots = (via,) if via else PIVOTS
+        legs_found = {
+            currency: any(
+                all(self.quote(a, b, on) is not None for a, b in option)
+                for pivot in pivots
+                for option in self.legs(currency, pivot)
+            )
+            for currency in (source, target)
+        }
         raise _not_found(source, target, on, via, legs_found)
 
-    # -- the directed frame for columns --------------------------------------------------------
-
-    @property
-    def directed(self) -> pl.DataFrame:
-        """Each row twice, once per direction (``from``, ``to``, ``divide``), with ``up``: the
-        power of ten bounding the factor the hop applies (for the size limit)."""
-        if self._directed is None:
-            self._directed = _directed(self.rows)
-        return self._directed
+    # -- the directed rows for columns ---------------------------------------------------------
 
     def hop_layers(
         self, hops: Iterable[tuple[str, str]]
     ) -> dict[tuple[str, str], list[tuple[int, pl.DataFrame]]]:
-        """For each hop ``(from, to)``, its rows of :attr:`directed` (with ``label``, the
-        row's part of a path) per ``layer`` that has any, in layer order, each sorted by
+        """For each hop ``(from, to)``, its rows as :func:`_directed` gives them (with
+        ``label``, the row's part of a path) per ``layer`` that has any, in layer order, each
+        sorted by
         ``rate_date``; each hop's rows are cut from the table once (the missing hops
         together) and kept."""
         wanted = list(dict.fromkeys(hops))
@@ -323,7 +371,8 @@ class RateTable:
 
 
 def _directed(rows: pl.DataFrame) -> pl.DataFrame:
-    """:attr:`RateTable.directed` of ``rows``."""
+    """Each row of ``rows`` twice, once per direction (``from``, ``to``, ``divide``), with
+    ``up``: the power of ten bounding the factor the hop applies (for the size limit)."""
     base = rows.select(
         "layer", "date", "valid_until", "rate", "period", "source", "currency", "base"
     )
@@ -404,7 +453,7 @@ def _normalize(spec: RateProviderSpec, frame: object) -> pl.DataFrame:
         day = day.str.strip_chars().str.to_date("%Y-%m-%d", strict=False)
     elif frame.schema["date"] != pl.Date:
         day = day.cast(pl.Date, strict=False)
-    text = _cleaned(frame, {"currency": _code, "base": _code, "period": _period})
+    text = _cleaned(frame, {"currency": _shape, "base": _shape, "period": _period})
     source = pl.col("source").cast(pl.String) if "source" in frame.columns else pl.lit(None)
     cleaned = (
         frame.lazy()
@@ -461,33 +510,27 @@ def _normalize(spec: RateProviderSpec, frame: object) -> pl.DataFrame:
 
 
 def _cleaned(
-    frame: pl.DataFrame, cleaners: dict[str, Callable[[pl.Expr], pl.Expr]]
+    frame: pl.DataFrame, cleaners: dict[str, Callable[[str], str | None]]
 ) -> dict[str, pl.Expr]:
     """Each column of ``cleaners`` as text, its cleaner applied once per distinct value rather
-    than once per row (providers' columns hold a few dozen codes over many thousand rows)."""
+    than once per row (providers' columns hold a few dozen codes over many thousand rows);
+    a value the cleaner refuses (``None``) becomes null."""
     texts = {c: pl.col(c).cast(pl.String) for c in cleaners}
     distinct = frame.select(t.unique().drop_nulls().implode().alias(c) for c, t in texts.items())
-    cleaned = distinct.select(
-        clean(pl.col(c).explode()).implode().alias(c) for c, clean in cleaners.items()
-    )
     found = {}
     for column, text in texts.items():
-        values, clean_values = distinct[column][0], cleaned[column][0]
+        values = distinct[column][0]
+        clean = cleaners[column]
+        clean_values = pl.Series([clean(v) for v in values.to_list()], dtype=pl.String)
         same = values.eq_missing(clean_values).all()
         found[column] = text if same else text.replace(values, clean_values)
     return found
 
 
-def _code(text: pl.Expr) -> pl.Expr:
-    """A currency code, or null."""
-    code = text.str.strip_chars().str.to_uppercase()
-    return pl.when(code.str.contains(r"^[A-Z]{3}$")).then(code)
-
-
-def _period(text: pl.Expr) -> pl.Expr:
-    """A period of :data:`PERIODS`, or null."""
-    period = text.str.strip_chars().str.to_lowercase()
-    return pl.when(period.is_in(PERIODS)).then(period)
+def _period(text: str) -> str | None:
+    """A period of :data:`PERIODS`, or ``None``."""
+    period = text.strip().lower()
+    return period if period in PERIODS else None
 
 
 def _valid_until() -> pl.Expr:
@@ -593,7 +636,7 @@ def _integer_digits(value: Decimal) -> int:
 
 
 def _growth(step: RateStep) -> int:
-    """A power of ten bounding the factor a step applies (as ``directed.up`` computes it)."""
+    """A power of ten bounding the factor a step applies (as :func:`_directed`'s ``up``)."""
     rate = step.rate
     if not step.inverted:
         return min(_integer_digits(rate), MAX_INTEGER_DIGITS + 1)
@@ -657,13 +700,8 @@ def convert_money(
     :func:`sahel_core.money.convert`, which is this function."""
     if not isinstance(money, Money):
         raise ValidationError("expected a Money", field="money", value=money)
-    target = currency_code(to, "to")
-    pivot = None if via is None else currency_code(via, "via")
+    target, pivot = _arguments(to, via, places)
     day = _day(on)
-    if not isinstance(places, int) or isinstance(places, bool) or not 0 <= places <= RESULT_PLACES:
-        raise ValidationError(
-            f"places is an integer from 0 to {RESULT_PLACES}", field="places", value=places
-        )
     steps = rate_table(manager).route(money.currency, target, day, pivot)
     growth = sum(_growth(s) for s in steps)
 
@@ -724,17 +762,23 @@ def convert_column(
 
     Adds (or replaces) the columns ``<to>`` (``Decimal(38, places)``, the converted amount),
     ``rate`` (``Decimal(38, 16)``: units of ``to`` per unit of the row's currency, computed
-    like the amount from 1), ``rate_date`` (the date of the rate used; with two dated rates,
-    the later one), ``rate_source`` (the route as :attr:`~sahel_core.money.Conversion.path`
-    writes it) and ``rate_error`` (null, or why the row has no result: the message
-    :func:`convert_money` would raise). Every figure equals what :func:`convert_money` gives
-    for the same row; see the module doc for the rules. ``amount`` may be negative (IATI
-    reversals); a null amount gives a null result with the rate filled in.
+    like the amount from 1, as :attr:`~sahel_core.money.Conversion.rate`), ``rate_date`` (the
+    date of the rate used; with two dated rates, the later one, as
+    :attr:`~sahel_core.money.Conversion.rate_date`), ``rate_source`` (the providers of the
+    steps, in order, each once: ``"peg; ECB"``, as :attr:`~sahel_core.money.Conversion.source`;
+    null for a row already in ``to``), ``rate_path`` (the route as
+    :attr:`~sahel_core.money.Conversion.path` writes it: ``"XOF → EUR (peg, fixed) → USD
+    (ECB, 2016-01-12)"``) and ``rate_error`` (null, or why the row has no result: the message
+    :func:`convert_money` would raise; the rate columns are then null). Every figure equals
+    what :func:`convert_money` gives for the same row; see the module doc for the rules.
+    ``amount`` may be negative (IATI reversals); a null amount gives a null result with the
+    rate filled in.
 
     Rates are found for each distinct ``(currency, date)`` pair with one as-of join per
     provider and period on the dated rate table; no Python runs per row. Raises
     :class:`~sahel_core.errors.ValidationError` when a column is missing or of the wrong
-    type (amounts must be Decimal or integer: floats are refused).
+    type (amounts must be Decimal or integer: floats are refused), or for a bad ``to``,
+    ``via`` (EUR or USD) or ``places``.
     """
     target, pivot = _arguments(to, via, places)
     _check_columns(frame, amount, currency, date)
@@ -742,14 +786,15 @@ def convert_column(
     index = routes.index
     value = frame[amount]
     ok = routes.admits(value, index)
-    found = routes.keys.select("_rate", "_rate_date", "_path", "_error").gather(index)
+    found = routes.keys.select("_rate", "_rate_date", "_source", "_path", "_error").gather(index)
     done = found.with_columns(ok.alias("_ok"), routes.convert(value, index, ok).alias(target))
     converted = pl.col("_ok")
     added = done.select(
         target,
         pl.when(converted).then(pl.col("_rate")).alias("rate"),
         pl.when(converted).then(pl.col("_rate_date")).alias("rate_date"),
-        pl.when(converted).then(pl.col("_path")).alias("rate_source"),
+        pl.when(converted).then(pl.col("_source")).alias("rate_source"),
+        pl.when(converted).then(pl.col("_path")).alias("rate_path"),
         # Not converted without a route's error: the amount is too large.
         pl.when(converted).then(None).otherwise(pl.col("_error").fill_null(_TOO_LARGE))
         .alias("rate_error"),
@@ -758,7 +803,7 @@ def convert_column(
     return frame.select(kept).hstack(added)
 
 
-_ADDED = ("rate", "rate_date", "rate_source", "rate_error")
+_ADDED = ("rate", "rate_date", "rate_source", "rate_path", "rate_error")
 
 
 def column_routes(
@@ -783,8 +828,16 @@ def column_routes(
 
 
 def _arguments(to: str, via: str | None, places: int) -> tuple[str, str | None]:
+    """The target and the pivot as codes, ``places`` checked: the arguments of both paths."""
     target = currency_code(to, "to")
     pivot = None if via is None else currency_code(via, "via")
+    if pivot is not None and pivot not in PIVOTS:
+        raise ValidationError(
+            f"via is a pivot, {' or '.join(PIVOTS)}: the currencies the rate sources quote "
+            "against (leave it out to let the route choose)",
+            field="via",
+            value=via,
+        )
     if not isinstance(places, int) or isinstance(places, bool) or not 0 <= places <= RESULT_PLACES:
         raise ValidationError(
             f"places is an integer from 0 to {RESULT_PLACES}", field="places", value=places
@@ -853,6 +906,7 @@ class ColumnRoutes:
             *(f"_rate{i}" for i in range(self.slots)),
             *steps,
             "_path",
+            "_source",
             "_rate_date",
             "_error",
             pl.col("_growth")
@@ -874,7 +928,7 @@ class ColumnRoutes:
         )
         #: One row per distinct pair of the frame (``_raw_cur``, ``_raw_day``), in the order
         #: :attr:`index` refers to: ``_error`` (null when a route was found), ``_routed``,
-        #: ``_rate``, ``_rate_date``, ``_path``, ``_limit``, per step ``i`` the rate
+        #: ``_rate``, ``_rate_date``, ``_path``, ``_source``, ``_limit``, per step ``i`` the rate
         #: ``_rate{i}`` and what it does, ``_step{i}``, and the route's ``_shape``.
         self.keys = (
             pairs.lazy()
@@ -1015,8 +1069,8 @@ def _routes(table: RateTable, keys: pl.DataFrame, target: str, via: str | None) 
     pending = []
     for source in keys["_cur"].unique(maintain_order=True).to_list():
         group = rows.filter(pl.col("_cur") == source)
-        if len(source) != 3 or not source.isascii() or not source.isalpha():
-            parts.append(_blank(group, "a currency is a three-letter ISO 4217 code"))
+        if _shape(source) != source:  # the text is stripped and upper-cased already
+            parts.append(_blank(group, NOT_A_CODE))
         elif source == target:
             parts.append(_blank(group, None, path=source))
         else:
@@ -1062,6 +1116,7 @@ def _blank(group: pl.LazyFrame, error: str | None, path: str | None = None) -> p
             )
         ),
         pl.lit(path, dtype=pl.String).alias("_path"),
+        pl.lit(None, dtype=pl.String).alias("_source"),
         pl.lit(0 if path else None, dtype=pl.Int32).alias("_growth"),
         pl.lit(None, dtype=pl.Date).alias("_rate_date"),
         pl.lit(error, dtype=pl.String).alias("_error"),
@@ -1074,6 +1129,7 @@ _FIELDS: dict[str, pl.DataType] = {
     "divide": pl.Boolean(),
     "rate_date": pl.Date(),
     "period": pl.String(),
+    "source": pl.String(),
     "label": pl.String(),
     "up": pl.Int32(),
 }
@@ -1084,7 +1140,8 @@ def _lookup(
 ) -> tuple[list[tuple[pl.LazyFrame, str]], list[pl.Expr]]:
     """How to find, per hop ``i`` (its rows per layer, as :meth:`RateTable.hop_layers` gives
     them), the rate serving each ``_day``: the as-of joins (rows, date column) and the
-    columns ``h{i}_rate, h{i}_divide, h{i}_rate_date, h{i}_period, h{i}_label, h{i}_up``
+    columns ``h{i}_rate, h{i}_divide, h{i}_rate_date, h{i}_period, h{i}_source, h{i}_label,
+    h{i}_up``
     they give, null when no rate serves. Earlier layers (providers and periods) win."""
     joins = []
     found = []
@@ -1152,6 +1209,7 @@ def _choose(
     columns: list[pl.Expr] = []
     growth: pl.Expr = pl.lit(0, dtype=pl.Int32)
     path: pl.Expr = pl.lit(None, dtype=pl.String)
+    sources: pl.Expr = pl.lit(None, dtype=pl.String)
     dated: pl.Expr = pl.lit(None, dtype=pl.Date)
     fixed: pl.Expr = pl.lit(None, dtype=pl.Date)
     for slot in range(_SLOTS):
@@ -1176,6 +1234,10 @@ def _choose(
             ]
         )
         path = pl.when(picked).then(text).otherwise(path)
+        # The providers, in order, each once: what Conversion.source gives.
+        named = pl.concat_list([pl.col(f"h{index[h]}_source") for h in hs])
+        named = named.list.unique(maintain_order=True).list.join("; ")
+        sources = pl.when(picked).then(named).otherwise(sources)
         up = sum((pl.col(f"h{index[h]}_up") for h in hs), pl.lit(0, dtype=pl.Int32))
         growth = pl.when(picked).then(up).otherwise(growth)
         day_rows = [index[h] for h in hs]
@@ -1221,6 +1283,7 @@ def _choose(
         pl.col("_day"),
         *columns,
         path.alias("_path"),
+        sources.alias("_source"),
         growth.cast(pl.Int32).alias("_growth"),
         pl.coalesce(dated, fixed).alias("_rate_date"),
         error.alias("_error"),

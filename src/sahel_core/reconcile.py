@@ -86,7 +86,11 @@ class Reconciled:
     """The result of :func:`reconcile`.
 
     ``table`` is the canonical table with one row per event and a ``merged_from`` column (list
-    of the ids of the records merged into the row). ``conflicts`` has one row per group, field
+    of the ids of the records merged into the row). ``merged_from`` lives in this table only:
+    it is no canonical column, so :func:`sahel_core.io.write` (and ``sahel reconcile --out``)
+    writes the events without it, and indicators on a table read back list each event under
+    its own ``id``; compute on ``table`` itself to credit the original records.
+    ``conflicts`` has one row per group, field
     and distinct reported value: ``group`` (the merged row's id), ``field`` (quantity, date,
     value...), ``value`` (as the source wrote it, or a plain rendering), ``record_ids`` and
     ``sources`` (URLs or files of the records that reported that value).

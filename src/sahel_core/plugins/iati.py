@@ -75,6 +75,7 @@ from sahel_core.errors import (
     ValidationError,
 )
 from sahel_core.hookspecs import hookimpl
+from sahel_core.money import currency_code
 from sahel_core.specs import FormatSpec, ReadOptions, ReadResult, Rejection
 
 if TYPE_CHECKING:
@@ -507,7 +508,6 @@ class _Reader:
     strict: bool = False
     kind: str = ""
     stem: str = ""
-    default_lang: str = ""
     read: int = 0
     rejections: list[Rejection] = field(factory=list)
     operations: list[Operation] = field(factory=list)
@@ -850,12 +850,13 @@ def _amount(text: str | None, path: str) -> Decimal:
 
 
 def _currency(value: ET.Element, activity: ET.Element) -> str | None:
-    code = (value.get("currency") or activity.get("default-currency") or "").strip().upper()
-    if not code:
+    text = (value.get("currency") or activity.get("default-currency") or "").strip()
+    if not text:
         return None
-    if not (len(code) == 3 and code.isascii() and code.isalpha()):
-        raise _Fault("value/@currency", code, "a currency is a three-letter ISO 4217 code")
-    return code
+    try:
+        return currency_code(text)
+    except ValidationError as exc:
+        raise _Fault("value/@currency", text, exc.message) from None
 
 
 def _org_key(element: ET.Element | None) -> str | None:
@@ -1026,7 +1027,9 @@ def convert_transactions(
 
     Delegates to :func:`sahel_core.rates.convert_column` (dated rates, XOF/XAF pegged to the
     euro, one as-of join per provider): adds the columns ``<CURRENCY>`` (the converted value),
-    ``rate``, ``rate_date``, ``rate_source`` and ``rate_error`` (why a row has no result, e.g.
+    ``rate`` (the combined rate), ``rate_date``, ``rate_source`` (the providers, "peg; ECB"),
+    ``rate_path`` (each step: "XOF → EUR (peg, fixed) → USD (ECB, 2021-03-12)") and
+    ``rate_error`` (why a row has no result, e.g.
     a currency such as XDR that no provider quotes, or a missing currency). With
     ``strict=True`` the first row without a result raises
     :class:`~sahel_core.errors.RateNotFound` naming its currency, date and activity.

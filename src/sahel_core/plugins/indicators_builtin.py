@@ -28,10 +28,15 @@ provenance follow the rules of :mod:`sahel_core.indicators`):
   has) as :func:`sahel_core.rates.convert_column` converts them (through
   :func:`sahel_core.rates.column_routes`), and so are their ``low`` and ``high`` bounds, with
   the same rate and the same arithmetic. ``with_rates=True`` adds a ``rates``
-  column: the distinct rates used in each cell (from currency, rate, rate date, source).
+  column: the distinct rates used in each cell, each a record of ``from_currency``,
+  ``rate`` (the combined rate, units of the result's currency per unit of
+  ``from_currency``), ``rate_date``, ``rate_source`` (the providers, in order: ``"peg;
+  ECB"``) and ``rate_path`` (``"XOF → EUR (peg, fixed) → USD (ECB, 2021-03-12)"``), as
+  :func:`~sahel_core.rates.convert_column` names them; the rate date, source and path are
+  null, null and the currency itself for values already in the result's currency.
   A value that cannot be converted (no rate, no date) raises
   :class:`~sahel_core.errors.RateNotFound`, unless ``skip_unconverted=True``: then it is left
-  out of the sums and counted in an ``unconverted`` column.
+  out of the sums, counted in an ``unconverted`` column and not listed in ``record_ids``.
 * **Workshops and donors.** A workshop funded by two donors counts in full in both donors'
   groups: splitting it equally would invent an attribution no source states. Totals across
   donors are therefore not additive (``donor`` is the only key that breaks the rule "totals
@@ -282,7 +287,8 @@ def _convert(
                 pl.col("_raw_cur").alias("from_currency"),
                 pl.col("_rate").alias("rate"),
                 pl.col("_rate_date").alias("rate_date"),
-                pl.col("_path").alias("rate_source"),
+                pl.col("_source").alias("rate_source"),
+                pl.col("_path").alias("rate_path"),
             )
         ).to_series()
         added.append(rate.gather(index).alias("_rates"))
@@ -355,7 +361,7 @@ def seized_value(table: pl.LazyFrame, by: Sequence[str], params: Mapping[str, An
         bounds=bounds,
         with_rates=params["with_rates"],
         skip=params["skip_unconverted"],
-        ids=record_ids(ids),
+        ids=record_ids(ids, where=pl.col("_ok")),
     )
     return aggregate(out.lazy(), by, measures)
 
@@ -402,7 +408,8 @@ def donor_portfolio(
         ids=["activity"],
         with_rates=params["with_rates"],
     )
-    activities = pl.col("activity").unique(maintain_order=True).implode().alias("record_ids")
+    converted = pl.col("activity").filter(pl.col("_ok"))
+    activities = converted.unique(maintain_order=True).implode().alias("record_ids")
     measures = _money_measures(
         out,
         to,
