@@ -1,15 +1,17 @@
-"""The CLI skeleton: version, help, schema, and errors as one line on stderr."""
+"""The CLI skeleton: version, help, schema, errors as one line on stderr, plain piped tables."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from sahel_core import __version__
 from sahel_core.cli import main
+from sahel_core.errors import FormatError
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -46,20 +48,148 @@ def test_schema_table_json(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_bad_input_is_one_line_on_stderr() -> None:
-    out = run("schema", "raid")
+    out = run("convert", "100", "ZZZ", "USD", "--date", "2017-01-01")
     assert out.returncode == 1
     assert out.stdout == ""
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1
-    assert lines[0].startswith("error: ") and "raid" in lines[0]
+    assert lines[0].startswith("error: ") and "ZZZ" in lines[0]
     assert "Traceback" not in out.stderr
 
 
 def test_debug_shows_the_traceback() -> None:
-    out = run("--debug", "schema", "raid")
+    out = run("--debug", "convert", "100", "ZZZ", "USD", "--date", "2017-01-01")
     assert out.returncode != 0
     assert "Traceback" in out.stderr
 
 
 def test_usage_errors_exit_2() -> None:
-    assert run("no-such-command").returncode == 2
+    out = run("no-such-command")
+    assert out.returncode == 2
+    assert out.stderr == "error: No such command 'no-such-command'.\n"
+
+
+@pytest.fixture
+def csv_file(tmp_path: Path) -> Path:
+    path = tmp_path / "s.csv"
+    path.write_text("country,drug,quantity,quantity_unit\nMLI,cocaine,1,kg\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (
+            ["read", "/nonexistent.csv"],
+            "error: Invalid value for 'PATH': file '/nonexistent.csv' does not exist.",
+        ),
+        (["read", "{csv}", "--format", "nope"], "error: Invalid value for --format: no format"),
+        (["indicators", "{csv}", "-i", "nope"], "error: Invalid value for --indicator:"),
+        (
+            ["indicators", "{csv}", "-i", "seized_mass", "--by", "zzz"],
+            "error: Invalid value for --by: indicator 'seized_mass' cannot group by 'zzz'",
+        ),
+        (
+            ["convert", "1", "XOF", "USD", "--date", "2020-02-30"],
+            "error: Invalid value for --date: expected YYYY-MM-DD, got '2020-02-30'",
+        ),
+        (["read"], "error: Missing argument 'PATH'."),
+        (["convert", "1", "XOF", "USD"], "error: Missing option '--date'."),
+        (["read", "{csv}", "--formt", "csv"], "error: No such option: --formt"),
+        (["schema", "seizure", "--debug"], "error: No such option: --debug"),
+    ],
+)
+def test_usage_errors_are_one_line_on_stderr(
+    capsys: pytest.CaptureFixture[str], csv_file: Path, args: list[str], expected: str
+) -> None:
+    assert main([a.replace("{csv}", str(csv_file)) for a in args]) == 2
+    out = capsys.readouterr()
+    assert out.out == ""
+    assert out.err.startswith(expected)
+    assert out.err.count("\n") == 1, out.err  # no usage line, no "Try --help", no box
+    assert "Usage" not in out.err and "╭" not in out.err
+
+
+def test_an_unknown_entity_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    # As `read --entity raid`: a name typed on the command line, not bad data.
+    for args in (["schema", "raid"], ["schema", "raid", "--table"], ["--debug", "schema", "raid"]):
+        assert main(args) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error: Invalid value for 'ENTITY': no entity 'raid'")
+        assert err.count("\n") == 1
+
+
+def test_error_messages_print_as_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sahel_core.schema
+
+    def fails(entity: str) -> None:
+        raise FormatError("cannot read it:\n  ComputeError: conversion failed\n\n  at row 3")
+
+    monkeypatch.setattr(sahel_core.schema, "json_schema", fails)
+    assert main(["schema", "seizure"]) == 1
+    err = capsys.readouterr().err
+    assert err == "error: cannot read it: ComputeError: conversion failed at row 3\n"
+
+    def breaks(entity: str) -> None:
+        raise RuntimeError("line one\nline two")
+
+    monkeypatch.setattr(sahel_core.schema, "json_schema", breaks)
+    assert main(["schema", "seizure"]) == 70
+    err = capsys.readouterr().err
+    assert err == "internal error: RuntimeError: line one line two (rerun with --debug)\n"
+
+
+def test_help_version_and_no_arguments(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--help"]) == 0
+    assert "Usage" in capsys.readouterr().out
+    assert main(["read", "--help"]) == 0
+    assert "--format" in capsys.readouterr().out
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out == f"sahel_core {__version__}\n"
+    # `sahel` alone: the help, as a usage error.
+    assert main([]) == 2
+    out = capsys.readouterr()
+    assert "Usage" in out.out + out.err and "error:" not in out.err
+
+
+def test_via_is_eur_or_usd(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["convert", "100", "XOF", "USD", "--date", "2016-11-05"]
+    assert main([*args, "--via", "GBP"]) == 2
+    assert capsys.readouterr().err == (
+        "error: Invalid value for '--via': expected EUR or USD, got 'GBP'\n"
+    )
+    # Any case: "usd" is taken as "USD".
+    assert main([*args, "--via", "usd", "--json"]) == 0
+    lower = json.loads(capsys.readouterr().out)
+    assert main([*args, "--via", "USD", "--json"]) == 0
+    assert lower == json.loads(capsys.readouterr().out)
+
+
+def test_piped_tables_are_plain_text(capsys: pytest.CaptureFixture[str]) -> None:
+    # capsys is no terminal, as a pipe is not.
+    assert main(["schema", "seizure", "--table"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "seizure table"
+    assert lines[1].split() == ["column", "type"]
+    assert lines[2].split() == ["id", "String"]
+    text = "\n".join(lines)
+    assert not set(text) & set("─━│┃┏┓┗┛┡┩└┘╇╈┼"), text
+    assert all(line == line.rstrip() for line in lines)
+
+
+def test_piped_tables_do_not_wrap_and_show_data_as_written(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sahel_core.cli.output import print_table
+
+    monkeypatch.setenv("COLUMNS", "40")
+    long = "a reason much longer than the forty columns a narrow terminal has"
+    print_table("t", ("value", "reason"), [("[/kg]", long), ("[red]x", None)])
+    assert capsys.readouterr().out.splitlines() == [
+        "t",
+        "value   reason",
+        f"[/kg]   {long}",
+        "[red]x",
+    ]

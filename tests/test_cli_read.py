@@ -117,3 +117,16 @@ def test_read_round_trips_through_every_output_format(
         target = tmp_path / f"out{suffix}"
         assert run(capsys, "read", str(source), "--out", str(target))[0] == 0
         assert list(to_entities(read(target).tables["seizure"], "seizure")) == records
+
+
+def test_validate_reports_an_unreadable_file_once_on_stderr(
+    capsys: pytest.CaptureFixture[str], clean: Path, tmp_path: Path
+) -> None:
+    junk = tmp_path / "junk.json"
+    junk.write_text("{not json")
+    status, out, err = run(capsys, "validate", str(junk), str(clean))
+    assert status == 1
+    assert str(junk) not in out  # the report of the good file only
+    assert f"{clean} (csv): 2 read, 2 accepted, 0 rejected" in out
+    assert err.startswith(f"error: {junk}: not JSON")
+    assert err.count(str(junk)) == 1 and err.count("\n") == 1

@@ -134,6 +134,22 @@ def test_without_matplotlib_the_chart_is_skipped_with_a_note(
     assert "matplotlib" in (tmp_path / "README.txt").read_text(encoding="utf-8")
 
 
+def test_a_rerun_without_matplotlib_removes_the_earlier_chart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    chart = tmp_path / "seized_mass_by_country_year.png"
+    assert run_demo(tmp_path).chart == chart and chart.is_file()
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    monkeypatch.setenv("COLUMNS", "200")
+    assert main(["demo", "--out", str(tmp_path)]) == 0
+    assert not chart.exists()  # files of an earlier run are replaced, not left to mislead
+    printed = capsys.readouterr().out
+    assert "seized_mass_by_country_year.png" not in printed
+    # The note keeps its install hint whole (rich took "[plots]" for a style tag).
+    assert "pip install 'sahel-core[plots]'" in printed
+
+
 def test_cli_summary_and_json(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

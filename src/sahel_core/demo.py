@@ -244,6 +244,8 @@ def run_demo(out_dir: Path) -> DemoReport:
     if isinstance(chart, Path):
         written.append(chart)
     else:
+        # An earlier run's chart would pass for this run's: files of earlier runs are replaced.
+        (out_dir / _CHART).unlink(missing_ok=True)
         notes.append(chart)
     written.append(_write_text(out_dir / "README.txt", _readme(written, notes)))
     return DemoReport(

@@ -1,8 +1,9 @@
 """The ``sahel`` command: a thin shell over the library, one module per command.
 
 Each command module has ``register(app)``; commands call public library functions and print
-with rich on a terminal or plain JSON with ``--json``. Errors on bad data are one line on
-stderr and exit status 1 (usage errors: 2); ``--debug`` shows the traceback instead.
+with rich on a terminal or plain JSON with ``--json``. Every error is one line on stderr,
+``error: ...``: exit status 1 on bad data, 2 on a usage error; ``--debug`` shows the traceback
+of a data error instead.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Sequence
 import typer
 
 from sahel_core import __version__
+from sahel_core.cli.output import print_error
 from sahel_core.errors import SahelError
 
 __all__ = ["app", "main"]
@@ -65,25 +67,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     try:
-        app(args=args, prog_name="sahel")
-    except SystemExit as exc:  # Typer reports usage errors and --help this way.
+        # Not standalone: typer's own error printing is a multi-line box; its errors come back
+        # here to be printed as one line. --help, --version and typer.Exit return their status.
+        status = app(args=args, prog_name="sahel", standalone_mode=False)
+    except typer.TyperException as exc:  # Usage errors (exit status 2) and file errors.
+        # `sahel` alone: the help is the answer; typer's rich help is printed as the error is
+        # made (the class is not public: typer itself tests the name).
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            if help_text := exc.format_message():
+                typer.echo(help_text, err=True)
+            return exc.exit_code
+        print_error(exc.format_message())
+        return exc.exit_code
+    except typer.Abort:  # EOF at a prompt.
+        print_error("aborted")
+        return 1
+    except SystemExit as exc:  # A broken pipe, or a command that calls sys.exit.
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except SahelError as exc:
         if debug:
             raise
-        typer.echo(f"error: {exc}", err=True)
+        print_error(str(exc))
         return 1
     except OSError as exc:
         if debug:
             raise
-        typer.echo(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)
+        print_error(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "))
         return 1
     except Exception as exc:  # A bug: still one line, with the way to see more.
         if debug:
             raise
-        typer.echo(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug)", err=True)
+        print_error(f"{type(exc).__name__}: {exc} (rerun with --debug)", prefix="internal error")
         return 70
-    return 0
+    return status if isinstance(status, int) else 0
 
 
 def run() -> None:

@@ -10,12 +10,27 @@ from sahel_core.cli.output import print_json, print_table
 
 __all__ = ["register"]
 
+#: The pivot currencies ``--via`` takes.
+VIA = ("EUR", "USD")
+
 
 def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise typer.BadParameter(f"expected YYYY-MM-DD, got {text!r}") from None
+        raise typer.BadParameter(
+            f"expected YYYY-MM-DD, got {text!r}", param_hint="--date"
+        ) from None
+
+
+def _via(value: str | None) -> str | None:
+    """The pivot, EUR or USD (any case): another code is a usage error (exit 2), not a
+    request that goes silently unheeded."""
+    if value is None:
+        return None
+    if value.upper() not in VIA:
+        raise typer.BadParameter(f"expected EUR or USD, got {value!r}")
+    return value.upper()
 
 
 def convert(
@@ -26,7 +41,11 @@ def convert(
     target: str = typer.Argument(..., metavar="TO", help="ISO 4217 code, e.g. USD."),
     date: str = typer.Option(..., "--date", help="The date of the rates, YYYY-MM-DD."),
     via: str | None = typer.Option(
-        None, "--via", help="Pivot currency (EUR or USD); default: EUR, else USD."
+        None,
+        "--via",
+        callback=_via,
+        metavar="EUR|USD",
+        help="Pivot currency (EUR or USD); default: EUR, else USD.",
     ),
     places: int = typer.Option(9, "--places", min=0, max=9, help="Decimal places of the result."),
     locale: str | None = typer.Option(

@@ -7,7 +7,7 @@ and where the outputs are. ``--json`` prints :meth:`sahel_core.demo.DemoReport.a
 instead: ``out_dir``, ``texts`` [{source, lang, records {kind: count}}], ``table`` {source,
 format, read, accepted, rejected, rejections [{row, field, value, reason}]}, ``reconcile``
 {records, events, merged [{id, merged_from}], conflicts [{group, field, value, record_ids,
-sources}]}, ``indicators`` {seized_mass, seized_value: rows as ``sahel indicators --json``
+sources}]}, ``indicators`` {seized_mass, seized_value: rows as ``sahel indicators --json --ids``
 prints them}, ``conversion`` (as ``sahel convert --json``), ``files`` and ``notes``.
 """
 
@@ -92,17 +92,21 @@ def _table(
     console: Console, title: str | None, columns: Iterable[str], rows: Iterable[Any]
 ) -> None:
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title=title, title_justify="left", show_lines=False)
     for n, column in enumerate(columns):
         # The first column holds ids and keys: whole on one line, the others wrap.
         table.add_column(column, no_wrap=n == 0, overflow="fold")
     for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row))
+        # Text, not markup: cells are data, and "[...]" in data is no style tag.
+        table.add_row(*(Text("" if v is None else str(v)) for v in row))
     console.print(table)
 
 
 def _show(report: DemoReport, console: Console) -> None:
+    from rich.markup import escape
+
     out = report.out_dir
     console.rule("[bold]sahel demo[/]: the main job of sahel_core on bundled data")
     console.print(
@@ -130,7 +134,7 @@ def _show(report: DemoReport, console: Console) -> None:
         f"[red]{read.rejected} rejected[/]"
     )
     for note in read.notes:
-        console.print(f"  {note}")
+        console.print(f"  {escape(note)}")
     _table(
         console,
         "Rejected rows (row as the spreadsheet shows it, header = row 1)",
@@ -183,7 +187,7 @@ def _show(report: DemoReport, console: Console) -> None:
         f"{conversion.on} = [bold]{_figure(conversion.result.amount, 2)} "
         f"{conversion.result.currency}[/]  (± {conversion.rounding} from rounding)"
     )
-    console.print(f"path: {conversion.path}")
+    console.print(f"path: {escape(conversion.path)}")
     _table(
         console,
         None,
@@ -194,7 +198,7 @@ def _show(report: DemoReport, console: Console) -> None:
         ],
     )
 
-    console.rule(f"6. Outputs in {out}", align="left")
+    console.rule(f"6. Outputs in {escape(str(out))}", align="left")
     from sahel_core.demo import OUTPUTS
 
     written = {str(f.relative_to(out)) for f in report.files}
@@ -205,11 +209,14 @@ def _show(report: DemoReport, console: Console) -> None:
         [(n, what) for n, what in OUTPUTS.items() if n in written or n == "input/"],
     )
     for note in report.notes:
-        console.print(f"[yellow]note:[/] {note}")
+        # escape: the note's "pip install 'sahel-core[plots]'" is no markup tag.
+        console.print(f"[yellow]note:[/] {escape(note)}")
     console.print(
-        f"\nNext: read {out / 'README.txt'}, then try "
-        f"`sahel extract {out / 'input' / 'press_release.txt'}` or "
-        f"`sahel read {out / 'input' / 'saisies_2016_2018.csv'} --locale fr`."
+        escape(
+            f"\nNext: read {out / 'README.txt'}, then try "
+            f"`sahel extract {out / 'input' / 'press_release.txt'}` or "
+            f"`sahel read {out / 'input' / 'saisies_2016_2018.csv'} --locale fr`."
+        )
     )
 
 

@@ -79,7 +79,10 @@ def _who(record: dict[str, object]) -> str:
 
 def extract_command(
     path: Annotated[
-        Path, typer.Argument(exists=True, dir_okay=False, help="A .txt, .md or .html file.")
+        Path,
+        typer.Argument(
+            exists=True, dir_okay=False, metavar="PATH", help="A .txt, .md or .html file."
+        ),
     ],
     lang: Annotated[
         str | None, typer.Option("--lang", help="en or fr (default: detected).")

@@ -111,7 +111,12 @@ def _list(as_json: bool) -> None:
 def indicators(
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(exists=True, dir_okay=False, help="Files to read (any supported format)."),
+        typer.Argument(
+            exists=True,
+            dir_okay=False,
+            metavar="PATH",
+            help="Files to read (any supported format).",
+        ),
     ] = None,
     indicator: Annotated[
         str | None, typer.Option("--indicator", "-i", help="The indicator (see --list).")
@@ -166,7 +171,7 @@ def indicators(
     if indicator is None:
         raise typer.BadParameter("give --indicator NAME (see --list)", param_hint="--indicator")
     if not paths:
-        raise typer.BadParameter("give at least one file", param_hint="PATHS")
+        raise typer.BadParameter("give at least one file", param_hint="'PATH'")
     if as_json and as_csv:
         raise typer.BadParameter("choose --json or --csv", param_hint="--json")
     from sahel_core.errors import ReferenceNotFound

@@ -1,4 +1,4 @@
-"""Shared output for commands: plain JSON for scripts, rich tables for people."""
+"""Shared output for commands: plain JSON for scripts, rich tables for people, one-line errors."""
 
 from __future__ import annotations
 
@@ -7,7 +7,13 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-__all__ = ["print_json", "print_table"]
+import typer
+
+__all__ = ["one_line", "print_error", "print_json", "print_table"]
+
+#: Width given to tables written to a pipe or file: wide enough that no row is wrapped, so
+#: each row stays one line for grep, cut and diff.
+PLAIN_WIDTH = 100_000
 
 
 def print_json(data: Any) -> None:
@@ -15,14 +21,51 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
 
 
+def one_line(text: str) -> str:
+    """``text`` with every run of whitespace, newlines included, as one space."""
+    return " ".join(text.split())
+
+
+def print_error(message: str, prefix: str = "error") -> None:
+    """Print ``prefix: message`` on stderr as a single line, whatever ``message`` holds (a
+    wrapped polars message spans several lines)."""
+    typer.echo(f"{prefix}: {one_line(message)}", err=True)
+
+
 def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """Print a rich table on stdout; plain text when stdout is not a terminal."""
+    """Print a rich table on stdout; plain text when stdout is not a terminal.
+
+    Plain text means no box drawing and no wrapping: columns aligned with spaces, one line
+    per row (cells that hold several lines excepted), the header line only when the columns
+    have names.
+    """
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=title, show_lines=False)
+    # Cells and title as Text, not markup: a value such as "[/kg]" is data, not a style tag.
+    heading = None if title is None else Text(title)
+    console = Console(soft_wrap=False)
+    if console.is_terminal:
+        table = Table(title=heading, show_lines=False)
+    else:
+        console.width = PLAIN_WIDTH
+        table = Table(
+            title=heading,
+            title_justify="left",
+            box=None,
+            show_header=any(columns),
+            show_edge=False,
+            pad_edge=False,
+        )
     for column in columns:
-        table.add_column(column, overflow="fold")
+        table.add_column(Text(column), overflow="fold")
     for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row))
-    Console(soft_wrap=False).print(table)
+        table.add_row(*(Text("" if v is None else str(v)) for v in row))
+    if console.is_terminal:
+        console.print(table)
+        return
+    # rich pads every line to the table's width: trailing blanks that plain text has no use for.
+    with console.capture() as captured:
+        console.print(table)
+    sys.stdout.write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))

@@ -10,7 +10,9 @@ __all__ = ["register"]
 
 
 def parse(
-    text: str = typer.Argument(..., help='A quantity as written, e.g. "more than 2.7 tons".'),
+    text: str = typer.Argument(
+        ..., metavar="TEXT", help='A quantity as written, e.g. "more than 2.7 tons".'
+    ),
     locale: str | None = typer.Option(
         None, "--locale", help="en, fr or a babel locale id; settles '2,700' (2700 or 2.7)."
     ),

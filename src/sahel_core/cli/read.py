@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from sahel_core.cli.output import print_json, print_table
+from sahel_core.cli.output import print_error, print_json, print_table
 from sahel_core.errors import ParseError, ReferenceNotFound, SahelError
 from sahel_core.specs import ReadOptions, ReadResult
 
@@ -160,7 +160,9 @@ def _show(result: ReadResult) -> None:
 
 
 def read(
-    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="The file to read.")],
+    path: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, metavar="PATH", help="The file to read.")
+    ],
     format: Format = None,
     entity: Entity = None,
     mapping: Mapping = None,
@@ -213,7 +215,9 @@ def read(
 def validate(
     paths: Annotated[
         list[Path],
-        typer.Argument(exists=True, dir_okay=False, help="One or more files to check."),
+        typer.Argument(
+            exists=True, dir_okay=False, metavar="PATH", help="One or more files to check."
+        ),
     ],
     format: Format = None,
     entity: Entity = None,
@@ -247,7 +251,8 @@ def validate(
             clean = False
             reports.append({"source": str(path), "error": str(exc)})
             if not as_json:
-                typer.echo(f"{path}: error: {exc}")
+                # The error names the file already when it knows its source (io.read's do).
+                print_error(str(exc) if exc.source else f"{path}: {exc}")
             continue
         clean = clean and result.rejected == 0
         reports.append(_summary(result))

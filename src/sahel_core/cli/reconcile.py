@@ -47,7 +47,9 @@ def _groups(table: pl.DataFrame) -> list[dict[str, Any]]:
 def reconcile(
     paths: Annotated[
         list[Path],
-        typer.Argument(exists=True, dir_okay=False, help="Files of seizures (any format)."),
+        typer.Argument(
+            exists=True, dir_okay=False, metavar="PATH", help="Files of seizures (any format)."
+        ),
     ],
     months: Annotated[
         int, typer.Option("--months", help="Largest gap between two reports' dates.")
@@ -61,7 +63,8 @@ def reconcile(
             "--out",
             "-o",
             help="Write the merged seizure table; the format follows the extension (.csv "
-            ".json .jsonl .parquet .xlsx).",
+            ".json .jsonl .parquet .xlsx). Which records each merged one came from "
+            "(merged_from) is not written: use `sahel indicators --reconcile` to keep it.",
         ),
     ] = None,
     as_json: Annotated[

@@ -9,8 +9,26 @@ from sahel_core.cli.output import print_json, print_table
 __all__ = ["register"]
 
 
+def _entity(name: str) -> str:
+    """An entity name typed on the command line: an unknown one is a usage error (exit 2), as
+    for ``read --entity``, not bad data."""
+    from sahel_core.errors import ReferenceNotFound
+    from sahel_core.tables import entity_type
+
+    try:
+        entity_type(name)
+    except ReferenceNotFound as exc:
+        raise typer.BadParameter(exc.message) from None
+    return name
+
+
 def schema(
-    entity: str = typer.Argument(..., help="seizure, operation, workshop, donor, agency, country"),
+    entity: str = typer.Argument(
+        ...,
+        metavar="ENTITY",
+        callback=_entity,
+        help="seizure, operation, workshop, donor, agency, country",
+    ),
     table: bool = typer.Option(False, "--table", help="Show the canonical table's columns."),
     as_json: bool = typer.Option(False, "--json", help="With --table: print columns as JSON."),
 ) -> None:
