@@ -22,13 +22,14 @@ def test_nothing_public_is_missing_from_all() -> None:
     # Public: anything sahel_core defines and exposes at top level, other than submodules.
     exposed = {
         name
-        for name in dir(sahel_core)
+        for name in [*vars(sahel_core), *sahel_core._LAZY]
         if not name.startswith("_")
         and not inspect.ismodule(obj := getattr(sahel_core, name))
         and getattr(obj, "__module__", "").startswith("sahel_core")
     }
     assert exposed - set(sahel_core.__all__) == set()
     assert sahel_core.__all__ == sorted(sahel_core.__all__)
+    assert dir(sahel_core) == sorted([*sahel_core.__all__, "__version__"])
 
 
 def test_import_is_light() -> None:

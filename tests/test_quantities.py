@@ -227,6 +227,7 @@ def test_unit_from_the_caller_when_the_text_has_none() -> None:
         ("12 zorgs", UnitError, "zorgs"),
         ("kg", ParseError, "no number"),
         ("12", ParseError, "no unit"),
+        ("2,700", ParseError, "no unit"),  # a number, however it reads: the unit is missing
         ("-3 kg", ParseError, ">= 0"),
         ("0.0000000001 kg", ParseError, "9 decimal places"),
         ("more than 3-5 kg", ParseError, "range"),

@@ -99,4 +99,5 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *_LAZY])
+    # The public names, not the helpers this module imports (importlib, typing's names).
+    return sorted([*__all__, "__version__"])

@@ -320,6 +320,8 @@ def _diagnose(words: list[str], text: str, locale: str | None) -> ParseError | U
     for cut in range(len(words), 0, -1):
         try:
             parse_number(" ".join(words[:cut]), locale=locale)
+        except AmbiguousInput:
+            pass  # a number all the same ("2,700" without a locale): the unit is what is missing
         except ParseError:
             continue
         numeral = cut

@@ -1,6 +1,6 @@
 """Testing helpers for sahel_core and its plugins: hypothesis strategies and a conformance kit.
 
-Needs hypothesis (``pip install "sahel-core[dev]"``). Plugin authors test a format with::
+Needs hypothesis (``pip install "sahel-core[testing]"``). Plugin authors test a format with::
 
     from sahel_core.testing import check_format
 

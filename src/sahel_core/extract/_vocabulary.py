@@ -168,7 +168,6 @@ def _action(word: str, vocabulary: _Vocabulary) -> int:
 class _Vocabulary:
     index: Mapping[str, tuple[_Name, ...]]  # first word → names starting with it, longest first
     actions: Mapping[str, int]  # word → what the scan does with it (the bits above)
-    locality_names: Mapping[str, str]  # value "ISO3|Name" → name as the gazetteer writes it
     agencies: Mapping[str, Agency]  # key → agency
 
 
@@ -230,6 +229,5 @@ def _vocabulary() -> _Vocabulary:
     return _Vocabulary(
         index={k: tuple(sorted(v, key=lambda n: -n.length)) for k, v in index.items()},
         actions=actions,
-        locality_names={f"{r['iso3']}|{r['name']}": r["name"] for r in rows},
         agencies={a.key: a for a in ref.agencies()},
     )

@@ -1,11 +1,16 @@
-"""The plugin manager: built-in and third-party plugins, loaded the same way, isolated.
+"""The plugin manager: built-in and third-party plugins, registered the same way, isolated.
 
-Built-in plugins are the modules named in :data:`BUILTIN_PLUGINS`; third-party plugins come from
-the entry-point group ``sahel_core``. Both register through the hooks of
-:mod:`sahel_core.hookspecs`. A plugin that fails to import, raises in a hook, returns something
-that is not a spec, or reuses a name another plugin already took is skipped and reported (a
-:class:`~sahel_core.errors.PluginWarning` and an entry in :attr:`PluginInfo.errors`); every other
-plugin keeps working.
+Third-party plugins come from the entry-point group ``sahel_core``; built-in plugins are the
+modules named in :data:`BUILTIN_PLUGINS`. Both go through :meth:`Manager.register` and provide
+everything through the hooks of :mod:`sahel_core.hookspecs`, with no private path. The
+built-ins are named here rather than declared as entry points for two reasons: their order is
+fixed (source-specific sniffers claim a file before the generic ones), and they load from a
+source checkout whose package metadata is not installed.
+
+A plugin that fails to import, raises in a hook, returns something that is not a spec, or
+reuses a name another plugin already took is skipped and reported (a
+:class:`~sahel_core.errors.PluginWarning` and an entry in :attr:`PluginInfo.errors`); every
+other plugin keeps working.
 
 Nothing is loaded at import: :func:`get_manager` builds the manager on first use.
 """

@@ -113,7 +113,6 @@ class _Stripper(HTMLParser):
         self.segments: list[_Segment] = []
         self.length = 0
         self.skipping = 0
-        self.title_seen = False
 
     def _where(self) -> int:
         line, column = self.getpos()
