@@ -235,6 +235,25 @@ def _unjoined(
     ]
 
 
+def _spread(selected: pl.DataFrame, mask: pl.Series) -> pl.DataFrame:
+    """The rows of ``selected``, one per row where ``mask`` holds, put back at those rows of a
+    frame as long as ``mask``: nulls elsewhere. Most rows are usually left out (figures that
+    are not plain numbers, dates that are not ISO): the selected values are written over
+    columns of nulls, not gathered for every row."""
+    rows = mask.arg_true()
+    columns = []
+    for column in selected.get_columns():
+        if column.dtype.is_nested():  # polars cannot scatter lists: gather, nulls at the end
+            position = mask.cast(pl.Int64).cum_sum() - 1
+            outside = pl.repeat(len(column), len(mask), dtype=pl.Int64, eager=True)
+            padded = column.extend_constant(None, 1)
+            columns.append(padded.gather(position.zip_with(mask, outside)))
+        else:
+            empty = pl.Series(column.name, dtype=column.dtype).extend_constant(None, len(mask))
+            columns.append(empty.scatter(rows, column))
+    return pl.DataFrame(columns)
+
+
 def _may_be_blank(cell: pl.Expr) -> pl.Expr:
     """Whether a cell is empty or starts in a range of characters holding every whitespace
     character ``str.strip_chars`` removes: below "!" (ASCII) or from U+0085 to U+3000."""
@@ -306,6 +325,11 @@ class _Normalizer:
         cells = self.df.select(keys)
         mask = None if where is None else self.df.select(where.fill_null(False)).to_series()
         if mask is not None:
+            if not mask.any():  # often: no row needs the lookup; null columns cost nothing
+                self.df = self.df.with_columns(
+                    pl.lit(None, dtype).alias(f"{tag}{name}") for name, dtype in outputs.items()
+                )
+                return tag
             cells = cells.filter(mask)
         # One column: the expression's unique, a third of the frame's.
         uniq = cells.unique() if len(keys) > 1 else cells.select(pl.col(keys[0]).unique())
@@ -343,12 +367,7 @@ class _Normalizer:
                 maintain_order="left",
             ).drop(keys)
             if mask is not None:
-                # Spread the results of the selected rows back over the frame by position;
-                # the other rows point at a row of nulls.
-                looked = pl.concat([looked, looked.clear(1)])
-                position = mask.cast(pl.Int64).cum_sum() - 1
-                nulls = pl.repeat(cells.height, len(mask), dtype=pl.Int64, eager=True)
-                looked = looked[position.zip_with(mask, nulls)]
+                looked = _spread(looked, mask)
             self.df = self.df.with_columns(looked.get_columns())
         if refused.height:
             self.details.append((list(keys), refused.select(*keys, *details)))
