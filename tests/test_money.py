@@ -331,3 +331,10 @@ def test_conversion_reports_path_rate_and_date() -> None:
     assert data["amount"] == "1183781.86"
     assert [s["rate"] for s in data["steps"]] == ["655.957", "1.1093"]
     assert data["steps"][0]["inverted"] is True
+
+
+def test_money_errors_name_the_amount_not_a_magnitude() -> None:
+    for amount in (Decimal(-1), Decimal(10) ** 29):
+        with pytest.raises(ValidationError) as error:
+            Money(amount, "USD")
+        assert error.value.field == "amount"

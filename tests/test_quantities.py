@@ -243,6 +243,14 @@ def test_parse_amount_errors(text: str, error: type[SahelError], says: str) -> N
     assert says in str(info.value)
 
 
+def test_the_largest_figure_a_table_holds_is_read_exactly() -> None:
+    # 29 digits fit the tables' Decimal(38, 9); abs() would have rounded them to 1e29 first.
+    largest = "9" * 29
+    assert parse_amount(f"{largest} kg").magnitude == Decimal(largest)
+    with pytest.raises(ParseError, match="below 1e29"):
+        parse_amount(f"1{'0' * 29} kg")
+
+
 @given(st.text(max_size=40) | amount_like_text, st.sampled_from([None, "en", "fr"]))
 def test_parse_amount_raises_only_parse_or_unit_errors(text: str, locale: str | None) -> None:
     try:

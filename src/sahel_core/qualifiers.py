@@ -100,9 +100,11 @@ def settle_bounds(figure: Any, magnitude: Decimal) -> None:
     Called from ``__attrs_post_init__`` of :class:`~sahel_core.quantities.Amount` and
     :class:`~sahel_core.money.Money`, the two figures with qualifiers.
     """
+    # The figure's own name for its number: Money calls it amount.
+    number_field = "amount" if hasattr(figure, "amount") else "magnitude"
     if not magnitude.is_finite() or magnitude < 0:
         raise ValidationError(
-            "a figure is a finite number >= 0", field="magnitude", value=magnitude
+            "a figure is a finite number >= 0", field=number_field, value=magnitude
         )
     low, high = figure.low, figure.high
     if figure.qualifier is Qualifier.RANGE:
@@ -115,7 +117,7 @@ def settle_bounds(figure: Any, magnitude: Decimal) -> None:
     for name, bound in (("low", low), ("high", high)):
         if bound is not None and (not bound.is_finite() or bound < 0):
             raise ValidationError("a bound is a finite number >= 0", field=name, value=bound)
-    for name, number in (("magnitude", magnitude), ("low", low), ("high", high)):
+    for name, number in ((number_field, magnitude), ("low", low), ("high", high)):
         if number is not None and not _fits_tables(number):
             raise ValidationError(
                 f"a figure has at most {MAX_DECIMAL_PLACES} decimal places and is below 1e29",
@@ -149,7 +151,7 @@ def _places(number: Decimal) -> Decimal:
 
 
 def _fits_tables(number: Decimal) -> bool:
-    if abs(number) >= MAX_MAGNITUDE:
+    if number.copy_abs() >= MAX_MAGNITUDE:  # abs() would round to 28 digits first
         return False
     exponent = number.as_tuple().exponent
     assert isinstance(exponent, int)  # finite numbers only reach here

@@ -632,7 +632,7 @@ def _read_user_csv(path: Path) -> pl.DataFrame:
 
 def _integer_digits(value: Decimal) -> int:
     """How many digits the integer part of ``|value|`` has (0 below 1)."""
-    return value.adjusted() + 1 if abs(value) >= 1 else 0
+    return value.adjusted() + 1 if value.copy_abs() >= 1 else 0
 
 
 def _growth(step: RateStep) -> int:

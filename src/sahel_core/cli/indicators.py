@@ -140,7 +140,11 @@ def indicators(
     ] = False,
     ids: Annotated[
         bool,
-        typer.Option("--ids", help="Also show record_ids (and rates): the records of each row."),
+        typer.Option(
+            "--ids",
+            help="Also show record_ids, the records of each row (and rates, the rates used, "
+            "when asked for with -p with_rates=true).",
+        ),
     ] = False,
     as_json: Annotated[
         bool,

@@ -844,7 +844,7 @@ def _amount(text: str | None, path: str) -> Decimal:
     if isinstance(exponent, int) and exponent < -9:
         # Tables keep 9 decimal places; a finer figure is not money anyone paid.
         value = round(value, 9)
-    if not value.is_finite() or abs(value) >= Decimal(10) ** 29:
+    if not value.is_finite() or value.copy_abs() >= Decimal(10) ** 29:
         raise _Fault(path, text, "not a number a table can hold (at most 29 digits)")
     return value
 
