@@ -418,3 +418,36 @@ def test_counts_are_kept_or_refused_never_raise(numbers: list[int]) -> None:
     table, rejections = normalize(raw, "operation", source="ops.csv", locale="en")
     assert table["fatalities"].to_list() == [n for n in numbers if n < 2**63]
     assert sorted(r.row for r in rejections) == [i + 2 for i, n in enumerate(numbers) if n >= 2**63]
+
+
+def test_batches_in_threads_give_the_table_of_one_batch(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A register of 400 rows, cut into batches of 32 normalized two at a time: the same table
+    # and rejections, in the same order, as in one batch; an id repeated across batches and
+    # bad cells in every batch are caught where they stand.
+    import sahel_core.normalize as module
+
+    rows = 400
+    raw = frame(
+        id=[f"S-{i % 390}" for i in range(rows)],  # rows 390.. repeat ids of the first batches
+        drug=[
+            "zorglub" if i % 53 == 1 else ("cocaine", "cannabis", "héroïne")[i % 3]
+            for i in range(rows)
+        ],
+        quantity=[f"{i}.5" if i % 37 else "beaucoup" for i in range(rows)],
+        quantity_unit=["kg", "g", "t", "comprimés"] * 100,
+        date=[
+            f"2016-{1 + i % 12:02d}-{1 + i % 28:02d}" if i % 41 else "bientôt" for i in range(rows)
+        ],
+        country=["Mali", "Niger", "Tchad", "Sénégal", "Ghana"] * 80,
+        value=[f"{i * 1000}" for i in range(rows)],
+        value_currency=["FCFA", "EUR", "USD", "GHS"] * 100,
+    )
+    whole, whole_refused = normalize(raw, "seizure", source="s.csv", locale="fr")
+    monkeypatch.setattr(module, "_BATCH", 32)
+    cut, cut_refused = normalize(raw, "seizure", source="s.csv", locale="fr")
+    assert cut.equals(whole)
+    assert cut_refused == whole_refused
+    assert whole.height + len(whole_refused) == rows
+    reasons = by_row(whole_refused)
+    assert reasons[2 + 390] == ("id", "S-0") and reasons[2 + 54] == ("drug", "zorglub")
+    assert {field for field, _ in reasons.values()} >= {"id", "quantity", "date", "drug"}
