@@ -383,6 +383,21 @@ def test_parquet_rows_are_checked_as_in_any_format(tmp_path: Path) -> None:
     assert first["value"] == Decimal(13_000_000)
 
 
+def test_parquet_column_of_an_unreadable_type_is_ignored_unless_it_holds_a_field(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "extra.parquet"
+    table = from_entities([_seizure("a", "coke"), _seizure("b", "crack")])
+    table.with_columns(pl.lit(dt.timedelta(days=1)).alias("elapsed")).write_parquet(path)
+    result = read(path)
+    assert (result.read, result.accepted) == (2, 2)
+    assert result.tables["seizure"].equals(table)
+    assert any("elapsed" in note for note in result.notes)
+    table.with_columns(pl.lit(dt.timedelta(days=1)).alias("quantity")).write_parquet(path)
+    with pytest.raises(FormatError, match="quantity"):
+        read(path)
+
+
 # -- damaged workbooks, JSON errors, counts, line endings, ignored columns -----------------------
 
 

@@ -228,6 +228,8 @@ def test_unit_from_the_caller_when_the_text_has_none() -> None:
         ("kg", ParseError, "no number"),
         ("12", ParseError, "no unit"),
         ("2,700", ParseError, "no unit"),  # a number, however it reads: the unit is missing
+        ("2,700 zorks", UnitError, "unknown unit 'zorks'"),
+        ("2,700 kg blah", ParseError, "text after the unit"),
         ("-3 kg", ParseError, ">= 0"),
         ("0.0000000001 kg", ParseError, "9 decimal places"),
         ("more than 3-5 kg", ParseError, "range"),
@@ -500,3 +502,15 @@ def test_cli_parse_table_and_locale() -> None:
 def test_cli_parse_lets_errors_through() -> None:
     result = CliRunner().invoke(_app(), ["parse", "2,500 kg"])
     assert isinstance(result.exception, AmbiguousInput)
+
+
+def test_bounds_do_not_depend_on_the_callers_decimal_context() -> None:
+    # A notebook that set getcontext().prec = 6 must get the bounds everyone else gets
+    # (and the bulk path computes in polars).
+    from decimal import ROUND_DOWN, localcontext
+
+    expected = parse_amount("about 98765.4321 kg", locale="en")
+    with localcontext(prec=6, rounding=ROUND_DOWN):
+        found = parse_amount("about 98765.4321 kg", locale="en")
+    assert (found.low, found.high) == (expected.low, expected.high)
+    assert found.low == Decimal("88888.88889")

@@ -6,7 +6,7 @@ carry ``low``/``high`` beside the point value. ``None`` as a bound means unbound
 
 from __future__ import annotations
 
-from decimal import Decimal, localcontext
+from decimal import ROUND_HALF_EVEN, Context, Decimal, localcontext
 from enum import StrEnum
 from typing import Any
 
@@ -52,6 +52,10 @@ class Qualifier(StrEnum):
     RANGE = "range"
 
 
+#: Room for any product of two figures of the tables, rounded half-even as polars rounds.
+_EXACT = Context(prec=80, rounding=ROUND_HALF_EVEN)
+
+
 def default_bounds(
     magnitude: Decimal, qualifier: Qualifier, tolerance: Decimal = APPROX_TOLERANCE
 ) -> tuple[Decimal | None, Decimal | None]:
@@ -63,7 +67,10 @@ def default_bounds(
         case Qualifier.EXACT:
             return magnitude, magnitude
         case Qualifier.APPROX:
-            return _places(magnitude * (1 - tolerance)), _places(magnitude * (1 + tolerance))
+            # Exact products whatever the caller's decimal context: bounds must not depend on it.
+            with localcontext(_EXACT):
+                low, high = magnitude * (1 - tolerance), magnitude * (1 + tolerance)
+            return _places(low), _places(high)
         case Qualifier.AT_LEAST | Qualifier.MORE_THAN:
             return magnitude, None
         case Qualifier.AT_MOST | Qualifier.LESS_THAN:
@@ -146,7 +153,7 @@ def _places(number: Decimal) -> Decimal:
     exponent = number.as_tuple().exponent
     if not isinstance(exponent, int) or exponent >= -MAX_DECIMAL_PLACES:
         return number
-    with localcontext(prec=60):
+    with localcontext(_EXACT):
         return round(number, MAX_DECIMAL_PLACES)
 
 
@@ -157,5 +164,5 @@ def _fits_tables(number: Decimal) -> bool:
     assert isinstance(exponent, int)  # finite numbers only reach here
     if exponent >= -MAX_DECIMAL_PLACES:
         return True
-    with localcontext(prec=60):
+    with localcontext(_EXACT):
         return number == round(number, MAX_DECIMAL_PLACES)

@@ -321,7 +321,10 @@ def _diagnose(words: list[str], text: str, locale: str | None) -> ParseError | U
         try:
             parse_number(" ".join(words[:cut]), locale=locale)
         except AmbiguousInput:
-            pass  # a number all the same ("2,700" without a locale): the unit is what is missing
+            try:  # a number all the same if one of its readings is ("2,700" without a locale)
+                parse_number(" ".join(words[:cut]), locale="en")
+            except ParseError:
+                continue
         except ParseError:
             continue
         numeral = cut

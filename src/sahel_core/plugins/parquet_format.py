@@ -26,17 +26,38 @@ _MAGIC = b"PAR1"
 
 def read_parquet(path: Path, options: ReadOptions) -> ReadResult:
     """Read a table from Parquet, each row checked as in any other format."""
-    from sahel_core.tabular import read_table, text_table
+    from sahel_core.headers import map_headers
+    from sahel_core.tabular import guess_entity, read_table, text_table
 
+    source = str(path)
     try:
         frame = pl.read_parquet(path)
     except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
-        raise FormatError(f"not a readable Parquet file: {exc}", source=str(path)) from None
-    try:
-        cells = text_table(frame)
-    except pl.exceptions.PolarsError as exc:
-        raise FormatError(f"columns that cannot be read as text: {exc}", source=str(path)) from None
-    return read_table(cells, path, options, format="parquet", rows=range(1, frame.height + 1))
+        raise FormatError(f"not a readable Parquet file: {exc}", source=source) from None
+    cells, unreadable = [], []
+    for name, dtype in frame.schema.items():
+        try:
+            cells.append(text_table(frame.select(name)).to_series())
+        except pl.exceptions.PolarsError:  # a duration, binary data...: no text to check
+            unreadable.append(f"{name} ({dtype})")
+    notes = []
+    if unreadable:
+        # A column of such a type is ignored, unless it holds a field: then the file is refused
+        # rather than read without that field.
+        names = [name.rsplit(" (", 1)[0] for name in unreadable]
+        mapped = map_headers(frame.columns, guess_entity(frame.columns, options), options.mapping)
+        needed = [u for u, n in zip(unreadable, names, strict=True) if n in mapped.rename]
+        if needed:
+            raise FormatError(f"a column of a type that cannot be read: {needed[0]}", source=source)
+        notes.append("ignored columns of a type that cannot be read: " + ", ".join(unreadable))
+    return read_table(
+        pl.DataFrame(cells, height=frame.height),
+        path,
+        options,
+        format="parquet",
+        rows=range(1, frame.height + 1),
+        notes=notes,
+    )
 
 
 def write_parquet(table: pl.DataFrame, path: Path, entity: str, options: WriteOptions) -> None:
