@@ -451,3 +451,34 @@ def test_batches_in_threads_give_the_table_of_one_batch(monkeypatch: pytest.Monk
     reasons = by_row(whole_refused)
     assert reasons[2 + 390] == ("id", "S-0") and reasons[2 + 54] == ("drug", "zorglub")
     assert {field for field, _ in reasons.values()} >= {"id", "quantity", "date", "drug"}
+
+
+@given(st.lists(st.tuples(st.booleans(), st.none() | st.integers(0, 10**6)), max_size=60))
+def test_spread_puts_the_selected_rows_back_where_they_were(
+    rows: list[tuple[bool, int | None]],
+) -> None:
+    from sahel_core.normalize import _spread
+
+    mask = pl.Series([chosen for chosen, _ in rows], dtype=pl.Boolean)
+    values = [value for chosen, value in rows if chosen]
+    if not values:
+        return  # the caller adds null columns itself when no row is selected
+    decimals = [None if v is None else Decimal(v) / 1000 for v in values]
+    selected = pl.DataFrame(
+        {
+            "n": pl.Series(decimals, dtype=pl.Decimal(38, 9)),
+            "t": pl.Series([None if v is None else str(v) for v in values], dtype=pl.String),
+            # nested: gathered, not scattered
+            "l": pl.Series(
+                [None if v is None else [str(v)] for v in values], dtype=pl.List(pl.String)
+            ),
+            "z": pl.Series([None] * len(values), dtype=pl.Null),
+        }
+    )
+    spread = _spread(selected, mask)
+    picks = iter(range(len(values)))
+    expected = [next(picks) if chosen else None for chosen, _ in rows]
+    assert spread.height == len(rows)
+    for name in ("n", "t", "l", "z"):
+        column = selected[name].to_list()
+        assert spread[name].to_list() == [None if i is None else column[i] for i in expected]

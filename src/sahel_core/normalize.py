@@ -266,7 +266,7 @@ def _spread(selected: pl.DataFrame, mask: pl.Series) -> pl.DataFrame:
             columns.append(padded.gather(position.zip_with(mask, outside)))
         else:
             empty = pl.Series(column.name, dtype=column.dtype).extend_constant(None, len(mask))
-            columns.append(empty.scatter(rows, column))
+            columns.append(empty if column.dtype == pl.Null else empty.scatter(rows, column))
     return pl.DataFrame(columns)
 
 
