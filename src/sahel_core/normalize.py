@@ -168,9 +168,12 @@ def normalize(
         from sahel_core.reference import default
 
         default()
-        with ThreadPoolExecutor(_AT_ONCE) as pool:
+        pool = ThreadPoolExecutor(_AT_ONCE)
+        try:
             futures = [pool.submit(contextvars.copy_context().run, batch, s) for s in starts]
             done = [future.result() for future in futures]
+        finally:  # on an error or Ctrl-C, the batches not started are dropped, not run
+            pool.shutdown(cancel_futures=True)
     tables = [table for table, _ in done]
     rejections = [rejection for _, refused in done for rejection in refused]
     return pl.concat(tables, rechunk=False) if len(tables) > 1 else tables[0], rejections
