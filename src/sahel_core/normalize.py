@@ -457,7 +457,11 @@ class _Normalizer:
         # it has, filtering the finished table would copy the table (lists are costly).
         outputs = [self.out[c].cast(dtype).alias(c) for c, dtype in self.schema.items()]
         kept = frame.lazy().filter(~pl.col("__faulty")) if rejections else frame.lazy()
-        table = kept.select(outputs).collect()
+        # On one batch the in-memory engine, the filter left where it is, takes half the CPU
+        # of the default streaming plan (at 1M rows: 0.1 s less CPU, 0.07 s less time).
+        table = kept.select(outputs).collect(
+            engine="in-memory", optimizations=pl.QueryOptFlags(predicate_pushdown=False)
+        )
         return table, rejections
 
     def first_fault(self, bad: pl.DataFrame) -> pl.DataFrame:
