@@ -290,7 +290,7 @@ CHILDREN = {
     "entities": lambda arg: entities(Path(arg)),
     "iati": lambda arg: iati(Path(arg)),
     "extract": lambda arg: extraction(float(arg)),
-    "iati-copies": lambda arg: _write_iati_copies(Path(arg), 4),
+    "iati-copies": lambda arg: _write_iati_copies(Path(arg)),
 }
 
 
@@ -389,22 +389,26 @@ def register(rows: int) -> Path:
     return path
 
 
+#: How many times the IATI file is repeated for the memory-growth measurement, and where.
+IATI_COPIES = 4
+IATI_COPY = OUT / f"iati_x{IATI_COPIES}.xml"
+
+
 def iati_copies(source: Path) -> Path:
-    """``source`` with its activities repeated four times, identifiers made unique."""
-    path = OUT / "iati_x4.xml"
-    if not path.exists():
+    """``source`` with its activities repeated :data:`IATI_COPIES` times, identifiers made
+    unique, in :data:`IATI_COPY`."""
+    if not IATI_COPY.exists():
         run_child("iati-copies", str(source))
-    return path
+    return IATI_COPY
 
 
-def _write_iati_copies(source: Path, copies: int) -> dict[str, Any]:
-    path = OUT / f"iati_x{copies}.xml"
+def _write_iati_copies(source: Path) -> dict[str, Any]:
     text = source.read_text(encoding="utf-8")
     head_end = text.index(">", text.index("<iati-activities")) + 1
     tail_start = text.rindex("</iati-activities>")
     head, body, tail = text[:head_end], text[head_end:tail_start], text[tail_start:]
     parts = [head]
-    for n in range(copies):
+    for n in range(IATI_COPIES):
         parts.append(
             re.sub(
                 r"<iati-identifier>([^<]*)</iati-identifier>",
@@ -413,8 +417,8 @@ def _write_iati_copies(source: Path, copies: int) -> dict[str, Any]:
             )
         )
     parts.append(tail)
-    path.write_text("".join(parts), encoding="utf-8")
-    return {"path": str(path)}
+    IATI_COPY.write_text("".join(parts), encoding="utf-8")
+    return {"path": str(IATI_COPY)}
 
 
 def bulk(rows: int) -> dict[str, Any]:

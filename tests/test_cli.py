@@ -119,26 +119,36 @@ def test_an_unknown_entity_is_a_usage_error(capsys: pytest.CaptureFixture[str]) 
         assert err.count("\n") == 1
 
 
+@pytest.mark.parametrize(
+    ("error", "status", "line"),
+    [
+        (
+            FormatError("cannot read it:\n  ComputeError: conversion failed\n\n  at row 3"),
+            1,
+            "error: cannot read it: ComputeError: conversion failed at row 3\n",
+        ),
+        (
+            RuntimeError("line one\nline two"),
+            70,
+            "internal error: RuntimeError: line one line two (rerun with --debug)\n",
+        ),
+    ],
+)
 def test_error_messages_print_as_one_line(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    error: Exception,
+    status: int,
+    line: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import sahel_core.schema
 
     def fails(entity: str) -> None:
-        raise FormatError("cannot read it:\n  ComputeError: conversion failed\n\n  at row 3")
+        raise error
 
     monkeypatch.setattr(sahel_core.schema, "json_schema", fails)
-    assert main(["schema", "seizure"]) == 1
-    err = capsys.readouterr().err
-    assert err == "error: cannot read it: ComputeError: conversion failed at row 3\n"
-
-    def breaks(entity: str) -> None:
-        raise RuntimeError("line one\nline two")
-
-    monkeypatch.setattr(sahel_core.schema, "json_schema", breaks)
-    assert main(["schema", "seizure"]) == 70
-    err = capsys.readouterr().err
-    assert err == "internal error: RuntimeError: line one line two (rerun with --debug)\n"
+    assert main(["schema", "seizure"]) == status
+    assert capsys.readouterr().err == line
 
 
 def test_help_version_and_no_arguments(capsys: pytest.CaptureFixture[str]) -> None:

@@ -318,11 +318,12 @@ def _diagnose(words: list[str], text: str, locale: str | None) -> ParseError | U
     """The clearest error for a text with no number-then-unit reading."""
     numeral = 0
     for cut in range(len(words), 0, -1):
+        start = " ".join(words[:cut])
         try:
-            parse_number(" ".join(words[:cut]), locale=locale)
+            parse_number(start, locale=locale)
         except AmbiguousInput:
             try:  # a number all the same if one of its readings is ("2,700" without a locale)
-                parse_number(" ".join(words[:cut]), locale="en")
+                parse_number(start, locale="en")
             except ParseError:
                 continue
         except ParseError:

@@ -29,7 +29,7 @@ def _via(value: str | None) -> str | None:
     if value is None:
         return None
     if value.upper() not in VIA:
-        raise typer.BadParameter(f"expected EUR or USD, got {value!r}")
+        raise typer.BadParameter(f"expected {' or '.join(VIA)}, got {value!r}")
     return value.upper()
 
 

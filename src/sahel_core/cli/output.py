@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 
-__all__ = ["one_line", "print_error", "print_json", "print_table"]
+__all__ = ["print_error", "print_json", "print_table"]
 
 #: Width given to tables written to a pipe or file: wide enough that no row is wrapped, so
 #: each row stays one line for grep, cut and diff.
@@ -21,15 +21,10 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
 
 
-def one_line(text: str) -> str:
-    """``text`` with every run of whitespace, newlines included, as one space."""
-    return " ".join(text.split())
-
-
 def print_error(message: str, prefix: str = "error") -> None:
     """Print ``prefix: message`` on stderr as a single line, whatever ``message`` holds (a
-    wrapped polars message spans several lines)."""
-    typer.echo(f"{prefix}: {one_line(message)}", err=True)
+    wrapped polars message spans several lines): every run of whitespace is one space."""
+    typer.echo(f"{prefix}: {' '.join(message.split())}", err=True)
 
 
 def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:

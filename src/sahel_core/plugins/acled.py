@@ -100,7 +100,7 @@ def _frame(text: str, source: str) -> tuple[pl.DataFrame, list[int]]:
     from sahel_core.plugins.csv_format import cr_line_endings
 
     try:
-        if cr_line_endings(text[:65536]):
+        if cr_line_endings(text):
             raise ValueError("polars reads CR-only line endings as one line")
         frame = pl.read_csv(
             io.BytesIO(text.encode("utf-8")), infer_schema=False, raise_if_empty=True

@@ -123,10 +123,11 @@ def sniff_delimiter(text: str, default: str = ",") -> str:
     return best
 
 
-def cr_line_endings(head: str) -> bool:
+def cr_line_endings(text: str) -> bool:
     """Whether lines end with a carriage return alone (old Mac Excel exports): the first line
-    does. polars' reader takes such a file for one long line; the ``csv`` module reads it."""
-    cr, lf = head.find("\r"), head.find("\n")
+    does, within the head of ``text``. polars' reader takes such a file for one long line; the
+    ``csv`` module reads it."""
+    cr, lf = text.find("\r", 0, _HEAD), text.find("\n", 0, _HEAD)
     return cr != -1 and (lf == -1 or lf > cr + 1)
 
 
@@ -216,7 +217,7 @@ def read_csv(path: Path, options: ReadOptions) -> ReadResult:
         delimiter = sniff_delimiter(text, default)
         utf8 = data if encoding == "utf-8" else text.encode("utf-8")
         try:
-            if cr_line_endings(text[:_HEAD]):
+            if cr_line_endings(text):
                 raise ValueError("polars reads CR-only line endings as one line")
             frame = _frame_fast(utf8, delimiter)
         except (pl.exceptions.PolarsError, ValueError):

@@ -76,6 +76,7 @@ from sahel_core.errors import (
 )
 from sahel_core.hookspecs import hookimpl
 from sahel_core.money import currency_code
+from sahel_core.qualifiers import MAX_MAGNITUDE
 from sahel_core.specs import FormatSpec, ReadOptions, ReadResult, Rejection
 
 if TYPE_CHECKING:
@@ -844,7 +845,7 @@ def _amount(text: str | None, path: str) -> Decimal:
     if isinstance(exponent, int) and exponent < -9:
         # Tables keep 9 decimal places; a finer figure is not money anyone paid.
         value = round(value, 9)
-    if not value.is_finite() or value.copy_abs() >= Decimal(10) ** 29:
+    if not value.is_finite() or value.copy_abs() >= MAX_MAGNITUDE:
         raise _Fault(path, text, "not a number a table can hold (at most 29 digits)")
     return value
 

@@ -39,17 +39,18 @@ def read_parquet(path: Path, options: ReadOptions) -> ReadResult:
         try:
             cells.append(text_table(frame.select(name)).to_series())
         except pl.exceptions.PolarsError:  # a duration, binary data...: no text to check
-            unreadable.append(f"{name} ({dtype})")
+            unreadable.append((name, dtype))
     notes = []
     if unreadable:
         # A column of such a type is ignored, unless it holds a field: then the file is refused
         # rather than read without that field.
-        names = [name.rsplit(" (", 1)[0] for name in unreadable]
         mapped = map_headers(frame.columns, guess_entity(frame.columns, options), options.mapping)
-        needed = [u for u, n in zip(unreadable, names, strict=True) if n in mapped.rename]
+        described = {name: f"{name} ({dtype})" for name, dtype in unreadable}
+        needed = [text for name, text in described.items() if name in mapped.rename]
         if needed:
             raise FormatError(f"a column of a type that cannot be read: {needed[0]}", source=source)
-        notes.append("ignored columns of a type that cannot be read: " + ", ".join(unreadable))
+        ignored = ", ".join(described.values())
+        notes.append(f"ignored columns of a type that cannot be read: {ignored}")
     return read_table(
         pl.DataFrame(cells, height=frame.height),
         path,

@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING
 
 from sahel_core.errors import FormatError
 from sahel_core.hookspecs import hookimpl
+from sahel_core.qualifiers import MAX_MAGNITUDE
 from sahel_core.specs import FormatSpec, ReadOptions, ReadResult, Rejection
 
 if TYPE_CHECKING:
@@ -66,8 +67,6 @@ HEADER = (
 _REQUIRED = ("ms code", "drug name", "reference year", "kilograms")
 _SCAN_ROWS = 25
 _PLACES = Decimal("1e-9")
-#: Quantities from here on do not fit the table's decimals (38 digits, 9 after the point).
-_TOO_LARGE = Decimal(10) ** 29
 #: Room for 29 + 9 digits: Python's default context (28 digits) cannot round 1e20 to 1e-9.
 _CONTEXT = Context(prec=40)
 #: Canonical field → the export's column, to name the column a user sees in rejections.
@@ -252,14 +251,14 @@ def _kilograms(text: str) -> tuple[str | None, str | None]:
     if value < 0:
         return None, "a quantity cannot be negative"
     # Checked before rounding: the rounding context holds the table's 38 digits, not more.
-    if value >= _TOO_LARGE:
+    if value >= MAX_MAGNITUDE:
         return None, "too large a quantity"
     rounded = (
         value.quantize(_PLACES, context=_CONTEXT).normalize(_CONTEXT)
         if value.as_tuple().exponent != 0
         else value
     )
-    if rounded >= _TOO_LARGE:
+    if rounded >= MAX_MAGNITUDE:
         return None, "too large a quantity"
     return f"{rounded:f}", None
 
