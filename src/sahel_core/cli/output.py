@@ -42,12 +42,14 @@ def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequen
     heading = None if title is None else Text(title)
     console = Console(soft_wrap=False)
     if console.is_terminal:
-        table = Table(title=heading, show_lines=False)
+        # At least as wide as its title, which would otherwise wrap over a narrow table.
+        width = min(len(title or ""), console.width)
+        table = Table(title=heading, show_lines=False, min_width=width)
     else:
         console.width = PLAIN_WIDTH
+        if title is not None:  # its own line: a title over a narrow table would wrap
+            sys.stdout.write(title + "\n")
         table = Table(
-            title=heading,
-            title_justify="left",
             box=None,
             show_header=any(columns),
             show_edge=False,

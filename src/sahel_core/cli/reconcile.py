@@ -107,9 +107,11 @@ def reconcile(
             }
         )
         return
+    merged = sum(len(g["merged_from"]) for g in groups)
     typer.echo(
         f"{table.height} records, {result.table.height} events: "
-        f"{len(groups)} groups merge {sum(len(g['merged_from']) for g in groups)} records"
+        + (f"{len(groups)} group merges" if len(groups) == 1 else f"{len(groups)} groups merge")
+        + f" {merged} records"
     )
     if groups:
         columns = ("id", "drug", "country", "locality", "quantity", "date", "merged_from")
