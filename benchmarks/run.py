@@ -12,8 +12,8 @@ USD three ways, each in a fresh process so that its peak memory (``ru_maxrss``) 
     :func:`sahel_core.io.read` (normalization to the canonical table) then
     :func:`sahel_core.indicators.compute` of ``seized_mass`` and ``seized_value``.
 ``cli``
-    ``sahel indicators FILE --indicator seized_mass|seized_value --by country,drug,year --json``
-    as whole processes.
+    ``sahel indicators FILE -i seized_mass,seized_value --by country,drug,year --json`` as a
+    whole process.
 
 Every library and CLI result is checked against the peer's (each group, 1e-9 relative) and
 the library's row accounting (read == accepted + rejected). Also measured: ``import
@@ -352,11 +352,12 @@ def compare(expected: list[list[Any]], got: list[list[Any]]) -> list[str]:
     return problems
 
 
-def cli_groups(mass: str, value: str) -> list[list[Any]]:
+def cli_groups(output: str) -> list[list[Any]]:
+    found = json.loads(output)
     by_key: dict[tuple[Any, ...], list[Any]] = {}
-    for row in json.loads(mass):
+    for row in found["seized_mass"]:
         by_key.setdefault(tuple(row[k] for k in KEYS), [None, None])[0] = row["kg"]
-    for row in json.loads(value):
+    for row in found["seized_value"]:
         by_key.setdefault(tuple(row[k] for k in KEYS), [None, None])[1] = row["value"]
     return [[*k, *v] for k, v in by_key.items()]
 
@@ -428,34 +429,17 @@ def bulk(rows: int) -> dict[str, Any]:
     print(f"  {label(rows)}: library...", file=sys.stderr, flush=True)
     got = run_child("library", str(path))
     print(f"  {label(rows)}: cli...", file=sys.stderr, flush=True)
-    cli: dict[str, Any] = {}
-    for indicator in ("seized_mass", "seized_value"):
-        done = measure(
-            [
-                str(SAHEL),
-                "indicators",
-                str(path),
-                "--indicator",
-                indicator,
-                "--by",
-                ",".join(KEYS),
-                "--json",
-                "--locale",
-                "en",
-            ]
-        )
-        cli[indicator] = done
+    indicators = ["-i", "seized_mass,seized_value", "--by", ",".join(KEYS), "--currency", "USD"]
+    cli = measure([str(SAHEL), "indicators", str(path), *indicators, "--json", "--locale", "en"])
     problems = compare(expected["groups"], got["groups"])
-    cli_problems = compare(
-        expected["groups"], cli_groups(cli["seized_mass"]["stdout"], cli["seized_value"]["stdout"])
-    )
+    cli_problems = compare(expected["groups"], cli_groups(cli["stdout"]))
     accounted = got["read"] == got["accepted"] + got["rejected"] == rows
-    cli_seconds = sum(c["wall"] for c in cli.values())
+    cli_seconds = cli["wall"]
     return {
         "rows": rows,
         "peer": {k: v for k, v in expected.items() if k != "groups"},
         "library": {k: v for k, v in got.items() if k != "groups"},
-        "cli": {name: {"wall": c["wall"], "rss_mb": c["rss_mb"]} for name, c in cli.items()},
+        "cli": {"wall": cli["wall"], "rss_mb": cli["rss_mb"]},
         "time_ratio": got["seconds"] / expected["seconds"],
         "memory_ratio": got["rss_mb"] / expected["rss_mb"],
         "process_time_ratio": got["wall"] / expected["wall"],
@@ -510,8 +494,8 @@ def report(data: dict[str, Any]) -> str:
         "join_asof over the rate files sahel_core ships (ECB for EUR, the XOF peg through "
         "EUR, IMF month then year then World Bank for GHS). The library reads with "
         "`locale='en'` (the register writes '16.134' for 16.134 kg) and keeps every row: read"
-        " = accepted + rejected. CLI = two `sahel indicators ... --locale en --json` "
-        "processes (mass, value), compared with the peer's whole process."
+        " = accepted + rejected. CLI = one `sahel indicators FILE -i seized_mass,seized_value "
+        "... --locale en --json` process, compared with the peer's whole process."
     )
     lines += [
         "",
@@ -521,7 +505,7 @@ def report(data: dict[str, Any]) -> str:
     ]
     for size in data["sizes"]:
         peer_, lib, per = size["peer"], size["library"], size["us_per_row"]
-        cli_s = sum(c["wall"] for c in size["cli"].values())
+        cli_s = size["cli"]["wall"]
         lines.append(
             f"| {label(size['rows'])} | {peer_['seconds']:.2f} | {lib['seconds']:.2f} "
             f"({lib['read_seconds']:.2f} + {lib['mass_seconds']:.2f} + "

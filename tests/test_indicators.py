@@ -784,6 +784,73 @@ def test_cli_list_and_usage_errors(seizure_csv: Path) -> None:
     assert no_currency.exit_code == 2
 
 
+def _json_rows(path: Path, *args: str) -> Any:
+    out = runner.invoke(app, ["indicators", str(path), "-b", "country", "--json", *args])
+    assert out.exit_code == 0, out.output
+    return json.loads(out.stdout)
+
+
+def test_cli_several_indicators_read_the_files_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """-i A -i B,C gives one object of row lists, each as the indicator alone gives it."""
+    import sahel_core.cli.indicators as command
+
+    path = tmp_path / "register.csv"
+    path.write_text(
+        "id,country,drug,date,quantity,quantity_unit,value,value_currency\n"
+        "a,MLI,cocaine,2017-03-14,1.5,kg,1000000,XOF\n"
+        "b,NER,cannabis_herb,2018-01-10,20,kg,5000,USD\n",
+        encoding="utf-8",
+    )
+    entities: list[str] = []
+    load_table = command.load_table
+
+    def counted(paths: Any, entity: str, locale: str | None = None) -> Any:
+        entities.append(entity)
+        return load_table(paths, entity, locale)
+
+    monkeypatch.setattr(command, "load_table", counted)
+    together = _json_rows(
+        path, "-i", "seized_mass", "-i", "seized_value,seizure_count", "--currency", "EUR"
+    )
+    assert entities == ["seizure"]
+    assert list(together) == ["seized_mass", "seized_value", "seizure_count"]
+    assert together["seized_mass"] == _json_rows(path, "-i", "seized_mass")
+    assert together["seized_value"] == _json_rows(path, "-i", "seized_value", "--currency", "EUR")
+    # 1,000,000 XOF / 655.957 (the peg); 5,000 USD / 1.1992 (ECB, 2018-01-10): 9 places.
+    assert [row["value"] for row in together["seized_value"]] == [
+        "1524.490172374",
+        "4169.446297532",
+    ]
+    assert together["seizure_count"] == _json_rows(path, "-i", "seizure_count")
+    tables = runner.invoke(app, ["indicators", str(path), "-i", "seized_mass,seizure_count"])
+    assert tables.exit_code == 0, tables.output
+    assert "seized_mass (seizure)" in tables.stdout and "seizure_count (seizure)" in tables.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-i", "seized_mass", "-i", "seized_mass"], "an indicator is given twice"),
+        (["-i", "seized_mass,seizure_count", "--csv"], "CSV and --out hold one indicator"),
+        (["-i", "seized_mass,seizure_count", "-o", "x.json"], "CSV and --out hold one indicator"),
+        (["-i", "seized_mass,seizure_count", "-p", "zzz=1"], "no indicator given has a para"),
+        (
+            ["-i", "seized_mass,seizure_count", "--currency", "EUR"],
+            "none of the indicators has a currency",
+        ),
+    ],
+    ids=["twice", "csv", "out", "param", "currency"],
+)
+def test_cli_several_indicators_usage_errors(
+    seizure_csv: Path, args: list[str], message: str
+) -> None:
+    out = runner.invoke(app, ["indicators", str(seizure_csv), *args])
+    assert out.exit_code == 2
+    assert message in " ".join(out.output.split())
+
+
 def test_cli_human_table(seizure_csv: Path) -> None:
     out = runner.invoke(app, ["indicators", str(seizure_csv), "-i", "seizure_count", "-b", "drug"])
     assert out.exit_code == 0, out.output

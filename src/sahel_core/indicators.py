@@ -74,6 +74,7 @@ __all__ = [
     "period_keys",
     "record_ids",
     "require",
+    "result_rows",
     "result_text",
     "times",
     "unit_table",
@@ -501,10 +502,15 @@ def _csv_cell(value: Any) -> Any:
     return value
 
 
+def result_rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
+    """``frame``'s rows as JSON objects, cells as :func:`json_cell` writes them."""
+    return [{k: json_cell(v) for k, v in row.items()} for row in frame.iter_rows(named=True)]
+
+
 def result_text(frame: pl.DataFrame, *, csv: bool) -> str:
     """``frame`` as JSON (a list of row objects) or CSV (list cells joined with ``;``, records
     in them as JSON), Decimals as :func:`json_cell` writes them."""
-    rows = [{k: json_cell(v) for k, v in row.items()} for row in frame.iter_rows(named=True)]
+    rows = result_rows(frame)
     if not csv:
         return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
     buffer = io.StringIO()

@@ -1,9 +1,12 @@
-"""``sahel indicators``: compute an indicator over files of any supported format.
+"""``sahel indicators``: compute indicators over files of any supported format.
 
 ``--json`` prints a list with one object per row of the result: the ``--by`` keys, then the
 indicator's measures (``sahel indicators --list`` names them), Decimals as strings, dates as
 ISO text (Decimals without trailing zeros: ``"5403.35"``). ``--csv`` prints the same columns as
 CSV. Provenance columns (``record_ids``, ``rates``) are shown with ``--ids``.
+
+Several indicators in one call (``-i seized_mass -i seized_value``) read the files once; with
+``--json`` the output is then an object mapping each indicator to its list of rows.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import typer
 from sahel_core.cli.output import print_json, print_table
 from sahel_core.cli.read import Locale
 from sahel_core.errors import ValidationError
-from sahel_core.indicators import json_cell
+from sahel_core.indicators import json_cell, result_rows
 from sahel_core.indicators import result_text as table_text
 
 if TYPE_CHECKING:
@@ -57,20 +60,35 @@ def load_table(paths: Sequence[Path], entity: str, locale: str | None = None) ->
     return pl.concat(tables, how="diagonal_relaxed")
 
 
-def _params(spec: IndicatorSpec, currency: str | None, pairs: list[str] | None) -> dict[str, Any]:
+def _params(
+    specs: Sequence[IndicatorSpec], currency: str | None, pairs: list[str] | None
+) -> list[dict[str, Any]]:
+    """The parameters of each indicator of ``specs``: each goes to the indicators that have
+    it (a single indicator gets them all, for :func:`check_params` to name an unknown one)."""
     params: dict[str, Any] = {}
     for item in pairs or ():
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
             raise typer.BadParameter(f"expected NAME=VALUE, got {item!r}", param_hint="--param")
         params[name.strip()] = value
+    declared = [{p.name for p in spec.params} for spec in specs]
     if currency is not None:
-        if not any(p.name == "currency" for p in spec.params):
-            raise typer.BadParameter(
-                f"indicator {spec.name!r} has no currency", param_hint="--currency"
+        if not any("currency" in names for names in declared):
+            message = (
+                f"indicator {specs[0].name!r} has no currency"
+                if len(specs) == 1
+                else "none of the indicators has a currency"
             )
+            raise typer.BadParameter(message, param_hint="--currency")
         params["currency"] = currency
-    return params
+    if len(specs) == 1:
+        return [params]
+    for name in params:
+        if not any(name in names for names in declared):
+            raise typer.BadParameter(
+                f"no indicator given has a parameter {name!r}", param_hint=f"--param {name}"
+            )
+    return [{k: v for k, v in params.items() if k in names} for names in declared]
 
 
 def _describe(spec: IndicatorSpec) -> dict[str, Any]:
@@ -119,7 +137,12 @@ def indicators(
         ),
     ] = None,
     indicator: Annotated[
-        str | None, typer.Option("--indicator", "-i", help="The indicator (see --list).")
+        list[str] | None,
+        typer.Option(
+            "--indicator",
+            "-i",
+            help="The indicator (see --list); several (-i A -i B, or -i A,B) read the files once.",
+        ),
     ] = None,
     by: Annotated[
         list[str] | None,
@@ -151,8 +174,9 @@ def indicators(
         typer.Option(
             "--json",
             help="Print a JSON list of row objects: the --by keys then the measures; Decimals "
-            'as exact strings without trailing zeros ("5403.35"). With --list: the indicators, '
-            "their keys, measures and parameters.",
+            'as exact strings without trailing zeros ("5403.35"). With several indicators: an '
+            "object of such lists, by indicator. With --list: the indicators, their keys, "
+            "measures and parameters.",
         ),
     ] = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="Print the rows as CSV.")] = False,
@@ -165,46 +189,70 @@ def indicators(
         bool, typer.Option("--list", help="List the indicators with their parameters.")
     ] = False,
 ) -> None:
-    """Compute an indicator over PATH... (seizures, workshops, IATI transactions, figures).
+    """Compute indicators over PATH... (seizures, workshops, IATI transactions, figures).
 
     Example: sahel indicators seizures.csv --indicator seized_mass --by country,year --json
     """
     if show_list:
         _list(as_json)
         return
-    if indicator is None:
+    names = [n.strip() for item in indicator or () for n in item.split(",") if n.strip()]
+    if not names:
         raise typer.BadParameter("give --indicator NAME (see --list)", param_hint="--indicator")
+    if len(set(names)) != len(names):
+        raise typer.BadParameter("an indicator is given twice", param_hint="--indicator")
     if not paths:
         raise typer.BadParameter("give at least one file", param_hint="'PATH'")
     if as_json and as_csv:
         raise typer.BadParameter("choose --json or --csv", param_hint="--json")
+    if len(names) > 1 and (as_csv or out is not None):
+        raise typer.BadParameter(
+            "CSV and --out hold one indicator: give one --indicator, or use --json",
+            param_hint="--csv" if as_csv else "--out",
+        )
     from sahel_core.errors import ReferenceNotFound
     from sahel_core.indicators import check_by, check_params, compute
     from sahel_core.plugins import get_manager
 
     try:
-        spec = get_manager().indicator(indicator)
+        specs = [get_manager().indicator(name) for name in names]
     except ReferenceNotFound as exc:
         raise typer.BadParameter(exc.message, param_hint="--indicator") from None
-    params = _params(spec, currency, param)
-    try:
-        keys = check_by(spec, [k.strip() for i in by or () for k in i.split(",") if k.strip()])
-        check_params(spec, params)
-    except ValidationError as exc:
-        hint = "--by" if exc.field == "by" else f"--param {exc.field}"
-        raise typer.BadParameter(exc.message, param_hint=hint) from None
+    given = [k.strip() for i in by or () for k in i.split(",") if k.strip()]
+    jobs = []
+    for spec, params in zip(specs, _params(specs, currency, param), strict=True):
+        try:
+            jobs.append((spec, check_by(spec, given), params))
+            check_params(spec, params)
+        except ValidationError as exc:
+            hint = "--by" if exc.field == "by" else f"--param {exc.field}"
+            raise typer.BadParameter(exc.message, param_hint=hint) from None
+    entities = list(dict.fromkeys(spec.entity for spec in specs))
     if locale is not None:
         from sahel_core.cli.read import _options
 
-        _options(spec.entity, None, locale)  # An unknown locale is a usage error.
-    table = load_table(paths, spec.entity, locale)
+        for entity in entities:
+            _options(entity, None, locale)  # An unknown locale is a usage error.
+    # Each table is read once, whatever the number of indicators computed over it.
+    tables = {entity: load_table(paths, entity, locale) for entity in entities}
     if reconciled:
         from sahel_core.reconcile import reconcile
 
-        table = reconcile(table, spec.entity).table
-    result = compute(indicator, table, keys, **params)
-    if not ids:
-        result = result.drop([c for c in PROVENANCE if c in result.columns])
+        tables = {entity: reconcile(table, entity).table for entity, table in tables.items()}
+    results = []
+    for spec, keys, params in jobs:
+        result = compute(spec.name, tables[spec.entity], keys, **params)
+        if not ids:
+            result = result.drop([c for c in PROVENANCE if c in result.columns])
+        results.append((spec, result))
+    if len(results) > 1:
+        if as_json:
+            print_json({spec.name: result_rows(result) for spec, result in results})
+            return
+        for spec, result in results:
+            _print(spec, result)
+        return
+    ((spec, result),) = results
     if out is not None:
         csv = as_csv or (not as_json and out.suffix.lower() == ".csv")
         if not (as_csv or as_json) and out.suffix.lower() not in (".csv", ".json"):
@@ -215,8 +263,12 @@ def indicators(
     if as_json or as_csv:
         typer.echo(table_text(result, csv=as_csv), nl=False)
         return
+    _print(spec, result)
+
+
+def _print(spec: IndicatorSpec, result: pl.DataFrame) -> None:
     rows = [[json_cell(v) for v in row] for row in result.iter_rows()]
-    print_table(f"{indicator} ({spec.entity})", result.columns, rows)
+    print_table(f"{spec.name} ({spec.entity})", result.columns, rows)
 
 
 def register(app: typer.Typer) -> None:
