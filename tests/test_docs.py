@@ -1,6 +1,7 @@
-"""The docs show what the code does: every ``$ sahel`` session of the tutorial runs, in order, on
-the demo's inputs and prints the lines and table cells shown, and the Python blocks of the
-tutorial and the how-to pages run and give the results their comments state."""
+"""The docs show what the code does: every ``$ sahel`` session of the tutorial, the CLI reference
+and the how-to pages runs, in order, on the demo's inputs and prints the lines and table cells
+shown, and the Python blocks of the tutorial and the how-to pages run and give the results their
+comments state."""
 
 from __future__ import annotations
 
@@ -20,6 +21,9 @@ from sahel_core.demo import run_demo
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 TUTORIAL = DOCS / "tutorial.md"
+HOW_TO = sorted((DOCS / "how-to").glob("*.md"))
+# The pages whose sessions run, in this order, in one input folder: cli.md's read the tutorial's.
+PAGES = [TUTORIAL, DOCS / "cli.md", *HOW_TO]
 BLOCK = re.compile(r"^```(\w*)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 # Prose such as "`sahel validate saisies_2016_2018.csv --locale fr` exits with status 1".
 STATUS = re.compile(r"`sahel ([^`]+)` exits with status (\d)")
@@ -51,6 +55,7 @@ class Table:
 
 @dataclass
 class Session:
+    page: str  # its stem
     command: str
     status: int = 0
     lines: list[str] = field(default_factory=list)
@@ -65,47 +70,50 @@ def _add(rows: list[list[str]], cells: list[str]) -> None:
         rows[-1] = [a + b for a, b in zip(rows[-1], cells, strict=True)]
 
 
-def _session(command: str, shown: list[str]) -> Session:
-    """A ``$ sahel`` command and what the doc shows: lines, and tables drawn with boxes."""
-    session = Session(command)
-    for line in shown:
-        if line.startswith("┏"):  # the centred title is the line above the box
-            session.tables.append(Table(session.lines.pop().strip()))
-        elif line.startswith(("┃", "│")):
+def _session(page: str, command: str, shown: list[str]) -> Session:
+    """A ``$ sahel`` command and what the doc shows: lines, tables drawn with boxes (or rows cut
+    from one), and the status ``$ echo $?`` prints."""
+    session = Session(page, command)
+    lines = iter(shown)
+    for line in lines:
+        if line == "$ echo $?":
+            session.status = int(next(lines))
+            continue
+        if line.startswith("┏") or (line.startswith("│") and not session.tables):
+            # the centred title is the line above the box; a page may leave it (and the box) out
+            title = session.lines.pop() if line[0] == "┏" and session.lines else ""
+            session.tables.append(Table(title.strip()))
+        if line.startswith(("┃", "│")):
             _add(session.tables[-1].rows, [_squash(c) for c in line.strip()[1:-1].split(line[0])])
-        elif not line.startswith(("┡", "└")):
+        elif not line.startswith(("┏", "┡", "└")):
             session.lines.append(line.rstrip())
     return session
 
 
-def _sessions() -> list[Session]:
-    text = TUTORIAL.read_text(encoding="utf-8")
-    shown = [c.splitlines() for b in _blocks(TUTORIAL, "text") for c in b.split("$ sahel ")[1:]]
-    return [_session(command, lines) for command, *lines in shown] + [
-        Session(command, int(status)) for command, status in STATUS.findall(text)
+def _sessions(page: Path) -> list[Session]:
+    text = page.read_text(encoding="utf-8")
+    shown = [c.splitlines() for b in _blocks(page, "text") for c in b.split("$ sahel ")[1:]]
+    return [_session(page.stem, command, lines) for command, *lines in shown] + [
+        Session(page.stem, command, int(status)) for command, status in STATUS.findall(text)
     ]
 
 
 def _param(session: Session, table: Table, row: list[str]) -> Any:
-    name = re.split(r"[:(]", table.title)[0].strip().replace(" ", "_")
-    return pytest.param(
-        session.command,
-        table,
-        row,
-        id="-".join([name, *(c for c in row[:3] if 0 < len(c) <= 20 and c.isascii())]),
-    )
+    name = re.split(r"[:(]", table.title or session.command)[0].strip().replace(" ", "_")
+    cells = [c for c in row[:3] if 0 < len(c) <= 20 and c.isascii()]
+    return pytest.param(session.command, table, row, id="-".join([session.page, name, *cells]))
 
 
-SESSIONS = _sessions()
+SESSIONS = [session for page in PAGES for session in _sessions(page)]
 # Not the empty header row rich draws for a table whose columns have no names: plain text has none.
 ROWS = [_param(s, t, row) for s in SESSIONS for t in s.tables for row in t.rows if any(row)]
 
 
 def _plain_rows(out: str, title: str) -> list[list[str]]:
-    """The rows (header first) of the plain table printed under ``title``, columns starting
-    where the first line's do."""
+    """The rows (header first) of the plain table printed under ``title`` (the first table when
+    the doc leaves its title out), columns starting where the first line's do."""
     lines = out.splitlines()
-    body = lines[lines.index(title) + 1 :]
+    body = lines[lines.index(title) + 1 if title else 1 :]
     starts = [m.start() for m in re.finditer(r"(?:^|(?<=  ))\S", body[0])]
     rows: list[list[str]] = []
     for line in body:
@@ -121,6 +129,25 @@ def _same_row(shown: list[str], printed: list[str]) -> bool:
         p.startswith(s[:-3]) if s.endswith("...") else s == p
         for s, p in zip(shown, printed, strict=True)
     )
+
+
+def _flat(text: str) -> str:
+    """JSON without its layout: no whitespace after ``[{,:`` nor before ``]}``."""
+    return re.sub(r"(?<=[\[{,:])\s+|\s+(?=[\]}])", "", text.strip())
+
+
+def _after(line: str, printed: list[str], start: int) -> int:
+    """Where the first match of a doc line from ``printed[start]`` on ends, or 0. It matches the
+    same line, trailing whitespace aside, or the JSON of several lines that the doc joins."""
+    for i in range(start, len(printed)):
+        if printed[i].rstrip() == line:
+            return i + 1
+        joined, end = _flat(printed[i]), i + 1
+        while len(joined) < len(_flat(line)) and end < len(printed):
+            joined, end = joined + _flat(printed[end]), end + 1
+        if end > i + 1 and joined == _flat(line):
+            return end
+    return 0
 
 
 def _run(command: str) -> tuple[int, str, str]:
@@ -140,7 +167,11 @@ def demo_input(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def runs(demo_input: Path) -> dict[str, tuple[int, str, str]]:
-    """Status, stdout and stderr of every tutorial command, run in order in the input folder."""
+    """Status, stdout and stderr of every command, run in order in the input folder, beside the
+    ``registre.csv`` that french-spreadsheet.md shows."""
+    shown = _blocks(DOCS / "how-to" / "french-spreadsheet.md", "text")
+    registre = next(block for block in shown if block.startswith("Réf;"))
+    (demo_input / "registre.csv").write_text(registre, encoding="utf-8")
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(demo_input)
         for name in ("FORCE_COLOR", "TTY_COMPATIBLE"):  # they would make rich draw boxes
@@ -149,28 +180,31 @@ def runs(demo_input: Path) -> dict[str, tuple[int, str, str]]:
         return {session.command: _run(session.command) for session in SESSIONS}
 
 
-def test_every_command_and_table_of_the_tutorial_is_checked() -> None:
-    text = TUTORIAL.read_text(encoding="utf-8")
+def test_every_command_and_table_of_the_pages_is_checked() -> None:
+    text = "".join(page.read_text(encoding="utf-8") for page in PAGES)
     assert len(SESSIONS) == text.count("\n$ sahel ") + len(STATUS.findall(text)) > 1
     tables = [table for session in SESSIONS for table in session.tables]
-    assert len(tables) == text.count("\n┏") and all(table.rows for table in tables)
+    cut = re.findall(r"^\$ sahel .*\n\.\.\.\n│", text, re.MULTILINE)  # rows without their box
+    assert len(tables) == text.count("\n┏") + len(cut) and all(table.rows for table in tables)
 
 
-@pytest.mark.parametrize("session", SESSIONS, ids=lambda s: s.command)
-def test_each_tutorial_command_exits_as_the_text_says_and_prints_its_lines(
+@pytest.mark.parametrize("session", SESSIONS, ids=lambda s: f"{s.page}: {s.command}")
+def test_each_command_exits_as_its_page_says_and_prints_its_lines_in_order(
     runs: dict[str, tuple[int, str, str]], session: Session
 ) -> None:
     status, out, err = runs[session.command]
     assert status == session.status, err
-    printed = out.splitlines()
+    printed, at = out.splitlines(), 0
     for line in session.lines:
-        assert line in printed
+        if line.strip() != "...":  # "..." stands for the lines left out
+            at = _after(line, printed, at)
+            assert at, f"{line!r} is not printed (in order)"
     for table in session.tables:
-        assert table.title in printed
+        assert not table.title or table.title in printed
 
 
 @pytest.mark.parametrize(("command", "table", "row"), ROWS)
-def test_each_table_row_of_the_tutorial_is_printed_with_the_same_cells(
+def test_each_table_row_of_the_docs_is_printed_with_the_same_cells(
     runs: dict[str, tuple[int, str, str]], command: str, table: Table, row: list[str]
 ) -> None:
     printed = _plain_rows(runs[command][1], table.title)
@@ -214,7 +248,7 @@ def test_the_tutorial_python_prints_what_its_comments_say(
     assert _run_block(code, {"__name__": "__docs__"}, str(TUTORIAL)) == 2
 
 
-@pytest.mark.parametrize("page", sorted((DOCS / "how-to").glob("*.md")), ids=lambda p: p.stem)
+@pytest.mark.parametrize("page", HOW_TO, ids=lambda p: p.stem)
 def test_the_how_to_python_runs_and_gives_the_results_its_comments_state(page: Path) -> None:
     blocks = _blocks(page, "python")
     skipped = SKIPPED.get(page.name, {})
