@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -203,3 +204,21 @@ def test_piped_tables_do_not_wrap_and_show_data_as_written(
         f"[/kg]   {long}",
         "[red]x",
     ]
+
+
+def test_long_work_shows_progress_on_a_terminal_only(tmp_path: Path) -> None:
+    """A person at a terminal sees what is read (stderr); a pipe or a script sees nothing
+    more, and stdout holds the results alone either way."""
+    files = []
+    for name in ("a.csv", "b.csv"):
+        files.append(tmp_path / name)
+        files[-1].write_text("country,drug,quantity,quantity_unit\nMLI,cocaine,1,kg\n")
+    command = [sys.executable, "-m", "sahel_core", "validate", *map(str, files), "--json"]
+    quiet = subprocess.run(command, capture_output=True, text=True, check=False)
+    terminal = dict(os.environ, TTY_COMPATIBLE="1", TTY_INTERACTIVE="1")
+    shown = subprocess.run(command, capture_output=True, text=True, check=False, env=terminal)
+    assert quiet.returncode == shown.returncode == 0
+    assert quiet.stderr == ""
+    assert "reading a.csv" in shown.stderr and "reading b.csv" in shown.stderr
+    assert json.loads(shown.stdout) == json.loads(quiet.stdout)
+    assert [report["accepted"] for report in json.loads(quiet.stdout)] == [1, 1]

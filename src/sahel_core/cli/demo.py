@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from sahel_core.cli.output import print_json
+from sahel_core.cli.output import print_json, working
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -242,7 +242,8 @@ def demo(
 
     from sahel_core.demo import run_demo
 
-    report = run_demo(out)
+    with working("running the demo"):
+        report = run_demo(out)
     if as_json:
         print_json(report.as_dict())
         return

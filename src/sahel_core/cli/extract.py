@@ -27,7 +27,7 @@ from typing import Annotated
 
 import typer
 
-from sahel_core.cli.output import print_json, print_table
+from sahel_core.cli.output import print_json, print_table, working
 
 __all__ = ["register"]
 
@@ -106,8 +106,9 @@ def extract_command(
     """
     from sahel_core.plugins.text import extract_file
 
-    found = extract_file(path, lang=lang, encoding=encoding)
-    records = found.as_dicts()
+    with working(f"reading {path.name}"):
+        found = extract_file(path, lang=lang, encoding=encoding)
+        records = found.as_dicts()
     if as_json:
         print_json(records)
         return

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from sahel_core.cli.output import print_json, print_table
+from sahel_core.cli.output import each, print_json, print_table, working
 from sahel_core.cli.read import Locale
 from sahel_core.errors import ValidationError
 from sahel_core.indicators import json_cell, result_rows
@@ -45,7 +45,7 @@ def load_table(paths: Sequence[Path], entity: str, locale: str | None = None) ->
     from sahel_core.specs import ReadOptions
 
     tables = []
-    for path in paths:
+    for path in each(paths, lambda p: f"reading {p.name}"):
         result = read(path, options=ReadOptions(entity=entity, locale=locale))
         if result.rejected:
             typer.echo(
@@ -235,16 +235,17 @@ def indicators(
             _options(entity, None, locale)  # An unknown locale is a usage error.
     # Each table is read once, whatever the number of indicators computed over it.
     tables = {entity: load_table(paths, entity, locale) for entity in entities}
-    if reconciled:
-        from sahel_core.reconcile import reconcile
-
-        tables = {entity: reconcile(table, entity).table for entity, table in tables.items()}
     results = []
-    for spec, keys, params in jobs:
-        result = compute(spec.name, tables[spec.entity], keys, **params)
-        if not ids:
-            result = result.drop([c for c in PROVENANCE if c in result.columns])
-        results.append((spec, result))
+    with working(f"computing {', '.join(names)}"):
+        if reconciled:
+            from sahel_core.reconcile import reconcile
+
+            tables = {entity: reconcile(table, entity).table for entity, table in tables.items()}
+        for spec, keys, params in jobs:
+            result = compute(spec.name, tables[spec.entity], keys, **params)
+            if not ids:
+                result = result.drop([c for c in PROVENANCE if c in result.columns])
+            results.append((spec, result))
     if len(results) > 1:
         if as_json:
             print_json({spec.name: result_rows(result) for spec, result in results})

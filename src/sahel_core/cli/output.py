@@ -1,15 +1,22 @@
-"""Shared output for commands: plain JSON for scripts, rich tables for people, one-line errors."""
+"""Shared output for commands: plain JSON for scripts, rich tables for people, one-line errors,
+and progress on long work for a person watching."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
-__all__ = ["print_error", "print_json", "print_table"]
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+__all__ = ["each", "print_error", "print_json", "print_table", "working"]
+
+T = TypeVar("T")
 
 #: Width given to tables written to a pipe or file: wide enough that no row is wrapped, so
 #: each row stays one line for grep, cut and diff.
@@ -66,3 +73,62 @@ def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequen
     with console.capture() as captured:
         console.print(table)
     sys.stdout.write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))
+
+
+# -- progress ----------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _progress(several: bool) -> Iterator[Progress | None]:
+    """A transient progress display on stderr when it is an interactive terminal, else
+    ``None``: a pipe, a file or a script's captured stderr gets nothing but errors and notes.
+
+    Commands print their results after it ends (stdout is left alone while it runs);
+    what goes to stderr meanwhile (a warning, a file's rejections) is shown above it.
+    """
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    if not console.is_interactive:
+        yield None
+        return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    columns = [SpinnerColumn(), TextColumn("{task.description}")]
+    if several:
+        columns += [BarColumn(), MofNCompleteColumn()]
+    with Progress(
+        *columns, TimeElapsedColumn(), console=console, transient=True, redirect_stdout=False
+    ) as progress:
+        yield progress
+
+
+@contextlib.contextmanager
+def working(description: str) -> Iterator[None]:
+    """Show ``description``, a spinner and the time elapsed while the block runs (see
+    :func:`_progress` for when)."""
+    with _progress(several=False) as progress:
+        if progress is not None:
+            progress.add_task(description, total=None)
+        yield
+
+
+def each(items: Sequence[T], describe: Callable[[T], str]) -> Iterator[T]:
+    """``items`` one at a time, showing what is done with each (``describe``), the time
+    elapsed and, for several items, a bar (see :func:`_progress` for when)."""
+    with _progress(several=len(items) > 1) as progress:
+        if progress is None:
+            yield from items
+            return
+        task = progress.add_task("", total=len(items))
+        for item in items:
+            progress.update(task, description=describe(item), refresh=True)
+            yield item
+            progress.advance(task)

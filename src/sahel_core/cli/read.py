@@ -7,12 +7,14 @@ accepted and rejected, and the rejections with the row as the spreadsheet shows 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from sahel_core.cli.output import print_error, print_json, print_table
+from sahel_core.cli.output import each, print_error, print_json, print_table, working
 from sahel_core.errors import ParseError, ReferenceNotFound, SahelError
 from sahel_core.specs import ReadOptions, ReadResult
 
@@ -144,18 +146,20 @@ def _summary(result: ReadResult) -> dict[str, Any]:
     }
 
 
-def _show(result: ReadResult) -> None:
+def _show(summary: dict[str, Any], notes: Sequence[str]) -> None:
+    """What :func:`_summary` holds, for a person, with the reader's ``notes``."""
     typer.echo(
-        f"{result.source} ({result.format}): {result.read} read, {result.accepted} accepted, "
-        f"{result.rejected} rejected"
+        f"{summary['source']} ({summary['format']}): {summary['read']} read, "
+        f"{summary['accepted']} accepted, {summary['rejected']} rejected"
     )
-    for note in result.notes:
+    for note in notes:
         typer.echo(f"  {note}")
-    if result.rejections:
-        shown = result.rejections[:SHOWN_REJECTIONS]
-        rows = [(r.row, r.field, r.value, r.reason) for r in shown]
-        more = result.rejected - len(shown)
-        title = f"first {len(shown)} of {result.rejected} rejections" if more else "rejections"
+    rejections = summary["rejections"]
+    if rejections:
+        shown = rejections[:SHOWN_REJECTIONS]
+        rows = [(r["row"], r["field"], r["value"], r["reason"]) for r in shown]
+        more = len(rejections) - len(shown)
+        title = f"first {len(shown)} of {len(rejections)} rejections" if more else "rejections"
         print_table(title, ("row", "field", "value", "reason"), rows)
 
 
@@ -195,19 +199,20 @@ def read(
     from sahel_core.io import write
 
     options = _options(entity, mapping, locale, encoding)
-    result = read_file(path, format=_format(format), options=options)
     written: list[tuple[Path, int]] = []
-    if out is not None:
-        several = len(result.tables) > 1
-        for name, table in result.tables.items():
-            # Readers that give several tables (one per entity) get one file each.
-            target = out.with_name(f"{out.stem}.{name}{out.suffix}") if several else out
-            write(table, target, name)
-            written.append((target, table.height))
+    with working(f"reading {path.name}"):
+        result = read_file(path, format=_format(format), options=options)
+        if out is not None:
+            several = len(result.tables) > 1
+            for name, table in result.tables.items():
+                # Readers that give several tables (one per entity) get one file each.
+                target = out.with_name(f"{out.stem}.{name}{out.suffix}") if several else out
+                write(table, target, name)
+                written.append((target, table.height))
     if as_json:
         print_json(_summary(result))
         return
-    _show(result)
+    _show(_summary(result), result.notes)
     for target, rows in written:
         typer.echo(f"wrote {rows} rows to {target}")
 
@@ -242,25 +247,26 @@ def validate(
 
     options = _options(entity, mapping, locale, encoding)
     name = _format(format)
+    # Every file is read, then the reports printed (nothing is printed under the progress);
+    # a file's tables are let go once its report is made.
     reports: list[dict[str, Any]] = []
-    clean = True
-    for path in paths:
+    printers: list[Callable[[], None]] = []
+    for path in each(paths, lambda p: f"reading {p.name}"):
         try:
             result = read_file(path, format=name, options=options)
         except SahelError as exc:
-            clean = False
             reports.append({"source": str(path), "error": str(exc)})
-            if not as_json:
-                # The error names the file already when it knows its source (io.read's do).
-                print_error(str(exc) if exc.source else f"{path}: {exc}")
+            # The error names the file already when it knows its source (io.read's do).
+            printers.append(partial(print_error, str(exc) if exc.source else f"{path}: {exc}"))
             continue
-        clean = clean and result.rejected == 0
         reports.append(_summary(result))
-        if not as_json:
-            _show(result)
+        printers.append(partial(_show, reports[-1], result.notes))
     if as_json:
         print_json(reports)
-    if not clean:
+    else:
+        for show in printers:
+            show()
+    if not all(report.get("rejected") == 0 for report in reports):  # an error has none
         raise typer.Exit(code=1)
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from sahel_core.cli.indicators import load_table
-from sahel_core.cli.output import print_json, print_table
+from sahel_core.cli.output import print_json, print_table, working
 
 if TYPE_CHECKING:
     import polars as pl
@@ -90,7 +90,8 @@ def reconcile(
     except InvalidOperation:
         raise typer.BadParameter("expected a decimal number", param_hint="--tolerance") from None
     table = load_table(paths, "seizure")
-    result = run(table, months=months, tolerance=margin)
+    with working("matching reports of the same seizure"):
+        result = run(table, months=months, tolerance=margin)
     groups = _groups(result.groups)
     conflicts = result.conflicts.to_dicts()
     if out is not None:
