@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from sahel_core import Amount, Money, PartialDate, Place, Seizure, SourceRef, Workshop
-from sahel_core.cli import app
+from sahel_core.cli import app, main
 from sahel_core.errors import (
     RateNotFound,
     ReferenceNotFound,
@@ -790,12 +790,25 @@ def _json_rows(path: Path, *args: str) -> Any:
     return json.loads(out.stdout)
 
 
+def _count_reads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The paths :func:`sahel_core.io.read` is called with from now on."""
+    import sahel_core.io
+
+    reads: list[Path] = []
+    read = sahel_core.io.read
+
+    def counted(path: Path, *args: Any, **kwargs: Any) -> Any:
+        reads.append(Path(path))
+        return read(path, *args, **kwargs)
+
+    monkeypatch.setattr(sahel_core.io, "read", counted)
+    return reads
+
+
 def test_cli_several_indicators_read_the_files_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """-i A -i B,C gives one object of row lists, each as the indicator alone gives it."""
-    import sahel_core.cli.indicators as command
-
     path = tmp_path / "register.csv"
     path.write_text(
         "id,country,drug,date,quantity,quantity_unit,value,value_currency\n"
@@ -803,18 +816,11 @@ def test_cli_several_indicators_read_the_files_once(
         "b,NER,cannabis_herb,2018-01-10,20,kg,5000,USD\n",
         encoding="utf-8",
     )
-    entities: list[str] = []
-    load_table = command.load_table
-
-    def counted(paths: Any, entity: str, locale: str | None = None) -> Any:
-        entities.append(entity)
-        return load_table(paths, entity, locale)
-
-    monkeypatch.setattr(command, "load_table", counted)
+    reads = _count_reads(monkeypatch)
     together = _json_rows(
         path, "-i", "seized_mass", "-i", "seized_value,seizure_count", "--currency", "EUR"
     )
-    assert entities == ["seizure"]
+    assert reads == [path]
     assert list(together) == ["seized_mass", "seized_value", "seizure_count"]
     assert together["seized_mass"] == _json_rows(path, "-i", "seized_mass")
     assert together["seized_value"] == _json_rows(path, "-i", "seized_value", "--currency", "EUR")
@@ -829,26 +835,45 @@ def test_cli_several_indicators_read_the_files_once(
     assert "seized_mass (seizure)" in tables.stdout and "seizure_count (seizure)" in tables.stdout
 
 
+def test_cli_indicators_of_several_tables_read_each_file_as_what_it_holds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seizures, workshops = tmp_path / "seizures.csv", tmp_path / "workshops.csv"
+    seizures.write_text("id,country,drug,quantity,quantity_unit\na,MLI,cocaine,1.5,kg\n")
+    workshops.write_text(
+        "id,date,country,participants,participants_unit,donors\nw,2017-06-20,NER,42,person,DNK\n"
+    )
+    reads = _count_reads(monkeypatch)
+    both = "seized_mass,trainings_by_donor"
+    out = runner.invoke(app, ["indicators", str(seizures), str(workshops), "-i", both, "--json"])
+    assert out.exit_code == 0, out.output
+    assert reads == [seizures, workshops]
+    assert "rejected" not in out.stderr  # neither file was read as the other's entity
+    found = json.loads(out.stdout)
+    assert [row["kg"] for row in found["seized_mass"]] == ["1.5"]
+    assert [(r["donor"], r["participants"]) for r in found["trainings_by_donor"]] == [("DNK", "42")]
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["-i", "seized_mass", "-i", "seized_mass"], "an indicator is given twice"),
-        (["-i", "seized_mass,seizure_count", "--csv"], "CSV and --out hold one indicator"),
-        (["-i", "seized_mass,seizure_count", "-o", "x.json"], "CSV and --out hold one indicator"),
+        (["-i", "seized_mass", "-i", "seized_mass"], "indicator 'seized_mass' is given twice"),
+        (["-i", "seized_mass,seizure_count", "--csv"], "CSV holds one indicator"),
+        (["-i", "seized_mass,seizure_count", "-o", "x.json"], "--out writes one indicator"),
+        (["-i", "trainings_by_donor", "--reconcile"], "no indicator given is computed on seiz"),
         (["-i", "seized_mass,seizure_count", "-p", "zzz=1"], "no indicator given has a para"),
         (
             ["-i", "seized_mass,seizure_count", "--currency", "EUR"],
             "none of the indicators has a currency",
         ),
     ],
-    ids=["twice", "csv", "out", "param", "currency"],
+    ids=["twice", "csv", "out", "reconcile", "param", "currency"],
 )
 def test_cli_several_indicators_usage_errors(
-    seizure_csv: Path, args: list[str], message: str
+    seizure_csv: Path, args: list[str], message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    out = runner.invoke(app, ["indicators", str(seizure_csv), *args])
-    assert out.exit_code == 2
-    assert message in " ".join(out.output.split())
+    assert main(["indicators", str(seizure_csv), *args]) == 2
+    assert message in capsys.readouterr().err
 
 
 def test_cli_human_table(seizure_csv: Path) -> None:

@@ -28,36 +28,53 @@ if TYPE_CHECKING:
 
     from sahel_core.specs import IndicatorSpec
 
-__all__ = ["load_table", "register"]
+__all__ = ["load_tables", "register"]
 
 #: Provenance columns: lists, shown only with ``--ids``.
 PROVENANCE = ("record_ids", "rates")
 
+#: An indicator to compute, with its grouping keys and parameters.
+Job = tuple["IndicatorSpec", tuple[str, ...], dict[str, Any]]
 
-def load_table(paths: Sequence[Path], entity: str, locale: str | None = None) -> pl.DataFrame:
-    """The ``entity`` table of every file of ``paths``, read by :func:`sahel_core.io.read` (with
-    the number notation ``locale``) and concatenated. Files with rejected records are reported
-    on stderr (see ``sahel validate``); no table at all raises
+
+def load_tables(
+    paths: Sequence[Path], entities: Sequence[str], locale: str | None = None
+) -> dict[str, pl.DataFrame]:
+    """The table of each of ``entities`` over every file of ``paths``, each file read once by
+    :func:`sahel_core.io.read` (with the number notation ``locale``) and the tables of an
+    entity concatenated. For one entity the files are read as that entity; for several, each
+    as what it holds (seizures, workshops, an IATI file's transactions...). Files with rejected
+    records are reported on stderr (see ``sahel validate``); an entity without a table raises
     :class:`~sahel_core.errors.ValidationError`."""
     import polars as pl
 
     from sahel_core.io import read
     from sahel_core.specs import ReadOptions
 
-    tables = []
+    options = ReadOptions(entity=entities[0] if len(entities) == 1 else None, locale=locale)
+    found: dict[str, list[pl.DataFrame]] = {entity: [] for entity in entities}
     for path in each(paths, lambda p: f"reading {p.name}"):
-        result = read(path, options=ReadOptions(entity=entity, locale=locale))
+        result = read(path, options=options)
         if result.rejected:
             typer.echo(
                 f"{path}: {result.rejected} of {result.read} records rejected and left out "
                 "(see `sahel validate`)",
                 err=True,
             )
-        if entity in result.tables:
-            tables.append(result.tables[entity])
-    if not tables:
-        raise ValidationError(f"no {entity} table in the files given", field="entity", value=entity)
-    return pl.concat(tables, how="diagonal_relaxed")
+        for entity, tables in found.items():
+            if entity in result.tables:
+                tables.append(result.tables[entity])
+    for entity, tables in found.items():
+        if not tables:
+            raise ValidationError(
+                f"no {entity} table in the files given", field="entity", value=entity
+            )
+    return {entity: pl.concat(tables, how="diagonal_relaxed") for entity, tables in found.items()}
+
+
+def _names(values: list[str] | None) -> list[str]:
+    """The values of a repeatable option, each possibly comma-separated: ``-b country,year``."""
+    return [name.strip() for value in values or () for name in value.split(",") if name.strip()]
 
 
 def _params(
@@ -196,61 +213,43 @@ def indicators(
     if show_list:
         _list(as_json)
         return
-    names = [n.strip() for item in indicator or () for n in item.split(",") if n.strip()]
+    names = _names(indicator)
     if not names:
         raise typer.BadParameter("give --indicator NAME (see --list)", param_hint="--indicator")
-    if len(set(names)) != len(names):
-        raise typer.BadParameter("an indicator is given twice", param_hint="--indicator")
+    if twice := next((name for i, name in enumerate(names) if name in names[:i]), None):
+        raise typer.BadParameter(f"indicator {twice!r} is given twice", param_hint="--indicator")
     if not paths:
         raise typer.BadParameter("give at least one file", param_hint="'PATH'")
     if as_json and as_csv:
         raise typer.BadParameter("choose --json or --csv", param_hint="--json")
-    if len(names) > 1 and (as_csv or out is not None):
+    if len(names) > 1 and as_csv:
         raise typer.BadParameter(
-            "CSV and --out hold one indicator: give one --indicator, or use --json",
-            param_hint="--csv" if as_csv else "--out",
+            "CSV holds one indicator: print several with --json", param_hint="--csv"
         )
-    from sahel_core.errors import ReferenceNotFound
-    from sahel_core.indicators import check_by, check_params, compute
-    from sahel_core.plugins import get_manager
-
-    try:
-        specs = [get_manager().indicator(name) for name in names]
-    except ReferenceNotFound as exc:
-        raise typer.BadParameter(exc.message, param_hint="--indicator") from None
-    given = [k.strip() for i in by or () for k in i.split(",") if k.strip()]
-    jobs = []
-    for spec, params in zip(specs, _params(specs, currency, param), strict=True):
-        try:
-            jobs.append((spec, check_by(spec, given), params))
-            check_params(spec, params)
-        except ValidationError as exc:
-            hint = "--by" if exc.field == "by" else f"--param {exc.field}"
-            raise typer.BadParameter(exc.message, param_hint=hint) from None
-    entities = list(dict.fromkeys(spec.entity for spec in specs))
+    if len(names) > 1 and out is not None:
+        raise typer.BadParameter(
+            "--out writes one indicator: run one command per indicator", param_hint="--out"
+        )
+    jobs = _jobs(names, by, currency, param)
+    entities = list(dict.fromkeys(spec.entity for spec, _, _ in jobs))
+    if reconciled and "seizure" not in entities:
+        raise typer.BadParameter(
+            "it merges reports of one seizure; no indicator given is computed on seizures",
+            param_hint="--reconcile",
+        )
     if locale is not None:
         from sahel_core.cli.read import _options
 
         for entity in entities:
             _options(entity, None, locale)  # An unknown locale is a usage error.
-    # Each table is read once, whatever the number of indicators computed over it.
-    tables = {entity: load_table(paths, entity, locale) for entity in entities}
-    results = []
-    with working(f"computing {', '.join(names)}"):
-        if reconciled:
-            from sahel_core.reconcile import reconcile
-
-            tables = {entity: reconcile(table, entity).table for entity, table in tables.items()}
-        for spec, keys, params in jobs:
-            result = compute(spec.name, tables[spec.entity], keys, **params)
-            if not ids:
-                result = result.drop([c for c in PROVENANCE if c in result.columns])
-            results.append((spec, result))
+    results = _compute(jobs, load_tables(paths, entities, locale), reconciled, ids)
     if len(results) > 1:
         if as_json:
             print_json({spec.name: result_rows(result) for spec, result in results})
             return
-        for spec, result in results:
+        for i, (spec, result) in enumerate(results):
+            if i:
+                typer.echo()
             _print(spec, result)
         return
     ((spec, result),) = results
@@ -265,6 +264,52 @@ def indicators(
         typer.echo(table_text(result, csv=as_csv), nl=False)
         return
     _print(spec, result)
+
+
+def _jobs(
+    names: list[str], by: list[str] | None, currency: str | None, param: list[str] | None
+) -> list[Job]:
+    """Each indicator named, with its grouping keys and its parameters, checked: a name, key
+    or parameter it does not have is a usage error."""
+    from sahel_core.errors import ReferenceNotFound
+    from sahel_core.indicators import check_by, check_params
+    from sahel_core.plugins import get_manager
+
+    try:
+        specs = [get_manager().indicator(name) for name in names]
+    except ReferenceNotFound as exc:
+        raise typer.BadParameter(exc.message, param_hint="--indicator") from None
+    keys = _names(by)
+    jobs = []
+    for spec, params in zip(specs, _params(specs, currency, param), strict=True):
+        try:
+            check_params(spec, params)
+            jobs.append((spec, check_by(spec, keys), params))
+        except ValidationError as exc:
+            hint = "--by" if exc.field == "by" else f"--param {exc.field}"
+            raise typer.BadParameter(exc.message, param_hint=hint) from None
+    return jobs
+
+
+def _compute(
+    jobs: list[Job], tables: dict[str, pl.DataFrame], reconciled: bool, ids: bool
+) -> list[tuple[IndicatorSpec, pl.DataFrame]]:
+    """Each job's result, provenance columns dropped unless ``ids``; with ``reconciled`` the
+    seizures merged first (reconciliation has rules for seizures only)."""
+    from sahel_core.indicators import compute
+
+    results = []
+    with working(f"computing {', '.join(spec.name for spec, _, _ in jobs)}"):
+        if reconciled:
+            from sahel_core.reconcile import reconcile
+
+            tables = {**tables, "seizure": reconcile(tables["seizure"], "seizure").table}
+        for spec, keys, params in jobs:
+            result = compute(spec.name, tables[spec.entity], keys, **params)
+            if not ids:
+                result = result.drop([c for c in PROVENANCE if c in result.columns])
+            results.append((spec, result))
+    return results
 
 
 def _print(spec: IndicatorSpec, result: pl.DataFrame) -> None:

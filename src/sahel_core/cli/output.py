@@ -49,13 +49,13 @@ def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequen
     heading = None if title is None else Text(title)
     console = Console(soft_wrap=False)
     if console.is_terminal:
+        from rich.cells import cell_len
+
         # At least as wide as its title, which would otherwise wrap over a narrow table.
-        width = min(len(title or ""), console.width)
+        width = min(cell_len(title or ""), console.width)
         table = Table(title=heading, show_lines=False, min_width=width)
     else:
         console.width = PLAIN_WIDTH
-        if title is not None:  # its own line: a title over a narrow table would wrap
-            sys.stdout.write(title + "\n")
         table = Table(
             box=None,
             show_header=any(columns),
@@ -70,9 +70,13 @@ def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequen
         console.print(table)
         return
     # rich pads every line to the table's width: trailing blanks that plain text has no use for.
+    # The title is a line of its own (over a narrow table it would wrap), written with the
+    # table in one write.
     with console.capture() as captured:
         console.print(table)
-    sys.stdout.write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))
+    lines = [] if title is None else [title]
+    lines += [line.rstrip() for line in captured.get().splitlines()]
+    sys.stdout.write("".join(line + "\n" for line in lines))
 
 
 # -- progress ----------------------------------------------------------------------------------
@@ -83,8 +87,8 @@ def _progress(several: bool) -> Iterator[Progress | None]:
     """A transient progress display on stderr when it is an interactive terminal, else
     ``None``: a pipe, a file or a script's captured stderr gets nothing but errors and notes.
 
-    Commands print their results after it ends (stdout is left alone while it runs);
-    what goes to stderr meanwhile (a warning, a file's rejections) is shown above it.
+    What goes to stderr meanwhile (a warning, a file's rejections), or to stdout when it is
+    the terminal too, is shown above it.
     """
     from rich.console import Console
 
@@ -104,8 +108,14 @@ def _progress(several: bool) -> Iterator[Progress | None]:
     columns = [SpinnerColumn(), TextColumn("{task.description}")]
     if several:
         columns += [BarColumn(), MofNCompleteColumn()]
+    # What a command prints to a terminal while this runs goes above it; printed to a pipe or
+    # a file, it goes there as it is (rich would send it to stderr's console).
     with Progress(
-        *columns, TimeElapsedColumn(), console=console, transient=True, redirect_stdout=False
+        *columns,
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        redirect_stdout=sys.stdout.isatty(),
     ) as progress:
         yield progress
 
@@ -127,7 +137,7 @@ def each(items: Sequence[T], describe: Callable[[T], str]) -> Iterator[T]:
         if progress is None:
             yield from items
             return
-        task = progress.add_task("", total=len(items))
+        task = progress.add_task(describe(items[0]) if items else "", total=len(items))
         for item in items:
             progress.update(task, description=describe(item), refresh=True)
             yield item

@@ -7,8 +7,7 @@ accepted and rejected, and the rejections with the row as the spreadsheet shows 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from functools import partial
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -247,25 +246,22 @@ def validate(
 
     options = _options(entity, mapping, locale, encoding)
     name = _format(format)
-    # Every file is read, then the reports printed (nothing is printed under the progress);
-    # a file's tables are let go once its report is made.
     reports: list[dict[str, Any]] = []
-    printers: list[Callable[[], None]] = []
     for path in each(paths, lambda p: f"reading {p.name}"):
+        # Each report is printed as its file is read: a long check shows what it has found.
         try:
             result = read_file(path, format=name, options=options)
         except SahelError as exc:
             reports.append({"source": str(path), "error": str(exc)})
-            # The error names the file already when it knows its source (io.read's do).
-            printers.append(partial(print_error, str(exc) if exc.source else f"{path}: {exc}"))
+            if not as_json:
+                # The error names the file already when it knows its source (io.read's do).
+                print_error(str(exc) if exc.source else f"{path}: {exc}")
             continue
         reports.append(_summary(result))
-        printers.append(partial(_show, reports[-1], result.notes))
+        if not as_json:
+            _show(reports[-1], result.notes)
     if as_json:
         print_json(reports)
-    else:
-        for show in printers:
-            show()
     if not all(report.get("rejected") == 0 for report in reports):  # an error has none
         raise typer.Exit(code=1)
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from sahel_core.cli.indicators import load_table
+from sahel_core.cli.indicators import load_tables
 from sahel_core.cli.output import print_json, print_table, working
 
 if TYPE_CHECKING:
@@ -89,7 +89,7 @@ def reconcile(
         margin = Decimal(tolerance)
     except InvalidOperation:
         raise typer.BadParameter("expected a decimal number", param_hint="--tolerance") from None
-    table = load_table(paths, "seizure")
+    table = load_tables(paths, ["seizure"])["seizure"]
     with working("matching reports of the same seizure"):
         result = run(table, months=months, tolerance=margin)
     groups = _groups(result.groups)
