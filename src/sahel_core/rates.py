@@ -330,8 +330,7 @@ class RateTable:
     ) -> dict[tuple[str, str], list[tuple[int, pl.DataFrame]]]:
         """For each hop ``(from, to)``, its rows as :func:`_directed` gives them (with
         ``label``, the row's part of a path) per ``layer`` that has any, in layer order, each
-        sorted by
-        ``rate_date``; each hop's rows are cut from the table once (the missing hops
+        sorted by ``rate_date``; each hop's rows are cut from the table once (the missing hops
         together) and kept."""
         wanted = list(dict.fromkeys(hops))
         missing = [h for h in wanted if h not in self._hops]

@@ -7,7 +7,6 @@ accepted and rejected, and the rejections with the row as the spreadsheet shows 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -145,20 +144,18 @@ def _summary(result: ReadResult) -> dict[str, Any]:
     }
 
 
-def _show(summary: dict[str, Any], notes: Sequence[str]) -> None:
-    """What :func:`_summary` holds, for a person, with the reader's ``notes``."""
+def _show(result: ReadResult) -> None:
     typer.echo(
-        f"{summary['source']} ({summary['format']}): {summary['read']} read, "
-        f"{summary['accepted']} accepted, {summary['rejected']} rejected"
+        f"{result.source} ({result.format}): {result.read} read, {result.accepted} accepted, "
+        f"{result.rejected} rejected"
     )
-    for note in notes:
+    for note in result.notes:
         typer.echo(f"  {note}")
-    rejections = summary["rejections"]
-    if rejections:
-        shown = rejections[:SHOWN_REJECTIONS]
-        rows = [(r["row"], r["field"], r["value"], r["reason"]) for r in shown]
-        more = len(rejections) - len(shown)
-        title = f"first {len(shown)} of {len(rejections)} rejections" if more else "rejections"
+    if result.rejections:
+        shown = result.rejections[:SHOWN_REJECTIONS]
+        rows = [(r.row, r.field, r.value, r.reason) for r in shown]
+        more = result.rejected - len(shown)
+        title = f"first {len(shown)} of {result.rejected} rejections" if more else "rejections"
         print_table(title, ("row", "field", "value", "reason"), rows)
 
 
@@ -211,7 +208,7 @@ def read(
     if as_json:
         print_json(_summary(result))
         return
-    _show(_summary(result), result.notes)
+    _show(result)
     for target, rows in written:
         typer.echo(f"wrote {rows} rows to {target}")
 
@@ -259,7 +256,7 @@ def validate(
             continue
         reports.append(_summary(result))
         if not as_json:
-            _show(reports[-1], result.notes)
+            _show(result)
     if as_json:
         print_json(reports)
     if not all(report.get("rejected") == 0 for report in reports):  # an error has none
