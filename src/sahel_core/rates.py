@@ -62,6 +62,7 @@ import bisect
 import datetime as dt
 import functools
 import operator
+import threading
 import warnings
 import weakref
 from collections.abc import Callable, Iterable, Sequence
@@ -141,6 +142,14 @@ class _Layer(NamedTuple):
     rows: list[_Row]
 
 
+class _Lazy(NamedTuple):
+    """A provider whose ``load()`` gave a LazyFrame, read a few currency pairs at a time."""
+
+    spec: RateProviderSpec
+    frame: pl.LazyFrame
+    layer: int  # the first of its layers: one per period of PERIODS, in that order
+
+
 class RateTable:
     """Every rate of every provider, normalized into one polars frame :attr:`rows`.
 
@@ -148,10 +157,20 @@ class RateTable:
     ``provider``, ``source`` (the label steps report: "ECB", "IMF IFS"...), ``priority``,
     ``layer`` (the order providers and periods are tried in) and ``valid_until``.
     Build one with :meth:`from_providers`; :func:`rate_table` keeps one per manager.
+
+    A provider whose ``load()`` returns a LazyFrame (the ECB's 221,702 rows) is read a few
+    currency pairs at a time: the rows of a pair are collected and checked when a conversion
+    first needs them, the fixed rows when the table is built. Conversions never read
+    :attr:`rows`, which reads every provider whole.
     """
 
-    def __init__(self, rows: pl.DataFrame) -> None:
-        self.rows = rows
+    def __init__(self, rows: pl.DataFrame, lazy: Sequence[_Lazy] = ()) -> None:
+        self._eager = rows
+        self._lazy = list(lazy)
+        # The rows read so far, and the pairs (in code order) read from the lazy providers.
+        self._frame = rows
+        self._read: set[tuple[str, str]] = set()
+        self._lock = threading.Lock()  # two threads reading one pair would keep it twice
         self._layers: dict[tuple[str, str], list[_Layer]] = {}
         self._hops: dict[tuple[str, str], list[tuple[int, pl.DataFrame]]] = {}
         self._queries: dict[
@@ -159,8 +178,12 @@ class RateTable:
         ] = {}
         partners: dict[str, list[str]] = {}
         anchors: dict[str, list[str]] = {}
+        fixed_rows = [
+            self._pull(source, _mentions("period", ["fixed"])) for source in list(self._lazy)
+        ]
         fixed = (
-            rows.lazy()
+            pl.concat([rows, *fixed_rows])
+            .lazy()
             .filter(pl.col("period") == "fixed")
             .select("layer", "currency", "base")
             .sort("layer", "currency", "base")
@@ -175,26 +198,30 @@ class RateTable:
         self._partners = {c: list(dict.fromkeys(p)) for c, p in partners.items()}
         # A layer is one provider's: its first row names it.
         first = rows["layer"].arg_unique()
-        layers = pl.DataFrame([rows["layer"].gather(first), rows["provider"].gather(first)])
-        self.providers: tuple[str, ...] = tuple(
-            layers.sort("layer")["provider"].unique(maintain_order=True).to_list()
-        )
+        layers = [
+            *zip(rows["layer"].gather(first), rows["provider"].gather(first), strict=True),
+            *((source.layer, source.spec.name) for source in self._lazy),
+        ]
+        self.providers: tuple[str, ...] = tuple(dict.fromkeys(name for _, name in sorted(layers)))
 
     @classmethod
     def from_providers(cls, specs: Iterable[RateProviderSpec]) -> RateTable:
         """A table from provider specs; a provider whose frame is unusable is skipped with a
         :class:`~sahel_core.errors.PluginWarning`, its bad rows dropped with a count."""
         frames = []
+        lazy = []
         layers = 0
         for spec in sorted(specs, key=lambda s: (s.priority, s.name)):
             try:
-                frame = _normalize(spec, spec.load())
+                loaded = spec.load()
+                if isinstance(loaded, pl.LazyFrame):
+                    _check_schema(loaded.collect_schema())
+                    lazy.append(_Lazy(spec, loaded, layers))
+                    layers += len(PERIODS)
+                    continue
+                frame = _normalize(spec, loaded)
             except Exception as exc:  # isolation: one broken provider must not stop the rest
-                warnings.warn(
-                    f"rate provider {spec.name!r} skipped: {type(exc).__name__}: {exc}",
-                    PluginWarning,
-                    stacklevel=2,
-                )
+                _skipped(spec, exc)
                 continue
             # A layer per provider and period, finest first, after the providers before it.
             found = set(frame["period"].unique().to_list())
@@ -206,7 +233,49 @@ class RateTable:
             layers += len(periods)
             frames.append(frame.with_columns(layer.alias("layer")))
         empty = _normalize_empty().with_columns(pl.lit(None, dtype=pl.Int32).alias("layer"))
-        return cls(pl.concat(frames) if frames else empty)
+        return cls(pl.concat(frames) if frames else empty, lazy)
+
+    @property
+    def rows(self) -> pl.DataFrame:
+        """Every row of every provider, in the order they are tried (a LazyFrame provider is
+        read whole for it)."""
+        with self._lock:
+            whole = [self._pull(source, None) for source in list(self._lazy)]
+        return pl.concat([self._eager, *whole]).sort("layer", maintain_order=True)
+
+    def _rows_for(self, hops: Iterable[tuple[str, str]]) -> pl.DataFrame:
+        """The rows of every provider quoting the currency pair of each hop, either way; the
+        lazy providers' rows of a pair are read the first time it is asked for."""
+        pairs = {(a, b) if a <= b else (b, a) for a, b in hops}
+        with self._lock:
+            missing = sorted(pairs - self._read)
+            if missing and self._lazy:
+                codes = sorted({code for pair in missing for code in pair})
+                where = _mentions("currency", codes) & _mentions("base", codes)
+                keys = _both_ways(missing)
+                read = [
+                    self._pull(source, where).join(keys, on=["currency", "base"], how="semi")
+                    for source in list(self._lazy)
+                ]
+                self._frame = pl.concat([self._frame, *read])
+            self._read.update(missing)
+            frame = self._frame
+        return frame.join(_both_ways(pairs), on=["currency", "base"], how="semi")
+
+    def _pull(self, source: _Lazy, where: pl.Expr | None) -> pl.DataFrame:
+        """The rows of a lazy provider where ``where`` holds (every row without it),
+        normalized; a provider that fails is skipped from then on, with a warning."""
+        try:
+            frame = source.frame if where is None else source.frame.filter(where)
+            rows = _normalize(source.spec, frame.collect())
+        except Exception as exc:  # isolation, as in from_providers
+            _skipped(source.spec, exc)
+            self._lazy.remove(source)
+            return self._eager.clear()
+        period = pl.col("period").replace_strict(
+            PERIODS, range(len(PERIODS)), return_dtype=pl.Int32
+        )
+        return rows.with_columns((period + source.layer).alias("layer"))
 
     # -- one hop -----------------------------------------------------------------------------
 
@@ -214,10 +283,7 @@ class RateTable:
         """The layers for hop ``source → target``, built on first use."""
         key = (source, target)
         if key not in self._layers:
-            found = self.rows.filter(
-                ((pl.col("currency") == source) & (pl.col("base") == target))
-                | ((pl.col("currency") == target) & (pl.col("base") == source))
-            ).sort("layer", "date")
+            found = self._rows_for([key]).sort("layer", "date")
             layers = []
             for _, group in found.group_by("layer", maintain_order=True):
                 rows = [
@@ -307,7 +373,9 @@ class RateTable:
     ) -> tuple[RateStep, ...]:
         """The steps converting ``source`` to ``target`` on ``on``; :class:`RateNotFound`
         names the currency and the date when there is no route."""
-        for _, hops in self.plans(source, target, via):
+        plans = self.plans(source, target, via)
+        self._rows_for(hop for _, hops in plans for hop in hops)  # one read for every hop
+        for _, hops in plans:
             steps = [self.quote(a, b, on) for a, b in hops]
             if all(s is not None for s in steps):
                 return tuple(s for s in steps if s is not None)
@@ -336,12 +404,7 @@ class RateTable:
         missing = [h for h in wanted if h not in self._hops]
         if missing:
             # Only the rows of the pairs asked for are turned into hops, not the whole table.
-            pairs = pl.DataFrame(
-                [pair for a, b in missing for pair in ((a, b), (b, a))],
-                schema=["currency", "base"],
-                orient="row",
-            )
-            rows = self.rows.join(pairs.unique(), on=["currency", "base"], how="semi")
+            rows = self._rows_for(missing)
             hops_asked = pl.DataFrame(missing, schema=["from", "to"], orient="row")
             found = (
                 _directed(rows)
@@ -435,18 +498,50 @@ def _normalize_empty() -> pl.DataFrame:
     )
 
 
+def _check_schema(schema: pl.Schema) -> None:
+    """A provider frame's columns: those of :data:`_COLUMNS`, and rates that are not floats."""
+    missing = [c for c in _COLUMNS if c not in schema]
+    if missing:
+        raise ValueError(f"missing columns {missing}; needs {list(_COLUMNS)}")
+    kind = schema["rate"]
+    if not (kind == pl.String or kind.is_decimal() or kind.is_integer()):
+        raise TypeError(f"column 'rate' is {kind}: rates are Decimal, not float")
+
+
+def _skipped(spec: RateProviderSpec, exc: Exception) -> None:
+    warnings.warn(
+        f"rate provider {spec.name!r} skipped: {type(exc).__name__}: {exc}",
+        PluginWarning,
+        stacklevel=4,
+    )
+
+
+def _mentions(column: str, words: Sequence[str]) -> pl.Expr:
+    """Whether a text cell contains one of ``words`` in any case: true of every cell that
+    cleans into one of them (the currency codes, the periods) and of a few more, left to
+    :func:`_normalize` to drop."""
+    cell = pl.col(column).cast(pl.String)
+    return cell.str.contains_any(list(words), ascii_case_insensitive=True).fill_null(False)
+
+
+def _both_ways(pairs: Iterable[tuple[str, str]]) -> pl.DataFrame:
+    """The ``currency, base`` rows of each pair and of its reverse."""
+    rows = {way for a, b in pairs for way in ((a, b), (b, a))}
+    return pl.DataFrame(
+        sorted(rows), schema={"currency": pl.String, "base": pl.String}, orient="row"
+    )
+
+
 def _normalize(spec: RateProviderSpec, frame: object) -> pl.DataFrame:
     """A provider's frame checked and put in the table's shape; bad rows dropped and counted."""
     if not isinstance(frame, pl.DataFrame):
-        raise TypeError(f"load() returned {type(frame).__name__}, not a polars DataFrame")
-    missing = [c for c in _COLUMNS if c not in frame.columns]
-    if missing:
-        raise ValueError(f"missing columns {missing}; needs {list(_COLUMNS)}")
+        raise TypeError(
+            f"load() returned {type(frame).__name__}, not a polars DataFrame or LazyFrame"
+        )
+    _check_schema(frame.schema)
     rate = pl.col("rate")
     if frame.schema["rate"] == pl.String:
         rate = rate.str.strip_chars().cast(pl.Decimal(38, 20), strict=False)
-    elif not (frame.schema["rate"].is_decimal() or frame.schema["rate"].is_integer()):
-        raise TypeError(f"column 'rate' is {frame.schema['rate']}: rates are Decimal, not float")
     day = pl.col("date")
     if frame.schema["date"] == pl.String:
         day = day.str.strip_chars().str.to_date("%Y-%m-%d", strict=False)

@@ -160,12 +160,14 @@ class RateProviderSpec:
     ``load()`` returns a polars frame with columns ``currency`` (ISO 4217), ``base`` ("EUR" or
     "USD"), ``date`` (the first day the rate applies), ``period`` ("fixed", "day", "month",
     "year"), ``rate`` (Decimal: units of ``currency`` per one ``base``). Providers with a lower
-    ``priority`` number are consulted first.
+    ``priority`` number are consulted first. A large table can be a ``LazyFrame`` (a
+    ``pl.scan_parquet``): conversions then collect only the rows of the currency pairs they
+    use, the first time they use them.
     """
 
     name: str = field(validator=_name)
     description: str
-    load: Callable[[], pl.DataFrame]
+    load: Callable[[], pl.DataFrame | pl.LazyFrame]
     currencies: tuple[str, ...] = ()
     priority: int = 100
 

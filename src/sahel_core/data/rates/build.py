@@ -4,8 +4,10 @@ Run from the repository root: ``python src/sahel_core/data/rates/build.py ../sha
 A test rebuilds them into a temporary folder and checks they equal the shipped ones, so the
 package data stays reproducible from its sources (see ``../SOURCES.md``, "Exchange rates").
 
-* ``ecb.parquet``: every ECB euro reference rate, wide (``Date`` then one ``Decimal(18, 6)``
-  column per currency, null where the ECB published none), as the ECB CSV has it.
+* ``ecb.parquet``: every ECB euro reference rate, long (``currency, base, date, period,
+  rate``; ``rate`` a ``Decimal(18, 6)``, exactly as published), sorted by currency then date,
+  in row groups of 8,192 rows with statistics, so a scan for a few currencies reads only
+  their row groups (:func:`sahel_core.plugins.rates_builtin.load_ecb` is such a scan).
 * ``imf.parquet``: IMF IFS national currency per USD for :data:`KEEP`: monthly end of period
   (2015-2020) and annual averages, long (``currency, date, period, rate, country``), ``date``
   the first day of the month or year the rate covers.
@@ -89,7 +91,7 @@ def _exact(text: str) -> Decimal:
 
 
 def ecb(source: Path) -> pl.DataFrame:
-    """The ECB history, wide, checked to hold every published figure exactly."""
+    """The ECB history, long, checked to hold every published figure exactly."""
     raw = pl.read_csv(source, infer_schema=False)
     raw = raw.drop([c for c in raw.columns if not c.strip() or c.startswith("_duplicated")])
     currencies = [c for c in raw.columns if c != "Date"]
@@ -104,7 +106,18 @@ def ecb(source: Path) -> pl.DataFrame:
         text = raw.filter(pl.col(c) != "N/A")[c].to_list()
         stored = wide[c].drop_nulls().to_list()
         assert sorted(map(Decimal, text)) == sorted(stored), c
-    return wide
+    long = wide.unpivot(index="Date", variable_name="currency", value_name="rate")
+    return (
+        long.drop_nulls("rate")
+        .select(
+            "currency",
+            pl.lit("EUR").alias("base"),
+            pl.col("Date").alias("date"),
+            pl.lit("day").alias("period"),
+            "rate",
+        )
+        .sort("currency", "date")
+    )
 
 
 def _pick(frame: pl.DataFrame, key: str, preferred: dict[str, str]) -> pl.DataFrame:
@@ -171,14 +184,22 @@ def worldbank(path: Path) -> pl.DataFrame:
     return _rates(_pick(frame, "country", _WB_PREFERRED)).sort("currency", "date")
 
 
-def _write(frame: pl.DataFrame, path: Path) -> None:
-    frame.write_parquet(path, compression="zstd", compression_level=22, statistics=False)
+def _write(frame: pl.DataFrame, path: Path, *, scanned: bool = False) -> None:
+    # A file read by a scan keeps statistics on small row groups: the scan skips the groups
+    # whose currencies (base, period) cannot match.
+    frame.write_parquet(
+        path,
+        compression="zstd",
+        compression_level=22,
+        statistics=scanned,
+        row_group_size=8192 if scanned else None,
+    )
 
 
 def build(shared_fx: Path, out: Path) -> dict[str, int]:
     """Write the three rate files into ``out``; returns their sizes in bytes."""
     out.mkdir(parents=True, exist_ok=True)
-    _write(ecb(shared_fx / "ecb_eurofxref-hist.csv"), out / "ecb.parquet")
+    _write(ecb(shared_fx / "ecb_eurofxref-hist.csv"), out / "ecb.parquet", scanned=True)
     _write(
         imf(
             shared_fx / "imf_ifs_annual_avg_lcu_per_usd.csv",
