@@ -109,8 +109,8 @@ def peer(path: Path) -> dict[str, Any]:
     # the XOF peg to EUR, and for GHS the IMF month, then IMF year, then World Bank year.
     ecb = (
         pl.scan_parquet(rates.joinpath("ecb.parquet").read_bytes())
-        .select(pl.col("Date").alias("ecb_day"), pl.col("USD").cast(step).alias("eur_usd"))
-        .drop_nulls()
+        .filter(pl.col("currency") == "USD")
+        .select(pl.col("date").alias("ecb_day"), pl.col("rate").cast(step).alias("eur_usd"))
         .sort("ecb_day")
     )
     peg = pl.read_csv(rates.joinpath("pegs.csv").read_bytes(), infer_schema=False)

@@ -174,6 +174,22 @@ def test_a_generated_register_reads_with_exact_accounting(tmp_path: Path) -> Non
     assert {r.row for r in result.rejections} <= set(range(2, 2002))
 
 
+def test_the_benchmark_peer_and_the_library_agree_on_a_small_register(tmp_path: Path) -> None:
+    """The figures ``make bench`` compares, on 3,000 rows: a change to the package data or to
+    the rules must show here, not only in a benchmark run."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    import run
+    from generate import generate
+
+    path = tmp_path / "register.csv"
+    generate(3000, seed=5).write_csv(path)
+    peer, library = run.peer(path), run.library(path)
+    assert peer["groups"] and run.compare(peer["groups"], library["groups"]) == []
+    assert peer["accepted"] == library["accepted"] == 3000 - library["rejected"]
+
+
 # -- materialization ---------------------------------------------------------------------------
 
 
