@@ -291,3 +291,10 @@ def test_the_indicators_command_reads_numbers_in_the_locale_given(tmp_path: Path
     assert json.loads(french.stdout)[0]["kg"] == "2251500"  # "1.500" is 1500 in French
     unknown = CliRunner().invoke(app, [*command, "--locale", "xx-nope"])
     assert unknown.exit_code == 2
+    assert "--locale" not in english.stderr
+    # Without a locale both figures read two ways: left out, and the option that settles it named.
+    neither = CliRunner().invoke(app, command)
+    assert (neither.exit_code, json.loads(neither.stdout)) == (0, [])
+    assert "2 of them for numbers that read two ways, such as '1.500': --locale en" in (
+        neither.stderr
+    )

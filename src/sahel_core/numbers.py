@@ -24,6 +24,7 @@ from sahel_core.errors import AmbiguousInput, ParseError, ValidationError
 from sahel_core.qualifiers import Qualifier
 
 __all__ = [
+    "LOCALE_HINT",
     "QUALIFIER_PREFIXES",
     "QUALIFIER_SUFFIXES",
     "SCALE_WORDS",
@@ -39,6 +40,9 @@ __all__ = [
 ]
 
 Q = Qualifier
+
+#: How the message of a number that reads two ways ("2.500") ends: what settles it.
+LOCALE_HINT = "pass locale='en' or locale='fr'"
 
 # fmt: off
 #: Words before a figure that qualify it, English and French, lower case; matching ignores case
@@ -226,7 +230,7 @@ def _one_sign(
     grouped = int(head + tail)
     raise AmbiguousInput(
         f"{text!r} reads as {grouped} (thousands separator) or as {head}.{tail} "
-        f"(decimal {'comma' if sign == ',' else 'point'}); pass locale='en' or locale='fr'",
+        f"(decimal {'comma' if sign == ',' else 'point'}); {LOCALE_HINT}",
         value=text,
     )
 

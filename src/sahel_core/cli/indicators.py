@@ -26,7 +26,7 @@ from sahel_core.indicators import result_text as table_text
 if TYPE_CHECKING:
     import polars as pl
 
-    from sahel_core.specs import IndicatorSpec
+    from sahel_core.specs import IndicatorSpec, Rejection
 
 __all__ = ["load_tables", "register"]
 
@@ -58,7 +58,7 @@ def load_tables(
         if result.rejected:
             typer.echo(
                 f"{path}: {result.rejected} of {result.read} records rejected and left out "
-                "(see `sahel validate`)",
+                f"(see `sahel validate`){_two_ways(result.rejections)}",
                 err=True,
             )
         for entity, tables in found.items():
@@ -70,6 +70,20 @@ def load_tables(
                 f"no {entity} table in the files given", field="entity", value=entity
             )
     return {entity: pl.concat(tables, how="diagonal_relaxed") for entity, tables in found.items()}
+
+
+def _two_ways(rejections: Sequence[Rejection]) -> str:
+    """A hint when rejections are numbers that read two ways without a locale ("13.190"):
+    registers are often all written so, and one option settles them."""
+    from sahel_core.numbers import LOCALE_HINT
+
+    found = [r for r in rejections if r.reason.endswith(LOCALE_HINT)]
+    if not found:
+        return ""
+    return (
+        f"; {len(found)} of them for numbers that read two ways, such as {found[0].value!r}: "
+        "--locale en reads a point as the decimal sign, --locale fr a comma"
+    )
 
 
 def _names(values: list[str] | None) -> list[str]:
