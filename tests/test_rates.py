@@ -20,7 +20,7 @@ from sahel_core.hookspecs import hookimpl
 from sahel_core.money import Money, convert, parse_money
 from sahel_core.plugins import Manager, load_manager, rates_builtin
 from sahel_core.qualifiers import Qualifier
-from sahel_core.rates import RateTable, convert_column, rate_table, user_provider
+from sahel_core.rates import PIVOTS, RateTable, convert_column, rate_table, user_provider
 from sahel_core.specs import RateProviderSpec
 
 D = Decimal
@@ -468,7 +468,9 @@ def test_a_lazy_provider_gives_the_figures_of_the_same_frame_given_whole(
             },
             schema_overrides={"value": pl.Decimal(38, 9)},
         )
-        figures = convert_column(wanted, to="USD", manager=manager)
+        figures = pl.concat(
+            convert_column(wanted, to=to, manager=manager).rename({to: "to"}) for to in PIVOTS
+        )
         rows = rate_table(manager).rows.filter(pl.col("provider") == "cbl").drop("layer")
         return rows, figures
 
@@ -478,6 +480,26 @@ def test_a_lazy_provider_gives_the_figures_of_the_same_frame_given_whole(
         lazy_rows, lazy = table_and_figures(lambda: frame.lazy())
     assert lazy.equals(whole)
     assert lazy_rows.equals(whole_rows)
+
+
+def test_a_lazy_providers_fixed_rows_obey_the_rules_over_all_the_rows_of_their_pair() -> None:
+    """The fixed row LRD/USD is quoted the other way round from the pair's first row, so it is
+    dropped: read lazily too, it must not tie LRD to USD (the route would then go through USD)."""
+    frame = pl.DataFrame(
+        {
+            "currency": ["USD", "LRD", "LRD"],
+            "base": ["LRD", "USD", "EUR"],
+            "date": ["2016-11-04", "2016-01-01", "2016-11-04"],
+            "period": ["day", "fixed", "day"],
+            "rate": ["0.0105", "95", "104"],
+        }
+    )
+    for load in (lambda: frame, lambda: frame.lazy()):
+        spec = RateProviderSpec(name="cbl", description="test", load=load, priority=1)
+        manager = _manager(("cbl", _Plugin(spec)))
+        with pytest.warns(PluginWarning, match="1 of"):
+            path = convert(Money(1, "LRD"), "EUR", on=dt.date(2016, 11, 4), manager=manager).path
+        assert path == "LRD → EUR (cbl, 2016-11-04)"
 
 
 def test_the_ecb_history_is_read_pair_by_pair() -> None:

@@ -178,12 +178,12 @@ class RateTable:
         ] = {}
         partners: dict[str, list[str]] = {}
         anchors: dict[str, list[str]] = {}
-        fixed_rows = [
-            self._pull(source, _mentions("period", ["fixed"])) for source in list(self._lazy)
-        ]
+        # A lazy provider's pairs with a fixed row are read whole: which rows of a pair stand
+        # (one orientation, one reading a date) depends on all of them.
+        tied = [self._pull(source, _mentions("period", ["fixed"])) for source in list(self._lazy)]
+        self._rows_for(pl.concat([rows.clear(), *tied]).select("currency", "base").iter_rows())
         fixed = (
-            pl.concat([rows, *fixed_rows])
-            .lazy()
+            self._frame.lazy()
             .filter(pl.col("period") == "fixed")
             .select("layer", "currency", "base")
             .sort("layer", "currency", "base")
