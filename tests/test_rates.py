@@ -506,7 +506,7 @@ def test_the_ecb_history_is_read_pair_by_pair() -> None:
     manager = _manager()  # a table of its own
     table = rate_table(manager)
     convert(Money(1, "XOF"), "USD", on=dt.date(2016, 11, 4), manager=manager)
-    read = table._frame.filter(pl.col("provider") == "ecb")
+    read = table._read_rows.filter(pl.col("provider") == "ecb")
     assert set(read["currency"]) == {"USD"}  # of 41 currencies, the one the route needs
     assert table.rows.filter(pl.col("provider") == "ecb").height == 221_702
 
@@ -522,6 +522,41 @@ def test_a_lazy_provider_that_fails_when_read_is_skipped_with_a_warning(tmp_path
     with pytest.warns(PluginWarning, match="'flaky' skipped"):
         conversion = convert(Money(1, "EUR"), "USD", on=dt.date(2016, 11, 4), manager=manager)
     assert conversion.steps[0].source == "ECB"
+
+
+def test_a_lazy_provider_that_fails_on_a_later_pair_is_dropped_with_what_was_read() -> None:
+    """As if it had failed when the table was built: the rows read before go too, and the
+    routes built on them."""
+    plan = pl.LazyFrame(
+        {"date": ["2016-11-04", "2016-11-04"], "currency": ["USD", "GBP"], "base": ["EUR"] * 2,
+         "period": ["day"] * 2, "rate": ["1.2", "x"]}
+    ).with_columns(pl.col("rate").cast(pl.Decimal(38, 16)))  # strict: fails on "x" # fmt: skip
+    spec = RateProviderSpec(name="cbl", description="t", load=lambda: plan, priority=1)
+    manager = _manager(("cbl", _Plugin(spec)))
+    table = rate_table(manager)
+    day = dt.date(2016, 11, 4)
+    assert convert(Money(1, "EUR"), "USD", on=day, manager=manager).result.amount == D("1.2")
+    with pytest.warns(PluginWarning, match="'cbl' skipped"):
+        convert(Money(1, "GBP"), "EUR", on=day, manager=manager)
+    assert convert(Money(1, "EUR"), "USD", on=day, manager=manager).steps[0].source == "ECB"
+    again = convert_column(
+        pl.DataFrame({"value": [1], "currency": ["EUR"], "date_value": [day]}), manager=manager
+    )
+    assert again["rate_source"].to_list() == ["ECB"]
+    assert "cbl" not in table.providers
+    assert "cbl" not in set(table.rows["provider"])
+
+
+def test_a_lazy_providers_dropped_rows_are_counted_among_the_rows_read() -> None:
+    frame = pl.DataFrame(
+        {"date": ["2016-11-04", "soon"], "currency": ["USD", "USD"], "base": ["EUR", "EUR"],
+         "period": ["day", "day"], "rate": ["1.2", "1.3"]}
+    )  # fmt: skip
+    spec = RateProviderSpec(name="cbl", description="t", load=frame.lazy, priority=1)
+    manager = _manager(("cbl", _Plugin(spec)))
+    rate_table(manager)  # nothing read yet: no warning
+    with pytest.warns(PluginWarning, match=r"1 of 2 rows read for EUR, USD(, \w+)* dropped"):
+        convert(Money(1, "EUR"), "USD", on=dt.date(2016, 11, 4), manager=manager)
 
 
 def test_a_lazy_provider_without_a_rate_column_is_skipped_when_the_table_is_built() -> None:

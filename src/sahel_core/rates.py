@@ -3,7 +3,8 @@
 A :class:`RateTable` gathers the frames of every registered
 :class:`~sahel_core.specs.RateProviderSpec` (built-ins: ``peg``, ``ecb``, ``imf``,
 ``worldbank``; see :mod:`sahel_core.plugins.rates_builtin`), once per plugin manager, on first
-use. :func:`convert_money` (behind :func:`sahel_core.money.convert`) converts one
+use; a provider that gives a LazyFrame is read a currency pair at a time, as conversions
+need. :func:`convert_money` (behind :func:`sahel_core.money.convert`) converts one
 :class:`~sahel_core.money.Money`; :func:`convert_column` converts a polars column with one
 as-of join per provider and period, and gives exactly the same figures.
 
@@ -151,58 +152,36 @@ class _Lazy(NamedTuple):
 
 
 class RateTable:
-    """Every rate of every provider, normalized into one polars frame :attr:`rows`.
-
-    ``rows`` has the columns of :class:`~sahel_core.specs.RateProviderSpec` frames plus
-    ``provider``, ``source`` (the label steps report: "ECB", "IMF IFS"...), ``priority``,
-    ``layer`` (the order providers and periods are tried in) and ``valid_until``.
-    Build one with :meth:`from_providers`; :func:`rate_table` keeps one per manager.
+    """Every rate of every provider, normalized: the columns of
+    :class:`~sahel_core.specs.RateProviderSpec` frames plus ``provider``, ``source`` (the
+    label steps report: "ECB", "IMF IFS"...), ``priority``, ``layer`` (the order providers
+    and periods are tried in) and ``valid_until``. Build one with :meth:`from_providers`;
+    :func:`rate_table` keeps one per manager.
 
     A provider whose ``load()`` returns a LazyFrame (the ECB's 221,702 rows) is read a few
     currency pairs at a time: the rows of a pair are collected and checked when a conversion
-    first needs them, the fixed rows when the table is built. Conversions never read
-    :attr:`rows`, which reads every provider whole.
+    first needs them, and the pairs with a fixed rate when the table is built. If reading it
+    fails, it is skipped from then on, as if it had failed when the table was built: the
+    rows read from it are dropped, with a :class:`~sahel_core.errors.PluginWarning`.
     """
 
     def __init__(self, rows: pl.DataFrame, lazy: Sequence[_Lazy] = ()) -> None:
         self._eager = rows
         self._lazy = list(lazy)
-        # The rows read so far, and the pairs (in code order) read from the lazy providers.
-        self._frame = rows
-        self._read: set[tuple[str, str]] = set()
+        # What conversions use: the eager providers' rows and the lazy ones' read so far, and
+        # the pairs read from the lazy ones (each pair's codes in order).
+        self._read_rows = rows
+        self._pairs_read: set[tuple[str, str]] = set()
         self._lock = threading.Lock()  # two threads reading one pair would keep it twice
-        self._layers: dict[tuple[str, str], list[_Layer]] = {}
-        self._hops: dict[tuple[str, str], list[tuple[int, pl.DataFrame]]] = {}
-        self._queries: dict[
-            tuple[str, str, str | None], Callable[[pl.LazyFrame], pl.LazyFrame]
-        ] = {}
-        partners: dict[str, list[str]] = {}
-        anchors: dict[str, list[str]] = {}
+        self._forget()
         # A lazy provider's pairs with a fixed row are read whole: which rows of a pair stand
         # (one orientation, one reading a date) depends on all of them.
-        tied = [self._pull(source, _mentions("period", ["fixed"])) for source in list(self._lazy)]
-        self._rows_for(pl.concat([rows.clear(), *tied]).select("currency", "base").iter_rows())
-        fixed = (
-            self._frame.lazy()
-            .filter(pl.col("period") == "fixed")
-            .select("layer", "currency", "base")
-            .sort("layer", "currency", "base")
-            .collect()
-        )
-        for currency, base in fixed.select("currency", "base").iter_rows():
-            anchors.setdefault(currency, []).append(base)
-            partners.setdefault(currency, []).append(base)
-            partners.setdefault(base, []).append(currency)
-        # A fixed row ``(currency, base)`` ties the currency to its anchor, the base.
-        self._anchors = {c: list(dict.fromkeys(a)) for c, a in anchors.items()}
-        self._partners = {c: list(dict.fromkeys(p)) for c, p in partners.items()}
-        # A layer is one provider's: its first row names it.
-        first = rows["layer"].arg_unique()
-        layers = [
-            *zip(rows["layer"].gather(first), rows["provider"].gather(first), strict=True),
-            *((source.layer, source.spec.name) for source in self._lazy),
+        tied = [
+            self._pull(source, _mentions("period", ["fixed"]), quiet=True)
+            for source in list(self._lazy)
         ]
-        self.providers: tuple[str, ...] = tuple(dict.fromkeys(name for _, name in sorted(layers)))
+        self._rows_for(pl.concat([rows.clear(), *tied]).select("currency", "base").iter_rows())
+        self._tie()
 
     @classmethod
     def from_providers(cls, specs: Iterable[RateProviderSpec]) -> RateTable:
@@ -237,45 +216,105 @@ class RateTable:
 
     @property
     def rows(self) -> pl.DataFrame:
-        """Every row of every provider, in the order they are tried (a LazyFrame provider is
-        read whole for it)."""
+        """Every row of every provider, in the order they are tried. Each access reads the
+        lazy providers whole: for a look at the table, not for conversions."""
         with self._lock:
             whole = [self._pull(source, None) for source in list(self._lazy)]
         return pl.concat([self._eager, *whole]).sort("layer", maintain_order=True)
+
+    def _forget(self) -> None:
+        """Start the caches built from the rows read: each hop's layers, rows and queries."""
+        self._layers: dict[tuple[str, str], list[_Layer]] = {}
+        self._hops: dict[tuple[str, str], list[tuple[int, pl.DataFrame]]] = {}
+        self._queries: dict[
+            tuple[str, str, str | None], Callable[[pl.LazyFrame], pl.LazyFrame]
+        ] = {}
+
+    def _tie(self) -> None:
+        """The anchors and fixed partners of each currency, and :attr:`providers`, from the
+        rows read (every fixed row is among them)."""
+        fixed = (
+            self._read_rows.lazy()
+            .filter(pl.col("period") == "fixed")
+            .select("layer", "currency", "base")
+            .sort("layer", "currency", "base")
+            .collect()
+        )
+        partners: dict[str, list[str]] = {}
+        anchors: dict[str, list[str]] = {}
+        for currency, base in fixed.select("currency", "base").iter_rows():
+            anchors.setdefault(currency, []).append(base)
+            partners.setdefault(currency, []).append(base)
+            partners.setdefault(base, []).append(currency)
+        # A fixed row ``(currency, base)`` ties the currency to its anchor, the base.
+        self._anchors = {c: list(dict.fromkeys(a)) for c, a in anchors.items()}
+        self._partners = {c: list(dict.fromkeys(p)) for c, p in partners.items()}
+        # A layer is one provider's: its first row names it. A lazy provider is listed until
+        # reading it fails.
+        first = self._eager["layer"].arg_unique()
+        layers = [
+            *zip(
+                self._eager["layer"].gather(first),
+                self._eager["provider"].gather(first),
+                strict=True,
+            ),
+            *((source.layer, source.spec.name) for source in self._lazy),
+        ]
+        #: The providers consulted, in the order they are tried.
+        self.providers: tuple[str, ...] = tuple(dict.fromkeys(name for _, name in sorted(layers)))
 
     def _rows_for(self, hops: Iterable[tuple[str, str]]) -> pl.DataFrame:
         """The rows of every provider quoting the currency pair of each hop, either way; the
         lazy providers' rows of a pair are read the first time it is asked for."""
         pairs = {(a, b) if a <= b else (b, a) for a, b in hops}
         with self._lock:
-            missing = sorted(pairs - self._read)
+            missing = sorted(pairs - self._pairs_read)
             if missing and self._lazy:
                 codes = sorted({code for pair in missing for code in pair})
                 where = _mentions("currency", codes) & _mentions("base", codes)
                 keys = _both_ways(missing)
                 read = [
-                    self._pull(source, where).join(keys, on=["currency", "base"], how="semi")
+                    self._pull(source, where, codes=codes).join(
+                        keys, on=["currency", "base"], how="semi"
+                    )
                     for source in list(self._lazy)
                 ]
-                self._frame = pl.concat([self._frame, *read])
-            self._read.update(missing)
-            frame = self._frame
-        return frame.join(_both_ways(pairs), on=["currency", "base"], how="semi")
+                self._read_rows = pl.concat([self._read_rows, *read])
+            self._pairs_read.update(missing)
+            found = self._read_rows
+        return found.join(_both_ways(pairs), on=["currency", "base"], how="semi")
 
-    def _pull(self, source: _Lazy, where: pl.Expr | None) -> pl.DataFrame:
-        """The rows of a lazy provider where ``where`` holds (every row without it),
-        normalized; a provider that fails is skipped from then on, with a warning."""
+    def _pull(
+        self,
+        source: _Lazy,
+        where: pl.Expr | None,
+        *,
+        codes: Sequence[str] = (),
+        quiet: bool = False,
+    ) -> pl.DataFrame:
+        """The rows of a lazy provider where ``where`` holds (all of them when it is
+        ``None``), normalized; dropped rows are counted in a warning unless ``quiet``."""
         try:
             frame = source.frame if where is None else source.frame.filter(where)
-            rows = _normalize(source.spec, frame.collect())
+            read_for = f" read for {', '.join(codes)}" if codes else ""
+            rows = _normalize(source.spec, frame.collect(), read_for=read_for, quiet=quiet)
         except Exception as exc:  # isolation, as in from_providers
+            self._skip(source)
             _skipped(source.spec, exc)
-            self._lazy.remove(source)
             return self._eager.clear()
         period = pl.col("period").replace_strict(
             PERIODS, range(len(PERIODS)), return_dtype=pl.Int32
         )
         return rows.with_columns((period + source.layer).alias("layer"))
+
+    def _skip(self, source: _Lazy) -> None:
+        """Take a lazy provider out, the rows read from it and what was built on them too."""
+        self._lazy.remove(source)
+        layer = pl.col("layer")
+        mine = (layer >= source.layer) & (layer < source.layer + len(PERIODS))
+        self._read_rows = self._read_rows.filter(~mine)
+        self._forget()
+        self._tie()
 
     # -- one hop -----------------------------------------------------------------------------
 
@@ -512,7 +551,7 @@ def _skipped(spec: RateProviderSpec, exc: Exception) -> None:
     warnings.warn(
         f"rate provider {spec.name!r} skipped: {type(exc).__name__}: {exc}",
         PluginWarning,
-        stacklevel=4,
+        stacklevel=2,
     )
 
 
@@ -532,8 +571,11 @@ def _both_ways(pairs: Iterable[tuple[str, str]]) -> pl.DataFrame:
     )
 
 
-def _normalize(spec: RateProviderSpec, frame: object) -> pl.DataFrame:
-    """A provider's frame checked and put in the table's shape; bad rows dropped and counted."""
+def _normalize(
+    spec: RateProviderSpec, frame: object, *, read_for: str = "", quiet: bool = False
+) -> pl.DataFrame:
+    """A provider's frame checked and put in the table's shape; bad rows dropped and counted
+    in a warning (unless ``quiet``) that says which rows they were among (``read_for``)."""
     if not isinstance(frame, pl.DataFrame):
         raise TypeError(
             f"load() returned {type(frame).__name__}, not a polars DataFrame or LazyFrame"
@@ -593,9 +635,9 @@ def _normalize(spec: RateProviderSpec, frame: object) -> pl.DataFrame:
         _valid_until(),
     ).select(_normalize_empty().columns)
     dropped = frame.height - kept.height
-    if dropped:
+    if dropped and not quiet:
         warnings.warn(
-            f"rate provider {spec.name!r}: {dropped} of {frame.height} rows dropped (bad "
+            f"rate provider {spec.name!r}: {dropped} of {frame.height} rows{read_for} dropped (bad "
             "currency, date, period or rate, a pair quoted both ways, or a repeated date)",
             PluginWarning,
             stacklevel=3,

@@ -162,7 +162,7 @@ class RateProviderSpec:
     "year"), ``rate`` (Decimal: units of ``currency`` per one ``base``). Providers with a lower
     ``priority`` number are consulted first. A large table can be a ``LazyFrame`` (a
     ``pl.scan_parquet``): conversions then collect only the rows of the currency pairs they
-    use, the first time they use them.
+    use, the first time they use them (the pairs with a fixed rate when the table is built).
     """
 
     name: str = field(validator=_name)
