@@ -338,3 +338,20 @@ def test_a_bad_currency_code_is_refused_by_the_one_currency_check(tmp_path: Path
     result = read(odd)
     assert Rejection(1, "value/@currency", "X0R", NOT_A_CODE) in result.rejections
     assert "default_lang" not in attrs.fields_dict(iati._Reader)
+
+
+def test_a_value_of_twenty_digits_and_finer_decimals_is_rounded_not_a_crash(
+    tmp_path: Path,
+) -> None:
+    """Within the tables' limits (below 1e29), rounded to 9 places as every figure is: the
+    default decimal context (28 digits) cannot, and failed the whole file."""
+    from decimal import Decimal
+
+    big = tmp_path / "big.xml"
+    text = SMALL.read_text(encoding="utf-8")
+    big.write_text(
+        text.replace(">65595700</value>", ">12345678901234567890.1234567891</value>", 1),
+        encoding="utf-8",
+    )
+    values = read(big).tables["transaction"]["value"].to_list()
+    assert Decimal("12345678901234567890.123456789") in values

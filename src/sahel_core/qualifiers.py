@@ -18,6 +18,7 @@ __all__ = [
     "MAX_MAGNITUDE",
     "Qualifier",
     "default_bounds",
+    "round_places",
     "settle_bounds",
     "to_decimal",
     "to_optional_decimal",
@@ -70,7 +71,7 @@ def default_bounds(
             # Exact products whatever the caller's decimal context: bounds must not depend on it.
             with localcontext(_EXACT):
                 low, high = magnitude * (1 - tolerance), magnitude * (1 + tolerance)
-            return _places(low), _places(high)
+            return round_places(low), round_places(high)
         case Qualifier.AT_LEAST | Qualifier.MORE_THAN:
             return magnitude, None
         case Qualifier.AT_MOST | Qualifier.LESS_THAN:
@@ -148,8 +149,10 @@ def to_qualifier(value: object) -> Qualifier:
     )
 
 
-def _places(number: Decimal) -> Decimal:
-    """``number`` rounded to :data:`MAX_DECIMAL_PLACES` only when it has more."""
+def round_places(number: Decimal) -> Decimal:
+    """``number`` rounded half-even to :data:`MAX_DECIMAL_PLACES` only when it has more, in a
+    context wide enough for any figure below :data:`MAX_MAGNITUDE` (Python's default one,
+    28 digits, cannot round 20 integer digits to 9 places)."""
     exponent = number.as_tuple().exponent
     if not isinstance(exponent, int) or exponent >= -MAX_DECIMAL_PLACES:
         return number

@@ -76,7 +76,7 @@ from sahel_core.errors import (
 )
 from sahel_core.hookspecs import hookimpl
 from sahel_core.money import currency_code
-from sahel_core.qualifiers import MAX_MAGNITUDE
+from sahel_core.qualifiers import MAX_MAGNITUDE, round_places
 from sahel_core.specs import FormatSpec, ReadOptions, ReadResult, Rejection
 
 if TYPE_CHECKING:
@@ -841,10 +841,9 @@ def _amount(text: str | None, path: str) -> Decimal:
         value = Decimal((text or "").strip())
     except InvalidOperation:
         raise _Fault(path, text, "not a decimal number") from None
-    exponent = value.as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -9:
+    if value.is_finite() and value.copy_abs() < MAX_MAGNITUDE:
         # Tables keep 9 decimal places; a finer figure is not money anyone paid.
-        value = round(value, 9)
+        value = round_places(value)
     if not value.is_finite() or value.copy_abs() >= MAX_MAGNITUDE:
         raise _Fault(path, text, "not a number a table can hold (at most 29 digits)")
     return value

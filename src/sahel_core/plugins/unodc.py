@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING
 
 from sahel_core.errors import FormatError
 from sahel_core.hookspecs import hookimpl
-from sahel_core.qualifiers import MAX_MAGNITUDE
+from sahel_core.qualifiers import MAX_MAGNITUDE, round_places
 from sahel_core.specs import FormatSpec, ReadOptions, ReadResult, Rejection
 
 if TYPE_CHECKING:
@@ -66,8 +66,7 @@ HEADER = (
 #: Columns the reader cannot do without (compared after :func:`sahel_core.headers.fold`).
 _REQUIRED = ("ms code", "drug name", "reference year", "kilograms")
 _SCAN_ROWS = 25
-_PLACES = Decimal("1e-9")
-#: Room for 29 + 9 digits: Python's default context (28 digits) cannot round 1e20 to 1e-9.
+#: Room for 29 + 9 digits: Python's default context (28 digits) cannot shorten such figures.
 _CONTEXT = Context(prec=40)
 #: Canonical field → the export's column, to name the column a user sees in rejections.
 _SOURCE_COLUMN = {
@@ -253,11 +252,7 @@ def _kilograms(text: str) -> tuple[str | None, str | None]:
     # Checked before rounding: the rounding context holds the table's 38 digits, not more.
     if value >= MAX_MAGNITUDE:
         return None, "too large a quantity"
-    rounded = (
-        value.quantize(_PLACES, context=_CONTEXT).normalize(_CONTEXT)
-        if value.as_tuple().exponent != 0
-        else value
-    )
+    rounded = round_places(value).normalize(_CONTEXT)
     if rounded >= MAX_MAGNITUDE:
         return None, "too large a quantity"
     return f"{rounded:f}", None
