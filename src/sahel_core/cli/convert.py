@@ -10,9 +10,6 @@ from sahel_core.cli.output import print_json, print_table
 
 __all__ = ["register"]
 
-#: The pivot currencies ``--via`` takes.
-VIA = ("EUR", "USD")
-
 
 def _date(text: str) -> dt.date:
     try:
@@ -28,8 +25,10 @@ def _via(value: str | None) -> str | None:
     request that goes silently unheeded."""
     if value is None:
         return None
-    if value.upper() not in VIA:
-        raise typer.BadParameter(f"expected {' or '.join(VIA)}, got {value!r}")
+    from sahel_core.rates import PIVOTS  # polars with it: only when --via is given
+
+    if value.upper() not in PIVOTS:
+        raise typer.BadParameter(f"expected {' or '.join(PIVOTS)}, got {value!r}")
     return value.upper()
 
 
