@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from pathlib import Path
 
@@ -48,6 +48,12 @@ class _Plugin:
     @hookimpl
     def sahel_register_rate_providers(self) -> Iterable[RateProviderSpec]:
         return self.specs
+
+
+def _first(name: str, load: Callable[[], pl.DataFrame | pl.LazyFrame]) -> Manager:
+    """A manager with the built-in providers and ``name`` (``load``) tried before them."""
+    spec = RateProviderSpec(name=name, description="test", load=load, priority=1)
+    return _manager((name, _Plugin(spec)))
 
 
 # -- the seed figures -------------------------------------------------------------------------
@@ -456,9 +462,10 @@ def test_a_lazy_provider_gives_the_figures_of_the_same_frame_given_whole(
     """A LazyFrame is read a pair at a time: the same rows and figures as the frame read
     whole, messy codes, bad rows, both ways and repeated dates included."""
 
-    def table_and_figures(load: object) -> tuple[pl.DataFrame, pl.DataFrame]:
-        spec = RateProviderSpec(name="cbl", description="test", load=load, priority=1)
-        manager = _manager(("cbl", _Plugin(spec)))
+    def table_and_figures(
+        load: Callable[[], pl.DataFrame | pl.LazyFrame],
+    ) -> tuple[pl.DataFrame, pl.DataFrame]:
+        manager = _first("cbl", load)
         days = [dt.date(2016, 11, 4), dt.date(2016, 11, 9), dt.date(2016, 12, 15)]
         wanted = pl.DataFrame(
             {
@@ -495,8 +502,7 @@ def test_a_lazy_providers_fixed_rows_obey_the_rules_over_all_the_rows_of_their_p
         }
     )
     for load in (lambda: frame, lambda: frame.lazy()):
-        spec = RateProviderSpec(name="cbl", description="test", load=load, priority=1)
-        manager = _manager(("cbl", _Plugin(spec)))
+        manager = _first("cbl", load)
         with pytest.warns(PluginWarning, match="1 of"):
             path = convert(Money(1, "LRD"), "EUR", on=dt.date(2016, 11, 4), manager=manager).path
         assert path == "LRD → EUR (cbl, 2016-11-04)"
@@ -515,8 +521,7 @@ def test_a_lazy_provider_that_fails_when_read_is_skipped_with_a_warning(tmp_path
     path = tmp_path / "rates.csv"
     path.write_text("date,currency,base,period,rate\n2016-11-04,USD,EUR,day,1.2\n")
     scan = pl.scan_csv(path, infer_schema=False)
-    flaky = RateProviderSpec(name="flaky", description="t", load=lambda: scan, priority=1)
-    manager = _manager(("flaky", _Plugin(flaky)))
+    manager = _first("flaky", lambda: scan)
     assert rate_table(manager).providers[0] == "flaky"  # its fixed rows (none) were read
     path.unlink()  # then the file goes: the rows of EUR/USD cannot be read
     with pytest.warns(PluginWarning, match="'flaky' skipped"):
@@ -531,8 +536,7 @@ def test_a_lazy_provider_that_fails_on_a_later_pair_is_dropped_with_what_was_rea
         {"date": ["2016-11-04", "2016-11-04"], "currency": ["USD", "GBP"], "base": ["EUR"] * 2,
          "period": ["day"] * 2, "rate": ["1.2", "x"]}
     ).with_columns(pl.col("rate").cast(pl.Decimal(38, 16)))  # strict: fails on "x" # fmt: skip
-    spec = RateProviderSpec(name="cbl", description="t", load=lambda: plan, priority=1)
-    manager = _manager(("cbl", _Plugin(spec)))
+    manager = _first("cbl", lambda: plan)
     table = rate_table(manager)
     day = dt.date(2016, 11, 4)
     assert convert(Money(1, "EUR"), "USD", on=day, manager=manager).result.amount == D("1.2")
@@ -552,8 +556,7 @@ def test_a_lazy_providers_dropped_rows_are_counted_among_the_rows_read() -> None
         {"date": ["2016-11-04", "soon"], "currency": ["USD", "USD"], "base": ["EUR", "EUR"],
          "period": ["day", "day"], "rate": ["1.2", "1.3"]}
     )  # fmt: skip
-    spec = RateProviderSpec(name="cbl", description="t", load=frame.lazy, priority=1)
-    manager = _manager(("cbl", _Plugin(spec)))
+    manager = _first("cbl", frame.lazy)
     rate_table(manager)  # nothing read yet: no warning
     with pytest.warns(PluginWarning, match=r"1 of 2 rows read for EUR, USD(, \w+)* dropped"):
         convert(Money(1, "EUR"), "USD", on=dt.date(2016, 11, 4), manager=manager)
