@@ -15,10 +15,13 @@ USD three ways, each in a fresh process so that its peak memory (``ru_maxrss``) 
     ``sahel indicators FILE -i seized_mass,seized_value --by country,drug,year --json`` as a
     whole process.
 
-Every library and CLI result is checked against the peer's (each group, 1e-9 relative) and
-the library's row accounting (read == accepted + rejected). Also measured: ``import
-sahel_core``, ``sahel --help``, materializing 10k entities, text extraction speed and the peak
-memory of streaming an IATI file and a synthetic copy four times larger.
+Each side's CPU time over the same interval (all its threads) is reported beside its wall
+time, so the report tells extra work (the CPU ratio) from work that waits on one core (fewer
+cores kept busy). Every library and CLI result is checked against the peer's (each group,
+1e-9 relative) and the library's row accounting (read == accepted + rejected). Also
+measured: ``import sahel_core``, ``sahel --help``, materializing 10k entities, text
+extraction speed and the peak memory of streaming an IATI file and a synthetic copy four
+times larger.
 
     .venv/bin/python benchmarks/run.py               # 10k, 100k, 1M
     .venv/bin/python benchmarks/run.py --quick       # 10k, 100k
@@ -75,7 +78,7 @@ def peer(path: Path) -> dict[str, Any]:
     sys.path.insert(0, str(HERE))
     from generate import COUNTRIES
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     rates = files("sahel_core") / "data" / "rates"
     exact = pl.Decimal(38, 9)
     step = pl.Decimal(38, 16)  # sahel_core.rates.RATE_SCALE: each hop rounds to 16 places
@@ -171,8 +174,13 @@ def peer(path: Path) -> dict[str, Any]:
         .collect()
     )
     accepted = converted.select(pl.len()).collect().item()
-    seconds = time.perf_counter() - start
-    return {"seconds": seconds, "accepted": accepted, "groups": _groups(groups)}
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    return {
+        "seconds": seconds,
+        "cpu_seconds": cpu,
+        "accepted": accepted,
+        "groups": _groups(groups),
+    }
 
 
 def library(path: Path) -> dict[str, Any]:
@@ -184,19 +192,20 @@ def library(path: Path) -> dict[str, Any]:
     from sahel_core.io import read
     from sahel_core.specs import ReadOptions
 
-    imported = time.perf_counter()
+    imported, cpu = time.perf_counter(), time.process_time()
     result = read(path, options=ReadOptions(entity="seizure", locale="en"))
     table = result.tables["seizure"]
     read_at = time.perf_counter()
     mass = compute("seized_mass", table, KEYS)
     mass_at = time.perf_counter()
     value = compute("seized_value", table, KEYS, currency="USD")
-    end = time.perf_counter()
+    end, cpu = time.perf_counter(), time.process_time() - cpu
     merged = mass.select(*KEYS, "kg").join(
         value.select(*KEYS, "value"), on=KEYS, how="full", coalesce=True, nulls_equal=True
     )
     return {
         "seconds": end - imported,
+        "cpu_seconds": cpu,
         "import_seconds": imported - start,
         "read_seconds": read_at - imported,
         "mass_seconds": mass_at - read_at,
@@ -443,6 +452,7 @@ def bulk(rows: int) -> dict[str, Any]:
         "time_ratio": got["seconds"] / expected["seconds"],
         "memory_ratio": got["rss_mb"] / expected["rss_mb"],
         "process_time_ratio": got["wall"] / expected["wall"],
+        "cpu_ratio": got["cpu_seconds"] / expected["cpu_seconds"],
         "cli_time_ratio": cli_seconds / expected["wall"],
         "us_per_row": {
             "peer": expected["seconds"] / rows * 1e6,
@@ -521,6 +531,22 @@ def report(data: dict[str, Any]) -> str:
     for size in data["sizes"]:
         for problem in size["problems"]:
             lines.append(f"- {label(size['rows'])}: {problem}")
+    lines += [
+        "",
+        "CPU time over the same interval (every thread of the process) and the cores it kept "
+        "busy on average (CPU ÷ wall): a time ratio above the CPU ratio is work that waits "
+        "on one core.",
+        "",
+        "| rows | peer CPU s (cores busy) | library CPU s (cores busy) | CPU ratio |",
+        "|---|---|---|---|",
+    ]
+    for size in data["sizes"]:
+        peer_, lib = size["peer"], size["library"]
+        lines.append(
+            f"| {label(size['rows'])} | {peer_['cpu_seconds']:.2f} "
+            f"({peer_['cpu_seconds'] / peer_['seconds']:.2f}) | {lib['cpu_seconds']:.2f} "
+            f"({lib['cpu_seconds'] / lib['seconds']:.2f}) | {size['cpu_ratio']:.2f}× |"
+        )
     start = data["startup"]
     lines += [
         "",

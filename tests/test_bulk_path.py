@@ -188,6 +188,8 @@ def test_the_benchmark_peer_and_the_library_agree_on_a_small_register(tmp_path: 
     peer, library = run.peer(path), run.library(path)
     assert peer["groups"] and run.compare(peer["groups"], library["groups"]) == []
     assert peer["accepted"] == library["accepted"] == 3000 - library["rejected"]
+    # The report's CPU columns: each side's CPU time over its own measured interval.
+    assert peer["cpu_seconds"] > 0 and library["cpu_seconds"] > 0
 
 
 # -- materialization ---------------------------------------------------------------------------
