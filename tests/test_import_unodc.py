@@ -230,6 +230,38 @@ def test_any_quantity_is_kept_or_refused(
         assert result.rejections[0].field == "Kilograms"
 
 
+def test_a_copy_resaved_by_a_spreadsheet_is_read_in_its_locale(tmp_path: Path) -> None:
+    # French Excel saves the export with ";" and decimal commas: "0,5" is half a kilogram,
+    # never 5; the export's own float notation ("1e-05") reads the same in any locale.
+    rows = [";".join(HEADER)] + [
+        f"Africa;West and Central Africa;Mali;Cocaine-type;Cocaine;Cocaine;2022;{k};MLI"
+        for k in ("0,5", "1.234,5", "1 234,5", "1e-05", "12.5")
+    ]
+    path = tmp_path / "seizures.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = read_unodc(path, ReadOptions(locale="fr"))
+    assert result.rejections == []
+    assert result.tables["seizure"]["quantity"].to_list() == [
+        Decimal("0.5"), Decimal("1234.5"), Decimal("1234.5"), Decimal("0.00001"), Decimal("12.5")
+    ]  # fmt: skip
+
+
+def test_a_quantity_that_reads_two_ways_is_refused_without_a_locale(tmp_path: Path) -> None:
+    path = _csv(tmp_path, ['"0,5"', '"1,234.5"', '"1,234"'])
+    result = read_unodc(path, ReadOptions())
+    assert result.tables["seizure"]["quantity"].to_list() == [Decimal("0.5"), Decimal("1234.5")]
+    [refused] = result.rejections
+    assert (refused.row, refused.field, refused.value) == (4, "Kilograms", "1,234")
+    assert "locale" in refused.reason
+    with_locale = read_unodc(path, ReadOptions(locale="en"))
+    assert with_locale.tables["seizure"]["quantity"][2] == Decimal(1234)
+
+
+def test_an_unknown_locale_is_the_callers_mistake(tmp_path: Path) -> None:
+    with pytest.raises(SahelError):
+        read_unodc(_csv(tmp_path, ["1"]), ReadOptions(locale="xx-nowhere"))
+
+
 def test_repeated_and_blank_headers_share_the_csv_reader_naming() -> None:
     from sahel_core.plugins.unodc import _unique
 

@@ -11,9 +11,12 @@ then turns each row below into one :class:`~sahel_core.entities.Seizure`:
   ``drug_text`` keeps the three originals as ``"DrugGroup | DrugSubGroup | DrugName"``;
 * ``date`` the whole reference year (text ``"2022"``, 1 January to 31 December);
 * ``quantity`` the kilograms, unit ``kg``, qualifier ``exact``; ``quantity_text`` the cell as
-  written. The export stores binary floats (``0.7868999999999999``): the value is read from
-  the shortest decimal form of the float and rounded to 9 decimal places (a microgram), which
-  removes that noise and nothing a scale measured.
+  written. The export stores binary floats (``0.7868999999999999``, ``1e-05``): the value is
+  read from the shortest decimal form of the float and rounded to 9 decimal places (a
+  microgram), which removes that noise and nothing a scale measured. A cell in another
+  notation (a copy re-saved by a spreadsheet: ``0,5``, ``1 234,5``, ``1,234.5``) is read by
+  :func:`~sahel_core.numbers.parse_number` in the ``locale`` of the read options; one that
+  reads two ways without it (``1,234``) is rejected, never guessed.
 * ``id`` ``"<file stem>:<row>"`` (the export has no key: the same country, drug and year repeat
   for separate sub-entries), ``sources`` the file and row.
 
@@ -25,8 +28,8 @@ its spreadsheet row number and the column at fault. Choices:
 * ``0`` kilograms is accepted as a quantity of 0: the country reported that nothing of that drug
   was seized, which is a fact worth keeping (averages and "countries reporting" count it);
 * a row that repeats the header (exports glued together) is rejected as "repeated header row";
-* an unknown ``msCode``, a year that is not a year, a negative or non-numeric quantity are
-  rejected naming the column.
+* an unknown ``msCode``, a year that is not a year, a negative, non-numeric or ambiguous
+  quantity are rejected naming the column.
 
 Everything is vectorized with polars: each parser runs once per distinct value (kilogram
 strings, drug triples, country codes, years) and is joined back.
@@ -41,7 +44,7 @@ from decimal import Context, Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sahel_core.errors import FormatError
+from sahel_core.errors import AmbiguousInput, FormatError, SahelError
 from sahel_core.hookspecs import hookimpl
 from sahel_core.qualifiers import MAX_MAGNITUDE, round_places
 from sahel_core.specs import FormatSpec, ReadOptions, ReadResult, Rejection
@@ -68,6 +71,8 @@ _REQUIRED = ("ms code", "drug name", "reference year", "kilograms")
 _SCAN_ROWS = 25
 #: Room for 29 + 9 digits: Python's default context (28 digits) cannot shorten such figures.
 _CONTEXT = Context(prec=40)
+#: The export's own notation for a number: what Python writes for a float.
+_MACHINE = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 #: Canonical field → the export's column, to name the column a user sees in rejections.
 _SOURCE_COLUMN = {
     "country": "msCode",
@@ -239,11 +244,17 @@ def _unique(header: Sequence[str]) -> list[str]:
 # -- turning cells into seizures -----------------------------------------------------------------
 
 
-def _kilograms(text: str) -> tuple[str | None, str | None]:
-    """``(decimal text, None)`` or ``(None, reason)`` for one Kilograms cell."""
+def _kilograms(text: str, locale: str | None) -> tuple[str | None, str | None]:
+    """``(decimal text, None)`` or ``(None, reason)`` for one Kilograms cell (see the module
+    docstring: the export's notation as written, any other in ``locale``)."""
+    from sahel_core.numbers import parse_number
+
+    cell = text.strip()
     try:
-        value = Decimal(text.strip().replace(",", ""))
-    except InvalidOperation:
+        value = Decimal(cell) if _MACHINE.fullmatch(cell) else parse_number(cell, locale=locale)
+    except AmbiguousInput as exc:
+        return None, exc.message
+    except (InvalidOperation, SahelError):
         return None, "not a number"
     if not value.is_finite():
         return None, "not a number"
@@ -276,6 +287,10 @@ def read_unodc(path: Path, options: ReadOptions) -> ReadResult:
     from sahel_core.reference import unodc_drug
 
     path = Path(path)
+    if options.locale is not None:
+        from sahel_core.numbers import locale_language
+
+        locale_language(options.locale)  # An unknown locale is the caller's mistake.
     if options.entity not in (None, "seizure"):
         raise FormatError(
             "a UNODC seizure export carries seizures only",
@@ -299,7 +314,7 @@ def read_unodc(path: Path, options: ReadOptions) -> ReadResult:
     # Distinct kilogram strings → decimal text or a reason.
     kg_text = col["kilograms"].str.strip_chars()
     distinct = frame.select(kg_text.alias("k")).drop_nulls().unique()["k"].to_list()
-    parsed = {k: _kilograms(k) for k in distinct}
+    parsed = {k: _kilograms(k, options.locale) for k in distinct}
     kg_map = pl.DataFrame(
         {
             "__kg": list(parsed),
