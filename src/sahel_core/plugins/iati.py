@@ -353,7 +353,8 @@ _KINDS: dict[str, tuple[Callable[[str], bool], str]] = {
     "decimal": (lambda v: _DECIMAL.fullmatch(v) is not None, "not a decimal number"),
     "int": (lambda v: _INTEGER.fullmatch(v) is not None, "not a whole number"),
     "posint": (
-        lambda v: _INTEGER.fullmatch(v) is not None and int(v) > 0,
+        # Not int(v): Python refuses to convert more than 4,300 digits.
+        lambda v: _INTEGER.fullmatch(v) is not None and v[0] != "-" and v.lstrip("+0") != "",
         "not a whole number above 0",
     ),
     "bool": (lambda v: v in _BOOLEANS, "not a boolean (true, false, 1 or 0)"),
