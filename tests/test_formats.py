@@ -565,3 +565,57 @@ def test_unique_headers_are_distinct_and_keep_first_names(headers: list[str]) ->
     for index, header in enumerate(headers):
         if header not in headers[:index]:
             assert names[index] == header
+
+
+# -- a quoted cell never closed ------------------------------------------------------------------
+
+_OPEN_QUOTE = {
+    "csv": (
+        "id,date,country,drug,quantity,quantity_unit,locality\n"
+        'a1,2016-05,Mali,cannabis,2.7,t,"Mopti, 5"" road"\n'
+        'a2,2016-05,Mali,cannabis,2.7,t,"Bamako\n'
+        "a3,2016-05,Mali,cocaine,1,kg,Gao\n",
+        3,
+    ),
+    "acled": (
+        "event_id_cnty,event_date,actor1,country,fatalities,notes\n"
+        "X1,2019-01-01,JNIM,Mali,1,note\n"
+        'X2,2019-01-02,JNIM,Mali,2,"unterminated\n'
+        "X3,2019-01-03,JNIM,Mali,3,note\n",
+        3,
+    ),
+    "unodc_seizures": (
+        "Region,SubRegion,Country,DrugGroup,DrugSubGroup,DrugName,Reference year,Kilograms,msCode\n"
+        "Africa,West Africa,Mali,Cocaine-type,Cocaine,Cocaine,2022,1.5,MLI\n"
+        'Africa,West Africa,Mali,"Cocaine-type,Cocaine,Cocaine,2022,2.5,MLI\n'
+        "Africa,West Africa,Mali,Cocaine-type,Cocaine,Cocaine,2021,3.5,MLI\n",
+        3,
+    ),
+    "hxl": (
+        "Country,Date,Drug,Quantity\n#country+code,#date,#item+drug,#value+quantity\n"
+        "MLI,2016-05-01,cannabis,2\n"
+        'MLI,2016-05-02,"cannabis,3\n'
+        "MLI,2016-05-03,cocaine,4\n",
+        4,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", _OPEN_QUOTE)
+def test_a_quoted_cell_never_closed_fails_the_file_naming_its_row(
+    tmp_path: Path, name: str
+) -> None:
+    """Read leniently, the open cell swallows every later record, lost without a word."""
+    text, row = _OPEN_QUOTE[name]
+    path = tmp_path / "open.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(FormatError, match=rf"row {row} \(line {row}\): a quoted cell is never"):
+        read(path, format=name)
+    # Closed, the same file reads every record; a quote inside a cell is still text.
+    path.write_text(text.replace('"Bamako\n', '"Bamako"\n').replace('"unterminated', "ok")
+                    .replace('"Cocaine-type', "Cocaine-type").replace('"cannabis,3', "cannabis,3"),
+                    encoding="utf-8")  # fmt: skip
+    result = read(path, format=name)
+    assert result.read == 3 == result.accepted + result.rejected
+    if name == "csv":
+        assert result.tables["seizure"]["locality"][0] == 'Mopti, 5" road'

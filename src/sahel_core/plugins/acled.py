@@ -93,11 +93,9 @@ def sniff_acled(head: bytes, name: str) -> bool:
 
 def _frame(text: str, source: str) -> tuple[pl.DataFrame, list[int]]:
     """Every cell as text, lower-case ACLED column names, spreadsheet row numbers."""
-    import csv
-
     import polars as pl
 
-    from sahel_core.plugins.csv_format import cr_line_endings
+    from sahel_core.plugins.csv_format import cr_line_endings, csv_records
 
     try:
         if cr_line_endings(text):
@@ -107,10 +105,7 @@ def _frame(text: str, source: str) -> tuple[pl.DataFrame, list[int]]:
         )
         numbers = list(range(2, frame.height + 2))
     except (pl.exceptions.PolarsError, ValueError):
-        try:
-            records = list(csv.reader(io.StringIO(text, newline="")))
-        except csv.Error as exc:
-            raise FormatError(f"not readable as CSV: {exc}", source=source) from None
+        records = csv_records(text, ",", source)
         if not records:
             raise FormatError("empty file", source=source) from None
         header, body = records[0], records[1:]

@@ -27,6 +27,7 @@ from sahel_core.tabular import unique_headers
 
 __all__ = [
     "cr_line_endings",
+    "csv_records",
     "decode",
     "read_csv",
     "sahel_register_formats",
@@ -147,6 +148,32 @@ def sniff_csv(head: bytes, name: str) -> bool:
     return not first.startswith(("{", "[")) and any(d in first for d in _DELIMITERS)
 
 
+def csv_records(text: str, delimiter: str, source: str) -> list[list[str]]:
+    """Every record of ``text``, read as the ``csv`` module reads it leniently (a stray quote
+    inside a cell is kept), except that a quoted cell never closed is a :class:`FormatError`
+    naming its row and line: read leniently, it would swallow the rest of the file, records
+    lost without a word."""
+    records: list[list[str]] = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    line = 1  # where the next record starts
+    try:
+        for record in reader:
+            records.append(record)
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        if str(exc) == "unexpected end of data":  # the csv module's words for an open quote
+            raise FormatError(
+                f"row {len(records) + 1} (line {line}): a quoted cell is never closed, so the "
+                "rest of the file would be read into it",
+                source=source,
+            ) from None
+        try:  # Strict reading refuses more than open quotes: read as before.
+            return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        except csv.Error as again:
+            raise FormatError(f"not readable as CSV: {again}", source=source) from None
+    return records
+
+
 def _frame_fast(data: bytes, delimiter: str) -> pl.DataFrame:
     return pl.read_csv(
         io.BytesIO(data),
@@ -158,12 +185,14 @@ def _frame_fast(data: bytes, delimiter: str) -> pl.DataFrame:
     )
 
 
-def _frame_exact(text: str, delimiter: str) -> tuple[pl.DataFrame, list[int], list[Rejection]]:
+def _frame_exact(
+    text: str, delimiter: str, source: str
+) -> tuple[pl.DataFrame, list[int], list[Rejection]]:
     """The slow, exact reading for files the fast reader refuses (ragged rows...)."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = iter(csv_records(text, delimiter, source))
     header = next(reader, None)
     if not header:
-        raise FormatError("no header row")
+        raise FormatError("no header row", source=source)
     rows: list[list[str]] = []
     numbers: list[int] = []
     rejections: list[Rejection] = []
@@ -221,10 +250,7 @@ def read_csv(path: Path, options: ReadOptions) -> ReadResult:
                 raise ValueError("polars reads CR-only line endings as one line")
             frame = _frame_fast(utf8, delimiter)
         except (pl.exceptions.PolarsError, ValueError):
-            try:
-                frame, rows, refused = _frame_exact(text, delimiter)
-            except csv.Error as exc:
-                raise FormatError(f"not readable as CSV: {exc}", source=source) from None
+            frame, rows, refused = _frame_exact(text, delimiter, source)
         del text, utf8
     del data  # The bytes are not needed while the table is normalized.
     frame = frame.rename({c: c.strip() for c in frame.columns if c.strip() not in frame.columns})

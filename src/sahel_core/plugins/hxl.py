@@ -31,7 +31,6 @@ hashtag row of :func:`hxl_tags` under the header; the ``csv`` format does the sa
 from __future__ import annotations
 
 import csv
-import io
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
@@ -219,7 +218,7 @@ def sniff_hxl(head: bytes, name: str) -> bool:
 
 def _split(path: Path, options: ReadOptions) -> tuple[list[str], list[str], list[list[str]], int]:
     """(human header, hashtags, data rows, number of the hashtag row) of an HXL CSV."""
-    from sahel_core.plugins.csv_format import decode, sniff_delimiter
+    from sahel_core.plugins.csv_format import csv_records, decode, sniff_delimiter
 
     try:
         data = path.read_bytes()
@@ -230,10 +229,7 @@ def _split(path: Path, options: ReadOptions) -> tuple[list[str], list[str], list
     if "\x00" in text:
         raise FormatError("binary data, not delimited text", source=path.name)
     delimiter = sniff_delimiter(text)
-    try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    except csv.Error as exc:
-        raise FormatError(f"not readable as CSV: {exc}", source=path.name) from None
+    records = csv_records(text, delimiter, path.name)
     for index, cells in enumerate(records[:_SCAN_ROWS]):
         if _is_tag_row(cells):
             header = records[index - 1] if index > 0 else []

@@ -37,7 +37,6 @@ strings, drug triples, country codes, years) and is joined back.
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Iterable, Sequence
 from decimal import Context, Decimal, InvalidOperation
@@ -174,36 +173,28 @@ def _frame_xlsx(path: Path) -> tuple[pl.DataFrame, list[int], int]:
 
 
 def _frame_csv(path: Path, options: ReadOptions) -> tuple[pl.DataFrame, list[int], int]:
-    import csv
-
     import polars as pl
 
-    from sahel_core.plugins.csv_format import decode, sniff_delimiter
+    from sahel_core.plugins.csv_format import csv_records, decode, sniff_delimiter
 
     text, _ = decode(path.read_bytes(), path.name, options.encoding)
     if "\x00" in text:
         raise FormatError("binary data, not delimited text", source=path.name)
-    delimiter = sniff_delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header: list[str] | None = None
-    header_row = 0
-    try:
-        for number, cells in enumerate(reader, start=1):
-            if number > _SCAN_ROWS:
-                break
-            if _is_header(cells):
-                header, header_row = cells, number
-                break
-        if header is None:
-            raise _no_header(path)
-        rows = [cells for cells in reader if any(c.strip() for c in cells)]
-    except csv.Error as exc:
-        raise FormatError(f"not readable as CSV: {exc}", source=path.name) from None
+    records = csv_records(text, sniff_delimiter(text), path.name)
+    found = (n for n, cells in enumerate(records[:_SCAN_ROWS], start=1) if _is_header(cells))
+    header_row = next(found, 0)
+    if not header_row:
+        raise _no_header(path)
     # Row numbers as a spreadsheet shows them: records, counting skipped blank lines too.
-    numbers = _record_numbers(text, delimiter, header_row)
-    names = _unique(header)
+    kept = [
+        (number, cells)
+        for number, cells in enumerate(records, start=1)
+        if number > header_row and any(c.strip() for c in cells)
+    ]
+    numbers = [number for number, _ in kept]
+    names = _unique(records[header_row - 1])
     width = len(names)
-    columns = list(zip(*[(r + [""] * width)[:width] for r in rows], strict=False)) or [
+    columns = list(zip(*[(r + [""] * width)[:width] for _, r in kept], strict=False)) or [
         () for _ in names
     ]
     frame = pl.DataFrame(
@@ -211,18 +202,6 @@ def _frame_csv(path: Path, options: ReadOptions) -> tuple[pl.DataFrame, list[int
         schema=dict.fromkeys(names, pl.String),
     )
     return frame, numbers, header_row
-
-
-def _record_numbers(text: str, delimiter: str, header_row: int) -> list[int]:
-    """Spreadsheet row numbers of the non-empty records after the header."""
-    import csv
-
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    return [
-        number
-        for number, cells in enumerate(reader, start=1)
-        if number > header_row and any(c.strip() for c in cells)
-    ]
 
 
 def _no_header(path: Path) -> FormatError:
