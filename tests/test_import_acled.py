@@ -230,3 +230,23 @@ def test_hapi_counts_too_large_are_named_so(tmp_path: Path) -> None:
     assert result.rejections[0] == Rejection(
         2, "events", str(2**63), "too large a count (at most 9223372036854775807)"
     )
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_rows_with_no_cell_filled_are_not_records_whatever_the_line_endings(
+    tmp_path: Path, newline: str
+) -> None:
+    # "\r" alone goes to the csv module, the others to polars: the same accounting.
+    lines = [
+        "event_id_cnty,event_date,actor1,country,fatalities",
+        "X1,2019-01-01,JNIM,Mali,1",
+        "",
+        "X2,2019-01-02,JNIM,Mali,2",
+        ", , ,,",
+        "X3,2019-01-03,JNIM,Atlantis,3",
+    ]
+    path = tmp_path / "events.csv"
+    path.write_bytes(newline.join(lines).encode() + newline.encode())
+    result = read(path, format="acled")
+    assert (result.read, result.accepted) == (3, 2)
+    assert [(r.row, r.value) for r in result.rejections] == [(6, "Atlantis")]

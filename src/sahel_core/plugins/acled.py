@@ -92,7 +92,8 @@ def sniff_acled(head: bytes, name: str) -> bool:
 
 
 def _frame(text: str, source: str) -> tuple[pl.DataFrame, list[int]]:
-    """Every cell as text, lower-case ACLED column names, spreadsheet row numbers."""
+    """Every cell as text, lower-case ACLED column names, spreadsheet row numbers; rows with
+    no cell filled (blank lines, ",,,,") are not records, whichever reader reads the file."""
     import polars as pl
 
     from sahel_core.plugins.csv_format import cr_line_endings, csv_records
@@ -103,7 +104,13 @@ def _frame(text: str, source: str) -> tuple[pl.DataFrame, list[int]]:
         frame = pl.read_csv(
             io.BytesIO(text.encode("utf-8")), infer_schema=False, raise_if_empty=True
         )
-        numbers = list(range(2, frame.height + 2))
+        filled = frame.select(
+            pl.any_horizontal(
+                pl.lit(False), *(pl.col(c).str.strip_chars() != "" for c in frame.columns)
+            ).alias("filled")
+        ).to_series()
+        numbers = pl.int_range(2, frame.height + 2, eager=True).filter(filled).to_list()
+        frame = frame.filter(filled)
     except (pl.exceptions.PolarsError, ValueError):
         records = csv_records(text, ",", source)
         if not records:
