@@ -268,3 +268,24 @@ def test_repeated_and_blank_headers_share_the_csv_reader_naming() -> None:
     assert _unique(["Kilograms", " Note ", "Note", "", " ", "Note_duplicated_0"]) == [
         "Kilograms", "Note", "Note_duplicated_1", "column 4", "column 5", "Note_duplicated_0"
     ]  # fmt: skip
+
+
+def test_an_xlsx_sheet_formatted_to_its_last_column_reads_only_the_export_columns(
+    tmp_path: Path,
+) -> None:
+    from openpyxl import load_workbook
+    from openpyxl.styles import Font
+
+    from sahel_core.plugins.unodc import _frame_xlsx
+
+    row = ["Africa", "West Africa", "Mali", "Cannabis", "Cannabis herb", "Cannabis herb", 2020,
+           160.689, "MLI"]  # fmt: skip
+    path = _xlsx(tmp_path / "drug_seizures_wide.xlsx", [list(HEADER), row])
+    book = load_workbook(path)
+    book["Export"].cell(row=1, column=16384).font = Font(bold=True)
+    book.save(path)
+    frame, numbers, header_row = _frame_xlsx(path)
+    assert (frame.columns, numbers, header_row) == (list(HEADER), [2], 1)
+    # A typed float is read as stored, whatever the locale: 160.689 kg, not 160689.
+    result = read_unodc(path, ReadOptions(locale="fr"))
+    assert result.tables["seizure"]["quantity"].to_list() == [Decimal("160.689")]

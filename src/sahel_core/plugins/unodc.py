@@ -123,7 +123,7 @@ def _cell(value: object) -> str | None:
     return text if text.strip() else None
 
 
-def _xlsx_rows(path: Path) -> Iterable[tuple[int, list[str | None]]]:
+def _xlsx_rows(path: Path) -> Iterable[tuple[int, tuple[object, ...]]]:
     from openpyxl import load_workbook
 
     try:
@@ -134,8 +134,7 @@ def _xlsx_rows(path: Path) -> Iterable[tuple[int, list[str | None]]]:
         raise FormatError(f"not a readable xlsx workbook: {exc}", source=path.name) from None
     try:
         sheet = book["Export"] if "Export" in book.sheetnames else book.worksheets[0]
-        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, [_cell(v) for v in row]
+        yield from enumerate(sheet.iter_rows(values_only=True), start=1)
     except Exception as exc:  # As above: a damaged part of the workbook.
         raise FormatError(f"not a readable xlsx workbook: {exc}", source=path.name) from None
     finally:
@@ -150,14 +149,20 @@ def _frame_xlsx(path: Path) -> tuple[pl.DataFrame, list[int], int]:
     header_row = 0
     columns: list[list[str | None]] = []
     numbers: list[int] = []
-    for number, cells in _xlsx_rows(path):
+    width = 0
+    for number, values in _xlsx_rows(path):
         if header is None:
             if number > _SCAN_ROWS:
                 break
+            cells = [_cell(v) for v in values]
             if _is_header(cells):
-                header, header_row = [str(c or "") for c in cells], number
+                # A sheet formatted out to its last column (XFD) pads every row to 16,384
+                # cells: only the header's columns are read.
+                width = max(i for i, c in enumerate(cells) if c is not None) + 1
+                header, header_row = [str(c or "") for c in cells[:width]], number
                 columns = [[] for _ in header]
             continue
+        cells = [_cell(v) for v in values[:width]]
         if not any(c is not None for c in cells):
             continue
         numbers.append(number)
