@@ -619,3 +619,63 @@ def test_a_quoted_cell_never_closed_fails_the_file_naming_its_row(
     assert result.read == 3 == result.accepted + result.rejected
     if name == "csv":
         assert result.tables["seizure"]["locality"][0] == 'Mopti, 5" road'
+
+
+# -- numbers a file types as numbers -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("locale", [None, "en", "fr"])
+def test_typed_numbers_are_never_reread_through_the_locale(
+    tmp_path: Path, locale: str | None
+) -> None:
+    """An xlsx cell 1.234 or a Parquet float 12.345 is that number in any locale: never
+    1,234 units with "fr", never refused as ambiguous without a locale. Text cells are still
+    read in the locale ("2,5" is 2.5 in French)."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["id", "drug", "quantity", "quantity_unit"])
+    sheet.append(["A1", "cannabis", 1.234, "t"])
+    sheet.append(["A2", "cannabis", 160.5, "kg"])
+    sheet.append(["A3", "cannabis", "2,5" if locale == "fr" else "2.5", "kg"])
+    book.save(tmp_path / "n.xlsx")
+    pl.DataFrame(
+        {"id": ["P1", "P2"], "drug": ["cannabis"] * 2, "quantity": [12.345, 0.5],
+         "value": [Decimal("1.234"), Decimal("12")], "value_currency": ["XOF"] * 2,
+         "quantity_unit": ["t"] * 2}
+    ).write_parquet(tmp_path / "n.parquet")  # fmt: skip
+    options = ReadOptions(entity="seizure", locale=locale)
+    xlsx = read(tmp_path / "n.xlsx", options=options)
+    assert xlsx.rejections == []
+    assert xlsx.tables["seizure"]["quantity"].to_list() == [
+        Decimal("1.234"), Decimal("160.5"), Decimal("2.5")
+    ]  # fmt: skip
+    parquet = read(tmp_path / "n.parquet", options=options)
+    assert parquet.rejections == []
+    table = parquet.tables["seizure"]
+    assert table["quantity"].to_list() == [Decimal("12.345"), Decimal("0.5")]
+    assert table["value"].to_list() == [Decimal("1.234"), Decimal(12)]
+
+
+def test_an_xlsx_sheet_formatted_to_its_last_column_reads_only_the_named_columns(
+    tmp_path: Path,
+) -> None:
+    """openpyxl pads every row to the sheet's width: a formatted cell in column XFD made each
+    row 16,384 cells (a 5 KB file took half a minute and a gigabyte)."""
+    from openpyxl.styles import Font
+
+    from sahel_core.plugins.xlsx_format import _rows, _sheet
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["id", "drug", "quantity", "quantity_unit"])
+    sheet.append(["A1", "cannabis", 2, "kg"])
+    sheet.cell(row=1, column=16384).font = Font(bold=True)
+    sheet.cell(row=2, column=16000, value="stray")
+    book.save(tmp_path / "wide.xlsx")
+    loaded = openpyxl.load_workbook(tmp_path / "wide.xlsx", read_only=True, data_only=True)
+    found = _sheet(_rows(loaded.worksheets[0], "wide.xlsx"), ReadOptions())
+    loaded.close()
+    assert found is not None and found[0].columns == ["id", "drug", "quantity", "quantity_unit"]
+    assert read(tmp_path / "wide.xlsx").tables["seizure"]["id"].to_list() == ["A1"]

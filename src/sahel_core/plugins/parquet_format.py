@@ -27,7 +27,7 @@ _MAGIC = b"PAR1"
 def read_parquet(path: Path, options: ReadOptions) -> ReadResult:
     """Read a table from Parquet, each row checked as in any other format."""
     from sahel_core.headers import map_headers
-    from sahel_core.tabular import guess_entity, read_table, text_table
+    from sahel_core.tabular import guess_entity, read_table, text_table, typed_number_text
 
     source = str(path)
     try:
@@ -37,7 +37,10 @@ def read_parquet(path: Path, options: ReadOptions) -> ReadResult:
     cells, unreadable = [], []
     for name, dtype in frame.schema.items():
         try:
-            cells.append(text_table(frame.select(name)).to_series())
+            text = text_table(frame.select(name))
+            if dtype.is_float() or dtype.is_decimal():
+                text = text.select(typed_number_text(pl.col(name), options.locale))
+            cells.append(text.to_series())
         except pl.exceptions.PolarsError:  # a duration, binary data...: no text to check
             unreadable.append((name, dtype))
     notes = []

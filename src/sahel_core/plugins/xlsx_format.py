@@ -29,7 +29,7 @@ import polars as pl
 from sahel_core.errors import FormatError, SahelError, UnsafeInput
 from sahel_core.hookspecs import hookimpl
 from sahel_core.specs import FormatSpec, ReadOptions, ReadResult, WriteOptions
-from sahel_core.tabular import unique_headers
+from sahel_core.tabular import typed_number_text, unique_headers
 
 __all__ = ["read_xlsx", "sahel_register_formats", "sniff_xlsx", "write_xlsx"]
 
@@ -149,18 +149,31 @@ def _sheet(
             return None
     else:
         return None
-    names = unique_headers([h if h else f"column {i + 1}" for i, h in enumerate(header)])
+    # A sheet formatted out to its last column (XFD) pads every row to 16,384 cells: columns
+    # after the last named one are not read.
+    named = max((i for i, h in enumerate(header) if h), default=-1) + 1
+    names = unique_headers([h if h else f"column {i + 1}" for i, h in enumerate(header[:named])])
     width = len(names)
     data: list[list[str | None]] = [[] for _ in range(width)]
+    # Where each column holds a number typed as a number: written in the locale's notation.
+    typed: list[list[bool]] = [[] for _ in range(width)]
     count = 0
     for values in rows:
-        cells = [_cell_text(v) for v in values[:width]]
-        cells += [None] * (width - len(cells))
-        for column, cell in zip(data, cells, strict=True):
-            column.append(cell)
+        cells = [*values[:width], *(None,) * (width - len(values))]
+        for column, kinds, value in zip(data, typed, cells, strict=True):
+            column.append(_cell_text(value))
+            kinds.append(isinstance(value, float))
         count += 1
     frame = pl.DataFrame(
         {n: pl.Series(n, column, dtype=pl.String) for n, column in zip(names, data, strict=True)}
+    )
+    frame = frame.with_columns(
+        pl.when(pl.Series(kinds))
+        .then(typed_number_text(pl.col(name), options.locale))
+        .otherwise(pl.col(name))
+        .alias(name)
+        for name, kinds in zip(names, typed, strict=True)
+        if any(kinds)
     )
     return frame, list(range(header_at + 1, header_at + 1 + count))
 
