@@ -390,3 +390,19 @@ def test_numbers_longer_than_python_converts_are_checked_not_a_crash(tmp_path: P
     assert (refused.row, refused.field) == (4, "activity-date[1]/@iso-date")
     # A year 000 breaks the schema in an element the reader does not use: kept, noted.
     assert "baseline[1]/@year: not a whole number above 0" in result.notes[0]
+
+
+def test_a_blank_currency_takes_the_default_and_a_code_must_be_ascii(tmp_path: Path) -> None:
+    """A blank @currency is absent, so the activity's default (EUR) applies, as for "";
+    "ßd" upper-cases to "SSD" (South Sudan): a country code that is not ASCII is refused."""
+    text = SMALL.read_text(encoding="utf-8")
+    blank, odd = tmp_path / "blank.xml", tmp_path / "odd.xml"
+    dated = '<value value-date="2019-02-01">'
+    blank.write_text(text.replace(dated, dated.replace("<value", '<value currency=" "')))
+    assert read(blank).tables["transaction"]["currency"][0] == "EUR"
+    odd.write_text(
+        text.replace('<recipient-country code="ML"/>', '<recipient-country code="ßd"/>'),
+        encoding="utf-8",
+    )
+    refused = [(r.row, r.value, r.reason) for r in read(odd).rejections]
+    assert (1, "ßd", "not an ISO 3166 alpha-2 country code") in refused

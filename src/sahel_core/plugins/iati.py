@@ -851,7 +851,8 @@ def _amount(text: str | None, path: str) -> Decimal:
 
 
 def _currency(value: ET.Element, activity: ET.Element) -> str | None:
-    text = (value.get("currency") or activity.get("default-currency") or "").strip()
+    # A blank @currency is no currency: the activity's default applies, as for an absent one.
+    text = (value.get("currency") or "").strip() or (activity.get("default-currency") or "").strip()
     if not text:
         return None
     try:
@@ -931,7 +932,7 @@ _DAC_GOVERNMENTS: dict[str, str] = {
 
 def _donor_kind(ref: str, org_type: str) -> tuple[str, str | None]:
     """``("government", ISO3)`` for a government whose country the ref tells, else organisation."""
-    if org_type == "10":
+    if org_type == "10" and ref.isascii():  # "ſe".upper() is "SE": codes are ASCII
         parts = ref.upper().split("-")
         if len(parts) >= 3 and parts[:2] == ["XM", "DAC"] and parts[2] in _DAC_GOVERNMENTS:
             return "government", _DAC_GOVERNMENTS[parts[2]]
@@ -961,7 +962,8 @@ def _iso3(code: str, path: str) -> str:
     """ISO3 of an IATI country code (ISO 3166 alpha-2); an unknown code is a fault."""
     text = code.strip()
     try:
-        if len(text) == 2 and text.isalpha():
+        # ASCII only: "ßd".upper() is "SSD", a real code for a text that is not one.
+        if len(text) == 2 and text.isascii() and text.isalpha():
             return _country_code(text.upper())
     except (ReferenceNotFound, ValidationError):
         pass
