@@ -98,6 +98,15 @@ def test_ids_are_generated_stably_and_repeats_are_rejected() -> None:
     assert by_row(rejections) == {4: ("id", "A")}
 
 
+def test_a_generated_id_that_repeats_a_given_one_is_a_repeat() -> None:
+    raw = frame(id=["t:3", None, None], drug=["cannabis", "cocaine", "heroin"])
+    table, rejections = normalize(raw, "seizure", source="t.csv")
+    assert table["id"].to_list() == ["t:3", "t:4"]
+    assert [(r.row, r.field, r.reason) for r in rejections] == [
+        (3, "id", "repeats the id of an earlier row")
+    ]
+
+
 def test_a_source_column_is_cited_before_the_file_row() -> None:
     raw = frame(drug=["cocaine", "cocaine", "cocaine"],
                 source=["https://example.org/a", "rapport 2021.pdf", None])  # fmt: skip
@@ -163,6 +172,42 @@ def test_bad_canonical_dates_and_qualifiers_are_rejected() -> None:
         3: ("quantity_qualifier", "roughly"),
         4: ("date_earliest", "2016-13-01"),
     }
+
+
+def test_dates_a_table_could_not_give_back_are_rejected() -> None:
+    """Year 0 (polars reads it, Python's dates do not) and an interval end without its start
+    (a date has no open start): rejected, not kept unreadable or dropped."""
+    raw = frame(
+        drug=["cocaine"] * 4,
+        date=["0000-01-01", None, "May 2016", "May 2016"],
+        date_earliest=[None, "0000-02-29", None, "2016-05-01"],
+        date_latest=[None, None, "2016-05-10", "2016-05-10"],
+    )
+    table, rejections = normalize(raw, "seizure", source="x.csv")
+    assert by_row(rejections) == {
+        2: ("date", "0000-01-01"),
+        3: ("date_earliest", "0000-02-29"),
+        4: ("date_latest", "2016-05-10"),
+    }
+    assert table.select("date_earliest", "date_latest").row(0) == (
+        dt.date(2016, 5, 1), dt.date(2016, 5, 10)
+    )  # fmt: skip
+
+
+def test_bounds_beside_a_figure_without_a_qualifier_must_be_its_own() -> None:
+    raw = frame(
+        drug=["cocaine"] * 3,
+        quantity=["5", "about 5", "5"],
+        quantity_unit=["kg"] * 3,
+        quantity_low=["1", "4.5", "5"],
+        quantity_high=["10", "5.5", None],
+    )
+    table, rejections = normalize(raw, "seizure", source="x.csv", locale="en")
+    assert by_row(rejections) == {2: ("quantity_low", "1")}
+    assert "give a quantity_qualifier" in rejections[0].reason
+    assert table.select("quantity_qualifier", "quantity_low", "quantity_high").rows() == [
+        ("approx", Decimal("4.5"), Decimal("5.5")), ("exact", Decimal(5), Decimal(5))
+    ]  # fmt: skip
 
 
 def test_workshop_lists_counts_and_countries() -> None:

@@ -25,6 +25,7 @@ Choices, documented here so they are predictable:
   otherwise the document cited in the row's ``source`` column (a URL or a file name), then the
   file and row the record was read from: ``SourceRef(file=source, row=n)``.
 * A missing ``id`` becomes ``"<file stem>:<row>"``, stable for a given file; a repeated ``id``
+  (given or generated: "t:3" given on row 2 of ``t.csv`` is repeated by row 3 without one)
   rejects every row after the first that carries it.
 * Lists of text (``agencies``, ``countries``...) are a JSON list or items separated by ``;``.
   Lists of records (``sources``, ``stated_values``, ``places``) are JSON; a cell in exactly the
@@ -82,6 +83,13 @@ __all__ = ["blank_to_null", "normalize"]
 DECIMAL = pl.Decimal(DECIMAL_PRECISION, DECIMAL_SCALE)
 _FAULT = pl.Struct({"field": pl.String, "value": pl.String, "reason": pl.String})
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
+
+
+def _iso_day(cell: pl.Expr) -> pl.Expr:
+    """The day of a cell written YYYY-MM-DD, else null. Years 1 to 9999 only, as Python's
+    dates: polars reads "0000-01-01" too, and a table holding it cannot be read back."""
+    iso = cell.str.contains(r"^\d{4}-\d{2}-\d{2}$") & ~cell.str.starts_with("0000")
+    return pl.when(iso).then(cell.str.to_date("%Y-%m-%d", strict=False))
 
 
 def _decimal(value: Decimal) -> pl.Expr:
@@ -143,7 +151,9 @@ def normalize(
         text = blank_to_null(text)
     # Large inputs go through in batches: the working frame of one batch, not of the whole
     # file, is in memory beside the table. Only repeated ids look across batches.
-    repeats = _repeated_ids(text) if "id" in text.columns else None
+    repeats = (
+        _repeated_ids(text, _stem(source or "input"), numbers) if "id" in text.columns else None
+    )
 
     def batch(start: int) -> tuple[pl.DataFrame, list[Rejection]]:
         return _Normalizer(
@@ -184,9 +194,14 @@ _BATCH = 1 << 17
 _AT_ONCE = 2
 
 
-def _repeated_ids(text: pl.DataFrame) -> pl.Series | None:
-    """Which rows repeat the id of an earlier row, or ``None`` when no id repeats."""
+def _repeated_ids(text: pl.DataFrame, stem: str, rows: pl.Series) -> pl.Series | None:
+    """Which rows repeat the id of an earlier row, or ``None`` when no id repeats. A row
+    without an id has the one it will be given (``"<stem>:<row>"``), which a given id may
+    repeat."""
     given = pl.col("id").str.strip_chars()
+    if text["id"].null_count():
+        text = text.with_columns(rows.alias("__row"))
+        given = pl.coalesce(given, pl.format("{}:{}", pl.lit(stem), pl.col("__row")))
     # As many distinct hashes as ids proves there is no repeat, far faster than marking the
     # first of each id (done only when some hashes repeat).
     distinct, count = text.select(
@@ -195,6 +210,11 @@ def _repeated_ids(text: pl.DataFrame) -> pl.Series | None:
     if distinct == count:
         return None
     return text.select(~(given.is_first_distinct() | given.is_null())).to_series()
+
+
+def _stem(source: str) -> str:
+    """What generated ids start with: the file's name without its extension."""
+    return PurePath(source).stem or source
 
 
 def blank_to_null(frame: pl.DataFrame) -> pl.DataFrame:
@@ -548,9 +568,8 @@ class _Normalizer:
             self.out[name] = pl.coalesce(pl.col(name), self.out["acronym"])
 
     def identifier(self) -> None:
-        stem = PurePath(self.source).stem or self.source
         given = pl.col("id").str.strip_chars()
-        generated = pl.format("{}:{}", pl.lit(stem), pl.col("__row"))
+        generated = pl.format("{}:{}", pl.lit(_stem(self.source)), pl.col("__row"))
         # Spelling out an id for every row costs time even where the file gives one.
         every = "id" in self.present and not self.df["id"].null_count()
         self.out["id"] = given if every else pl.coalesce(given, generated)
@@ -917,6 +936,17 @@ class _Normalizer:
                 )
             else:
                 figure = _parse_figure(kind, cell.strip(), unit, self.locale, country, on)
+                # Without a qualifier the cell states the figure whole: bound cells given
+                # beside it must be its bounds, not be dropped.
+                for bound, given in (("low", low_cell), ("high", high_cell)):
+                    if given is not None and self.number(f"{name}_{bound}", given) != getattr(
+                        figure, bound
+                    ):
+                        raise _Refused(
+                            f"{name}_{bound}",
+                            given,
+                            f"not the {bound} bound of {cell.strip()!r}: give a {name}_qualifier",
+                        )
         except _Refused:
             raise
         except SahelError as exc:
@@ -933,21 +963,14 @@ class _Normalizer:
         # parse_date reads it; polars reads those, the parser the rest.
         cell = pl.col(name)  # with spaces around, it is left to the parser
         day = f"__{name}_day"
-        self.df = self.df.with_columns(
-            pl.when(cell.str.contains(r"^\d{4}-\d{2}-\d{2}$"))
-            .then(cell.str.to_date("%Y-%m-%d", strict=False))
-            .alias(day)
-        )
+        self.df = self.df.with_columns(_iso_day(cell).alias(day))
         tag = self.distinct(
             [name],
             lambda combos: _parse_dates(name, combos),
             {"earliest": pl.Date, "latest": pl.Date},
             where=pl.col(name).is_not_null() & pl.col(earliest).is_null() & pl.col(day).is_null(),
         )
-        iso = {
-            c: pl.col(c).str.strip_chars().str.to_date("%Y-%m-%d", strict=False)
-            for c in (earliest, latest)
-        }
+        iso = {c: _iso_day(pl.col(c).str.strip_chars()) for c in (earliest, latest)}
         for column, parsed in iso.items():
             self.fault(
                 pl.col(column).is_not_null() & parsed.is_null(),
@@ -960,6 +983,14 @@ class _Normalizer:
             latest,
             pl.col(latest),
             "a date range ends before it starts",
+        )
+        # An interval needs its start (a PartialDate has no open start): dropping the given end
+        # would lose it without a word.
+        self.fault(
+            pl.col(earliest).is_null() & pl.col(latest).is_not_null(),
+            latest,
+            pl.col(latest),
+            f"a {latest} needs a {earliest}",
         )
         given = pl.col(earliest).is_not_null()
         self.out[name] = pl.col(name)
