@@ -679,3 +679,14 @@ def test_an_xlsx_sheet_formatted_to_its_last_column_reads_only_the_named_columns
     loaded.close()
     assert found is not None and found[0].columns == ["id", "drug", "quantity", "quantity_unit"]
     assert read(tmp_path / "wide.xlsx").tables["seizure"]["id"].to_list() == ["A1"]
+
+
+@pytest.mark.parametrize(
+    "text", ["id, drug,drug \nA,cannabis,cocaine\n", " ,drug,  \nx,cannabis,y\n"]
+)
+def test_headers_differing_only_by_spaces_stay_distinct(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "w.csv"
+    path.write_text(text, encoding="utf-8")
+    result = read(path, options=ReadOptions(entity="seizure"))
+    assert result.read == 1 == result.accepted
+    assert result.tables["seizure"]["drug"].to_list() == ["cannabis"]

@@ -253,7 +253,8 @@ def read_csv(path: Path, options: ReadOptions) -> ReadResult:
             frame, rows, refused = _frame_exact(text, delimiter, source)
         del text, utf8
     del data  # The bytes are not needed while the table is normalized.
-    frame = frame.rename({c: c.strip() for c in frame.columns if c.strip() not in frame.columns})
+    # Headers that differ only by spaces around them ("drug", " drug ") stay distinct.
+    frame.columns = unique_headers([c.strip() for c in frame.columns])
     # Only columns with a cell starting with "'" can hold a neutralized formula.
     quoted = frame.select(pl.col(c).str.starts_with("'").any() for c in frame.columns)
     frame = frame.with_columns(
