@@ -690,3 +690,28 @@ def test_headers_differing_only_by_spaces_stay_distinct(tmp_path: Path, text: st
     result = read(path, options=ReadOptions(entity="seizure"))
     assert result.read == 1 == result.accepted
     assert result.tables["seizure"]["drug"].to_list() == ["cannabis"]
+
+
+def test_jsonl_lines_end_at_line_feeds_only(tmp_path: Path) -> None:
+    """A JSON string may hold U+2028 or U+0085 as they are (write_jsonl leaves them): they do
+    not end a line, so the library reads back what it wrote."""
+    source = tmp_path / "u.csv"
+    source.write_text(
+        'id,drug,country,locality\nA1,cannabis,MLI,"Gao\u2028Nord\u0085Est"\nA2,cocaine,MLI,Gao\n',
+        encoding="utf-8",
+    )
+    table = read(source, options=ReadOptions(entity="seizure")).tables["seizure"]
+    write(table, tmp_path / "u.jsonl", "seizure")
+    back = read(tmp_path / "u.jsonl", options=ReadOptions(entity="seizure"))
+    assert (back.format, back.read, back.accepted) == ("jsonl", 2, 2)
+    assert back.tables["seizure"]["locality"].to_list() == ["Gao\u2028Nord\u0085Est", "Gao"]
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".json"])
+def test_a_lone_surrogate_rejects_its_record_only(tmp_path: Path, suffix: str) -> None:
+    records = ['{"id":"A1","drug":"cannabis"}', '{"id":"A\\ud800","drug":"cannabis"}']
+    path = tmp_path / f"s{suffix}"
+    path.write_text("\n".join(records) if suffix == ".jsonl" else f"[{','.join(records)}]")
+    result = read(path, options=ReadOptions(entity="seizure"))
+    assert (result.read, result.accepted) == (2, 1)
+    assert [(r.row, r.value) for r in result.rejections] == [(2, "\\ud800")]

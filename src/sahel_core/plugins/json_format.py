@@ -78,6 +78,9 @@ def _build(
             continue
         if entity is None:
             entity = _guess(data, options)
+        if (surrogate := _lone_surrogate(data)) is not None:
+            rejections.append(Rejection(row, None, surrogate, "a lone surrogate: not text"))
+            continue
         try:
             record: Any = structure(data, entity_type(entity))
         except StructureError as exc:
@@ -97,6 +100,16 @@ def _build(
     )
 
 
+def _lone_surrogate(data: Any) -> str | None:
+    """The escape of a lone surrogate in ``data`` ("\\ud800"), which JSON allows and no table
+    can hold, else None."""
+    try:
+        json.dumps(data, ensure_ascii=False, default=str).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return exc.object[exc.start : exc.end].encode("unicode_escape").decode("ascii")
+    return None
+
+
 def _rejection(row: int, exc: StructureError) -> Rejection:
     if not exc.errors:
         return Rejection(row, None, None, exc.message)
@@ -113,7 +126,9 @@ def _rejection(row: int, exc: StructureError) -> Rejection:
 
 
 def _lines(text: str) -> Iterator[tuple[int, Any | Rejection]]:
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Lines end at "\n" only (JSON Lines): str.splitlines() also splits at U+2028, U+0085...,
+    # which a JSON string may hold as they are (as write_jsonl leaves them).
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:
@@ -189,7 +204,7 @@ def _first_lines(head: bytes) -> list[str]:
     text = head.decode("utf-8-sig", errors="ignore")  # The 64 KiB cut may split a character.
     if len(head) >= _HEAD:
         text = text[: text.rfind("\n") + 1]  # The last line may be cut: keep whole lines.
-    return [line for line in text.splitlines()[:1000] if line.strip()][:2]
+    return [line for line in text.split("\n")[:1000] if line.strip()][:2]
 
 
 def _is_object(line: str) -> bool:
