@@ -250,3 +250,13 @@ def test_rows_with_no_cell_filled_are_not_records_whatever_the_line_endings(
     result = read(path, format="acled")
     assert (result.read, result.accepted) == (3, 2)
     assert [(r.row, r.value) for r in result.rejections] == [(6, "Atlantis")]
+
+
+def test_a_bad_iso3_is_rejected_with_its_value(tmp_path: Path) -> None:
+    path = tmp_path / "events.csv"
+    path.write_text(
+        "event_id_cnty,event_date,actor1,iso3,fatalities\n"
+        "X1,2019-01-01,JNIM,XXX,1\nX2,2019-01-01,JNIM,MLI,1\n"
+    )
+    result = read(path, format="acled")
+    assert [(r.row, r.field, r.value) for r in result.rejections] == [(2, "iso3", "XXX")]

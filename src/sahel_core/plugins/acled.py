@@ -248,9 +248,8 @@ def events_table(
         pl.col("__row"),
         note.alias("__note"),
         pl.col("__country_reason"),
-        pl.coalesce(pl.col("__found"), pl.col("__country_code"), pl.col("__country")).alias(
-            "__country_value"
-        ),
+        # The cell of the column the rejection names (_country_column), the first present.
+        pl.coalesce(pl.col(f"__{k}") for k in _COUNTRY_KEYS).alias("__country_value"),
     )
     bad_country = raw.filter(pl.col("__country_reason").is_not_null())
     rejections = [
