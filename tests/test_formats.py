@@ -715,3 +715,26 @@ def test_a_lone_surrogate_rejects_its_record_only(tmp_path: Path, suffix: str) -
     result = read(path, options=ReadOptions(entity="seizure"))
     assert (result.read, result.accepted) == (2, 1)
     assert [(r.row, r.value) for r in result.rejections] == [(2, "\\ud800")]
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("acled", "event_id_cnty,event_date,actor1,country,fatalities\n"
+         "X1,2019-01-01,JNIM,Mali,1\n"),
+        ("unodc_seizures", "Region,SubRegion,Country,DrugGroup,DrugSubGroup,DrugName,"
+         "Reference year,Kilograms,msCode\nAfrica,West Africa,Mali,C,C,C,2022,1.5,MLI\n"),
+        ("hxl", "Country;Drug;Quantity\n#country+code;#item+drug;#value+quantity\n"
+         "MLI;cannabis;2\n"),
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "utf-32"])
+def test_formats_are_recognised_in_any_unicode_encoding_and_delimiter(
+    tmp_path: Path, name: str, text: str, encoding: str
+) -> None:
+    """A UTF-16 export (NUL bytes, a BOM) or a ";" HXL sheet is sniffed as what it is, not
+    read as a plain CSV that loses the format's mapping."""
+    path = tmp_path / "export.csv"
+    path.write_bytes(text.encode(encoding))
+    result = read(path)
+    assert (result.format, result.read) == (name, 1)

@@ -77,16 +77,12 @@ def _header(text: str) -> list[str]:
 
 def sniff_acled(head: bytes, name: str) -> bool:
     """True when the first line is an ACLED event header or an HDX HAPI conflict-event one."""
-    from sahel_core.plugins.csv_format import decode
+    from sahel_core.plugins.csv_format import sniff_text
 
-    if b"\x00" in head:
+    text = sniff_text(head)
+    if text is None:
         return False
-    try:
-        # The first line only: the end of the 64 KiB head may cut a character in two.
-        text, _ = decode(head.split(b"\n", 1)[0], name)
-    except FormatError:
-        return False
-    columns = set(_header(text))
+    columns = set(_header(text.split("\n", 1)[0]))
     events = all(k in columns for k in _EVENT_KEYS) and any(k in columns for k in _ID_KEYS)
     return events or all(k in columns for k in _COUNT_KEYS)
 

@@ -32,6 +32,7 @@ __all__ = [
     "read_csv",
     "sahel_register_formats",
     "sniff_csv",
+    "sniff_text",
     "write_csv",
 ]
 
@@ -130,6 +131,18 @@ def cr_line_endings(text: str) -> bool:
     ``csv`` module reads it."""
     cr, lf = text.find("\r", 0, _HEAD), text.find("\n", 0, _HEAD)
     return cr != -1 and (lf == -1 or lf > cr + 1)
+
+
+def sniff_text(head: bytes) -> str | None:
+    """The text of a sniffer's head (the first 64 KiB): decoded by its BOM (UTF-16 and UTF-32
+    too), else as UTF-8, a character cut by the end of the head dropped or replaced; ``None``
+    for binary data (NUL bytes without a BOM)."""
+    for bom, encoding in _BOMS:
+        if head.startswith(bom):
+            return head.decode(encoding, errors="ignore")
+    if b"\x00" in head:
+        return None
+    return head.decode("utf-8", errors="replace")
 
 
 def sniff_csv(head: bytes, name: str) -> bool:

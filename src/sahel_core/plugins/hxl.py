@@ -203,14 +203,16 @@ def write_hxl(table: pl.DataFrame, path: Path, entity: str, options: WriteOption
 
 def sniff_hxl(head: bytes, name: str) -> bool:
     """True when one of the first 25 rows is an HXL hashtag row."""
-    if b"\x00" in head or head.startswith(b"PK"):
+    from sahel_core.plugins.csv_format import sniff_delimiter, sniff_text
+
+    text = None if head.startswith(b"PK") else sniff_text(head)
+    if text is None:
         return False
-    text = head.decode("utf-8", errors="replace")
     lines = text.splitlines()[:_SCAN_ROWS]
     if len(lines) > 1:
         lines = lines[:-1]  # The head may cut the last line anywhere.
     try:
-        rows = list(csv.reader(lines))
+        rows = list(csv.reader(lines, delimiter=sniff_delimiter("\n".join(lines))))
     except csv.Error:
         return False
     return any(_is_tag_row(row) for row in rows)

@@ -103,9 +103,11 @@ def sniff_unodc(head: bytes, name: str) -> bool:
     if head.startswith(b"PK\x03\x04"):
         lower = name.lower()
         return "seizure" in lower and lower.endswith((".xlsx", ".xlsm"))
-    if b"\x00" in head:
+    from sahel_core.plugins.csv_format import sniff_text
+
+    text = sniff_text(head)
+    if text is None:
         return False
-    text = head.decode("utf-8", errors="replace")
     lines = text.splitlines()[:_SCAN_ROWS]
     return any(_is_header(re.split(r"[,;\t]", line)) for line in lines)
 
