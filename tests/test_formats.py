@@ -738,3 +738,11 @@ def test_formats_are_recognised_in_any_unicode_encoding_and_delimiter(
     path.write_bytes(text.encode(encoding))
     result = read(path)
     assert (result.format, result.read) == (name, 1)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".json"])
+def test_an_encoding_python_cannot_use_is_a_format_error(tmp_path: Path, suffix: str) -> None:
+    path = tmp_path / f"e{suffix}"
+    path.write_text('[{"id": "A", "drug": "cannabis"}]' if suffix == ".json" else "id,drug\nA,x\n")
+    with pytest.raises(FormatError, match="undefined"):
+        read(path, options=ReadOptions(encoding="undefined"))

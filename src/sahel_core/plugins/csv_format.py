@@ -72,7 +72,8 @@ def decode(data: bytes, source: str, encoding: str | None = None) -> tuple[str, 
                 raise FormatError("cannot tell the text encoding", source=source) from None
     try:
         text = data.decode(encoding)
-    except (LookupError, UnicodeDecodeError) as exc:
+    # UnicodeError, not only its decoding kind: Python's "undefined" codec raises the parent.
+    except (LookupError, UnicodeError) as exc:
         raise FormatError(f"cannot decode as {encoding}: {exc}", source=source) from None
     return text.removeprefix("\ufeff"), encoding
 

@@ -30,10 +30,13 @@ def _text(path: Path, options: ReadOptions) -> str:
     # UTF-8 only, unlike delimited text (csv_format.decode guesses legacy code pages): JSON
     # exchanged between systems must be UTF-8 (RFC 8259, section 8.1), and a guess could turn
     # bytes into wrong text silently. ``--encoding`` reads anything else.
+    encoding = options.encoding or "utf-8-sig"
     try:
-        return path.read_bytes().decode(options.encoding or "utf-8-sig")
-    except (UnicodeDecodeError, LookupError) as exc:
-        raise FormatError(f"not UTF-8 text: {exc}", source=str(path)) from None
+        return path.read_bytes().decode(encoding)
+    # UnicodeError, not only its decoding kind: Python's "undefined" codec raises the parent.
+    except (UnicodeError, LookupError) as exc:
+        named = "UTF-8" if options.encoding is None else options.encoding
+        raise FormatError(f"not {named} text: {exc}", source=str(path)) from None
 
 
 def _guess(record: Any, options: ReadOptions) -> str:
