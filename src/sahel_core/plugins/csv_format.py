@@ -6,8 +6,9 @@ delimiter (``,``, ``;`` as in French Excel, tab or ``|``), reads every cell as t
 headers and normalizes (:mod:`sahel_core.tabular`). Well-formed files go through polars' reader;
 a file it refuses (a row with more cells than the header) is read again with the ``csv`` module,
 and such a row is rejected, not cut. A file whose lines end with a carriage return alone (old
-Mac Excel), which polars would take for one line, goes to the ``csv`` module directly. Writing
-produces UTF-8 with a BOM (so Excel shows accents), comma-separated (tab for ``.tsv``),
+Mac Excel), which polars would take for one line, goes to the ``csv`` module directly. A quoted
+cell never closed fails the file, naming its row: read on, it would swallow every later record.
+Writing produces UTF-8 with a BOM (so Excel shows accents), comma-separated (tab for ``.tsv``),
 canonical columns, formulas neutralized.
 """
 
