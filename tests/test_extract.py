@@ -584,3 +584,141 @@ def test_mutated_sentences_are_read_without_error(
 @given(st.lists(st.sampled_from(_SENTENCES), min_size=1, max_size=6), st.sampled_from([" ", "\n"]))
 def test_shuffled_sentences_are_read_without_error(sentences: list[str], glue: str) -> None:
     assert _extract_safely(glue.join(sentences)) is not None
+
+
+# --- defects found by fuzzing ---------------------------------------------------------------
+
+
+def test_many_sums_in_one_sentence_take_linear_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sahel_core.extract._base import _Base
+
+    calls = 0
+    is_used = _Base.is_used
+
+    def counted(self: _Base, start: int, end: int) -> bool:
+        nonlocal calls
+        calls += 1
+        return is_used(self, start, end)
+
+    monkeypatch.setattr(_Base, "is_used", counted)
+    prices = 300
+    found = extract("Street prices: " + ", ".join(["a gram costs 13,000 CFA"] * prices) + ".")
+    assert len(found.of_kind("figure")) == prices
+    assert calls < 10 * prices  # each sum is looked at a few times, not once per other sum
+
+
+def test_a_list_under_a_colon_is_one_sentence_up_to_a_point() -> None:
+    donors = "Donors:\n" + "".join(f"- Donor {n}\n" for n in range(13))
+    assert len(split_sentences(donors)) == 1
+    # A document of bullets is no list of donors: it is not read as one sentence.
+    sentences = split_sentences("list:\n- 1 kg of cocaine\n" * 500)
+    assert max(b - a for a, b in sentences) < 60 * len("list:\n- 1 kg of cocaine\n")
+    assert len(extract("list:\n- 1 kg of cocaine\n" * 500).of_kind("figure")) == 500
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "In May 2016, police seized between 2 and 3 tons of cannabis in Bamako.",
+        "En mai 2016, la police a saisi entre 2 et 3 tonnes de cannabis à Bamako.",
+    ],
+)
+def test_a_range_between_two_figures_is_read(text: str) -> None:
+    seizure = only(extract(text), "seizure")
+    assert amount(seizure["quantity"]) == (Decimal("2.5"), "t", "range")
+    assert (seizure["quantity"]["low"], seizure["quantity"]["high"]) == ("2", "3")
+    assert seizure["quantity"]["text"].startswith(("between", "entre"))
+
+
+def test_each_seizure_takes_the_date_of_its_own_clause() -> None:
+    def dates(text: str) -> list[tuple[str, str | None]]:
+        seizures = [r.as_dict() for r in extract(text).of_kind("seizure")]
+        return [(s["drug"], s["date"] and s["date"]["text"]) for s in seizures]
+
+    assert dates(
+        "Police seized 2 kg of cocaine on 5 May 2016 and 3 kg of heroin on 6 June 2016 in Bamako."
+    ) == [("cocaine", "5 May 2016"), ("heroin", "6 June 2016")]
+    assert dates(
+        "On 5 May 2016, police seized 2 kg of cocaine, and on 6 June 2016, 3 kg of heroin in Gao."
+    ) == [("cocaine", "5 May 2016"), ("heroin", "6 June 2016")]
+    assert dates("In May 2016, police seized 2 kg of cocaine and 3 kg of heroin in Bamako.") == [
+        ("cocaine", "May 2016"),
+        ("heroin", "May 2016"),
+    ]
+    # Two dates, and none in the heroin's clause: either may be wrong, so it gets none.
+    assert dates(
+        "On 5 May 2016, police seized 2 kg of cocaine and 3 kg of heroin, and on 6 June 2016 "
+        "they seized 4 kg of cannabis in Bamako."
+    ) == [("cocaine", "5 May 2016"), ("heroin", None), ("cannabis", "6 June 2016")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Police seized 400 grams of cocaine cut with 200 grams of ephedrine in Bamako in May 2016.",
+        "En mai 2016, la police a saisi 400 grammes de cocaïne coupée avec 200 grammes "
+        "d'éphédrine à Bamako.",
+    ],
+)
+def test_a_weighed_adulterant_is_no_seizure(text: str) -> None:
+    found = extract(text)
+    seizure = only(found, "seizure")
+    assert seizure["drug"] == "cocaine" and amount(seizure["quantity"]) == (400, "g", "exact")
+    assert not any(r.as_dict()["drug"] == "ephedrine" for r in found.records)
+
+
+@pytest.mark.parametrize(
+    ("text", "countries", "donors"),
+    [
+        (
+            "On 28-29 January 2015, a workshop was held in Dakar with 35 representatives of 20 "
+            "institutions from Senegal, Mali, Ghana and Togo, funded by Germany.",
+            ["SEN", "MLI", "GHA", "TGO"],
+            ["DEU"],
+        ),
+        (
+            "In May 2016 the workshop gathered 30 participants from Niger and Mali, with "
+            "funding from Japan.",
+            ["NER", "MLI"],
+            ["JPN"],
+        ),
+    ],
+)
+def test_a_donor_is_not_a_participant_country(
+    text: str, countries: list[str], donors: list[str]
+) -> None:
+    workshop = only(extract(text), "workshop")
+    assert workshop["countries"] == countries and workshop["donors"] == donors
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "12 suspects were arrested on 3 March 2017 in Niamey.",
+        "Le 3 mars 2017, 12 suspects ont été interpellés à Niamey.",
+    ],
+)
+def test_a_passive_arrest_counts_its_subject(text: str) -> None:
+    found = extract(text)
+    arrest = only(found, "operation")
+    assert amount(arrest["arrested"]) == (Decimal(12), "person", "exact")
+    assert not found.of_kind("figure")  # the count is the arrest's, not a figure of its own
+
+
+def test_utf16_text_is_read_when_a_bom_or_the_encoding_says_so(tmp_path: Path) -> None:
+    from sahel_core.plugins.text import extract_file, load_document, sniff_text
+
+    text = "In May 2016, police seized 2 kg of cocaine in Bamako."
+    bom = tmp_path / "bom.txt"
+    bom.write_bytes(text.encode("utf-16"))
+    assert sniff_text(bom.read_bytes(), bom.name)
+    assert [r.kind for r in extract_file(bom).records] == ["seizure"]
+    bare = tmp_path / "bare.txt"
+    bare.write_bytes(text.encode("utf-16-le"))
+    assert load_document(bare, encoding="utf-16-le").text == text
+    with pytest.raises(SahelError, match="a binary file"):
+        load_document(bare)  # NUL bytes, and nothing says they are text
+    nul = tmp_path / "nul.txt"
+    nul.write_bytes(b"\xff\xfe\x00\x00" + b"\x00" * 8)  # a UTF-32 BOM, then NUL characters
+    with pytest.raises(SahelError, match="a binary file"):
+        load_document(nul)

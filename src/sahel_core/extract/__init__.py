@@ -27,12 +27,17 @@ rule attaches only what its sentence states):
   English); it chooses how "2,700" reads (``en``: 2700, ``fr``: 2.7).
 * **Sentences** end at ``.``/``!``/``?`` followed by a capital (not after abbreviations or
   initials), at blank lines, and at line ends unless the next line starts in lower case (a
-  hard-wrapped sentence). A line ending with ":" keeps the bullet list under it.
-* **Seizure**: a quantity of a drug ("more than 2.7 tons of cannabis", "170 cartons of Tramadol
+  hard-wrapped sentence). A line ending with ":" keeps the bullet list under it (up to 50
+  items).
+* **Seizure**: a quantity of a drug ("more than 2.7 tons of cannabis", "between 2 and 3 tons
+  of cannabis", "170 cartons of Tramadol
   containing 70,000 tablets" → packaging 170 cartons, quantity 70,000 tablets; "12 of
   methamphetamine" after "9 kilograms of cocaine" borrows the kilograms) in a sentence with a
   seizure word (seized, seizure, confiscated, intercepted, saisi, saisie...). A drug after "cut
-  with"/"coupée avec" is an adulterant, not a seizure. The place is a locality or country
+  with"/"coupée avec", weighed or not ("cut with 200 grams of ephedrine"), is an adulterant,
+  not a seizure. The date is the sentence's; when the sentence gives several, each seizure takes
+  the one in its own clause ("2 kg of cocaine on 5 May 2016 and 3 kg of heroin on 6 June
+  2016"), and none if its clause has none. The place is a locality or country
   introduced by "in/at/à/au/en" ("in Mopti"; never "from Ghana" or "between Bamako and
   Ségou"); else the country of "Malian authorities"/"autorités maliennes"; else the country of
   the national agency that seized. The value is the first sum of money in the sentence, and sums
@@ -46,7 +51,8 @@ rule attaches only what its sentence states):
   destroyed, détruit...) in a sentence that dates it. Without a date, only an arrest that
   counts the people arrested and names an agency or a place ("The OCRTIS arrested 5
   traffickers in Niamey") is an operation (with no date); "arrested" alone is often background.
-  "the (alleged) kingpin/suspect" arrested counts as 1 person; "12 suspects" as 12;
+  "the (alleged) kingpin/suspect" arrested counts as 1 person; "12 suspects" (arrested, or
+  "were arrested") as 12;
   "several" gives no count. A later sentence that says "his/the arrest" adds the agencies it
   names to the last arrest. A sum of money in a destruction sentence becomes a ``figure``
   ("value of destroyed goods") linked to the operation, as do quantities destroyed.
@@ -54,11 +60,12 @@ rule attaches only what its sentence states):
   (organized, held, conducted, took place, s'est tenu...) or a count of participants. A
   sentence that refers back ("the workshop", "this training") without a date of its own, or
   whose date falls inside the last workshop's, adds to the last workshop instead: participants,
-  institutions ("35 representatives of 20 institutions"), the countries listed after them,
-  agencies. A workshop "of these workshops" announced by the sentence just before, in the same
-  paragraph, takes the agencies named there ("UNODC and the OCS decided to deliver a series of
-  workshops"). The topic is what follows "on"/"sur"; the title is the page's headline when it names
-  a workshop and the page has one workshop.
+  institutions ("35 representatives of 20 institutions"), the countries listed after them
+  (up to a funding phrase: "funded by Germany" names a donor), agencies. A workshop "of these
+  workshops" announced by the sentence just before, in the same paragraph, takes the agencies
+  named there ("UNODC and the OCS decided to deliver a series of workshops"). The topic is what
+  follows "on"/"sur"; the title is the page's headline when it names a workshop and the page
+  has one workshop.
 * **Donors**: "with the support of the government of Germany" in a workshop sentence funds that
   workshop. An activity-level statement ("This activity was funded by Denmark", "thanks to
   funds provided by the government of Japan") funds the page's main workshop (the one with

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from collections.abc import Sequence
 from decimal import Decimal
@@ -70,8 +71,12 @@ class _Base:
         self.mentions: list[list[_Mention]] = []  # by sentence, filled by run()
         # id(mentions) → (mentions, its agencies)
         self.agencies_of: dict[int, tuple[list[_Mention], list[_Mention]]] = {}
-        self.used: set[tuple[int, int]] = set()  # spans of figures a record already took
-        self.used_in: dict[int, list[tuple[int, int]]] = {}  # the same, by sentence
+        # Spans of text a record already took, by sentence: sorted, and merged where they
+        # overlap, so that is_used looks at one span (a sentence may hold thousands).
+        self.used_in: dict[int, list[tuple[int, int]]] = {}
+        # id(mentions), kinds → (mentions, those of the kinds)
+        self.kinds_of: dict[tuple[int, tuple[str, ...]], tuple[list[_Mention], list[_Mention]]]
+        self.kinds_of = {}
         self.starts = [x.start for x in self.sentences]
         self.activity_donors: list[tuple[str, int, int, int]] = []  # donor, start, end, sentence
         self.last_workshop: _Draft | None = None
@@ -92,18 +97,34 @@ class _Base:
 
     def use(self, start: int, end: int) -> None:
         """Mark a span as taken by a record, so no later rule reads it again."""
-        self.used.add((start, end))
         index = bisect.bisect_right(self.starts, start) - 1
-        self.used_in.setdefault(index, []).append((start, end))
+        spans = self.used_in.setdefault(index, [])
+        low = high = bisect.bisect_left(spans, (start, end))
+        while low > 0 and spans[low - 1][0] < end and start < spans[low - 1][1]:
+            low -= 1
+        while high < len(spans) and spans[high][0] < end and start < spans[high][1]:
+            high += 1
+        merged = [(start, end), *spans[low:high]]
+        spans[low:high] = [(min(a for a, _ in merged), max(b for _, b in merged))]
 
     def is_used(self, start: int, end: int) -> bool:
         """Whether a record already took text overlapping ``[start, end)``."""
         spans = self.used_in.get(bisect.bisect_right(self.starts, start) - 1)
-        if spans:
-            for a, b in spans:
-                if a < end and start < b:
-                    return True
-        return False
+        if not spans:
+            return False
+        # The spans do not overlap, so the last that starts before ``end`` ends last.
+        i = bisect.bisect_left(spans, (end,))
+        return i > 0 and start < spans[i - 1][1]
+
+    def of_kind(self, mentions: list[_Mention], *kinds: str) -> list[_Mention]:
+        """The mentions of these kinds, in order; kept for the pass, since rules ask for
+        them again for every figure of a sentence."""
+        # Keyed by the list's identity; the entry keeps the list alive (see agencies).
+        key = (id(mentions), kinds)
+        cached = self.kinds_of.get(key)
+        if cached is None:
+            cached = self.kinds_of[key] = (mentions, [m for m in mentions if m.kind in kinds])
+        return cached[1]
 
     def amount_of(self, m: _Mention) -> Amount | None:
         """The amount a mention writes ("more than 2.7 tons"), or None if it cannot be read."""
@@ -154,28 +175,25 @@ class _Base:
         return draft
 
     def nearest(self, mentions: list[_Mention], kind: str, anchor: int) -> _Mention | None:
-        found = [m for m in mentions if m.kind == kind]
-        if not found:
-            return None
-        return min(found, key=lambda m: (abs(m.start - anchor), m.start))
+        return _closest(self.of_kind(mentions, kind), anchor)
 
     def place(
         self, mentions: list[_Mention], anchor: int, *, demonym: bool = True
     ) -> tuple[Place | None, _Mention | None]:
         """The place a sentence puts an event in, and the mention it came from."""
-        local = [m for m in mentions if m.kind == "locality" and m.extra == "in"]
+        local = [m for m in self.of_kind(mentions, "locality") if m.extra == "in"]
         if local:
             after = [m for m in local if m.start >= anchor]
             best = after[0] if after else local[-1]
             iso3, name = best.value.split("|", 1)
             return _place(iso3, name), best
-        named = [m for m in mentions if m.kind == "country" and m.extra == "in"]
+        named = [m for m in self.of_kind(mentions, "country") if m.extra == "in"]
         if named:
             after = [m for m in named if m.start >= anchor]
             best = after[0] if after else named[-1]
             return _place(best.value), best
         if demonym:
-            people = [m for m in mentions if m.kind == "demonym"]
+            people = self.of_kind(mentions, "demonym")
             if len({m.value for m in people}) == 1:
                 return _place(people[0].value), people[0]
         return None, None
@@ -222,7 +240,11 @@ class _Base:
     def date_for(
         self, draft: _Draft, mentions: list[_Mention], anchor: int, index: int, name: str = "date"
     ) -> PartialDate | None:
-        found = self.nearest(mentions, "date", anchor)
+        return self.set_date(draft, self.nearest(mentions, "date", anchor), index, name)
+
+    def set_date(
+        self, draft: _Draft, found: _Mention | None, index: int, name: str = "date"
+    ) -> PartialDate | None:
         if found is None:
             return None
         draft.fields[name] = found.value
@@ -255,7 +277,7 @@ class _Base:
     def figure_places(self, draft: _Draft, mentions: list[_Mention], index: int) -> None:
         self.set_place(draft, mentions, 0, index)
         countries: list[str] = []
-        for m in mentions:
+        for m in self.of_kind(mentions, "country", "demonym", "grouping"):
             if (m.kind == "country" and m.extra != "from") or m.kind == "demonym":
                 if m.value not in countries:
                     countries.append(m.value)
@@ -282,18 +304,29 @@ class _Base:
             return []
         return sorted(members)
 
-    def attach_money(self, draft: _Draft, mentions: list[_Mention], index: int) -> None:
+    def unused_money(self, mentions: list[_Mention]) -> list[_Mention]:
+        return [m for m in self.of_kind(mentions, "money") if not self.is_used(m.start, m.end)]
+
+    def attach_money(
+        self,
+        draft: _Draft,
+        mentions: list[_Mention],
+        index: int,
+        money: Sequence[_Mention] | None = None,
+    ) -> None:
         """The first sum of money in the sentence and the bracketed equivalents after it.
 
-        "CFA" is read again with the record's country, so that it is XAF in Chad.
+        ``money`` is :meth:`unused_money`, when the caller keeps it. "CFA" is read again with
+        the record's country, so that it is XAF in Chad.
         """
-        money = [m for m in mentions if m.kind == "money" and not self.is_used(m.start, m.end)]
+        if money is None:
+            money = self.unused_money(mentions)
         if not money:
             return
         first = money[0]
         stated = []
         cursor = first.end
-        for m in money[1:]:
+        for m in itertools.islice(money, 1, None):
             between = self.text[cursor : m.start]
             if _BETWEEN_EQUIVALENTS.fullmatch(between) and (
                 "(" in self.text[first.end : m.start] or "/" in between
@@ -321,6 +354,14 @@ class _Base:
         if country is None or money.currency not in ("XOF", "XAF") or _cfa(country) != "XAF":
             return money
         return _money(self.text[mention.start : mention.end].strip(), self.lang, country) or money
+
+
+def _closest(mentions: Sequence[_Mention], anchor: int) -> _Mention | None:
+    """The mention nearest to position ``anchor``, measured from its nearer end: a date
+    written before a figure ends close to it, however long it is ("on 5 May 2016 and 3 kg")."""
+    if not mentions:
+        return None
+    return min(mentions, key=lambda m: (max(m.start - anchor, anchor - m.end, 0), m.start))
 
 
 @lru_cache(maxsize=256)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 import warnings
+from collections import deque
 from decimal import Decimal
 from functools import lru_cache
 
@@ -135,25 +137,27 @@ class _Figures(_Base):
     def money_figures(self) -> None:
         for index, s in enumerate(self.sentences):
             mentions = self.mentions[index]
-            money = [m for m in mentions if m.kind == "money" and not self.is_used(m.start, m.end)]
+            money = deque(self.unused_money(mentions))
+            if not money:
+                continue
+            cues = [m.span() for m in _VALUE_CUE.finditer(self.folded, s.start, s.end)]
+            cue_ends = [end for _, end in cues]
+            drugs = self.of_kind(mentions, "drug")
             while money:
                 first = money[0]
-                cues = [m.span() for m in _VALUE_CUE.finditer(self.folded, s.start, first.start)]
                 draft = self.new("figure", index, first.start)
-                label = self.text[cues[-1][0] : cues[-1][1]] if cues else "amount of money"
+                cue = bisect.bisect_right(cue_ends, first.start) - 1
+                label = self.text[cues[cue][0] : cues[cue][1]] if cue >= 0 else "amount of money"
                 draft.fields["label"] = label
                 self.date_for(draft, mentions, first.start, index, "as_of")
                 self.figure_places(draft, mentions, index)
-                self.attach_money(draft, mentions, index)
-                drugs = {m.value for m in mentions if m.kind == "drug"}
-                if len(drugs) == 1:
-                    (drug,) = drugs
-                    m = next(m for m in mentions if m.kind == "drug")
-                    draft.fields["drug"] = drug
-                    self.note(draft, "drug", m.start, m.end, index)
-                money = [
-                    m for m in mentions if m.kind == "money" and not self.is_used(m.start, m.end)
-                ]
+                self.attach_money(draft, mentions, index, money)
+                if len({m.value for m in drugs}) == 1:
+                    draft.fields["drug"] = drugs[0].value
+                    self.note(draft, "drug", drugs[0].start, drugs[0].end, index)
+                # attach_money took the first sums of the queue, and nothing else changed.
+                while money and self.is_used(money[0].start, money[0].end):
+                    money.popleft()
 
 
 @lru_cache(maxsize=256)

@@ -6,7 +6,12 @@ from typing import NamedTuple
 
 from sahel_core.entities import Place
 from sahel_core.extract._base import _Base, _Draft, _place
-from sahel_core.extract._patterns import _ARRESTED_COUNT, _ARRESTED_ONE, _COREFERENCE
+from sahel_core.extract._patterns import (
+    _ARRESTED_COUNT,
+    _ARRESTED_ONE,
+    _ARRESTED_PASSIVE,
+    _COREFERENCE,
+)
 from sahel_core.extract._scan import _Mention
 from sahel_core.extract._text import _Sentence
 from sahel_core.quantities import Amount
@@ -36,7 +41,7 @@ class _Operations(_Base):
         dates = [m for m in mentions if m.kind == "date" and m.value.latest is not None]
         kind = "arrest" if arrest and (not destroy or arrest[0] < destroy[0]) else "destruction"
         count = (
-            self.arrested_count(mentions, index, arrest[1]) if kind == "arrest" and arrest else None
+            self.arrested_count(mentions, index, arrest) if kind == "arrest" and arrest else None
         )
         # Without a date, only an arrest that counts the people arrested and names who
         # arrested them or where is an operation being reported: "arrested" alone is often
@@ -103,27 +108,42 @@ class _Operations(_Base):
             m.kind in ("locality", "country") and m.extra == "in" for m in mentions
         )
 
-    def arrested_count(self, mentions: list[_Mention], index: int, after: int) -> _Arrested | None:
-        """The people arrested, counted after the arrest word that ends at ``after``: a count
-        of persons ("12 suspects"), else "the (alleged) kingpin/suspect" as one person."""
+    def arrested_count(
+        self, mentions: list[_Mention], index: int, arrest: tuple[int, int]
+    ) -> _Arrested | None:
+        """The people arrested by the arrest word at span ``arrest``: a count of persons just
+        before a passive verb ("12 suspects were arrested") or after the word ("arrested 12
+        suspects"), else "the (alleged) kingpin/suspect" after it as one person."""
+        before, after = arrest
         for m in mentions:
-            if m.start < after - 1:
-                continue
-            if m.kind == "amount" and m.extra == "person":
-                amount = self.amount_of(m)
-                if amount is None:
-                    continue
-                return _Arrested(amount, m.start, m.end, figure=True)
-            number = self.number_of(m) if m.kind == "number" else None
-            if number is not None and _ARRESTED_COUNT.match(self.folded, m.end):
-                qualifier, value = number
-                text = self.text[m.start : m.end]
-                return _Arrested(Amount(value, "person", qualifier, text=text), m.start, m.end)
+            if m.start >= before:
+                break
+            found = self.person_count(m) if m.end <= before else None
+            if found is not None and _ARRESTED_PASSIVE.fullmatch(self.folded, found[1], before):
+                return found[0]
+        for m in mentions:
+            if m.start >= after - 1:
+                found = self.person_count(m)
+                if found is not None:
+                    return found[0]
         one = _ARRESTED_ONE.search(self.folded, after, self.sentences[index].end)
         if one is not None and one.start() - after <= 3:
             text = self.text[one.start() : one.end()]
             return _Arrested(Amount(1, "person", text=text), *one.span(), figure=False)
         return None
+
+    def person_count(self, m: _Mention) -> tuple[_Arrested, int] | None:
+        """The count of persons a mention starts ("12 suspects"), and where its noun ends."""
+        if m.kind == "amount" and m.extra == "person":
+            amount = self.amount_of(m)
+            return None if amount is None else (_Arrested(amount, m.start, m.end), m.end)
+        number = self.number_of(m) if m.kind == "number" else None
+        noun = _ARRESTED_COUNT.match(self.folded, m.end) if number is not None else None
+        if number is None or noun is None:
+            return None
+        qualifier, value = number
+        text = self.text[m.start : m.end]
+        return _Arrested(Amount(value, "person", qualifier, text=text), m.start, m.end), noun.end()
 
     def coreference(self, index: int, mentions: list[_Mention], low: str) -> None:
         draft = self.last_arrest

@@ -28,6 +28,11 @@ _CUMULATIVE = re.compile(
     r"par\s+an|annually|chaque\s+annee)(?![a-z])"
 )
 
+# Where two clauses of one sentence part: each may report its own seizure and date.
+_CLAUSE_BREAK = re.compile(
+    r"[,;]|(?<![a-z])(?:and|et|while|whereas|but|mais|alors\s+que|tandis\s+que)(?![a-z])"
+)
+
 _CUT_WITH = re.compile(r"(?:cut|mixed|coupee?s?|melangee?s?)\s+(?:with|avec|a)\s+$")
 
 _OF = re.compile(r"\s*(?:of|de|d'|du|des)\s*(?:the\s+|la\s+|le\s+|l')?(?:[a-z]+\s+)?$")
@@ -116,6 +121,12 @@ _ARRESTED_NOUNS = (
 )
 
 _ARRESTED_COUNT = re.compile(rf"\s+(?:[a-z-]+\s+)?(?:{_ARRESTED_NOUNS})(?![a-z])")
+
+# Between a count of people and the arrest word of a passive: "12 suspects were (later)
+# arrested", "12 personnes ont été interpellées".
+_ARRESTED_PASSIVE = re.compile(
+    r"\s+(?:were|was|have\s+been|has\s+been|had\s+been|ont\s+ete|a\s+ete|sont)\s+(?:[a-z]+\s+)?"
+)
 
 _CLOSING = re.compile(r"\s*[)\]]")
 

@@ -307,7 +307,7 @@ class _Scan:
                     last = end
                     yield _Mention("money", start, end, money)
                 continue
-            end = self._range_end(match, end)
+            start, end = self._range(match, end)
             unit, unit_end = self._unit(end)
             # Amounts and counts are read when a rule uses them (see _Base.amount_of).
             if unit is not None:
@@ -326,9 +326,15 @@ class _Scan:
         unit, length = _unit_of(found.group())
         return unit, end + length
 
-    def _range_end(self, match: re.Match[str], end: int) -> int:
+    def _range(self, match: re.Match[str], end: int) -> tuple[int, int]:
+        """The span of the figure with the range it starts: "2 to 3", "between 2 and 3" (the
+        opening word kept, since "2 and 3" alone is no range)."""
+        start = match.start()
         tail = _RANGE_TAIL.match(self.folded, end)
-        if tail is None and _RANGE_OPEN.search(self.folded, max(0, match.start() - 9),
-                                                match.start()):  # fmt: skip
-            tail = _RANGE_AND.match(self.folded, end)
-        return tail.end() if tail else end
+        if tail is not None:
+            return start, tail.end()
+        opening = _RANGE_OPEN.search(self.folded, max(0, start - 9), start)
+        tail = _RANGE_AND.match(self.folded, end) if opening else None
+        if opening is None or tail is None:
+            return start, end
+        return opening.start(), tail.end()

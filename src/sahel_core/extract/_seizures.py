@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import bisect
+import itertools
 from typing import Any
 
 from sahel_core.dates import PartialDate
 from sahel_core.errors import SahelError
-from sahel_core.extract._base import _Base, _Draft
+from sahel_core.extract._base import _Base, _closest, _Draft
 from sahel_core.extract._patterns import (
+    _CLAUSE_BREAK,
     _CONTAINERS,
     _CONTAINING,
     _CUMULATIVE,
@@ -27,16 +30,26 @@ class _Seizures(_Base):
     def drug_pairs(self, mentions: list[_Mention]) -> list[tuple[_Mention, _Mention, Any]]:
         """(quantity, drug, packaging) triples: "2.7 tons of cannabis", "12 of meth"."""
         pairs: list[tuple[_Mention, _Mention, Any]] = []
-        drugs = [m for m in mentions if m.kind == "drug"]
+        drugs = self.of_kind(mentions, "drug")
         if not drugs:
             return pairs
-        figures = [m for m in mentions if m.kind in ("amount", "number")]
+        figures = self.of_kind(mentions, "amount", "number")
+        amounts = self.of_kind(mentions, "amount")
+        # Looked up by position: a sentence may hold thousands of figures.
+        drug_starts = [d.start for d in drugs]
+        amount_starts = [m.start for m in amounts]
         last_unit: str | None = None
         for figure in figures:
-            drug = next((d for d in drugs if 0 <= d.start - figure.end <= 40), None)
+            i = bisect.bisect_left(drug_starts, figure.end)
+            drug = drugs[i] if i < len(drugs) and drugs[i].start - figure.end <= 40 else None
             if drug is None or not _OF.search(self.folded[figure.end : drug.start]):
                 continue
-            if _CUT_WITH.search(self.folded[max(0, drug.start - 20) : drug.start]):
+            # An adulterant, named right after "cut with" or weighed there ("cut with 200
+            # grams of ephedrine"), is part of the drug seized, not a seizure of its own.
+            if any(
+                _CUT_WITH.search(self.folded[max(0, at - 20) : at])
+                for at in (figure.start, drug.start)
+            ):
                 continue
             if figure.kind == "number":
                 number = self.number_of(figure)
@@ -55,15 +68,13 @@ class _Seizures(_Base):
                     continue
                 figure = figure._replace(value=read)
             packaging = None
-            content = next(
-                (
-                    m
-                    for m in figures
-                    if m.kind == "amount"
-                    and m.start > drug.end
-                    and _CONTAINING.fullmatch(self.folded[drug.end : m.start])
-                ),
-                None,
+            # Only the first amount after the drug can follow "containing" right after it.
+            i = bisect.bisect_right(amount_starts, drug.end)
+            content = (
+                amounts[i]
+                if i < len(amounts)
+                and _CONTAINING.fullmatch(self.folded[drug.end : amounts[i].start])
+                else None
             )
             if content is not None and figure.extra in _CONTAINERS:
                 read = self.amount_of(content)
@@ -74,6 +85,29 @@ class _Seizures(_Base):
                 last_unit = figure.value.unit
             pairs.append((figure, drug, packaging))
         return pairs
+
+    def pair_dates(
+        self, s: _Sentence, pairs: list[tuple[_Mention, _Mention, Any]], mentions: list[_Mention]
+    ) -> list[_Mention | None]:
+        """The date of each pair: the sentence's only date, else the nearest in the pair's own
+        clause ("2 kg of cocaine on 5 May 2016 and 3 kg of heroin on 6 June 2016"), else none:
+        a date of another clause may be another seizure's."""
+        dates = self.of_kind(mentions, "date")
+        if not dates:
+            return [None] * len(pairs)
+        one = len({m.value for m in dates}) == 1
+        # Consecutive pairs' clauses part at the first comma or conjunction between them.
+        cuts = [s.start]
+        for (_, drug, _), (quantity, _, _) in itertools.pairwise(pairs):
+            cut = _CLAUSE_BREAK.search(self.folded, drug.end, quantity.start)
+            cuts.append(cut.start() if cut else quantity.start)
+        cuts.append(s.end)
+        starts = [m.start for m in dates]
+        found = []
+        for (quantity, _, _), low, high in zip(pairs, cuts, cuts[1:], strict=False):
+            own = dates[bisect.bisect_left(starts, low) : bisect.bisect_left(starts, high)]
+            found.append(_closest(own or (dates if one else []), quantity.start))
+        return found
 
     def seizures(
         self,
@@ -95,7 +129,9 @@ class _Seizures(_Base):
         seizing = bool(_SEIZE.search(low)) and not cumulative and operation is None
         destroyed = operation is not None and operation.fields["kind"] == "destruction"
         drafts = []
-        for quantity, drug, packaging in pairs:
+        for (quantity, drug, packaging), when in zip(
+            pairs, self.pair_dates(s, pairs, mentions), strict=True
+        ):
             kind = "seizure" if seizing or (operation is not None and not destroyed) else "figure"
             draft = self.new(kind, index, quantity.start)
             drafts.append(draft)
@@ -111,7 +147,7 @@ class _Seizures(_Base):
                 self.note(draft, "packaging", packaging.start, packaging.end, index)
             if kind == "seizure":
                 draft.fields["drug_text"] = self.text[drug.start : drug.end]
-                self.date_for(draft, mentions, quantity.start, index)
+                self.set_date(draft, when, index)
                 self.set_place(draft, mentions, quantity.end, index)
                 if "place" not in draft.fields:
                     self.place_from_agency(draft, mentions, index)
@@ -125,7 +161,7 @@ class _Seizures(_Base):
                 draft.fields["label"] = (
                     "destroyed" if destroyed else ("seized" if _SEIZE.search(low) else "quantity")
                 )
-                self.date_for(draft, mentions, quantity.start, index, "as_of")
+                self.set_date(draft, when, index, "as_of")
                 self.figure_places(draft, mentions, index)
                 if operation is not None:
                     draft.fields["operation"] = operation

@@ -106,6 +106,9 @@ _ABBREVIATIONS = frozenset((
 ))
 # fmt: on
 _MAX_LIST_ITEM = 80
+# A real list (donors, countries) is short; past this a document of bullets would become one
+# sentence, and the rules' work on a sentence grows faster than its length.
+_MAX_LIST_ITEMS = 50
 
 
 @define
@@ -166,16 +169,20 @@ def _add_sentence(out: list[_Sentence], text: str, start: int, end: int, paragra
 
 def _join_lists(sentences: list[_Sentence], text: str) -> list[_Sentence]:
     joined: list[_Sentence] = []
+    items = 0  # taken by the last sentence
     for sentence in sentences:
         last = joined[-1] if joined else None
         if (
             last is not None
             and sentence.bulleted
             and sentence.end - sentence.start <= _MAX_LIST_ITEM
+            and items < _MAX_LIST_ITEMS
             and (text[last.end - 1] == ":" or last.listing)
         ):
             last.end = sentence.end
             last.listing = True
+            items += 1
             continue
         joined.append(sentence)
+        items = 0
     return joined

@@ -21,6 +21,7 @@ from sahel_core.extract._patterns import (
     _PROGRAMME_NAME,
     _QUOTED,
     _TOPIC,
+    _TRIGGERS,
     _VERB_AFTER,
     _VERB_WINDOW,
     _WORKSHOP_VERB,
@@ -185,8 +186,16 @@ class _Workshops(_Base):
                     )
                     self.note(draft, "institutions", start, institutions.end(), index)
                     self.use(start, institutions.end())
+            # The countries listed after the count, up to a funding phrase: the countries
+            # named after it are donors ("from Niger and Mali, with funding from Japan").
+            stop = self.sentences[index].end
+            if "funded" in self.sentences[index].triggers:
+                funded = _TRIGGERS["funded"].search(self.folded, m.end, stop)
+                stop = funded.start() if funded else stop
             listed = [
-                c for c in mentions if c.kind == "country" and c.start > m.end and c.extra != "in"
+                c
+                for c in self.of_kind(mentions, "country")
+                if m.end < c.start < stop and c.extra != "in"
             ]
             if listed and not draft.fields.get("countries"):
                 draft.fields["countries"] = tuple(dict.fromkeys(c.value for c in listed))

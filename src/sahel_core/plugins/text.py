@@ -6,8 +6,9 @@ The ``text`` format reads ``.txt``, ``.md`` and ``.html`` files with
 ``html.parser`` (scripts and styles dropped, block elements ending lines, entities decoded)
 while an offset map is kept, so every span in the records points into the file as it is on
 disk; quotes stay the plain text. The encoding is detected as for CSV (BOM, UTF-8, then
-charset-normalizer) unless the caller gives one; ``ReadOptions.locale`` ("en"/"fr") sets the
-language, else it is detected.
+charset-normalizer) unless the caller gives one; NUL bytes with neither a BOM nor a given
+encoding (which may say UTF-16) make a binary file, refused. ``ReadOptions.locale``
+("en"/"fr") sets the language, else it is detected.
 
 Accounting: a text has no rows, so ``read`` counts the candidate records of the requested
 tables (seizures, operations, workshops; figures only with ``entity="figure"``, since they are
@@ -212,20 +213,36 @@ def _is_html(text: str, name: str) -> bool:
     return name.lower().endswith(_HTML_EXTENSIONS) or head.startswith(("<!doctype html", "<html"))
 
 
+_BINARY_SAMPLE = 65536
+
+
+def _decode_text(data: bytes, source: str, encoding: str | None = None) -> tuple[str, str]:
+    """The text of ``data`` and its encoding (see ``csv_format.decode``); binary data raises
+    :class:`~sahel_core.errors.FormatError`."""
+    from sahel_core.plugins.csv_format import _BOMS, decode
+
+    # UTF-16 and UTF-32 text is full of NUL bytes: only the text decoded as the caller or a
+    # BOM says can tell binary from text. Without either, NUL bytes mean binary, and no
+    # detection should make text of them.
+    declared = encoding is not None or any(data.startswith(bom) for bom, _ in _BOMS)
+    if not declared and b"\x00" in data[:_BINARY_SAMPLE]:
+        raise FormatError("a binary file, not text", source=source)
+    text, used = decode(data, source, encoding)
+    if "\x00" in text[:_BINARY_SAMPLE]:
+        raise FormatError("a binary file, not text", source=source)
+    return text, used
+
+
 def load_document(path: Path, *, encoding: str | None = None) -> Document:
     """The plain text of a ``.txt``, ``.md`` or ``.html`` file, decoded and, for HTML, stripped
     of markup. Raises :class:`~sahel_core.errors.FormatError` on undecodable bytes."""
-    from sahel_core.plugins.csv_format import decode
-
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise FormatError(
             f"cannot read the file: {exc.strerror or exc}", source=str(path)
         ) from None
-    if b"\x00" in data[:65536]:
-        raise FormatError("a binary file, not text", source=str(path))
-    text, used = decode(data, str(path), encoding)
+    text, used = _decode_text(data, str(path), encoding)
     if _is_html(text, path.name):
         document = html_to_text(text)
         return Document(document.text, used, document.segments)
@@ -300,12 +317,8 @@ def read_text(path: Path, options: ReadOptions) -> ReadResult:
 def sniff_text(head: bytes, name: str) -> bool:
     """HTML by its content; ``.md``/``.txt`` files unless their first lines are a delimited
     table (each holding the same number of one delimiter)."""
-    from sahel_core.plugins.csv_format import decode
-
-    if b"\x00" in head:
-        return False
     try:
-        text, _ = decode(head, name)
+        text, _ = _decode_text(head, name)
     except FormatError:
         return False
     if _is_html(text, name) and "<" in text[:1024]:
