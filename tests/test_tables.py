@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from decimal import Context, Decimal, localcontext
 from typing import Any
 
 import polars as pl
@@ -11,8 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sahel_core.entities import ENTITY_TYPES, Seizure
+from sahel_core.entities import ENTITY_TYPES, Operation, Seizure
 from sahel_core.errors import ReferenceNotFound, StructureError, ValidationError
+from sahel_core.money import Money
+from sahel_core.qualifiers import MAX_DECIMAL_PLACES, MAX_MAGNITUDE
 from sahel_core.quantities import Amount
 from sahel_core.tables import _unflatten, entity_type, from_entities, schema, to_entities
 from sahel_core.testing import entity_strategies
@@ -208,3 +210,36 @@ def test_a_table_with_other_column_types_is_built_by_the_constructors() -> None:
     floats = table.with_columns(pl.col("quantity").cast(pl.Float64))  # the model refuses floats
     with pytest.raises(ValidationError, match="row 1"):
         list(to_entities(floats, "seizure"))
+
+
+_WHOLE_DIGITS = MAX_MAGNITUDE.adjusted()  # 29: figures stay below 1e29
+
+
+@st.composite
+def _spellings(draw: st.DrawFn) -> Decimal:
+    """A figure the tables hold, spelled with any exponent: 5E+18, 0.50000000000000000000..."""
+    whole = draw(st.integers(0, 10 ** draw(st.integers(0, _WHOLE_DIGITS)) - 1))
+    fraction = draw(st.integers(0, 10**MAX_DECIMAL_PLACES - 1))
+    value = Decimal(f"{whole}.{fraction:0{MAX_DECIMAL_PLACES}}")
+    with localcontext(Context(prec=80)):
+        sign, digits, exponent = value.normalize().as_tuple()
+    assert isinstance(exponent, int)
+    zeros = draw(st.integers(0, 20))
+    return Decimal((sign, (*digits, *(0,) * zeros), exponent - zeros))
+
+
+@given(st.lists(_spellings(), min_size=1, max_size=4), st.lists(_spellings(), max_size=2))
+def test_money_in_lists_survives_the_table_whatever_its_spelling(
+    funding: list[Decimal], stated: list[Decimal]
+) -> None:
+    # polars once typed a list of structs by its widest decimal and nulled what did not fit.
+    operation = Operation(id="op1", funding=tuple(Money(a, "XOF") for a in funding))
+    seizure = Seizure(id="s1", drug="cocaine", stated_values=tuple(Money(a, "USD") for a in stated))
+    assert list(to_entities(from_entities([operation]), Operation)) == [operation]
+    assert list(to_entities(from_entities([seizure]), Seizure)) == [seizure]
+
+
+def test_a_tiny_and_a_huge_amount_share_a_list() -> None:
+    funding = (Money(Decimal("0.50000000000000000000"), "XOF"), Money(Decimal("5E+18"), "XOF"))
+    table = from_entities([Operation(id="op1", funding=funding)])
+    assert [m["amount"] for m in table["funding"][0]] == [Decimal("0.5"), Decimal("5E+18")]

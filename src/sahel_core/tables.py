@@ -28,7 +28,7 @@ import enum
 import types
 import typing
 from collections.abc import Iterable, Iterator
-from decimal import Decimal
+from decimal import Context, Decimal
 from functools import cache
 from itertools import chain
 from typing import TYPE_CHECKING, Any
@@ -56,6 +56,9 @@ __all__ = [
 
 DECIMAL_PRECISION = 38
 DECIMAL_SCALE = MAX_DECIMAL_PLACES
+
+_QUANTUM = Decimal(1).scaleb(-DECIMAL_SCALE)
+_COLUMN = Context(prec=DECIMAL_PRECISION)
 
 _FIGURES: dict[type, tuple[str, str]] = {
     Amount: ("magnitude", "unit"),
@@ -151,6 +154,10 @@ def _record(value: Any) -> Any:
         return value.value
     if isinstance(value, tuple):
         return [_record(v) for v in value]
+    if isinstance(value, Decimal):
+        # polars gives a list of structs the decimal type of its widest element and nulls the
+        # elements that do not fit it; at the table's scale every valid figure fits, exactly.
+        return value.quantize(_QUANTUM, context=_COLUMN)
     return value
 
 
