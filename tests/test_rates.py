@@ -662,6 +662,33 @@ def test_column_conversion_equals_convert_row_by_row(
             )
 
 
+_ZONES = ["UTC", "Pacific/Kiritimati", "Pacific/Pago_Pago", "Asia/Tokyo", "America/Halifax"]
+
+
+@settings(max_examples=25, deadline=None)  # each example converts every row twice
+@given(st.lists(st.datetimes(dt.datetime(1999, 1, 2), dt.datetime(2026, 10, 29)), min_size=1,
+                max_size=6), st.sampled_from(_ZONES))  # fmt: skip
+@example([dt.datetime(2016, 1, 4, 23, 30)], "Pacific/Kiritimati")
+def test_column_conversion_takes_the_local_day_of_an_aware_datetime_as_convert_does(
+    moments: list[dt.datetime], zone: str
+) -> None:
+    manager = _shared()
+    frame = pl.DataFrame(
+        {"value": [D(1_000_000)] * len(moments), "currency": "XOF", "date_value": moments},
+        schema={"value": pl.Decimal(38, 9), "currency": pl.String, "date_value": pl.Datetime()},
+    ).with_columns(pl.col("date_value").dt.replace_time_zone("UTC").dt.convert_time_zone(zone))
+    out = convert_column(frame, to="USD", manager=manager)
+    for row in out.iter_rows(named=True):
+        try:
+            conversion = convert(Money(row["value"], "XOF"), "USD", on=row["date_value"],
+                                 manager=manager)  # fmt: skip
+        except SahelError as exc:
+            assert row["rate_error"] == exc.message
+            continue
+        assert row["rate_date"] == conversion.rate_date
+        assert row["USD"] == conversion.result.amount
+
+
 def test_column_conversion_of_the_seed_figures(manager: Manager) -> None:
     frame = pl.DataFrame(
         {

@@ -1005,10 +1005,14 @@ class ColumnRoutes:
         pairs, index = _pairs(rows)
         #: Each row's position in :attr:`keys`.
         self.index = index
+        day = pl.col("_raw_day")
+        # A moment falls on its local calendar day, as in convert_money (datetime.date());
+        # a cast would take the UTC day of an aware Datetime.
+        day = day.dt.date() if isinstance(pairs.schema["_raw_day"], pl.Datetime) else day
         # Text is cleaned once per distinct pair, not once per row.
         pairs = pairs.with_columns(
             pl.col("_raw_cur").cast(pl.String).str.strip_chars().str.to_uppercase().alias("_cur"),
-            pl.col("_raw_day").cast(pl.Date).alias("_day"),
+            day.cast(pl.Date).alias("_day"),
         )
         keys = (
             pairs.lazy()
