@@ -243,6 +243,36 @@ def test_fuzzed_text_raises_only_sahel_errors(text: str) -> None:
         assert len(money.currency) == 3
 
 
+_REDENOMINATED = [("10 000 cedis", "cedis", "GHC", "GHS", dt.date(2007, 7, 1)),
+                  ("100 ouguiya", "ouguiya", "MRO", "MRU", dt.date(2018, 1, 1)),
+                  ("5 000 leones", "leones", "SLL", "SLE", dt.date(2022, 7, 1))]  # fmt: skip
+
+
+_MOMENTS = st.datetimes(
+    dt.datetime(2000, 1, 1), dt.datetime(2030, 1, 1), timezones=st.none() | st.timezones()
+)
+
+
+@given(st.sampled_from(_REDENOMINATED), _MOMENTS)
+@example(_REDENOMINATED[0], dt.datetime(2018, 1, 1))
+def test_a_datetime_dates_a_redenominated_word_by_its_own_day(
+    case: tuple[str, str, str, str, dt.date], on: dt.datetime
+) -> None:
+    text, word, before, after, change = case
+    code = before if on.date() < change else after  # the day convert takes for a datetime
+    assert parse_money(text, on=on).currency == code
+    assert canonical_currency(word, on=on) == code
+    assert parse_money("12", currency=word, on=on).currency == code
+
+
+def test_canonical_currency_refuses_a_date_that_is_not_a_date() -> None:
+    for on in ("2018-01-01", 2018, dt.time(12)):
+        with pytest.raises(ValidationError):
+            canonical_currency("cedi", on=on)  # type: ignore[arg-type]
+        with pytest.raises(ParseError):
+            parse_money("5 cedis", on=on)  # type: ignore[arg-type]
+
+
 def test_parse_money_checks_argument_types() -> None:
     with pytest.raises(ParseError):
         parse_money(12)  # type: ignore[arg-type]

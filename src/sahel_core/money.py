@@ -507,6 +507,16 @@ def _find_currency(text: str) -> tuple[list[str], str]:
     return [marker for _, _, marker in spans], _SPACES.sub(" ", rest).strip()
 
 
+def _day(on: object, error: type[SahelError]) -> dt.date | None:
+    """``on`` as a calendar day, a datetime's own (local) date as in :func:`convert`: a
+    datetime does not compare with the dates of the redenominations."""
+    if isinstance(on, dt.datetime):
+        return on.date()
+    if on is None or isinstance(on, dt.date):
+        return on
+    raise error("expected a date", field="on", value=on)
+
+
 def _resolve(marker: str, text: str, country: str | None, on: dt.date | None) -> str:
     """An ISO code from a currency word's marker, using the country or the date."""
     if marker == CFA:
@@ -547,6 +557,7 @@ def canonical_currency(text: str, *, country: str | None = None, on: dt.date | N
     """
     if not isinstance(text, str):
         raise ReferenceNotFound("a currency is text", field="currency", value=text)
+    on = _day(on, ValidationError)
     folded = re.sub(r"\s+", " ", fold_text(text))
     marker = CURRENCY_WORDS.get(folded)
     code = _shape(folded)
@@ -601,8 +612,7 @@ def parse_money(
         raise ParseError(f"longer than {_MAX_TEXT} characters: not a sum", value=text[:40])
     if country is not None and not isinstance(country, str):
         raise ParseError("a country is a code or a name", field="country", value=country)
-    if on is not None and not isinstance(on, dt.date):
-        raise ParseError("expected a date", field="on", value=on)
+    on = _day(on, ParseError)
     qualifier, rest = split_qualifier(text)
     markers, figure = _find_currency(rest)
     if markers:
