@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Context, Decimal, localcontext
 from importlib.resources import files
 from typing import Any
 
@@ -14,7 +14,7 @@ import attrs
 import polars as pl
 import pytest
 import typer
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -452,6 +452,74 @@ def test_normalize_units_on_floats_and_integers() -> None:
     ints = normalize_units(_seizures(pl.Int64, [3, 400, 9, 3, 70000, 1]))
     assert ints.schema["quantity_base"] == pl.Decimal(38, 9)
     assert ints["quantity_base"].to_list()[:3] == [Decimal(3000), Decimal("0.4"), Decimal(9)]
+
+
+# One unit per factor scale (1000, 1, 0.01, 0.001, 1e-6, 0.45359237, 0.028349523125), a count,
+# an unknown unit and none.
+_COLUMN_UNITS = ["t", "kg", "cl", "g", "mg", "lb", "oz", "tablets", "zorgs", None]
+
+
+@st.composite
+def _quantities(draw: st.DrawFn, scale: int) -> Decimal | None:
+    """Quantities of a Decimal(38, scale) column, from grams to beyond what any unit converts,
+    up to its last digit (all nines: a product that rounds up to the next power of ten)."""
+    digits = draw(st.integers(0, 37 - scale))
+    whole = draw(st.integers(0, 10**digits - 1) | st.just(10**digits - 1))
+    fraction = draw(st.integers(0, 10**scale - 1) | st.just(10**scale - 1))
+    sign = draw(st.sampled_from(["", "-"]))
+    return draw(st.none() | st.just(Decimal(f"{sign}{whole}.{fraction:0{scale}}")))
+
+
+def _base_quantity(quantity: Decimal, unit: str) -> Decimal:
+    factor = unit_factors([unit])[unit]
+    assert isinstance(factor, tuple)
+    with localcontext(Context(prec=100)):
+        return (quantity * factor[1]).quantize(Decimal("1e-9"), rounding=ROUND_HALF_EVEN)
+
+
+@st.composite
+def _unit_columns(draw: st.DrawFn) -> tuple[int, list[tuple[Decimal | None, str | None]]]:
+    scale = draw(st.sampled_from([0, 3, 9, 20]))
+    pair = st.tuples(_quantities(scale), st.sampled_from(_COLUMN_UNITS))
+    return scale, draw(st.lists(pair, min_size=1, max_size=8))
+
+
+@settings(deadline=None)
+@given(_unit_columns())
+@example((9, [(Decimal(10**18), "t"), (Decimal(1), "lb")]))
+@example((9, [(Decimal(10**21), "kg"), (Decimal(1), "oz")]))
+@example((20, [(Decimal("999999999999999999.99999999999999999999"), "kg")]))
+@example((9, [(Decimal(100), "oz"), (Decimal(300), "oz")]))  # ties, half-even both ways
+def test_normalize_units_gives_each_row_what_it_gives_the_row_alone(
+    column: tuple[int, list[tuple[Decimal | None, str | None]]],
+) -> None:
+    scale, rows = column
+    frame = pl.DataFrame(
+        {"quantity": [q for q, _ in rows], "unit": [u for _, u in rows]},
+        schema={"quantity": pl.Decimal(38, scale), "unit": pl.String},
+    )
+    out = normalize_units(frame)  # polars once overflowed when tons met pounds
+    for i, (quantity, unit) in enumerate(rows):
+        row = out.row(i, named=True)
+        assert row == normalize_units(frame.slice(i, 1)).row(0, named=True)
+        if row["quantity_base"] is not None:
+            assert quantity is not None and unit is not None
+            assert row["quantity_base"] == _base_quantity(quantity, unit)
+        elif quantity is not None and row["dimension"] is not None:
+            assert row["unit_error"] == "quantity too large to convert exactly"
+
+
+def test_normalize_units_of_huge_quantities_beside_pounds_and_ounces() -> None:
+    frame = pl.DataFrame(
+        {"quantity": [Decimal(10**18), Decimal(1), Decimal(10**21), Decimal(1)],
+         "unit": ["t", "lb", "kg", "oz"]},
+        schema={"quantity": pl.Decimal(38, 9), "unit": pl.String},
+    )  # fmt: skip
+    out = normalize_units(frame)
+    assert out["quantity_base"].to_list() == [
+        Decimal(10**21), Decimal("0.45359237"), Decimal(10**21), Decimal("0.028349523")
+    ]  # fmt: skip
+    assert out["unit_error"].null_count() == 4
 
 
 def test_normalize_units_refuses_bad_columns() -> None:

@@ -15,7 +15,7 @@ up there, once per distinct string, without importing pint.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, ROUND_CEILING, Context, Decimal
 from decimal import Inexact as _Inexact
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -60,6 +60,7 @@ __all__ = [
 _MAX_TEXT = 200
 # Addition and multiplication of Decimals are exact at this precision.
 _EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
+_CEILING = Context(prec=100, rounding=ROUND_CEILING)
 
 
 class _Unit(NamedTuple):
@@ -515,6 +516,24 @@ def unit_factors(units: Iterable[str]) -> dict[str, tuple[str, Decimal] | UnitEr
     return out
 
 
+def _places(factor: Decimal) -> int:
+    return max(0, -int(factor.as_tuple().exponent))
+
+
+def _limit(factor: Decimal, qty_scale: int) -> Decimal | None:
+    """The least quantity (at ``qty_scale`` places) that cannot be multiplied by ``factor``
+    at ``qty_scale`` plus the factor's places in 38 digits, or None when no quantity of 38
+    digits at ``qty_scale`` places reaches it."""
+    scale = min(38, qty_scale + _places(factor))
+    room = Decimal(10) ** (38 - scale)
+    # The product rounded to 9 places must fit as well: polars raises when rounding overflows.
+    bound = min(room, _CEILING.divide(room - Decimal("5E-10"), factor))
+    # Rounded up twice, first to 100 digits, finer than any 38-digit quantity: exactly the
+    # least such quantity.
+    least = bound.quantize(Decimal(1).scaleb(-qty_scale), context=_CEILING)
+    return None if least >= Decimal(10) ** (38 - qty_scale) else least
+
+
 def normalize_units(
     df: pl.DataFrame, unit_col: str = "unit", qty_col: str = "quantity"
 ) -> pl.DataFrame:
@@ -550,16 +569,20 @@ def normalize_units(
     keys = df.get_column(unit_col).cast(pl.String).drop_nulls().unique().to_list()
     infos = [_lookup(k) for k in keys]  # pint once per distinct unit, then cached
     is_float = qty_type.is_float()
-    scale = max(
-        [-int(i.factor.as_tuple().exponent) for i in infos if not isinstance(i, str)], default=0
-    )
-    factor_type = pl.Float64 if is_float else pl.Decimal(38, max(scale, 0))
+    qty_scale = getattr(qty_type, "scale", 0) or 0
+    scales = [None if isinstance(i, str) else _places(i.factor) for i in infos]
+    known = sorted({s for s in scales if s is not None})
+    factor_type = pl.Float64 if is_float else pl.Decimal(38, max(known, default=0))
     mapping = pl.DataFrame(
         {
             key: keys,
             "__sahel_factor": [
                 None if isinstance(i, str) else (float(i.factor) if is_float else i.factor)
                 for i in infos
+            ],
+            "__sahel_scale": scales,
+            "__sahel_limit": [
+                None if isinstance(i, str) else _limit(i.factor, qty_scale) for i in infos
             ],
             "base_unit": [None if isinstance(i, str) else i.base for i in infos],
             "dimension": [None if isinstance(i, str) else i.dimension for i in infos],
@@ -568,6 +591,8 @@ def normalize_units(
         schema={
             key: pl.String,
             "__sahel_factor": factor_type,
+            "__sahel_scale": pl.Int64,
+            "__sahel_limit": pl.Decimal(38, min(qty_scale, 38)),
             "base_unit": pl.String,
             "dimension": pl.String,
             "unit_error": pl.String,
@@ -582,13 +607,22 @@ def normalize_units(
     if is_float:
         product = qty.cast(pl.Float64) * pl.col("__sahel_factor")
     else:
-        qty_scale = getattr(qty_type, "scale", 0) or 0
-        wide = pl.Decimal(38, min(38, qty_scale + scale))
-        product = (
-            (qty.cast(wide, strict=False) * pl.col("__sahel_factor").cast(wide))
-            .round(MAX_DECIMAL_PLACES)
-            .cast(pl.Decimal(38, MAX_DECIMAL_PLACES), strict=False)
-        )
+        # Each factor scale has its own exact product type, and a row too large for its own
+        # is left out before multiplying (an overflow raises in polars): so a row's result
+        # depends on its quantity and unit alone, not on the units of other rows.
+        exact = qty.cast(pl.Decimal(38, qty_scale), strict=False)
+        factor, limit = pl.col("__sahel_factor"), pl.col("__sahel_limit")
+        fits = limit.is_null() | (exact.abs() < limit)
+        products = []
+        for scale in known:
+            wide = pl.Decimal(38, min(38, qty_scale + scale))
+            taken = pl.when((pl.col("__sahel_scale") == scale) & fits).then(exact)
+            products.append(
+                (taken.cast(wide, strict=False) * factor.cast(wide, strict=False))
+                .round(MAX_DECIMAL_PLACES)
+                .cast(pl.Decimal(38, MAX_DECIMAL_PLACES), strict=False)
+            )
+        product = pl.coalesce(*products, pl.lit(None, dtype=pl.Decimal(38, MAX_DECIMAL_PLACES)))
     unit_error = (
         pl.when(pl.col(unit_col).is_null())
         .then(pl.lit("no unit"))
