@@ -106,6 +106,21 @@ def test_unknown_locale_is_a_parse_error(locale: str) -> None:
     assert info.value.field == "locale"
 
 
+_NOT_LOCALES = st.integers() | st.lists(st.just("en"), max_size=2) | st.binary() | st.just("xx")
+
+
+@given(_NOT_LOCALES, st.sampled_from(["1-2 million", "entre 3 et 5 millions", "3 to 5 million"]))
+def test_a_bad_locale_is_a_parse_error_wherever_it_is_given(locale: object, text: str) -> None:
+    for bad in (locale, None):  # format_number has no locale-free form
+        with pytest.raises(ParseError) as info:
+            format_number(Decimal(1), locale=bad)  # type: ignore[arg-type]
+        assert info.value.field == "locale"
+    # Not swallowed while comparing the sides for the scale word.
+    with pytest.raises(ParseError) as info:
+        split_range(text, locale=locale)  # type: ignore[arg-type]
+    assert info.value.field == "locale"
+
+
 def test_locale_language() -> None:
     assert locale_language("fr_SN") == "fr"
     assert locale_language("en-GB") == "en"

@@ -144,10 +144,14 @@ def _locale(locale: str) -> _Locale:
 
 def locale_language(locale: str) -> str:
     """The language of a locale id: ``"fr_SN"`` → ``"fr"``; ParseError for an unknown one."""
+    return _required_locale(locale).language
+
+
+def _required_locale(locale: object) -> _Locale:
     checked = _check_locale(locale)
     if checked is None:
         raise ParseError("expected a locale such as 'en' or 'fr'", field="locale", value=locale)
-    return checked.language
+    return checked
 
 
 def _check_locale(locale: object) -> _Locale | None:
@@ -337,7 +341,7 @@ def format_number(value: Decimal, locale: str = "en") -> str:
     """
     if not isinstance(value, Decimal) or not value.is_finite():
         raise ValidationError("expected a finite Decimal", value=value)
-    loc = _locale(locale)
+    loc = _required_locale(locale)
     decimal = loc.decimal if loc.decimal in (",", ".") else "."
     group = loc.group if loc.group in (",", ".") and loc.group != decimal else "\u202f"
     value = tidy(value)
@@ -433,6 +437,7 @@ def split_range(text: str, *, locale: str | None = None) -> tuple[str, str] | No
     """
     if not isinstance(text, str):
         raise ParseError("expected text", value=text)
+    _check_locale(locale)  # _share_scale reads a ParseError as "not a number"
     cleaned = _clean(text)
     for pattern in _RANGES:
         match = pattern.fullmatch(cleaned)
