@@ -59,3 +59,14 @@ def test_drug_share(tmp_path: Path) -> None:
     # Mali: 2,700 kg of cannabis and 0.3 kg of cocaine.
     assert mali["cocaine"] == pytest.approx(0.3 / 2700.3, abs=1e-4)
     assert sum(mali.values()) == pytest.approx(1.0, abs=1e-3)
+
+
+@pytest.mark.parametrize("digits", [-1, 16, 10**20])
+def test_drug_share_names_a_bad_digits_parameter(tmp_path: Path, digits: int) -> None:
+    from sahel_core.errors import ValidationError
+    from sahel_core.indicators import compute
+
+    path = tmp_path / "saisies.md"
+    path.write_text(TABLE, encoding="utf-8")
+    with pytest.raises(ValidationError, match="digits is a whole number from 0 to 15"):
+        compute("drug_share", read(path).tables["seizure"], by=["country"], digits=digits)

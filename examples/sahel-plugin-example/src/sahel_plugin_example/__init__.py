@@ -14,7 +14,7 @@ from typing import Any
 import polars as pl
 
 from sahel_core import hookimpl
-from sahel_core.errors import FormatError
+from sahel_core.errors import FormatError, ValidationError
 from sahel_core.specs import (
     FormatSpec,
     IndicatorParam,
@@ -132,10 +132,13 @@ def drug_share(table: pl.LazyFrame, by: Sequence[str], params: Mapping[str, Any]
     """Each drug's share of the kilograms seized within each ``by`` group."""
     from sahel_core.indicators import compute
 
+    digits = params["digits"]
+    if not 0 <= digits <= 15:  # a float64 share holds about 15 significant digits
+        raise ValidationError("digits is a whole number from 0 to 15", field="digits", value=digits)
     keys = [k for k in by if k != "drug"]
     mass = compute("seized_mass", table.collect(), by=[*keys, "drug"])
     total = pl.col("kg").sum().over(keys) if keys else pl.col("kg").sum()
-    share = (pl.col("kg").cast(pl.Float64) / total.cast(pl.Float64)).round(params["digits"])
+    share = (pl.col("kg").cast(pl.Float64) / total.cast(pl.Float64)).round(digits)
     return mass.select([*keys, "drug", "kg", share.alias("share")])
 
 
