@@ -210,6 +210,53 @@ def test_bounds_beside_a_figure_without_a_qualifier_must_be_its_own() -> None:
     ]  # fmt: skip
 
 
+_MONEY = '{"amount":"5.000000000","currency":"XOF","qualifier":"exact","low":"5.000000000","high":"5.000000000","text":null}'  # noqa: E501
+_SOURCE = '{"url":null,"file":"r.csv","row":2,"line":null,"start":null,"end":null,"quote":null,"published":"2016-05-01","retrieved":null,"note":null}'  # noqa: E501
+
+
+@pytest.mark.parametrize(
+    ("column", "cell", "fault"),
+    [
+        ("stated_values", _MONEY.replace('"5.000000000"', '"-5.000000000"'), "amount"),
+        ("stated_values", _MONEY.replace('"exact"', '"bogus"'), "qualifier"),
+        ("stated_values", _MONEY.replace('"low":"5', '"low":"6'), "low"),
+        ("stated_values", _MONEY.replace('"XOF"', '"X0F"'), "currency"),
+        ("sources", _SOURCE.replace('"row":2', '"row":-1'), "row"),
+        ("sources", _SOURCE.replace('"2016-05-01"', '"0000-01-01"'), "published"),
+        ("sources", _SOURCE.replace('"r.csv"', "null"), "url"),
+        ("sources", _SOURCE.replace('"start":null', '"start":4'), "end"),
+    ],
+)
+def test_records_in_the_form_sahel_core_writes_are_still_checked(
+    column: str, cell: str, fault: str
+) -> None:
+    """A cell in exactly the form the writer gives is decoded in bulk, but a record the model
+    refuses is refused (Parquet list columns always arrive in that form)."""
+    raw = frame(id=["A", "B"], drug=["cannabis"] * 2, **{column: [f"[{cell}]", f"[{cell}]"]})
+    good = _MONEY if column == "stated_values" else _SOURCE
+    raw = raw.with_columns(pl.Series(column, [f"[{good}]", f"[{cell}]"]))
+    table, rejections = normalize(raw, "seizure", source="x.csv")
+    assert table["id"].to_list() == ["A"]
+    [refused] = rejections
+    assert (refused.row, refused.field) == (3, column) and fault in refused.reason
+
+
+def test_records_in_the_written_form_are_read_in_bulk(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sahel_core import normalize as module
+
+    def model(*args: Any) -> None:
+        raise AssertionError("a written record went to the model")
+
+    monkeypatch.setattr(module, "_records", model)
+    raw = frame(
+        id=["A"], drug=["cannabis"], stated_values=[f"[{_MONEY}]"], sources=[f"[{_SOURCE}]"]
+    )
+    table, rejections = normalize(raw, "seizure", source="x.csv")
+    assert rejections == [] and table["stated_values"][0][0]["amount"] == Decimal(5)
+    places = frame(id=["O"], places=['[{"country":"MLI","locality":"Gao"}]'])
+    assert normalize(places, "operation", source="x.csv")[1] == []
+
+
 def test_workshop_lists_counts_and_countries() -> None:
     raw = frame(
         title=["Atelier régional", "Formation"],

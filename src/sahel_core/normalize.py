@@ -1036,10 +1036,19 @@ class _Normalizer:
         except pl.exceptions.PolarsError:
             decoded = pl.Series(name, [None] * self.df.height, dtype=dtype)
         # polars' decoder is lenient (unknown keys dropped, bad dates nulled): a cell is taken
-        # as decoded only when encoding the result gives the cell back exactly.
+        # as decoded only when encoding the result gives the cell back exactly, and when each
+        # of its records passes the model's rules (_valid_records); any other cell goes to the
+        # model, which names its fault.
         self.df = self.df.with_columns(decoded.alias(f"__{name}_fast"))
         fast = pl.col(f"__{name}_fast")
-        exact = (json_text(fast) == cells).fill_null(False)
+        valid = _valid_records(item)
+        exact = (
+            (
+                (json_text(fast) == cells) & fast.list.eval(valid.fill_null(False)).list.all()
+            ).fill_null(False)
+            if valid is not None
+            else pl.lit(False)
+        )
         self.df = self.df.with_columns(exact.alias(f"__{name}_exact"))
         tag = self.each(
             [name],
@@ -1219,6 +1228,46 @@ def _text_items(name: str, cell: str) -> list[str]:
             raise _Refused(name, cell, "expected a list of non-empty texts")
         return items
     return [item.strip() for item in cell.split(";") if item.strip()]
+
+
+def _valid_records(item: type) -> pl.Expr | None:
+    """A test of one decoded record (``pl.element()``) that only records the model accepts
+    pass: a source cites a url or a file, counts are >= 0, a span has both ends in order,
+    dates are Python's; a sum of money is >= 0 in a well-formed code, its qualifier known and
+    its bounds settled around it; a place names an ISO3 country. Stricter than the model where
+    that is simpler (the model then reads the record); ``None`` for a kind without one."""
+    from sahel_core.entities import SourceRef, _iso3_codes
+
+    record = pl.element().struct
+
+    def text(name: str) -> pl.Expr:
+        return record.field(name).is_null() | (record.field(name).str.strip_chars() != "")
+
+    def day(name: str) -> pl.Expr:
+        return record.field(name).is_null() | record.field(name).dt.year().is_between(1, 9999)
+
+    if item is SourceRef:
+        counts = [record.field(c).is_null() | (record.field(c) >= 0) for c in ("row", "line")]
+        start, end = record.field("start"), record.field("end")
+        span = (start.is_null() & end.is_null()) | ((start >= 0) & (end >= start))
+        cited = record.field("url").is_not_null() | record.field("file").is_not_null()
+        return pl.all_horizontal(
+            text("url"), text("file"), cited, *counts, span, day("published"), day("retrieved")
+        )
+    if item is Money:
+        amount, low, high = (record.field(c) for c in ("amount", "low", "high"))
+        qualifier = record.field("qualifier")
+        open_high = qualifier.is_in([Qualifier.AT_LEAST.value, Qualifier.MORE_THAN.value])
+        return pl.all_horizontal(
+            amount >= 0,
+            record.field("currency").str.contains(r"^[A-Z]{3}$"),
+            qualifier.is_in([q.value for q in Qualifier]),
+            low.is_between(0, amount),
+            (high >= amount) | (high.is_null() & open_high),
+        )
+    if item is Place:
+        return record.field("country").is_in(sorted(_iso3_codes())) & text("locality")
+    return None
 
 
 def _records(name: str, item: type, cell: str | None) -> list[dict[str, Any]] | None:
