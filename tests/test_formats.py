@@ -746,3 +746,30 @@ def test_an_encoding_python_cannot_use_is_a_format_error(tmp_path: Path, suffix:
     path.write_text('[{"id": "A", "drug": "cannabis"}]' if suffix == ".json" else "id,drug\nA,x\n")
     with pytest.raises(FormatError, match="undefined"):
         read(path, options=ReadOptions(encoding="undefined"))
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".json"])
+def test_json_drugs_and_currencies_are_checked_as_every_reader_checks_them(
+    tmp_path: Path, suffix: str
+) -> None:
+    """ "zorg" or "QQQ" would be rejected by a CSV copy of the table: JSON rejects them too; an
+    alias becomes the vocabulary's key, the name as written kept."""
+    import json
+
+    records = [
+        {"id": "A", "drug": "cocaïne"},
+        {"id": "B", "drug": "zorg"},
+        {"id": "C", "drug": "cannabis", "value": {"amount": "5", "currency": "QQQ"}},
+        {"id": "D", "drug": "cannabis",
+         "stated_values": [{"amount": "5", "currency": "XOF"}, {"amount": "5", "currency": "ZZZ"}]},
+    ]  # fmt: skip
+    path = tmp_path / f"v{suffix}"
+    lines = [json.dumps(r) for r in records]
+    path.write_text("\n".join(lines) if suffix == ".jsonl" else f"[{','.join(lines)}]")
+    result = read(path, options=ReadOptions(entity="seizure"))
+    assert result.tables["seizure"].select("id", "drug", "drug_text").rows() == [
+        ("A", "cocaine", "cocaïne")
+    ]
+    assert [(r.row, r.field, r.value) for r in result.rejections] == [
+        (2, "drug", "zorg"), (3, "value.currency", "QQQ"), (4, "stated_values[1].currency", "ZZZ")
+    ]  # fmt: skip

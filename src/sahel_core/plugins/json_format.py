@@ -4,6 +4,9 @@ Each object is one entity in the form :mod:`sahel_core.serialization` writes: de
 dates as ISO, nested records inline. A record that cannot become an entity is rejected with its
 line (JSON Lines) or its position in the list (JSON, first element = 1) and every bad field path.
 The entity is the one the caller names, else the one whose fields the first record's keys fit.
+As in every other reader, a drug is a term of the vocabulary (an alias becomes its key, the name
+as written kept in ``drug_text``) and a currency one ISO 4217 lists: "zorg" or "QQQ" rejects the
+record, which a CSV copy of the table would reject too.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from typing import Any
 
 import polars as pl
 
-from sahel_core.errors import FormatError, StructureError
+from sahel_core.errors import FormatError, SahelError, StructureError
 from sahel_core.hookspecs import hookimpl
 from sahel_core.specs import FormatSpec, ReadOptions, ReadResult, Rejection, WriteOptions
 
@@ -85,9 +88,13 @@ def _build(
             rejections.append(Rejection(row, None, surrogate, "a lone surrogate: not text"))
             continue
         try:
-            record: Any = structure(data, entity_type(entity))
+            record: Any = _vocabulary(structure(data, entity_type(entity)))
         except StructureError as exc:
             rejections.append(_rejection(row, exc))
+            continue
+        except SahelError as exc:
+            value = None if exc.value is None else str(exc.value)
+            rejections.append(Rejection(row, exc.field, value, exc.message))
             continue
         key = getattr(record, "id", None)
         if isinstance(key, str):
@@ -101,6 +108,36 @@ def _build(
     return ReadResult(
         format=format, source=str(path), tables={name: table}, read=read, rejections=rejections
     )
+
+
+def _vocabulary(record: Any) -> Any:
+    """``record`` with its drug as the vocabulary's key; a SahelError naming the field for an
+    unknown drug or a currency ISO 4217 does not list."""
+    import attrs
+
+    from sahel_core.money import Money, canonical_currency
+    from sahel_core.reference import drug
+
+    for field in attrs.fields(type(record)):
+        value = getattr(record, field.name)
+        figures = value if isinstance(value, tuple) else (value,)
+        for index, money in enumerate(figures):
+            if isinstance(money, Money):
+                at = f"{field.name}[{index}]" if isinstance(value, tuple) else field.name
+                try:
+                    canonical_currency(money.currency)
+                except SahelError as exc:
+                    exc.field = f"{at}.currency"
+                    raise
+    if isinstance(written := getattr(record, "drug", None), str):
+        try:
+            key = drug(written).key
+        except SahelError as exc:
+            exc.field = "drug"
+            raise
+        if key != written:
+            record = attrs.evolve(record, drug=key, drug_text=record.drug_text or written)
+    return record
 
 
 def _lone_surrogate(data: Any) -> str | None:
