@@ -621,6 +621,16 @@ def test_a_quoted_cell_never_closed_fails_the_file_naming_its_row(
         assert result.tables["seizure"]["locality"][0] == 'Mopti, 5" road'
 
 
+def test_an_open_quote_after_other_quoting_faults_is_still_found(tmp_path: Path) -> None:
+    # '"cocaine"x' fails strict reading first; the lenient reading is checked all the same.
+    path = tmp_path / "open.csv"
+    path.write_text(
+        'id,drug,quantity\nA,"cocaine"x,5 kg\nB,"cannabis,3 kg\nC,heroin,1 kg\nD,heroin,2 kg\n'
+    )
+    with pytest.raises(FormatError, match=r"row 3 \(line 3\): a quoted cell is never closed"):
+        read(path, options=ReadOptions(entity="seizure"))
+
+
 # -- numbers a file types as numbers -------------------------------------------------------------
 
 

@@ -168,24 +168,31 @@ def csv_records(text: str, delimiter: str, source: str) -> list[list[str]]:
     inside a cell is kept), except that a quoted cell never closed is a :class:`FormatError`
     naming its row and line: read leniently, it would swallow the rest of the file, records
     lost without a word."""
+    lines = io.StringIO(text, newline="").readlines()
+    try:
+        return list(csv.reader(lines, delimiter=delimiter, strict=True))
+    except csv.Error:
+        pass  # An open quote, or text after a closing one ('"a"b'): read leniently, then check.
     records: list[list[str]] = []
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    line = 1  # where the next record starts
+    reader = csv.reader(lines, delimiter=delimiter)
+    start = last = 1  # the lines the next and the last record start on
     try:
         for record in reader:
             records.append(record)
-            line = reader.line_num + 1
+            start, last = reader.line_num + 1, start
+    except csv.Error as exc:
+        raise FormatError(f"not readable as CSV: {exc}", source=source) from None
+    # A quoted cell never closed takes the rest of the file into the last record: read alone,
+    # strictly, that record ends inside its quote.
+    try:
+        list(csv.reader(lines[last - 1 :], delimiter=delimiter, strict=True))
     except csv.Error as exc:
         if str(exc) == "unexpected end of data":  # the csv module's words for an open quote
             raise FormatError(
-                f"row {len(records) + 1} (line {line}): a quoted cell is never closed, so the "
-                "rest of the file would be read into it",
+                f"row {len(records)} (line {last}): a quoted cell is never closed, so the rest "
+                "of the file would be read into it",
                 source=source,
             ) from None
-        try:  # Strict reading refuses more than open quotes: read as before.
-            return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-        except csv.Error as again:
-            raise FormatError(f"not readable as CSV: {again}", source=source) from None
     return records
 
 
