@@ -645,6 +645,15 @@ def test_each_seizure_takes_the_date_of_its_own_clause() -> None:
         ("cocaine", "May 2016"),
         ("heroin", "May 2016"),
     ]
+    # A comma of the first clause, or of a number, does not end it.
+    assert dates(
+        "Police seized 2 kg of cocaine in Bamako, Mali on 5 May 2016 and 3 kg of heroin on "
+        "6 June 2016."
+    ) == [("cocaine", "5 May 2016"), ("heroin", "6 June 2016")]
+    assert dates(
+        "La police a saisi 2 kg de cocaïne d'une valeur de 1,5 million FCFA le 5 mai 2016 et "
+        "3 kg d'héroïne le 6 juin 2016."
+    ) == [("cocaine", "5 mai 2016"), ("heroin", "6 juin 2016")]
     # Two dates, and none in the heroin's clause: either may be wrong, so it gets none.
     assert dates(
         "On 5 May 2016, police seized 2 kg of cocaine and 3 kg of heroin, and on 6 June 2016 "
@@ -703,6 +712,11 @@ def test_a_passive_arrest_counts_its_subject(text: str) -> None:
     arrest = only(found, "operation")
     assert amount(arrest["arrested"]) == (Decimal(12), "person", "exact")
     assert not found.of_kind("figure")  # the count is the arrest's, not a figure of its own
+
+
+def test_a_negated_passive_arrest_counts_nobody() -> None:
+    found = extract("On 3 March 2017, police said 12 suspects were not arrested in Niamey.")
+    assert all(r.as_dict().get("arrested") is None for r in found.of_kind("operation"))
 
 
 def test_utf16_text_is_read_when_a_bom_or_the_encoding_says_so(tmp_path: Path) -> None:

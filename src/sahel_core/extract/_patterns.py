@@ -29,8 +29,9 @@ _CUMULATIVE = re.compile(
 )
 
 # Where two clauses of one sentence part: each may report its own seizure and date.
+# A comma between digits is a number's ("1,000,000", "1,5 million"), not a clause's.
 _CLAUSE_BREAK = re.compile(
-    r"[,;]|(?<![a-z])(?:and|et|while|whereas|but|mais|alors\s+que|tandis\s+que)(?![a-z])"
+    r";|,(?!\d)|(?<![a-z])(?:and|et|while|whereas|but|mais|alors\s+que|tandis\s+que)(?![a-z])"
 )
 
 _CUT_WITH = re.compile(r"(?:cut|mixed|coupee?s?|melangee?s?)\s+(?:with|avec|a)\s+$")
@@ -124,8 +125,10 @@ _ARRESTED_COUNT = re.compile(rf"\s+(?:[a-z-]+\s+)?(?:{_ARRESTED_NOUNS})(?![a-z])
 
 # Between a count of people and the arrest word of a passive: "12 suspects were (later)
 # arrested", "12 personnes ont été interpellées".
+# One word may come between ("were reportedly arrested"), never a negation.
 _ARRESTED_PASSIVE = re.compile(
-    r"\s+(?:were|was|have\s+been|has\s+been|had\s+been|ont\s+ete|a\s+ete|sont)\s+(?:[a-z]+\s+)?"
+    r"\s+(?:were|was|have\s+been|has\s+been|had\s+been|ont\s+ete|a\s+ete|sont)\s+"
+    r"(?:(?!(?:not|never|pas|jamais)\s)[a-z]+\s+)?"
 )
 
 _CLOSING = re.compile(r"\s*[)\]]")
