@@ -119,6 +119,22 @@ def test_a_source_column_is_cited_before_the_file_row() -> None:
     ]
 
 
+def test_cells_python_reads_as_blank_are_missing_values() -> None:
+    """U+001F is whitespace to Python's str.strip() (the model's test of blank text), not to
+    polars: such a cell kept as text became an entity the model refuses."""
+    raw = frame(id=["A", "B"], drug=["cocaine"] * 2, country=["MLI"] * 2, locality=["\x1f", "Gao"])
+    table, rejections = normalize(raw, "seizure", source="x.csv")
+    assert rejections == [] and table["locality"].to_list() == [None, "Gao"]
+    source = '{"url":null,"file":"\\u001e","row":2,"line":null,"start":null,"end":null,"quote":null,"published":null,"retrieved":null,"note":null}'  # noqa: E501
+    _, refused = normalize(
+        frame(id=["A"], drug=["cocaine"], sources=[f"[{source}]"]), "seizure", source="x.csv"
+    )
+    assert [(r.field, r.reason) for r in refused] == [
+        ("sources", "$[0].file: expected non-empty text")
+    ]
+    assert len(list(to_entities(table, Seizure))) == 2
+
+
 def test_blank_cells_are_missing_values() -> None:
     raw = frame(drug=["  ", "cocaine"], quantity=["1", " \t"], quantity_unit=["kg", "kg"])
     table, rejections = normalize(raw, "seizure", source="x.csv")

@@ -82,6 +82,13 @@ __all__ = ["blank_to_null", "normalize"]
 
 DECIMAL = pl.Decimal(DECIMAL_PRECISION, DECIMAL_SCALE)
 _FAULT = pl.Struct({"field": pl.String, "value": pl.String, "reason": pl.String})
+#: Every character Python's str.strip() removes (str.isspace()), which the model's checks use:
+#: polars' strip_chars() keeps U+001C to U+001F, so a cell of those would pass as text here
+#: and fail as blank in the entity.
+WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 
 
@@ -226,7 +233,7 @@ def blank_to_null(frame: pl.DataFrame) -> pl.DataFrame:
         return frame
 
     def blank(cell: pl.Expr) -> pl.Expr:
-        return cell.str.strip_chars() == ""
+        return cell.str.strip_chars(WHITESPACE) == ""
 
     # Only a cell that sorts among the cells starting with whitespace, or is empty, can be
     # blank: comparing strings is a fraction of the cost of stripping them.
@@ -294,8 +301,8 @@ def _spread(selected: pl.DataFrame, mask: pl.Series) -> pl.DataFrame:
 
 
 def _may_be_blank(cell: pl.Expr) -> pl.Expr:
-    """Whether a cell is empty or starts in a range of characters holding every whitespace
-    character ``str.strip_chars`` removes: below "!" (ASCII) or from U+0085 to U+3000."""
+    """Whether a cell is empty or starts in a range of characters holding every character of
+    :data:`WHITESPACE`: below "!" (ASCII) or from U+0085 to U+3000."""
     return (cell < "!") | ((cell >= "\u0085") & (cell < "\u3001"))
 
 
@@ -1241,7 +1248,7 @@ def _valid_records(item: type) -> pl.Expr | None:
     record = pl.element().struct
 
     def text(name: str) -> pl.Expr:
-        return record.field(name).is_null() | (record.field(name).str.strip_chars() != "")
+        return record.field(name).is_null() | (record.field(name).str.strip_chars(WHITESPACE) != "")
 
     def day(name: str) -> pl.Expr:
         return record.field(name).is_null() | record.field(name).dt.year().is_between(1, 9999)
