@@ -205,6 +205,10 @@ def test_dates_a_table_could_not_give_back_are_rejected() -> None:
         3: ("date_earliest", "0000-02-29"),
         4: ("date_latest", "2016-05-10"),
     }
+    padded = frame(drug=["cocaine"], date_earliest=["2016-5-1"], date_latest=["2016-05-10"])
+    assert normalize(padded, "seizure", source="x.csv")[0].select(
+        "date_earliest", "date_latest"
+    ).row(0) == (dt.date(2016, 5, 1), dt.date(2016, 5, 10))
     assert table.select("date_earliest", "date_latest").row(0) == (
         dt.date(2016, 5, 1), dt.date(2016, 5, 10)
     )  # fmt: skip

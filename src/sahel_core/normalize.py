@@ -93,9 +93,10 @@ _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 
 
 def _iso_day(cell: pl.Expr) -> pl.Expr:
-    """The day of a cell written YYYY-MM-DD, else null. Years 1 to 9999 only, as Python's
-    dates: polars reads "0000-01-01" too, and a table holding it cannot be read back."""
-    iso = cell.str.contains(r"^\d{4}-\d{2}-\d{2}$") & ~cell.str.starts_with("0000")
+    """The day of a cell written YYYY-MM-DD (or YYYY-M-D), else null. Years 1 to 9999 only,
+    as Python's dates: polars reads "0000-01-01" too, and a table holding it cannot be read
+    back."""
+    iso = cell.str.contains(r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}$") & ~cell.str.starts_with("0000")
     return pl.when(iso).then(cell.str.to_date("%Y-%m-%d", strict=False))
 
 
