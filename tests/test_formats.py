@@ -634,7 +634,7 @@ def test_an_open_quote_after_other_quoting_faults_is_still_found(tmp_path: Path)
 # -- numbers a file types as numbers -------------------------------------------------------------
 
 
-@pytest.mark.parametrize("locale", [None, "en", "fr"])
+@pytest.mark.parametrize("locale", [None, "en", "fr", "bgn"])
 def test_typed_numbers_are_never_reread_through_the_locale(
     tmp_path: Path, locale: str | None
 ) -> None:

@@ -99,19 +99,22 @@ def text_table(table: pl.DataFrame) -> pl.DataFrame:
 def typed_number_text(text: pl.Expr, locale: str | None) -> pl.Expr:
     """``text``, numbers a file stores as numbers (an xlsx cell, a Parquet column) written
     with a decimal point ("1234.5", "1.234"), in the notation :func:`read_table` reads as
-    those very numbers in ``locale``: the locale's decimal sign ("1,234" in French, never
-    1,234 units); without a locale, a figure that would also read as grouped thousands gets a
-    trailing zero ("1.2340"), so a typed number is never refused as ambiguous."""
+    those very numbers in ``locale``: with a decimal comma, a comma ("1,234" in French, never
+    1,234 units); with a decimal point, as written; otherwise (no locale, or a sign such as
+    "٫"), a figure that would also read as grouped thousands gets a trailing zero ("1.2340"),
+    so a typed number is never refused as ambiguous nor read as thousands."""
     from sahel_core.normalize import _decimal_mark
 
     mark = _decimal_mark(locale)
-    if mark != ".":
+    if mark == ",":
         return text.str.replace(".", mark, literal=True)
-    if locale is None:
-        return (
-            pl.when(text.str.contains(r"^-?[1-9]\d{0,2}\.\d{3}$")).then(text + "0").otherwise(text)
-        )
-    return text
+    if mark == "." and locale is not None:
+        return text
+    return (
+        pl.when(text.str.contains(r"^-?[1-9][0-9]{0,2}\.[0-9]{3}$"))
+        .then(text + "0")
+        .otherwise(text)
+    )
 
 
 def json_text(column: pl.Expr) -> pl.Expr:
