@@ -406,3 +406,15 @@ def test_a_blank_currency_takes_the_default_and_a_code_must_be_ascii(tmp_path: P
     )
     refused = [(r.row, r.value, r.reason) for r in read(odd).rejections]
     assert (1, "ßd", "not an ISO 3166 alpha-2 country code") in refused
+
+
+def test_numbers_in_other_scripts_are_not_xml_schema_numbers() -> None:
+    """Python reads "٣" as 3 (int(), Decimal(), re's \\d): XML Schema's numbers are ASCII."""
+    from sahel_core.plugins.iati import _KINDS
+
+    def passes(kind: str, text: str) -> bool:
+        return _KINDS[kind][0](text)
+
+    assert not any(passes("posint", t) for t in ("٠", "0٠", "+٠", "0", "-1"))
+    assert passes("posint", "+007") and passes("decimal", "3.5")
+    assert not passes("decimal", "٣") and not passes("date", "٢٠١٦-01-01")

@@ -324,12 +324,14 @@ _SHAPES: dict[str, _Shape] = {
     ),
 }
 
-_DATE = re.compile(r"(-?\d{4,})-(\d\d)-(\d\d)(?:Z|[+-]\d\d:\d\d)?")
+# ASCII digits only (re.ASCII), as XML Schema's: Python's \d, int() and Decimal() take "٣".
+_DATE = re.compile(r"(-?\d{4,})-(\d\d)-(\d\d)(?:Z|[+-]\d\d:\d\d)?", re.ASCII)
 _DATETIME = re.compile(
-    r"(-?\d{4,})-(\d\d)-(\d\d)T([01]\d|2[0-3]):([0-5]\d):([0-5]\d)(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)?"
+    r"(-?\d{4,})-(\d\d)-(\d\d)T([01]\d|2[0-3]):([0-5]\d):([0-5]\d)(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)?",
+    re.ASCII,
 )
-_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
-_INTEGER = re.compile(r"[+-]?\d+")
+_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)", re.ASCII)
+_INTEGER = re.compile(r"[+-]?\d+", re.ASCII)
 _BOOLEANS = frozenset({"true", "false", "1", "0"})
 
 
