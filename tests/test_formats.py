@@ -687,8 +687,28 @@ def test_an_xlsx_sheet_formatted_to_its_last_column_reads_only_the_named_columns
     loaded = openpyxl.load_workbook(tmp_path / "wide.xlsx", read_only=True, data_only=True)
     found = _sheet(_rows(loaded.worksheets[0], "wide.xlsx"), ReadOptions())
     loaded.close()
-    assert found is not None and found[0].columns == ["id", "drug", "quantity", "quantity_unit"]
+    # The stray value far right stands in one column after the named ones (ignored).
+    assert found is not None
+    assert found[0].columns == ["id", "drug", "quantity", "quantity_unit", "column 5"]
+    assert found[0]["column 5"].to_list() == ["stray"]
     assert read(tmp_path / "wide.xlsx").tables["seizure"]["id"].to_list() == ["A1"]
+
+
+def test_an_xlsx_row_with_values_only_after_the_named_columns_is_read_and_rejected(
+    tmp_path: Path,
+) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in (["id", "drug", "quantity", "quantity_unit"], ["A", "cocaine", 1, "kg"],
+                [None] * 7 + ["stray"], ["D", "cocaine", 5, "kg"]):  # fmt: skip
+        sheet.append(row)
+    book.save(tmp_path / "x.xlsx")
+    result = read(tmp_path / "x.xlsx")
+    assert (result.read, result.accepted) == (3, 2)
+    [refused] = result.rejections
+    assert (refused.row, refused.field) == (3, "column 5")
+    assert refused.reason.startswith("no value in a recognised column")
 
 
 @pytest.mark.parametrize(

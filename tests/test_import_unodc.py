@@ -289,3 +289,14 @@ def test_an_xlsx_sheet_formatted_to_its_last_column_reads_only_the_export_column
     # A typed float is read as stored, whatever the locale: 160.689 kg, not 160689.
     result = read_unodc(path, ReadOptions(locale="fr"))
     assert result.tables["seizure"]["quantity"].to_list() == [Decimal("160.689")]
+
+
+def test_an_xlsx_row_with_a_value_only_after_the_export_columns_is_a_record(
+    tmp_path: Path,
+) -> None:
+    row = ["Africa", "West Africa", "Mali", "Cannabis", "Cannabis herb", "Cannabis herb", 2020,
+           1.5, "MLI"]  # fmt: skip
+    path = _xlsx(tmp_path / "drug_seizures_x.xlsx", [list(HEADER), row, [None] * 11 + ["x"]])
+    result = read_unodc(path, ReadOptions())
+    assert (result.read, result.accepted) == (2, 1)
+    assert result.rejections == [Rejection(3, "Kilograms", None, "no quantity reported")]

@@ -165,7 +165,8 @@ def _frame_xlsx(path: Path) -> tuple[pl.DataFrame, list[int], int]:
                 columns = [[] for _ in header]
             continue
         cells = [_cell(v) for v in values[:width]]
-        if not any(c is not None for c in cells):
+        rest = values[width:]  # a value only there still makes the row a record (rejected)
+        if not any(c is not None for c in cells) and rest.count(None) == len(rest):
             continue
         numbers.append(number)
         for index, column in enumerate(columns):

@@ -157,16 +157,25 @@ def _sheet(
     data: list[list[str | None]] = [[] for _ in range(width)]
     # Where each column holds a number typed as a number: written in the locale's notation.
     typed: list[list[bool]] = [[] for _ in range(width)]
+    # The first value of a row after the named columns: such a row is read, and rejected as
+    # having no value in a recognised column, not skipped as empty.
+    beyond: list[str | None] = []
     count = 0
     for values in rows:
         cells = [*values[:width], *(None,) * (width - len(values))]
         for column, kinds, value in zip(data, typed, cells, strict=True):
             column.append(_cell_text(value))
             kinds.append(isinstance(value, float))
+        rest = values[width:]
+        spilled = rest.count(None) < len(rest)  # count(): C speed over 16,384 cells
+        beyond.append(_cell_text(next(v for v in rest if v is not None)) if spilled else None)
         count += 1
     frame = pl.DataFrame(
         {n: pl.Series(n, column, dtype=pl.String) for n, column in zip(names, data, strict=True)}
     )
+    if any(cell is not None for cell in beyond):
+        extra = unique_headers([*names, f"column {width + 1}"])[-1]
+        frame = frame.with_columns(pl.Series(extra, beyond, dtype=pl.String))
     frame = frame.with_columns(
         pl.when(pl.Series(kinds))
         .then(typed_number_text(pl.col(name), options.locale))
