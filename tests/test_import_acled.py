@@ -31,7 +31,7 @@ def test_modern_export() -> None:
     assert (result.read, result.accepted, result.rejected) == (6, 2, 4)
     assert result.rejections == [
         Rejection(4, "event_date", "31 February 2019", "no such date"),
-        Rejection(5, "iso3", "Atlantis", "unknown country 'Atlantis'"),
+        Rejection(5, "country", "Atlantis", "unknown country 'Atlantis'"),
         Rejection(6, "fatalities", "-2", "expected a whole number >= 0"),
         Rejection(7, "event_id_cnty", "ACLED:TST101", "repeats the id of an earlier row"),
     ]
@@ -252,11 +252,18 @@ def test_rows_with_no_cell_filled_are_not_records_whatever_the_line_endings(
     assert [(r.row, r.value) for r in result.rejections] == [(6, "Atlantis")]
 
 
-def test_a_bad_iso3_is_rejected_with_its_value(tmp_path: Path) -> None:
+def test_a_country_rejection_names_the_cell_its_reason_is_about(tmp_path: Path) -> None:
+    """iso3 is tried first, then the country name: the last cell tried is the one refused."""
     path = tmp_path / "events.csv"
     path.write_text(
-        "event_id_cnty,event_date,actor1,iso3,fatalities\n"
-        "X1,2019-01-01,JNIM,XXX,1\nX2,2019-01-01,JNIM,MLI,1\n"
+        "event_id_cnty,event_date,actor1,iso3,country,fatalities\n"
+        "X1,2019-01-01,JNIM,XXX,,1\nX2,2019-01-01,JNIM,,Narnia,1\n"
+        "X3,2019-01-01,JNIM,XXX,Narnia,1\nX4,2019-01-01,JNIM,XXX,Mali,1\nX5,2019-01-01,JNIM,,,1\n"
     )
     result = read(path, format="acled")
-    assert [(r.row, r.field, r.value) for r in result.rejections] == [(2, "iso3", "XXX")]
+    assert [(r.row, r.field, r.value, r.reason) for r in result.rejections] == [
+        (2, "iso3", "XXX", "unknown country 'XXX'"),
+        (3, "country", "Narnia", "unknown country 'Narnia'"),
+        (4, "country", "Narnia", "unknown country 'Narnia'"),
+        (6, "iso3", None, "no country given"),
+    ]

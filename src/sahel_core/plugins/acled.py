@@ -159,22 +159,27 @@ def _countries(frame: pl.DataFrame) -> pl.DataFrame:
 
     keys = [_text(frame, k).alias(k) for k in _COUNTRY_KEYS]
     combos = frame.select(keys).unique()
-    codes, reasons = [], []
-    for iso3, alpha2, name in combos.iter_rows():
-        found, reason = None, "no country given"
-        for text in (iso3, alpha2, name):
+    codes, reasons, fields, values = [], [], [], []
+    for cells in combos.iter_rows():
+        found, reason, field, value = None, "no country given", _country_column(frame.columns), None
+        for key, text in zip(_COUNTRY_KEYS, cells, strict=True):
             if text is None:
                 continue
             try:
                 found = country(text).alpha3
                 break
             except SahelError:
-                reason = f"unknown country {text!r}"
+                # The rejection names the cell the reason is about: the last one tried.
+                reason, field, value = f"unknown country {text!r}", key, text
         codes.append(found)
         reasons.append(None if found else reason)
+        fields.append(None if found else field)
+        values.append(None if found else value)
     return combos.with_columns(
         pl.Series("__found", codes, dtype=pl.String),
         pl.Series("__country_reason", reasons, dtype=pl.String),
+        pl.Series("__country_field", fields, dtype=pl.String),
+        pl.Series("__country_value", values, dtype=pl.String),
     )
 
 
@@ -244,14 +249,14 @@ def events_table(
         pl.col("__row"),
         note.alias("__note"),
         pl.col("__country_reason"),
-        # The cell of the column the rejection names (_country_column), the first present.
-        pl.coalesce(pl.col(f"__{k}") for k in _COUNTRY_KEYS).alias("__country_value"),
+        pl.col("__country_field"),
+        pl.col("__country_value"),
     )
     bad_country = raw.filter(pl.col("__country_reason").is_not_null())
     rejections = [
-        Rejection(row=row, field=_country_column(frame.columns), value=value, reason=reason)
-        for row, value, reason in bad_country.select(
-            "__row", "__country_value", "__country_reason"
+        Rejection(row=row, field=field, value=value, reason=reason)
+        for row, field, value, reason in bad_country.select(
+            "__row", "__country_field", "__country_value", "__country_reason"
         ).iter_rows()
     ]
     good = raw.filter(pl.col("__country_reason").is_null())
