@@ -736,3 +736,12 @@ def test_utf16_text_is_read_when_a_bom_or_the_encoding_says_so(tmp_path: Path) -
     nul.write_bytes(b"\xff\xfe\x00\x00" + b"\x00" * 8)  # a UTF-32 BOM, then NUL characters
     with pytest.raises(SahelError, match="a binary file"):
         load_document(nul)
+
+
+def test_the_text_sniffer_takes_a_head_cut_inside_a_character() -> None:
+    from sahel_core.plugins.text import sniff_text
+
+    text = "In May 2016, police seized 2 kg of cocaine in Bamako 😀"
+    for encoding in ("utf-8", "utf-16", "utf-32"):
+        head = text.encode(encoding)[:-1]  # the 64 KiB head may end anywhere
+        assert sniff_text(head, "press.txt"), encoding

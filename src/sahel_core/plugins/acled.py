@@ -77,9 +77,9 @@ def _header(text: str) -> list[str]:
 
 def sniff_acled(head: bytes, name: str) -> bool:
     """True when the first line is an ACLED event header or an HDX HAPI conflict-event one."""
-    from sahel_core.plugins.csv_format import sniff_text
+    from sahel_core.plugins.csv_format import head_text
 
-    text = sniff_text(head)
+    text = head_text(head)
     if text is None:
         return False
     columns = set(_header(text.split("\n", 1)[0]))

@@ -30,10 +30,10 @@ __all__ = [
     "cr_line_endings",
     "csv_records",
     "decode",
+    "head_text",
     "read_csv",
     "sahel_register_formats",
     "sniff_csv",
-    "sniff_text",
     "write_csv",
 ]
 
@@ -135,7 +135,7 @@ def cr_line_endings(text: str) -> bool:
     return cr != -1 and (lf == -1 or lf > cr + 1)
 
 
-def sniff_text(head: bytes) -> str | None:
+def head_text(head: bytes) -> str | None:
     """The text of a sniffer's head (the first 64 KiB): decoded by its BOM (UTF-16 and UTF-32
     too), else as UTF-8, a character cut by the end of the head dropped or replaced; ``None``
     for binary data (NUL bytes without a BOM)."""

@@ -203,9 +203,9 @@ def write_hxl(table: pl.DataFrame, path: Path, entity: str, options: WriteOption
 
 def sniff_hxl(head: bytes, name: str) -> bool:
     """True when one of the first 25 rows is an HXL hashtag row."""
-    from sahel_core.plugins.csv_format import sniff_delimiter, sniff_text
+    from sahel_core.plugins.csv_format import head_text, sniff_delimiter
 
-    text = None if head.startswith(b"PK") else sniff_text(head)
+    text = None if head.startswith(b"PK") else head_text(head)
     if text is None:
         return False
     lines = text.splitlines()[:_SCAN_ROWS]

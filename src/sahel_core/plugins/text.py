@@ -317,9 +317,10 @@ def read_text(path: Path, options: ReadOptions) -> ReadResult:
 def sniff_text(head: bytes, name: str) -> bool:
     """HTML by its content; ``.md``/``.txt`` files unless their first lines are a delimited
     table (each holding the same number of one delimiter)."""
-    try:
-        text, _ = _decode_text(head, name)
-    except FormatError:
+    from sahel_core.plugins.csv_format import head_text
+
+    text = head_text(head)  # A head may end in the middle of a character: no error for that.
+    if text is None:
         return False
     if _is_html(text, name) and "<" in text[:1024]:
         return True

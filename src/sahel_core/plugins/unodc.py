@@ -103,9 +103,9 @@ def sniff_unodc(head: bytes, name: str) -> bool:
     if head.startswith(b"PK\x03\x04"):
         lower = name.lower()
         return "seizure" in lower and lower.endswith((".xlsx", ".xlsm"))
-    from sahel_core.plugins.csv_format import sniff_text
+    from sahel_core.plugins.csv_format import head_text
 
-    text = sniff_text(head)
+    text = head_text(head)
     if text is None:
         return False
     lines = text.splitlines()[:_SCAN_ROWS]
