@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Context, Decimal
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -300,3 +301,13 @@ def test_an_xlsx_row_with_a_value_only_after_the_export_columns_is_a_record(
     result = read_unodc(path, ReadOptions())
     assert (result.read, result.accepted) == (2, 1)
     assert result.rejections == [Rejection(3, "Kilograms", None, "no quantity reported")]
+
+
+@pytest.mark.parametrize("case", [str.lower, str.upper])
+def test_the_header_is_recognised_in_any_case(tmp_path: Path, case: Any) -> None:
+    header = ",".join(case(h) for h in HEADER)
+    path = tmp_path / "seizures.csv"
+    path.write_text(f"{header}\nAfrica,West Africa,Mali,C,C,Cocaine,2022,1.5,MLI\n")
+    assert sniff_unodc(path.read_bytes(), path.name)
+    result = read(path)
+    assert (result.format, result.accepted) == ("unodc_seizures", 1)

@@ -65,8 +65,8 @@ HEADER = (
     "Kilograms",
     "msCode",
 )
-#: Columns the reader cannot do without (compared after :func:`sahel_core.headers.fold`).
-_REQUIRED = ("ms code", "drug name", "reference year", "kilograms")
+#: Columns the reader cannot do without (compared as :func:`_fold` gives them).
+_REQUIRED = ("mscode", "drugname", "referenceyear", "kilograms")
 _SCAN_ROWS = 25
 #: Room for 29 + 9 digits: Python's default context (28 digits) cannot shorten such figures.
 _CONTEXT = Context(prec=40)
@@ -83,9 +83,11 @@ _SOURCE_COLUMN = {
 
 
 def _fold(text: object) -> str:
+    """A header as compared: folded (:func:`sahel_core.headers.fold`) without spaces, so that
+    "msCode", "MS Code", "mscode" and "MSCODE" are one name."""
     from sahel_core.headers import fold
 
-    return fold(str(text)) if text is not None else ""
+    return fold(str(text)).replace(" ", "") if text is not None else ""
 
 
 def _is_header(cells: Sequence[object]) -> bool:
@@ -294,7 +296,7 @@ def read_unodc(path: Path, options: ReadOptions) -> ReadResult:
         raise FormatError(
             f"cannot read the file: {exc.strerror or exc}", source=path.name
         ) from None
-    names = {key: _column(frame, key) for key in (*_REQUIRED, "drug group", "drug sub group")}
+    names = {key: _column(frame, key) for key in (*_REQUIRED, "druggroup", "drugsubgroup")}
     col = {key: pl.col(name) if name else pl.lit(None, pl.String) for key, name in names.items()}
 
     frame = frame.with_columns(pl.Series("__row", numbers, dtype=pl.Int64))
@@ -316,9 +318,9 @@ def read_unodc(path: Path, options: ReadOptions) -> ReadResult:
     # Distinct drug triples → vocabulary key.
     triple = ["__group", "__sub", "__name"]
     frame = frame.with_columns(
-        col["drug group"].alias("__group"),
-        col["drug sub group"].alias("__sub"),
-        col["drug name"].alias("__name"),
+        col["druggroup"].alias("__group"),
+        col["drugsubgroup"].alias("__sub"),
+        col["drugname"].alias("__name"),
     )
     combos = frame.select(triple).unique()
     keys = [unodc_drug(g, s, n).key for g, s, n in combos.iter_rows()]
@@ -333,7 +335,7 @@ def read_unodc(path: Path, options: ReadOptions) -> ReadResult:
     def squashed(expr: pl.Expr) -> pl.Expr:
         return expr.str.to_lowercase().str.replace_all(r"[^a-z]+", "")
 
-    is_header = (squashed(col["ms code"]) == "mscode") & (squashed(col["kilograms"]) == "kilograms")
+    is_header = (squashed(col["mscode"]) == "mscode") & (squashed(col["kilograms"]) == "kilograms")
     fault = (
         pl.when(is_header)
         .then(pl.struct(field=pl.lit(None, pl.String), value=pl.lit(None, pl.String),
@@ -360,8 +362,8 @@ def read_unodc(path: Path, options: ReadOptions) -> ReadResult:
         pl.lit("kg").alias("quantity_unit"),
         pl.lit("exact").alias("quantity_qualifier"),
         pl.col("__kg").alias("quantity_text"),
-        col["reference year"].str.strip_chars().alias("date"),
-        col["ms code"].str.strip_chars().alias("country"),
+        col["referenceyear"].str.strip_chars().alias("date"),
+        col["mscode"].str.strip_chars().alias("country"),
     )
     table, refused_rows = normalize(
         raw, "seizure", source=path.name, locale="en", rows=kept["__row"]
