@@ -803,3 +803,19 @@ def test_json_drugs_and_currencies_are_checked_as_every_reader_checks_them(
     assert [(r.row, r.field, r.value) for r in result.rejections] == [
         (2, "drug", "zorg"), (3, "value.currency", "QQQ"), (4, "stated_values[1].currency", "ZZZ")
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".json"])
+def test_a_json_integer_too_long_for_python_rejects_its_record_only(
+    tmp_path: Path, suffix: str
+) -> None:
+    big = "9" * 5000  # Python's int() refuses more than 4,300 digits
+    records = [
+        '{"id":"A","drug":"cannabis"}',
+        f'{{"id":"B","drug":"cannabis","sources":[{{"file":"x","row":{big}}}]}}',
+    ]
+    path = tmp_path / f"big{suffix}"
+    path.write_text("\n".join(records) if suffix == ".jsonl" else f"[{','.join(records)}]")
+    result = read(path, options=ReadOptions(entity="seizure"))
+    assert (result.read, result.accepted) == (2, 1)
+    assert [(r.row, r.field) for r in result.rejections] == [(2, "sources[0].row")]

@@ -165,6 +165,12 @@ def _rejection(row: int, exc: StructureError) -> Rejection:
     return Rejection(row, path.removeprefix("$.").removeprefix("$") or None, text, reason)
 
 
+def _integer(text: str) -> int | Decimal:
+    """A JSON integer; one too long for int() (4,300 digits) as a Decimal, which the record's
+    checks then refuse, rather than an error that fails the whole file."""
+    return int(text) if len(text) < 4300 else Decimal(text)
+
+
 def _lines(text: str) -> Iterator[tuple[int, Any | Rejection]]:
     # Lines end at "\n" only (JSON Lines): str.splitlines() also splits at U+2028, U+0085...,
     # which a JSON string may hold as they are (as write_jsonl leaves them).
@@ -172,7 +178,7 @@ def _lines(text: str) -> Iterator[tuple[int, Any | Rejection]]:
         if not line.strip():
             continue
         try:
-            data = json.loads(line, parse_float=Decimal)
+            data = json.loads(line, parse_float=Decimal, parse_int=_integer)
         except (ValueError, RecursionError) as exc:
             yield number, Rejection(number, None, line[:200], f"not JSON: {exc}")
             continue
@@ -191,7 +197,7 @@ def read_json(path: Path, options: ReadOptions) -> ReadResult:
     """Read a JSON list of entities (a single object counts as a list of one)."""
     text = _text(path, options)  # Its FormatError is a ValueError: not to be wrapped below.
     try:
-        data = json.loads(text, parse_float=Decimal)
+        data = json.loads(text, parse_float=Decimal, parse_int=_integer)
     except (ValueError, RecursionError) as exc:
         raise FormatError(f"not JSON: {exc}", source=str(path)) from None
     if isinstance(data, dict):
