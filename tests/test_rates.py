@@ -508,6 +508,18 @@ def test_a_lazy_providers_fixed_rows_obey_the_rules_over_all_the_rows_of_their_p
         assert path == "LRD → EUR (cbl, 2016-11-04)"
 
 
+def test_a_provider_dates_an_aware_datetime_by_its_local_day() -> None:
+    """A rate published at 23:30 in Monrovia on 4 November is the 4 November rate, not the
+    UTC day's, as conversions date an aware Datetime by its local day."""
+    moment = dt.datetime(2016, 11, 4, 23, 30, tzinfo=dt.UTC)
+    frame = pl.DataFrame(
+        {"currency": ["LRD"], "base": ["EUR"], "date": [moment], "period": ["day"], "rate": ["104"]}
+    ).with_columns(pl.col("date").dt.convert_time_zone("Pacific/Kiritimati"))
+    manager = _first("cbl", lambda: frame)
+    row = rate_table(manager).rows.filter(pl.col("provider") == "cbl").row(0, named=True)
+    assert row["date"] == dt.date(2016, 11, 5)  # 13:30 on the 5th in Kiritimati (UTC+14)
+
+
 def test_the_ecb_history_is_read_pair_by_pair() -> None:
     manager = _manager()  # a table of its own
     table = rate_table(manager)

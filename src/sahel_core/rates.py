@@ -587,6 +587,8 @@ def _normalize(
     day = pl.col("date")
     if frame.schema["date"] == pl.String:
         day = day.str.strip_chars().str.to_date("%Y-%m-%d", strict=False)
+    elif isinstance(frame.schema["date"], pl.Datetime):
+        day = day.dt.date()  # its local day, as conversions date an aware Datetime
     elif frame.schema["date"] != pl.Date:
         day = day.cast(pl.Date, strict=False)
     text = _cleaned(frame, {"currency": _shape, "base": _shape, "period": _period})
