@@ -406,7 +406,9 @@ def _check(
     kind = shape.text
     if kind == "decimal":
         text = element.text.strip() if element.text else ""
-        if not _DECIMAL.fullmatch(text):
+        # Text after a child ("1<x:b/>2") is part of the value: only element.text is read.
+        split = any(child.tail and child.tail.strip() for child in element)
+        if not _DECIMAL.fullmatch(text) or split:
             faults.append(_Fault(path or tag, element.text, "not a decimal number"))
     elif kind == "none" and element.text and element.text.strip():
         faults.append(_Fault(path or tag, element.text.strip(), "this element holds no text"))
