@@ -241,6 +241,8 @@ _SOURCE = '{"url":null,"file":"r.csv","row":2,"line":null,"start":null,"end":nul
         ("stated_values", _MONEY.replace('"exact"', '"bogus"'), "qualifier"),
         ("stated_values", _MONEY.replace('"low":"5', '"low":"6'), "low"),
         ("stated_values", _MONEY.replace('"XOF"', '"X0F"'), "currency"),
+        ("stated_values", _MONEY.replace('"XOF"', '"ZZZ"'), "unknown currency 'ZZZ'"),
+        ("stated_values", _MONEY.replace('"XOF"', '"ZZZ"').replace(",", ", "), "unknown currency"),
         ("sources", _SOURCE.replace('"row":2', '"row":-1'), "row"),
         ("sources", _SOURCE.replace('"2016-05-01"', '"0000-01-01"'), "published"),
         ("sources", _SOURCE.replace('"r.csv"', "null"), "url"),

@@ -1238,6 +1238,14 @@ def _text_items(name: str, cell: str) -> list[str]:
     return [item.strip() for item in cell.split(";") if item.strip()]
 
 
+@cache
+def _iso_currencies() -> list[str]:
+    """The codes ISO 4217 lists (babel's list, which canonical_currency reads too)."""
+    from babel.numbers import list_currencies
+
+    return sorted(list_currencies())
+
+
 def _valid_records(item: type) -> pl.Expr | None:
     """A test of one decoded record (``pl.element()``) that only records the model accepts
     pass: a source cites a url or a file, counts are >= 0, a span has both ends in order,
@@ -1268,7 +1276,7 @@ def _valid_records(item: type) -> pl.Expr | None:
         open_high = qualifier.is_in([Qualifier.AT_LEAST.value, Qualifier.MORE_THAN.value])
         return pl.all_horizontal(
             amount >= 0,
-            record.field("currency").str.contains(r"^[A-Z]{3}$"),
+            record.field("currency").is_in(_iso_currencies()),
             qualifier.is_in([q.value for q in Qualifier]),
             low.is_between(0, amount),
             (high >= amount) | (high.is_null() & open_high),
@@ -1294,5 +1302,9 @@ def _records(name: str, item: type, cell: str | None) -> list[dict[str, Any]] | 
     except StructureError as exc:
         path, message, _ = exc.errors[0] if exc.errors else ("$", exc.message, None)
         raise _Refused(name, cell, f"{path}: {message}") from None
+    for index, record in enumerate(built):
+        # A sum of money names a currency ISO 4217 lists, as a value_currency cell must.
+        if isinstance(record, Money) and record.currency not in _iso_currencies():
+            raise _Refused(name, cell, f"$[{index}].currency: unknown currency {record.currency!r}")
     result: list[dict[str, Any]] = [_record(record) for record in built]
     return result
