@@ -654,6 +654,14 @@ def test_each_seizure_takes_the_date_of_its_own_clause() -> None:
         "La police a saisi 2 kg de cocaïne d'une valeur de 1,5 million FCFA le 5 mai 2016 et "
         "3 kg d'héroïne le 6 juin 2016."
     ) == [("cocaine", "5 mai 2016"), ("heroin", "6 juin 2016")]
+    # A conjunction inside the next clause, after its date, does not move the date.
+    assert dates(
+        "Police seized 2 kg of cocaine on 5 May 2016; on 6 June 2016 gendarmes and customs "
+        "seized 3 kg of heroin."
+    ) == [("cocaine", "5 May 2016"), ("heroin", "6 June 2016")]
+    assert dates(
+        "Police seized 2 kg of cocaine on 5 May 2016, then on 6 June 2016, 3 kg of heroin."
+    ) == [("cocaine", "5 May 2016"), ("heroin", "6 June 2016")]
     # Two dates, and none in the heroin's clause: either may be wrong, so it gets none.
     assert dates(
         "On 5 May 2016, police seized 2 kg of cocaine and 3 kg of heroin, and on 6 June 2016 "

@@ -96,14 +96,15 @@ class _Seizures(_Base):
         if not dates:
             return [None] * len(pairs)
         one = len({m.value for m in dates}) == 1
-        # Consecutive pairs' clauses part at the last conjunction (or ";") before the next
-        # quantity, else at the last comma: "2 kg of cocaine in Bamako, Mali on 5 May 2016 and
-        # 3 kg..." and "2 kg of cocaine, and on 6 June 2016, 3 kg..." both part at "and".
+        # Consecutive pairs' clauses part at the first conjunction (or ";") after the drug,
+        # else at the first comma: a comma inside the first clause ("in Bamako, Mali on 5 May
+        # 2016 and 3 kg...") and a conjunction inside the next ("; on 6 June 2016 gendarmes
+        # and customs seized 3 kg...") both stay in their own clause.
         cuts = [s.start]
         for (_, drug, _), (quantity, _, _) in itertools.pairwise(pairs):
             breaks = list(_CLAUSE_BREAK.finditer(self.folded, drug.end, quantity.start))
             strong = [b for b in breaks if b.group() != ","] or breaks
-            cuts.append(strong[-1].start() if strong else quantity.start)
+            cuts.append(strong[0].start() if strong else quantity.start)
         cuts.append(s.end)
         starts = [m.start for m in dates]
         found = []
