@@ -621,14 +621,43 @@ def test_a_quoted_cell_never_closed_fails_the_file_naming_its_row(
         assert result.tables["seizure"]["locality"][0] == 'Mopti, 5" road'
 
 
-def test_an_open_quote_after_other_quoting_faults_is_still_found(tmp_path: Path) -> None:
-    # '"cocaine"x' fails strict reading first; the lenient reading is checked all the same.
+@pytest.mark.parametrize(
+    ("text", "row"),
+    [
+        ('A,"cocaine"x,5 kg\nB,"cannabis,3 kg\nC,heroin,1 kg\nD,heroin,2 kg\n', 3),
+        ('A,"cocaine"x,"5 kg\nB,cannabis,3 kg\nC,heroin,1 kg\nD,heroin,2 kg\n', 2),
+    ],
+)
+def test_an_open_quote_after_other_quoting_faults_is_still_found(
+    tmp_path: Path, text: str, row: int
+) -> None:
+    # '"cocaine"x' fails strict reading first, in an earlier record or in the same one.
     path = tmp_path / "open.csv"
-    path.write_text(
-        'id,drug,quantity\nA,"cocaine"x,5 kg\nB,"cannabis,3 kg\nC,heroin,1 kg\nD,heroin,2 kg\n'
-    )
-    with pytest.raises(FormatError, match=r"row 3 \(line 3\): a quoted cell is never closed"):
+    path.write_text("id,drug,quantity\n" + text)
+    with pytest.raises(FormatError, match=rf"row {row} \(line {row}\): a quoted cell is never"):
         read(path, options=ReadOptions(entity="seizure"))
+
+
+def test_the_open_quote_check_agrees_with_the_csv_module() -> None:
+    """_ends_quoted against strict reading, on every file strict reading takes or refuses for
+    an open quote: all texts of up to 7 characters over 'a , " CR LF'."""
+    import csv
+    import io
+    import itertools
+
+    from sahel_core.plugins.csv_format import _ends_quoted
+
+    for size in range(1, 8):
+        for chars in itertools.product('a,"\n\r', repeat=size):
+            text = "".join(chars)
+            try:
+                list(csv.reader(io.StringIO(text, newline=""), strict=True))
+                open_quote = False
+            except csv.Error as exc:
+                if str(exc) != "unexpected end of data":
+                    continue
+                open_quote = True
+            assert _ends_quoted(text, ",") is open_quote, text
 
 
 # -- numbers a file types as numbers -------------------------------------------------------------

@@ -182,18 +182,35 @@ def csv_records(text: str, delimiter: str, source: str) -> list[list[str]]:
             start, last = reader.line_num + 1, start
     except csv.Error as exc:
         raise FormatError(f"not readable as CSV: {exc}", source=source) from None
-    # A quoted cell never closed takes the rest of the file into the last record: read alone,
-    # strictly, that record ends inside its quote.
-    try:
-        list(csv.reader(lines[last - 1 :], delimiter=delimiter, strict=True))
-    except csv.Error as exc:
-        if str(exc) == "unexpected end of data":  # the csv module's words for an open quote
-            raise FormatError(
-                f"row {len(records)} (line {last}): a quoted cell is never closed, so the rest "
-                "of the file would be read into it",
-                source=source,
-            ) from None
+    # A quoted cell never closed takes the rest of the file into the last record.
+    if _ends_quoted("".join(lines[last - 1 :]), delimiter):
+        raise FormatError(
+            f"row {len(records)} (line {last}): a quoted cell is never closed, so the rest of "
+            "the file would be read into it",
+            source=source,
+        )
     return records
+
+
+def _ends_quoted(text: str, delimiter: str) -> bool:
+    """Whether ``text`` ends inside a quoted cell, as the ``csv`` module reads it leniently: a
+    quote opens one only at the start of a cell, ``""`` inside is a quote, and a single quote
+    closes it (what follows it, '"a"b', stays in the cell)."""
+    quoted, start = False, True
+    i, end = 0, len(text)
+    while i < end:
+        char = text[i]
+        if quoted:
+            if char == '"':
+                if text.startswith('"', i + 1):
+                    i += 1
+                else:
+                    quoted = False
+        elif char == '"' and start:
+            quoted = True
+        start = not quoted and char in (delimiter, "\r", "\n")
+        i += 1
+    return quoted
 
 
 def _frame_fast(data: bytes, delimiter: str) -> pl.DataFrame:
