@@ -92,11 +92,13 @@ WHITESPACE = (
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 
 
-def _iso_day(cell: pl.Expr) -> pl.Expr:
-    """The day of a cell written YYYY-MM-DD (or YYYY-M-D), else null. Years 1 to 9999 only,
-    as Python's dates: polars reads "0000-01-01" too, and a table holding it cannot be read
-    back."""
-    iso = cell.str.contains(r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}$") & ~cell.str.starts_with("0000")
+def _iso_day(cell: pl.Expr, *, padded: bool = True) -> pl.Expr:
+    """The day of a cell written YYYY-MM-DD (also YYYY-M-D unless ``padded``), else null.
+    Years 1 to 9999 only, as Python's dates: polars reads "0000-01-01" too, and a table
+    holding it cannot be read back."""
+    part = "{2}" if padded else "{1,2}"
+    shape = rf"^[0-9]{{4}}-[0-9]{part}-[0-9]{part}$"
+    iso = cell.str.contains(shape) & ~cell.str.starts_with("0000")
     return pl.when(iso).then(cell.str.to_date("%Y-%m-%d", strict=False))
 
 
@@ -978,7 +980,7 @@ class _Normalizer:
             {"earliest": pl.Date, "latest": pl.Date},
             where=pl.col(name).is_not_null() & pl.col(earliest).is_null() & pl.col(day).is_null(),
         )
-        iso = {c: _iso_day(pl.col(c).str.strip_chars()) for c in (earliest, latest)}
+        iso = {c: _iso_day(pl.col(c).str.strip_chars(), padded=False) for c in (earliest, latest)}
         for column, parsed in iso.items():
             self.fault(
                 pl.col(column).is_not_null() & parsed.is_null(),
