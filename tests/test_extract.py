@@ -753,3 +753,4 @@ def test_the_text_sniffer_takes_a_head_cut_inside_a_character() -> None:
     for encoding in ("utf-8", "utf-16", "utf-32"):
         head = text.encode(encoding)[:-1]  # the 64 KiB head may end anywhere
         assert sniff_text(head, "press.txt"), encoding
+    assert not sniff_text(b"\xff\xfe\x00\x00" + b"\x00" * 8, "nul.txt")  # NULs, decoded: binary

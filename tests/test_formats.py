@@ -730,13 +730,15 @@ def test_an_xlsx_row_with_values_only_after_the_named_columns_is_read_and_reject
     sheet = book.active
     assert sheet is not None
     for row in (["id", "drug", "quantity", "quantity_unit"], ["A", "cocaine", 1, "kg"],
-                [None] * 7 + ["stray"], ["D", "cocaine", 5, "kg"]):  # fmt: skip
+                [None] * 5 + ["  ", None, "stray"], ["D", "cocaine", 5, "kg"],
+                [None] * 6 + ["  "]):  # fmt: skip
         sheet.append(row)
     book.save(tmp_path / "x.xlsx")
     result = read(tmp_path / "x.xlsx")
+    # Row 3 holds "stray" after a blank cell; row 5 only a blank cell: an empty row.
     assert (result.read, result.accepted) == (3, 2)
     [refused] = result.rejections
-    assert (refused.row, refused.field) == (3, "column 5")
+    assert (refused.row, refused.field, refused.value) == (3, "column 5", "stray")
     assert refused.reason.startswith("no value in a recognised column")
 
 

@@ -297,7 +297,8 @@ def test_an_xlsx_row_with_a_value_only_after_the_export_columns_is_a_record(
 ) -> None:
     row = ["Africa", "West Africa", "Mali", "Cannabis", "Cannabis herb", "Cannabis herb", 2020,
            1.5, "MLI"]  # fmt: skip
-    path = _xlsx(tmp_path / "drug_seizures_x.xlsx", [list(HEADER), row, [None] * 11 + ["x"]])
+    blank = [None] * 10 + ["  "]  # only whitespace after the columns: an empty row
+    path = _xlsx(tmp_path / "drug_seizures_x.xlsx", [list(HEADER), row, [None] * 11 + ["x"], blank])
     result = read_unodc(path, ReadOptions())
     assert (result.read, result.accepted) == (2, 1)
     assert result.rejections == [Rejection(3, "Kilograms", None, "no quantity reported")]

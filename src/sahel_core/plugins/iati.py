@@ -406,8 +406,9 @@ def _check(
     kind = shape.text
     if kind == "decimal":
         text = element.text.strip() if element.text else ""
-        # Text after a child ("1<x:b/>2") is part of the value: only element.text is read.
-        split = any(child.tail and child.tail.strip() for child in element)
+        # Text in or after a child ("1<x:b>2</x:b>") is part of the value, which is read from
+        # element.text only.
+        split = len(element) and "".join(element.itertext()).strip() != text
         if not _DECIMAL.fullmatch(text) or split:
             faults.append(_Fault(path or tag, element.text, "not a decimal number"))
     elif kind == "none" and element.text and element.text.strip():

@@ -320,7 +320,7 @@ def sniff_text(head: bytes, name: str) -> bool:
     from sahel_core.plugins.csv_format import head_text
 
     text = head_text(head)  # A head may end in the middle of a character: no error for that.
-    if text is None:
+    if text is None or "\x00" in text:  # NUL characters even once decoded: binary
         return False
     if _is_html(text, name) and "<" in text[:1024]:
         return True

@@ -168,7 +168,8 @@ def _frame_xlsx(path: Path) -> tuple[pl.DataFrame, list[int], int]:
             continue
         cells = [_cell(v) for v in values[:width]]
         rest = values[width:]  # a value only there still makes the row a record (rejected)
-        if not any(c is not None for c in cells) and rest.count(None) == len(rest):
+        spilled = rest.count(None) < len(rest) and any(_cell(v) is not None for v in rest)
+        if not any(c is not None for c in cells) and not spilled:
             continue
         numbers.append(number)
         for index, column in enumerate(columns):

@@ -168,7 +168,8 @@ def _sheet(
             kinds.append(isinstance(value, float))
         rest = values[width:]
         spilled = rest.count(None) < len(rest)  # count(): C speed over 16,384 cells
-        beyond.append(_cell_text(next(v for v in rest if v is not None)) if spilled else None)
+        texts = (_cell_text(v) for v in rest if v is not None) if spilled else iter(())
+        beyond.append(next((t for t in texts if t and t.strip()), None))
         count += 1
     frame = pl.DataFrame(
         {n: pl.Series(n, column, dtype=pl.String) for n, column in zip(names, data, strict=True)}
