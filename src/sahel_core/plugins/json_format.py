@@ -165,9 +165,19 @@ def _rejection(row: int, exc: StructureError) -> Rejection:
     return Rejection(row, path.removeprefix("$.").removeprefix("$") or None, text, reason)
 
 
+def _loads(text: str) -> Any:
+    """JSON with exact decimals. An integer too long for int() (4,300 digits) becomes a
+    Decimal, which the record's checks then refuse, not an error that fails the whole file;
+    the hook that does it costs the C parser's speed, so it reads only such a text."""
+    try:
+        return json.loads(text, parse_float=Decimal)
+    except ValueError as exc:
+        if "integer string conversion" not in str(exc):
+            raise
+    return json.loads(text, parse_float=Decimal, parse_int=_integer)
+
+
 def _integer(text: str) -> int | Decimal:
-    """A JSON integer; one too long for int() (4,300 digits) as a Decimal, which the record's
-    checks then refuse, rather than an error that fails the whole file."""
     return int(text) if len(text) < 4300 else Decimal(text)
 
 
@@ -178,7 +188,7 @@ def _lines(text: str) -> Iterator[tuple[int, Any | Rejection]]:
         if not line.strip():
             continue
         try:
-            data = json.loads(line, parse_float=Decimal, parse_int=_integer)
+            data = _loads(line)
         except (ValueError, RecursionError) as exc:
             yield number, Rejection(number, None, line[:200], f"not JSON: {exc}")
             continue
@@ -197,7 +207,7 @@ def read_json(path: Path, options: ReadOptions) -> ReadResult:
     """Read a JSON list of entities (a single object counts as a list of one)."""
     text = _text(path, options)  # Its FormatError is a ValueError: not to be wrapped below.
     try:
-        data = json.loads(text, parse_float=Decimal, parse_int=_integer)
+        data = _loads(text)
     except (ValueError, RecursionError) as exc:
         raise FormatError(f"not JSON: {exc}", source=str(path)) from None
     if isinstance(data, dict):
