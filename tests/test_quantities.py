@@ -582,3 +582,8 @@ def test_bounds_do_not_depend_on_the_callers_decimal_context() -> None:
         found = parse_amount("about 98765.4321 kg", locale="en")
     assert (found.low, found.high) == (expected.low, expected.high)
     assert found.low == Decimal("88888.88889")
+
+
+def test_an_exponent_is_quoted_as_written_in_the_error() -> None:
+    with pytest.raises(ParseError, match="cannot read '1e5' as a number"):
+        parse_amount("1e5 kg")

@@ -286,10 +286,11 @@ def parse_amount(text: str, *, locale: str | None = None, unit: str | None = Non
 
 
 def _glue_split(rest: str) -> list[str]:
-    """Words, with a unit glued to its number split off: "2.7t" → ["2.7", "t"]."""
+    """Words, with a unit glued to its number split off: "2.7t" → ["2.7", "t"]. An exponent
+    ("1e5") is left whole, so that an error quotes the number as written, not "1 e5"."""
     import re
 
-    return re.sub(r"(\d)(?=[^\W\d_])", r"\1 ", rest).split()
+    return re.sub(r"(\d)(?=[^\W\d_])(?![eE][+-]?\d)", r"\1 ", rest).split()
 
 
 def _number_and_unit(
