@@ -669,9 +669,11 @@ def format_money(money: Money, locale: str = "en") -> str:
     Qualifier words in English, or in French for a French ``locale``; the figure by
     :func:`sahel_core.numbers.format_number` (never ambiguous); the currency as its ISO code,
     which needs no country or date to be read back. Writes the qualifier, not the bounds: for
-    any money whose bounds are those its qualifier implies, and any range whose amount is its
-    midpoint (what :func:`parse_money` builds), ``parse_money(format_money(m, L))`` equals
-    ``m`` without ``text`` (``attrs.evolve(m, text=None)``).
+    any money in a currency ISO 4217 lists whose bounds are those its qualifier implies, and
+    any range whose amount is its midpoint (what :func:`parse_money` builds),
+    ``parse_money(format_money(m, L))`` equals ``m`` without ``text``
+    (``attrs.evolve(m, text=None)``). A well-formed code ISO 4217 does not list
+    (``Money(1, "ZZZ")``) is written, but text with it reads as an unknown currency.
     """
     if not isinstance(money, Money):
         raise ValidationError("expected a Money", value=money)
