@@ -312,3 +312,13 @@ def test_the_header_is_recognised_in_any_case(tmp_path: Path, case: Any) -> None
     assert sniff_unodc(path.read_bytes(), path.name)
     result = read(path)
     assert (result.format, result.accepted) == ("unodc_seizures", 1)
+
+
+def test_a_title_line_does_not_decide_the_delimiter(tmp_path: Path) -> None:
+    path = tmp_path / "seizures.csv"
+    path.write_text(
+        "Drug seizures; 2018-2022\n" + ",".join(HEADER) + "\n"
+        "Africa,West Africa,Mali,C,C,Cocaine,2022,1.5,MLI\n"
+    )
+    result = read_unodc(path, ReadOptions())
+    assert (result.read, result.accepted) == (1, 1)

@@ -191,7 +191,7 @@ def _frame_csv(path: Path, options: ReadOptions) -> tuple[pl.DataFrame, list[int
     text, _ = decode(path.read_bytes(), path.name, options.encoding)
     if "\x00" in text:
         raise FormatError("binary data, not delimited text", source=path.name)
-    records = csv_records(text, sniff_delimiter(text), path.name)
+    records = csv_records(text, _header_delimiter(text) or sniff_delimiter(text), path.name)
     found = (n for n, cells in enumerate(records[:_SCAN_ROWS], start=1) if _is_header(cells))
     header_row = next(found, 0)
     if not header_row:
@@ -213,6 +213,15 @@ def _frame_csv(path: Path, options: ReadOptions) -> tuple[pl.DataFrame, list[int
         schema=dict.fromkeys(names, pl.String),
     )
     return frame, numbers, header_row
+
+
+def _header_delimiter(text: str) -> str | None:
+    """The delimiter of the export's header line, found as the sniffer finds it: a title line
+    above it ("Drug seizures; 2018-2022") must not decide how the file is split."""
+    for line in text.splitlines()[:_SCAN_ROWS]:
+        if _is_header(re.split(r"[,;\t]", line)):
+            return max((",", ";", "\t"), key=line.count)
+    return None
 
 
 def _no_header(path: Path) -> FormatError:
