@@ -85,6 +85,7 @@ from sahel_core.money import (
     _shape,
     currency_code,
 )
+from sahel_core.money import _day as _calendar
 from sahel_core.qualifiers import MAX_DECIMAL_PLACES
 from sahel_core.specs import RateProviderSpec
 
@@ -587,10 +588,8 @@ def _normalize(
     day = pl.col("date")
     if frame.schema["date"] == pl.String:
         day = day.str.strip_chars().str.to_date("%Y-%m-%d", strict=False)
-    elif isinstance(frame.schema["date"], pl.Datetime):
-        day = day.dt.date()  # its local day, as conversions date an aware Datetime
-    elif frame.schema["date"] != pl.Date:
-        day = day.cast(pl.Date, strict=False)
+    else:
+        day = _calendar_day(day, frame.schema["date"])
     text = _cleaned(frame, {"currency": _shape, "base": _shape, "period": _period})
     source = pl.col("source").cast(pl.String) if "source" in frame.columns else pl.lit(None)
     cleaned = (
@@ -872,11 +871,16 @@ def convert_money(
 
 
 def _day(on: object) -> dt.date:
-    if isinstance(on, dt.datetime):
-        return on.date()
-    if isinstance(on, dt.date):
-        return on
-    raise ValidationError("expected a date", field="on", value=on)
+    day = _calendar(on, ValidationError)
+    if day is None:
+        raise ValidationError("expected a date", field="on", value=on)
+    return day
+
+
+def _calendar_day(day: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """The days of a date column: a Datetime's own calendar day, as :func:`_day` takes a
+    datetime's (a cast would take the UTC day of an aware one)."""
+    return day.dt.date() if isinstance(dtype, pl.Datetime) else day.cast(pl.Date, strict=False)
 
 
 # -- a column -------------------------------------------------------------------------------
@@ -1007,14 +1011,10 @@ class ColumnRoutes:
         pairs, index = _pairs(rows)
         #: Each row's position in :attr:`keys`.
         self.index = index
-        day = pl.col("_raw_day")
-        # A moment falls on its local calendar day, as in convert_money (datetime.date());
-        # a cast would take the UTC day of an aware Datetime.
-        day = day.dt.date() if isinstance(pairs.schema["_raw_day"], pl.Datetime) else day
         # Text is cleaned once per distinct pair, not once per row.
         pairs = pairs.with_columns(
             pl.col("_raw_cur").cast(pl.String).str.strip_chars().str.to_uppercase().alias("_cur"),
-            day.cast(pl.Date).alias("_day"),
+            _calendar_day(pl.col("_raw_day"), pairs.schema["_raw_day"]).alias("_day"),
         )
         keys = (
             pairs.lazy()
