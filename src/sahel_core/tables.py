@@ -28,7 +28,7 @@ import enum
 import types
 import typing
 from collections.abc import Iterable, Iterator
-from decimal import Context, Decimal
+from decimal import Decimal
 from functools import cache
 from itertools import chain
 from typing import TYPE_CHECKING, Any
@@ -39,7 +39,7 @@ from sahel_core.dates import PartialDate
 from sahel_core.entities import ENTITY_TYPES, Place
 from sahel_core.errors import ReferenceNotFound, StructureError, ValidationError
 from sahel_core.money import Money
-from sahel_core.qualifiers import MAX_DECIMAL_PLACES
+from sahel_core.qualifiers import MAX_DECIMAL_PLACES, round_places
 from sahel_core.quantities import Amount
 
 if TYPE_CHECKING:
@@ -56,9 +56,6 @@ __all__ = [
 
 DECIMAL_PRECISION = 38
 DECIMAL_SCALE = MAX_DECIMAL_PLACES
-
-_QUANTUM = Decimal(1).scaleb(-DECIMAL_SCALE)
-_COLUMN = Context(prec=DECIMAL_PRECISION)
 
 _FIGURES: dict[type, tuple[str, str]] = {
     Amount: ("magnitude", "unit"),
@@ -156,8 +153,9 @@ def _record(value: Any) -> Any:
         return [_record(v) for v in value]
     if isinstance(value, Decimal):
         # polars gives a list of structs the decimal type of its widest element and nulls the
-        # elements that do not fit it; at the table's scale every valid figure fits, exactly.
-        return value.quantize(_QUANTUM, context=_COLUMN)
+        # elements that do not fit it: a valid figure written with more places than the
+        # table's ("0.50000000000000000000") is put at them, exactly.
+        return round_places(value)
     return value
 
 
