@@ -471,10 +471,16 @@ def _word_pattern() -> re.Pattern[str]:
 
 
 @cache
-def _is_iso_code(code: str) -> bool:
-    from babel.numbers import is_currency
+@cache
+def _iso_codes() -> frozenset[str]:
+    """The codes ISO 4217 lists, current and withdrawn (babel's list)."""
+    from babel.numbers import list_currencies
 
-    return bool(is_currency(code))
+    return frozenset(list_currencies())
+
+
+def _is_iso_code(code: str) -> bool:
+    return code in _iso_codes()
 
 
 _SPACES = re.compile(r"\s+")

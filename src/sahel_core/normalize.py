@@ -72,7 +72,7 @@ from sahel_core.dates import PartialDate
 from sahel_core.entities import MAX_COUNT, Place
 from sahel_core.errors import AmbiguousInput, ReferenceNotFound, SahelError, StructureError
 from sahel_core.headers import SOURCE
-from sahel_core.money import Money
+from sahel_core.money import Money, _is_iso_code, _iso_codes
 from sahel_core.qualifiers import APPROX_TOLERANCE, MAX_DECIMAL_PLACES, Qualifier
 from sahel_core.quantities import Amount
 from sahel_core.specs import Rejection
@@ -1240,14 +1240,6 @@ def _text_items(name: str, cell: str) -> list[str]:
     return [item.strip() for item in cell.split(";") if item.strip()]
 
 
-@cache
-def _iso_currencies() -> list[str]:
-    """The codes ISO 4217 lists (babel's list, which canonical_currency reads too)."""
-    from babel.numbers import list_currencies
-
-    return sorted(list_currencies())
-
-
 def _valid_records(item: type) -> pl.Expr | None:
     """A test of one decoded record (``pl.element()``) that only records the model accepts
     pass: a source cites a url or a file, counts are >= 0, a span has both ends in order,
@@ -1278,7 +1270,7 @@ def _valid_records(item: type) -> pl.Expr | None:
         open_high = qualifier.is_in([Qualifier.AT_LEAST.value, Qualifier.MORE_THAN.value])
         return pl.all_horizontal(
             amount >= 0,
-            record.field("currency").is_in(_iso_currencies()),
+            record.field("currency").is_in(sorted(_iso_codes())),
             qualifier.is_in([q.value for q in Qualifier]),
             low.is_between(0, amount),
             (high >= amount) | (high.is_null() & open_high),
@@ -1306,7 +1298,7 @@ def _records(name: str, item: type, cell: str | None) -> list[dict[str, Any]] | 
         raise _Refused(name, cell, f"{path}: {message}") from None
     for index, record in enumerate(built):
         # A sum of money names a currency ISO 4217 lists, as a value_currency cell must.
-        if isinstance(record, Money) and record.currency not in _iso_currencies():
+        if isinstance(record, Money) and not _is_iso_code(record.currency):
             raise _Refused(name, cell, f"$[{index}].currency: unknown currency {record.currency!r}")
     result: list[dict[str, Any]] = [_record(record) for record in built]
     return result
