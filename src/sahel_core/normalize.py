@@ -161,9 +161,7 @@ def normalize(
         text = blank_to_null(text)
     # Large inputs go through in batches: the working frame of one batch, not of the whole
     # file, is in memory beside the table. Only repeated ids look across batches.
-    repeats = (
-        _repeated_ids(text, _stem(source or "input"), numbers) if "id" in text.columns else None
-    )
+    repeats = _repeated_ids(text, source or "input", numbers) if "id" in text.columns else None
 
     def batch(start: int) -> tuple[pl.DataFrame, list[Rejection]]:
         return _Normalizer(
@@ -204,14 +202,14 @@ _BATCH = 1 << 17
 _AT_ONCE = 2
 
 
-def _repeated_ids(text: pl.DataFrame, stem: str, rows: pl.Series) -> pl.Series | None:
+def _repeated_ids(text: pl.DataFrame, source: str, rows: pl.Series) -> pl.Series | None:
     """Which rows repeat the id of an earlier row, or ``None`` when no id repeats. A row
-    without an id has the one it will be given (``"<stem>:<row>"``), which a given id may
+    without an id has the one it will be given (:func:`_generated_id`), which a given id may
     repeat."""
     given = pl.col("id").str.strip_chars()
     if text["id"].null_count():
         text = text.with_columns(rows.alias("__row"))
-        given = pl.coalesce(given, pl.format("{}:{}", pl.lit(stem), pl.col("__row")))
+        given = pl.coalesce(given, _generated_id(source))
     # As many distinct hashes as ids proves there is no repeat, far faster than marking the
     # first of each id (done only when some hashes repeat).
     distinct, count = text.select(
@@ -222,9 +220,9 @@ def _repeated_ids(text: pl.DataFrame, stem: str, rows: pl.Series) -> pl.Series |
     return text.select(~(given.is_first_distinct() | given.is_null())).to_series()
 
 
-def _stem(source: str) -> str:
-    """What generated ids start with: the file's name without its extension."""
-    return PurePath(source).stem or source
+def _generated_id(source: str) -> pl.Expr:
+    """The id of a row without one: ``"<file stem>:<row>"`` (the ``__row`` column)."""
+    return pl.format("{}:{}", pl.lit(PurePath(source).stem or source), pl.col("__row"))
 
 
 def blank_to_null(frame: pl.DataFrame) -> pl.DataFrame:
@@ -579,7 +577,7 @@ class _Normalizer:
 
     def identifier(self) -> None:
         given = pl.col("id").str.strip_chars()
-        generated = pl.format("{}:{}", pl.lit(_stem(self.source)), pl.col("__row"))
+        generated = _generated_id(self.source)
         # Spelling out an id for every row costs time even where the file gives one.
         every = "id" in self.present and not self.df["id"].null_count()
         self.out["id"] = given if every else pl.coalesce(given, generated)

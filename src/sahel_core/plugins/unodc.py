@@ -110,8 +110,7 @@ def sniff_unodc(head: bytes, name: str) -> bool:
     text = head_text(head)
     if text is None:
         return False
-    lines = text.splitlines()[:_SCAN_ROWS]
-    return any(_is_header(re.split(r"[,;\t]", line)) for line in lines)
+    return _header_delimiter(text) is not None
 
 
 # -- reading the cells ------------------------------------------------------------------------
