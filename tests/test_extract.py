@@ -630,43 +630,39 @@ def test_a_range_between_two_figures_is_read(text: str) -> None:
     assert seizure["quantity"]["text"].startswith(("between", "entre"))
 
 
-def test_each_seizure_takes_the_date_of_its_own_clause() -> None:
-    def dates(text: str) -> list[tuple[str, str | None]]:
-        seizures = [r.as_dict() for r in extract(text).of_kind("seizure")]
-        return [(s["drug"], s["date"] and s["date"]["text"]) for s in seizures]
+_TWO_DATES = [("cocaine", "5 May 2016"), ("heroin", "6 June 2016")]
 
-    assert dates(
-        "Police seized 2 kg of cocaine on 5 May 2016 and 3 kg of heroin on 6 June 2016 in Bamako."
-    ) == [("cocaine", "5 May 2016"), ("heroin", "6 June 2016")]
-    assert dates(
-        "On 5 May 2016, police seized 2 kg of cocaine, and on 6 June 2016, 3 kg of heroin in Gao."
-    ) == [("cocaine", "5 May 2016"), ("heroin", "6 June 2016")]
-    assert dates("In May 2016, police seized 2 kg of cocaine and 3 kg of heroin in Bamako.") == [
-        ("cocaine", "May 2016"),
-        ("heroin", "May 2016"),
-    ]
-    # A comma of the first clause, or of a number, does not end it.
-    assert dates(
-        "Police seized 2 kg of cocaine in Bamako, Mali on 5 May 2016 and 3 kg of heroin on "
-        "6 June 2016."
-    ) == [("cocaine", "5 May 2016"), ("heroin", "6 June 2016")]
-    assert dates(
-        "La police a saisi 2 kg de cocaïne d'une valeur de 1,5 million FCFA le 5 mai 2016 et "
-        "3 kg d'héroïne le 6 juin 2016."
-    ) == [("cocaine", "5 mai 2016"), ("heroin", "6 juin 2016")]
-    # A conjunction inside the next clause, after its date, does not move the date.
-    assert dates(
-        "Police seized 2 kg of cocaine on 5 May 2016; on 6 June 2016 gendarmes and customs "
-        "seized 3 kg of heroin."
-    ) == [("cocaine", "5 May 2016"), ("heroin", "6 June 2016")]
-    assert dates(
-        "Police seized 2 kg of cocaine on 5 May 2016, then on 6 June 2016, 3 kg of heroin."
-    ) == [("cocaine", "5 May 2016"), ("heroin", "6 June 2016")]
-    # Two dates, and none in the heroin's clause: either may be wrong, so it gets none.
-    assert dates(
-        "On 5 May 2016, police seized 2 kg of cocaine and 3 kg of heroin, and on 6 June 2016 "
-        "they seized 4 kg of cannabis in Bamako."
-    ) == [("cocaine", "5 May 2016"), ("heroin", None), ("cannabis", "6 June 2016")]
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Police seized 2 kg of cocaine on 5 May 2016 and 3 kg of heroin on 6 June 2016 in "
+         "Bamako.", _TWO_DATES),
+        ("On 5 May 2016, police seized 2 kg of cocaine, and on 6 June 2016, 3 kg of heroin in "
+         "Gao.", _TWO_DATES),
+        ("In May 2016, police seized 2 kg of cocaine and 3 kg of heroin in Bamako.",
+         [("cocaine", "May 2016"), ("heroin", "May 2016")]),
+        # A comma of the first clause, or of a number, does not end it.
+        ("Police seized 2 kg of cocaine in Bamako, Mali on 5 May 2016 and 3 kg of heroin on "
+         "6 June 2016.", _TWO_DATES),
+        ("La police a saisi 2 kg de cocaïne d'une valeur de 1,5 million FCFA le 5 mai 2016 et "
+         "3 kg d'héroïne le 6 juin 2016.", [("cocaine", "5 mai 2016"), ("heroin", "6 juin 2016")]),
+        # A conjunction inside the next clause, after its date, does not move the date.
+        ("Police seized 2 kg of cocaine on 5 May 2016; on 6 June 2016 gendarmes and customs "
+         "seized 3 kg of heroin.", _TWO_DATES),
+        ("Police seized 2 kg of cocaine on 5 May 2016, then on 6 June 2016, 3 kg of heroin.",
+         _TWO_DATES),
+        # Two dates, and none in the heroin's clause: either may be wrong, so it gets none.
+        ("On 5 May 2016, police seized 2 kg of cocaine and 3 kg of heroin, and on 6 June 2016 "
+         "they seized 4 kg of cannabis in Bamako.",
+         [("cocaine", "5 May 2016"), ("heroin", None), ("cannabis", "6 June 2016")]),
+    ],
+)  # fmt: skip
+def test_each_seizure_takes_the_date_of_its_own_clause(
+    text: str, expected: list[tuple[str, str | None]]
+) -> None:
+    seizures = [r.as_dict() for r in extract(text).of_kind("seizure")]
+    assert [(s["drug"], s["date"] and s["date"]["text"]) for s in seizures] == expected
 
 
 @pytest.mark.parametrize(

@@ -205,16 +205,17 @@ def test_dates_a_table_could_not_give_back_are_rejected() -> None:
         3: ("date_earliest", "0000-02-29"),
         4: ("date_latest", "2016-05-10"),
     }
+    assert table.select("date_earliest", "date_latest").row(0) == (
+        dt.date(2016, 5, 1), dt.date(2016, 5, 10)
+    )  # fmt: skip
     # The date cell reads as parse_date reads it, which refuses "2016-5-7", spaces or none.
     loose = frame(drug=["cocaine"] * 3, date=["2016-5-7", " 2016-5-7", "2016-05-07 "])
     assert [r.row for r in normalize(loose, "seizure", source="x.csv")[1]] == [2, 3]
+    # date_earliest and date_latest also take YYYY-M-D.
     padded = frame(drug=["cocaine"], date_earliest=["2016-5-1"], date_latest=["2016-05-10"])
     assert normalize(padded, "seizure", source="x.csv")[0].select(
         "date_earliest", "date_latest"
     ).row(0) == (dt.date(2016, 5, 1), dt.date(2016, 5, 10))
-    assert table.select("date_earliest", "date_latest").row(0) == (
-        dt.date(2016, 5, 1), dt.date(2016, 5, 10)
-    )  # fmt: skip
 
 
 def test_bounds_beside_a_figure_without_a_qualifier_must_be_its_own() -> None:

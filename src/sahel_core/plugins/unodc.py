@@ -215,8 +215,8 @@ def _frame_csv(path: Path, options: ReadOptions) -> tuple[pl.DataFrame, list[int
 
 
 def _header_delimiter(text: str) -> str | None:
-    """The delimiter of the export's header line, found as the sniffer finds it: a title line
-    above it ("Drug seizures; 2018-2022") must not decide how the file is split."""
+    """The delimiter of the export's header line in the first rows, or None without one: a
+    title line above it ("Drug seizures; 2018-2022") must not decide how the file is split."""
     for line in text.splitlines()[:_SCAN_ROWS]:
         if _is_header(re.split(r"[,;\t]", line)):
             return max((",", ";", "\t"), key=line.count)
