@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import warnings
 from collections.abc import Iterable
 from decimal import Decimal
@@ -24,6 +25,8 @@ from sahel_core.extract import (
     fold_same_length,
     split_sentences,
 )
+from sahel_core.extract._base import _closest, _Nearest
+from sahel_core.extract._scan import _Mention
 from sahel_core.hookspecs import hookimpl
 from sahel_core.plugins import load_manager
 from sahel_core.specs import ExtractionRule, ReadOptions
@@ -605,6 +608,75 @@ def test_many_sums_in_one_sentence_take_linear_work(monkeypatch: pytest.MonkeyPa
     found = extract("Street prices: " + ", ".join(["a gram costs 13,000 CFA"] * prices) + ".")
     assert len(found.of_kind("figure")) == prices
     assert calls < 10 * prices  # each sum is looked at a few times, not once per other sum
+
+
+def _python_calls(text: str) -> int:
+    """How many Python functions ``extract(text)`` calls: a count of work that does not
+    depend on the machine's speed."""
+    calls = 0
+
+    def count(frame: object, event: str, arg: object) -> None:
+        nonlocal calls
+        calls += event == "call"
+
+    sys.setprofile(count)
+    try:
+        extract(text)
+    finally:
+        sys.setprofile(None)
+    return calls
+
+
+@pytest.mark.parametrize(
+    "clause",
+    [
+        "customs seized {n} kg of cannabis in Bamako on {d} March 2016, police arrested 3 "
+        "suspects, worth {n} million CFA",
+        "the OCRTIS seized {n} kg of cocaine in Mali on {d} May {y} with Nigerien gendarmes, "
+        "worth {n} million CFA, funded by Germany, {n} people from ECOWAS states were trained",
+    ],
+)
+def test_a_sentence_twice_as_long_takes_twice_the_work(clause: str) -> None:
+    # Text extracted from PDF tables often has no full stop: one "sentence" of thousands of
+    # figures. Each figure looks for its date, place, countries and agencies among the
+    # sentence's mentions; scanning them all per figure made such text take minutes.
+    clauses = [clause.format(n=i % 90 + 1, d=i % 28 + 1, y=1990 + i % 30) for i in range(400)]
+    extract(" and ".join(clauses))  # parsers' caches filled for both runs
+    short, long = (_python_calls(" and ".join(clauses[:n])) for n in (200, 400))
+    assert long < 2.3 * short
+
+
+def _nearest_by_scan(mentions: list[_Mention], anchor: int) -> _Mention | None:
+    """The definition of _closest, one mention at a time."""
+    key = lambda m: (max(m.start - anchor, anchor - m.end, 0), m.start)  # noqa: E731
+    return min(mentions, key=key) if mentions else None
+
+
+_MENTIONS = st.lists(
+    st.builds(
+        lambda start, length, value: _Mention("date", start, start + length, value),
+        st.integers(0, 60),
+        st.integers(0, 12),
+        st.integers(0, 3),
+    ),
+    max_size=12,
+)
+
+
+@given(_MENTIONS, st.integers(-5, 80))
+def test_the_nearest_mention_is_found_by_bisection_as_a_scan_finds_it(
+    mentions: list[_Mention], anchor: int
+) -> None:
+    assert _closest(mentions, anchor) == _nearest_by_scan(mentions, anchor)
+    # in order of start, as sentences list them, too
+    ordered = sorted(mentions, key=lambda m: m.start)
+    assert _closest(ordered, anchor) == _nearest_by_scan(ordered, anchor)
+
+
+@given(_MENTIONS, st.integers(-5, 80))
+def test_a_position_inside_a_mention_is_covered(mentions: list[_Mention], position: int) -> None:
+    inside = any(m.start <= position < m.end for m in mentions)
+    assert _Nearest(mentions).covers(position) == inside
 
 
 def test_a_list_under_a_colon_is_one_sentence_up_to_a_point() -> None:

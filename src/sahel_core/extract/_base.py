@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from decimal import Decimal
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -77,6 +77,8 @@ class _Base:
         # id(mentions), kinds → (mentions, those of the kinds)
         self.kinds_of: dict[tuple[int, tuple[str, ...]], tuple[list[_Mention], list[_Mention]]]
         self.kinds_of = {}
+        # id(mentions), what → (mentions, what is derived from them: _Nearest, places...)
+        self.derived: dict[tuple[int, Hashable], tuple[list[_Mention], Any]] = {}
         self.starts = [x.start for x in self.sentences]
         self.activity_donors: list[tuple[str, int, int, int]] = []  # donor, start, end, sentence
         self.last_workshop: _Draft | None = None
@@ -175,22 +177,45 @@ class _Base:
         return draft
 
     def nearest(self, mentions: list[_Mention], kind: str, anchor: int) -> _Mention | None:
-        return _closest(self.of_kind(mentions, kind), anchor)
+        return self.closest(self.of_kind(mentions, kind), anchor)
+
+    def closest(self, mentions: list[_Mention], anchor: int) -> _Mention | None:
+        """:func:`_closest` for a list kept for the pass (as :meth:`of_kind` gives): a long
+        sentence asks it once per figure, so it is found by bisection, not by a scan."""
+        if len(mentions) < 2:
+            return mentions[0] if mentions else None
+        return self._derived(mentions, "nearest", _Nearest).closest(anchor)  # type: ignore[no-any-return]
+
+    def _derived(self, mentions: list[_Mention], what: Hashable, make: Any) -> Any:
+        """``make(mentions)``, kept for the pass: keyed by the list's identity, the entry keeps
+        the list alive, so no other list can take its id meanwhile."""
+        key = (id(mentions), what)
+        cached = self.derived.get(key)
+        if cached is None:
+            cached = self.derived[key] = (mentions, make(mentions))
+        return cached[1]
+
+    def _first_after(self, mentions: list[_Mention], kind: str, anchor: int) -> _Mention | None:
+        """The first mention of ``kind`` placing the event ("in Bamako") at or after
+        ``anchor``, else the last one before it."""
+        found = self.of_kind(mentions, kind)
+        if not found:
+            return None
+        places, starts = self._derived(found, "in", _placing)
+        if not places:
+            return None
+        return places[min(bisect.bisect_left(starts, anchor), len(places) - 1)]  # type: ignore[no-any-return]
 
     def place(
         self, mentions: list[_Mention], anchor: int, *, demonym: bool = True
     ) -> tuple[Place | None, _Mention | None]:
         """The place a sentence puts an event in, and the mention it came from."""
-        local = [m for m in self.of_kind(mentions, "locality") if m.extra == "in"]
-        if local:
-            after = [m for m in local if m.start >= anchor]
-            best = after[0] if after else local[-1]
+        best = self._first_after(mentions, "locality", anchor)
+        if best is not None:
             iso3, name = best.value.split("|", 1)
             return _place(iso3, name), best
-        named = [m for m in self.of_kind(mentions, "country") if m.extra == "in"]
-        if named:
-            after = [m for m in named if m.start >= anchor]
-            best = after[0] if after else named[-1]
+        best = self._first_after(mentions, "country", anchor)
+        if best is not None:
             return _place(best.value), best
         if demonym:
             people = self.of_kind(mentions, "demonym")
@@ -210,12 +235,15 @@ class _Base:
     def _agencies(self, mentions: list[_Mention]) -> list[_Mention]:
         if not any(m.kind == "agency" for m in mentions):
             return []
-        groupings = [(m.start, m.end) for m in mentions if m.kind == "grouping"]
+        # An agency inside a grouping's name is not one ("ECOWAS Commission"...).
+        groupings = [m for m in mentions if m.kind == "grouping"]
+        inside = _Nearest(groupings) if groupings else None
         countries = [m.value for m in mentions if m.kind in ("country", "demonym")]
         countries += [m.value.split("|")[0] for m in mentions if m.kind == "locality"]
+        countries = list(dict.fromkeys(countries))  # tried in order: each once is enough
         out = []
         for m in mentions:
-            if m.kind != "agency" or any(a <= m.start < b for a, b in groupings):
+            if m.kind != "agency" or (inside is not None and inside.covers(m.start)):
                 continue
             key = m.value
             if key not in _vocabulary().agencies:  # an acronym several agencies share
@@ -276,17 +304,15 @@ class _Base:
 
     def figure_places(self, draft: _Draft, mentions: list[_Mention], index: int) -> None:
         self.set_place(draft, mentions, 0, index)
+        as_of = draft.fields.get("as_of")
+        found = self.of_kind(mentions, "country", "demonym", "grouping")
+        named = self._derived(found, "countries", _naming) if found else []
         countries: list[str] = []
-        for m in self.of_kind(mentions, "country", "demonym", "grouping"):
-            if (m.kind == "country" and m.extra != "from") or m.kind == "demonym":
-                if m.value not in countries:
-                    countries.append(m.value)
-                    self.note(draft, f"countries[{m.value}]", m.start, m.end, index)
-            elif m.kind == "grouping":
-                for iso3 in self.grouping(m.value, draft.fields.get("as_of")):
-                    if iso3 not in countries:
-                        countries.append(iso3)
-                        self.note(draft, f"countries[{iso3}]", m.start, m.end, index)
+        for grouping, value, m in named:
+            for iso3 in self.grouping(value, as_of) if grouping else (value,):
+                if iso3 not in countries:
+                    countries.append(iso3)
+                    self.note(draft, f"countries[{iso3}]", m.start, m.end, index)
         place = draft.fields.get("place")
         if place is not None and place.country not in countries and place.locality:
             countries.insert(0, place.country)
@@ -358,10 +384,62 @@ class _Base:
 
 def _closest(mentions: Sequence[_Mention], anchor: int) -> _Mention | None:
     """The mention nearest to position ``anchor``, measured from its nearer end: a date
-    written before a figure ends close to it, however long it is ("on 5 May 2016 and 3 kg")."""
-    if not mentions:
-        return None
-    return min(mentions, key=lambda m: (max(m.start - anchor, anchor - m.end, 0), m.start))
+    written before a figure ends close to it, however long it is ("on 5 May 2016 and 3 kg").
+    Of two as near, the one that starts first; of two starting together, the first listed."""
+    return _Nearest(mentions).closest(anchor)
+
+
+def _placing(found: list[_Mention]) -> tuple[list[_Mention], list[int]]:
+    """The mentions that place an event ("in Bamako", not "from Mali"), and their starts."""
+    places = [m for m in found if m.extra == "in"]
+    return places, [m.start for m in places]
+
+
+def _naming(found: list[_Mention]) -> list[tuple[bool, str, _Mention]]:
+    """The first mention of each country (not one people come "from") or grouping a
+    sentence names: whether it is a grouping, its code or name, the mention. Later ones
+    name nothing new, however long the sentence."""
+    first: dict[tuple[bool, str], _Mention] = {}
+    for m in found:
+        if (m.kind == "country" and m.extra != "from") or m.kind == "demonym":
+            first.setdefault((False, m.value), m)
+        elif m.kind == "grouping":
+            first.setdefault((True, m.value), m)
+    return [(grouping, value, m) for (grouping, value), m in first.items()]
+
+
+class _Nearest:
+    """Mentions in order of start, with the farthest end reached so far: the nearest to a
+    position is then one of two, found by bisection (:func:`_closest`)."""
+
+    def __init__(self, mentions: Sequence[_Mention]) -> None:
+        ordered = list(mentions)
+        if any(a.start > b.start for a, b in itertools.pairwise(ordered)):
+            ordered.sort(key=lambda m: m.start)  # stable: those starting together keep order
+        self.mentions = ordered
+        self.starts = [m.start for m in ordered]
+        self.reach = list(itertools.accumulate((m.end for m in ordered), max))
+
+    def covers(self, position: int) -> bool:
+        """Whether a mention spans ``position`` (from its start, up to its end)."""
+        before = bisect.bisect_right(self.starts, position)
+        return bool(before) and self.reach[before - 1] > position
+
+    def closest(self, anchor: int) -> _Mention | None:
+        # Those starting at or after the anchor: the first is the nearest. Those starting
+        # before it are as far as their end falls short of it: the nearest is the first to
+        # reach it, else the first to reach the farthest end of them all.
+        after = bisect.bisect_left(self.starts, anchor)
+        best: tuple[int, int] | None = None  # distance, position
+        if after:
+            farthest = self.reach[after - 1]
+            best = (
+                max(anchor - farthest, 0),
+                bisect.bisect_left(self.reach, min(farthest, anchor)),
+            )
+        if after < len(self.starts) and (best is None or self.starts[after] - anchor < best[0]):
+            best = (self.starts[after] - anchor, after)
+        return None if best is None else self.mentions[best[1]]
 
 
 @lru_cache(maxsize=256)

@@ -129,7 +129,7 @@ class _Figures(_Base):
             date=probe.fields.get("as_of"),
             place=probe.fields.get("place"),
             countries=probe.fields.get("countries", ()),
-            agencies=tuple(dict.fromkeys(a.value for a in self.agencies(mentions))),
+            agencies=self._derived(self.agencies(mentions), "keys", _keys),
             source_text=self.text,
         )
         return context, probe
@@ -143,6 +143,8 @@ class _Figures(_Base):
             cues = [m.span() for m in _VALUE_CUE.finditer(self.folded, s.start, s.end)]
             cue_ends = [end for _, end in cues]
             drugs = self.of_kind(mentions, "drug")
+            # A sentence naming one drug, however often, gives it to every sum in it.
+            drug = self._derived(drugs, "one value", _one_value)
             while money:
                 first = money[0]
                 draft = self.new("figure", index, first.start)
@@ -152,12 +154,22 @@ class _Figures(_Base):
                 self.date_for(draft, mentions, first.start, index, "as_of")
                 self.figure_places(draft, mentions, index)
                 self.attach_money(draft, mentions, index, money)
-                if len({m.value for m in drugs}) == 1:
-                    draft.fields["drug"] = drugs[0].value
-                    self.note(draft, "drug", drugs[0].start, drugs[0].end, index)
+                if drug is not None:
+                    draft.fields["drug"] = drug.value
+                    self.note(draft, "drug", drug.start, drug.end, index)
                 # attach_money took the first sums of the queue, and nothing else changed.
                 while money and self.is_used(money[0].start, money[0].end):
                     money.popleft()
+
+
+def _keys(mentions: list[_Mention]) -> tuple[str, ...]:
+    """What ``mentions`` name, each once, in order."""
+    return tuple(dict.fromkeys(m.value for m in mentions))
+
+
+def _one_value(mentions: list[_Mention]) -> _Mention | None:
+    """The first of ``mentions`` when they all name the same thing, else None."""
+    return mentions[0] if len({m.value for m in mentions}) == 1 else None
 
 
 @lru_cache(maxsize=256)

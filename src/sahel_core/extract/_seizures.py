@@ -110,7 +110,10 @@ class _Seizures(_Base):
         found = []
         for (quantity, _, _), low, high in zip(pairs, cuts, cuts[1:], strict=False):
             own = dates[bisect.bisect_left(starts, low) : bisect.bisect_left(starts, high)]
-            found.append(_closest(own or (dates if one else []), quantity.start))
+            if own:
+                found.append(_closest(own, quantity.start))
+            else:
+                found.append(self.closest(dates, quantity.start) if one else None)
         return found
 
     def seizures(
