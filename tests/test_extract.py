@@ -26,6 +26,7 @@ from sahel_core.extract import (
     split_sentences,
 )
 from sahel_core.extract._base import _closest, _Nearest
+from sahel_core.extract._model import QUOTE_LIMIT, Evidence, quote
 from sahel_core.extract._scan import _Mention
 from sahel_core.hookspecs import hookimpl
 from sahel_core.plugins import load_manager
@@ -644,6 +645,52 @@ def test_a_sentence_twice_as_long_takes_twice_the_work(clause: str) -> None:
     extract(" and ".join(clauses))  # parsers' caches filled for both runs
     short, long = (_python_calls(" and ".join(clauses[:n])) for n in (200, 400))
     assert long < 2.3 * short
+
+
+def test_a_record_of_a_sentence_without_end_quotes_its_part_of_it() -> None:
+    clause = "customs seized {n} kg of cannabis in Bamako on {d} March 2016, worth {n} million CFA"
+    clauses = [clause.format(n=i % 90 + 1, d=i % 28 + 1) for i in range(600)]
+    sizes = []
+    for count in (300, 600):
+        text = " and ".join(clauses[:count])
+        found = extract(text)
+        assert len(found.of_kind("seizure")) == count
+        for record in found.records:
+            evidence, phrase = record.evidence, record.fields[0].phrase
+            assert evidence.text == text[evidence.start : evidence.end]
+            assert len(evidence.text) <= QUOTE_LIMIT
+            assert evidence.start <= phrase.start < phrase.end <= evidence.end
+            (source,) = record.entity.sources
+            assert (source.start, source.end, source.quote) == (
+                evidence.start, evidence.end, evidence.text
+            )  # fmt: skip
+        sizes.append(len(json.dumps(found.as_dicts())) + len(found.explain()))
+    # The output grows with the text; quoting the sentence whole, it grew fourfold.
+    assert sizes[1] < 2.2 * sizes[0]
+
+
+_WORDS = st.lists(st.text("abcdé", min_size=1, max_size=40), min_size=1, max_size=400)
+
+
+@given(_WORDS, st.integers(0, 20), st.data())
+def test_a_quote_is_the_sentence_or_a_bounded_part_of_it_around_a_position(
+    words: list[str], offset: int, data: st.DataObject
+) -> None:
+    text = "x" * offset + " ".join(words)
+    sentence = Evidence(offset, len(text), text[offset:])
+    around = data.draw(st.integers(sentence.start, sentence.end))
+    found = quote(sentence, around)
+    assert found.text == text[found.start : found.end]
+    assert sentence.start <= found.start <= found.end <= sentence.end
+    if len(sentence.text) <= QUOTE_LIMIT:
+        assert found == sentence
+    else:
+        assert 0 < len(found.text) <= QUOTE_LIMIT
+        assert found.start <= around <= found.end
+        assert found.text == found.text.strip()
+        # no word cut: each end is the sentence's or next to a space
+        assert found.start == sentence.start or text[found.start - 1] == " "
+        assert found.end == sentence.end or text[found.end] == " "
 
 
 def _nearest_by_scan(mentions: list[_Mention], anchor: int) -> _Mention | None:

@@ -5,7 +5,11 @@ split into sentences, every figure, date and name is located in one pass over it
 reference vocabularies are compiled once into an index by first word; dates and figures are
 matched only around a month, a year or a number), then rules look at each sentence. Every record
 keeps the sentence it came from and, for each field, the phrase that gave it;
-:meth:`Extraction.explain` prints them. No network, no model.
+:meth:`Extraction.explain` prints them. No network, no model. Work and output grow with the
+text, not with the square of a sentence: text without full stops (tables copied from a PDF)
+can make one "sentence" of thousands of figures, so a sentence longer than ``QUOTE_LIMIT``
+(1,000) characters is quoted by the part of it around each record (at most that long, whole
+words), in ``evidence`` and in the record's ``sources``.
 
 The package's modules, in the order the work happens: ``_text`` (folding, language, sentences),
 ``_vocabulary`` and ``_figures`` (what is looked for), ``_scan`` (the pass), ``_patterns`` and

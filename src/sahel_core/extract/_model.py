@@ -60,6 +60,37 @@ class Evidence:
     text: str
 
 
+#: The longest sentence a record quotes whole, in characters.
+QUOTE_LIMIT = 1000
+
+
+def quote(sentence: Evidence, around: int) -> Evidence:
+    """``sentence``, or when it is longer than :data:`QUOTE_LIMIT` characters, the part of
+    it of at most that length centred on position ``around``, without a word cut at either
+    end."""
+    size = sentence.end - sentence.start
+    if size <= QUOTE_LIMIT:
+        return sentence
+    # Offsets within the sentence's text.
+    low = min(max(around - sentence.start - QUOTE_LIMIT // 2, 0), size - QUOTE_LIMIT)
+    high = low + QUOTE_LIMIT
+    text = sentence.text
+    start, end = low, high
+    if start > 0 and not text[start - 1].isspace():  # a word cut at the start is left out
+        while start < end and not text[start].isspace():
+            start += 1
+    if end < size and not text[end].isspace():  # and one cut at the end
+        while end > start and not text[end - 1].isspace():
+            end -= 1
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if start == end:  # no space to cut at: one long token
+        start, end = low, high
+    return Evidence(sentence.start + start, sentence.start + end, text[start:end])
+
+
 @frozen
 class FieldEvidence:
     """Where one field of a record came from: the phrase and the sentence around it."""
@@ -112,7 +143,8 @@ _CLASSES: Final[dict[str, type]] = {
 class Extracted:
     """One record found in the text: its kind, the entity, the evidence and any flags.
 
-    ``evidence`` is the sentence the record was built from; ``fields`` gives, for each field,
+    ``evidence`` is the sentence the record was built from (of a sentence longer than
+    ``QUOTE_LIMIT`` characters, the part of it around the record: :func:`quote`); ``fields`` gives, for each field,
     the phrase it was read from (and that phrase's sentence, which may be another one: a
     workshop's participants are often counted in the next sentence). ``flags`` report doubts
     the text raised, e.g. a stated equivalent that disagrees with the value.

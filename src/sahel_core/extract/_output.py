@@ -9,7 +9,14 @@ import attrs
 
 from sahel_core.dates import PartialDate
 from sahel_core.entities import Place, SourceRef
-from sahel_core.extract._model import Evidence, Extracted, Extraction, FieldEvidence, Figure
+from sahel_core.extract._model import (
+    Evidence,
+    Extracted,
+    Extraction,
+    FieldEvidence,
+    Figure,
+    quote,
+)
 
 if TYPE_CHECKING:
     import polars as pl
@@ -123,10 +130,13 @@ def _explain(extraction: Extraction) -> str:
             f"  sentence (chars {record.evidence.start}-{record.evidence.end}): "
             f"{record.evidence.text!r}"
         )
+        shown = record.evidence
         for f in record.fields:
             where = ""
-            if f.sentence != record.evidence:
-                where = f"  from chars {f.sentence.start}-{f.sentence.end}: {f.sentence.text!r}"
+            if not shown.start <= f.phrase.start < f.phrase.end <= shown.end:
+                # From another sentence, or a part of a long one the record does not quote.
+                context = quote(f.sentence, f.phrase.start)
+                where = f"  from chars {context.start}-{context.end}: {context.text!r}"
             lines.append(f"  {f.name:<22} {f.phrase.text!r}{where}")
         for flag in record.flags:
             lines.append(f"  FLAG {flag}")

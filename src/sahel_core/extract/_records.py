@@ -13,7 +13,14 @@ from sahel_core.dates import PartialDate
 from sahel_core.entities import SourceRef
 from sahel_core.errors import SahelError, ValidationError
 from sahel_core.extract._base import _Draft
-from sahel_core.extract._model import _CLASSES, VALUE_TOLERANCE, Evidence, Extracted
+from sahel_core.extract._model import (
+    _CLASSES,
+    QUOTE_LIMIT,
+    VALUE_TOLERANCE,
+    Evidence,
+    Extracted,
+    quote,
+)
 from sahel_core.extract._rules import _Extractor
 from sahel_core.money import Money
 
@@ -60,10 +67,14 @@ def _build_records(
         fields = dict(draft.fields)
         if isinstance(fields.get("operation"), _Draft):
             fields["operation"] = ids[id(fields["operation"])]
+        quotes = _quotes(draft, extractor)
         for i in draft.sentences:
-            if i not in refs:
+            if i not in refs and i not in quotes:
                 refs[i] = _source(extractor.source, extractor.sentence_evidence(i))
-        sources = tuple(refs[i] for i in sorted(draft.sentences))
+        sources = tuple(
+            _source(extractor.source, quotes[i]) if i in quotes else refs[i]
+            for i in sorted(draft.sentences)
+        )
         try:
             entity = _CLASSES[draft.kind](id=ids[id(draft)], sources=sources, **fields)
         except SahelError as exc:  # a plugin rule returned a field the model refuses
@@ -76,12 +87,31 @@ def _build_records(
             Extracted(
                 kind=draft.kind,
                 entity=entity,
-                evidence=extractor.sentence_evidence(draft.sentence),
+                evidence=quotes.get(draft.sentence) or extractor.sentence_evidence(draft.sentence),
                 fields=tuple(draft.evidence.values()),
                 flags=(*draft.flags, *flags.get(id(draft), ())),
             )
         )
     return tuple(out), dropped
+
+
+def _quotes(draft: _Draft, extractor: _Extractor) -> dict[int, Evidence]:
+    """What ``draft`` quotes of each of its sentences longer than :data:`QUOTE_LIMIT`: the
+    part around the figure that started it, or in another sentence around its first phrase
+    there (:func:`quote`). Text without full stops (tables copied from a PDF) makes a
+    sentence of thousands of figures, which every record would otherwise quote whole."""
+    quotes: dict[int, Evidence] = {}
+    for i in draft.sentences:
+        sentence = extractor.sentence_evidence(i)
+        if sentence.end - sentence.start <= QUOTE_LIMIT:
+            continue
+        if i == draft.sentence:
+            around = draft.order[0]
+        else:
+            phrases = [f.phrase.start for f in draft.evidence.values() if f.sentence == sentence]
+            around = min(phrases, default=sentence.start)
+        quotes[i] = quote(sentence, around)
+    return quotes
 
 
 def _source(base: SourceRef, sentence: Evidence) -> SourceRef:
