@@ -144,10 +144,11 @@ class Extracted:
     """One record found in the text: its kind, the entity, the evidence and any flags.
 
     ``evidence`` is the sentence the record was built from (of a sentence longer than
-    ``QUOTE_LIMIT`` characters, the part of it around the record: :func:`quote`); ``fields`` gives, for each field,
-    the phrase it was read from (and that phrase's sentence, which may be another one: a
-    workshop's participants are often counted in the next sentence). ``flags`` report doubts
-    the text raised, e.g. a stated equivalent that disagrees with the value.
+    ``QUOTE_LIMIT`` characters, the part of it around the record: :func:`quote`); ``fields``
+    gives, for each field, the phrase it was read from (and that phrase's sentence, which may
+    be another one: a workshop's participants are often counted in the next sentence).
+    ``flags`` report doubts the text raised, e.g. a stated equivalent that disagrees with the
+    value.
     """
 
     kind: str
