@@ -5,10 +5,10 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from decimal import Decimal
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast
 
 from attrs import define, field
 
@@ -27,6 +27,8 @@ from sahel_core.quantities import Amount
 
 if TYPE_CHECKING:
     from sahel_core.specs import ExtractionRule
+
+_T = TypeVar("_T")
 
 
 @lru_cache(maxsize=4096)
@@ -184,16 +186,18 @@ class _Base:
         sentence asks it once per figure, so it is found by bisection, not by a scan."""
         if len(mentions) < 2:
             return mentions[0] if mentions else None
-        return self._derived(mentions, "nearest", _Nearest).closest(anchor)  # type: ignore[no-any-return]
+        return self._derived(mentions, "nearest", _Nearest).closest(anchor)
 
-    def _derived(self, mentions: list[_Mention], what: Hashable, make: Any) -> Any:
+    def _derived(
+        self, mentions: list[_Mention], what: Hashable, make: Callable[[list[_Mention]], _T]
+    ) -> _T:
         """``make(mentions)``, kept for the pass: keyed by the list's identity, the entry keeps
         the list alive, so no other list can take its id meanwhile."""
         key = (id(mentions), what)
         cached = self.derived.get(key)
         if cached is None:
             cached = self.derived[key] = (mentions, make(mentions))
-        return cached[1]
+        return cast(_T, cached[1])
 
     def _first_after(self, mentions: list[_Mention], kind: str, anchor: int) -> _Mention | None:
         """The first mention of ``kind`` placing the event ("in Bamako") at or after
@@ -204,7 +208,7 @@ class _Base:
         places, starts = self._derived(found, "in", _placing)
         if not places:
             return None
-        return places[min(bisect.bisect_left(starts, anchor), len(places) - 1)]  # type: ignore[no-any-return]
+        return places[min(bisect.bisect_left(starts, anchor), len(places) - 1)]
 
     def place(
         self, mentions: list[_Mention], anchor: int, *, demonym: bool = True
