@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -513,6 +514,32 @@ def test_html_is_read_with_spans_into_the_page(tmp_path: Path) -> None:
     assert quantity is not None
     assert page[quantity.phrase.start : quantity.phrase.end] == "more than 2.7 tons"
     assert record.entity.sources[0].file == "page.html"
+
+
+def test_a_long_page_maps_each_offset_back_in_log_time() -> None:
+    from sahel_core.plugins.text import html_to_text
+
+    class Counted(tuple):  # type: ignore[type-arg]
+        touched = 0
+
+        def __iter__(self):  # type: ignore[no-untyped-def]
+            for item in super().__iter__():
+                Counted.touched += 1
+                yield item
+
+        def __getitem__(self, index):  # type: ignore[no-untyped-def]
+            Counted.touched += 1
+            return super().__getitem__(index)
+
+    page = "<p>In May 2016 the OCS seized <b>2.7 tons</b> of cannabis &amp; resin.</p>" * 2000
+    document = html_to_text(page)
+    document = attrs.evolve(document, segments=Counted(document.segments))
+    assert len(document.segments) > 10_000
+    for offset in range(0, len(document.text), len(document.text) // 1000):
+        start = document.start_in_file(offset)
+        assert page[start] == document.text[offset] or document.text[offset] in "&\n"
+    # a scan of the segments per offset touches them ten million times
+    assert Counted.touched < 100 * 1000
 
 
 def test_the_extract_command_prints_records_and_json(tmp_path: Path) -> None:

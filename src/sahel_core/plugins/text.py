@@ -193,7 +193,8 @@ class Document:
         return segment.end
 
     def _segment(self, offset: int) -> _Segment:
-        index = bisect.bisect_right([s.out for s in self.segments], offset) - 1
+        # By key, not over a list of the offsets: a page asks once per record and field.
+        index = bisect.bisect_right(self.segments, offset, key=lambda s: s.out) - 1
         return self.segments[max(index, 0)]
 
 
