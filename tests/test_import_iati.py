@@ -305,6 +305,56 @@ def test_memory_stays_flat_as_the_file_grows(tmp_path: Path) -> None:
     assert big_peak - small_peak < 0.25 * tree_peak, (small_peak, big_peak, tree_peak)
 
 
+_ACTIVITY = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n<iati-activities version="2.03">'
+    '<iati-activity default-currency="EUR"><iati-identifier>A1</iati-identifier>'
+    '<reporting-org ref="XM-DAC-5-7" type="10"><narrative>Germany</narrative></reporting-org>'
+    "<title><narrative>T</narrative></title>"
+    '<participating-org ref="XM-DAC-5-7" role="1" type="10"><narrative>Germany</narrative>'
+    "</participating-org>"
+    '<activity-date iso-date="2019-01-01" type="2"/>{body}</iati-activity></iati-activities>'
+)
+
+
+def test_an_activity_of_thousands_of_parts_takes_work_in_proportion(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sahel_core.plugins import iati
+
+    compared, hashed = 0, 0
+
+    def eq(self: iati._Fault, other: object) -> bool:
+        nonlocal compared
+        compared += 1
+        return self is other
+
+    class Code(str):
+        __slots__ = ()
+
+        def __hash__(self) -> int:
+            nonlocal hashed
+            hashed += 1
+            return str.__hash__(self)
+
+    iso3 = iati._iso3
+    monkeypatch.setattr(iati._Fault, "__eq__", eq)
+    monkeypatch.setattr(iati, "_iso3", lambda code, path: Code(iso3(code, path)))
+    n = 2000
+    unread = '<document-link url="http://x" format="text/html" bogus="1"/>' * n  # warnings
+    countries = '<recipient-country code="ML"/>' * n
+    transactions = (
+        '<transaction><transaction-type code="2"/><transaction-date iso-date="2019-02-01"/>'
+        '<value value-date="2019-02-01">5</value></transaction>'
+    ) * n
+    path = tmp_path / "big.xml"
+    path.write_text(_ACTIVITY.format(body=unread + countries + transactions), encoding="utf-8")
+    result = read_iati(path, ReadOptions())
+    assert result.accepted == 1 and result.tables["transaction"].height == n
+    assert (result.tables["transaction"]["recipient_country"] == "MLI").all()
+    # Per fault or per transaction, a look at all of them: four million steps.
+    assert compared < 10 * n and hashed < 10 * n
+
+
 @pytest.mark.shared
 def test_cli_read_and_validate(shared_data: Path) -> None:
     from sahel_core.cli import app

@@ -600,8 +600,10 @@ class _Reader:
         row = self.read
         faults: list[_Fault] = []
         _check(element, kind, _SHAPES[kind], faults)
-        warnings = [] if self.strict else [f for f in faults if _is_warning(f, kind)]
-        errors = [f for f in faults if f not in warnings]
+        warnings: list[_Fault] = []
+        errors: list[_Fault] = []
+        for fault in faults:  # one pass: an activity may hold thousands of them
+            (warnings if not self.strict and _is_warning(fault, kind) else errors).append(fault)
         try:
             if errors:
                 raise errors[0]
@@ -648,8 +650,10 @@ class _Reader:
             for n, c in enumerate(element.findall("recipient-country"), start=1)
         ]
         sectors = _sector_keys(element.findall("sector"))
+        # A transaction without a country of its own is in the activity's, when it has one.
+        only = countries[0] if len(set(countries)) == 1 else None
         transactions = [
-            self._transaction(t, n, ident, row, element, countries, sectors)
+            self._transaction(t, n, ident, row, element, only, sectors)
             for n, t in enumerate(element.findall("transaction"), start=1)
         ]
         if not sectors:
@@ -706,7 +710,7 @@ class _Reader:
         activity: str,
         row: int,
         parent: ET.Element,
-        countries: list[str],
+        only_country: str | None,
         sectors: list[str],
     ) -> dict[str, Any]:
         value = element.find("value")
@@ -730,7 +734,7 @@ class _Reader:
             "recipient_country": (
                 _iso3(country.get("code", ""), f"transaction[{number}]/recipient-country/@code")
                 if country is not None
-                else (countries[0] if len(set(countries)) == 1 else None)
+                else only_country
             ),
             "sector": own_sectors[0]
             if own_sectors
