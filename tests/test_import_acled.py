@@ -267,3 +267,26 @@ def test_a_country_rejection_names_the_cell_its_reason_is_about(tmp_path: Path) 
         (4, "country", "Narnia", "unknown country 'Narnia'"),
         (6, "iso3", None, "no country given"),
     ]
+
+
+def test_a_row_with_more_cells_than_the_header_is_rejected_not_cut(tmp_path: Path) -> None:
+    # The row would lose a cell without a word; the CSV reader refuses such rows too.
+    path = tmp_path / "events.csv"
+    path.write_text(
+        "event_id_cnty,event_date,actor1,country,fatalities,notes,notes\n"
+        "X1,2019-01-01,JNIM,Mali,1,a,b\n"
+        "X2,2019-01-02,JNIM,Mali,2,c,d,7 killed\n"
+        "X3,2019-01-03,JNIM,Mali,3\n",
+        encoding="utf-8",
+    )
+    result = read(path, format="acled")
+    assert (result.read, result.accepted, result.rejected) == (3, 2, 1)
+    assert result.rejections == [Rejection(3, None, "7 killed", "8 cells but the header has 7")]
+    assert result.tables["operation"]["id"].to_list() == ["ACLED:X1", "ACLED:X3"]
+    # The same file without the long row reads its repeated header as polars does.
+    path.write_text(
+        "\n".join(line for line in path.read_text().splitlines() if "killed" not in line),
+        encoding="utf-8",
+    )
+    same = read(path, format="acled").tables["operation"]
+    assert same.drop("sources").equals(result.tables["operation"].drop("sources"))

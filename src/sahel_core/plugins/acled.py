@@ -87,52 +87,47 @@ def sniff_acled(head: bytes, name: str) -> bool:
     return events or all(k in columns for k in _COUNT_KEYS)
 
 
-def _frame(text: str, source: str) -> tuple[pl.DataFrame, list[int]]:
-    """Every cell as text, lower-case ACLED column names, spreadsheet row numbers; rows with
-    no cell filled (blank lines, ",,,,") are not records, whichever reader reads the file."""
+def _frame(text: str, source: str) -> tuple[pl.DataFrame, list[int], list[Rejection]]:
+    """Every cell as text, lower-case ACLED column names, spreadsheet row numbers, and the
+    rows refused on the way (more cells than the header, read as the CSV reader reads them);
+    rows with no cell filled (blank lines, ",,,,") are not records, whichever reader reads
+    the file."""
     import polars as pl
 
-    from sahel_core.plugins.csv_format import cr_line_endings, csv_records
+    from sahel_core.plugins.csv_format import cr_line_endings, exact_frame
 
+    refused: list[Rejection] = []
     try:
         if cr_line_endings(text):
             raise ValueError("polars reads CR-only line endings as one line")
         frame = pl.read_csv(
             io.BytesIO(text.encode("utf-8")), infer_schema=False, raise_if_empty=True
         )
-        filled = frame.select(
-            pl.any_horizontal(
-                pl.lit(False), *(pl.col(c).str.strip_chars() != "" for c in frame.columns)
-            ).alias("filled")
-        ).to_series()
-        numbers = pl.int_range(2, frame.height + 2, eager=True).filter(filled).to_list()
-        frame = frame.filter(filled)
+        numbers = list(range(2, frame.height + 2))
     except (pl.exceptions.PolarsError, ValueError):
-        records = csv_records(text, ",", source)
-        if not records:
-            raise FormatError("empty file", source=source) from None
-        header, body = records[0], records[1:]
-        names = [h if h.strip() else f"_empty_{i}" for i, h in enumerate(header)]
-        names = [n if names.index(n) == i else f"{n}_{i}" for i, n in enumerate(names)]
-        kept = [(i, r) for i, r in enumerate(body, start=2) if any(c.strip() for c in r)]
-        numbers = [i for i, _ in kept]
-        columns = {
-            n: [(r[j] if j < len(r) else "") or None for _, r in kept] for j, n in enumerate(names)
-        }
-        frame = pl.DataFrame(columns, schema=dict.fromkeys(names, pl.String))
+        frame, numbers, refused = exact_frame(text, ",", source)
+    filled = frame.select(
+        pl.any_horizontal(
+            pl.lit(False), *(pl.col(c).str.strip_chars() != "" for c in frame.columns)
+        ).alias("filled")
+    ).to_series()
+    numbers = pl.Series(numbers, dtype=pl.Int64).filter(filled).to_list()
+    frame = frame.filter(filled)
     rename: dict[str, str] = {}
+    taken: set[str] = set()
     drop = []
     for name in frame.columns:
         key = _ALIASES.get(name.strip().lower(), name.strip().lower())
-        if not key or key.startswith(("_duplicated_", "_empty_")) or key in rename.values():
+        if not key or key.startswith("_duplicated_") or key in taken:
             drop.append(name)
         else:
             rename[name] = key
+            taken.add(key)
     frame = frame.drop(drop).rename(rename)
     if frame.height and _is_hashtag_row(frame.row(0)):
         # HDX publishes ACLED with an HXL hashtag row under the header: not an event.
         frame, numbers = frame.slice(1), numbers[1:]
-    return frame, numbers
+    return frame, numbers, refused
 
 
 def _is_hashtag_row(cells: Sequence[str | None]) -> bool:
@@ -448,7 +443,7 @@ def read_acled(path: Path, options: ReadOptions) -> ReadResult:
         raise FormatError("binary data, not delimited text", source=path.name)
     if not text.strip():
         raise FormatError("empty file", source=path.name)
-    frame, numbers = _frame(text, path.name)
+    frame, numbers, refused = _frame(text, path.name)
     columns = set(frame.columns)
     if all(k in columns for k in _COUNT_KEYS):
         _only(options, "conflict_event_count", path)
@@ -475,8 +470,8 @@ def read_acled(path: Path, options: ReadOptions) -> ReadResult:
         format="acled",
         source=str(path),
         tables=tables,
-        read=frame.height,
-        rejections=rejections,
+        read=frame.height + len(refused),
+        rejections=sorted([*rejections, *refused], key=lambda r: r.row or 0),
         notes=notes,
     )
 

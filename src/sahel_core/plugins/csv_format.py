@@ -168,6 +168,11 @@ def csv_records(text: str, delimiter: str, source: str) -> list[list[str]]:
     inside a cell is kept), except that a quoted cell never closed is a :class:`FormatError`
     naming its row and line: read leniently, it would swallow the rest of the file, records
     lost without a word."""
+    # The csv module refuses a cell longer than its limit (128 Ki characters unless raised),
+    # which polars reads: a cell may be as long as the text. The limit is only ever raised,
+    # so that readers in other threads never find it lowered under them.
+    if csv.field_size_limit() < len(text):
+        csv.field_size_limit(len(text))
     lines = io.StringIO(text, newline="").readlines()
     try:
         return list(csv.reader(lines, delimiter=delimiter, strict=True))
@@ -224,10 +229,13 @@ def _frame_fast(data: bytes, delimiter: str) -> pl.DataFrame:
     )
 
 
-def _frame_exact(
+def exact_frame(
     text: str, delimiter: str, source: str
 ) -> tuple[pl.DataFrame, list[int], list[Rejection]]:
-    """The slow, exact reading for files the fast reader refuses (ragged rows...)."""
+    """The slow, exact reading for files polars refuses (ragged rows...): the table, each
+    row's spreadsheet number, and a rejection for each row with more filled cells than the
+    header (a short row is padded with empty cells). Headers are made distinct as polars
+    makes them (:func:`~sahel_core.tabular.unique_headers`)."""
     reader = iter(csv_records(text, delimiter, source))
     header = next(reader, None)
     if not header:
@@ -289,7 +297,7 @@ def read_csv(path: Path, options: ReadOptions) -> ReadResult:
                 raise ValueError("polars reads CR-only line endings as one line")
             frame = _frame_fast(utf8, delimiter)
         except (pl.exceptions.PolarsError, ValueError):
-            frame, rows, refused = _frame_exact(text, delimiter, source)
+            frame, rows, refused = exact_frame(text, delimiter, source)
         del text, utf8
     del data  # The bytes are not needed while the table is normalized.
     # Headers that differ only by spaces around them ("drug", " drug ") stay distinct.
