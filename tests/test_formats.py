@@ -98,6 +98,22 @@ def test_a_ragged_row_is_rejected_not_cut(tmp_path: Path) -> None:
     assert rejected(result) == {3: (None, "extra"), 4: ("quantity_unit", None)}
 
 
+def test_a_cell_longer_than_the_csv_modules_limit_is_read_on_the_exact_path(
+    tmp_path: Path,
+) -> None:
+    # A ragged row sends the file to the csv module, whose default limit is 131,072
+    # characters a cell: polars reads such a cell, so the exact reading must too.
+    notes = "seized near the border " * 10_000
+    path = tmp_path / "long.csv"
+    path.write_text(
+        "drug,quantity,quantity_unit,country,locality\n"
+        f'cocaine,1,kg,Mali,"{notes}"\ncocaine,2,kg,Mali,x,extra\n'
+    )
+    result = read(path)
+    assert (result.read, result.accepted) == (2, 1)
+    assert result.tables["seizure"]["locality"].to_list() == [notes]
+
+
 def test_title_rows_and_formula_cells_in_xlsx(tmp_path: Path) -> None:
     workbook = openpyxl.Workbook()
     sheet = workbook.active
