@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -323,3 +325,86 @@ def test_merge_provenance_lives_in_memory_only(tmp_path: Path, suffix: str) -> N
     again = compute("seized_mass", back)
     assert (again["kg"][0], again["records"][0]) == (in_memory["kg"][0], 1)
     assert again["record_ids"][0].to_list() == result.table["id"].to_list()
+
+
+# --- the candidate pairs against every pair compared one by one -------------------------------
+
+_KEY = st.fixed_dictionaries(
+    {
+        "drug": st.sampled_from(["cocaine", "cannabis"]),
+        "country": st.sampled_from(["MLI", "NER"]),
+        "_dimension": st.sampled_from(["mass", "count"]),
+        "_locality": st.sampled_from([None, "bamako", "mopti"]),
+        "_src": st.sampled_from(["a.csv", "b.csv", "c.txt", "row:9"]),
+        "_lo": st.sampled_from([0.0, 0.5, 0.95, 2.0, 2.565, 3.0, 100.0, 2000.0]),
+        "_width": st.sampled_from([0.0, 0.1, 1.0, 5.0, 1000.0, float("inf")]),
+        "_mid": st.sampled_from([0.0, 0.5, 1.0, 2.7, 3.0, 150.0]),
+        "_start": st.integers(16_000, 16_000 + 60),
+        "_length": st.sampled_from([0, 0, 1, 30, 365]),
+    }
+)
+
+
+def _by_brute_force(rows: list[dict[str, object]], window: int) -> list[tuple[int, int]]:
+    """reconcile's module doc, one pair at a time: the rules, then each record's closest match
+    per other source, then the pairs that chose each other."""
+
+    def rules(a: dict[str, Any], b: dict[str, Any]) -> bool:
+        return (
+            all(a[k] == b[k] for k in ("drug", "country", "_dimension"))
+            and a["_src"] != b["_src"]
+            and a["_start"] <= b["_end"] + window
+            and b["_start"] <= a["_end"] + window
+            and a["_lo"] <= b["_hi"]
+            and b["_lo"] <= a["_hi"]
+            and (a["_locality"] is None or b["_locality"] is None
+                 or a["_locality"] == b["_locality"])
+        )  # fmt: skip
+
+    def distance(a: dict[str, Any], b: dict[str, Any]) -> tuple[float, float, int]:
+        gap = max(0, max(a["_start"], b["_start"]) - min(a["_end"], b["_end"]))
+        top = max(a["_mid"], b["_mid"])
+        far = abs(a["_mid"] - b["_mid"]) / top if top else 0.0
+        return gap, far, b["_row"]
+
+    chosen = {}
+    for a in rows:
+        for source in {b["_src"] for b in rows}:
+            candidates = [b for b in rows if b["_src"] == source and rules(a, b)]
+            if candidates:
+                chosen[a["_row"], source] = min(candidates, key=lambda b: distance(a, b))["_row"]
+    return sorted(
+        (a, b)
+        for (a, _), b in chosen.items()
+        if a < b and chosen.get((b, next(r["_src"] for r in rows if r["_row"] == a))) == a
+    )
+
+
+@pytest.mark.parametrize("large", [64, 2])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(rows=st.lists(_KEY, min_size=2, max_size=14), months=st.sampled_from([0, 1, 2, 12]))
+def test_candidate_pairs_are_those_compared_one_by_one(
+    large: int, rows: list[dict[str, Any]], months: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Blocking by time and quantity buckets, each pair found once, is only a faster way to
+    # the pairs every rule allows; "large" sources (joined on their own) are tried too. The
+    # patch is the same for every example.
+    from sahel_core import reconcile as module
+
+    monkeypatch.setattr(module, "_LARGE_SOURCE", large)
+    window = math.ceil(months * 365.25 / 12)
+    for number, row in enumerate(rows):
+        row["_row"] = number
+        row["_hi"] = row["_lo"] + row.pop("_width")
+        row["_end"] = row["_start"] + row.pop("_length")
+    keys = pl.DataFrame(
+        rows,
+        schema={"_row": pl.UInt32, "drug": pl.String, "country": pl.String,
+                "_dimension": pl.String, "_locality": pl.String, "_src": pl.String,
+                "_lo": pl.Float64, "_hi": pl.Float64, "_mid": pl.Float64, "_start": pl.Int32,
+                "_end": pl.Int32},
+    )  # fmt: skip
+    found = module._candidate_pairs(keys, window)
+    assert found.rows() == _by_brute_force(keys.to_dicts(), window)

@@ -38,7 +38,12 @@ a record that matched no other).
 
 Vectorized: candidate pairs come from polars joins on blocking keys (drug, country, dimension,
 a time bucket and a logarithmic quantity bucket), so records are only compared with plausible
-partners, and groups are connected components found by label propagation over the pairs.
+partners, and groups are connected components found by label propagation over the pairs. Each
+candidate pair is built once, however many buckets the two records share, so the work follows
+the number of pairs the rules allow. That number is what can grow faster than the table: many
+reports of one drug in one country within ``months`` from many sources, or open quantities
+("more than 2 kg", which overlap every larger one), are each compared with all the others
+(2,000 identical reports from 2,000 sources: about 2.5 s and 1.2 GB).
 """
 
 from __future__ import annotations
@@ -265,47 +270,76 @@ def _candidate_pairs(keys: pl.DataFrame, window: int) -> pl.DataFrame:
         return empty
     own, grown, quantity = _buckets(keys, window)
     block = ["drug", "country", "_dimension", "_t", "_qb"]
-    left_all = keys.lazy().with_columns(own.alias("_t"), quantity.alias("_qb"))
-    right_all = keys.lazy().with_columns(grown.alias("_t"), quantity.alias("_qb"))
-
-    def explode(frame: pl.LazyFrame) -> pl.LazyFrame:
-        return frame.explode("_t").explode("_qb")
+    r = pl.col
+    # The text columns, compared for equality only, as small integers: every record is
+    # repeated once per bucket it falls in, and the joins carry these columns.
+    codes = [
+        r(c).rank("dense").cast(pl.UInt32).alias(c)
+        for c in ("drug", "country", "_dimension", "_locality", "_src")
+    ]
+    left_all, right_all = (
+        keys.with_columns(
+            *codes,
+            time.cast(pl.List(pl.Int32)).alias("_t"),
+            quantity.cast(pl.List(pl.Int32)).alias("_qr"),
+        )
+        .with_columns(r("_t").list.first().alias("_t0"), r("_qr").list.first().alias("_q0"))
+        .lazy()
+        for time in (own, grown)
+    )
 
     def join(left: pl.LazyFrame, right: pl.LazyFrame) -> pl.LazyFrame:
-        r = pl.col
+        # Each pair once, not once per bucket both records fall in: an open quantity ("more
+        # than 2 kg") spans every bucket above it, and a pair of them shared dozens. Quantity
+        # ranges overlap when the lower one starts within the other, so one side is put in its
+        # first bucket only, in turn (ties go to the first way); the time buckets a pair
+        # shares are consecutive, and only the first is kept.
+        left, right = left.explode("_t"), right.explode("_t")
+
+        def spread(side: pl.LazyFrame) -> pl.LazyFrame:
+            return side.rename({"_qr": "_qb"}).explode("_qb")
+
+        def at_first(side: pl.LazyFrame) -> pl.LazyFrame:
+            return side.drop("_qr").with_columns(r("_q0").alias("_qb"))
+
+        ways = [
+            at_first(left).join(spread(right), on=block, suffix="_r"),
+            spread(left).join(at_first(right), on=block, suffix="_r").filter(r("_q0_r") > r("_q0")),
+        ]
+        return pl.concat([matching(way) for way in ways])
+
+    def matching(joined: pl.LazyFrame) -> pl.LazyFrame:
+        """The pairs of ``joined`` that hold every rule, with their date gap and how far
+        apart their quantities are (the same columns from every join, so they concatenate)."""
         gap = pl.max_horizontal(r("_start"), r("_start_r")) - pl.min_horizontal(
             r("_end"), r("_end_r")
         )
         nearness = (r("_mid") - r("_mid_r")).abs() / pl.max_horizontal(r("_mid"), r("_mid_r"))
-        return (
-            explode(left)
-            .join(explode(right), on=block, suffix="_r")
-            .filter(
-                (r("_src") != r("_src_r"))
-                & (r("_start") <= r("_end_r") + window)
-                & (r("_start_r") <= r("_end") + window)
-                & (r("_lo") <= r("_hi_r"))
-                & (r("_lo_r") <= r("_hi"))
-                & (
-                    r("_locality").is_null()
-                    | r("_locality_r").is_null()
-                    | (r("_locality") == r("_locality_r"))
-                )
+        return joined.filter(
+            (r("_t") == pl.max_horizontal(r("_t0"), r("_t0_r")))
+            & (r("_src") != r("_src_r"))
+            & (r("_start") <= r("_end_r") + window)
+            & (r("_start_r") <= r("_end") + window)
+            & (r("_lo") <= r("_hi_r"))
+            & (r("_lo_r") <= r("_hi"))
+            & (
+                r("_locality").is_null()
+                | r("_locality_r").is_null()
+                | (r("_locality") == r("_locality_r"))
             )
-            .select(
-                "_row",
-                "_row_r",
-                "_src",
-                "_src_r",
-                gap.clip(lower_bound=0).alias("_gap"),
-                nearness.fill_nan(0.0).alias("_far"),
-            )
+        ).select(
+            "_row",
+            "_row_r",
+            "_src",
+            "_src_r",
+            gap.clip(lower_bound=0).alias("_gap"),
+            nearness.fill_nan(0.0).alias("_far"),
         )
 
-    sizes = keys.group_by("_src").len()
+    sizes = left_all.group_by("_src").len().collect()
     large = sizes.filter(pl.col("len") >= _LARGE_SOURCE).sort("len", descending=True)["_src"]
     parts = []
-    done: list[str] = []
+    done: list[int] = []
     # Rows of one large source are joined only with rows of other sources: pairs inside one
     # register, which never match, are never built.
     for src in large.to_list():
@@ -315,7 +349,7 @@ def _candidate_pairs(keys: pl.DataFrame, window: int) -> pl.DataFrame:
         parts.append(join(left, right))
     small = ~pl.col("_src").is_in(large.implode())
     parts.append(join(left_all.filter(small), right_all.filter(small)))
-    found = pl.concat(parts)
+    found = pl.concat(parts).collect().lazy()
     swapped = found.select(
         pl.col("_row_r").alias("_row"),
         pl.col("_row").alias("_row_r"),
@@ -326,19 +360,19 @@ def _candidate_pairs(keys: pl.DataFrame, window: int) -> pl.DataFrame:
     )
     # Each record keeps its closest candidate in each other source (smallest date gap, then
     # closest quantity, then table order); a pair stays when both records chose each other.
+    # A pair found twice (both records from small sources) is the same row twice: the same
+    # choice either way, so it need not be made unique first.
     best = (
         pl.concat([found, swapped])
-        .unique(["_row", "_row_r"])
-        .sort(["_gap", "_far", "_row_r"])
-        .group_by(["_row", "_src_r"], maintain_order=True)
-        .first()
+        .group_by(["_row", "_src_r"])
+        .agg(pl.col("_row_r").sort_by(["_gap", "_far", "_row_r"]).first())
         .select("_row", "_row_r")
     )
     mutual = best.join(best, left_on=["_row", "_row_r"], right_on=["_row_r", "_row"], how="semi")
     pairs = mutual.filter(pl.col("_row") < pl.col("_row_r")).select(
         pl.col("_row").alias("a"), pl.col("_row_r").alias("b")
     )
-    return pairs.collect().cast({"a": pl.UInt32, "b": pl.UInt32})
+    return pairs.collect().sort("a", "b").cast({"a": pl.UInt32, "b": pl.UInt32})
 
 
 def _components(count: int, pairs: pl.DataFrame) -> pl.Series:
