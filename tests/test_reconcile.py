@@ -261,6 +261,23 @@ def test_cli_reconcile_json(tmp_path: Path) -> None:
     assert human.exit_code == 0 and "2 records, 1 events" in human.stdout
 
 
+def test_cli_reconcile_reads_numbers_in_the_locale_given(tmp_path: Path) -> None:
+    # "2,700" is 2.7 in French and 2700 in English; without --locale it reads two ways.
+    header = "id,drug,country,date,quantity,quantity_unit,source\n"
+    for name, row in (("fr", 'f1,cannabis,MLI,2016-05-10,"2,700",t,fr.html\n'),
+                      ("en", "e1,cannabis,MLI,2016-05-12,2.7,t,en.html\n")):  # fmt: skip
+        (tmp_path / f"{name}.csv").write_text(header + row, encoding="utf-8")
+    files = [str(tmp_path / "fr.csv"), str(tmp_path / "en.csv")]
+    runner = CliRunner()
+    guessed = runner.invoke(app, ["reconcile", *files, "--json"])
+    assert guessed.exit_code == 0 and json.loads(guessed.stdout)["records"] == 1
+    french = runner.invoke(app, ["reconcile", *files, "--json", "--locale", "fr"])
+    data = json.loads(french.stdout)
+    assert (data["records"], data["events"]) == (2, 1), french.output
+    unknown = runner.invoke(app, ["reconcile", *files, "--locale", "xx"])
+    assert unknown.exit_code == 2
+
+
 def test_a_reconciled_table_mixed_with_new_rows_keeps_every_id() -> None:
     once = reconcile(from_entities(seed_pair())).table
     register = cannabis("reg:9", Amount("2.7", "t"), month(2015, 6), SourceRef(file="r.csv"))

@@ -16,6 +16,7 @@ import typer
 
 from sahel_core.cli.indicators import load_tables
 from sahel_core.cli.output import print_json, print_table, working
+from sahel_core.cli.read import Locale
 
 if TYPE_CHECKING:
     import polars as pl
@@ -57,6 +58,7 @@ def reconcile(
     tolerance: Annotated[
         str, typer.Option("--tolerance", help="Relative margin on quantities (0.05 = 5 %).")
     ] = "0.05",
+    locale: Locale = None,
     out: Annotated[
         Path | None,
         typer.Option(
@@ -89,7 +91,11 @@ def reconcile(
         margin = Decimal(tolerance)
     except InvalidOperation:
         raise typer.BadParameter("expected a decimal number", param_hint="--tolerance") from None
-    table = load_tables(paths, ["seizure"])["seizure"]
+    if locale is not None:
+        from sahel_core.cli.read import _options
+
+        _options("seizure", None, locale)  # An unknown locale is a usage error.
+    table = load_tables(paths, ["seizure"], locale)["seizure"]
     with working("matching reports of the same seizure"):
         result = run(table, months=months, tolerance=margin)
     groups = _groups(result.groups)
