@@ -20,8 +20,9 @@ time, so the report tells extra work (the CPU ratio) from work that waits on one
 cores kept busy). Every library and CLI result is checked against the peer's (each group,
 1e-9 relative) and the library's row accounting (read == accepted + rejected). Also
 measured: ``import sahel_core``, ``sahel --help``, materializing 10k entities, text
-extraction speed and the peak memory of streaming an IATI file and a synthetic copy four
-times larger.
+extraction speed, the peak memory of streaming an IATI file and a synthetic copy four
+times larger, and how the time of ``reconcile`` (a register and its copy) and of extracting
+one sentence without a full stop grows when the input doubles.
 
     .venv/bin/python benchmarks/run.py               # 10k, 100k, 1M
     .venv/bin/python benchmarks/run.py --quick       # 10k, 100k
@@ -64,6 +65,8 @@ TARGETS = {
     "extract_mb_s": 1.0,
 }
 SAHEL = Path(sys.executable).parent / "sahel"
+#: Twice the input in less than this many times the time: linear (with noise), not quadratic.
+GROWTH_LIMIT = 3.0
 
 
 # -- the measured work, each run in its own process -------------------------------------------
@@ -282,6 +285,60 @@ def iati(path: Path) -> dict[str, Any]:
     }
 
 
+def reconcile_registers(path: Path) -> dict[str, Any]:
+    """``reconcile`` of a register and a copy of it under another name (two sources, every
+    record reported twice): the time of the reconciliation alone."""
+    import shutil
+
+    import polars as pl
+
+    from sahel_core.io import read
+    from sahel_core.reconcile import reconcile
+    from sahel_core.specs import ReadOptions
+
+    copy = path.with_name(f"copy_{path.name}")
+    shutil.copyfile(path, copy)
+    options = ReadOptions(entity="seizure", locale="en")
+    table = pl.concat([read(p, options=options).tables["seizure"] for p in (path, copy)])
+    copy.unlink()
+    start = time.perf_counter()
+    result = reconcile(table)
+    return {
+        "seconds": time.perf_counter() - start,
+        "records": table.height,
+        "events": result.table.height,
+    }
+
+
+#: A clause of text without a full stop (tables copied from a PDF read so): many of them make
+#: one sentence of thousands of figures.
+RUN_ON = (
+    "the OCRTIS seized {n} kg of cocaine in {country} on {day} May {year} with Nigerien "
+    "gendarmes, worth {n} million CFA, {n} people from ECOWAS states were trained"
+)
+
+
+def run_on(clauses: int) -> dict[str, Any]:
+    """Extraction of one sentence of ``clauses`` clauses: its time and output size."""
+    from sahel_core.extract import extract
+
+    countries = ("Mali", "Niger", "Senegal", "Ghana", "Togo")
+    text = " and ".join(
+        RUN_ON.format(n=i % 90 + 1, country=countries[i % 5], day=i % 28 + 1, year=2000 + i % 20)
+        for i in range(clauses)
+    )
+    extract(text[:2000])  # the parsers' caches warm, as for the extraction speed
+    start = time.perf_counter()
+    found = extract(text)
+    seconds = time.perf_counter() - start
+    return {
+        "seconds": seconds,
+        "kilobytes": len(text.encode("utf-8")) / 1000,
+        "records": len(found.records),
+        "json_mb": len(json.dumps(found.as_dicts())) / 1_000_000,
+    }
+
+
 def _groups(frame: Any) -> list[list[Any]]:
     return [
         [*(row[k] for k in KEYS), _text(row.get("kg")), _text(row.get("value"))]
@@ -300,6 +357,8 @@ CHILDREN = {
     "iati": lambda arg: iati(Path(arg)),
     "extract": lambda arg: extraction(float(arg)),
     "iati-copies": lambda arg: _write_iati_copies(Path(arg)),
+    "reconcile": lambda arg: reconcile_registers(Path(arg)),
+    "run-on": lambda arg: run_on(int(arg)),
 }
 
 
@@ -467,6 +526,20 @@ def bulk(rows: int) -> dict[str, Any]:
     }
 
 
+#: Sizes at which growth is measured: rows per register, clauses per sentence.
+GROWTH = {"reconcile": (25_000, 50_000), "run-on": (1_000, 2_000)}
+
+
+def growth() -> dict[str, Any]:
+    """The time of work whose input doubles: twice the time is linear."""
+    found = {}
+    for kind, sizes in GROWTH.items():
+        runs = [run_child(kind, str(register(n)) if kind == "reconcile" else str(n)) for n in sizes]
+        found[kind] = {"sizes": list(sizes), "runs": runs,
+                       "ratio": runs[1]["seconds"] / runs[0]["seconds"]}  # fmt: skip
+    return found
+
+
 def startup() -> dict[str, Any]:
     python = sys.executable
     bare = median_wall([python, "-c", "pass"])
@@ -575,6 +648,27 @@ def report(data: dict[str, Any]) -> str:
         f"| text extraction ({ext['megabytes']:.2f} MB, numbers varied, best of 3) | "
         f"{ext['mb_per_s']:.2f} MB/s | ≥ {TARGETS['extract_mb_s']} MB/s |"
     )
+    grow = data["growth"]
+    lines += [
+        "",
+        "## Growth: the input doubled",
+        "",
+        "| work | smaller | larger | time ratio | target |",
+        "|---|---|---|---|---|",
+    ]
+    small, large = grow["reconcile"]["runs"]
+    lines.append(
+        f"| `reconcile`, a register and its copy ({small['records']} → {large['records']} "
+        f"records) | {small['seconds']:.2f} s | {large['seconds']:.2f} s | "
+        f"{grow['reconcile']['ratio']:.2f}× | < 3× |"
+    )
+    small, large = grow["run-on"]["runs"]
+    lines.append(
+        f"| `extract`, one sentence without a full stop ({small['kilobytes']:.0f} → "
+        f"{large['kilobytes']:.0f} KB; JSON {small['json_mb']:.1f} → {large['json_mb']:.1f} "
+        f"MB) | {small['seconds']:.2f} s | {large['seconds']:.2f} s | "
+        f"{grow['run-on']['ratio']:.2f}× | < 3× |"
+    )
     lines += ["", "## IATI streaming", ""]
     if data["iati"] is None:
         lines.append("Skipped: ../shared/data/iati is not present.")
@@ -637,6 +731,9 @@ def targets(data: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
     rows.append(("10k entities", f"{ms:.0f} ms", "≤ 50 ms", ms <= TARGETS["entities_10k_ms"]))
     speed = data["extract"]["mb_per_s"]
     rows.append(("extraction", f"{speed:.2f} MB/s", "≥ 1 MB/s", speed >= TARGETS["extract_mb_s"]))
+    for kind, what in (("reconcile", "reconcile"), ("run-on", "run-on sentence extraction")):
+        ratio = data["growth"][kind]["ratio"]
+        rows.append((f"{what}, input doubled", f"{ratio:.2f}×", "< 3×", ratio < GROWTH_LIMIT))
     if data["iati"]:
         small, large = data["iati"][0], data["iati"][-1]
         grow = (large["rss_mb"] - large["baseline_kb"] / 1024) / max(
@@ -684,6 +781,8 @@ def main(argv: list[str] | None = None) -> None:
     data["startup"] = startup()
     data["entities"] = run_child("entities", str(register(100_000)))
     data["extract"] = run_child("extract", "1")
+    print("growth", file=sys.stderr)
+    data["growth"] = growth()
     if SHARED_IATI.exists():
         found = []
         for path in (SHARED_IATI, iati_copies(SHARED_IATI)):

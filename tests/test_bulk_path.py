@@ -194,6 +194,25 @@ def test_the_benchmark_peer_and_the_library_agree_on_a_small_register(tmp_path: 
     assert peer["cpu_seconds"] > 0 and library["cpu_seconds"] > 0
 
 
+def test_the_benchmark_growth_measures_run_on_small_inputs(tmp_path: Path) -> None:
+    """``make bench``'s growth rows (reconcile of a register and its copy, a sentence
+    without a full stop), on inputs small enough for the test suite."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    import run
+    from generate import generate
+
+    path = tmp_path / "register.csv"
+    generate(600, seed=11).write_csv(path)
+    merged = run.reconcile_registers(path)
+    # Every record is reported twice, by two sources: each pair is one event.
+    assert merged["events"] * 2 == merged["records"] == 2 * (600 - 6)
+    assert not (tmp_path / "copy_register.csv").exists()
+    text = run.run_on(30)
+    assert text["records"] >= 30 and text["seconds"] > 0
+
+
 # -- materialization ---------------------------------------------------------------------------
 
 

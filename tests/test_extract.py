@@ -660,15 +660,21 @@ def _python_calls(text: str) -> int:
     [
         "customs seized {n} kg of cannabis in Bamako on {d} March 2016, police arrested 3 "
         "suspects, worth {n} million CFA",
-        "the OCRTIS seized {n} kg of cocaine in Mali on {d} May {y} with Nigerien gendarmes, "
+        "the OCRTIS seized {n} kg of cocaine in {c} on {d} May {y} with Nigerien gendarmes, "
         "worth {n} million CFA, funded by Germany, {n} people from ECOWAS states were trained",
+        "the OCRTIS seized {n} kg of cocaine in {c} on {d} May {y} with Nigerien gendarmes, "
+        "worth {n} million CFA, {n} people from ECOWAS states were trained",
     ],
 )
 def test_a_sentence_twice_as_long_takes_twice_the_work(clause: str) -> None:
     # Text extracted from PDF tables often has no full stop: one "sentence" of thousands of
     # figures. Each figure looks for its date, place, countries and agencies among the
     # sentence's mentions; scanning them all per figure made such text take minutes.
-    clauses = [clause.format(n=i % 90 + 1, d=i % 28 + 1, y=1990 + i % 30) for i in range(400)]
+    countries = ("Mali", "Niger", "Senegal")  # "the OCRTIS" of Niger and of Senegal
+    clauses = [
+        clause.format(n=i % 90 + 1, d=i % 28 + 1, y=1990 + i % 30, c=countries[i % 3])
+        for i in range(400)
+    ]
     extract(" and ".join(clauses))  # parsers' caches filled for both runs
     short, long = (_python_calls(" and ".join(clauses[:n])) for n in (200, 400))
     assert long < 2.3 * short

@@ -300,11 +300,21 @@ class _Base:
         return found.country if found is not None else None
 
     def place_from_agency(self, draft: _Draft, mentions: list[_Mention], index: int) -> None:
-        countries = {c: a for a in self.agencies(mentions) if (c := self._agency_country(a.value))}
-        if len(countries) == 1:
-            ((iso3, mention),) = countries.items()
+        found = self._derived(self.agencies(mentions), "one country", self._agencies_country)
+        if found is not None:
+            iso3, mention = found
             draft.fields["place"] = _place(iso3)
             self.note(draft, "place", mention.start, mention.end, index)
+
+    def _agencies_country(self, agencies: list[_Mention]) -> tuple[str, _Mention] | None:
+        """The country of a sentence's national agencies when they all have the same one,
+        with the last mention of them (as a dict keeps it), else None."""
+        countries = {c: a for a in agencies if (c := self._agency_country(a.value))}
+        return next(iter(countries.items())) if len(countries) == 1 else None
+
+    def _national(self, agencies: list[_Mention]) -> _Mention | None:
+        """The first of a sentence's agencies that belongs to a country (not ECOWAS...)."""
+        return next((a for a in agencies if self._agency_country(a.value)), None)
 
     def figure_places(self, draft: _Draft, mentions: list[_Mention], index: int) -> None:
         self.set_place(draft, mentions, 0, index)

@@ -158,10 +158,10 @@ class _Seizures(_Base):
                 self.set_place(draft, mentions, quantity.end, index)
                 if "place" not in draft.fields:
                     self.place_from_agency(draft, mentions, index)
-                national = [a for a in self.agencies(mentions) if self._agency_country(a.value)]
-                if national:
-                    draft.fields["agency"] = national[0].value
-                    self.note(draft, "agency", national[0].start, national[0].end, index)
+                national = self._derived(self.agencies(mentions), "national", self._national)
+                if national is not None:
+                    draft.fields["agency"] = national.value
+                    self.note(draft, "agency", national.start, national.end, index)
                 if operation is not None:
                     draft.fields["operation"] = operation
             else:
