@@ -542,6 +542,25 @@ def test_a_long_page_maps_each_offset_back_in_log_time() -> None:
     assert Counted.touched < 100 * 1000
 
 
+def test_explain_shows_a_field_from_a_sentence_long_only_in_the_page(tmp_path: Path) -> None:
+    # Offsets of an HTML page's records are the page's: a sentence of 82 characters of text
+    # spans over a thousand of markup. Its text is shown whole, as for any short sentence.
+    from sahel_core.plugins.text import extract_file
+
+    tag = '<span class="' + "c" * 60 + '">'
+    words = "The course brought together 24 customs officers from Niger, Burkina Faso and Mali."
+    page = (
+        "<html><body><p>A three-day training on risk profiling was held in Dosso, Niger, from "
+        "4 to 6 June 2019. " + " ".join(f"{tag}{w}</span>" for w in words.split()) + "</p>"
+        "</body></html>"
+    )
+    path = tmp_path / "page.html"
+    path.write_text(page, encoding="utf-8")
+    lines = [line for line in extract_file(path, lang="en").explain().splitlines()
+             if "from chars" in line]  # fmt: skip
+    assert lines and all(line.endswith(repr(words)) for line in lines)
+
+
 def test_the_extract_command_prints_records_and_json(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 

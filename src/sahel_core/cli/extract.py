@@ -14,7 +14,8 @@ every kind; ``null`` or ``[]`` where a field does not apply):
 * ``date``: ``{"text", "earliest", "latest"}`` (ISO dates; ``latest`` null for "since 2014");
 * ``country`` (ISO3), ``place`` (locality), ``countries`` (ISO3 list), ``agencies``,
   ``donors``, ``seizures`` (ids), ``operation`` (id), ``flags``;
-* ``evidence``: ``{"start", "end", "text"}``, the sentence, as character offsets in the file;
+* ``evidence``: ``{"start", "end", "text"}``, the sentence (of one longer than 1,000
+  characters, the part of it around the record), as character offsets in the file;
   ``fields``: for each field, the phrase it was read from and its sentence's span.
 
 Decimals are strings. See :mod:`sahel_core.extract` for the rules.
@@ -101,8 +102,9 @@ def extract_command(
     packaging, arrested, participants, institutions (amounts: magnitude, unit, qualifier, low,
     high, text), value (list of sums: amount, currency, qualifier, low, high, text), date
     (text, earliest, latest), country, place, countries, agencies, donors, seizures,
-    operation, flags, evidence (start, end, text: the sentence, as offsets in the file) and
-    fields (each field's phrase and sentence span). Decimals are strings.
+    operation, flags, evidence (start, end, text: the sentence, or the part of a sentence
+    over 1,000 characters around the record, as offsets in the file) and fields (each
+    field's phrase and sentence span). Decimals are strings.
     """
     from sahel_core.plugins.text import extract_file
 

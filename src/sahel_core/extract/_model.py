@@ -67,8 +67,9 @@ QUOTE_LIMIT = 1000
 def quote(sentence: Evidence, around: int) -> Evidence:
     """``sentence``, or when it is longer than :data:`QUOTE_LIMIT` characters, the part of
     it of at most that length centred on position ``around``, without a word cut at either
-    end."""
-    size = sentence.end - sentence.start
+    end. Offsets are those of the text extracted from (before any :meth:`Extraction.remap`
+    to a page's)."""
+    size = len(sentence.text)
     if size <= QUOTE_LIMIT:
         return sentence
     # Offsets within the sentence's text.

@@ -10,12 +10,12 @@ import attrs
 from sahel_core.dates import PartialDate
 from sahel_core.entities import Place, SourceRef
 from sahel_core.extract._model import (
+    QUOTE_LIMIT,
     Evidence,
     Extracted,
     Extraction,
     FieldEvidence,
     Figure,
-    quote,
 )
 
 if TYPE_CHECKING:
@@ -127,16 +127,18 @@ def _explain(extraction: Extraction) -> str:
         lines.append("")
         lines.append(f"[{record.kind}] {data['id']}: {_summary(data)}")
         lines.append(
-            f"  sentence (chars {record.evidence.start}-{record.evidence.end}): "
+            f"  evidence (chars {record.evidence.start}-{record.evidence.end}): "
             f"{record.evidence.text!r}"
         )
         shown = record.evidence
         for f in record.fields:
             where = ""
             if not shown.start <= f.phrase.start < f.phrase.end <= shown.end:
-                # From another sentence, or a part of a long one the record does not quote.
-                context = quote(f.sentence, f.phrase.start)
-                where = f"  from chars {context.start}-{context.end}: {context.text!r}"
+                # From another sentence, or a part of a long one the record does not quote:
+                # its sentence, when short enough to print whole (offsets may be a page's).
+                where = f"  from chars {f.sentence.start}-{f.sentence.end}"
+                if len(f.sentence.text) <= QUOTE_LIMIT:
+                    where += f": {f.sentence.text!r}"
             lines.append(f"  {f.name:<22} {f.phrase.text!r}{where}")
         for flag in record.flags:
             lines.append(f"  FLAG {flag}")
