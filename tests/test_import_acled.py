@@ -290,3 +290,16 @@ def test_a_row_with_more_cells_than_the_header_is_rejected_not_cut(tmp_path: Pat
     )
     same = read(path, format="acled").tables["operation"]
     assert same.drop("sources").equals(result.tables["operation"].drop("sources"))
+
+
+def test_a_hashtag_row_longer_than_the_header_is_no_record_on_the_exact_path(
+    tmp_path: Path,
+) -> None:
+    # CR line endings go to the exact reading, which refuses rows longer than the header:
+    # HDX's hashtag row is not an event, whatever its length.
+    header = "event_id_cnty,event_date,actor1,country,fatalities,notes"
+    tags = "#event+id,#date,#group,#country,#affected+killed,#description,#meta"
+    path = tmp_path / "hdx.csv"
+    path.write_text(f"{header}\r{tags}\rX1,2019-01-01,JNIM,Mali,1,a\r", encoding="utf-8")
+    result = read(path, format="acled")
+    assert (result.read, result.accepted, result.rejected) == (1, 1, 0)

@@ -105,7 +105,7 @@ def _frame(text: str, source: str) -> tuple[pl.DataFrame, list[int], list[Reject
         )
         numbers = list(range(2, frame.height + 2))
     except (pl.exceptions.PolarsError, ValueError):
-        frame, numbers, refused = exact_frame(text, ",", source)
+        frame, numbers, refused = exact_frame(text, ",", source, cut=_is_hashtag_row)
     filled = frame.select(
         pl.any_horizontal(
             pl.lit(False), *(pl.col(c).str.strip_chars() != "" for c in frame.columns)

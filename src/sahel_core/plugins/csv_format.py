@@ -17,6 +17,8 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
@@ -30,6 +32,7 @@ __all__ = [
     "cr_line_endings",
     "csv_records",
     "decode",
+    "exact_frame",
     "head_text",
     "read_csv",
     "sahel_register_formats",
@@ -163,16 +166,19 @@ def sniff_csv(head: bytes, name: str) -> bool:
     return not first.startswith(("{", "[")) and any(d in first for d in _DELIMITERS)
 
 
+_FIELD_LIMIT = threading.Lock()
+
+
 def csv_records(text: str, delimiter: str, source: str) -> list[list[str]]:
     """Every record of ``text``, read as the ``csv`` module reads it leniently (a stray quote
     inside a cell is kept), except that a quoted cell never closed is a :class:`FormatError`
     naming its row and line: read leniently, it would swallow the rest of the file, records
     lost without a word."""
     # The csv module refuses a cell longer than its limit (128 Ki characters unless raised),
-    # which polars reads: a cell may be as long as the text. The limit is only ever raised,
-    # so that readers in other threads never find it lowered under them.
-    if csv.field_size_limit() < len(text):
-        csv.field_size_limit(len(text))
+    # which polars reads: a cell may be as long as the text. The limit is process-wide, so it
+    # is only ever raised, under a lock: a reader in another thread never finds it lowered.
+    with _FIELD_LIMIT:
+        csv.field_size_limit(max(csv.field_size_limit(), len(text)))
     lines = io.StringIO(text, newline="").readlines()
     try:
         return list(csv.reader(lines, delimiter=delimiter, strict=True))
@@ -230,12 +236,17 @@ def _frame_fast(data: bytes, delimiter: str) -> pl.DataFrame:
 
 
 def exact_frame(
-    text: str, delimiter: str, source: str
+    text: str,
+    delimiter: str,
+    source: str,
+    *,
+    cut: Callable[[list[str]], bool] | None = None,
 ) -> tuple[pl.DataFrame, list[int], list[Rejection]]:
     """The slow, exact reading for files polars refuses (ragged rows...): the table, each
     row's spreadsheet number, and a rejection for each row with more filled cells than the
-    header (a short row is padded with empty cells). Headers are made distinct as polars
-    makes them (:func:`~sahel_core.tabular.unique_headers`)."""
+    header, unless ``cut`` says it is to be cut to the header's width (a row the caller will
+    leave out: ACLED's hashtag row); a short row is padded with empty cells. Headers are
+    made distinct as polars makes them (:func:`~sahel_core.tabular.unique_headers`)."""
     reader = iter(csv_records(text, delimiter, source))
     header = next(reader, None)
     if not header:
@@ -244,12 +255,13 @@ def exact_frame(
     numbers: list[int] = []
     rejections: list[Rejection] = []
     for number, record in enumerate(reader, start=2):
-        if len(record) > len(header) and any(cell.strip() for cell in record[len(header) :]):
+        extra = record[len(header) :]
+        if any(cell.strip() for cell in extra) and not (cut is not None and cut(record)):
             rejections.append(
                 Rejection(
                     row=number,
                     field=None,
-                    value=delimiter.join(record[len(header) :]),
+                    value=delimiter.join(extra),
                     reason=f"{len(record)} cells but the header has {len(header)}",
                 )
             )
