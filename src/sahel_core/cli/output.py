@@ -93,9 +93,9 @@ def _plain(text: str) -> bool:
 def _aligned(title: str | None, columns: Sequence[str], rows: list[list[str]]) -> str | None:
     """What rich prints for a table without a box, as plain text (see :func:`print_table`):
     cells left-aligned, two spaces between columns, a cell of several lines spread over as
-    many lines, blanks at line ends dropped; ``None`` for a table wider than
-    :data:`PLAIN_WIDTH`, which rich wraps. Thirty times faster than rich's layout, which
-    took seconds for a few thousand rows."""
+    many lines, blanks at line ends dropped; ``None`` for a table rich lays out otherwise
+    (wider than :data:`PLAIN_WIDTH`, or with an empty column). Thirty times faster than
+    rich's layout, which took seconds for a few thousand rows."""
     from rich.cells import cell_len
 
     body = [list(columns), *rows] if any(columns) else rows
@@ -104,7 +104,8 @@ def _aligned(title: str | None, columns: Sequence[str], rows: list[list[str]]) -
         max((cell_len(line) for row in split for line in row[i]), default=0)
         for i in range(len(columns))
     ]
-    if sum(widths) + 2 * (len(widths) - 1) > PLAIN_WIDTH:
+    # rich wraps a table wider than that, and leaves out a column nothing shows in.
+    if sum(widths) + 2 * (len(widths) - 1) > PLAIN_WIDTH or 0 in widths:
         return None
     lines = [] if title is None else [title]
     for row in split:
