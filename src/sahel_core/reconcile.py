@@ -349,6 +349,7 @@ def _candidate_pairs(keys: pl.DataFrame, window: int) -> pl.DataFrame:
         parts.append(join(left, right))
     small = ~pl.col("_src").is_in(large.implode())
     parts.append(join(left_all.filter(small), right_all.filter(small)))
+    # Collected here: left lazy, the joins ran again for each use of ``found`` below.
     found = pl.concat(parts).collect().lazy()
     swapped = found.select(
         pl.col("_row_r").alias("_row"),
