@@ -114,6 +114,24 @@ def test_a_cell_longer_than_the_csv_modules_limit_is_read_on_the_exact_path(
     assert result.tables["seizure"]["locality"].to_list() == [notes]
 
 
+def test_an_hxl_hashtag_row_in_a_workbook_is_no_record(tmp_path: Path) -> None:
+    # HDX publishes workbooks with a hashtag row under the header: the header maps the
+    # columns, and the tags are not a seizure to reject.
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["Country", "Drug", "Quantity", "Unit", "Date"])
+    sheet.append(["#country+code", "#item+drug", "#indicator+num", "#item+unit", "#date"])
+    sheet.append(["MLI", "cocaine", 2.7, "kg", dt.datetime(2021, 3, 12)])
+    sheet.append(["NER", "cannabis", 12, "kg", dt.datetime(2021, 4, 2)])
+    path = tmp_path / "hdx.xlsx"
+    workbook.save(path)
+    result = read(path)
+    assert (result.read, result.accepted, result.rejected) == (2, 2, 0)
+    assert "HXL hashtag row on row 2: not a record (columns read by the header)" in result.notes
+    rows = [s.row for r in to_entities(result.tables["seizure"], "seizure") for s in r.sources]
+    assert rows == [3, 4]
+
+
 def test_title_rows_and_formula_cells_in_xlsx(tmp_path: Path) -> None:
     workbook = openpyxl.Workbook()
     sheet = workbook.active

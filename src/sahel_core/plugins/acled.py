@@ -95,6 +95,7 @@ def _frame(text: str, source: str) -> tuple[pl.DataFrame, list[int], list[Reject
     import polars as pl
 
     from sahel_core.plugins.csv_format import cr_line_endings, exact_frame
+    from sahel_core.plugins.hxl import is_hashtag_row
 
     refused: list[Rejection] = []
     try:
@@ -105,7 +106,7 @@ def _frame(text: str, source: str) -> tuple[pl.DataFrame, list[int], list[Reject
         )
         numbers = list(range(2, frame.height + 2))
     except (pl.exceptions.PolarsError, ValueError):
-        frame, numbers, refused = exact_frame(text, ",", source, cut=_is_hashtag_row)
+        frame, numbers, refused = exact_frame(text, ",", source, cut=is_hashtag_row)
     filled = frame.select(
         pl.any_horizontal(
             pl.lit(False), *(pl.col(c).str.strip_chars() != "" for c in frame.columns)
@@ -124,17 +125,10 @@ def _frame(text: str, source: str) -> tuple[pl.DataFrame, list[int], list[Reject
             rename[name] = key
             taken.add(key)
     frame = frame.drop(drop).rename(rename)
-    if frame.height and _is_hashtag_row(frame.row(0)):
+    if frame.height and is_hashtag_row(frame.row(0)):
         # HDX publishes ACLED with an HXL hashtag row under the header: not an event.
         frame, numbers = frame.slice(1), numbers[1:]
     return frame, numbers, refused
-
-
-def _is_hashtag_row(cells: Sequence[str | None]) -> bool:
-    from sahel_core.plugins.hxl import normalize_tag
-
-    filled = [c for c in cells if c and c.strip()]
-    return bool(filled) and all(normalize_tag(c) is not None for c in filled)
 
 
 def _text(frame: pl.DataFrame, name: str) -> pl.Expr:

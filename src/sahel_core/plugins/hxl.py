@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 __all__ = [
     "add_hashtag_row",
     "hxl_tags",
+    "is_hashtag_row",
     "normalize_tag",
     "read_hxl",
     "sahel_register_formats",
@@ -74,8 +75,10 @@ def _parts(tag: str) -> Tag:
     return hashtag, frozenset(attributes)
 
 
-def _is_tag_row(cells: Sequence[str]) -> bool:
-    filled = [c for c in cells if c.strip()]
+def is_hashtag_row(cells: Sequence[str | None]) -> bool:
+    """Whether a row is an HXL hashtag row: a hashtag in at least one cell, and in every cell
+    that is not empty."""
+    filled = [c for c in cells if c and c.strip()]
     return bool(filled) and all(normalize_tag(c) is not None for c in filled)
 
 
@@ -215,7 +218,7 @@ def sniff_hxl(head: bytes, name: str) -> bool:
         rows = list(csv.reader(lines, delimiter=sniff_delimiter("\n".join(lines))))
     except csv.Error:
         return False
-    return any(_is_tag_row(row) for row in rows)
+    return any(is_hashtag_row(row) for row in rows)
 
 
 def _split(path: Path, options: ReadOptions) -> tuple[list[str], list[str], list[list[str]], int]:
@@ -233,7 +236,7 @@ def _split(path: Path, options: ReadOptions) -> tuple[list[str], list[str], list
     delimiter = sniff_delimiter(text)
     records = csv_records(text, delimiter, path.name)
     for index, cells in enumerate(records[:_SCAN_ROWS]):
-        if _is_tag_row(cells):
+        if is_hashtag_row(cells):
             header = records[index - 1] if index > 0 else []
             tags = [normalize_tag(c) or "" for c in cells]
             return header, tags, records[index + 1 :], index + 1

@@ -5,8 +5,9 @@ cell gives the value the spreadsheet program cached when it last saved the file,
 that was never calculated (a file written by a script) reads as an empty cell. The header is the
 first row, within the first 20 of the first sheet that has one, whose cells name at least two
 canonical columns; title rows above it are skipped and rows keep their sheet numbers in
-rejections. Numbers are read as the shortest decimal that gives the stored value back ("2.7"),
-dates as ISO text.
+rejections. An HXL hashtag row right under the header (HDX publishes workbooks so) is not a
+record: the columns are read by the header, and a note says so. Numbers are read as the
+shortest decimal that gives the stored value back ("2.7"), dates as ISO text.
 
 Writing puts one canonical table on a sheet named after the entity: numbers as numbers (except
 decimals a spreadsheet cannot hold exactly, more than 15 significant digits, which are written
@@ -19,6 +20,7 @@ text and never runs, and it reads back unchanged.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -28,6 +30,7 @@ import polars as pl
 
 from sahel_core.errors import FormatError, SahelError, UnsafeInput
 from sahel_core.hookspecs import hookimpl
+from sahel_core.plugins.hxl import is_hashtag_row
 from sahel_core.specs import FormatSpec, ReadOptions, ReadResult, WriteOptions
 from sahel_core.tabular import typed_number_text, unique_headers
 
@@ -106,8 +109,9 @@ def _rows(sheet: Any, source: str) -> Iterator[tuple[Any, ...]]:
         raise _unreadable(exc, source) from None
 
 
-def _load(path: Path, options: ReadOptions) -> tuple[pl.DataFrame, list[int], str]:
-    """The data rows under the header of the first sheet that has one, and their row numbers."""
+def _load(path: Path, options: ReadOptions) -> tuple[pl.DataFrame, list[int], int | None, str]:
+    """The data rows under the header of the first sheet that has one, their row numbers, the
+    hashtag row left out and the sheet's name."""
     import openpyxl
 
     source = str(path)
@@ -136,8 +140,9 @@ def _load(path: Path, options: ReadOptions) -> tuple[pl.DataFrame, list[int], st
 
 def _sheet(
     rows: Iterator[tuple[Any, ...]], options: ReadOptions
-) -> tuple[pl.DataFrame, list[int]] | None:
-    """The cells under the header row of one sheet, or None when it has no header."""
+) -> tuple[pl.DataFrame, list[int], int | None] | None:
+    """The cells under the header row of one sheet, their row numbers and the number of the
+    HXL hashtag row left out (``None`` without one), or None when it has no header."""
     header: list[str | None] = []
     header_at = 0
     for values in rows:
@@ -149,6 +154,11 @@ def _sheet(
             return None
     else:
         return None
+    # HDX's workbooks carry an HXL hashtag row under the header: tags, not a record.
+    first = next(rows, None)
+    tagged = first is not None and is_hashtag_row([_cell_text(v) for v in first])
+    if first is not None and not tagged:
+        rows = itertools.chain([first], rows)
     # A sheet formatted out to its last column (XFD) pads every row to 16,384 cells: columns
     # after the last named one are not read.
     named = max((i for i, h in enumerate(header) if h), default=-1) + 1
@@ -185,7 +195,8 @@ def _sheet(
         for name, kinds in zip(names, typed, strict=True)
         if any(kinds)
     )
-    return frame, list(range(header_at + 1, header_at + 1 + count))
+    start = header_at + 1 + tagged
+    return frame, list(range(start, start + count)), header_at + 1 if tagged else None
 
 
 def read_xlsx(path: Path, options: ReadOptions) -> ReadResult:
@@ -193,10 +204,13 @@ def read_xlsx(path: Path, options: ReadOptions) -> ReadResult:
     from sahel_core.tabular import read_table
 
     try:
-        frame, rows, sheet = _load(path, options)
+        frame, rows, tags, sheet = _load(path, options)
     except OSError as exc:
         raise FormatError(f"cannot read the file: {exc}", source=str(path)) from None
-    return read_table(frame, path, options, format="xlsx", rows=rows, notes=[f"sheet {sheet!r}"])
+    notes = [f"sheet {sheet!r}"]
+    if tags is not None:
+        notes.append(f"HXL hashtag row on row {tags}: not a record (columns read by the header)")
+    return read_table(frame, path, options, format="xlsx", rows=rows, notes=notes)
 
 
 def _writer(dtype: pl.DataType) -> Callable[[Any], Any]:
