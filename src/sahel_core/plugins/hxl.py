@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "add_hashtag_row",
+    "hashtag_mapping",
     "hxl_tags",
     "is_hashtag_row",
     "normalize_tag",
@@ -380,7 +381,19 @@ def read_hxl(path: Path, options: ReadOptions) -> ReadResult:
         dropped = [header[i] if i < len(header) and header[i] else f"column {i + 1}"
                    for i, t in enumerate(tags) if not t]  # fmt: skip
         notes.append("columns without a hashtag dropped: " + ", ".join(dropped))
-    entity = options.entity or _own_entity(names)
+    entity, rename = _mapping(names, options.entity)
+    if entity is None and _has(names, "#event") and _has(names, "#affected", "killed"):
+        return _events(frame, names, numbers, refused, path, notes)
+    if entity is None or entity == "hxl":
+        return _generic(frame, numbers, refused, path, notes)
+    return _canonical(frame, rename, entity, numbers, refused, path, notes, options)
+
+
+def _mapping(names: Sequence[str], entity: str | None) -> tuple[str | None, dict[str, str]]:
+    """The entity the hashtags ``names`` (normalized, made distinct) describe, ``entity`` if
+    given, and the canonical column of each hashtag that has one (rules 1 to 3 of the module
+    doc); ``(None, {})`` when they describe none."""
+    entity = entity or _own_entity(names)
     rename: dict[str, str] = {}
     if entity is not None and entity != "hxl":
         own = {_parts(t): c for c, t in hxl_tags(entity).items()}
@@ -391,11 +404,24 @@ def read_hxl(path: Path, options: ReadOptions) -> ReadResult:
         columns = _seizure_columns(names)
         if "quantity" in columns.values() and ("drug" in columns.values()):
             entity, rename = "seizure", {names[i]: c for i, c in columns.items()}
-    if entity is None and _has(names, "#event") and _has(names, "#affected", "killed"):
-        return _events(frame, names, numbers, refused, path, notes)
-    if entity is None or entity == "hxl":
-        return _generic(frame, numbers, refused, path, notes)
-    return _canonical(frame, rename, entity, numbers, refused, path, notes, options)
+    return entity, rename
+
+
+def hashtag_mapping(
+    headers: Sequence[str], hashtags: Sequence[str | None], entity: str | None = None
+) -> tuple[str | None, dict[str, str]]:
+    """For a table with a hashtag row under its ``headers`` (a workbook from HDX): the entity
+    its hashtags describe (``entity`` if given) and header → canonical column for each
+    hashtagged column that maps to one, as :func:`read_hxl` maps a CSV's; ``(None, {})``
+    when the hashtags describe no entity of the model."""
+    tags = [normalize_tag(cell or "") or "" for cell in hashtags]
+    used = [i for i, tag in enumerate(tags) if tag and i < len(headers)]
+    names = _column_names([tags[i] for i in used])
+    found, rename = _mapping(names, entity)
+    if found is None or found == "hxl":
+        return None, {}
+    header = dict(zip(names, (headers[i] for i in used), strict=True))
+    return found, {header[name]: column for name, column in rename.items()}
 
 
 def _canonical(
