@@ -158,7 +158,7 @@ def _sheet(
     for values in rows:
         header_at += 1
         header = [_cell_text(v) for v in values]
-        if is_hashtag_row(header) and _maps(header, above, options):
+        if is_hashtag_row(header) and _maps(header, options):
             header, tags = above, (header_at, header)
             break
         if _header_score(header, options) >= 2:
@@ -220,13 +220,11 @@ def _sheet(
     return frame, list(range(start, start + count)), tags
 
 
-def _maps(hashtags: list[str | None], header: list[str | None], options: ReadOptions) -> bool:
-    """Whether a hashtag row, or the header above it, names the columns of an entity: else
-    the sheet is not read by them (prices, say), and the search for a header goes on."""
+def _maps(hashtags: list[str | None], options: ReadOptions) -> bool:
+    """Whether a hashtag row names the columns of an entity: else (prices, say) the sheet is
+    not read by it, and the search for a header goes on."""
     positions = [str(i) for i in range(len(hashtags))]
-    return bool(hashtag_mapping(positions, hashtags, options.entity)[1]) or (
-        _header_score(header, options) >= 2
-    )
+    return bool(hashtag_mapping(positions, hashtags, options.entity)[1])
 
 
 def read_xlsx(path: Path, options: ReadOptions) -> ReadResult:
