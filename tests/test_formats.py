@@ -136,6 +136,9 @@ def test_the_hashtags_of_a_workbook_name_its_columns(tmp_path: Path) -> None:
     # A mapping the caller gives still wins over the hashtags.
     mapped = read(path, options=ReadOptions(mapping={"Drug": "drug_text"}))
     assert mapped.tables["seizure"]["drug_text"].to_list() == ["x", "y"]
+    # The HXL format reads CSV, and says where a workbook goes.
+    with pytest.raises(FormatError, match="read it as xlsx"):
+        read(path, format="hxl")
     # Hashtags without a header above them name the columns too.
     sheet.delete_rows(1)
     workbook.save(path)

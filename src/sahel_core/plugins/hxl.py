@@ -231,6 +231,11 @@ def _split(path: Path, options: ReadOptions) -> tuple[list[str], list[str], list
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise FormatError(f"cannot read the file: {reason}", source=path.name) from None
+    if data.startswith(b"PK\x03\x04"):  # a zip: a workbook, which the xlsx format reads
+        raise FormatError(
+            "a workbook, not HXL CSV: read it as xlsx (format='xlsx'), which reads its hashtags",
+            source=path.name,
+        )
     text, _ = decode(data, path.name, options.encoding)
     if "\x00" in text:
         raise FormatError("binary data, not delimited text", source=path.name)
