@@ -114,37 +114,42 @@ def test_a_cell_longer_than_the_csv_modules_limit_is_read_on_the_exact_path(
     assert result.tables["seizure"]["locality"].to_list() == [notes]
 
 
-def test_the_hashtags_of_a_workbook_name_its_columns(tmp_path: Path) -> None:
-    # HDX publishes workbooks with a hashtag row under the header: the hashtags map the
-    # columns, as in an HXL CSV, whatever the header says, and their row is not a record.
+def test_an_hxl_hashtag_row_in_a_workbook_is_no_record_and_no_header(tmp_path: Path) -> None:
+    # HDX publishes workbooks with a hashtag row under the header: the header maps the
+    # columns, and the tags are not a seizure to reject.
     workbook = openpyxl.Workbook()
     sheet = workbook.active
-    sheet.append(["Where", "What", "How much", "Measured in", "When", "Drug"])
+    sheet.append(["Country", "Drug", "Quantity", "Unit", "Date", "Notes"])
     sheet.append(["#country+code", "#item+drug", "#indicator+num", "#item+unit", "#date", ""])
-    sheet.append(["MLI", "cocaine", 2.7, "kg", dt.datetime(2021, 3, 12), "x"])
-    sheet.append(["NER", "cannabis", 12, "kg", dt.datetime(2021, 4, 2), "y"])
+    sheet.append(["MLI", "cocaine", 2.7, "kg", dt.datetime(2021, 3, 12), None])
+    sheet.append(["NER", "cannabis", 12, "kg", dt.datetime(2021, 4, 2), "#niamey"])
     path = tmp_path / "hdx.xlsx"
     workbook.save(path)
     result = read(path)
     assert (result.read, result.accepted, result.rejected) == (2, 2, 0)
-    assert "HXL hashtag row on row 2: not a record" in result.notes
-    table = result.tables["seizure"]
-    assert table["drug"].to_list() == ["cocaine", "cannabis"]  # #item+drug, not "Drug"
-    assert table["quantity"].cast(pl.String).to_list() == ["2.700000000", "12.000000000"]
-    rows = [s.row for r in to_entities(table, "seizure") for s in r.sources]
+    assert "HXL hashtag row on row 2: not a record (columns read by the header)" in result.notes
+    rows = [s.row for r in to_entities(result.tables["seizure"], "seizure") for s in r.sources]
     assert rows == [3, 4]
-    # A mapping the caller gives still wins over the hashtags.
-    mapped = read(path, options=ReadOptions(mapping={"Drug": "drug_text"}))
-    assert mapped.tables["seizure"]["drug_text"].to_list() == ["x", "y"]
-    # The HXL format reads CSV, and says where a workbook goes.
-    with pytest.raises(FormatError, match="read it as xlsx"):
-        read(path, format="hxl")
-    # Hashtags without a header above them name the columns too.
-    sheet.delete_rows(1)
+    # One tag-like cell under the header is a record, counted as any other.
+    sheet.delete_rows(2)
+    sheet.insert_rows(2)
+    sheet["F2"] = "#mali"
     workbook.save(path)
-    alone = read(path)
-    assert (alone.read, alone.accepted) == (2, 2)
-    assert alone.tables["seizure"]["country"].to_list() == ["MLI", "NER"]
+    noted = read(path)
+    assert (noted.read, noted.rejected) == (3, 1)
+    # Hashtags alone are no header ("#date", "#value" fold to column names): a sheet of
+    # prices with no header is passed over for the register on the next sheet.
+    prices = openpyxl.Workbook()
+    prices.active.append(["#date", "#loc+market+name", "#item+name", "#currency+code", "#value"])
+    prices.active.append([dt.datetime(2021, 1, 1), "Mopti", "rice", "XOF", 300])
+    register = prices.create_sheet("register")
+    register.append(["country", "drug", "quantity", "quantity_unit"])
+    register.append(["MLI", "cocaine", 2.7, "kg"])
+    prices.save(path)
+    assert read(path).accepted == 1
+    # The HXL format reads CSV, and says where a workbook goes.
+    with pytest.raises(FormatError, match="format='xlsx'"):
+        read(path, format="hxl")
 
 
 def test_title_rows_and_formula_cells_in_xlsx(tmp_path: Path) -> None:

@@ -46,7 +46,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "add_hashtag_row",
-    "hashtag_mapping",
     "hxl_tags",
     "is_hashtag_row",
     "normalize_tag",
@@ -231,9 +230,9 @@ def _split(path: Path, options: ReadOptions) -> tuple[list[str], list[str], list
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise FormatError(f"cannot read the file: {reason}", source=path.name) from None
-    if data.startswith(b"PK\x03\x04"):  # a zip: a workbook, which the xlsx format reads
+    if data.startswith(b"PK\x03\x04"):  # a zip archive: a workbook, say, not text
         raise FormatError(
-            "a workbook, not HXL CSV: read it as xlsx (format='xlsx'), which reads its hashtags",
+            "a zip archive, not HXL CSV (a workbook reads as xlsx: format='xlsx')",
             source=path.name,
         )
     text, _ = decode(data, path.name, options.encoding)
@@ -410,23 +409,6 @@ def _mapping(names: Sequence[str], entity: str | None) -> tuple[str | None, dict
         if "quantity" in columns.values() and ("drug" in columns.values()):
             entity, rename = "seizure", {names[i]: c for i, c in columns.items()}
     return entity, rename
-
-
-def hashtag_mapping(
-    headers: Sequence[str], hashtags: Sequence[str | None], entity: str | None = None
-) -> tuple[str | None, dict[str, str]]:
-    """For a table with a hashtag row under its ``headers`` (a workbook from HDX): the entity
-    its hashtags describe (``entity`` if given) and header → canonical column for each
-    hashtagged column that maps to one, as :func:`read_hxl` maps a CSV's; ``(None, {})``
-    when the hashtags describe no entity of the model."""
-    tags = [normalize_tag(cell or "") or "" for cell in hashtags]
-    used = [i for i, tag in enumerate(tags) if tag and i < len(headers)]
-    names = _column_names([tags[i] for i in used])
-    found, rename = _mapping(names, entity)
-    if found is None or found == "hxl":
-        return None, {}
-    header = dict(zip(names, (headers[i] for i in used), strict=True))
-    return found, {header[name]: column for name, column in rename.items()}
 
 
 def _canonical(

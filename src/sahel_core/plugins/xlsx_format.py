@@ -5,10 +5,10 @@ cell gives the value the spreadsheet program cached when it last saved the file,
 that was never calculated (a file written by a script) reads as an empty cell. The header is the
 first row, within the first 20 of the first sheet that has one, whose cells name at least two
 canonical columns; title rows above it are skipped and rows keep their sheet numbers in
-rejections. An HXL hashtag row (HDX publishes workbooks so), under the header or on its own,
-names the columns as in an HXL CSV (:func:`sahel_core.plugins.hxl.hashtag_mapping`), a
-``mapping`` given still winning, and is not a record. Numbers are read as the shortest decimal
-that gives the stored value back ("2.7"), dates as ISO text.
+rejections. A row of HXL hashtags (HDX publishes workbooks with one under the header) is never
+taken for the header, and right under it is not a record: the columns are read by the
+header, and a note says so. Numbers are read as the shortest decimal that gives the stored
+value back ("2.7"), dates as ISO text.
 
 Writing puts one canonical table on a sheet named after the entity: numbers as numbers (except
 decimals a spreadsheet cannot hold exactly, more than 15 significant digits, which are written
@@ -27,12 +27,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import attrs
 import polars as pl
 
 from sahel_core.errors import FormatError, SahelError, UnsafeInput
 from sahel_core.hookspecs import hookimpl
-from sahel_core.plugins.hxl import hashtag_mapping, is_hashtag_row
+from sahel_core.plugins.hxl import is_hashtag_row
 from sahel_core.specs import FormatSpec, ReadOptions, ReadResult, WriteOptions
 from sahel_core.tabular import typed_number_text, unique_headers
 
@@ -89,10 +88,6 @@ def _unreadable(exc: Exception, source: str) -> SahelError:
     return FormatError(f"not a readable .xlsx workbook: {exc}", source=source)
 
 
-#: An HXL hashtag row: its row number and cells.
-_Tags = tuple[int, list[str | None]]
-
-
 def _rows(sheet: Any, source: str) -> Iterator[tuple[Any, ...]]:
     """The sheet's rows of values, openpyxl's errors turned into :func:`_unreadable`'s.
 
@@ -115,7 +110,7 @@ def _rows(sheet: Any, source: str) -> Iterator[tuple[Any, ...]]:
         raise _unreadable(exc, source) from None
 
 
-def _load(path: Path, options: ReadOptions) -> tuple[pl.DataFrame, list[int], _Tags | None, str]:
+def _load(path: Path, options: ReadOptions) -> tuple[pl.DataFrame, list[int], int | None, str]:
     """The data rows under the header of the first sheet that has one, their row numbers, the
     hashtag row left out and the sheet's name."""
     import openpyxl
@@ -146,42 +141,35 @@ def _load(path: Path, options: ReadOptions) -> tuple[pl.DataFrame, list[int], _T
 
 def _sheet(
     rows: Iterator[tuple[Any, ...]], options: ReadOptions
-) -> tuple[pl.DataFrame, list[int], _Tags | None] | None:
-    """The cells under the header row of one sheet, their row numbers and the HXL hashtag row
-    left out (its number and cells; ``None`` without one), or None when it has no header."""
+) -> tuple[pl.DataFrame, list[int], int | None] | None:
+    """The cells under the header row of one sheet, their row numbers and the number of the
+    HXL hashtag row left out (``None`` without one), or None when it has no header."""
     header: list[str | None] = []
-    above: list[str | None] = []
-    tags: _Tags | None = None
     header_at = 0
-    # HDX's workbooks carry an HXL hashtag row under the header: the hashtags name the
-    # columns, whatever the header says, and their row is not a record.
+    tags = None
     for values in rows:
         header_at += 1
         header = [_cell_text(v) for v in values]
-        if is_hashtag_row(header) and _maps(header, options):
-            header, tags = above, (header_at, header)
-            break
-        if _header_score(header, options) >= 2:
-            first = next(rows, None)
-            cells = [] if first is None else [_cell_text(v) for v in first]
-            if is_hashtag_row(cells):
-                header_at += 1
-                tags = (header_at, cells)
-            elif first is not None:
-                rows = itertools.chain([first], rows)
+        # A row of HXL hashtags is not a header ("#date", "#value" fold to column names).
+        if not is_hashtag_row(header) and _header_score(header, options) >= 2:
             break
         if header_at >= HEADER_SEARCH_ROWS:
             return None
-        above = header
     else:
         return None
+    # HDX's workbooks carry an HXL hashtag row under the header: tags, not a record. A row
+    # of a single tag-like cell ("#mali" in notes) is a record like any other.
+    first = next(rows, None)
+    cells = [] if first is None else [_cell_text(v) for v in first]
+    if is_hashtag_row(cells) and sum(1 for c in cells if c and c.strip()) >= 2:
+        header_at += 1
+        tags = header_at
+    elif first is not None:
+        rows = itertools.chain([first], rows)
     # A sheet formatted out to its last column (XFD) pads every row to 16,384 cells: columns
-    # after the last named (or hashtagged) one are not read.
-    hashtags = tags[1] if tags else []
-    labels = [*header, *(None,) * (len(hashtags) - len(header))]
-    filled = [i for i, h in enumerate(labels) if h or (i < len(hashtags) and hashtags[i])]
-    named = filled[-1] + 1 if filled else 0
-    names = unique_headers([h if h else f"column {i + 1}" for i, h in enumerate(labels[:named])])
+    # after the last named one are not read.
+    named = max((i for i, h in enumerate(header) if h), default=-1) + 1
+    names = unique_headers([h if h else f"column {i + 1}" for i, h in enumerate(header[:named])])
     width = len(names)
     data: list[list[str | None]] = [[] for _ in range(width)]
     # Where each column holds a number typed as a number: written in the locale's notation.
@@ -214,17 +202,7 @@ def _sheet(
         for name, kinds in zip(names, typed, strict=True)
         if any(kinds)
     )
-    start = header_at + 1
-    if tags is not None:
-        tags = (tags[0], tags[1][:width])
-    return frame, list(range(start, start + count)), tags
-
-
-def _maps(hashtags: list[str | None], options: ReadOptions) -> bool:
-    """Whether a hashtag row names the columns of an entity: else (prices, say) the sheet is
-    not read by it, and the search for a header goes on."""
-    positions = [str(i) for i in range(len(hashtags))]
-    return bool(hashtag_mapping(positions, hashtags, options.entity)[1])
+    return frame, list(range(header_at + 1, header_at + 1 + count)), tags
 
 
 def read_xlsx(path: Path, options: ReadOptions) -> ReadResult:
@@ -237,13 +215,7 @@ def read_xlsx(path: Path, options: ReadOptions) -> ReadResult:
         raise FormatError(f"cannot read the file: {exc}", source=str(path)) from None
     notes = [f"sheet {sheet!r}"]
     if tags is not None:
-        # The hashtags name the columns, as in an HXL CSV; a mapping given still wins.
-        tag_row, hashtags = tags
-        entity, mapping = hashtag_mapping(frame.columns, hashtags, options.entity)
-        notes.append(f"HXL hashtag row on row {tag_row}: not a record")
-        if mapping:
-            notes.append("hashtags: " + ", ".join(f"{h} → {c}" for h, c in mapping.items()))
-            options = attrs.evolve(options, entity=entity, mapping={**mapping, **options.mapping})
+        notes.append(f"HXL hashtag row on row {tags}: not a record (columns read by the header)")
     return read_table(frame, path, options, format="xlsx", rows=rows, notes=notes)
 
 
