@@ -237,3 +237,14 @@ def test_a_count_too_large_rejects_its_row_only(tmp_path: Path) -> None:
     assert result.rejections[0] == Rejection(
         3, "#affected+killed", str(2**63), "too large a count (at most 9223372036854775807)"
     )
+
+
+def test_an_entity_named_in_another_case_maps_the_same_hashtags() -> None:
+    # entity="Seizure" is the seizure entity everywhere; the hashtag rules compared it as
+    # written, and so mapped a foreign file's #item+drug to nothing.
+    lower, upper = (
+        read(FIXTURES / "seizures_hxl.csv", options=ReadOptions(entity=name))
+        for name in ("seizure", "Seizure")
+    )
+    assert upper.accepted == lower.accepted == 3
+    assert upper.tables["seizure"].equals(lower.tables["seizure"])

@@ -397,7 +397,8 @@ def _mapping(names: Sequence[str], entity: str | None) -> tuple[str | None, dict
     """The entity the hashtags ``names`` (normalized, made distinct) describe, ``entity`` if
     given, and the canonical column of each hashtag that has one (rules 1 to 3 of the module
     doc); ``(None, {})`` when they describe none."""
-    entity = entity or _own_entity(names)
+    # Entity names are read in any case, as everywhere ("Seizure" is "seizure").
+    entity = entity.lower() if entity else _own_entity(names)
     rename: dict[str, str] = {}
     if entity is not None and entity != "hxl":
         own = {_parts(t): c for c, t in hxl_tags(entity).items()}
