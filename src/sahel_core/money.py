@@ -471,7 +471,6 @@ def _word_pattern() -> re.Pattern[str]:
 
 
 @cache
-@cache
 def _iso_codes() -> frozenset[str]:
     """The codes ISO 4217 lists, current and withdrawn (babel's list)."""
     from babel.numbers import list_currencies
