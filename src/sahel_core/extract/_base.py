@@ -71,15 +71,11 @@ class _Base:
         self.scan = _Scan(text, self.folded, lang)
         self.drafts: list[_Draft] = []
         self.mentions: list[list[_Mention]] = []  # by sentence, filled by run()
-        # id(mentions) → (mentions, its agencies)
-        self.agencies_of: dict[int, tuple[list[_Mention], list[_Mention]]] = {}
         # Spans of text a record already took, by sentence: sorted, and merged where they
         # overlap, so that is_used looks at one span (a sentence may hold thousands).
         self.used_in: dict[int, list[tuple[int, int]]] = {}
-        # id(mentions), kinds → (mentions, those of the kinds)
-        self.kinds_of: dict[tuple[int, tuple[str, ...]], tuple[list[_Mention], list[_Mention]]]
-        self.kinds_of = {}
-        # id(mentions), what → (mentions, what is derived from them: _Nearest, places...)
+        # id(mentions), what → (mentions, what is derived from them: those of some kinds,
+        # the agencies, _Nearest, places...), for _derived
         self.derived: dict[tuple[int, Hashable], tuple[list[_Mention], Any]] = {}
         self.starts = [x.start for x in self.sentences]
         self.activity_donors: list[tuple[str, int, int, int]] = []  # donor, start, end, sentence
@@ -123,12 +119,7 @@ class _Base:
     def of_kind(self, mentions: list[_Mention], *kinds: str) -> list[_Mention]:
         """The mentions of these kinds, in order; kept for the pass, since rules ask for
         them again for every figure of a sentence."""
-        # Keyed by the list's identity; the entry keeps the list alive (see agencies).
-        key = (id(mentions), kinds)
-        cached = self.kinds_of.get(key)
-        if cached is None:
-            cached = self.kinds_of[key] = (mentions, [m for m in mentions if m.kind in kinds])
-        return cached[1]
+        return self._derived(mentions, kinds, lambda found: [m for m in found if m.kind in kinds])
 
     def amount_of(self, m: _Mention) -> Amount | None:
         """The amount a mention writes ("more than 2.7 tons"), or None if it cannot be read."""
@@ -229,12 +220,7 @@ class _Base:
 
     def agencies(self, mentions: list[_Mention]) -> list[_Mention]:
         """Agency mentions with their key, ambiguous names settled by the sentence's countries."""
-        # Cached by the list's identity; the entry keeps the list alive, so no other list can
-        # take its id during the pass.
-        cached = self.agencies_of.get(id(mentions))
-        if cached is None:
-            cached = self.agencies_of[id(mentions)] = (mentions, self._agencies(mentions))
-        return cached[1]
+        return self._derived(mentions, "agencies", self._agencies)
 
     def _agencies(self, mentions: list[_Mention]) -> list[_Mention]:
         if not any(m.kind == "agency" for m in mentions):
