@@ -60,8 +60,11 @@ def test_bad_input_is_one_line_on_stderr() -> None:
     assert "Traceback" not in out.stderr
 
 
-def test_debug_shows_the_traceback() -> None:
-    out = run("--debug", "convert", "100", "ZZZ", "USD", "--date", "2017-01-01")
+@pytest.mark.parametrize("where", ["first", "last"])
+def test_debug_shows_the_traceback(where: str) -> None:
+    # The error line says "rerun with --debug": at the end of the line works as well.
+    args = ["convert", "100", "ZZZ", "USD", "--date", "2017-01-01"]
+    out = run(*(["--debug", *args] if where == "first" else [*args, "--debug"]))
     assert out.returncode != 0
     assert "Traceback" in out.stderr
 
@@ -99,7 +102,6 @@ def csv_file(tmp_path: Path) -> Path:
         (["read"], "error: Missing argument 'PATH'."),
         (["convert", "1", "XOF", "USD"], "error: Missing option '--date'."),
         (["read", "{csv}", "--formt", "csv"], "error: No such option: --formt"),
-        (["schema", "seizure", "--debug"], "error: No such option: --debug"),
     ],
 )
 def test_usage_errors_are_one_line_on_stderr(
@@ -270,3 +272,49 @@ def test_long_work_shows_progress_on_a_terminal_only(tmp_path: Path) -> None:
     assert "reading a.csv" in shown.stderr and "reading b.csv" in shown.stderr
     assert json.loads(shown.stdout) == json.loads(quiet.stdout)
     assert [report["accepted"] for report in json.loads(quiet.stdout)] == [1, 1]
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+def test_output_survives_a_terminal_that_cannot_encode_it(encoding: str, tmp_path: Path) -> None:
+    # "→" in a conversion's path, "é" in a French register: an ASCII or Latin-1 stdout once
+    # failed the command halfway through its output with an internal error.
+    env = {**os.environ, "PYTHONIOENCODING": encoding}
+    args = [sys.executable, "-m", "sahel_core", "convert", "100", "XOF", "EUR"]
+    table = subprocess.run(
+        [*args, "--date", "2020-01-01"], capture_output=True, env=env, check=False
+    )
+    assert table.returncode == 0, table.stderr
+    assert b"XOF \\u2192 EUR" in table.stdout
+    as_json = subprocess.run(
+        [*args, "--date", "2020-01-01", "--json"], capture_output=True, env=env, check=False
+    )
+    assert as_json.returncode == 0, as_json.stderr
+    assert json.loads(as_json.stdout.decode("ascii"))["path"] == "XOF → EUR (peg, fixed)"
+    register = tmp_path / "r.csv"
+    register.write_text("id,drug,quantity,quantity_unit\nA1,cocaïne,5,☠\n", encoding="utf-8")
+    shown = subprocess.run(
+        [sys.executable, "-m", "sahel_core", "read", str(register)],
+        capture_output=True,
+        env=env,
+        check=False,
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert b"\\u2620" in shown.stdout
+
+
+def test_a_files_control_characters_are_shown_not_obeyed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # An ESC sequence in a cell could retitle or clear the terminal of whoever reads the table.
+    register = tmp_path / "esc.csv"
+    register.write_text(
+        'id,drug,quantity,quantity_unit\nA1,"\x1b]0;pwned\x07\x1b[2J",5,kg\n', encoding="utf-8"
+    )
+    assert main(["read", str(register)]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out
+    assert "\\x1b]0;pwned\\x07\\x1b[2J" in out
+    (tmp_path / "bad\x1b[2J.csv").write_text("", encoding="utf-8")
+    assert main(["read", str(tmp_path / "bad\x1b[2J.csv")]) == 1
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "bad\\x1b[2J.csv" in err

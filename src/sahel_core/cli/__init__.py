@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import typer
 
 from sahel_core import __version__
-from sahel_core.cli.output import print_error
+from sahel_core.cli.output import print_error, use_any_encoding
 from sahel_core.errors import SahelError
 
 __all__ = ["app", "main"]
@@ -66,6 +66,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status (the console script exits with it)."""
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
+    if debug:  # an option of the root command, but asked for anywhere on the line
+        args = ["--debug", *(a for a in args if a != "--debug")]
+    use_any_encoding()
     try:
         # Not standalone: typer's own error printing is a multi-line box; its errors come back
         # here to be printed as one line. --help, --version and typer.Exit return their status.

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from sahel_core.cli.output import each, print_json, print_table, working
+from sahel_core.cli.output import each, print_json, print_line, print_table, working
 from sahel_core.cli.read import Locale
 from sahel_core.errors import ValidationError
 from sahel_core.indicators import json_cell, result_rows
@@ -56,7 +56,7 @@ def load_tables(
     for path in each(paths, lambda p: f"reading {p.name}"):
         result = read(path, options=options)
         if result.rejected:
-            typer.echo(
+            print_line(
                 f"{path}: {result.rejected} of {result.read} records rejected and left out "
                 f"(see `sahel validate`){_two_ways(result.rejections)}",
                 err=True,
@@ -272,7 +272,7 @@ def indicators(
         if not (as_csv or as_json) and out.suffix.lower() not in (".csv", ".json"):
             raise typer.BadParameter("--out writes .json or .csv", param_hint="--out")
         out.write_text(table_text(result, csv=csv), encoding="utf-8")
-        typer.echo(f"wrote {result.height} rows to {out}", err=True)
+        print_line(f"wrote {result.height} rows to {out}", err=True)
         return
     if as_json or as_csv:
         typer.echo(table_text(result, csv=as_csv), nl=False)

@@ -3,8 +3,10 @@ and progress on long work for a person watching."""
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import json
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -14,7 +16,16 @@ import typer
 if TYPE_CHECKING:
     from rich.progress import Progress
 
-__all__ = ["each", "print_error", "print_json", "print_table", "working"]
+__all__ = [
+    "each",
+    "print_error",
+    "print_json",
+    "print_line",
+    "print_table",
+    "use_any_encoding",
+    "visible",
+    "working",
+]
 
 T = TypeVar("T")
 
@@ -23,15 +34,55 @@ T = TypeVar("T")
 PLAIN_WIDTH = 100_000
 
 
+#: Control characters but the line break: a file's ESC sequences must not reach a terminal
+#: (they can retitle it, clear it, move the cursor), and NUL or BEL mean nothing to a reader.
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+
+
+def visible(text: str) -> str:
+    """``text`` with each control character but the line break written as its escape
+    ("\\x1b", "\\t"): what a data file holds is shown, never obeyed, by a terminal."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+def _unicode(stream: object) -> bool:
+    """Whether ``stream`` takes any text: a UTF encoding, or none at all (a StringIO)."""
+    encoding = getattr(stream, "encoding", None)
+    if not isinstance(encoding, str):
+        return True
+    try:
+        return codecs.lookup(encoding).name.startswith("utf")
+    except LookupError:
+        return False
+
+
+def use_any_encoding() -> None:
+    """Let stdout and stderr take any text when they cannot encode all of Unicode (an ASCII or
+    Latin-1 terminal, ``PYTHONIOENCODING=ascii``): what they cannot encode is written as its
+    escape ("\\u2192") instead of failing the command halfway through its output."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and not _unicode(stream):
+            reconfigure(errors="backslashreplace")
+
+
 def print_json(data: Any) -> None:
-    """Print ``data`` as JSON (keys in the order given, non-ASCII kept) on stdout."""
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+    """Print ``data`` as JSON (keys in the order given) on stdout: non-ASCII kept as it is,
+    or as ``\\u`` escapes when stdout cannot encode it (still the same JSON)."""
+    text = json.dumps(data, ensure_ascii=not _unicode(sys.stdout), indent=2, default=str)
+    sys.stdout.write(text + "\n")
+
+
+def print_line(text: str, *, err: bool = False) -> None:
+    """Print one line for a person (a summary, a note) on stdout or stderr, :func:`visible`."""
+    typer.echo(visible(text), err=err)
 
 
 def print_error(message: str, prefix: str = "error") -> None:
     """Print ``prefix: message`` on stderr as a single line, whatever ``message`` holds (a
-    wrapped polars message spans several lines): every run of whitespace is one space."""
-    typer.echo(f"{prefix}: {' '.join(message.split())}", err=True)
+    wrapped polars message spans several lines): every run of whitespace is one space, other
+    control characters are shown escaped (:func:`visible`)."""
+    print_line(f"{prefix}: {' '.join(message.split())}", err=True)
 
 
 def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
@@ -46,6 +97,8 @@ def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequen
     from rich.text import Text
 
     # Cells and title as Text, not markup: a value such as "[/kg]" is data, not a style tag.
+    title = None if title is None else visible(title)
+    columns = [visible(column) for column in columns]
     heading = None if title is None else Text(title)
     console = Console(soft_wrap=False)
     if console.is_terminal:
@@ -62,7 +115,7 @@ def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequen
             show_edge=False,
             pad_edge=False,
         )
-    cells = [["" if v is None else str(v) for v in row] for row in rows]
+    cells = [["" if v is None else visible(str(v)) for v in row] for row in rows]
     if not console.is_terminal and all(_plain(text) for row in (columns, *cells) for text in row):
         aligned = _aligned(title, columns, cells)
         if aligned is not None:

@@ -20,14 +20,15 @@ def parse(
 ) -> None:
     """Parse TEXT as an amount: magnitude, canonical unit, qualifier and bounds."""
     from sahel_core.quantities import parse_amount
+    from sahel_core.serialization import decimal_text
 
     amount = parse_amount(text, locale=locale)
     fields = {
-        "magnitude": str(amount.magnitude),
+        "magnitude": decimal_text(amount.magnitude),
         "unit": amount.unit,
         "qualifier": amount.qualifier.value,
-        "low": None if amount.low is None else str(amount.low),
-        "high": None if amount.high is None else str(amount.high),
+        "low": None if amount.low is None else decimal_text(amount.low),
+        "high": None if amount.high is None else decimal_text(amount.high),
         "text": amount.text,
     }
     if as_json:

@@ -12,7 +12,14 @@ from typing import Annotated, Any
 
 import typer
 
-from sahel_core.cli.output import each, print_error, print_json, print_table, working
+from sahel_core.cli.output import (
+    each,
+    print_error,
+    print_json,
+    print_line,
+    print_table,
+    working,
+)
 from sahel_core.errors import ParseError, ReferenceNotFound, SahelError
 from sahel_core.specs import ReadOptions, ReadResult
 
@@ -145,12 +152,12 @@ def _summary(result: ReadResult) -> dict[str, Any]:
 
 
 def _show(result: ReadResult) -> None:
-    typer.echo(
+    print_line(
         f"{result.source} ({result.format}): {result.read} read, {result.accepted} accepted, "
         f"{result.rejected} rejected"
     )
     for note in result.notes:
-        typer.echo(f"  {note}")
+        print_line(f"  {note}")
     if result.rejections:
         shown = result.rejections[:SHOWN_REJECTIONS]
         rows = [(r.row, r.field, r.value, r.reason) for r in shown]
@@ -210,7 +217,7 @@ def read(
         return
     _show(result)
     for target, rows in written:
-        typer.echo(f"wrote {rows} rows to {target}")
+        print_line(f"wrote {rows} rows to {target}")
 
 
 def validate(

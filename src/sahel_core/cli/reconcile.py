@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from sahel_core.cli.indicators import load_tables
-from sahel_core.cli.output import print_json, print_table, working
+from sahel_core.cli.output import print_json, print_line, print_table, working
 from sahel_core.cli.read import Locale
 
 if TYPE_CHECKING:
@@ -115,7 +115,7 @@ def reconcile(
         )
         return
     merged = sum(len(g["merged_from"]) for g in groups)
-    typer.echo(
+    print_line(
         f"{table.height} records, {result.table.height} events: "
         + (f"{len(groups)} group merges" if len(groups) == 1 else f"{len(groups)} groups merge")
         + f" {merged} records"
@@ -139,7 +139,7 @@ def reconcile(
             ],
         )  # fmt: skip
     if out is not None:
-        typer.echo(f"wrote {result.table.height} rows to {out}")
+        print_line(f"wrote {result.table.height} rows to {out}")
 
 
 def register(app: typer.Typer) -> None:
