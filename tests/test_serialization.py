@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
+from decimal import Decimal
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
-from sahel_core.entities import Operation, Seizure
+from sahel_core.entities import Amount, Operation, Seizure
 from sahel_core.errors import SahelError, StructureError
-from sahel_core.serialization import dumps, loads, structure, unstructure
+from sahel_core.serialization import decimal_text, dumps, loads, structure, unstructure
 from sahel_core.testing import entities, seizures
 
 
@@ -41,6 +43,23 @@ def test_decimals_travel_as_text() -> None:
     record = loads(json.dumps(data), Seizure)
     assert record.quantity is not None
     assert str(record.quantity.magnitude) == "0.4"
+
+
+@given(st.decimals(allow_nan=False, allow_infinity=False))
+@example(Decimal("1.20E-7"))
+@example(Decimal("1234567890123456789012345678.901234567"))  # more digits than the context's
+@example(Decimal("-0E-9"))
+def test_decimal_text_is_plain_exact_and_short(value: Decimal) -> None:
+    text = decimal_text(value)
+    assert re.fullmatch(r"-?\d+(\.\d*[1-9])?", text), text  # what sahel schema allows
+    assert Decimal(text) == value
+
+
+def test_entity_json_writes_no_exponent() -> None:
+    # A register's 0.00000012 kg came back as "1.20E-7", refused by the entity's own schema.
+    amount = Amount(Decimal("1.20E-7"), "kg")
+    data = unstructure(Seizure(id="a", drug="cocaine", quantity=amount))
+    assert data["quantity"]["magnitude"] == "0.00000012"
 
 
 def test_every_bad_field_is_listed_with_its_path() -> None:

@@ -489,7 +489,9 @@ def json_cell(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: json_cell(v) for k, v in value.items()}
     if isinstance(value, Decimal):
-        return format(value.normalize(), "f") if value else "0"
+        from sahel_core.serialization import decimal_text
+
+        return decimal_text(value)
     if value is None or isinstance(value, bool | int | str):
         return value
     return str(value)

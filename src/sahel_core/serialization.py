@@ -22,9 +22,20 @@ from sahel_core.errors import SahelError, StructureError
 if typing.TYPE_CHECKING:
     import cattrs
 
-__all__ = ["converter", "dumps", "loads", "structure", "unstructure"]
+__all__ = ["converter", "decimal_text", "dumps", "loads", "structure", "unstructure"]
 
 T = TypeVar("T")
+
+
+def decimal_text(value: Decimal) -> str:
+    """``value`` as sahel_core writes a decimal in JSON: positional notation without trailing
+    zeros ("2.7", "1000", "0.00000012"), every digit kept. ``str()`` would write "1.2E-7",
+    which is no decimal number to a reader of the JSON, and ``normalize()`` rounds to the
+    context's 28 digits."""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
 
 
 def _strict_str(value: Any, _: type) -> str:
@@ -71,7 +82,7 @@ def converter() -> cattrs.Converter:
     conv.register_structure_hook(int, _strict_int)
     conv.register_structure_hook(Decimal, _decimal)
     conv.register_structure_hook(dt.date, _date)
-    conv.register_unstructure_hook(Decimal, str)
+    conv.register_unstructure_hook(Decimal, decimal_text)
     conv.register_unstructure_hook(dt.date, dt.date.isoformat)
 
     def structure_tuple(value: Any, hint: Any) -> tuple[Any, ...]:

@@ -222,6 +222,7 @@ def read_xlsx(path: Path, options: ReadOptions) -> ReadResult:
 def _writer(dtype: pl.DataType) -> Callable[[Any], Any]:
     """How one column's values become cell values."""
     if isinstance(dtype, pl.Decimal):
+        from sahel_core.serialization import decimal_text
 
         def number(value: Decimal | None) -> Any:
             if value is None:
@@ -229,7 +230,7 @@ def _writer(dtype: pl.DataType) -> Callable[[Any], Any]:
             # Spreadsheets keep 15 significant digits: anything finer is written as text.
             as_float = float(value)
             exact = Decimal(format(as_float, ".15g")) == value
-            return as_float if exact else format(value.normalize(), "f")
+            return as_float if exact else decimal_text(value)
 
         return number
     return lambda value: value
