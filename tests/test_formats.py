@@ -90,12 +90,65 @@ def test_delimiters_are_sniffed(tmp_path: Path, delimiter: str, suffix: str) -> 
     assert result.accepted == 2
 
 
+def test_a_file_that_cannot_be_opened_is_a_format_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Telling the format opens the file first: a PermissionError escaped read() from there.
+    path = tmp_path / "locked.csv"
+    path.write_text("drug,quantity\ncocaine,1\n", encoding="utf-8")
+
+    def refuse(self: Path, *args: Any, **kwargs: Any) -> Any:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "open", refuse)
+    with pytest.raises(FormatError, match=r"locked\.csv: cannot read the file: Permission denied"):
+        read(path)
+
+
 def test_a_ragged_row_is_rejected_not_cut(tmp_path: Path) -> None:
     path = tmp_path / "ragged.csv"
     path.write_text("drug,quantity,quantity_unit\ncocaine,1,kg\ncocaine,2,kg,extra\ncocaine,3\n")
     result = read(path)
     assert result.read == 3
     assert rejected(result) == {3: (None, "extra"), 4: ("quantity_unit", None)}
+
+
+def test_a_quote_left_open_in_the_header_is_an_error_not_an_empty_file(tmp_path: Path) -> None:
+    # polars took the rest of the file for one column name: 0 rows read, and no error.
+    path = tmp_path / "open.csv"
+    path.write_text('drug,quantity,"quantity_unit\ncocaine,1,kg\ncocaine,2,kg\n')
+    with pytest.raises(FormatError, match=r"row 1 .*never closed"):
+        read(path)
+    # A quoted name on two lines is a header like any other.
+    path.write_text('drug,"quantity\n(kg)",quantity_unit\ncocaine,1,kg\n')
+    assert read(path, options=ReadOptions(mapping={"quantity\n(kg)": "quantity"})).accepted == 1
+
+
+def test_lines_that_end_in_cr_alone_are_records_wherever_they_are(tmp_path: Path) -> None:
+    # Only the first line's ending was looked at: later CR-only lines became one record.
+    path = tmp_path / "cr.csv"
+    path.write_bytes(b"drug,quantity_unit\ncocaine,kg\rheroin,g\r\ncannabis,t\r")
+    result = read(path)
+    assert (result.read, result.accepted) == (3, 3)
+    assert result.tables["seizure"]["drug"].to_list() == ["cocaine", "heroin", "cannabis"]
+
+
+def test_a_single_tag_like_cell_is_data_not_an_hxl_hashtag_row(tmp_path: Path) -> None:
+    # "#sahel" in a notes column made the register HXL, and the rows above it its header.
+    path = tmp_path / "notes.csv"
+    path.write_text(
+        "id,drug,quantity,quantity_unit,country,notes\nA1,cocaine,1,kg,Mali,ok\n"
+        "A2,cocaine,2,kg,Mali,ok\n,,,,,#sahel\nA3,cocaine,3,kg,Mali,ok\n"
+    )
+    result = read(path)
+    assert (result.format, result.read, result.accepted, result.rejected) == ("csv", 4, 3, 1)
+
+
+def test_a_codec_that_gives_lone_surrogates_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "u7.csv"
+    path.write_bytes(b"id,drug,locality\nA1,cocaine,Gao+2AA-\n")
+    with pytest.raises(FormatError, match="lone surrogate"):
+        read(path, options=ReadOptions(encoding="utf-7"))
 
 
 def test_a_cell_longer_than_the_csv_modules_limit_is_read_on_the_exact_path(

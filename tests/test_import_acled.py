@@ -85,6 +85,25 @@ def test_not_an_acled_file(tmp_path: Path) -> None:
         read(MODERN, options=ReadOptions(entity="seizure"), format="acled")
 
 
+def test_a_first_row_with_one_tag_like_cell_is_an_event_not_hdx_tags(tmp_path: Path) -> None:
+    # It was cut as HDX's hashtag row: read, but neither accepted nor rejected.
+    path = tmp_path / "acled.csv"
+    path.write_text(
+        "event_id_cnty,event_date,actor1,country,fatalities,notes\n"
+        ",,,,,#JNIM\nX2,2019-01-02,JNIM,Mali,2,ok\n"
+    )
+    result = read(path)
+    assert (result.format, result.read, result.accepted, result.rejected) == ("acled", 2, 1, 1)
+    assert result.rejections[0].row == 2
+
+
+def test_a_quote_left_open_in_the_header_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "acled.csv"
+    path.write_text('event_id_cnty,event_date,actor1,country,fatalities,"notes\nX1,2019-01-01,a\n')
+    with pytest.raises(FormatError, match="never closed"):
+        read(path, format="acled")
+
+
 def test_sniffer() -> None:
     assert sniff_acled(MODERN.read_bytes(), "x.csv")
     assert sniff_acled(LATIN1.read_bytes(), "x.csv")

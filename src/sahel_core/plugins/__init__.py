@@ -29,7 +29,7 @@ import pluggy
 from attrs import define, field
 
 from sahel_core import hookspecs
-from sahel_core.errors import PluginError, PluginWarning, ReferenceNotFound
+from sahel_core.errors import FormatError, PluginError, PluginWarning, ReferenceNotFound
 from sahel_core.specs import ExtractionRule, FormatSpec, IndicatorSpec, RateProviderSpec
 
 __all__ = [
@@ -227,7 +227,13 @@ class Manager:
         )
         suffix = "".join(path.suffixes[-1:]).lower()
         if for_reading and path.is_file():
-            head = path.open("rb").read(65536)
+            try:
+                with path.open("rb") as file:
+                    head = file.read(65536)
+            except OSError as exc:  # unreadable (permissions, a device): no format can read it
+                raise FormatError(
+                    f"cannot read the file: {exc.strerror or exc}", source=str(path)
+                ) from None
             for spec in usable:
                 if spec.sniff is not None and _safe_sniff(spec, head, path.name):
                     return spec

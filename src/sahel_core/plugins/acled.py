@@ -94,16 +94,12 @@ def _frame(text: str, source: str) -> tuple[pl.DataFrame, list[int], list[Reject
     the file."""
     import polars as pl
 
-    from sahel_core.plugins.csv_format import cr_line_endings, exact_frame
+    from sahel_core.plugins.csv_format import exact_frame, fast_frame
     from sahel_core.plugins.hxl import is_hashtag_row
 
     refused: list[Rejection] = []
     try:
-        if cr_line_endings(text):
-            raise ValueError("polars reads CR-only line endings as one line")
-        frame = pl.read_csv(
-            io.BytesIO(text.encode("utf-8")), infer_schema=False, raise_if_empty=True
-        )
+        frame = fast_frame(text.encode("utf-8"), ",")
         numbers = list(range(2, frame.height + 2))
     except (pl.exceptions.PolarsError, ValueError):
         frame, numbers, refused = exact_frame(text, ",", source, cut=is_hashtag_row)

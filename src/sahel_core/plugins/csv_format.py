@@ -17,6 +17,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -29,10 +30,10 @@ from sahel_core.specs import FormatSpec, ReadOptions, ReadResult, Rejection, Wri
 from sahel_core.tabular import unique_headers
 
 __all__ = [
-    "cr_line_endings",
     "csv_records",
     "decode",
     "exact_frame",
+    "fast_frame",
     "head_text",
     "read_csv",
     "sahel_register_formats",
@@ -58,6 +59,7 @@ _SAMPLE = 1 << 20
 
 def decode(data: bytes, source: str, encoding: str | None = None) -> tuple[str, str]:
     """The text of ``data`` and the encoding used: ``encoding``, a BOM, UTF-8 or a detection."""
+    given = encoding is not None
     if encoding is None:
         encoding = next((name for bom, name in _BOMS if data.startswith(bom)), None)
     if encoding is None:
@@ -79,7 +81,18 @@ def decode(data: bytes, source: str, encoding: str | None = None) -> tuple[str, 
     # UnicodeError, not only its decoding kind: Python's "undefined" codec raises the parent.
     except (LookupError, UnicodeError) as exc:
         raise FormatError(f"cannot decode as {encoding}: {exc}", source=source) from None
+    # A codec asked for by name (utf-7, unicode_escape) can give halves of surrogate pairs,
+    # which no table and no UTF-8 text can hold.
+    if given and (half := _SURROGATE.search(text)) is not None:
+        raise FormatError(
+            f"cannot decode as {encoding}: it gives a lone surrogate "
+            f"({half.group().encode('unicode_escape').decode('ascii')}), not text",
+            source=source,
+        )
     return text.removeprefix("\ufeff"), encoding
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _detect(data: bytes) -> str | None:
@@ -128,14 +141,6 @@ def sniff_delimiter(text: str, default: str = ",") -> str:
         if score > best_score:
             best, best_score = delimiter, score
     return best
-
-
-def cr_line_endings(text: str) -> bool:
-    """Whether lines end with a carriage return alone (old Mac Excel exports): the first line
-    does, within the head of ``text``. polars' reader takes such a file for one long line; the
-    ``csv`` module reads it."""
-    cr, lf = text.find("\r", 0, _HEAD), text.find("\n", 0, _HEAD)
-    return cr != -1 and (lf == -1 or lf > cr + 1)
 
 
 def head_text(head: bytes) -> str | None:
@@ -224,8 +229,15 @@ def _ends_quoted(text: str, delimiter: str) -> bool:
     return quoted
 
 
-def _frame_fast(data: bytes, delimiter: str) -> pl.DataFrame:
-    return pl.read_csv(
+def fast_frame(data: bytes, delimiter: str) -> pl.DataFrame:
+    """The table of UTF-8 ``data`` as polars reads it, every cell text. Raises ``ValueError``
+    (or a polars error) where polars' reading is not to be trusted and :func:`exact_frame`
+    is to read the file instead."""
+    # polars ends lines at LF only: a CR alone (old Mac Excel exports, files pasted together)
+    # would join lines into one record without an error. The csv module reads them.
+    if b"\r" in data and re.search(rb"\r(?!\n)", data):
+        raise ValueError("a line that ends in CR alone")
+    frame = pl.read_csv(
         io.BytesIO(data),
         separator=delimiter,
         infer_schema=False,
@@ -233,6 +245,11 @@ def _frame_fast(data: bytes, delimiter: str) -> pl.DataFrame:
         quote_char='"',
         raise_if_empty=True,
     )
+    # A quote left open in the header takes the rest of the file into a column name, without
+    # an error: the exact reading tells that from a quoted name on two lines.
+    if any("\n" in name or "\r" in name for name in frame.columns):
+        raise ValueError("a line break in the header")
+    return frame
 
 
 def exact_frame(
@@ -289,11 +306,10 @@ def read_csv(path: Path, options: ReadOptions) -> ReadResult:
         if b"\x00" in data:
             raise FormatError("binary data, not delimited text", source=source)
         encoding, delimiter = "utf-8", sniff_delimiter(head, default)
-        if not cr_line_endings(head):
-            try:
-                frame = _frame_fast(data, delimiter)
-            except (pl.exceptions.PolarsError, ValueError):
-                frame = None
+        try:
+            frame = fast_frame(data, delimiter)
+        except (pl.exceptions.PolarsError, ValueError):
+            frame = None
     rows: list[int] | None = None
     refused: list[Rejection] = []
     if frame is None:
@@ -305,9 +321,7 @@ def read_csv(path: Path, options: ReadOptions) -> ReadResult:
         delimiter = sniff_delimiter(text, default)
         utf8 = data if encoding == "utf-8" else text.encode("utf-8")
         try:
-            if cr_line_endings(text):
-                raise ValueError("polars reads CR-only line endings as one line")
-            frame = _frame_fast(utf8, delimiter)
+            frame = fast_frame(utf8, delimiter)
         except (pl.exceptions.PolarsError, ValueError):
             frame, rows, refused = exact_frame(text, delimiter, source)
         del text, utf8

@@ -76,10 +76,15 @@ def _parts(tag: str) -> Tag:
 
 
 def is_hashtag_row(cells: Sequence[str | None]) -> bool:
-    """Whether a row is an HXL hashtag row: a hashtag in at least one cell, and in every cell
-    that is not empty."""
+    """Whether a row is an HXL hashtag row: a hashtag in every cell that is not empty, and in
+    two cells at least unless the row has only one. A single tag-like cell ("#sahel" in a
+    notes column) is data: taking its row for tags would drop it, or make a register HXL."""
     filled = [c for c in cells if c and c.strip()]
-    return bool(filled) and all(normalize_tag(c) is not None for c in filled)
+    return (
+        bool(filled)
+        and len(filled) >= min(2, len(cells))
+        and all(normalize_tag(c) is not None for c in filled)
+    )
 
 
 # -- the hashtags of canonical tables ------------------------------------------------------------

@@ -157,11 +157,9 @@ def _sheet(
             return None
     else:
         return None
-    # HDX's workbooks carry an HXL hashtag row under the header: tags, not a record. A row
-    # of a single tag-like cell ("#mali" in notes) is a record like any other.
+    # HDX's workbooks carry an HXL hashtag row under the header: tags, not a record.
     first = next(rows, None)
-    cells = [] if first is None else [_cell_text(v) for v in first]
-    if is_hashtag_row(cells) and sum(1 for c in cells if c and c.strip()) >= 2:
+    if first is not None and is_hashtag_row([_cell_text(v) for v in first]):
         header_at += 1
         tags = header_at
     elif first is not None:
