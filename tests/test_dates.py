@@ -322,3 +322,10 @@ def test_import_stays_light() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_arguments_of_the_wrong_type_are_parse_errors() -> None:
+    with pytest.raises(ParseError, match="lang"):
+        parse_date("2016", lang=[])  # type: ignore[arg-type]
+    with pytest.raises(ParseError, match="expected text or None"):
+        parse_dates_distinct([["2016"]])  # type: ignore[list-item]

@@ -123,3 +123,21 @@ def test_counts_must_fit_a_table_column(number: int) -> None:
     with pytest.raises(ValidationError, match="too large") as info:
         Operation(id="a", fatalities=number)
     assert info.value.field == "fatalities"
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: Seizure(id="a\ud800", drug="cocaine"),
+        lambda: SourceRef(file="registre\udcc3.csv"),  # a file name in another encoding
+        lambda: Operation(id="o", kind="arrest", actors=("JNIM\udc80",)),
+        lambda: Amount(1, "kg", text="2 kg\ud83d"),
+        lambda: Money(1, "XOF", text=5),
+        lambda: PartialDate(dt.date(2016, 1, 1), text=["2016"]),
+    ],
+)
+def test_text_no_table_or_file_can_hold_is_refused_where_it_is_given(build: Any) -> None:
+    # A lone surrogate passed here, then failed from_entities and to_tables with a
+    # UnicodeEncodeError; a text that is no str failed only when its JSON was read back.
+    with pytest.raises(ValidationError):
+        build()

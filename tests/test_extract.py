@@ -921,3 +921,9 @@ def test_the_text_sniffer_takes_a_head_cut_inside_a_character() -> None:
         head = text.encode(encoding)[:-1]  # the 64 KiB head may end anywhere
         assert sniff_text(head, "press.txt"), encoding
     assert not sniff_text(b"\xff\xfe\x00\x00" + b"\x00" * 8, "nul.txt")  # NULs, decoded: binary
+
+
+def test_text_with_a_lone_surrogate_is_refused_up_front() -> None:
+    # Its records were built, then to_tables() failed with a UnicodeEncodeError.
+    with pytest.raises(ParseError, match="lone surrogate"):
+        extract("Police seized 2 kg of cocaine worth 5 million CFA\ud800 in Bamako in May 2016.")

@@ -368,3 +368,8 @@ def test_money_errors_name_the_amount_not_a_magnitude() -> None:
         with pytest.raises(ValidationError) as error:
             Money(amount, "USD")
         assert error.value.field == "amount"
+
+
+def test_a_country_that_is_no_text_is_a_sahel_error() -> None:
+    with pytest.raises(SahelError):
+        canonical_currency("FCFA", country=5)  # type: ignore[arg-type]

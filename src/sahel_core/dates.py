@@ -34,6 +34,7 @@ from typing import Literal
 from attrs import define, evolve, field, frozen
 
 from sahel_core.errors import ParseError, ValidationError
+from sahel_core.qualifiers import text_check
 
 __all__ = ["PartialDate", "Precision", "parse_date", "parse_dates_distinct"]
 
@@ -72,7 +73,7 @@ class PartialDate:
 
     earliest: dt.date = field(converter=_to_date)
     latest: dt.date | None = field(default=None, converter=_to_optional_date)
-    text: str | None = None
+    text: str | None = field(default=None, validator=text_check("text"))
 
     def __attrs_post_init__(self) -> None:
         if self.latest is not None and self.latest < self.earliest:
@@ -353,7 +354,7 @@ def parse_date(text: str, *, lang: str | None = None) -> PartialDate:
     """
     if not isinstance(text, str):
         raise ParseError("expected a date as text", field="date", value=text)
-    if lang not in _VOCABULARY:
+    if not (lang is None or isinstance(lang, str)) or lang not in _VOCABULARY:
         raise ParseError("lang must be 'en', 'fr' or None", field="lang", value=lang)
     stripped = text.strip()
     if not stripped or len(stripped) > _MAX_LENGTH:
@@ -384,6 +385,8 @@ def parse_dates_distinct(
     """
     results: dict[str | None, PartialDate | ParseError] = {}
     for value in values:
+        if not (value is None or isinstance(value, str)):  # no key of the mapping, perhaps
+            raise ParseError("expected text or None", field="date", value=value)
         if value not in results:
             try:
                 results[value] = parse_date(value, lang=lang)  # type: ignore[arg-type]

@@ -19,6 +19,7 @@ from attrs import Attribute, Factory, define, field
 from sahel_core.dates import PartialDate
 from sahel_core.errors import ValidationError
 from sahel_core.money import Money
+from sahel_core.qualifiers import text_check
 from sahel_core.quantities import Amount
 
 __all__ = [
@@ -77,8 +78,13 @@ def _items(kind: type) -> Any:
             raise ValidationError(
                 f"expected a list of {kind.__name__}", field=attribute.name, value=value
             )
-        if kind is str and not all(v.strip() for v in value):
-            raise ValidationError("expected non-empty strings", field=attribute.name, value=value)
+        if kind is str:
+            if not all(v.strip() for v in value):
+                raise ValidationError(
+                    "expected non-empty strings", field=attribute.name, value=value
+                )
+            for item in value:
+                text_check(attribute.name)(None, None, item)
 
     return check
 
@@ -95,13 +101,7 @@ def _to_enum(kind: type[E], value: object, name: str) -> E:
 
 
 def _text(name: str, *, optional: bool = False) -> Any:
-    def check(_: object, __: object, value: object) -> None:
-        if value is None and optional:
-            return
-        if not isinstance(value, str) or not value.strip():
-            raise ValidationError("expected non-empty text", field=name, value=value)
-
-    return check
+    return text_check(name, optional=optional, blank=False)
 
 
 def _instance(kind: type | tuple[type, ...], name: str, *, optional: bool = True) -> Any:
@@ -144,10 +144,10 @@ class SourceRef:
     line: int | None = field(default=None, validator=_count("line"))
     start: int | None = field(default=None, validator=_count("start"))
     end: int | None = field(default=None, validator=_count("end"))
-    quote: str | None = field(default=None, validator=_instance(str, "quote"))
+    quote: str | None = field(default=None, validator=text_check("quote"))
     published: dt.date | None = field(default=None, validator=_instance(dt.date, "published"))
     retrieved: dt.date | None = field(default=None, validator=_instance(dt.date, "retrieved"))
-    note: str | None = field(default=None, validator=_instance(str, "note"))
+    note: str | None = field(default=None, validator=text_check("note"))
 
     def __attrs_post_init__(self) -> None:
         if self.url is None and self.file is None:
@@ -271,7 +271,7 @@ class Seizure:
     place: Place | None = field(default=None, validator=_instance(Place, "place"))
     agency: str | None = field(default=None, validator=_text("agency", optional=True))
     operation: str | None = field(default=None, validator=_text("operation", optional=True))
-    drug_text: str | None = field(default=None, validator=_instance(str, "drug_text"))
+    drug_text: str | None = field(default=None, validator=text_check("drug_text"))
     sources: tuple[SourceRef, ...] = _tuple_of(SourceRef)
 
 

@@ -39,6 +39,7 @@ from sahel_core.qualifiers import (
     MAX_DECIMAL_PLACES,
     Qualifier,
     settle_bounds,
+    text_check,
     to_decimal,
     to_optional_decimal,
     to_qualifier,
@@ -112,7 +113,7 @@ class Money:
     qualifier: Qualifier = field(default=Qualifier.EXACT, converter=to_qualifier)
     low: Decimal | None = field(default=None, converter=to_optional_decimal)
     high: Decimal | None = field(default=None, converter=to_optional_decimal)
-    text: str | None = None
+    text: str | None = field(default=None, validator=text_check("text"))
 
     def __attrs_post_init__(self) -> None:
         settle_bounds(self, self.amount)
@@ -547,7 +548,7 @@ def _in_cemac(country: str) -> bool:
         iso3 = reference.country(country).alpha3
         members = reference.grouping("cemac")
     except SahelError:
-        if country.upper() in _CEMAC_FALLBACK:
+        if isinstance(country, str) and country.upper() in _CEMAC_FALLBACK:
             return True
         raise
     return iso3 in members

@@ -6,6 +6,7 @@ carry ``low``/``high`` beside the point value. ``None`` as a bound means unbound
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_EVEN, Context, Decimal, localcontext
 from enum import StrEnum
 from typing import Any
@@ -18,8 +19,10 @@ __all__ = [
     "MAX_MAGNITUDE",
     "Qualifier",
     "default_bounds",
+    "lone_surrogate",
     "round_places",
     "settle_bounds",
+    "text_check",
     "to_decimal",
     "to_optional_decimal",
     "to_qualifier",
@@ -169,3 +172,32 @@ def _fits_tables(number: Decimal) -> bool:
         return True
     with localcontext(_EXACT):
         return number == round(number, MAX_DECIMAL_PLACES)
+
+
+def text_check(name: str, *, optional: bool = True, blank: bool = True) -> Any:
+    """An attrs validator for a text field: a ``str`` (or ``None`` when ``optional``; not
+    blank unless ``blank``) that a table and a UTF-8 file can hold, so no lone surrogate (a
+    file name read from a disk in another encoding has them). Raises
+    :class:`~sahel_core.errors.ValidationError` naming ``name``."""
+
+    def check(_: object, __: object, value: object) -> None:
+        if value is None and optional:
+            return
+        if not isinstance(value, str):
+            raise ValidationError("expected text", field=name, value=value)
+        if not blank and not value.strip():
+            raise ValidationError("expected non-empty text", field=name, value=value)
+        if (half := lone_surrogate(value)) is not None:
+            raise ValidationError(f"a lone surrogate ({half}) is no text", field=name, value=value)
+
+    return check
+
+
+def lone_surrogate(text: str) -> str | None:
+    """The escape ("\\ud800") of the first half of a surrogate pair standing alone in
+    ``text``, which UTF-8 cannot encode and so no table or file can hold; ``None`` if none."""
+    found = _SURROGATE.search(text)
+    return None if found is None else found.group().encode("unicode_escape").decode("ascii")
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")

@@ -34,6 +34,7 @@ from sahel_core.qualifiers import (
     MAX_DECIMAL_PLACES,
     Qualifier,
     settle_bounds,
+    text_check,
     to_decimal,
     to_optional_decimal,
     to_qualifier,
@@ -229,7 +230,7 @@ class Amount:
     qualifier: Qualifier = field(default=Qualifier.EXACT, converter=to_qualifier)
     low: Decimal | None = field(default=None, converter=to_optional_decimal)
     high: Decimal | None = field(default=None, converter=to_optional_decimal)
-    text: str | None = None
+    text: str | None = field(default=None, validator=text_check("text"))
 
     def __attrs_post_init__(self) -> None:
         settle_bounds(self, self.magnitude)

@@ -125,6 +125,7 @@ from sahel_core.extract._model import (
 from sahel_core.extract._records import _base_source, _build_records
 from sahel_core.extract._rules import _Extractor
 from sahel_core.extract._text import detect_language, fold_same_length, split_sentences
+from sahel_core.qualifiers import lone_surrogate
 
 if TYPE_CHECKING:
     from sahel_core.specs import ExtractionRule
@@ -169,6 +170,8 @@ def extract(
     """
     if not isinstance(text, str):
         raise ParseError("expected text", field="text", value=type(text).__name__)
+    if (half := lone_surrogate(text)) is not None:  # no record could quote it
+        raise ParseError(f"a lone surrogate ({half}) is no text", field="text", value=half)
     if lang is None:
         lang = detect_language(text)
     elif lang not in ("en", "fr"):

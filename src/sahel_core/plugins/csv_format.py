@@ -26,6 +26,7 @@ import polars as pl
 
 from sahel_core.errors import FormatError
 from sahel_core.hookspecs import hookimpl
+from sahel_core.qualifiers import lone_surrogate
 from sahel_core.specs import FormatSpec, ReadOptions, ReadResult, Rejection, WriteOptions
 from sahel_core.tabular import unique_headers
 
@@ -83,16 +84,12 @@ def decode(data: bytes, source: str, encoding: str | None = None) -> tuple[str, 
         raise FormatError(f"cannot decode as {encoding}: {exc}", source=source) from None
     # A codec asked for by name (utf-7, unicode_escape) can give halves of surrogate pairs,
     # which no table and no UTF-8 text can hold.
-    if given and (half := _SURROGATE.search(text)) is not None:
+    if given and (half := lone_surrogate(text)) is not None:
         raise FormatError(
-            f"cannot decode as {encoding}: it gives a lone surrogate "
-            f"({half.group().encode('unicode_escape').decode('ascii')}), not text",
+            f"cannot decode as {encoding}: it gives a lone surrogate ({half}), not text",
             source=source,
         )
     return text.removeprefix("\ufeff"), encoding
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _detect(data: bytes) -> str | None:
