@@ -105,6 +105,25 @@ def test_a_file_that_cannot_be_opened_is_a_format_error(
         read(path)
 
 
+def test_writing_where_no_folder_can_be_made_is_a_format_error(tmp_path: Path) -> None:
+    (tmp_path / "afile").touch()
+    table = from_entities([Seizure(id="a", drug="cocaine")])
+    with pytest.raises(FormatError, match="cannot make the folder"):
+        write(table, tmp_path / "afile" / "x.csv", "seizure")
+    with pytest.raises(SahelError, match="no entity 5"):
+        write(table, tmp_path / "x.csv", 5)  # type: ignore[arg-type]
+
+
+def test_xlsx_writes_whole_numbers_beyond_a_double_as_text(tmp_path: Path) -> None:
+    # 2**60 + 1 came back as 1152921504606847000: a spreadsheet's numbers are doubles.
+    from sahel_core.entities import Operation
+
+    path = tmp_path / "o.xlsx"
+    write(from_entities([Operation(id="o1", fatalities=2**60 + 1)]), path, "operation")
+    (back,) = to_entities(read(path).tables["operation"], "operation")
+    assert back.fatalities == 2**60 + 1
+
+
 def test_a_ragged_row_is_rejected_not_cut(tmp_path: Path) -> None:
     path = tmp_path / "ragged.csv"
     path.write_text("drug,quantity,quantity_unit\ncocaine,1,kg\ncocaine,2,kg,extra\ncocaine,3\n")

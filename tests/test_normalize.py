@@ -600,3 +600,13 @@ def test_spread_puts_the_selected_rows_back_where_they_were(
     for name in ("n", "t", "l", "z"):
         column = selected[name].to_list()
         assert spread[name].to_list() == [None if i is None else column[i] for i in expected]
+
+
+def test_a_list_cell_nested_past_the_stack_is_a_rejection() -> None:
+    # RecursionError from json.loads failed the whole file, not the row.
+    raw = pl.DataFrame(
+        {"id": ["A1", "A2"], "kind": ["arrest", "arrest"], "actors": ["[" * 1100, "JNIM"]}
+    )
+    table, rejections = normalize(raw, "operation", source="ops.csv")
+    assert table["id"].to_list() == ["A2"]
+    assert [(r.row, r.field) for r in rejections] == [(2, "actors")]

@@ -113,7 +113,12 @@ def write(
                 [(f"$.{c}", "missing column", None) for c in missing],
             )
         canonical = table.select([table[c].cast(t) for c, t in columns.items()])
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a file where a folder should be, a read-only disk
+        reason = exc.strerror or str(exc)
+        message = f"cannot make the folder {path.parent}: {reason}"
+        raise FormatError(message, source=str(path)) from None
     try:
         spec.write(canonical, path, name, options or WriteOptions())
     except SahelError as exc:

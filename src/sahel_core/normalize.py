@@ -1230,7 +1230,7 @@ def _text_items(name: str, cell: str) -> list[str]:
     if cell.lstrip().startswith("["):
         try:
             items = json.loads(cell)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # "[[[[..." nested past the stack
             raise _Refused(name, cell, f"not a JSON list: {exc}") from None
         if not isinstance(items, list) or not all(isinstance(i, str) and i.strip() for i in items):
             raise _Refused(name, cell, "expected a list of non-empty texts")

@@ -71,7 +71,7 @@ def entity_type(name: str | type) -> type:
         name = name.__name__
     try:
         return ENTITY_TYPES[name.lower()]
-    except KeyError:
+    except (KeyError, AttributeError):  # AttributeError: no name at all (5, None)
         known = ", ".join(ENTITY_TYPES)
         raise ReferenceNotFound(
             f"no entity {name!r}; known: {known}", field="entity", value=name

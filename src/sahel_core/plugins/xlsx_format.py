@@ -11,11 +11,13 @@ header, and a note says so. Numbers are read as the shortest decimal that gives 
 value back ("2.7"), dates as ISO text.
 
 Writing puts one canonical table on a sheet named after the entity: numbers as numbers (except
-decimals a spreadsheet cannot hold exactly, more than 15 significant digits, which are written
-as text so nothing is rounded), dates as dates, lists and records as JSON. Text that a spreadsheet
-would take for a formula (``=``, ``+``, ``-``, ``@``, tab, CR) is stored as a text cell with
-Excel's "quote prefix" flag, the flag Excel itself sets when a user types ``'=...``: it shows as
-text and never runs, and it reads back unchanged.
+decimals a spreadsheet cannot hold exactly, more than 15 significant digits, and whole numbers
+beyond 2**53, which are written as text so nothing is rounded), dates as dates, lists and
+records as JSON. Text that a spreadsheet would take for a formula (``=``, ``+``, ``-``, ``@``,
+tab, CR) is stored as a text cell with Excel's "quote prefix" flag, the flag Excel itself sets
+when a user types ``'=...``: it shows as text and never runs, and it reads back unchanged but
+for one thing: a workbook's XML keeps no carriage return, so a CR reads back as a line feed
+("a\\r\\nb" as "a\\nb"). Write CSV, JSON or Parquet to keep them.
 """
 
 from __future__ import annotations
@@ -231,6 +233,9 @@ def _writer(dtype: pl.DataType) -> Callable[[Any], Any]:
             return as_float if exact else decimal_text(value)
 
         return number
+    if dtype.is_integer():
+        # A spreadsheet's numbers are doubles: a whole number beyond 2**53 would be rounded.
+        return lambda value: str(value) if value is not None and abs(value) > 2**53 else value
     return lambda value: value
 
 
