@@ -127,6 +127,59 @@ def test_organisation_file_gives_donors() -> None:
     ]
 
 
+_ORGANISATION = (
+    "<iati-organisation><organisation-identifier>{ident}</organisation-identifier>"
+    "<name><narrative>{name}</narrative></name>"
+    '<reporting-org ref="{ident}" type="{kind}"><narrative>{name}</narrative></reporting-org>'
+    "</iati-organisation>"
+)
+
+
+def _organisations(tmp_path: Path, *orgs: tuple[str, str, str]) -> Path:
+    path = tmp_path / "orgs.xml"
+    body = "".join(_ORGANISATION.format(ident=i, name=n, kind=k) for i, n, k in orgs)
+    path.write_text(f'<iati-organisations version="2.03">{body}</iati-organisations>')
+    return path
+
+
+def test_organisations_with_the_same_donor_key_stay_two_donors(tmp_path: Path) -> None:
+    """BMZ and GIZ both map to government DEU: the second was dropped yet counted accepted."""
+    path = _organisations(tmp_path, ("XM-DAC-5-7", "BMZ", "10"), ("XM-DAC-5-52", "GIZ", "10"))
+    result = read(path)
+    assert (result.read, result.accepted, result.rejected) == (2, 2, 0)
+    donors = result.tables["donor"]
+    assert donors.height == result.accepted
+    assert donors.select("id", "name", "kind", "country").rows() == [
+        ("DEU", "Germany", "government", "DEU"),  # The first keeps the key activities use.
+        ("XM-DAC-5-52", "GIZ", "organisation", "DEU"),
+    ]
+    assert "XM-DAC-5-52 (would be DEU, record 1)" in result.notes[0]
+
+
+def test_an_organisation_its_identifier_cannot_tell_apart_is_rejected(tmp_path: Path) -> None:
+    # "DEU" names Germany: both its donor key and its identifier are the first record's key.
+    path = _organisations(tmp_path, ("XM-DAC-5-7", "BMZ", "10"), ("DEU", "Deutschland", "60"))
+    result = read(path)
+    assert (result.read, result.accepted, result.rejected) == (2, 1, 1)
+    assert result.tables["donor"]["id"].to_list() == ["DEU"]
+    [refused] = result.rejections
+    assert (refused.row, refused.field, refused.value) == (2, "organisation-identifier", "DEU")
+    assert "donor id 'DEU' is that of record 1" in refused.reason
+
+
+def test_activities_naming_one_donor_many_ways_still_give_one_donor(tmp_path: Path) -> None:
+    path = tmp_path / "a.xml"
+    path.write_text(
+        _ACTIVITY.format(
+            body='<participating-org ref="DE-1" role="1" type="10"><narrative>BMZ</narrative>'
+            "</participating-org>"
+        ),
+        encoding="utf-8",
+    )
+    result = read(path)
+    assert result.accepted == 1 and result.tables["donor"]["id"].to_list() == ["DEU"]
+
+
 def test_entity_option_keeps_one_table() -> None:
     assert list(read(SMALL, options=ReadOptions(entity="donor")).tables) == ["donor"]
     with pytest.raises(FormatError):
@@ -165,6 +218,59 @@ def test_sniffer() -> None:
     assert sniff_iati(b"<!-- c --><iati-organisations version='2.03'>", "x.xml")
     assert not sniff_iati(b"<iati-activity>", "x.xml")
     assert not sniff_iati(b"<html><body/></html>", "x.xml")
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"Notes.\nThe root element is <iati-activities> in every file.\n",
+        b"# IATI\n\n```xml\n<iati-activities version='2.03'/>\n```\n",
+        b"<?xml version='1.0'?><notes>Use <iati-organisations/> roots.</notes>",
+        b"<!-- <iati-activities> --><html/>",
+        b"<!-- never closed <iati-activities version='2.03'>",
+        b"<iati-activitiesx version='2.03'/>",
+    ],
+)
+def test_sniffer_wants_the_tag_as_root_not_a_mention(head: bytes) -> None:
+    assert not sniff_iati(head, "notes.txt")
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"\xef\xbb\xbf<iati-activities version='2.03'>",
+        b"<?xml version='1.0'?>\r\n<?pi a?>\n<!-- x > y -->\n<iati-organisations\tversion='2.03'>",
+        b"<iati-activities/>",
+        # A DOCTYPE whose strings and comments hold "]" and ">": claimed, then refused unsafe.
+        b"<!DOCTYPE iati-activities SYSTEM 'a>b' [<!-- ]> --><!ENTITY e \"]>\"> %p;]>"
+        b"<iati-activities version='2.03'>",
+    ],
+)
+def test_sniffer_sees_the_root_past_the_prolog(head: bytes) -> None:
+    assert sniff_iati(head, "x.xml")
+
+
+def test_a_text_that_mentions_the_tag_is_not_read_as_iati(tmp_path: Path) -> None:
+    from sahel_core.plugins import get_manager
+
+    notes = tmp_path / "notes.txt"
+    notes.write_text("Notes.\nThe root element is <iati-activities> in every file.\n")
+    assert get_manager().detect_format(notes).name != "iati"
+    for name in ("billion_laughs.xml", "xxe.xml", "organisations_small.xml"):
+        assert get_manager().detect_format(FIXTURES / name).name == "iati"
+
+
+@pytest.mark.shared
+def test_sniffer_claims_the_real_files(shared_data: Path) -> None:
+    base = shared_data / "iati"
+    files = [*FIXTURES.glob("*.xml"), *base.glob("*.xml"), *base.glob("**/should-pass/**/*.xml")]
+    assert len(files) > 70
+    # The annotated standard examples begin with comments before the root.
+    assert {"activity-standard-example-annotated.xml", REAL.split("/")[1]} <= {
+        p.name for p in files
+    }
+    unclaimed = [p.name for p in files if not sniff_iati(p.read_bytes()[:65536], p.name)]
+    assert unclaimed == []
 
 
 @settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])

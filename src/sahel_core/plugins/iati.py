@@ -28,7 +28,10 @@ What comes out (``ReadResult.tables``):
     ("Government") whose country can be told (``XM-DAC-<code>`` identifiers, or an identifier
     starting with an ISO 3166 alpha-2 code: ``SE-0``, ``GB-GOV-1``) is a ``government`` keyed by
     its ISO3 code; everything else is an ``organisation`` keyed by its IATI ref, else its name.
-    In an organisation file, each ``<iati-organisation>`` is one donor.
+    In an organisation file, each ``<iati-organisation>`` is one donor: one whose key an earlier
+    organisation already has (two German ministries, both ``DEU``) is kept as an
+    ``organisation`` of that country keyed by its ``organisation-identifier``, with a note; it
+    is rejected when that identifier is a donor key too.
 ``transaction``
     Not an entity table: one row per ``<transaction>`` of an accepted activity, with columns
     ``activity`` (the operation id), ``row`` (activity number), ``type`` (IATI
@@ -473,9 +476,30 @@ def _is_warning(fault: _Fault, kind: str) -> bool:
 # -- reading --------------------------------------------------------------------------------------
 
 
+#: What may come before the root: whitespace, comments, processing instructions (the XML
+#: declaration is one) and a DOCTYPE with its internal subset, whose quoted strings and
+#: comments may hold ``]`` or ``>``. The loops are possessive (``*+``): a head that never
+#: reaches a root fails in linear time instead of trying every way to split it.
+_PROLOG_PART = re.compile(
+    rb"""[ \t\r\n]+
+    | <!--.*?-->
+    | <\?.*?\?>
+    | <!DOCTYPE(?:[^"'\[>]|"[^"]*"|'[^']*')*+
+      (?:\[(?:<!--.*?-->|<\?.*?\?>|"[^"]*"|'[^']*'|[^"'\]<]|<(?!!--|\?))*+\][ \t\r\n]*)?>
+    """,
+    re.DOTALL | re.VERBOSE,
+)
+_IATI_ROOT = re.compile(rb"<iati-(?:activities|organisations)[ \t\r\n>/]")
+
+
 def sniff_iati(head: bytes, name: str) -> bool:
-    """True when the first bytes hold an ``<iati-activities>`` or ``<iati-organisations>`` root."""
-    return re.search(rb"<iati-(?:activities|organisations)[\s>/]", head) is not None
+    """True when the root element of the first bytes is ``<iati-activities>`` or
+    ``<iati-organisations>``: a text that only mentions the tag is not IATI XML. A DOCTYPE
+    before the root is passed over, so the file is claimed and then refused as unsafe."""
+    at = 3 if head.startswith(b"\xef\xbb\xbf") else 0
+    while part := _PROLOG_PART.match(head, at):
+        at = part.end()
+    return _IATI_ROOT.match(head, at) is not None
 
 
 def _events(path: Path) -> Iterator[tuple[str, ET.Element]]:
@@ -524,6 +548,7 @@ class _Reader:
     seen: dict[str, int] = field(factory=dict)
     notes: list[str] = field(factory=list)
     warned: list[str] = field(factory=list)
+    rekeyed: list[str] = field(factory=list)
 
     def run(self) -> ReadResult:
         self.stem = self.path.stem or self.path.name
@@ -681,14 +706,46 @@ class _Reader:
         ident = self._identifier(element, "organisation-identifier", row)
         reporting = element.find("reporting-org")
         assert reporting is not None  # _check requires it.
+        name = _narrative(element.find("name"), element.get(_LANG, ""))
         donor = _make_donor(
             ident,
-            _narrative(element.find("name"), element.get(_LANG, "")),
+            name,
             reporting.get("type", "").strip(),
             self._source(row, f"organisation-identifier {ident}"),
         )
+        if donor.id in self.donors:
+            donor = self._rekeyed(donor, ident, name or ident)
         self.seen[ident] = row
-        self.donors.setdefault(donor.id, donor)
+        self.donors[donor.id] = donor
+
+    def _rekeyed(self, donor: Donor, ident: str, name: str) -> Donor:
+        """``donor`` under its own organisation-identifier: its key is an earlier organisation's.
+
+        Activities name one donor many ways (``XM-DAC-5-7``, ``DE-1``: Germany), and merging
+        those is the point of the keys; but each record of an organisation file is a distinct
+        organisation (identifiers are unique), so two ministries both keyed ``DEU`` must not
+        merge. The first keeps the shared key, so activities still join on it.
+        """
+        from sahel_core.entities import Donor, DonorKind
+
+        taken = self.donors[donor.id].sources[0].row
+        if ident in self.donors:  # Even its own identifier is a donor key: nothing tells them.
+            also = self.donors[ident].sources[0].row
+            raise _Fault(
+                "organisation-identifier",
+                ident,
+                f"its donor id {donor.id!r} is that of record {taken} and its identifier that "
+                f"of record {also}",
+            )
+        self.rekeyed.append(f"{ident} (would be {donor.id}, record {taken})")
+        # Keyed by a ref, not an ISO3 code, it is no longer the government itself.
+        return Donor(
+            id=ident,
+            name=name,  # Its own, not the shared one ("Germany" for a German ministry).
+            kind=DonorKind.ORGANISATION,
+            country=donor.country,
+            sources=donor.sources,
+        )
 
     def _source(self, row: int, note: str) -> SourceRef:
         from sahel_core.entities import SourceRef
@@ -766,15 +823,15 @@ class _Reader:
             return pl.concat(frames) if frames else pl.DataFrame(schema=dict(empty))
 
         if self.warned:
-            shown = "; ".join(self.warned[:_SHOWN_WARNINGS])
-            more = (
-                f" (+{len(self.warned) - _SHOWN_WARNINGS} more)"
-                if len(self.warned) > _SHOWN_WARNINGS
-                else ""
-            )
             self.notes.append(
                 f"{len(self.warned)} record(s) kept despite schema faults in elements not read "
-                f"(read_iati(strict=True) rejects them): {shown}{more}"
+                f"(read_iati(strict=True) rejects them): {_listed(self.warned)}"
+            )
+        if self.rekeyed:
+            self.notes.append(
+                f"{len(self.rekeyed)} organisation(s) keyed by their organisation-identifier, "
+                f"as the donor key they map to is an earlier organisation's: "
+                f"{_listed(self.rekeyed)}"
             )
         tables = {"donor": from_entities(self.donors.values(), "donor")}
         if self.kind == "iati-activity":
@@ -791,6 +848,13 @@ class _Reader:
             rejections=self.rejections,
             notes=self.notes,
         )
+
+
+def _listed(items: list[str]) -> str:
+    """The first few ``items``, and how many more there are: a note stays readable."""
+    shown = "; ".join(items[:_SHOWN_WARNINGS])
+    more = len(items) - _SHOWN_WARNINGS
+    return f"{shown} (+{more} more)" if more > 0 else shown
 
 
 # -- pieces of an activity ------------------------------------------------------------------------
