@@ -927,3 +927,16 @@ def test_text_with_a_lone_surrogate_is_refused_up_front() -> None:
     # Its records were built, then to_tables() failed with a UnicodeEncodeError.
     with pytest.raises(ParseError, match="lone surrogate"):
         extract("Police seized 2 kg of cocaine worth 5 million CFA\ud800 in Bamako in May 2016.")
+
+
+@pytest.mark.parametrize("word", ["in", "on", "le"])
+def test_an_iso_day_is_that_day_not_its_year(word: str) -> None:
+    # "in 2016-05-12" gave the whole of 2016 (the year read as a bare year after "in"), and
+    # "on 2016-05-12" no date at all.
+    text = f"Police seized 2 kg of cocaine in Niamey {word} 2016-05-12."
+    (record,) = extract(text, lang="en").records
+    assert record.as_dict()["date"] == {
+        "text": "2016-05-12",
+        "earliest": "2016-05-12",
+        "latest": "2016-05-12",
+    }

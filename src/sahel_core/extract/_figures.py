@@ -170,12 +170,15 @@ def _months() -> str:
 _MONTH = rf"(?<![a-z])(?:{_months()})(?![a-z])\.?"
 _DAY = r"(?<!\d)\d{1,2}(?:st|nd|rd|th|er|e)?(?![\d])"
 _YEAR = r"(?<!\d)(?:1[89]|20)\d{2}(?!\d)"
+# An ISO day ("2016-05-12"): read whole, or its year would be taken for the date.
+_ISO_DAY = r"(?<!\d)(?:1[89]|20)\d{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?![\d-])"
 _MODIFIER = (
     r"(?:(?:the\s+|la\s+|a\s+la\s+)?(?:early|mid|late|beginning|start|middle|end|debut|fin|"
     r"milieu)(?:\s+(?:of|de|d'))?(?:\s+the)?\s+|mid-|mi-)"
 )
 _ATOM = (
-    rf"(?:{_MODIFIER})?(?:(?:{_DAY})(?:\s*(?:-|and|&|et|au|to)\s*{_DAY})?\s+(?:of\s+)?)?"
+    rf"{_ISO_DAY}"
+    rf"|(?:{_MODIFIER})?(?:(?:{_DAY})(?:\s*(?:-|and|&|et|au|to)\s*{_DAY})?\s+(?:of\s+)?)?"
     rf"{_MONTH}(?:\s+{_DAY},?)?(?:\s+(?:of\s+)?{_YEAR})?"
     rf"|(?:{_MODIFIER})?{_YEAR}"
 )
@@ -190,7 +193,8 @@ _DATE_CONTEXT = re.compile(
     r"in|en|during|by|until|des|throughout|starting|au\s+cours\s+de|jusqu'en)\s+$"
 )
 _CONTEXT_BACK = 24
-_HAS_MONTH = re.compile(_MONTH)
+# A date that names its month is one without a word before it ("in", "since").
+_HAS_MONTH = re.compile(rf"{_MONTH}|{_ISO_DAY}")
 # Words that may begin a date before its month or year, besides a day's number: "late",
 # "beginning of", "mi-".
 # fmt: off
