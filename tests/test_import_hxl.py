@@ -248,3 +248,62 @@ def test_an_entity_named_in_another_case_maps_the_same_hashtags() -> None:
     )
     assert upper.accepted == lower.accepted == 3
     assert upper.tables["seizure"].equals(lower.tables["seizure"])
+
+
+def test_a_repeated_hashtag_is_named_apart_from_every_hashtag_of_the_file(
+    tmp_path: Path,
+) -> None:
+    # The repeat was named "#adm1+name_2", the name of the third column: one was lost.
+    path = tmp_path / "names.csv"
+    path.write_text("A,B,C\n#adm1+name,#adm1+name,#adm1+name_2\nx,y,z\n")
+    table = read(path).tables["hxl"]
+    assert table.columns == ["#adm1+name", "#adm1+name_duplicated_0", "#adm1+name_2", "row"]
+    assert table.rows() == [("x", "y", "z", 3)]
+
+
+@pytest.mark.parametrize("again", ["#item+drug+code", "#item+code+drug"])
+def test_a_hashtag_carried_twice_maps_its_first_column(tmp_path: Path, again: str) -> None:
+    # HXL's attributes are a set: the reordered hashtag is a repeat, and reads as one (both
+    # columns mapped to "drug" and the file failed on a duplicate column).
+    path = tmp_path / "twice.csv"
+    path.write_text(
+        "Id,Drug,Drug code,Qty,Unit\n"
+        f"#meta+id,#item+drug+code,{again},#indicator+quantity+num,#indicator+quantity+unit\n"
+        "A,cocaine,heroin,1,kg\n"
+    )
+    result = read(path)
+    assert (result.read, result.accepted) == (1, 1)
+    assert result.tables["seizure"]["drug"].to_list() == ["cocaine"]
+    assert result.notes[-1] == (
+        "hashtags: #meta+id → id, #item+drug+code → drug, #indicator+quantity+num → quantity, "
+        "#indicator+quantity+unit → quantity_unit"
+    )
+
+
+@pytest.mark.parametrize("again", ["#group+name+first", "#group+first+name"])
+def test_an_acled_hashtag_carried_twice_maps_its_first_column(tmp_path: Path, again: str) -> None:
+    lines = (FIXTURES / "events_hxl.csv").read_text(encoding="utf-8").splitlines()
+    lines[0] += ",other actor"
+    lines[1] += f",{again}"
+    lines[2:] = [line + ",Someone Else" for line in lines[2:]]
+    path = tmp_path / "events_hxl.csv"  # The fixture's name: sources name the file.
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = read(path, format="hxl")
+    assert (result.read, result.accepted, result.rejected) == (3, 2, 1)
+    assert result.tables["operation"].equals(
+        read(FIXTURES / "events_hxl.csv", format="hxl").tables["operation"]
+    )
+
+
+def test_a_repeated_code_hashtag_is_not_read_as_a_name(tmp_path: Path) -> None:
+    # A repeat was mapped by its made-up name: "#loc+code_2" lost "+code" and became the
+    # locality, a place code read as a place name.
+    path = tmp_path / "codes.csv"
+    path.write_text(
+        "Drug,Qty,Unit,Place code,Place code\n"
+        "#item+drug,#indicator+num,#indicator+unit,#loc+code,#loc+code\n"
+        "cocaine,1,kg,ML0101,ML0102\n"
+    )
+    result = read(path)
+    assert result.accepted == 1
+    assert result.tables["seizure"]["locality"].to_list() == [None]

@@ -322,3 +322,16 @@ def test_a_title_line_does_not_decide_the_delimiter(tmp_path: Path) -> None:
     )
     result = read_unodc(path, ReadOptions())
     assert (result.read, result.accepted) == (1, 1)
+
+
+def test_a_row_longer_than_the_header_is_rejected_not_cut(tmp_path: Path) -> None:
+    row = "Africa,West Africa,Mali,Cocaine-type,Cocaine,Cocaine,2022,1.5,MLI"
+    path = tmp_path / "seizures.csv"
+    path.write_text(",".join(HEADER) + f"\n{row},EXTRA,more\n{row},,\n,,,,,,,,,x\n")
+    result = read_unodc(path, ReadOptions())
+    assert (result.read, result.accepted, result.rejected) == (3, 1, 2)
+    assert result.rejections == [
+        Rejection(2, None, "EXTRA,more", "11 cells but the header has 9"),
+        Rejection(4, None, "x", "10 cells but the header has 9"),
+    ]
+    assert result.notes[0] == "header on row 1; 3 non-empty rows below it"

@@ -19,9 +19,13 @@ Which table a file becomes, in this order:
 4. **events** when the hashtags are those of HDX's ACLED files (``#event``, ``#date``,
    ``#affected+killed``): read by :func:`sahel_core.plugins.acled.events_table`;
 5. otherwise a generic table ``hxl``: one text column per hashtagged column, named by its
-   normalized hashtag (``#adm1+name``; a repeated hashtag gets ``_2``, ``_3``), plus ``row``.
+   normalized hashtag (``#adm1+name``; a repeated one is named as the CSV reader names a
+   repeated header: ``#adm1+name_duplicated_0``), plus ``row``.
    The WFP food-price file (``#item+name``, ``#value``, ``#currency``) lands here: prices are
    not seizures, and ``#value`` is money in HXL, not a quantity.
+
+A hashtag's attributes are a set (``#item+code+drug`` is ``#item+drug+code``). When several
+columns carry one hashtag, the first is read as the column it maps to; the others are not.
 
 Writing: the ``hxl`` format writes a canonical table as the ``csv`` format does and inserts the
 hashtag row of :func:`hxl_tags` under the header; the ``csv`` format does the same when
@@ -253,15 +257,6 @@ def _split(path: Path, options: ReadOptions) -> tuple[list[str], list[str], list
     raise FormatError(f"no HXL hashtag row in the first {_SCAN_ROWS} rows", source=path.name)
 
 
-def _column_names(tags: Sequence[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    names = []
-    for tag in tags:
-        count = seen[tag] = seen.get(tag, 0) + 1
-        names.append(tag if count == 1 else f"{tag}_{count}")
-    return names
-
-
 def _has(tags: Iterable[str], hashtag: str, *attributes: str) -> bool:
     return any(_parts(t)[0] == hashtag and set(attributes) <= _parts(t)[1] for t in tags if t)
 
@@ -323,6 +318,17 @@ def _seizure_columns(tags: Sequence[str]) -> dict[int, str]:
     return {index: column for column, (_, index) in chosen.items()}
 
 
+def _first(tags: Sequence[str], columns: Mapping[Tag, str]) -> dict[int, str]:
+    """Column index → the canonical column its hashtag stands for: of the columns that carry
+    one hashtag, in any order of its attributes, the first."""
+    chosen: dict[str, int] = {}
+    for index, tag in enumerate(tags):
+        column = columns.get(_parts(tag))
+        if column is not None:
+            chosen.setdefault(column, index)
+    return {index: column for column, index in chosen.items()}
+
+
 #: HDX's hashtags for ACLED columns (rule 4).
 _ACLED_TAGS: dict[str, str] = {
     "#event+code": "event_id_cnty",
@@ -342,11 +348,6 @@ _ACLED_TAGS: dict[str, str] = {
     "#affected+killed": "fatalities",
     "#meta+source": "source",
 }
-
-
-def _sorted_tag(tag: str) -> str:
-    hashtag, attributes = _parts(tag)
-    return hashtag + "".join(f"+{a}" for a in sorted(attributes))
 
 
 def _rows(
@@ -373,13 +374,16 @@ def read_hxl(path: Path, options: ReadOptions) -> ReadResult:
     """Read an HXL CSV into a canonical table or the generic ``hxl`` table (module docs)."""
     import polars as pl
 
-    from sahel_core.tabular import unneutralize
+    from sahel_core.tabular import unique_headers, unneutralize
 
     path = Path(path)
     header, tags, body, tag_row = _split(path, options)
     rows, numbers, refused = _rows(body, len(tags), tag_row + 1)
     used = [i for i, t in enumerate(tags) if t]
-    names = _column_names([tags[i] for i in used])
+    # Names label the frame's columns; meanings come from the hashtags as written, since a
+    # name made distinct ("#loc+code_duplicated_0") no longer says what its column holds.
+    found = [tags[i] for i in used]
+    names = unique_headers(found)
     frame = pl.DataFrame(
         {name: [r[i] or None for r in rows] for name, i in zip(names, used, strict=True)},
         schema=dict.fromkeys(names, pl.String),
@@ -390,31 +394,32 @@ def read_hxl(path: Path, options: ReadOptions) -> ReadResult:
         dropped = [header[i] if i < len(header) and header[i] else f"column {i + 1}"
                    for i, t in enumerate(tags) if not t]  # fmt: skip
         notes.append("columns without a hashtag dropped: " + ", ".join(dropped))
-    entity, rename = _mapping(names, options.entity)
-    if entity is None and _has(names, "#event") and _has(names, "#affected", "killed"):
-        return _events(frame, names, numbers, refused, path, notes)
+    entity, rename = _mapping(found, names, options.entity)
+    if entity is None and _has(found, "#event") and _has(found, "#affected", "killed"):
+        return _events(frame, found, names, numbers, refused, path, notes)
     if entity is None or entity == "hxl":
         return _generic(frame, numbers, refused, path, notes)
     return _canonical(frame, rename, entity, numbers, refused, path, notes, options)
 
 
-def _mapping(names: Sequence[str], entity: str | None) -> tuple[str | None, dict[str, str]]:
-    """The entity the hashtags ``names`` (normalized, made distinct) describe, ``entity`` if
-    given, and the canonical column of each hashtag that has one (rules 1 to 3 of the module
-    doc); ``(None, {})`` when they describe none."""
+def _mapping(
+    tags: Sequence[str], names: Sequence[str], entity: str | None
+) -> tuple[str | None, dict[str, str]]:
+    """The entity the hashtags ``tags`` (normalized) describe, ``entity`` if given, and the
+    canonical column of each column (by its name in ``names``) that has one (rules 1 to 3 of
+    the module doc); ``(None, {})`` when they describe none."""
     # Entity names are read in any case, as everywhere ("Seizure" is "seizure").
-    entity = entity.lower() if entity else _own_entity(names)
-    rename: dict[str, str] = {}
+    entity = entity.lower() if entity else _own_entity(tags)
+    columns: dict[int, str] = {}
     if entity is not None and entity != "hxl":
-        own = {_parts(t): c for c, t in hxl_tags(entity).items()}
-        rename = {n: own[_parts(n)] for n in names if _parts(n) in own}
-        if entity == "seizure" and "drug" not in rename.values():
-            rename = {names[i]: c for i, c in _seizure_columns(names).items()}
-    elif entity is None and (_has(names, "#item", "drug") or _has(names, "#drug")):
-        columns = _seizure_columns(names)
-        if "quantity" in columns.values() and ("drug" in columns.values()):
-            entity, rename = "seizure", {names[i]: c for i, c in columns.items()}
-    return entity, rename
+        columns = _first(tags, {_parts(t): c for c, t in hxl_tags(entity).items()})
+        if entity == "seizure" and "drug" not in columns.values():
+            columns = _seizure_columns(tags)
+    elif entity is None and (_has(tags, "#item", "drug") or _has(tags, "#drug")):
+        seizure = _seizure_columns(tags)
+        if "quantity" in seizure.values() and ("drug" in seizure.values()):
+            entity, columns = "seizure", seizure
+    return entity, {names[i]: c for i, c in columns.items()}
 
 
 def _canonical(
@@ -454,6 +459,7 @@ def _canonical(
 
 def _events(
     frame: pl.DataFrame,
+    hashtags: list[str],
     names: list[str],
     numbers: list[int],
     refused: list[Rejection],
@@ -462,8 +468,8 @@ def _events(
 ) -> ReadResult:
     from sahel_core.plugins.acled import events_table
 
-    known = {_sorted_tag(k): v for k, v in _ACLED_TAGS.items()}
-    rename = {n: known[_sorted_tag(n)] for n in names if _sorted_tag(n) in known}
+    known = {_parts(t): c for t, c in _ACLED_TAGS.items()}
+    rename = {names[i]: c for i, c in _first(hashtags, known).items()}
     raw = frame.select([frame[s].alias(c) for s, c in rename.items()])
     table, rejections = events_table(raw, source=path.name, rows=numbers)
     tags = {c: s for s, c in rename.items()}

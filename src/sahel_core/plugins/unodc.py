@@ -28,6 +28,8 @@ its spreadsheet row number and the column at fault. Choices:
 * ``0`` kilograms is accepted as a quantity of 0: the country reported that nothing of that drug
   was seized, which is a fact worth keeping (averages and "countries reporting" count it);
 * a row that repeats the header (exports glued together) is rejected as "repeated header row";
+* a CSV row with more filled cells than the header is rejected ("10 cells but the header has
+  9", the extra cells as value), as the CSV reader rejects it: never cut to the header;
 * an unknown ``msCode``, a year that is not a year, a negative, non-numeric or ambiguous
   quantity are rejected naming the column.
 
@@ -182,7 +184,12 @@ def _frame_xlsx(path: Path) -> tuple[pl.DataFrame, list[int], int]:
     return frame, numbers, header_row
 
 
-def _frame_csv(path: Path, options: ReadOptions) -> tuple[pl.DataFrame, list[int], int]:
+def _frame_csv(
+    path: Path, options: ReadOptions
+) -> tuple[pl.DataFrame, list[int], int, list[Rejection]]:
+    """As :func:`_frame_xlsx`, and a rejection for each row with more filled cells than the
+    header (as :func:`sahel_core.plugins.csv_format.exact_frame`): cutting them would lose
+    data without a word, and a value shifted by a stray delimiter is not the value written."""
     import polars as pl
 
     from sahel_core.plugins.csv_format import csv_records, decode, sniff_delimiter
@@ -190,28 +197,31 @@ def _frame_csv(path: Path, options: ReadOptions) -> tuple[pl.DataFrame, list[int
     text, _ = decode(path.read_bytes(), path.name, options.encoding)
     if "\x00" in text:
         raise FormatError("binary data, not delimited text", source=path.name)
-    records = csv_records(text, _header_delimiter(text) or sniff_delimiter(text), path.name)
+    delimiter = _header_delimiter(text) or sniff_delimiter(text)
+    records = csv_records(text, delimiter, path.name)
     found = (n for n, cells in enumerate(records[:_SCAN_ROWS], start=1) if _is_header(cells))
     header_row = next(found, 0)
     if not header_row:
         raise _no_header(path)
-    # Row numbers as a spreadsheet shows them: records, counting skipped blank lines too.
-    kept = [
-        (number, cells)
-        for number, cells in enumerate(records, start=1)
-        if number > header_row and any(c.strip() for c in cells)
-    ]
-    numbers = [number for number, _ in kept]
     names = _unique(records[header_row - 1])
     width = len(names)
-    columns = list(zip(*[(r + [""] * width)[:width] for _, r in kept], strict=False)) or [
-        () for _ in names
-    ]
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    ragged: list[Rejection] = []
+    # Row numbers as a spreadsheet shows them: records, counting skipped blank lines too.
+    for number, cells in enumerate(records[header_row:], start=header_row + 1):
+        extra = cells[width:]
+        if any(c.strip() for c in extra):
+            reason = f"{len(cells)} cells but the header has {width}"
+            ragged.append(Rejection(number, None, delimiter.join(extra), reason))
+        elif any(c.strip() for c in cells):
+            rows.append(cells[:width] + [""] * (width - len(cells)))
+            numbers.append(number)
     frame = pl.DataFrame(
-        {n: [c or None for c in col] for n, col in zip(names, columns, strict=True)},
+        {n: [r[i] or None for r in rows] for i, n in enumerate(names)},
         schema=dict.fromkeys(names, pl.String),
     )
-    return frame, numbers, header_row
+    return frame, numbers, header_row, ragged
 
 
 def _header_delimiter(text: str) -> str | None:
@@ -297,10 +307,11 @@ def read_unodc(path: Path, options: ReadOptions) -> ReadResult:
             value=options.entity,
         )
     try:
+        ragged: list[Rejection] = []
         if path.read_bytes()[:4] == b"PK\x03\x04":
             frame, numbers, header_row = _frame_xlsx(path)
         else:
-            frame, numbers, header_row = _frame_csv(path, options)
+            frame, numbers, header_row, ragged = _frame_csv(path, options)
     except OSError as exc:
         raise FormatError(
             f"cannot read the file: {exc.strerror or exc}", source=path.name
@@ -387,13 +398,14 @@ def read_unodc(path: Path, options: ReadOptions) -> ReadResult:
         )
         for r in refused_rows
     ]
-    rejections.sort(key=lambda r: r.row or 0)
-    notes = [f"header on row {header_row}; {len(numbers)} non-empty rows below it"]
+    rejections = sorted([*rejections, *ragged], key=lambda r: r.row or 0)
+    read = frame.height + len(ragged)
+    notes = [f"header on row {header_row}; {read} non-empty rows below it"]
     return ReadResult(
         format="unodc_seizures",
         source=str(path),
         tables={"seizure": table},
-        read=frame.height,
+        read=read,
         rejections=rejections,
         notes=notes,
     )
