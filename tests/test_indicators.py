@@ -308,6 +308,7 @@ def test_seized_value_without_a_rate_fails_or_is_counted_apart() -> None:
     with pytest.raises(RateNotFound) as missing:
         compute("seized_value", table, currency="EUR")
     assert "ZZZ" in str(missing.value)
+    assert "the first record q:" in str(missing.value)  # which record to look at
     result = compute("seized_value", table, currency="EUR", skip_unconverted=True)
     assert rows(result, "value", "records", "unconverted") == [(D("3500"), 3, 1)]
     # record_ids are the records that fed the value: "q" is counted apart, not listed.
@@ -922,3 +923,16 @@ def test_one_default_manager_lookup() -> None:
     from sahel_core import indicators, io
 
     assert indicators._manager is io._manager
+
+
+def test_a_sum_too_large_for_its_base_unit_names_its_group_and_records() -> None:
+    # "overflow in decimal multiplication" said neither where nor which records.
+    big = "99999999999999999999999999999"
+    table = from_entities(
+        [
+            Seizure("a", "cannabis", quantity=Amount(big, "t"), place=Place("NER")),
+            Seizure("b", "cannabis", quantity=Amount("2", "kg"), place=Place("MLI")),
+        ]
+    )
+    with pytest.raises(ValidationError, match=r"in t of country=NER .* in kg: records a$"):
+        compute("seized_mass", table, ["country"])

@@ -70,7 +70,7 @@ from typing import Any
 
 import polars as pl
 
-from sahel_core.errors import RateNotFound, UnitError
+from sahel_core.errors import RateNotFound, UnitError, ValidationError
 from sahel_core.hookspecs import hookimpl
 from sahel_core.indicators import (
     aggregate,
@@ -166,9 +166,35 @@ def _quantities(table: pl.LazyFrame, by: Sequence[str], *, mass: bool) -> pl.Dat
     partial = partial.filter(pl.col("quantity_unit").is_in(units["unit"].implode()))
     scale: int = units.schema["factor"].scale  # type: ignore[attr-defined]
     factor = _lookup(units, "quantity_unit", "factor")
-    return partial.with_columns(
-        *(times(pl.col(c), factor, scale).alias(c) for c in ("_q", "_low", "_high")),
-        _lookup(units, "quantity_unit", "base_unit").alias("_base"),
+    try:
+        return partial.with_columns(
+            *(times(pl.col(c), factor, scale).alias(c) for c in ("_q", "_low", "_high")),
+            _lookup(units, "quantity_unit", "base_unit").alias("_base"),
+        )
+    except pl.exceptions.ComputeError:  # a decimal overflow: say whose figures
+        raise _too_large(partial, units, by) from None
+
+
+def _too_large(partial: pl.DataFrame, units: pl.DataFrame, by: Sequence[str]) -> ValidationError:
+    """The error for partial sums too large for a table once in their base unit, naming the
+    largest sum's group, unit and records."""
+    factors = dict(units.select("unit", "factor").iter_rows())
+    bases = dict(units.select("unit", "base_unit").iter_rows())
+    largest = max(
+        partial.iter_rows(named=True),
+        key=lambda r: (
+            max(abs(r[c] or 0) for c in ("_q", "_low", "_high")) * factors[r["quantity_unit"]]
+        ),
+    )
+    group = ", ".join(f"{key}={largest[key]}" for key in by)
+    ids = largest.get("record_ids") or []
+    shown = ", ".join(str(i) for i in ids[:5]) + (
+        f" (+{len(ids) - 5} more)" if len(ids) > 5 else ""
+    )
+    return ValidationError(
+        f"the quantities in {largest['quantity_unit']}{' of ' + group if group else ''} are "
+        f"too large to add up in {bases[largest['quantity_unit']]}: records {shown}",
+        field="quantity",
     )
 
 
@@ -277,7 +303,8 @@ def _convert(
         # The first failure: of the amounts, else of the low bounds, else of the high ones.
         at = next(f[0] for f in failures if f.len())
         raise RateNotFound(
-            f"{failed} amount(s) cannot be converted to {to}: {routes.error(index[at])}",
+            f"{failed} amount(s) cannot be converted to {to}, the first {_record(rows, ids, at)}"
+            f": {routes.error(index[at])}",
             field=currency,
             value=f"{frame[currency][at]} on {frame[date][at]}",
         )
@@ -293,6 +320,21 @@ def _convert(
         ).to_series()
         added.append(rate.gather(index).alias("_rates"))
     return frame.with_columns(added)
+
+
+def _record(rows: pl.LazyFrame, ids: Sequence[str], at: int) -> str:
+    """Which record row ``at`` of ``rows`` is, for a message: its id, and the file and row its
+    first source names ("record A3 (cur.csv, row 4)"), as far as the table tells."""
+    names = rows.collect_schema().names()
+    found = rows.select([c for c in (*ids[:1], "sources") if c in names]).slice(at, 1).collect()
+    ident = found[ids[0]].item() if ids else None
+    where = ""
+    if "sources" in found.columns and (sources := found["sources"].item()) is not None:
+        first = sources[0] if len(sources) else None
+        if first is not None and (first.get("file") or first.get("url")):
+            row = f", row {first['row']}" if first.get("row") is not None else ""
+            where = f" ({first.get('file') or first.get('url')}{row})"
+    return f"record {ident}{where}" if ident is not None else f"record {at + 1}{where}"
 
 
 def _money_measures(
