@@ -102,6 +102,22 @@ def csv_file(tmp_path: Path) -> Path:
         (["read"], "error: Missing argument 'PATH'."),
         (["convert", "1", "XOF", "USD"], "error: Missing option '--date'."),
         (["read", "{csv}", "--formt", "csv"], "error: No such option: --formt"),
+        # Told before any file is read, with the same status wherever the option is.
+        (["parse", "3 kg", "--locale", "xx"], "error: Invalid value for '--locale': unknown"),
+        (
+            ["convert", "1", "XOF", "EUR", "--date", "2020-01-01", "--locale", "xx"],
+            "error: Invalid value for '--locale': unknown",
+        ),
+        (["read", "{csv}", "--locale", "xx"], "error: Invalid value for '--locale': unknown"),
+        (["extract", "{csv}", "--encoding", "nope"], "error: Invalid value for '--encoding'"),
+        (["extract", "{csv}", "--lang", "de"], "error: Invalid value for '--lang': expected en"),
+        (["reconcile", "{csv}", "--tolerance", "5"], "error: Invalid value for --tolerance"),
+        (["reconcile", "{csv}", "--months", "-1"], "error: Invalid value for --months"),
+        (["read", "{csv}", "-o", "out.txt"], "error: Invalid value for --out: no format writes"),
+        (
+            ["indicators", "{csv}", "-i", "seized_mass", "-o", "x.txt"],
+            "error: Invalid value for --out",
+        ),
     ],
 )
 def test_usage_errors_are_one_line_on_stderr(

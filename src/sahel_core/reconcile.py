@@ -60,7 +60,7 @@ from sahel_core.errors import ValidationError
 if TYPE_CHECKING:
     import polars as pl
 
-__all__ = ["CONFLICT_FIELDS", "Reconciled", "reconcile"]
+__all__ = ["CONFLICT_FIELDS", "Reconciled", "check_options", "reconcile"]
 
 #: The parts of a seizure compared within a group, and the columns each part is made of (the
 #: first one tells whether a record states the part).
@@ -140,10 +140,7 @@ def reconcile(
         )
     if not isinstance(table, pl.DataFrame):
         raise ValidationError("expected a polars DataFrame", field="table", value=type(table))
-    if isinstance(months, bool) or not isinstance(months, int) or not 0 <= months <= 1200:
-        raise ValidationError("months is a whole number from 0 to 1200", field="months",
-                              value=months)  # fmt: skip
-    margin = _tolerance(tolerance)
+    margin = check_options(months, tolerance)
     require(table.lazy(), schema(name), name)
     columns = list(schema(name))
     # Every row lists the records it stands for: itself, or what an earlier run merged.
@@ -158,6 +155,16 @@ def reconcile(
     merged = _merge(rows, columns)
     conflicts = _conflicts(rows, merged)
     return Reconciled(table=merged.drop("_row", "_group"), conflicts=conflicts)
+
+
+def check_options(months: object, tolerance: object) -> float:
+    """Check :func:`reconcile`'s ``months`` and ``tolerance`` (a command line does it before
+    reading any file); returns the tolerance as a float. Raises
+    :class:`~sahel_core.errors.ValidationError` naming the bad one."""
+    if isinstance(months, bool) or not isinstance(months, int) or not 0 <= months <= 1200:
+        raise ValidationError("months is a whole number from 0 to 1200", field="months",
+                              value=months)  # fmt: skip
+    return _tolerance(tolerance)
 
 
 def _tolerance(value: object) -> float:

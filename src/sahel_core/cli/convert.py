@@ -7,6 +7,7 @@ import datetime as dt
 import typer
 
 from sahel_core.cli.output import print_json, print_table
+from sahel_core.cli.read import check_locale
 
 __all__ = ["register"]
 
@@ -48,7 +49,7 @@ def convert(
     ),
     places: int = typer.Option(9, "--places", min=0, max=9, help="Decimal places of the result."),
     locale: str | None = typer.Option(
-        None, "--locale", help="en or fr: settles amounts such as '2,500'."
+        None, "--locale", callback=check_locale, help="en or fr: settles amounts such as '2,500'."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:

@@ -29,6 +29,7 @@ from typing import Annotated
 import typer
 
 from sahel_core.cli.output import print_json, print_table, working
+from sahel_core.cli.read import check_encoding
 
 __all__ = ["register"]
 
@@ -78,6 +79,13 @@ def _who(record: dict[str, object]) -> str:
     return "\n".join(lines)
 
 
+def _lang(value: str | None) -> str | None:
+    """``--lang``, in any case; another language is a usage error (exit status 2)."""
+    if value is not None and value.lower() not in ("en", "fr"):
+        raise typer.BadParameter(f"expected en or fr, got {value!r}")
+    return None if value is None else value.lower()
+
+
 def extract_command(
     path: Annotated[
         Path,
@@ -86,10 +94,14 @@ def extract_command(
         ),
     ],
     lang: Annotated[
-        str | None, typer.Option("--lang", help="en or fr (default: detected).")
+        str | None,
+        typer.Option("--lang", callback=_lang, help="en or fr (default: detected)."),
     ] = None,
     encoding: Annotated[
-        str | None, typer.Option("--encoding", help="Text encoding (default: detected).")
+        str | None,
+        typer.Option(
+            "--encoding", callback=check_encoding, help="Text encoding (default: detected)."
+        ),
     ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print plain JSON: a list of records (see --help).")

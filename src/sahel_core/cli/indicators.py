@@ -244,6 +244,8 @@ def indicators(
         raise typer.BadParameter(
             "--out writes one indicator: run one command per indicator", param_hint="--out"
         )
+    if out is not None and not (as_csv or as_json) and out.suffix.lower() not in (".csv", ".json"):
+        raise typer.BadParameter("--out writes .json or .csv", param_hint="--out")
     jobs = _jobs(names, by, currency, param)
     entities = list(dict.fromkeys(spec.entity for spec, _, _ in jobs))
     if reconciled and "seizure" not in entities:
@@ -251,11 +253,6 @@ def indicators(
             "it merges reports of one seizure; no indicator given is computed on seizures",
             param_hint="--reconcile",
         )
-    if locale is not None:
-        from sahel_core.cli.read import _options
-
-        for entity in entities:
-            _options(entity, None, locale)  # An unknown locale is a usage error.
     results = _compute(jobs, load_tables(paths, entities, locale), reconciled, ids)
     if len(results) > 1:
         if as_json:
@@ -269,8 +266,6 @@ def indicators(
     ((spec, result),) = results
     if out is not None:
         csv = as_csv or (not as_json and out.suffix.lower() == ".csv")
-        if not (as_csv or as_json) and out.suffix.lower() not in (".csv", ".json"):
-            raise typer.BadParameter("--out writes .json or .csv", param_hint="--out")
         out.write_text(table_text(result, csv=csv), encoding="utf-8")
         print_line(f"wrote {result.height} rows to {out}", err=True)
         return

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from sahel_core.cli.output import print_json, print_table
+from sahel_core.cli.read import check_locale
 
 __all__ = ["register"]
 
@@ -14,7 +15,10 @@ def parse(
         ..., metavar="TEXT", help='A quantity as written, e.g. "more than 2.7 tons".'
     ),
     locale: str | None = typer.Option(
-        None, "--locale", help="en, fr or a babel locale id; settles '2,700' (2700 or 2.7)."
+        None,
+        "--locale",
+        callback=check_locale,
+        help="en, fr or a babel locale id; settles '2,700' (2700 or 2.7).",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:

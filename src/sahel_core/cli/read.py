@@ -23,7 +23,7 @@ from sahel_core.cli.output import (
 from sahel_core.errors import ParseError, ReferenceNotFound, SahelError
 from sahel_core.specs import ReadOptions, ReadResult
 
-__all__ = ["register"]
+__all__ = ["Encoding", "Locale", "check_encoding", "check_locale", "register"]
 
 #: How many rejections the human-readable summary lists (``--json`` lists them all).
 SHOWN_REJECTIONS = 10
@@ -56,10 +56,38 @@ Mapping = Annotated[
         "over the built-in names.",
     ),
 ]
+
+
+def check_locale(value: str | None) -> str | None:
+    """``--locale`` of every command: an unknown locale is a usage error (exit status 2),
+    found before any file is read."""
+    if value is not None:
+        from sahel_core.numbers import locale_language
+
+        try:
+            locale_language(value)
+        except ParseError as exc:
+            raise typer.BadParameter(exc.message) from None
+    return value
+
+
+def check_encoding(value: str | None) -> str | None:
+    """``--encoding`` of every command: an encoding Python does not know is a usage error."""
+    if value is not None:
+        import codecs
+
+        try:
+            codecs.lookup(value)
+        except LookupError:
+            raise typer.BadParameter(f"unknown encoding {value!r}") from None
+    return value
+
+
 Locale = Annotated[
     str | None,
     typer.Option(
         "--locale",
+        callback=check_locale,
         help="Number notation of the file: fr reads '1,6' as 1.6 and '2.700' as 2700; en the "
         "other way round.",
     ),
@@ -70,6 +98,7 @@ Encoding = Annotated[
     str | None,
     typer.Option(
         "--encoding",
+        callback=check_encoding,
         help="Text encoding of the file (utf-8, cp1252, latin-1...) when detection gets it wrong.",
     ),
 ]
@@ -106,23 +135,24 @@ def _options(
                 f"{column!r} is not a column of {where} (see `sahel schema --table`)",
                 param_hint="--map",
             )
-    if locale is not None:
-        from sahel_core.numbers import locale_language
-
-        try:
-            locale_language(locale)
-        except ParseError as exc:
-            raise typer.BadParameter(exc.message, param_hint="--locale") from None
-    if encoding is not None:
-        import codecs
-
-        try:
-            codecs.lookup(encoding)
-        except LookupError:
-            raise typer.BadParameter(
-                f"unknown encoding {encoding!r}", param_hint="--encoding"
-            ) from None
     return ReadOptions(entity=entity, mapping=pairs, locale=locale, encoding=encoding)
+
+
+def _writable(out: Path) -> None:
+    """A file ``--out`` names that no format writes is a usage error, told before the input
+    is read (``--format`` names the input's format, not the output's)."""
+    from sahel_core.errors import PluginError
+    from sahel_core.plugins import get_manager
+
+    try:
+        get_manager().detect_format(out, for_reading=False)
+    except PluginError:
+        formats = get_manager().formats.values()
+        known = sorted({e for f in formats if f.write is not None for e in f.extensions})
+        raise typer.BadParameter(
+            f"no format writes {out.name!r}: name a file ending {', '.join(known)}",
+            param_hint="--out",
+        ) from None
 
 
 def _format(name: str | None) -> str | None:
@@ -202,6 +232,8 @@ def read(
     from sahel_core.io import write
 
     options = _options(entity, mapping, locale, encoding)
+    if out is not None:
+        _writable(out)
     written: list[tuple[Path, int]] = []
     with working(f"reading {path.name}"):
         result = read_file(path, format=_format(format), options=options)

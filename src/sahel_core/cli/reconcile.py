@@ -8,7 +8,6 @@ group is a merged event (``id``, ``drug``, ``country``, ``locality``, ``quantity
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -17,6 +16,7 @@ import typer
 from sahel_core.cli.indicators import load_tables
 from sahel_core.cli.output import print_json, print_line, print_table, working
 from sahel_core.cli.read import Locale
+from sahel_core.errors import ValidationError
 
 if TYPE_CHECKING:
     import polars as pl
@@ -85,19 +85,16 @@ def reconcile(
     most --months apart, different sources. Conflicting fields are reported, never settled
     silently.
     """
+    from sahel_core.reconcile import check_options
     from sahel_core.reconcile import reconcile as run
 
-    try:
-        margin = Decimal(tolerance)
-    except InvalidOperation:
-        raise typer.BadParameter("expected a decimal number", param_hint="--tolerance") from None
-    if locale is not None:
-        from sahel_core.cli.read import _options
-
-        _options("seizure", None, locale)  # An unknown locale is a usage error.
+    try:  # before the files are read: a mistake typed is a usage error
+        check_options(months, tolerance)
+    except ValidationError as exc:
+        raise typer.BadParameter(exc.message, param_hint=f"--{exc.field}") from None
     table = load_tables(paths, ["seizure"], locale)["seizure"]
     with working("matching reports of the same seizure"):
-        result = run(table, months=months, tolerance=margin)
+        result = run(table, months=months, tolerance=tolerance)
     groups = _groups(result.groups)
     conflicts = result.conflicts.to_dicts()
     if out is not None:
