@@ -334,3 +334,15 @@ def test_a_files_control_characters_are_shown_not_obeyed(
     assert main(["read", str(tmp_path / "bad\x1b[2J.csv")]) == 1
     err = capsys.readouterr().err
     assert "\x1b" not in err and "bad\\x1b[2J.csv" in err
+
+
+def test_an_indicator_on_transactions_says_the_files_hold_none(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # The register was read as an entity "transaction", which is no entity: a confusing error.
+    register = Path(__file__).parent / "fixtures" / "saisies_fr.csv"
+    assert main(["indicators", str(register), "-i", "donor_portfolio"]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[-1] == (
+        "error: field 'entity': no transaction table in the files given (got 'transaction')"
+    )

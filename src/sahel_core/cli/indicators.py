@@ -42,16 +42,20 @@ def load_tables(
 ) -> dict[str, pl.DataFrame]:
     """The table of each of ``entities`` over every file of ``paths``, each file read once by
     :func:`sahel_core.io.read` (with the number notation ``locale``) and the tables of an
-    entity concatenated. For one entity the files are read as that entity; for several, each
-    as what it holds (seizures, workshops, an IATI file's transactions...). Files with rejected
-    records are reported on stderr (see ``sahel validate``); an entity without a table raises
-    :class:`~sahel_core.errors.ValidationError`."""
+    entity concatenated. For one entity the files are read as that entity; for several, or a
+    table that is no entity's, each as what it holds (seizures, workshops, an IATI file's
+    transactions...). Files with rejected records are reported on stderr (see ``sahel
+    validate``); an entity without a table raises :class:`~sahel_core.errors.ValidationError`.
+    """
     import polars as pl
 
+    from sahel_core.entities import ENTITY_TYPES
     from sahel_core.io import read
     from sahel_core.specs import ReadOptions
 
-    options = ReadOptions(entity=entities[0] if len(entities) == 1 else None, locale=locale)
+    # A table that is no entity's (an IATI file's transactions) is found, not asked for.
+    asked = entities[0] if len(entities) == 1 and entities[0] in ENTITY_TYPES else None
+    options = ReadOptions(entity=asked, locale=locale)
     found: dict[str, list[pl.DataFrame]] = {entity: [] for entity in entities}
     for path in each(paths, lambda p: f"reading {p.name}"):
         result = read(path, options=options)
