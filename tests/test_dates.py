@@ -329,3 +329,10 @@ def test_arguments_of_the_wrong_type_are_parse_errors() -> None:
         parse_date("2016", lang=[])  # type: ignore[arg-type]
     with pytest.raises(ParseError, match="expected text or None"):
         parse_dates_distinct([["2016"]])  # type: ignore[list-item]
+
+
+def test_comparing_with_another_type_is_pythons_type_error_and_overlaps_takes_a_day() -> None:
+    may = PartialDate.of(2016, 5)
+    with pytest.raises(TypeError, match="not supported"):
+        may < 5  # type: ignore[operator]  # noqa: B015
+    assert may.overlaps(dt.date(2016, 5, 3)) and not may.overlaps(dt.date(2016, 6, 3))

@@ -101,20 +101,23 @@ class PartialDate:
     def _key(self) -> tuple[dt.date, dt.date]:
         return self.earliest, self.latest or dt.date.max
 
-    def __lt__(self, other: PartialDate) -> bool:
-        return self._key() < other._key()
+    # Another type gives NotImplemented: Python then raises its TypeError ("'<' not supported").
+    def __lt__(self, other: object) -> bool:
+        return self._key() < other._key() if isinstance(other, PartialDate) else NotImplemented
 
-    def __le__(self, other: PartialDate) -> bool:
-        return self._key() <= other._key()
+    def __le__(self, other: object) -> bool:
+        return self._key() <= other._key() if isinstance(other, PartialDate) else NotImplemented
 
-    def __gt__(self, other: PartialDate) -> bool:
-        return self._key() > other._key()
+    def __gt__(self, other: object) -> bool:
+        return self._key() > other._key() if isinstance(other, PartialDate) else NotImplemented
 
-    def __ge__(self, other: PartialDate) -> bool:
-        return self._key() >= other._key()
+    def __ge__(self, other: object) -> bool:
+        return self._key() >= other._key() if isinstance(other, PartialDate) else NotImplemented
 
-    def overlaps(self, other: PartialDate) -> bool:
-        """True when the two intervals share at least one day."""
+    def overlaps(self, other: PartialDate | dt.date) -> bool:
+        """True when the two intervals (or the interval and the day) share at least one day."""
+        if not isinstance(other, PartialDate):
+            other = PartialDate(other, other)
         return self.earliest <= other._key()[1] and other.earliest <= self._key()[1]
 
     def contains(self, other: PartialDate | dt.date) -> bool:
