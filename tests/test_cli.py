@@ -153,6 +153,7 @@ def test_an_unknown_entity_is_a_usage_error(capsys: pytest.CaptureFixture[str]) 
             70,
             "internal error: RuntimeError: line one line two (rerun with --debug)\n",
         ),
+        (KeyboardInterrupt(), 130, "error: interrupted\n"),  # Ctrl-C: said, not silent
     ],
 )
 def test_error_messages_print_as_one_line(

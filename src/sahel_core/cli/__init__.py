@@ -102,7 +102,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print_error(f"{type(exc).__name__}: {exc} (rerun with --debug)", prefix="internal error")
         return 70
+    if status == INTERRUPTED:  # typer's answer to Ctrl-C, which it otherwise leaves unsaid
+        print_error("interrupted")
     return status if isinstance(status, int) else 0
+
+
+#: The exit status after Ctrl-C (128 + SIGINT), as a shell gives it.
+INTERRUPTED = 130
 
 
 def run() -> None:
