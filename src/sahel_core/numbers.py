@@ -42,7 +42,7 @@ __all__ = [
 Q = Qualifier
 
 #: How the message of a number that reads two ways ("2.500") ends: what settles it.
-LOCALE_HINT = "pass locale='en' or locale='fr'"
+LOCALE_HINT = "the locale settles it (en or fr: locale= in Python, --locale on the command line)"
 
 # fmt: off
 #: Words before a figure that qualify it, English and French, lower case; matching ignores case
