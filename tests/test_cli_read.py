@@ -130,3 +130,8 @@ def test_validate_reports_an_unreadable_file_once_on_stderr(
     assert f"{clean} (csv): 2 read, 2 accepted, 0 rejected" in out
     assert err.startswith(f"error: {junk}: not JSON")
     assert err.count(str(junk)) == 1 and err.count("\n") == 1
+    # With --json the error is in the JSON, and still the one line on stderr.
+    status, out, err = run(capsys, "validate", str(junk), str(clean), "--json")
+    assert status == 1
+    assert json.loads(out)[0]["error"].startswith(f"{junk}: not JSON")
+    assert err.startswith(f"error: {junk}: not JSON") and err.count("\n") == 1

@@ -289,9 +289,9 @@ def validate(
             result = read_file(path, format=name, options=options)
         except SahelError as exc:
             reports.append({"source": str(path), "error": str(exc)})
-            if not as_json:
-                # The error names the file already when it knows its source (io.read's do).
-                print_error(str(exc) if exc.source else f"{path}: {exc}")
+            # On stderr with --json too: an error is always one line there, whatever stdout is.
+            # It names the file already when it knows its source (io.read's do).
+            print_error(str(exc) if exc.source else f"{path}: {exc}")
             continue
         reports.append(_summary(result))
         if not as_json:
