@@ -274,9 +274,14 @@ def test_a_hashtag_carried_twice_maps_its_first_column(tmp_path: Path, again: st
     result = read(path)
     assert (result.read, result.accepted) == (1, 1)
     assert result.tables["seizure"]["drug"].to_list() == ["cocaine"]
-    assert result.notes[-1] == (
+    assert result.notes[-2] == (
         "hashtags: #meta+id → id, #item+drug+code → drug, #indicator+quantity+num → quantity, "
         "#indicator+quantity+unit → quantity_unit"
+    )
+    # The second column is not read, and the notes say so: nothing is left out without a word.
+    unread = "#item+drug+code_duplicated_0" if again == "#item+drug+code" else again
+    assert result.notes[-1] == (
+        f"hashtags not read (no field, or read from an earlier column): {unread}"
     )
 
 
@@ -307,3 +312,13 @@ def test_a_repeated_code_hashtag_is_not_read_as_a_name(tmp_path: Path) -> None:
     result = read(path)
     assert result.accepted == 1
     assert result.tables["seizure"]["locality"].to_list() == [None]
+
+
+def test_a_file_that_tags_one_column_under_its_header_is_hxl(tmp_path: Path) -> None:
+    # HXL lets a file tag one column only; right under the header, one tag is a hashtag row.
+    # (Further down, one tag-like cell is data: see test_formats.)
+    path = tmp_path / "onetag.csv"
+    path.write_text("Country,Population,Notes\n#country+name,,\nMali,20000000,x\nNiger,2,y\n")
+    result = read(path)
+    assert (result.format, result.read, result.accepted) == ("hxl", 2, 2)
+    assert result.tables["hxl"].columns[0] == "#country+name"

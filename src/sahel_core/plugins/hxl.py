@@ -79,14 +79,15 @@ def _parts(tag: str) -> Tag:
     return hashtag, frozenset(attributes)
 
 
-def is_hashtag_row(cells: Sequence[str | None]) -> bool:
+def is_hashtag_row(cells: Sequence[str | None], *, single: bool = False) -> bool:
     """Whether a row is an HXL hashtag row: a hashtag in every cell that is not empty, and in
-    two cells at least unless the row has only one. A single tag-like cell ("#sahel" in a
-    notes column) is data: taking its row for tags would drop it, or make a register HXL."""
+    two cells at least unless ``single`` (a file's first two rows, where HXL puts it: a file
+    may tag one column only). Further down, a single tag-like cell ("#sahel" in a notes
+    column) is data: taking its row for tags would drop it, or make a register HXL."""
     filled = [c for c in cells if c and c.strip()]
     return (
         bool(filled)
-        and len(filled) >= min(2, len(cells))
+        and (single or len(filled) >= min(2, len(cells)))
         and all(normalize_tag(c) is not None for c in filled)
     )
 
@@ -227,7 +228,7 @@ def sniff_hxl(head: bytes, name: str) -> bool:
         rows = list(csv.reader(lines, delimiter=sniff_delimiter("\n".join(lines))))
     except csv.Error:
         return False
-    return any(is_hashtag_row(row) for row in rows)
+    return any(is_hashtag_row(row, single=index < 2) for index, row in enumerate(rows))
 
 
 def _split(path: Path, options: ReadOptions) -> tuple[list[str], list[str], list[list[str]], int]:
@@ -250,7 +251,7 @@ def _split(path: Path, options: ReadOptions) -> tuple[list[str], list[str], list
     delimiter = sniff_delimiter(text)
     records = csv_records(text, delimiter, path.name)
     for index, cells in enumerate(records[:_SCAN_ROWS]):
-        if is_hashtag_row(cells):
+        if is_hashtag_row(cells, single=index < 2):
             header = records[index - 1] if index > 0 else []
             tags = [normalize_tag(c) or "" for c in cells]
             return header, tags, records[index + 1 :], index + 1
@@ -440,6 +441,7 @@ def _canonical(
         raise FormatError(f"no HXL hashtag of this file maps to a {name} column", source=path.name)
     raw = frame.select([frame[s].alias(c) for s, c in rename.items()])
     notes.append("hashtags: " + ", ".join(f"{s} → {c}" for s, c in rename.items()))
+    _note_unread(frame, rename, notes)
     table, rejections = normalize(
         raw, name, source=path.name, locale=options.locale or "en", rows=numbers
     )
@@ -477,6 +479,7 @@ def _events(
         Rejection(r.row, tags.get(r.field or "", r.field), r.value, r.reason) for r in rejections
     ]
     notes.append("ACLED hashtags: events")
+    _note_unread(frame, rename, notes)
     return ReadResult(
         format="hxl",
         source=str(path),
@@ -485,6 +488,15 @@ def _events(
         rejections=sorted([*rejections, *refused], key=lambda r: r.row or 0),
         notes=notes,
     )
+
+
+def _note_unread(frame: pl.DataFrame, read: Mapping[str, str], notes: list[str]) -> None:
+    """A note naming the hashtagged columns not read: no field has their hashtag, or an
+    earlier column with it was read. What a file holds is never left out without a word."""
+    unread = [name for name in frame.columns if name not in read]
+    if unread:
+        notes.append("hashtags not read (no field, or read from an earlier column): " +
+                     ", ".join(unread))  # fmt: skip
 
 
 def _generic(
