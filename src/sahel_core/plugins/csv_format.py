@@ -19,7 +19,7 @@ import csv
 import io
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import polars as pl
@@ -35,6 +35,7 @@ __all__ = [
     "decode",
     "exact_frame",
     "fast_frame",
+    "fit_rows",
     "head_text",
     "read_csv",
     "sahel_register_formats",
@@ -230,9 +231,7 @@ def fast_frame(data: bytes, delimiter: str) -> pl.DataFrame:
     """The table of UTF-8 ``data`` as polars reads it, every cell text. Raises ``ValueError``
     (or a polars error) where polars' reading is not to be trusted and :func:`exact_frame`
     is to read the file instead."""
-    # polars ends lines at LF only: a CR alone (old Mac Excel exports, files pasted together)
-    # would join lines into one record without an error. The csv module reads them.
-    if b"\r" in data and re.search(rb"\r(?!\n)", data):
+    if _cr_line_end(data):
         raise ValueError("a line that ends in CR alone")
     frame = pl.read_csv(
         io.BytesIO(data),
@@ -243,10 +242,56 @@ def fast_frame(data: bytes, delimiter: str) -> pl.DataFrame:
         raise_if_empty=True,
     )
     # A quote left open in the header takes the rest of the file into a column name, without
-    # an error: the exact reading tells that from a quoted name on two lines.
-    if any("\n" in name or "\r" in name for name in frame.columns):
-        raise ValueError("a line break in the header")
+    # an error and without rows; a quoted name on two lines ("Quantity\n(kg)") has rows.
+    if not frame.height and any("\n" in name or "\r" in name for name in frame.columns):
+        raise ValueError("a line break in the header and no rows")
     return frame
+
+
+def _cr_line_end(data: bytes) -> bool:
+    """Whether a line of ``data`` ends in CR alone (old Mac Excel exports, files pasted
+    together): polars ends lines at LF only and would join such lines into one record, without
+    an error. A CR inside a quoted cell is text, which polars reads: a CR is in one when an
+    odd number of quotes comes before it ("" inside a cell counts two)."""
+    if b"\r" not in data:  # most files: one memchr
+        return False
+    quotes, at = 0, 0
+    for found in _LONE_CR.finditer(data):
+        quotes += data.count(b'"', at, found.start())
+        at = found.start()
+        if quotes % 2 == 0:
+            return True
+    return False
+
+
+_LONE_CR = re.compile(rb"\r(?!\n)")
+
+
+def fit_rows(
+    records: Iterable[list[str]],
+    width: int,
+    first: int,
+    delimiter: str,
+    *,
+    cut: Callable[[list[str]], bool] | None = None,
+) -> tuple[list[list[str]], list[int], list[Rejection]]:
+    """``records`` (the first numbered ``first``) fitted to a header of ``width`` cells: a short
+    row padded with empty cells; a row with more filled cells than the header rejected, unless
+    ``cut`` says it is to be cut (a row the caller will leave out), since cutting it would lose
+    data without a word, and a value shifted by a stray delimiter is not the value written.
+    Returns the rows, their numbers and the rejections."""
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    rejections: list[Rejection] = []
+    for number, record in enumerate(records, start=first):
+        extra = record[width:]
+        if any(cell.strip() for cell in extra) and not (cut is not None and cut(record)):
+            reason = f"{len(record)} cells but the header has {width}"
+            rejections.append(Rejection(number, None, delimiter.join(extra), reason))
+            continue
+        rows.append(record[:width] + [""] * (width - len(record)))
+        numbers.append(number)
+    return rows, numbers, rejections
 
 
 def exact_frame(
@@ -261,27 +306,11 @@ def exact_frame(
     header, unless ``cut`` says it is to be cut to the header's width (a row the caller will
     leave out: ACLED's hashtag row); a short row is padded with empty cells. Headers are
     made distinct as polars makes them (:func:`~sahel_core.tabular.unique_headers`)."""
-    reader = iter(csv_records(text, delimiter, source))
-    header = next(reader, None)
+    records = csv_records(text, delimiter, source)
+    header = records[0] if records else None
     if not header:
         raise FormatError("no header row", source=source)
-    rows: list[list[str]] = []
-    numbers: list[int] = []
-    rejections: list[Rejection] = []
-    for number, record in enumerate(reader, start=2):
-        extra = record[len(header) :]
-        if any(cell.strip() for cell in extra) and not (cut is not None and cut(record)):
-            rejections.append(
-                Rejection(
-                    row=number,
-                    field=None,
-                    value=delimiter.join(extra),
-                    reason=f"{len(record)} cells but the header has {len(header)}",
-                )
-            )
-            continue
-        rows.append(record[: len(header)] + [""] * (len(header) - len(record)))
-        numbers.append(number)
+    rows, numbers, rejections = fit_rows(records[1:], len(header), 2, delimiter, cut=cut)
     names = unique_headers(header)
     columns = {n: [r[i] or None for r in rows] for i, n in enumerate(names)}
     return pl.DataFrame(columns, schema=dict.fromkeys(names, pl.String)), numbers, rejections

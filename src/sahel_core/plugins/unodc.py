@@ -188,11 +188,10 @@ def _frame_csv(
     path: Path, options: ReadOptions
 ) -> tuple[pl.DataFrame, list[int], int, list[Rejection]]:
     """As :func:`_frame_xlsx`, and a rejection for each row with more filled cells than the
-    header (as :func:`sahel_core.plugins.csv_format.exact_frame`): cutting them would lose
-    data without a word, and a value shifted by a stray delimiter is not the value written."""
+    header (:func:`sahel_core.plugins.csv_format.fit_rows`)."""
     import polars as pl
 
-    from sahel_core.plugins.csv_format import csv_records, decode, sniff_delimiter
+    from sahel_core.plugins.csv_format import csv_records, decode, fit_rows, sniff_delimiter
 
     text, _ = decode(path.read_bytes(), path.name, options.encoding)
     if "\x00" in text:
@@ -205,18 +204,13 @@ def _frame_csv(
         raise _no_header(path)
     names = _unique(records[header_row - 1])
     width = len(names)
-    rows: list[list[str]] = []
-    numbers: list[int] = []
-    ragged: list[Rejection] = []
     # Row numbers as a spreadsheet shows them: records, counting skipped blank lines too.
-    for number, cells in enumerate(records[header_row:], start=header_row + 1):
-        extra = cells[width:]
-        if any(c.strip() for c in extra):
-            reason = f"{len(cells)} cells but the header has {width}"
-            ragged.append(Rejection(number, None, delimiter.join(extra), reason))
-        elif any(c.strip() for c in cells):
-            rows.append(cells[:width] + [""] * (width - len(cells)))
-            numbers.append(number)
+    fitted, fitted_numbers, ragged = fit_rows(
+        records[header_row:], width, header_row + 1, delimiter
+    )
+    filled = [i for i, cells in enumerate(fitted) if any(c.strip() for c in cells)]
+    rows = [fitted[i] for i in filled]
+    numbers = [fitted_numbers[i] for i in filled]
     frame = pl.DataFrame(
         {n: [r[i] or None for r in rows] for i, n in enumerate(names)},
         schema=dict.fromkeys(names, pl.String),
