@@ -114,6 +114,7 @@ def csv_file(tmp_path: Path) -> Path:
         (["reconcile", "{csv}", "--tolerance", "5"], "error: Invalid value for --tolerance"),
         (["reconcile", "{csv}", "--months", "-1"], "error: Invalid value for --months"),
         (["read", "{csv}", "-o", "out.txt"], "error: Invalid value for --out: no format writes"),
+        (["reconcile", "{csv}", "-o", "r.txt"], "error: Invalid value for --out: no format writes"),
         (
             ["indicators", "{csv}", "-i", "seized_mass", "-o", "x.txt"],
             "error: Invalid value for --out",

@@ -65,9 +65,12 @@ for _name in COMMANDS:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status (the console script exits with it)."""
     args = list(sys.argv[1:] if argv is None else argv)
-    debug = "--debug" in args
-    if debug:  # an option of the root command, but asked for anywhere on the line
-        args = ["--debug", *(a for a in args if a != "--debug")]
+    # --debug is the root command's option, asked for anywhere before "--" (after it, a
+    # "--debug" is an argument: a file or a TEXT of that name).
+    options = args[: args.index("--")] if "--" in args else args
+    debug = "--debug" in options
+    if debug:
+        args = ["--debug", *(a for a in options if a != "--debug"), *args[len(options) :]]
     use_any_encoding()
     try:
         # Not standalone: typer's own error printing is a multi-line box; its errors come back

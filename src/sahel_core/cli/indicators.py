@@ -11,6 +11,7 @@ Several indicators in one call (``-i seized_mass -i seized_value``) read the fil
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -273,8 +274,11 @@ def indicators(
         out.write_text(table_text(result, csv=csv), encoding="utf-8")
         print_line(f"wrote {result.height} rows to {out}", err=True)
         return
-    if as_json or as_csv:
-        typer.echo(table_text(result, csv=as_csv), nl=False)
+    if as_json:
+        print_json(result_rows(result))
+        return
+    if as_csv:
+        sys.stdout.write(table_text(result, csv=True))
         return
     _print(spec, result)
 

@@ -11,8 +11,6 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import typer
-
 if TYPE_CHECKING:
     from rich.progress import Progress
 
@@ -74,8 +72,11 @@ def print_json(data: Any) -> None:
 
 
 def print_line(text: str, *, err: bool = False) -> None:
-    """Print one line for a person (a summary, a note) on stdout or stderr, :func:`visible`."""
-    typer.echo(visible(text), err=err)
+    """Print one line for a person (a summary, a note) on stdout or stderr, :func:`visible`.
+    Written to the stream itself (click's echo would write UTF-8 bytes past its encoding)."""
+    stream = sys.stderr if err else sys.stdout
+    stream.write(visible(text) + "\n")
+    stream.flush()  # in order with what the other stream shows
 
 
 def print_error(message: str, prefix: str = "error") -> None:

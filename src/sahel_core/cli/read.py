@@ -23,7 +23,7 @@ from sahel_core.cli.output import (
 from sahel_core.errors import ParseError, ReferenceNotFound, SahelError
 from sahel_core.specs import ReadOptions, ReadResult
 
-__all__ = ["Encoding", "Locale", "check_encoding", "check_locale", "register"]
+__all__ = ["Encoding", "Locale", "check_encoding", "check_locale", "check_out", "register"]
 
 #: How many rejections the human-readable summary lists (``--json`` lists them all).
 SHOWN_REJECTIONS = 10
@@ -138,7 +138,7 @@ def _options(
     return ReadOptions(entity=entity, mapping=pairs, locale=locale, encoding=encoding)
 
 
-def _writable(out: Path) -> None:
+def check_out(out: Path) -> None:
     """A file ``--out`` names that no format writes is a usage error, told before the input
     is read (``--format`` names the input's format, not the output's)."""
     from sahel_core.errors import PluginError
@@ -233,7 +233,7 @@ def read(
 
     options = _options(entity, mapping, locale, encoding)
     if out is not None:
-        _writable(out)
+        check_out(out)
     written: list[tuple[Path, int]] = []
     with working(f"reading {path.name}"):
         result = read_file(path, format=_format(format), options=options)

@@ -15,7 +15,7 @@ import typer
 
 from sahel_core.cli.indicators import load_tables
 from sahel_core.cli.output import print_json, print_line, print_table, working
-from sahel_core.cli.read import Locale
+from sahel_core.cli.read import Locale, check_out
 from sahel_core.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -92,6 +92,8 @@ def reconcile(
         check_options(months, tolerance)
     except ValidationError as exc:
         raise typer.BadParameter(exc.message, param_hint=f"--{exc.field}") from None
+    if out is not None:
+        check_out(out)
     table = load_tables(paths, ["seizure"], locale)["seizure"]
     with working("matching reports of the same seizure"):
         result = run(table, months=months, tolerance=tolerance)
