@@ -934,5 +934,16 @@ def test_a_sum_too_large_for_its_base_unit_names_its_group_and_records() -> None
             Seizure("b", "cannabis", quantity=Amount("2", "kg"), place=Place("MLI")),
         ]
     )
-    with pytest.raises(ValidationError, match=r"in t of country=NER .* in kg: records a$"):
+    with pytest.raises(ValidationError, match=r"in t of country=NER .* exactly: records a$"):
         compute("seized_mass", table, ["country"])
+    # Two sums that each fit but not together, in one unit or in two.
+    nine = "90000000000000000000000000000"
+    for units in (("kg", "kg"), ("kg", "g")):
+        table = from_entities(
+            [
+                Seizure(i, "cannabis", quantity=Amount(nine, u))
+                for i, u in zip("cd", units, strict=True)
+            ]
+        )
+        with pytest.raises(ValidationError, match=r"quantities in kg are too large .*: records c"):
+            compute("seized_mass", table)

@@ -150,50 +150,58 @@ def _quantities(table: pl.LazyFrame, by: Sequence[str], *, mass: bool) -> pl.Dat
     require(table, [*_SEIZURE, *_QUANTITY], "seizure")
     names = table.collect_schema().names()
     rows = _keyed(table.filter(pl.col("quantity").is_not_null()), by, _SEIZURE_PLAIN)
-    partial = aggregate(
-        rows,
-        [*by, "quantity_unit"],
-        [
-            pl.col("quantity").sum().alias("_q"),
-            pl.col("quantity_low").fill_null(0).sum().alias("_low"),
-            bounded_sum(pl.col("quantity_high")).alias("_high"),
-            pl.len().cast(pl.Int64).alias("records"),
-            record_ids(names),
-        ],
-    )
-    units = _unit_table(partial["quantity_unit"], "quantity")
-    units = units.filter((pl.col("dimension") == "mass") == mass)
-    partial = partial.filter(pl.col("quantity_unit").is_in(units["unit"].implode()))
-    scale: int = units.schema["factor"].scale  # type: ignore[attr-defined]
-    factor = _lookup(units, "quantity_unit", "factor")
     try:
+        partial = aggregate(
+            rows,
+            [*by, "quantity_unit"],
+            [
+                pl.col("quantity").sum().alias("_q"),
+                pl.col("quantity_low").fill_null(0).sum().alias("_low"),
+                bounded_sum(pl.col("quantity_high")).alias("_high"),
+                pl.len().cast(pl.Int64).alias("records"),
+                record_ids(names),
+            ],
+        )
+        units = _unit_table(partial["quantity_unit"], "quantity")
+        units = units.filter((pl.col("dimension") == "mass") == mass)
+        partial = partial.filter(pl.col("quantity_unit").is_in(units["unit"].implode()))
+        scale: int = units.schema["factor"].scale  # type: ignore[attr-defined]
+        factor = _lookup(units, "quantity_unit", "factor")
         return partial.with_columns(
             *(times(pl.col(c), factor, scale).alias(c) for c in ("_q", "_low", "_high")),
             _lookup(units, "quantity_unit", "base_unit").alias("_base"),
         )
-    except pl.exceptions.ComputeError:  # a decimal overflow: say whose figures
-        raise _too_large(partial, units, by) from None
+    except pl.exceptions.PolarsError as exc:
+        # A sum, product or widening past the table's 38 digits: say whose figures, not
+        # polars' words.
+        message = str(exc)
+        if "decimal" not in message or not ("overflow" in message or "conversion" in message):
+            raise
+        raise _too_large(rows, by) from None
 
 
-def _too_large(partial: pl.DataFrame, units: pl.DataFrame, by: Sequence[str]) -> ValidationError:
-    """The error for partial sums too large for a table once in their base unit, naming the
-    largest sum's group, unit and records."""
-    factors = dict(units.select("unit", "factor").iter_rows())
-    bases = dict(units.select("unit", "base_unit").iter_rows())
-    largest = max(
-        partial.iter_rows(named=True),
-        key=lambda r: (
-            max(abs(r[c] or 0) for c in ("_q", "_low", "_high")) * factors[r["quantity_unit"]]
-        ),
+def _too_large(rows: pl.LazyFrame, by: Sequence[str]) -> ValidationError:
+    """The error for quantities too large to add up exactly, naming the group and unit of the
+    largest sum (summed roughly, in floats) and its records."""
+    keys = [*by, "quantity_unit"]
+    ids = pl.col("id") if "id" in rows.collect_schema().names() else pl.lit(None, pl.String)
+    sums = (
+        rows.group_by(keys)
+        .agg(pl.col("quantity").cast(pl.Float64).abs().sum().alias("_size"), ids.alias("_ids"))
+        .collect()
     )
+    units = _unit_table(sums["quantity_unit"], "quantity")
+    sized = sums.with_columns(
+        pl.col("_size") * _lookup(units, "quantity_unit", "factor").cast(pl.Float64)
+    )
+    largest = sized.sort("_size", descending=True, nulls_last=True).row(0, named=True)
     group = ", ".join(f"{key}={largest[key]}" for key in by)
-    ids = largest.get("record_ids") or []
-    shown = ", ".join(str(i) for i in ids[:5]) + (
-        f" (+{len(ids) - 5} more)" if len(ids) > 5 else ""
-    )
+    found = [str(i) for i in largest["_ids"] if i is not None]
+    more = f" (+{len(found) - 5} more)" if len(found) > 5 else ""
+    unit = largest["quantity_unit"]
     return ValidationError(
-        f"the quantities in {largest['quantity_unit']}{' of ' + group if group else ''} are "
-        f"too large to add up in {bases[largest['quantity_unit']]}: records {shown}",
+        f"the quantities in {unit}{' of ' + group if group else ''} are too large to add up "
+        f"exactly: records {', '.join(found[:5])}{more}",
         field="quantity",
     )
 
