@@ -329,6 +329,9 @@ def test_arguments_of_the_wrong_type_are_parse_errors() -> None:
         parse_date("2016", lang=[])  # type: ignore[arg-type]
     with pytest.raises(ParseError, match="expected text or None"):
         parse_dates_distinct([["2016"]])  # type: ignore[list-item]
+    # A value that can be a key maps to its error, as the doc says: one bad cell, one error.
+    found = parse_dates_distinct(["12 May 2016", 2016, None])  # type: ignore[list-item]
+    assert isinstance(found[2016], ParseError) and isinstance(found[None], ParseError)  # type: ignore[index]
 
 
 def test_comparing_with_another_type_is_pythons_type_error_and_overlaps_takes_a_day() -> None:

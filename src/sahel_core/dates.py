@@ -388,9 +388,11 @@ def parse_dates_distinct(
     """
     results: dict[str | None, PartialDate | ParseError] = {}
     for value in values:
-        if not (value is None or isinstance(value, str)):  # no key of the mapping, perhaps
-            raise ParseError("expected text or None", field="date", value=value)
-        if value not in results:
+        try:
+            known = value in results
+        except TypeError:  # a value that can be no key of the mapping (a list)
+            raise ParseError("expected text or None", field="date", value=value) from None
+        if not known:
             try:
                 results[value] = parse_date(value, lang=lang)  # type: ignore[arg-type]
             except ParseError as error:
