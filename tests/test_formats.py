@@ -179,6 +179,22 @@ def test_a_single_tag_like_cell_is_data_not_an_hxl_hashtag_row(tmp_path: Path) -
     assert (result.format, result.read, result.accepted, result.rejected) == ("csv", 4, 3, 1)
 
 
+def test_a_utf8_file_with_some_windows_1252_lines_reads_each_line_right(tmp_path: Path) -> None:
+    # Read whole as Windows-1252, every UTF-8 "é" came out as "Ã©", without a word.
+    path = tmp_path / "mixed.csv"
+    header = "id,drug,quantity,quantity_unit,country,locality\n"
+    path.write_bytes(
+        (header + "A1,cannabis,2,kg,MLI,Ségou\n").encode("utf-8")
+        + "A2,cannabis,3,kg,MLI,Kayes é\n".encode("cp1252")
+        + "A3,cocaïne,1,kg,MLI,Gao\n".encode()
+    )
+    result = read(path)
+    assert result.notes[0] == "encoding utf-8 (line 3 in cp1252), delimiter ','"
+    table = result.tables["seizure"]
+    assert table["locality"].to_list() == ["Ségou", "Kayes é", "Gao"]
+    assert table["drug_text"].to_list() == ["cannabis", "cannabis", "cocaïne"]
+
+
 def test_a_codec_that_gives_lone_surrogates_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "u7.csv"
     path.write_bytes(b"id,drug,locality\nA1,cocaine,Gao+2AA-\n")

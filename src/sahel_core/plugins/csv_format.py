@@ -68,6 +68,8 @@ def decode(data: bytes, source: str, encoding: str | None = None) -> tuple[str, 
         try:
             return data.decode("utf-8"), "utf-8"
         except UnicodeDecodeError:
+            if (mixed := _mixed(data)) is not None:
+                return mixed
             # charset-normalizer sees a sample; when the guess fails on the whole file, it
             # sees the whole file.
             encoding = _detect(data[:_SAMPLE])
@@ -91,6 +93,37 @@ def decode(data: bytes, source: str, encoding: str | None = None) -> tuple[str, 
             source=source,
         )
     return text.removeprefix("\ufeff"), encoding
+
+
+def _mixed(data: bytes) -> tuple[str, str] | None:
+    """The text of a file that is UTF-8 but for some lines in Windows-1252 (a register edited
+    with two tools), each line read in its own encoding, and the encoding named with those
+    lines; ``None`` for a file not so mixed. Read whole as either, it would turn every "é" of
+    the other into "Ã©" or fail."""
+    if _UTF8_SEQUENCE.search(data) is None:  # no UTF-8 beyond ASCII: a legacy file
+        return None
+    parts: list[str] = []
+    legacy: list[int] = []
+    for number, line in enumerate(data.splitlines(keepends=True), start=1):
+        try:
+            parts.append(line.decode("utf-8"))
+        except UnicodeDecodeError:
+            try:
+                parts.append(line.decode("cp1252"))
+            except UnicodeDecodeError:
+                return None
+            legacy.append(number)
+    shown = ", ".join(map(str, legacy[:10])) + (
+        f" (+{len(legacy) - 10} more)" if len(legacy) > 10 else ""
+    )
+    lines = "line" if len(legacy) == 1 else "lines"
+    return "".join(parts).removeprefix("\ufeff"), f"utf-8 ({lines} {shown} in cp1252)"
+
+
+#: A character of two to four bytes in UTF-8, which Windows-1252 text hardly ever holds ("Ã©").
+_UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
 
 
 def _detect(data: bytes) -> str | None:
