@@ -115,6 +115,8 @@ def csv_file(tmp_path: Path) -> Path:
         (["reconcile", "{csv}", "--months", "-1"], "error: Invalid value for --months"),
         (["read", "{csv}", "-o", "out.txt"], "error: Invalid value for --out: no format writes"),
         (["reconcile", "{csv}", "-o", "r.txt"], "error: Invalid value for --out: no format writes"),
+        (["read", "{csv}", "-o", "{csv}"], "error: Invalid value for --out: "),  # the input
+        (["reconcile", "{csv}", "-o", "{csv}"], "error: Invalid value for --out: "),
         (
             ["indicators", "{csv}", "-i", "seized_mass", "-o", "x.txt"],
             "error: Invalid value for --out",

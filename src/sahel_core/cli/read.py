@@ -7,6 +7,7 @@ accepted and rejected, and the rejections with the row as the spreadsheet shows 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -138,11 +139,17 @@ def _options(
     return ReadOptions(entity=entity, mapping=pairs, locale=locale, encoding=encoding)
 
 
-def check_out(out: Path) -> None:
-    """A file ``--out`` names that no format writes is a usage error, told before the input
-    is read (``--format`` names the input's format, not the output's)."""
+def check_out(out: Path, inputs: Sequence[Path]) -> None:
+    """A file ``--out`` names that no format writes, or one of the ``inputs``, is a usage
+    error, told before the input is read (``--format`` names the input's format, not the
+    output's; writing over a file read would lose the original)."""
     from sahel_core.errors import PluginError
     from sahel_core.plugins import get_manager
+
+    if out.exists() and any(out.samefile(path) for path in inputs if path.exists()):
+        raise typer.BadParameter(
+            f"{out} is a file read: write the table to another file", param_hint="--out"
+        )
 
     try:
         get_manager().detect_format(out, for_reading=False)
@@ -233,7 +240,7 @@ def read(
 
     options = _options(entity, mapping, locale, encoding)
     if out is not None:
-        check_out(out)
+        check_out(out, [path])
     written: list[tuple[Path, int]] = []
     with working(f"reading {path.name}"):
         result = read_file(path, format=_format(format), options=options)

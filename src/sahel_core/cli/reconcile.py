@@ -93,7 +93,7 @@ def reconcile(
     except ValidationError as exc:
         raise typer.BadParameter(exc.message, param_hint=f"--{exc.field}") from None
     if out is not None:
-        check_out(out)
+        check_out(out, paths)
     table = load_tables(paths, ["seizure"], locale)["seizure"]
     with working("matching reports of the same seizure"):
         result = run(table, months=months, tolerance=tolerance)
