@@ -14,7 +14,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sahel_core.entities import Seizure
-from sahel_core.materialize import _CHUNK, _Chunk, _python, _slices
+from sahel_core.materialize import (
+    _BY_CONSTRUCTION,
+    _CHUNK,
+    _TEXT,
+    _TYPE,
+    _Chunk,
+    _python,
+    _qualname,
+    _slices,
+)
 from sahel_core.tables import DECIMAL_PRECISION, DECIMAL_SCALE
 
 CANONICAL = pl.Decimal(DECIMAL_PRECISION, DECIMAL_SCALE)
@@ -92,3 +101,20 @@ def test_figures_past_64_bits_are_read_whole(figures: list[tuple[Decimal, Decima
     table = from_entities(records)
     expected = [repr(_unflatten(Seizure, row)) for row in table.iter_rows(named=True)]
     assert [repr(record) for record in to_entities(table, Seizure)] == expected
+
+
+def test_the_bulk_path_knows_every_text_and_type_check_of_the_entities() -> None:
+    # The bulk path clears a column of text at once by the name of its validator: when the
+    # entities' text check moved to qualifiers.text_check, every text field went back to one
+    # validator call per distinct value (10k seizures: 31 ms became 35 ms) without a test
+    # failing.
+    import attrs
+
+    from sahel_core.entities import ENTITY_TYPES
+
+    known = {_TEXT, _TYPE, *_BY_CONSTRUCTION}
+    for cls in ENTITY_TYPES.values():
+        for field in attrs.fields(cls):
+            hint = str(field.type)
+            if field.validator is not None and ("str" in hint and "tuple" not in hint):
+                assert _qualname(field.validator) in known, (cls.__name__, field.name)

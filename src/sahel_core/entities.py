@@ -19,7 +19,7 @@ from attrs import Attribute, Factory, define, field
 from sahel_core.dates import PartialDate
 from sahel_core.errors import ValidationError
 from sahel_core.money import Money
-from sahel_core.qualifiers import text_check
+from sahel_core.qualifiers import lone_surrogate, text_check
 from sahel_core.quantities import Amount
 
 __all__ = [
@@ -84,7 +84,10 @@ def _items(kind: type) -> Any:
                     "expected non-empty strings", field=attribute.name, value=value
                 )
             for item in value:
-                text_check(attribute.name)(None, None, item)
+                if not item.isascii() and (half := lone_surrogate(item)) is not None:
+                    raise ValidationError(
+                        f"a lone surrogate ({half}) is no text", field=attribute.name, value=item
+                    )
 
     return check
 

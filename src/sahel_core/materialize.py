@@ -61,9 +61,10 @@ _TYPE = "_instance.<locals>.check"
 # tuples: the values the bulk path builds itself (value classes, tuples of records) satisfy
 # them by construction.
 _BY_CONSTRUCTION = frozenset((_TYPE, "_items.<locals>.check", "_tuple"))
-# The validator of text fields (entities._text): it refuses only what is not text or is blank
-# for str.strip, which a String column's values are not when all strip to something.
-_TEXT = "_text.<locals>.check"
+# The validator of text fields (qualifiers.text_check, behind entities._text): it refuses
+# what is not text, is blank for str.strip (where blank is refused), or holds a lone
+# surrogate, which a String column's values cannot: they clear it when all strip to something.
+_TEXT = "text_check.<locals>.check"
 # Canonical decimals have at most DECIMAL_PRECISION digits: arithmetic in this context is
 # exact on them (see _decimals).
 _DECIMALS = Context(prec=DECIMAL_PRECISION)

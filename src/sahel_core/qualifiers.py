@@ -187,7 +187,7 @@ def text_check(name: str, *, optional: bool = True, blank: bool = True) -> Any:
             raise ValidationError("expected text", field=name, value=value)
         if not blank and not value.strip():
             raise ValidationError("expected non-empty text", field=name, value=value)
-        if (half := lone_surrogate(value)) is not None:
+        if not value.isascii() and (half := lone_surrogate(value)) is not None:
             raise ValidationError(f"a lone surrogate ({half}) is no text", field=name, value=value)
 
     return check
