@@ -19,7 +19,7 @@ from attrs import Attribute, Factory, define, field
 from sahel_core.dates import PartialDate
 from sahel_core.errors import ValidationError
 from sahel_core.money import Money
-from sahel_core.qualifiers import lone_surrogate, text_check
+from sahel_core.qualifiers import text_check
 from sahel_core.quantities import Amount
 
 __all__ = [
@@ -83,11 +83,9 @@ def _items(kind: type) -> Any:
                 raise ValidationError(
                     "expected non-empty strings", field=attribute.name, value=value
                 )
+            each = text_check(attribute.name)  # what a single text field holds, each item holds
             for item in value:
-                if not item.isascii() and (half := lone_surrogate(item)) is not None:
-                    raise ValidationError(
-                        f"a lone surrogate ({half}) is no text", field=attribute.name, value=item
-                    )
+                each(None, attribute, item)
 
     return check
 
