@@ -856,6 +856,31 @@ def test_cli_indicators_of_several_tables_read_each_file_as_what_it_holds(
 
 
 @pytest.mark.parametrize(
+    ("order", "message"),
+    [
+        ("seized_value,seized_mass", "cannot be converted to USD"),
+        ("seized_mass,seized_value", "too large to add up exactly"),
+    ],
+)
+def test_cli_several_indicators_report_the_first_failure_in_the_order_given(
+    tmp_path: Path, order: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The indicators run at once, yet the error is the one the first failing indicator in
+    the order given raises, as when they ran one after another."""
+    path = tmp_path / "register.csv"
+    huge = "9" * 28
+    path.write_text(
+        "id,country,drug,date,quantity,quantity_unit,value,value_currency\n"
+        f"a,MLI,cocaine,2017-03-14,{huge},t,1000,KPW\n"
+        f"b,MLI,cocaine,2017-03-15,{huge},t,1000,KPW\n",
+        encoding="utf-8",
+    )
+    assert main(["indicators", str(path), "-i", order, "--json"]) == 1
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1, err
+
+
+@pytest.mark.parametrize(
     ("args", "message"),
     [
         (["-i", "seized_mass", "-i", "seized_mass"], "indicator 'seized_mass' is given twice"),

@@ -315,18 +315,32 @@ def _compute(
     seizures merged first (reconciliation has rules for seizures only)."""
     from sahel_core.indicators import compute
 
-    results = []
+    def run(job: Job) -> tuple[IndicatorSpec, pl.DataFrame]:
+        spec, keys, params = job
+        result = compute(spec.name, tables[spec.entity], keys, **params)
+        if not ids:
+            result = result.drop([c for c in PROVENANCE if c in result.columns])
+        return spec, result
+
     with working(f"computing {', '.join(spec.name for spec, _, _ in jobs)}"):
         if reconciled:
             from sahel_core.reconcile import reconcile
 
             tables = {**tables, "seizure": reconcile(tables["seizure"], "seizure").table}
-        for spec, keys, params in jobs:
-            result = compute(spec.name, tables[spec.entity], keys, **params)
-            if not ids:
-                result = result.drop([c for c in PROVENANCE if c in result.columns])
-            results.append((spec, result))
-    return results
+        if len(jobs) == 1:
+            return [run(jobs[0])]
+        import contextvars
+        from concurrent.futures import ThreadPoolExecutor
+
+        # An indicator keeps about one core busy (its group-bys are short, its rate routes
+        # are worked out in Python), so two run at once. Results, and the error reported if
+        # several fail, are those of the first job in the order given, as one after another.
+        pool = ThreadPoolExecutor(2)
+        try:
+            futures = [pool.submit(contextvars.copy_context().run, run, job) for job in jobs]
+            return [future.result() for future in futures]
+        finally:  # on an error or Ctrl-C, the jobs not started are dropped, not run
+            pool.shutdown(cancel_futures=True)
 
 
 def _print(spec: IndicatorSpec, result: pl.DataFrame) -> None:
