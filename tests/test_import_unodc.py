@@ -285,8 +285,8 @@ def test_an_xlsx_sheet_formatted_to_its_last_column_reads_only_the_export_column
     book = load_workbook(path)
     book["Export"].cell(row=1, column=16384).font = Font(bold=True)
     book.save(path)
-    frame, numbers, header_row = _frame_xlsx(path)
-    assert (frame.columns, numbers, header_row) == (list(HEADER), [2], 1)
+    frame, numbers, header_row, ragged = _frame_xlsx(path)
+    assert (frame.columns, numbers, header_row, ragged) == (list(HEADER), [2], 1, [])
     # A typed float is read as stored, whatever the locale: 160.689 kg, not 160689.
     result = read_unodc(path, ReadOptions(locale="fr"))
     assert result.tables["seizure"]["quantity"].to_list() == [Decimal("160.689")]
@@ -301,7 +301,8 @@ def test_an_xlsx_row_with_a_value_only_after_the_export_columns_is_a_record(
     path = _xlsx(tmp_path / "drug_seizures_x.xlsx", [list(HEADER), row, [None] * 11 + ["x"], blank])
     result = read_unodc(path, ReadOptions())
     assert (result.read, result.accepted) == (2, 1)
-    assert result.rejections == [Rejection(3, "Kilograms", None, "no quantity reported")]
+    # Refused as its CSV copy (",,,,,,,,,,,x") is: the value is not cut off with the row.
+    assert result.rejections == [Rejection(3, None, ",,x", "12 cells but the header has 9")]
 
 
 @pytest.mark.parametrize("case", [str.lower, str.upper])
@@ -335,3 +336,42 @@ def test_a_row_longer_than_the_header_is_rejected_not_cut(tmp_path: Path) -> Non
         Rejection(4, None, "x", "10 cells but the header has 9"),
     ]
     assert result.notes[0] == "header on row 1; 3 non-empty rows below it"
+
+
+def _csv_copy(path: Path, rows: list[list[object]]) -> Path:
+    """``rows`` as a spreadsheet saves them as CSV: an empty cell as an empty string."""
+    import csv
+
+    with path.open("w", encoding="utf-8", newline="") as out:
+        csv.writer(out).writerows([["" if c is None else c for c in row] for row in rows])
+    return path
+
+
+def test_an_xlsx_row_longer_than_the_header_is_rejected_as_its_csv_copy(tmp_path: Path) -> None:
+    # The one ragged-row rule (csv_format.fit_rows) for both files: the xlsx cut such a row
+    # to the header's columns, and the value after them was lost without a word.
+    row = ["Africa", "West Africa", "Mali", "Cocaine-type", "Cocaine", "Cocaine", 2022, 1.5,
+           "MLI"]  # fmt: skip
+    rows = [list(HEADER), [*row, "EXTRA", "more"], [*row, None, None], [None] * 9 + ["x"]]
+    sheet = read_unodc(_xlsx(tmp_path / "drug_seizures.xlsx", rows), ReadOptions())
+    copy = read_unodc(_csv_copy(tmp_path / "seizures.csv", rows), ReadOptions())
+    expected = [
+        Rejection(2, None, "EXTRA,more", "11 cells but the header has 9"),
+        Rejection(4, None, "x", "10 cells but the header has 9"),
+    ]
+    assert sheet.rejections == copy.rejections == expected
+    assert (sheet.read, sheet.accepted) == (copy.read, copy.accepted) == (3, 1)
+    assert sheet.notes == copy.notes == ["header on row 1; 3 non-empty rows below it"]
+
+
+def test_blank_header_cells_after_the_named_ones_do_not_widen_the_header(tmp_path: Path) -> None:
+    # A spreadsheet saves its CSV copy as wide as the sheet's widest row, so the header ends
+    # in blank cells there and not in the sheet: the stray "x" is refused in both.
+    row = ["Africa", "West Africa", "Mali", "Cocaine-type", "Cocaine", "Cocaine", 2022, 1.5,
+           "MLI"]  # fmt: skip
+    rows = [[*HEADER, None], [*row, "x"], [*row, None]]
+    sheet = read_unodc(_xlsx(tmp_path / "drug_seizures.xlsx", rows), ReadOptions())
+    copy = read_unodc(_csv_copy(tmp_path / "seizures.csv", rows), ReadOptions())
+    refused = [Rejection(2, None, "x", "10 cells but the header has 9")]
+    assert sheet.rejections == copy.rejections == refused
+    assert (sheet.read, sheet.accepted) == (copy.read, copy.accepted) == (2, 1)

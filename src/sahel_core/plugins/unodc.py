@@ -28,8 +28,10 @@ its spreadsheet row number and the column at fault. Choices:
 * ``0`` kilograms is accepted as a quantity of 0: the country reported that nothing of that drug
   was seized, which is a fact worth keeping (averages and "countries reporting" count it);
 * a row that repeats the header (exports glued together) is rejected as "repeated header row";
-* a CSV row with more filled cells than the header is rejected ("10 cells but the header has
-  9", the extra cells as value), as the CSV reader rejects it: never cut to the header;
+* a row with more filled cells than the header's named ones is rejected ("10 cells but the
+  header has 9", the extra cells as value, joined by the CSV's delimiter, "," for an xlsx), as
+  the CSV reader rejects it: never cut to the header. The xlsx and its CSV copy read the same,
+  though a spreadsheet saves that copy with blank header cells as wide as its widest row;
 * an unknown ``msCode``, a year that is not a year, a negative, non-numeric or ambiguous
   quantity are rejected naming the column.
 
@@ -146,14 +148,23 @@ def _xlsx_rows(path: Path) -> Iterable[tuple[int, tuple[object, ...]]]:
         book.close()
 
 
-def _frame_xlsx(path: Path) -> tuple[pl.DataFrame, list[int], int]:
-    """The cells below the header as text, their row numbers, and the header's row."""
-    import polars as pl
+def _xlsx_record(values: Sequence[object], width: int) -> list[str]:
+    """A sheet row as the cells its CSV copy holds: as text, up to its last filled cell, and
+    never shorter than the header's ``width`` (a sheet formatted out to its last column, XFD,
+    pads every row to 16,384 empty cells: those are not cells of the table)."""
+    end = width
+    rest = values[width:]
+    if rest.count(None) < len(rest):  # count(): C speed over 16,384 cells
+        filled = [i for i, v in enumerate(rest) if _cell(v) is not None]
+        end += filled[-1] + 1 if filled else 0
+    return [_cell(v) or "" for v in values[:end]]
 
+
+def _frame_xlsx(path: Path) -> tuple[pl.DataFrame, list[int], int, list[Rejection]]:
+    """As :func:`_frame_csv`, from the workbook's ``Export`` sheet (else its first)."""
     header: list[str] | None = None
     header_row = 0
-    columns: list[list[str | None]] = []
-    numbers: list[int] = []
+    records: list[list[str]] = []
     width = 0
     for number, values in _xlsx_rows(path):
         if header is None:
@@ -161,37 +172,23 @@ def _frame_xlsx(path: Path) -> tuple[pl.DataFrame, list[int], int]:
                 break
             cells = [_cell(v) for v in values]
             if _is_header(cells):
-                # A sheet formatted out to its last column (XFD) pads every row to 16,384
-                # cells: only the header's columns are read.
-                width = max(i for i, c in enumerate(cells) if c is not None) + 1
-                header, header_row = [str(c or "") for c in cells[:width]], number
-                columns = [[] for _ in header]
+                header, header_row = [c or "" for c in cells], number
+                width = _named_width(header)
             continue
-        cells = [_cell(v) for v in values[:width]]
-        rest = values[width:]  # a value only there still makes the row a record (rejected)
-        spilled = rest.count(None) < len(rest) and any(_cell(v) is not None for v in rest)
-        if not any(c is not None for c in cells) and not spilled:
-            continue
-        numbers.append(number)
-        for index, column in enumerate(columns):
-            column.append(cells[index] if index < len(cells) else None)
+        records.append(_xlsx_record(values, width))
     if header is None:
         raise _no_header(path)
-    names = _unique(header)
-    frame = pl.DataFrame(
-        dict(zip(names, columns, strict=True)), schema=dict.fromkeys(names, pl.String)
-    )
-    return frame, numbers, header_row
+    # "," as in the export's CSV copy: a refused row's extra cells read as they would there.
+    frame, numbers, ragged = _fitted_frame(header, records, header_row, ",")
+    return frame, numbers, header_row, ragged
 
 
 def _frame_csv(
     path: Path, options: ReadOptions
 ) -> tuple[pl.DataFrame, list[int], int, list[Rejection]]:
-    """As :func:`_frame_xlsx`, and a rejection for each row with more filled cells than the
-    header (:func:`sahel_core.plugins.csv_format.fit_rows`)."""
-    import polars as pl
-
-    from sahel_core.plugins.csv_format import csv_records, decode, fit_rows, sniff_delimiter
+    """The cells below the header as text, their row numbers, the header's row, and a
+    rejection for each row with more filled cells than the header (:func:`_fitted_frame`)."""
+    from sahel_core.plugins.csv_format import csv_records, decode, sniff_delimiter
 
     text, _ = decode(path.read_bytes(), path.name, options.encoding)
     if "\x00" in text:
@@ -202,20 +199,39 @@ def _frame_csv(
     header_row = next(found, 0)
     if not header_row:
         raise _no_header(path)
-    names = _unique(records[header_row - 1])
-    width = len(names)
-    # Row numbers as a spreadsheet shows them: records, counting skipped blank lines too.
-    fitted, fitted_numbers, ragged = fit_rows(
-        records[header_row:], width, header_row + 1, delimiter
-    )
-    filled = [i for i, cells in enumerate(fitted) if any(c.strip() for c in cells)]
-    rows = [fitted[i] for i in filled]
-    numbers = [fitted_numbers[i] for i in filled]
-    frame = pl.DataFrame(
-        {n: [r[i] or None for r in rows] for i, n in enumerate(names)},
-        schema=dict.fromkeys(names, pl.String),
+    frame, numbers, ragged = _fitted_frame(
+        records[header_row - 1], records[header_row:], header_row, delimiter
     )
     return frame, numbers, header_row, ragged
+
+
+def _named_width(header: Sequence[str]) -> int:
+    """The header's columns: up to its last named cell. A spreadsheet saves its CSV copy as
+    wide as its widest row, blank header cells included: counted, they would take in a stray
+    value to the right of the table as a column of its own, never read."""
+    return max((i for i, name in enumerate(header) if name.strip()), default=-1) + 1
+
+
+def _fitted_frame(
+    header: Sequence[str], records: Sequence[list[str]], header_row: int, delimiter: str
+) -> tuple[pl.DataFrame, list[int], list[Rejection]]:
+    """The non-empty ``records`` below the header at ``header_row`` as a frame of text cells,
+    their row numbers, and the rows refused by the project's one ragged-row rule
+    (:func:`sahel_core.plugins.csv_format.fit_rows`: never cut to the header), so that a
+    table reads the same saved as CSV or as xlsx."""
+    import polars as pl
+
+    from sahel_core.plugins.csv_format import fit_rows
+
+    names = _unique(header[: _named_width(header)])
+    # Row numbers as a spreadsheet shows them: records, counting skipped blank lines too.
+    fitted, fitted_numbers, ragged = fit_rows(records, len(names), header_row + 1, delimiter)
+    filled = [i for i, cells in enumerate(fitted) if any(c.strip() for c in cells)]
+    frame = pl.DataFrame(
+        {n: [fitted[i][column] or None for i in filled] for column, n in enumerate(names)},
+        schema=dict.fromkeys(names, pl.String),
+    )
+    return frame, [fitted_numbers[i] for i in filled], ragged
 
 
 def _header_delimiter(text: str) -> str | None:
@@ -301,9 +317,8 @@ def read_unodc(path: Path, options: ReadOptions) -> ReadResult:
             value=options.entity,
         )
     try:
-        ragged: list[Rejection] = []
         if path.read_bytes()[:4] == b"PK\x03\x04":
-            frame, numbers, header_row = _frame_xlsx(path)
+            frame, numbers, header_row, ragged = _frame_xlsx(path)
         else:
             frame, numbers, header_row, ragged = _frame_csv(path, options)
     except OSError as exc:
