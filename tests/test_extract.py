@@ -940,3 +940,97 @@ def test_an_iso_day_is_that_day_not_its_year(word: str) -> None:
         "earliest": "2016-05-12",
         "latest": "2016-05-12",
     }
+
+
+# --- dates parse_date reads, found inside a sentence ------------------------------------------
+
+_FR = "Plus de 2,7 tonnes de cannabis ont été saisies {} à Bamako."
+_EN = "More than 400 grams of cocaine were seized {} in Dakar."
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase"),
+    [
+        # Day-first numbers, as West Africa writes them in French and English.
+        ("Plus de 2,7 tonnes de cannabis ont été saisies à Bamako le 12/05/2016.", "12/05/2016"),
+        ("More than 400 grams of cocaine were seized in Dakar on 25/05/2016.", "25/05/2016"),
+        ("Le 12.05.2016, 2 kg de cocaïne ont été saisis à Niamey.", "12.05.2016"),
+        (_EN.format("25/05/2016"), "25/05/2016"),
+        (_FR.format("du 12/05/2016 au 25/05/2016"), "12/05/2016 au 25/05/2016"),
+        # Quarters and half-years, with or without a preposition.
+        (_EN.format("Q3 2016"), "Q3 2016"),
+        (_EN.format("in Q3 2016"), "Q3 2016"),
+        (_EN.format("in H1 2016"), "H1 2016"),
+        (_FR.format("au T3 2016"), "T3 2016"),
+        (_FR.format("au 3e trimestre 2016"), "3e trimestre 2016"),
+        (_EN.format("in the third quarter of 2016"), "third quarter of 2016"),
+        # Part of a year, with or without a preposition.
+        (_FR.format("fin 2016"), "fin 2016"),
+        (_FR.format("en fin 2016"), "fin 2016"),
+        (_FR.format("début 2016"), "début 2016"),
+        (_FR.format("mi-2016"), "mi-2016"),
+        (_FR.format("à la mi-2016"), "mi-2016"),
+        (_FR.format("à la fin 2016"), "la fin 2016"),
+        (_EN.format("late 2016"), "late 2016"),
+        (_EN.format("early 2016"), "early 2016"),
+        (_EN.format("mid-2016"), "mid-2016"),
+        (_EN.format("in mid-2016"), "mid-2016"),
+        (_EN.format("at the end of 2016"), "the end of 2016"),
+        (_EN.format("late October 2016"), "late October 2016"),
+    ],
+)
+def test_a_date_parse_date_reads_is_found_in_a_sentence(text: str, phrase: str) -> None:
+    from sahel_core.dates import parse_date
+
+    # "on 25/05/2016", "Q3 2016", "late 2016" without "in": no date, or (12/05) none at all.
+    date = parse_date(phrase)
+    seizure = only(extract(text), "seizure")
+    assert seizure["date"] == {
+        "text": phrase,
+        "earliest": date.earliest.isoformat(),
+        "latest": date.latest and date.latest.isoformat(),
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase"),
+    [
+        ("Police arrested 5 traffickers in Niamey in late October 2016.", "late October 2016"),
+        ("Police arrested 5 traffickers in Niamey late 2016.", "late 2016"),
+        ("La police a interpellé 5 trafiquants à Niamey fin 2016.", "fin 2016"),
+        ("La police a interpellé 5 trafiquants à Niamey le 12/05/2016.", "12/05/2016"),
+    ],
+)
+def test_an_arrest_takes_a_date_without_a_preposition(text: str, phrase: str) -> None:
+    assert only(extract(text), "operation")["date"]["text"] == phrase
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Customs seized 2016 kg of cannabis in Bamako.",
+        "La douane a saisi 2016 kg de cannabis à Bamako.",
+        # Fractions, a score, a ratio.
+        "Police seized 400 kg of cocaine in Dakar, 3/4 of it in 1/2 of the trucks.",
+        "Police seized 400 kg of cocaine in Dakar after a 3-1 vote, a ratio of 12/05.",
+        # Phone numbers and a reference.
+        "Police seized 400 kg of cocaine in Dakar; call +223 20 22 20 16 or 76.12.20.16.",
+        "Police seized 400 kg of cocaine in Dakar (file 12/05/2016/7).",
+        # Version numbers.
+        "Police seized 400 kg of cocaine in Dakar, logged with version 2.1.2016 of the tool.",
+        "Police seized 400 kg of cocaine in Dakar, logged with v1.05.2016 of the tool.",
+        "Police seized 400 kg of cocaine in Dakar, logged with release 1.12.05.2016.",
+        # Day-first numbers that are no day: parse_date refuses them, so does extraction.
+        "Police seized 400 kg of cocaine in Dakar on 31/02/2016.",
+        "Police seized 400 kg of cocaine in Dakar on 05/13/2016.",
+    ],
+)
+def test_numbers_that_only_look_like_a_date_give_none(text: str) -> None:
+    records = [r.as_dict() for r in extract(text).records]
+    assert records and all(r["date"] is None for r in records), records
+
+
+def test_a_year_in_a_quantity_stays_a_quantity() -> None:
+    seizure = only(extract("Late 2016, customs seized 2016 kg of cannabis in Bamako."), "seizure")
+    assert amount(seizure["quantity"]) == (Decimal(2016), "kg", "exact")
+    assert seizure["date"]["text"] == "Late 2016"

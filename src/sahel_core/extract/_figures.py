@@ -167,25 +167,48 @@ def _months() -> str:
     return "|".join(sorted(names, key=len, reverse=True))
 
 
+def _alternation(words: Iterable[str]) -> str:
+    return "|".join(sorted(words, key=len, reverse=True))
+
+
+def _part_words() -> tuple[str, str, str]:
+    """The date parser's own words for a part of a year ("third quarter", "1er semestre"):
+    ordinal words, ordinal suffixes of a number, and the parts."""
+    from sahel_core import dates
+
+    suffixes = _alternation(s for s in dates._ORDINAL_SUFFIXES if s)
+    return _alternation(dates._ORDINAL_WORDS), suffixes, _alternation(dates._PART_WORDS)
+
+
+_ORDINALS, _ORDINAL_ENDS, _PARTS = _part_words()
 _MONTH = rf"(?<![a-z])(?:{_months()})(?![a-z])\.?"
 _DAY = r"(?<!\d)\d{1,2}(?:st|nd|rd|th|er|e)?(?![\d])"
 _YEAR = r"(?<!\d)(?:1[89]|20)\d{2}(?!\d)"
 # An ISO day ("2016-05-12"): read whole, or its year would be taken for the date.
 _ISO_DAY = r"(?<!\d)(?:1[89]|20)\d{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?![\d-])"
+# A day-first day ("12/05/2016", "12.05.2016"), which parse_date reads. Not glued to a word,
+# a dot or a slash, nor followed by one and a digit: "v1.05.2016", "1.12.05.2016" and
+# "12/05/2016/7" are versions and references. Dotted, the month has two digits, as dates write
+# it and versions ("2.1.2016") do not.
+_DMY_DAY = rf"(?<![\w.,/])\d{{1,2}}(?:/\d{{1,2}}/|\.\d\d\.){_YEAR}(?![./]\d)"
+# A quarter or half of a year: "Q3 2016", "T3 2016" (trimestre), "H1 2016", "3e trimestre
+# 2016", "third quarter of 2016"; parse_date checks the part exists ("H3" does not).
+_PART = (
+    rf"(?:(?<![a-z0-9])[qth][1-4]|(?<![a-z0-9])(?:{_ORDINALS}|[1-4](?:{_ORDINAL_ENDS})?)"
+    rf"\s+(?:{_PARTS}))\s+(?:(?:of|de)\s+)?{_YEAR}"
+)
 _MODIFIER = (
     r"(?:(?:the\s+|la\s+|a\s+la\s+)?(?:early|mid|late|beginning|start|middle|end|debut|fin|"
     r"milieu)(?:\s+(?:of|de|d'))?(?:\s+the)?\s+|mid-|mi-)"
 )
 _ATOM = (
-    rf"{_ISO_DAY}"
+    rf"{_ISO_DAY}|{_DMY_DAY}|{_PART}"
     rf"|(?:{_MODIFIER})?(?:(?:{_DAY})(?:\s*(?:-|and|&|et|au|to)\s*{_DAY})?\s+(?:of\s+)?)?"
     rf"{_MONTH}(?:\s+{_DAY},?)?(?:\s+(?:of\s+)?{_YEAR})?"
     rf"|(?:{_MODIFIER})?{_YEAR}"
 )
-_DATE = re.compile(
-    rf"(?:{_ATOM})(?:\s*(?:-|to|and|until|till|through|au|et|a|jusqu'au|jusqu'a|jusqu'en)\s*"
-    rf"(?:{_ATOM}))?(?![a-z0-9])"
-)
+_LINK = r"\s*(?:-|to|and|until|till|through|au|et|a|jusqu'au|jusqu'a|jusqu'en)\s*"
+_DATE = re.compile(rf"(?:{_ATOM})(?:{_LINK}(?:{_ATOM}))?(?![a-z0-9])")
 # The word before a date that says how to read it: "since 2014" is open, "in 2016" makes a
 # bare year a date, "as of June 2017".
 _DATE_CONTEXT = re.compile(
@@ -193,18 +216,24 @@ _DATE_CONTEXT = re.compile(
     r"in|en|during|by|until|des|throughout|starting|au\s+cours\s+de|jusqu'en)\s+$"
 )
 _CONTEXT_BACK = 24
-# A date that names its month is one without a word before it ("in", "since").
-_HAS_MONTH = re.compile(rf"{_MONTH}|{_ISO_DAY}")
+# A bare year, or two, is a date only after a word that makes it one ("in 2016"): alone it is
+# as often a figure ("2016 kg") or a name ("Resolution 2295"). A date that says more (a
+# month, a day, a quarter, "late", "mi-") is one without that word.
+_BARE_YEARS = re.compile(rf"{_YEAR}(?:{_LINK}{_YEAR})?")
 # Words that may begin a date before its month or year, besides a day's number: "late",
-# "beginning of", "mi-".
+# "beginning of", "mi-", "Q3", "third (quarter)".
 # fmt: off
 _DATE_STARTERS: Final = frozenset((
     "early", "mid", "late", "beginning", "start", "middle", "end", "debut", "fin", "milieu", "mi",
-    "the", "la",
+    "the", "la", "q1", "q2", "q3", "q4", "t1", "t2", "t3", "t4", "h1", "h2",
+    *_ORDINALS.split("|"),
 ))
 # fmt: on
-# Words that may stand between such a start and the month: "12 and 13 December", "end of".
-_DATE_WORDS: Final = _DATE_STARTERS | {"of", "de", "d", "and", "et", "au", "to", "a"}
+# Words that may stand between such a start and the month or year: "12 and 13 December",
+# "end of", "third quarter of".
+_DATE_WORDS: Final = (
+    _DATE_STARTERS | {"of", "de", "d", "and", "et", "au", "to", "a"} | {*_PARTS.split("|")}
+)
 _MONTH_WORDS: Final = frozenset(_months().split("|"))
 _OPEN_CONTEXT = frozenset(
     {"since", "depuis", "from", "a partir de", "partir de", "starting", "des"}

@@ -10,6 +10,7 @@ from operator import itemgetter
 from typing import Any, NamedTuple
 
 from sahel_core.extract._figures import (
+    _BARE_YEARS,
     _CONTEXT_BACK,
     _DATE,
     _DATE_CONTEXT,
@@ -18,7 +19,6 @@ from sahel_core.extract._figures import (
     _FIGURE,
     _FIGURE_STARTERS,
     _FIGURE_WORDS,
-    _HAS_MONTH,
     _OPEN_CONTEXT,
     _RANGE_AND,
     _RANGE_OPEN,
@@ -280,7 +280,7 @@ class _Scan:
             before = _DATE_CONTEXT.search(folded, max(0, start - _CONTEXT_BACK), start)
             context = _SPACES.sub(" ", before["ctx"]) if before is not None else ""
             phrase = self.text[start:end]
-            if not _HAS_MONTH.search(match.group()) and not context:
+            if not context and _BARE_YEARS.fullmatch(match.group()):
                 continue  # a bare year: "Resolution 2295 (2016)"
             ranged = bool(_RANGED.search(match.group()))
             if context in _OPEN_CONTEXT and not ranged:
