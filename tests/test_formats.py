@@ -556,6 +556,90 @@ def test_parquet_column_of_an_unreadable_type_is_ignored_unless_it_holds_a_field
         read(path)
 
 
+# Parquet stores a date as a count from 1970-01-01 (days, or ms/us for a datetime): a writer
+# can store counts past the years polars can show (-262143 to 262142).
+_PER_DAY = {"date": 1, "ms": 86_400_000, "us": 86_400_000_000}
+
+
+def _stored(counts: list[int | None], dtype: pl.DataType) -> pl.Series:
+    """Dates or datetimes as a Parquet file holds them, counts polars cannot show included."""
+    physical = pl.Int32 if dtype == pl.Date else pl.Int64
+    return pl.Series(counts, dtype=physical).cast(dtype)
+
+
+@pytest.mark.parametrize(
+    ("dtype", "unit"),
+    [(pl.Date(), "date"), (pl.Datetime("ms"), "ms"), (pl.Datetime("us"), "us"),
+     (pl.Datetime("us", "Africa/Bamako"), "us")],
+)  # fmt: skip
+def test_parquet_date_out_of_range_rejects_its_row_only(
+    tmp_path: Path, dtype: pl.DataType, unit: str
+) -> None:
+    # polars panicked turning such a date into text, and the whole file was refused.
+    far = 2**31 - 1 if unit == "date" else 2**63 - 1
+    day = 17_000 * _PER_DAY[unit]  # 2016-07-18
+    path = tmp_path / "far.parquet"
+    pl.DataFrame(
+        {
+            "id": ["a", "b", "c", "d"],
+            "quand": _stored([day, far, day, -far - 1], dtype),
+            "country": ["MLI"] * 4,
+            "drug": ["cocaine"] * 4,
+        }
+    ).write_parquet(path)
+    result = read(path, options=ReadOptions(mapping={"quand": "date"}))
+    assert result.read == 4 == result.accepted + result.rejected
+    assert rejected(result) == {2: ("date", str(far)), 4: ("date", str(-far - 1))}
+    assert all("date out of range" in r.reason for r in result.rejections)
+    table = result.tables["seizure"]
+    assert table["id"].to_list() == ["a", "c"]
+    assert table["date_earliest"].to_list() == [dt.date(2016, 7, 18)] * 2
+
+
+def test_parquet_date_out_of_range_in_a_canonical_table(tmp_path: Path) -> None:
+    # A canonical table's own date columns, and a date nested in its sources.
+    from sahel_core.entities import SourceRef
+
+    cited = (SourceRef(file="saisies.xlsx", published=dt.date(2016, 5, 1)),)
+    table = from_entities([Seizure(id=i, drug="cocaine", sources=cited) for i in "abc"])
+    far = pl.lit(2**31 - 1, pl.Int32).cast(pl.Date)
+    published = pl.element().struct.with_fields(far.alias("published"))
+    path = tmp_path / "canonical.parquet"
+    table.with_columns(
+        pl.when(pl.col("id") == "b")
+        .then(far)
+        .otherwise(pl.col("date_earliest"))
+        .alias("date_earliest"),
+        pl.when(pl.col("id") == "c")
+        .then(pl.col("sources").list.eval(published))
+        .otherwise(pl.col("sources"))
+        .alias("sources"),
+    ).write_parquet(path)
+    result = read(path)
+    assert result.read == 3 == result.accepted + result.rejected
+    assert {r.row: r.field for r in result.rejections} == {2: "date_earliest", 3: "sources"}
+    assert all("date out of range" in r.reason for r in result.rejections)
+    assert rejected(result)[2] == ("date_earliest", str(2**31 - 1))
+    assert str(2**31 - 1) in (rejected(result)[3][1] or "")
+    assert result.tables["seizure"].equals(table.head(1))
+
+
+def test_parquet_date_out_of_range_in_an_ignored_column(tmp_path: Path) -> None:
+    # The column is ignored, so is its value; a row with no other value is still accounted.
+    path = tmp_path / "extra.parquet"
+    pl.DataFrame(
+        {
+            "drug": ["cocaine", "heroin", None],
+            "country": ["MLI", "NER", None],
+            "extra": _stored([2**31 - 1, 17_000, -(2**31)], pl.Date()),
+        }
+    ).write_parquet(path)
+    result = read(path)
+    assert result.read == 3 == result.accepted + result.rejected
+    assert rejected(result) == {3: ("extra", str(-(2**31)))}
+    assert result.tables["seizure"]["drug"].to_list() == ["cocaine", "heroin"]
+
+
 # -- damaged workbooks, JSON errors, counts, line endings, ignored columns -----------------------
 
 

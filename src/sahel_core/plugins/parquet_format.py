@@ -7,64 +7,195 @@ columns are turned into text (:func:`sahel_core.tabular.text_table`: exact decim
 JSON records) and read by :func:`sahel_core.tabular.read_table`, so every record is accepted or
 rejected with a reason, rows numbered from 1. A float column is read through its text:
 ``1e+20`` is refused, ``2.7`` is read as the decimal 2.7.
+
+A date polars cannot show (years past -262143 to 262142, which a Parquet writer can store)
+rejects its row, named by its field, with the number the file stores as the value; in an
+ignored column it is ignored.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from sahel_core.errors import FormatError
 from sahel_core.hookspecs import hookimpl
-from sahel_core.specs import FormatSpec, ReadOptions, ReadResult, WriteOptions
+from sahel_core.specs import FormatSpec, ReadOptions, ReadResult, Rejection, WriteOptions
+
+if TYPE_CHECKING:
+    from polars._typing import PolarsDataType
 
 __all__ = ["read_parquet", "sahel_register_formats", "sniff_parquet", "write_parquet"]
 
 _MAGIC = b"PAR1"
+_UNITS = {"ns": "nanoseconds", "us": "microseconds", "ms": "milliseconds"}
 
 
 def read_parquet(path: Path, options: ReadOptions) -> ReadResult:
     """Read a table from Parquet, each row checked as in any other format."""
-    from sahel_core.headers import map_headers
-    from sahel_core.tabular import guess_entity, read_table, text_table, typed_number_text
+    from sahel_core.tabular import read_table
 
     source = str(path)
     try:
         frame = pl.read_parquet(path)
     except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
         raise FormatError(f"not a readable Parquet file: {exc}", source=source) from None
+    far = _far_dates(frame)
+    cells, unreadable = _text_cells(frame, far, options.locale)
+    notes = _unreadable_notes(frame.columns, unreadable, options, source)
+    text = pl.DataFrame(cells, height=frame.height)
+    refused, keep = _refused_far_dates(text, far, frame.schema, options)
+    rows = pl.int_range(1, frame.height + 1, eager=True)
+    if refused:
+        text, rows = text.filter(keep), rows.filter(keep)
+    result = read_table(text, path, options, format="parquet", rows=rows.to_list(), notes=notes)
+    if refused:
+        result.read += len(refused)
+        result.rejections = sorted([*result.rejections, *refused], key=lambda r: r.row or 0)
+    return result
+
+
+def _text_cells(
+    frame: pl.DataFrame, far: pl.DataFrame, locale: str | None
+) -> tuple[list[pl.Series], list[tuple[str, pl.DataType]]]:
+    """Each column of ``frame`` as text, and the columns of a type that has no text."""
     cells, unreadable = [], []
     # Column by column (a type that has no text leaves the others readable), each taken out
     # of the frame: a select on a frame of thousands of columns costs in proportion to them.
     for column in frame.get_columns():
-        name, dtype = column.name, column.dtype
+        far_rows = far.get_column(column.name) if column.name in far.columns else None
         try:
-            text = text_table(column.to_frame())
-            if dtype.is_float() or dtype.is_decimal():
-                text = text.select(typed_number_text(pl.col(name), options.locale))
-            cells.append(text.to_series())
+            cells.append(_column_text(column, far_rows, locale))
         except pl.exceptions.PolarsError:  # a duration, binary data...: no text to check
-            unreadable.append((name, dtype))
-    notes = []
-    if unreadable:
-        # A column of such a type is ignored, unless it holds a field: then the file is refused
-        # rather than read without that field.
-        mapped = map_headers(frame.columns, guess_entity(frame.columns, options), options.mapping)
-        described = {name: f"{name} ({dtype})" for name, dtype in unreadable}
-        needed = [text for name, text in described.items() if name in mapped.rename]
-        if needed:
-            raise FormatError(f"a column of a type that cannot be read: {needed[0]}", source=source)
-        ignored = ", ".join(described.values())
-        notes.append(f"ignored columns of a type that cannot be read: {ignored}")
-    return read_table(
-        pl.DataFrame(cells, height=frame.height),
-        path,
-        options,
-        format="parquet",
-        rows=range(1, frame.height + 1),
-        notes=notes,
+            unreadable.append((column.name, column.dtype))
+    return cells, unreadable
+
+
+def _column_text(column: pl.Series, far_rows: pl.Series | None, locale: str | None) -> pl.Series:
+    """``column`` as text (:func:`~sahel_core.tabular.text_table`); a date polars cannot show
+    (where ``far_rows`` is true) as the number the file stores."""
+    from sahel_core.tabular import text_table, typed_number_text
+
+    name, shown = column.name, column
+    if far_rows is not None:  # polars panics writing such a date as text: leave it out
+        shown = column.to_frame().select(pl.when(~far_rows).then(pl.col(name))).to_series()
+    text = text_table(shown.to_frame())
+    if column.dtype.is_float() or column.dtype.is_decimal():
+        text = text.select(typed_number_text(pl.col(name), locale))
+    if far_rows is None:
+        return text.to_series()
+    stored = text_table(column.to_physical().to_frame()).to_series()
+    return text.select(pl.when(far_rows).then(stored).otherwise(pl.col(name))).to_series()
+
+
+def _unreadable_notes(
+    columns: list[str],
+    unreadable: list[tuple[str, pl.DataType]],
+    options: ReadOptions,
+    source: str,
+) -> list[str]:
+    """A column of a type that has no text is ignored, with a note, unless it holds a field:
+    then the file is refused rather than read without that field."""
+    from sahel_core.headers import map_headers
+    from sahel_core.tabular import guess_entity
+
+    if not unreadable:
+        return []
+    mapped = map_headers(columns, guess_entity(columns, options), options.mapping)
+    described = {name: f"{name} ({dtype})" for name, dtype in unreadable}
+    needed = [text for name, text in described.items() if name in mapped.rename]
+    if needed:
+        raise FormatError(f"a column of a type that cannot be read: {needed[0]}", source=source)
+    return [f"ignored columns of a type that cannot be read: {', '.join(described.values())}"]
+
+
+def _far_dates(frame: pl.DataFrame) -> pl.DataFrame:
+    """For each column holding a date polars cannot show (past the years -262143 to 262142,
+    which a Parquet writer can store), which rows hold one, alone or in a list or record."""
+    tests = [
+        test.fill_null(False).alias(name)
+        for name, dtype in frame.schema.items()
+        if (test := _far_rows(pl.col(name), dtype)) is not None
+    ]
+    if not tests:
+        return pl.DataFrame()
+    rows = frame.select(tests)
+    found = rows.select(pl.all().any()).row(0, named=True)
+    return rows.select(name for name, far in found.items() if far)
+
+
+def _far_rows(value: pl.Expr, dtype: PolarsDataType) -> pl.Expr | None:
+    """True for each row whose ``value`` (of ``dtype``) holds a date polars cannot show, null
+    for a null list or record; ``None`` when the type holds no date."""
+    if isinstance(dtype, pl.Date | pl.Datetime):
+        # The year of such a date is null, and nothing panics finding it.
+        return value.is_not_null() & value.dt.year().is_null()
+    if isinstance(dtype, pl.Array):
+        return _far_rows(value.arr.to_list(), pl.List(dtype.inner))
+    if isinstance(dtype, pl.List):
+        inner = _far_rows(pl.element(), dtype.inner)
+        return None if inner is None else value.list.eval(inner).list.any()
+    if isinstance(dtype, pl.Struct):
+        fields = [_far_rows(value.struct.field(f.name), f.dtype) for f in dtype.fields]
+        found = [test for test in fields if test is not None]
+        return pl.any_horizontal(found) if found else None
+    return None
+
+
+def _refused_far_dates(
+    text: pl.DataFrame, far: pl.DataFrame, schema: pl.Schema, options: ReadOptions
+) -> tuple[list[Rejection], pl.Series]:
+    """A rejection for each row with a date polars cannot show in a column that holds a field
+    (the first such column), and which rows are left to read. In an ignored column such a
+    date is ignored as the rest of the column is."""
+    from sahel_core.headers import map_headers
+    from sahel_core.tabular import guess_entity
+
+    keep = pl.repeat(True, text.height, dtype=pl.Boolean, eager=True)
+    if far.width == 0:
+        return [], keep
+    # The mapping read_table makes of these very columns, for the field's canonical name.
+    rename = map_headers(text.columns, guess_entity(text.columns, options), options.mapping).rename
+    mapped = [name for name in far.columns if name in rename]
+    if not mapped:
+        return [], keep
+    first = pl.coalesce(
+        pl.when(far.get_column(name)).then(
+            pl.struct(
+                field=pl.lit(rename[name]),
+                value=pl.col(name),
+                reason=pl.lit(_far_reason(schema[name])),
+            )
+        )
+        for name in mapped
     )
+    found = text.select(pl.int_range(1, pl.len() + 1).alias("row"), first.alias("far"))
+    refused = [
+        Rejection(row=row, field=cell["field"], value=cell["value"], reason=cell["reason"])
+        for row, cell in found.filter(pl.col("far").is_not_null()).iter_rows()
+    ]
+    return refused, found.get_column("far").is_null()
+
+
+def _far_reason(dtype: PolarsDataType) -> str:
+    """Why a date of ``dtype`` is refused, and what the number given as its value counts."""
+    units = " or ".join(dict.fromkeys(_counts(dtype)))
+    return f"date out of range (years -262143 to 262142); the file counts {units} from 1970-01-01"
+
+
+def _counts(dtype: PolarsDataType) -> list[str]:
+    """What the dates in ``dtype`` count, as a Parquet file stores them."""
+    if isinstance(dtype, pl.Date):
+        return ["days"]
+    if isinstance(dtype, pl.Datetime):
+        return [_UNITS[dtype.time_unit]]
+    if isinstance(dtype, pl.List | pl.Array):
+        return _counts(dtype.inner)
+    if isinstance(dtype, pl.Struct):
+        return [unit for f in dtype.fields for unit in _counts(f.dtype)]
+    return []
 
 
 def write_parquet(table: pl.DataFrame, path: Path, entity: str, options: WriteOptions) -> None:
