@@ -219,8 +219,9 @@ def test_a_cell_longer_than_the_csv_modules_limit_is_read_on_the_exact_path(
 
 
 def test_an_hxl_hashtag_row_in_a_workbook_is_no_record_and_no_header(tmp_path: Path) -> None:
-    # HDX publishes workbooks with a hashtag row under the header: the header maps the
-    # columns, and the tags are not a seizure to reject.
+    # HDX publishes workbooks with a hashtag row under the header: the hashtags map the
+    # columns (as in HXL CSV, an untagged one is dropped), and the tags are not a seizure to
+    # reject.
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.append(["Country", "Drug", "Quantity", "Unit", "Date", "Notes"])
@@ -231,7 +232,11 @@ def test_an_hxl_hashtag_row_in_a_workbook_is_no_record_and_no_header(tmp_path: P
     workbook.save(path)
     result = read(path)
     assert (result.read, result.accepted, result.rejected) == (2, 2, 0)
-    assert "HXL hashtag row on row 2: not a record (columns read by the header)" in result.notes
+    assert result.notes[:3] == [
+        "sheet 'Sheet'",
+        "HXL hashtag row on row 2",
+        "columns without a hashtag dropped: Notes",
+    ]
     rows = [s.row for r in to_entities(result.tables["seizure"], "seizure") for s in r.sources]
     assert rows == [3, 4]
     # One tag-like cell under the header is a record, counted as any other.
@@ -241,8 +246,8 @@ def test_an_hxl_hashtag_row_in_a_workbook_is_no_record_and_no_header(tmp_path: P
     workbook.save(path)
     noted = read(path)
     assert (noted.read, noted.rejected) == (3, 1)
-    # Hashtags alone are no header ("#date", "#value" fold to column names): a sheet of
-    # prices with no header is passed over for the register on the next sheet.
+    # Hashtags alone are no header ("#date", "#value" fold to column names), but a sheet
+    # of them is read by them: the first sheet, of prices, is an HXL table.
     prices = openpyxl.Workbook()
     prices.active.append(["#date", "#loc+market+name", "#item+name", "#currency+code", "#value"])
     prices.active.append([dt.datetime(2021, 1, 1), "Mopti", "rice", "XOF", 300])
@@ -250,7 +255,8 @@ def test_an_hxl_hashtag_row_in_a_workbook_is_no_record_and_no_header(tmp_path: P
     register.append(["country", "drug", "quantity", "quantity_unit"])
     register.append(["MLI", "cocaine", 2.7, "kg"])
     prices.save(path)
-    assert read(path).accepted == 1
+    found = read(path)
+    assert (list(found.tables), found.accepted) == (["hxl"], 1)
     # The HXL format reads CSV, and says where a workbook goes.
     with pytest.raises(FormatError, match="format='xlsx'"):
         read(path, format="hxl")

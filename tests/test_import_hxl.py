@@ -16,7 +16,7 @@ from sahel_core.errors import FormatError, SahelError
 from sahel_core.io import read, write
 from sahel_core.plugins import get_manager
 from sahel_core.plugins.hxl import hxl_tags, normalize_tag, read_hxl, sniff_hxl
-from sahel_core.specs import ReadOptions, Rejection, WriteOptions
+from sahel_core.specs import ReadOptions, ReadResult, Rejection, WriteOptions
 from sahel_core.tables import from_entities, to_entities
 from sahel_core.testing import entity_strategies
 from strategies import damaged
@@ -322,3 +322,195 @@ def test_a_file_that_tags_one_column_under_its_header_is_hxl(tmp_path: Path) -> 
     result = read(path)
     assert (result.format, result.read, result.accepted) == ("hxl", 2, 2)
     assert result.tables["hxl"].columns[0] == "#country+name"
+
+
+# -- workbooks read by their hashtags, as the same table in HXL CSV ---------------------------
+
+
+def _typed(text: str) -> object:
+    """A cell as a spreadsheet program types it when the text reads back the same: numbers as
+    numbers, ISO dates as dates; anything else ("0.50", "01", "ML01") stays text."""
+    for kind in (int, float):
+        try:
+            number = kind(text)
+        except ValueError:
+            continue
+        if _workbook_text(number) == text:
+            return number
+    try:
+        date = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return text or None
+    return date if date.date().isoformat() == text else text
+
+
+def _workbook_text(value: object) -> str | None:
+    from sahel_core.plugins.xlsx_format import _cell_text
+
+    return _cell_text(value)
+
+
+def _as_workbook(source: Path, target: Path, sheet: str = "data") -> Path:
+    """``source`` (a CSV) saved as a one-sheet workbook, as a spreadsheet program saves it."""
+    import csv
+
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    page = workbook.active
+    page.title = sheet
+    with source.open(encoding="utf-8-sig", newline="") as handle:
+        for row in csv.reader(handle):
+            page.append([_typed(c) for c in row])
+    workbook.save(target)
+    return target
+
+
+def _same_reading(csv_path: Path, xlsx_path: Path, format: str | None = None) -> ReadResult:
+    """The workbook reads as the CSV: tables, counts, rejections, notes (the workbook's
+    first note names its sheet); sources name each its own file. Returns the workbook's."""
+    import polars as pl
+
+    text, book = read(csv_path, format="hxl"), read(xlsx_path, format=format)
+    assert (book.read, book.accepted, book.rejected) == (text.read, text.accepted, text.rejected)
+    assert book.rejections == text.rejections
+    assert book.notes[1:] == text.notes
+    assert list(book.tables) == list(text.tables)
+    for name, table in text.tables.items():
+        other = book.tables[name]
+        if "sources" in table.columns:
+            assert other["sources"].list.eval(
+                pl.element().struct.field("file")
+            ).explode().unique().to_list() == [xlsx_path.name]
+            table, other = table.drop("sources"), other.drop("sources")
+        assert other.equals(table), (name, other, table)
+    return book
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize(
+    "name",
+    [
+        "hdx_countries_territories_taxonomy_hxl.csv",
+        "hdx_global_pcodes_adm1_2_sahel_hxl.csv",
+        "wfp_food_prices_cog_hxl.csv",
+    ],
+)
+def test_real_files_read_the_same_as_workbooks(
+    shared_data: Path, tmp_path: Path, name: str
+) -> None:
+    source = shared_data / "hxl" / name
+    book = _as_workbook(source, tmp_path / f"{source.stem}.xlsx", sheet="HDX")
+    result = _same_reading(source, book)
+    assert result.format == "xlsx" and result.notes[0] == "sheet 'HDX'"
+
+
+def test_a_workbook_is_read_by_its_hashtags_not_its_header(tmp_path: Path) -> None:
+    # The header says "Quantité" over the unit and "Unité" over the quantity; the hashtags
+    # say which is which, in any language: they win, as in HXL CSV.
+    lines = [
+        "Registre des saisies,,,,,,",
+        "Pays,Produit,Unité,Quantité,Date,Agence,Remarques",
+        "#country+code,#item+drug,#indicator+num,#indicator+unit,#date,#org+code,",
+        "MLI,cocaine,2.7,kg,2021-03-12,OCS,",
+        ",,,,,,",
+        "ZZZ,cannabis,12,kg,2021-04-02,,vu",
+        "NER,cannabis,3,kg,2021-13-45,OCRTIS,",
+        "SEN,heroin,1,kg,2021-05-01,OCRTIS,,extra",
+    ]
+    source = tmp_path / "saisies.csv"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    book = _as_workbook(source, tmp_path / "saisies.xlsx", sheet="Saisies 2021")
+    result = read(book)
+    assert result.format == "xlsx"
+    assert (result.read, result.accepted, result.rejected) == (4, 1, 3)
+    # Rows are the sheet's: title and header counted, the blank row 5 skipped.
+    assert result.rejections == [
+        Rejection(6, "#country+code", "ZZZ", "unknown country"),
+        Rejection(7, "#date", "2021-13-45", "no such date"),
+        Rejection(8, None, "extra", "8 cells but the hashtag row has 7"),
+    ]
+    assert result.notes[:3] == [
+        "sheet 'Saisies 2021'",
+        "HXL hashtag row on row 3",
+        "columns without a hashtag dropped: Remarques",
+    ]
+    table = result.tables["seizure"]
+    assert table["quantity"].to_list() == [Decimal("2.7")]
+    assert table["quantity_unit"].to_list() == ["kg"]
+    assert [s[0]["row"] for s in table["sources"]] == [4]
+    assert table["sources"][0][0]["file"] == "saisies.xlsx"
+    _same_reading(source, book)
+
+
+@pytest.mark.parametrize("name", ["seizures_hxl.csv", "events_hxl.csv", "prices_hxl.csv"])
+def test_the_fixtures_read_the_same_as_workbooks(tmp_path: Path, name: str) -> None:
+    # Title rows, spaced hashtags, a row longer than the hashtag row, ACLED's hashtags.
+    source = FIXTURES / name
+    # Named as the CSV, so generated ids are the same (a workbook named "*seizure*" is
+    # taken for UNODC's by the sniffer: the format is named).
+    book = _as_workbook(source, tmp_path / f"{source.stem}.xlsx")
+    _same_reading(source, book, format="xlsx")
+
+
+def test_a_workbook_read_by_hashtags_reads_typed_numbers_in_the_locale(tmp_path: Path) -> None:
+    # A number typed as a number is that number in any locale: 1.234 typed is not 1234 in
+    # French or German, where the same text in a CSV would be.
+    source = tmp_path / "s.csv"
+    source.write_text(
+        "Pays,Produit,Qté,Unité\n#country+code,#item+drug,#indicator+num,#indicator+unit\n"
+        "MLI,cocaine,1.234,kg\nNER,cannabis,2.5,kg\n"
+    )
+    book = _as_workbook(source, tmp_path / "s.xlsx")
+    for locale in ("fr", "de", "en", None):
+        result = read(book, options=ReadOptions(locale=locale))
+        assert result.rejections == [], locale
+        assert result.tables["seizure"]["quantity"].to_list() == [
+            Decimal("1.234"), Decimal("2.5")
+        ], locale  # fmt: skip
+    assert read(source, options=ReadOptions(locale="fr")).tables["seizure"][
+        "quantity"
+    ].to_list() == [Decimal(1234), Decimal("2.5")]
+
+
+def test_the_sheet_read_by_hashtags_is_the_first_with_a_table(tmp_path: Path) -> None:
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    readme = workbook.active
+    readme.title = "README"
+    readme.append(["Food prices, Congo: see the data sheet"])
+    data = workbook.create_sheet("Prix")
+    data.append(["date", "market", "price"])
+    data.append(["#date", "#loc+market+name", "#value"])
+    data.append([dt.datetime(2021, 1, 15), "Mikalou", 635])
+    path = tmp_path / "prices.xlsx"
+    workbook.save(path)
+    result = read(path)
+    assert result.notes[:2] == ["sheet 'Prix'", "HXL hashtag row on row 2"]
+    assert result.tables["hxl"].rows() == [("2021-01-15", "Mikalou", "635", 3)]
+
+
+def test_a_hashtag_sheet_formatted_to_its_last_column_reads_its_tagged_columns(
+    tmp_path: Path,
+) -> None:
+    # openpyxl pads every row to the sheet's width (16,384 cells here): only the columns
+    # with a header or a hashtag are read, and a stray value far right refuses its row, as
+    # a CSV row longer than its hashtag row is refused.
+    import openpyxl
+    from openpyxl.styles import Font
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    for row in (["Pays", "Produit"], ["#country+code", "#item+name"], ["MLI", "riz"],
+                ["NER", "mil"]):  # fmt: skip
+        sheet.append(row)
+    sheet.cell(row=1, column=16384).font = Font(bold=True)
+    sheet.cell(row=4, column=16000, value="stray")
+    path = tmp_path / "wide.xlsx"
+    workbook.save(path)
+    result = read(path)
+    assert result.tables["hxl"].rows() == [("MLI", "riz", 3)]
+    assert result.rejections == [
+        Rejection(4, None, "stray", "16000 cells but the hashtag row has 2")
+    ]

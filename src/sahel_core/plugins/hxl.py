@@ -27,6 +27,10 @@ Which table a file becomes, in this order:
 A hashtag's attributes are a set (``#item+code+drug`` is ``#item+drug+code``). When several
 columns carry one hashtag, the first is read as the column it maps to; the others are not.
 
+A workbook (.xlsx) whose sheet has a hashtag row is read by its hashtags as well: the ``xlsx``
+format hands the sheet's rows to :func:`tagged` and :func:`read_tagged`, the code that reads
+this format's CSV after it is split into rows.
+
 Writing: the ``hxl`` format writes a canonical table as the ``csv`` format does and inserts the
 hashtag row of :func:`hxl_tags` under the header; the ``csv`` format does the same when
 ``WriteOptions(hxl=True)``.
@@ -37,6 +41,7 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -49,17 +54,24 @@ if TYPE_CHECKING:
     import polars as pl
 
 __all__ = [
+    "SCAN_ROWS",
+    "Tagged",
     "add_hashtag_row",
+    "hashtags",
+    "hxl_locale",
     "hxl_tags",
     "is_hashtag_row",
     "normalize_tag",
     "read_hxl",
+    "read_tagged",
     "sahel_register_formats",
     "sniff_hxl",
+    "tagged",
     "write_hxl",
 ]
 
-_SCAN_ROWS = 25
+#: How many rows at the top of a file or sheet may come before the hashtag row.
+SCAN_ROWS = 25
 _TAG = re.compile(r"#([a-z][a-z0-9_]*)((?:\s*\+\s*[a-z][a-z0-9_]*)*)\s*", re.IGNORECASE)
 
 Tag = tuple[str, frozenset[str]]
@@ -72,6 +84,11 @@ def normalize_tag(text: str) -> str | None:
         return None
     attributes = re.findall(r"[a-z][a-z0-9_]*", match[2].lower())
     return "#" + match[1].lower() + "".join(f"+{a}" for a in attributes)
+
+
+def hashtags(cells: Sequence[str | None]) -> list[str]:
+    """The normalized hashtags of a hashtag row, ``""`` for a column without one."""
+    return [normalize_tag(c or "") or "" for c in cells]
 
 
 def _parts(tag: str) -> Tag:
@@ -221,7 +238,7 @@ def sniff_hxl(head: bytes, name: str) -> bool:
     text = None if head.startswith(b"PK") else head_text(head)
     if text is None:
         return False
-    lines = text.splitlines()[:_SCAN_ROWS]
+    lines = text.splitlines()[:SCAN_ROWS]
     if len(lines) > 1:
         lines = lines[:-1]  # The head may cut the last line anywhere.
     try:
@@ -250,12 +267,11 @@ def _split(path: Path, options: ReadOptions) -> tuple[list[str], list[str], list
         raise FormatError("binary data, not delimited text", source=path.name)
     delimiter = sniff_delimiter(text)
     records = csv_records(text, delimiter, path.name)
-    for index, cells in enumerate(records[:_SCAN_ROWS]):
+    for index, cells in enumerate(records[:SCAN_ROWS]):
         if is_hashtag_row(cells, single=index < 2):
             header = records[index - 1] if index > 0 else []
-            tags = [normalize_tag(c) or "" for c in cells]
-            return header, tags, records[index + 1 :], index + 1
-    raise FormatError(f"no HXL hashtag row in the first {_SCAN_ROWS} rows", source=path.name)
+            return header, hashtags(cells), records[index + 1 :], index + 1
+    raise FormatError(f"no HXL hashtag row in the first {SCAN_ROWS} rows", source=path.name)
 
 
 def _has(tags: Iterable[str], hashtag: str, *attributes: str) -> bool:
@@ -371,36 +387,82 @@ def _rows(
     return kept, numbers, refused
 
 
-def read_hxl(path: Path, options: ReadOptions) -> ReadResult:
-    """Read an HXL CSV into a canonical table or the generic ``hxl`` table (module docs)."""
+@dataclass(frozen=True)
+class Tagged:
+    """A table split at its hashtag row, its columns not yet mapped to an entity's.
+
+    ``tags`` holds the normalized hashtag of each column, ``""`` for a column without one;
+    ``frame`` one text column per hashtagged column, named by its hashtag (a repeat named
+    apart); ``numbers`` the row number of each of its rows, and ``refused`` the rows with
+    cells beyond the hashtag row.
+    """
+
+    header: Sequence[str]
+    tags: Sequence[str]
+    tag_row: int
+    frame: pl.DataFrame
+    numbers: list[int]
+    refused: list[Rejection]
+
+
+def hxl_locale(options: ReadOptions) -> str:
+    """The locale HXL cells are read in: HDX writes numbers with a decimal point."""
+    return options.locale or "en"
+
+
+def tagged(
+    header: Sequence[str], tags: Sequence[str], body: list[list[str]], tag_row: int
+) -> Tagged:
+    """The rows under the hashtag row ``tags`` (see :func:`hashtags`), on row ``tag_row``,
+    as a :class:`Tagged` table: blank rows skipped, rows with cells beyond it refused."""
     import polars as pl
 
-    from sahel_core.tabular import unique_headers, unneutralize
+    from sahel_core.tabular import unique_headers
 
-    path = Path(path)
-    header, tags, body, tag_row = _split(path, options)
     rows, numbers, refused = _rows(body, len(tags), tag_row + 1)
     used = [i for i, t in enumerate(tags) if t]
-    # Names label the frame's columns; meanings come from the hashtags as written, since a
-    # name made distinct ("#loc+code_duplicated_0") no longer says what its column holds.
-    found = [tags[i] for i in used]
-    names = unique_headers(found)
+    names = unique_headers([tags[i] for i in used])
     frame = pl.DataFrame(
         {name: [r[i] or None for r in rows] for name, i in zip(names, used, strict=True)},
         schema=dict.fromkeys(names, pl.String),
     )
-    frame = frame.select([unneutralize(pl.col(c)).alias(c) for c in frame.columns])
-    notes = [f"HXL hashtag row on row {tag_row}"]
-    if len(used) < len(tags):
+    return Tagged(header, tags, tag_row, frame, numbers, refused)
+
+
+def read_hxl(path: Path, options: ReadOptions) -> ReadResult:
+    """Read an HXL CSV into a canonical table or the generic ``hxl`` table (module docs)."""
+    import polars as pl
+
+    from sahel_core.tabular import unneutralize
+
+    path = Path(path)
+    table = tagged(*_split(path, options))
+    # The quote this project's CSV writer puts before formula-like text is not the cell's.
+    frame = table.frame.select([unneutralize(pl.col(c)).alias(c) for c in table.frame.columns])
+    return read_tagged(replace(table, frame=frame), path, options, format="hxl")
+
+
+def read_tagged(
+    table: Tagged, path: Path, options: ReadOptions, *, format: str, notes: Sequence[str] = ()
+) -> ReadResult:
+    """A :class:`Tagged` table read by its hashtags (rules of the module doc); ``format``
+    names the reader in the result, ``notes`` come before the hashtags' own."""
+    header, tags = table.header, table.tags
+    all_notes = [*notes, f"HXL hashtag row on row {table.tag_row}"]
+    if not all(tags):
         dropped = [header[i] if i < len(header) and header[i] else f"column {i + 1}"
                    for i, t in enumerate(tags) if not t]  # fmt: skip
-        notes.append("columns without a hashtag dropped: " + ", ".join(dropped))
+        all_notes.append("columns without a hashtag dropped: " + ", ".join(dropped))
+    # Names label the frame's columns; meanings come from the hashtags as written, since a
+    # name made distinct ("#loc+code_duplicated_0") no longer says what its column holds.
+    found = [t for t in tags if t]
+    names = table.frame.columns
     entity, rename = _mapping(found, names, options.entity)
     if entity is None and _has(found, "#event") and _has(found, "#affected", "killed"):
-        return _events(frame, found, names, numbers, refused, path, notes)
+        return _events(table, found, path, all_notes, format)
     if entity is None or entity == "hxl":
-        return _generic(frame, numbers, refused, path, notes)
-    return _canonical(frame, rename, entity, numbers, refused, path, notes, options)
+        return _generic(table, path, all_notes, format)
+    return _canonical(table, rename, entity, path, all_notes, options, format)
 
 
 def _mapping(
@@ -424,14 +486,13 @@ def _mapping(
 
 
 def _canonical(
-    frame: pl.DataFrame,
+    table: Tagged,
     rename: Mapping[str, str],
     entity: str,
-    numbers: list[int],
-    refused: list[Rejection],
     path: Path,
     notes: list[str],
     options: ReadOptions,
+    format: str,
 ) -> ReadResult:
     from sahel_core.normalize import normalize
     from sahel_core.tables import entity_type
@@ -439,53 +500,54 @@ def _canonical(
     name = entity_type(entity).__name__.lower()
     if not rename:
         raise FormatError(f"no HXL hashtag of this file maps to a {name} column", source=path.name)
+    frame = table.frame
     raw = frame.select([frame[s].alias(c) for s, c in rename.items()])
     notes.append("hashtags: " + ", ".join(f"{s} → {c}" for s, c in rename.items()))
     _note_unread(frame, rename, notes)
-    table, rejections = normalize(
-        raw, name, source=path.name, locale=options.locale or "en", rows=numbers
+    canonical, rejections = normalize(
+        raw, name, source=path.name, locale=hxl_locale(options), rows=table.numbers
     )
-    tags = {c: s for s, c in rename.items()}
-    rejections = [
-        Rejection(r.row, tags.get(r.field or "", r.field), r.value, r.reason) for r in rejections
-    ]
-    return ReadResult(
-        format="hxl",
-        source=str(path),
-        tables={name: table},
-        read=frame.height + len(refused),
-        rejections=sorted([*rejections, *refused], key=lambda r: r.row or 0),
-        notes=notes,
-    )
+    return _result(table, path, format, {name: canonical}, _by_tag(rejections, rename), notes)
 
 
 def _events(
-    frame: pl.DataFrame,
-    hashtags: list[str],
-    names: list[str],
-    numbers: list[int],
-    refused: list[Rejection],
-    path: Path,
-    notes: list[str],
+    table: Tagged, found: list[str], path: Path, notes: list[str], format: str
 ) -> ReadResult:
     from sahel_core.plugins.acled import events_table
 
     known = {_parts(t): c for t, c in _ACLED_TAGS.items()}
-    rename = {names[i]: c for i, c in _first(hashtags, known).items()}
-    raw = frame.select([frame[s].alias(c) for s, c in rename.items()])
-    table, rejections = events_table(raw, source=path.name, rows=numbers)
+    names = table.frame.columns
+    rename = {names[i]: c for i, c in _first(found, known).items()}
+    raw = table.frame.select([table.frame[s].alias(c) for s, c in rename.items()])
+    events, rejections = events_table(raw, source=path.name, rows=table.numbers)
+    notes.append("ACLED hashtags: events")
+    _note_unread(table.frame, rename, notes)
+    return _result(table, path, format, {"operation": events}, _by_tag(rejections, rename), notes)
+
+
+def _by_tag(rejections: list[Rejection], rename: Mapping[str, str]) -> list[Rejection]:
+    """Rejections naming the hashtag of the column a field was read from, as the file does."""
     tags = {c: s for s, c in rename.items()}
-    rejections = [
+    return [
         Rejection(r.row, tags.get(r.field or "", r.field), r.value, r.reason) for r in rejections
     ]
-    notes.append("ACLED hashtags: events")
-    _note_unread(frame, rename, notes)
+
+
+def _result(
+    table: Tagged,
+    path: Path,
+    format: str,
+    tables: dict[str, pl.DataFrame],
+    rejections: list[Rejection],
+    notes: list[str],
+) -> ReadResult:
+    """The result of a hashtag-mapped read: rows refused for their width among the others."""
     return ReadResult(
-        format="hxl",
+        format=format,
         source=str(path),
-        tables={"operation": table},
-        read=frame.height + len(refused),
-        rejections=sorted([*rejections, *refused], key=lambda r: r.row or 0),
+        tables=tables,
+        read=table.frame.height + len(table.refused),
+        rejections=sorted([*rejections, *table.refused], key=lambda r: r.row or 0),
         notes=notes,
     )
 
@@ -499,21 +561,12 @@ def _note_unread(frame: pl.DataFrame, read: Mapping[str, str], notes: list[str])
                      ", ".join(unread))  # fmt: skip
 
 
-def _generic(
-    frame: pl.DataFrame, numbers: list[int], refused: list[Rejection], path: Path, notes: list[str]
-) -> ReadResult:
+def _generic(table: Tagged, path: Path, notes: list[str], format: str) -> ReadResult:
     import polars as pl
 
-    table = frame.with_columns(pl.Series("row", numbers, dtype=pl.Int64))
+    generic = table.frame.with_columns(pl.Series("row", table.numbers, dtype=pl.Int64))
     notes.append("not one of the project's entities: generic 'hxl' table, one column per hashtag")
-    return ReadResult(
-        format="hxl",
-        source=str(path),
-        tables={"hxl": table},
-        read=frame.height + len(refused),
-        rejections=refused,
-        notes=notes,
-    )
+    return _result(table, path, format, {"hxl": generic}, [], notes)
 
 
 @hookimpl

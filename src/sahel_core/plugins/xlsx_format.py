@@ -5,10 +5,16 @@ cell gives the value the spreadsheet program cached when it last saved the file,
 that was never calculated (a file written by a script) reads as an empty cell. The header is the
 first row, within the first 20 of the first sheet that has one, whose cells name at least two
 canonical columns; title rows above it are skipped and rows keep their sheet numbers in
-rejections. A row of HXL hashtags (HDX publishes workbooks with one under the header) is never
-taken for the header, and right under it is not a record: the columns are read by the
-header, and a note says so. Numbers are read as the shortest decimal that gives the stored
-value back ("2.7"), dates as ISO text.
+rejections. Numbers are read as the shortest decimal that gives the stored value back ("2.7"),
+dates as ISO text.
+
+A sheet with an HXL hashtag row (HDX publishes workbooks with one under the header) is read by
+its hashtags, as the ``hxl`` format reads the same table saved as CSV: the hashtags, not the
+header, say what each column holds, whatever language the header is in. The hashtag row is a
+row of at least two hashtags (one tag-like cell is a record), found within the first 25 rows
+before a header, or right under the header; a hashtag row is never taken for the header. The
+sheet's columns end at the last one with a header or a hashtag: a row with a value further
+right is refused, as HXL CSV refuses a row longer than its hashtag row.
 
 Writing puts one canonical table on a sheet named after the entity: numbers as numbers (except
 decimals a spreadsheet cannot hold exactly, more than 15 significant digits, and whole numbers
@@ -33,7 +39,15 @@ import polars as pl
 
 from sahel_core.errors import FormatError, SahelError, UnsafeInput
 from sahel_core.hookspecs import hookimpl
-from sahel_core.plugins.hxl import is_hashtag_row
+from sahel_core.plugins.hxl import (
+    SCAN_ROWS,
+    Tagged,
+    hashtags,
+    hxl_locale,
+    is_hashtag_row,
+    read_tagged,
+    tagged,
+)
 from sahel_core.specs import FormatSpec, ReadOptions, ReadResult, WriteOptions
 from sahel_core.tabular import typed_number_text, unique_headers
 
@@ -112,9 +126,13 @@ def _rows(sheet: Any, source: str) -> Iterator[tuple[Any, ...]]:
         raise _unreadable(exc, source) from None
 
 
-def _load(path: Path, options: ReadOptions) -> tuple[pl.DataFrame, list[int], int | None, str]:
-    """The data rows under the header of the first sheet that has one, their row numbers, the
-    hashtag row left out and the sheet's name."""
+#: A sheet read by its header: the cells under the header and the row number of each row.
+_Plain = tuple[pl.DataFrame, list[int]]
+
+
+def _load(path: Path, options: ReadOptions) -> tuple[_Plain | Tagged, str]:
+    """The table of the first sheet that has a header or an HXL hashtag row (see
+    :func:`_sheet`), and the sheet's name."""
     import openpyxl
 
     source = str(path)
@@ -131,41 +149,92 @@ def _load(path: Path, options: ReadOptions) -> tuple[pl.DataFrame, list[int], in
             for sheet in sheets:
                 found = _sheet(_rows(sheet, source), options)
                 if found is not None:
-                    return (*found, sheet.title)
+                    return found, sheet.title
         finally:
             workbook.close()
     raise FormatError(
         f"no header row (a row naming at least two known columns) in the first "
-        f"{HEADER_SEARCH_ROWS} rows of any sheet",
+        f"{HEADER_SEARCH_ROWS} rows of any sheet, nor an HXL hashtag row in the first {SCAN_ROWS}",
         source=str(path),
     )
 
 
-def _sheet(
-    rows: Iterator[tuple[Any, ...]], options: ReadOptions
-) -> tuple[pl.DataFrame, list[int], int | None] | None:
-    """The cells under the header row of one sheet, their row numbers and the number of the
-    HXL hashtag row left out (``None`` without one), or None when it has no header."""
-    header: list[str | None] = []
-    header_at = 0
-    tags = None
-    for values in rows:
-        header_at += 1
-        header = [_cell_text(v) for v in values]
+def _sheet(rows: Iterator[tuple[Any, ...]], options: ReadOptions) -> _Plain | Tagged | None:
+    """One sheet's table: read by its HXL hashtag row when one comes before the header or
+    right under it, else by its header; None when it has neither."""
+    above: list[str | None] = []
+    for number, values in enumerate(rows, start=1):
+        cells = [_cell_text(v) for v in values]
         # A row of HXL hashtags is not a header ("#date", "#value" fold to column names).
-        if not is_hashtag_row(header) and _header_score(header, options) >= 2:
-            break
-        if header_at >= HEADER_SEARCH_ROWS:
+        if is_hashtag_row(cells):
+            return _tagged(above, cells, number, rows, options)
+        if number <= HEADER_SEARCH_ROWS and _header_score(cells, options) >= 2:
+            return _under_header(cells, number, rows, options)
+        if number >= max(HEADER_SEARCH_ROWS, SCAN_ROWS):
             return None
-    else:
-        return None
-    # HDX's workbooks carry an HXL hashtag row under the header: tags, not a record.
+        above = cells
+    return None
+
+
+def _under_header(
+    header: list[str | None], header_at: int, rows: Iterator[tuple[Any, ...]], options: ReadOptions
+) -> _Plain | Tagged:
+    """The table under a header row: by the hashtags of the row right under it if it is a
+    hashtag row (HDX's workbooks), else by the header."""
     first = next(rows, None)
-    if first is not None and is_hashtag_row([_cell_text(v) for v in first]):
-        header_at += 1
-        tags = header_at
-    elif first is not None:
-        rows = itertools.chain([first], rows)
+    if first is None:
+        return _plain(header, header_at, rows, options)
+    cells = [_cell_text(v) for v in first]
+    if is_hashtag_row(cells):
+        return _tagged(header, cells, header_at + 1, rows, options)
+    return _plain(header, header_at, itertools.chain([first], rows), options)
+
+
+def _tagged(
+    header: list[str | None],
+    tags: list[str | None],
+    tag_row: int,
+    rows: Iterator[tuple[Any, ...]],
+    options: ReadOptions,
+) -> Tagged:
+    """The rows under the hashtag row ``tags`` as HXL CSV would hold them (see
+    :func:`sahel_core.plugins.hxl.tagged`)."""
+    # A sheet's rows are all as wide as its widest: its columns are those with a header or a
+    # hashtag, as a CSV's are those of its hashtag row.
+    width = max(_extent(header), _extent(tags))
+    body = _text_rows(rows, width, hxl_locale(options))
+    return tagged([h or "" for h in header[:width]], hashtags(tags[:width]), body, tag_row)
+
+
+def _extent(cells: Sequence[Any]) -> int:
+    """The number of cells up to the last one that is not empty."""
+    return max((i + 1 for i, c in enumerate(cells) if c is not None and c != ""), default=0)
+
+
+def _text_rows(rows: Iterator[tuple[Any, ...]], width: int, locale: str) -> list[list[str]]:
+    """The rows as text cells, ``""`` for an empty one: ``width`` cells, or up to the last
+    value of a row that has one further right (its row is then refused, not cut short).
+    Numbers typed as numbers are written in ``locale``'s notation, the one they are read in."""
+    body: list[list[str]] = []
+    typed: list[tuple[int, int]] = []
+    for values in rows:
+        rest = values[width:]
+        # count(): C speed over a sheet formatted out to its last column (16,384 cells).
+        cells = values[:width] if rest.count(None) == len(rest) else values[: _extent(values)]
+        typed.extend((len(body), i) for i, v in enumerate(cells) if isinstance(v, float))
+        body.append([_cell_text(v) or "" for v in cells])
+    if typed:
+        numbers = pl.Series("n", [body[r][c] for r, c in typed], dtype=pl.String)
+        written = pl.select(typed_number_text(pl.lit(numbers), locale)).to_series()
+        for (r, c), text in zip(typed, written, strict=True):
+            body[r][c] = text
+    return body
+
+
+def _plain(
+    header: list[str | None], header_at: int, rows: Iterator[tuple[Any, ...]], options: ReadOptions
+) -> _Plain:
+    """The cells under the header row of one sheet and their row numbers."""
     # A sheet formatted out to its last column (XFD) pads every row to 16,384 cells: columns
     # after the last named one are not read.
     named = max((i for i, h in enumerate(header) if h), default=-1) + 1
@@ -202,20 +271,22 @@ def _sheet(
         for name, kinds in zip(names, typed, strict=True)
         if any(kinds)
     )
-    return frame, list(range(header_at + 1, header_at + 1 + count)), tags
+    return frame, list(range(header_at + 1, header_at + 1 + count))
 
 
 def read_xlsx(path: Path, options: ReadOptions) -> ReadResult:
-    """Read the first sheet with a header row of an .xlsx workbook (see the module docstring)."""
+    """Read the first sheet with a header row or an HXL hashtag row of an .xlsx workbook (see
+    the module docstring)."""
     from sahel_core.tabular import read_table
 
     try:
-        frame, rows, tags, sheet = _load(path, options)
+        table, sheet = _load(path, options)
     except OSError as exc:
         raise FormatError(f"cannot read the file: {exc}", source=str(path)) from None
     notes = [f"sheet {sheet!r}"]
-    if tags is not None:
-        notes.append(f"HXL hashtag row on row {tags}: not a record (columns read by the header)")
+    if isinstance(table, Tagged):
+        return read_tagged(table, path, options, format="xlsx", notes=notes)
+    frame, rows = table
     return read_table(frame, path, options, format="xlsx", rows=rows, notes=notes)
 
 
