@@ -406,6 +406,25 @@ def test_formats_are_told_by_content_whatever_the_name(tmp_path: Path) -> None:
         assert read(path).accepted == 2
 
 
+def test_a_register_workbook_named_seizures_is_read_as_a_workbook(tmp_path: Path) -> None:
+    # The UNODC sniffer claims any workbook named "*seizure*" (its text is out of sight in
+    # the zip): a register saved as "seizures_2021.xlsx" failed with "no UNODC header".
+    register = tmp_path / "seizures_2021.xlsx"
+    write(from_entities([_seizure("a", "coke"), _seizure("b", "crack")]), register, "seizure")
+    result = read(register)
+    assert (result.format, result.read, result.accepted) == ("xlsx", 2, 2)
+    assert result.notes[0].startswith("not unodc_seizures (no UNODC drug-seizure header")
+    # Asked for by name, the format is not second-guessed.
+    with pytest.raises(FormatError, match="no UNODC drug-seizure header"):
+        read(register, format="unodc_seizures")
+    # When the extension's format cannot read it either, the first error is told.
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["nothing", "here"])
+    workbook.save(register)
+    with pytest.raises(FormatError, match="no UNODC drug-seizure header"):
+        read(register)
+
+
 def test_empty_and_missing_files(tmp_path: Path) -> None:
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")

@@ -1,7 +1,9 @@
 """Read any supported file into canonical tables, and write canonical tables to any format.
 
 The format is chosen by name (``format="csv"``), else by content (each format's sniffer sees the
-first 64 KiB), else by the file extension, among the formats the plugins register. A plugin
+first 64 KiB), else by the file extension, among the formats the plugins register; a file the
+format found by content cannot read (a FormatError) is read by its extension's format, with a
+first note saying why, and the first error is raised if that fails too. A plugin
 that crashes on a file is reported as a :class:`~sahel_core.errors.FormatError` naming the file
 and the plugin; errors on bad data (:class:`~sahel_core.errors.SahelError`) pass through as
 they are.
@@ -63,6 +65,25 @@ def read(
     if spec.read is None:
         raise FormatError(f"format {spec.name!r} cannot read files", source=str(path))
     try:
+        return _read_as(spec, path, options)
+    except FormatError as exc:
+        # A sniffer may claim a file it cannot read: the UNODC one claims any workbook named
+        # "*seizure*", its text being out of sight in the zip. The file's extension then
+        # says which format to try; if that fails too, the first error is the one to tell.
+        fallback = None if format else _by_extension(plugins, path)
+        if fallback is None or fallback.name == spec.name:
+            raise
+        try:
+            result = _read_as(fallback, path, options)
+        except SahelError:
+            raise exc from None
+        result.notes.insert(0, f"not {spec.name} ({exc.message}): read as {fallback.name}")
+        return result
+
+
+def _read_as(spec: FormatSpec, path: Path, options: ReadOptions) -> ReadResult:
+    assert spec.read is not None
+    try:
         result = spec.read(path, options)
     except SahelError as exc:
         raise exc.located(source=str(path)) from None
@@ -74,6 +95,15 @@ def read(
             source=str(path),
         )
     return result
+
+
+def _by_extension(plugins: Manager, path: Path) -> FormatSpec | None:
+    """The reading format registered for ``path``'s extension, if any."""
+    try:
+        found = plugins.detect_format(path, sniff=False)
+    except SahelError:
+        return None
+    return found if found.read is not None else None
 
 
 def write(

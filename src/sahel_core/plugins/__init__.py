@@ -206,8 +206,11 @@ class Manager:
         """The indicator called ``name``; :class:`ReferenceNotFound` lists the known ones."""
         return _named(self.indicators, name, "indicator")
 
-    def detect_format(self, path: Path, *, for_reading: bool = True) -> FormatSpec:
-        """The format of ``path``: content sniffing first, then extension.
+    def detect_format(
+        self, path: Path, *, for_reading: bool = True, sniff: bool = True
+    ) -> FormatSpec:
+        """The format of ``path``: content sniffing first (unless not ``sniff``), then
+        extension.
 
         Sniffers see the first 64 KiB; a format that claims the content wins over one that only
         matches the extension, so an HXL sheet saved as ``.csv`` is read as HXL. Formats of
@@ -226,7 +229,7 @@ class Manager:
             key=lambda f: f.name in builtin,
         )
         suffix = "".join(path.suffixes[-1:]).lower()
-        if for_reading and path.is_file():
+        if for_reading and sniff and path.is_file():
             try:
                 with path.open("rb") as file:
                     head = file.read(65536)
