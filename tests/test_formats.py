@@ -406,6 +406,28 @@ def test_formats_are_told_by_content_whatever_the_name(tmp_path: Path) -> None:
         assert read(path).accepted == 2
 
 
+def test_a_file_read_as_another_entity_than_its_own_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "register.csv"
+    path.write_text(
+        "id,country,drug,date,quantity,quantity_unit\na,MLI,cocaine,2017-03-14,1.5,kg\n"
+    )
+    as_workshops = read(path, options=ReadOptions(entity="workshop"))
+    assert as_workshops.notes[0] == (
+        "read as workshop as asked, but its columns are a seizure table's: 6 match seizure, "
+        "3 workshop"
+    )
+    # Read as what its columns are, asked or guessed, nothing is said.
+    for entity in ("seizure", None):
+        assert not any(
+            "as asked" in n for n in read(path, options=ReadOptions(entity=entity)).notes
+        )
+    workshops = tmp_path / "workshops.csv"
+    workshops.write_text("id,date,country,participants\nw,2017-06-20,NER,42\n")
+    assert not any(
+        "as asked" in n for n in read(workshops, options=ReadOptions(entity="workshop")).notes
+    )
+
+
 def test_a_register_workbook_named_seizures_is_read_as_a_workbook(tmp_path: Path) -> None:
     # The UNODC sniffer claims any workbook named "*seizure*" (its text is out of sight in
     # the zip): a register saved as "seizures_2021.xlsx" failed with "no UNODC header".

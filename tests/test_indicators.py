@@ -855,6 +855,24 @@ def test_cli_indicators_of_several_tables_read_each_file_as_what_it_holds(
     assert [(r["donor"], r["participants"]) for r in found["trainings_by_donor"]] == [("DNK", "42")]
 
 
+def test_cli_says_when_a_file_is_read_as_another_records_than_its_own(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A seizure register given to a workshop indicator was read as workshops without a word:
+    # "workshops" counted, no participants.
+    path = tmp_path / "register.csv"
+    path.write_text(
+        "id,country,drug,date,quantity,quantity_unit,value,value_currency\n"
+        "a,MLI,cocaine,2017-03-14,1.5,kg,1000000,XOF\n",
+        encoding="utf-8",
+    )
+    assert main(["indicators", str(path), "-i", "workshop_participants", "--json"]) == 0
+    err = capsys.readouterr().err
+    assert f"{path}: read as workshop as asked, but its columns are a seizure table's" in err
+    assert main(["indicators", str(path), "-i", "seized_mass", "--json"]) == 0
+    assert capsys.readouterr().err == ""
+
+
 @pytest.mark.parametrize(
     ("order", "message"),
     [

@@ -17,7 +17,7 @@ gives back the original text: :func:`unneutralize` is the exact inverse of :func
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FORMULA_TRIGGERS",
+    "MISFIT_NOTE",
     "guess_entity",
     "json_text",
     "needs_quote",
@@ -126,24 +127,46 @@ def json_text(column: pl.Expr) -> pl.Expr:
 
 def guess_entity(headers: Sequence[str], options: ReadOptions) -> str:
     """The entity named in ``options``, else the one whose columns the headers match best."""
-    from sahel_core.entities import ENTITY_TYPES
-    from sahel_core.headers import map_headers
     from sahel_core.tables import entity_type
 
     if options.entity is not None:
         return entity_type(options.entity).__name__.lower()
-    scores: dict[str, int] = {}
+    return _best_fit(headers, options.mapping).entity
+
+
+def _best_fit(headers: Sequence[str], mapping: Mapping[str, str]) -> HeaderMap:
+    """The mapping of ``headers`` onto the entity they match best (ties go to seizures, the
+    main record of the field)."""
+    from sahel_core.entities import ENTITY_TYPES
+    from sahel_core.headers import map_headers
+
+    fits: list[HeaderMap] = []
     for name in ENTITY_TYPES:
         try:
-            scores[name] = map_headers(headers, name, options.mapping).score
+            fits.append(map_headers(headers, name, mapping))
         except LookupError:  # The user mapping names a column this entity lacks.
             continue
-    if not scores:
+    if not fits:
         # Every entity refused the mapping: let the seizure mapping raise the useful error.
-        map_headers(headers, "seizure", options.mapping)
-    # Ties go to seizures, the main record of the field.
-    ranked = sorted(scores, key=lambda n: (scores[n], n == "seizure"), reverse=True)
-    return ranked[0]
+        map_headers(headers, "seizure", mapping)
+    return max(fits, key=lambda fit: (fit.score, fit.entity == "seizure"))
+
+
+#: The words of the note that says a file read as the entity asked for is another's.
+MISFIT_NOTE = "as asked, but its columns are"
+
+
+def _misfit(headers: Sequence[str], options: ReadOptions, asked: HeaderMap) -> list[str]:
+    """A note when another entity than the one asked for matches more of the headers: a
+    seizure register read as workshops gives "workshops" without participants, an indicator
+    of empty rows. (The columns left out are in the "ignored columns" note.)"""
+    best = _best_fit(headers, options.mapping)
+    if best.score <= asked.score:
+        return []
+    return [
+        f"read as {asked.entity} {MISFIT_NOTE} a {best.entity} table's: {best.score} match "
+        f"{best.entity}, {asked.score} {asked.entity}"
+    ]
 
 
 def read_table(
@@ -166,6 +189,7 @@ def read_table(
 
     entity = guess_entity(raw.columns, options)
     header_map = map_headers(raw.columns, entity, options.mapping)
+    misfits = _misfit(raw.columns, options, header_map) if options.entity else []
     if not header_map.rename:
         raise FormatError(
             f"no column matches a {entity} field; name the columns with --map", source=str(path)
@@ -197,7 +221,7 @@ def read_table(
         tables={entity: table},
         read=cells.height + len(unread),
         rejections=rejections,
-        notes=[*notes, *_notes(header_map, skipped)],
+        notes=[*misfits, *notes, *_notes(header_map, skipped)],
     )
     return result
 

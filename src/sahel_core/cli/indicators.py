@@ -53,6 +53,7 @@ def load_tables(
     from sahel_core.entities import ENTITY_TYPES
     from sahel_core.io import read
     from sahel_core.specs import ReadOptions
+    from sahel_core.tabular import MISFIT_NOTE
 
     # A table that is no entity's (an IATI file's transactions) is found, not asked for.
     asked = entities[0] if len(entities) == 1 and entities[0] in ENTITY_TYPES else None
@@ -60,6 +61,9 @@ def load_tables(
     found: dict[str, list[pl.DataFrame]] = {entity: [] for entity in entities}
     for path in each(paths, lambda p: f"reading {p.name}"):
         result = read(path, options=options)
+        for note in result.notes:
+            if MISFIT_NOTE in note:  # the indicator would run on the wrong rows
+                print_line(f"{path}: {note}", err=True)
         if result.rejected:
             print_line(
                 f"{path}: {result.rejected} of {result.read} records rejected and left out "
