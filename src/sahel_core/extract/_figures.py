@@ -197,9 +197,11 @@ _PART = (
     rf"(?:(?<![a-z0-9])[qth][1-4]|(?<![a-z0-9])(?:{_ORDINALS}|[1-4](?:{_ORDINAL_ENDS})?)"
     rf"\s+(?:{_PARTS}))\s+(?:(?:of|de)\s+)?{_YEAR}"
 )
+# "end of the year", "fin de l'année", "mid-year": the year named before its number.
 _MODIFIER = (
-    r"(?:(?:the\s+|la\s+|a\s+la\s+)?(?:early|mid|late|beginning|start|middle|end|debut|fin|"
-    r"milieu)(?:\s+(?:of|de|d'))?(?:\s+the)?\s+|mid-|mi-)"
+    r"(?:(?:(?:the\s+|la\s+|a\s+la\s+)?(?:early|mid|late|beginning|start|middle|end|debut|"
+    r"fin|milieu)(?:\s+(?:of|in|de))?(?:\s+the)?(?:\s+d'|\s+)|mid-|mi-)"
+    r"(?:(?:the\s+|l')?(?:year|annee)\s+)?)"
 )
 _ATOM = (
     rf"{_ISO_DAY}|{_DMY_DAY}|{_PART}"
@@ -232,7 +234,9 @@ _DATE_STARTERS: Final = frozenset((
 # Words that may stand between such a start and the month or year: "12 and 13 December",
 # "end of", "third quarter of".
 _DATE_WORDS: Final = (
-    _DATE_STARTERS | {"of", "de", "d", "and", "et", "au", "to", "a"} | {*_PARTS.split("|")}
+    _DATE_STARTERS
+    | {"of", "de", "d", "and", "et", "au", "to", "a", "in", "l", "year", "annee"}
+    | {*_PARTS.split("|")}
 )
 _MONTH_WORDS: Final = frozenset(_months().split("|"))
 _OPEN_CONTEXT = frozenset(
