@@ -445,6 +445,14 @@ def test_a_register_workbook_named_seizures_is_read_as_a_workbook(tmp_path: Path
     workbook.save(register)
     with pytest.raises(FormatError, match="no UNODC drug-seizure header"):
         read(register)
+    # Only a wrong guess falls back: a UNODC export asked for as another entity is refused.
+    export = tmp_path / "unodc.csv"
+    export.write_text(
+        "Region,Subregion,Country,DrugGroup,DrugSubGroup,DrugName,Reference year,Kilograms,msCode\n"
+        "Africa,West Africa,Mali,Cocaine-type,Cocaine,Cocaine,2022,1.5,MLI\n"
+    )
+    with pytest.raises(FormatError, match="carries seizures only"):
+        read(export, options=ReadOptions(entity="operation"))
 
 
 def test_empty_and_missing_files(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ that does not know sahel_core::
     ├── ReferenceNotFound (LookupError)      unknown country, agency, drug or currency code
     ├── RateNotFound (LookupError)           no exchange rate for a currency at a date
     ├── FormatError (ValueError)             a file that a format plugin cannot read
+    │   ├── NotThisFormat                    a file its sniffer guessed wrong: try another
     │   └── UnsafeInput                      XML entity bombs, external entities
     └── PluginError (RuntimeError)           a plugin that fails to load or returns a malformed spec
 
@@ -29,6 +30,7 @@ from typing import Any, Self
 __all__ = [
     "AmbiguousInput",
     "FormatError",
+    "NotThisFormat",
     "ParseError",
     "PluginError",
     "PluginWarning",
@@ -169,6 +171,12 @@ class RateNotFound(SahelError, LookupError):
 
 class FormatError(SahelError, ValueError):
     """A file a format plugin cannot read: wrong structure, bad encoding, missing header."""
+
+
+class NotThisFormat(FormatError):
+    """A file a format's sniffer claimed on a guess (a name, a first line) that its reader
+    finds is not of that format after all. :func:`sahel_core.io.read` then reads it by the
+    format of its extension, unless the format was given by name."""
 
 
 class UnsafeInput(FormatError):

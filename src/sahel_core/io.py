@@ -1,9 +1,10 @@
 """Read any supported file into canonical tables, and write canonical tables to any format.
 
 The format is chosen by name (``format="csv"``), else by content (each format's sniffer sees the
-first 64 KiB), else by the file extension, among the formats the plugins register; a file the
-format found by content cannot read (a FormatError) is read by its extension's format, with a
-first note saying why, and the first error is raised if that fails too. A plugin
+first 64 KiB), else by the file extension, among the formats the plugins register. A reader
+that finds the file is not of its format after all (:class:`~sahel_core.errors.NotThisFormat`:
+its sniffer guessed) has it read by its extension's format, with a first note saying why; the
+first error is raised if that fails too. A plugin
 that crashes on a file is reported as a :class:`~sahel_core.errors.FormatError` naming the file
 and the plugin; errors on bad data (:class:`~sahel_core.errors.SahelError`) pass through as
 they are.
@@ -14,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sahel_core.errors import FormatError, PluginError, SahelError
+from sahel_core.errors import FormatError, NotThisFormat, PluginError, SahelError
 from sahel_core.specs import FormatSpec, ReadOptions, ReadResult, WriteOptions
 
 if TYPE_CHECKING:
@@ -66,10 +67,10 @@ def read(
         raise FormatError(f"format {spec.name!r} cannot read files", source=str(path))
     try:
         return _read_as(spec, path, options)
-    except FormatError as exc:
-        # A sniffer may claim a file it cannot read: the UNODC one claims any workbook named
-        # "*seizure*", its text being out of sight in the zip. The file's extension then
-        # says which format to try; if that fails too, the first error is the one to tell.
+    except NotThisFormat as exc:
+        # A sniffer guessed: the UNODC one claims any workbook named "*seizure*", its text
+        # being out of sight in the zip. The file's extension then says which format to try;
+        # if that fails too, the first error is the one to tell.
         fallback = None if format else _by_extension(plugins, path)
         if fallback is None or fallback.name == spec.name:
             raise

@@ -47,7 +47,7 @@ from decimal import Context, Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sahel_core.errors import AmbiguousInput, FormatError, SahelError
+from sahel_core.errors import AmbiguousInput, FormatError, NotThisFormat, SahelError
 from sahel_core.hookspecs import hookimpl
 from sahel_core.qualifiers import MAX_MAGNITUDE, round_places
 from sahel_core.specs import FormatSpec, ReadOptions, ReadResult, Rejection
@@ -243,8 +243,10 @@ def _header_delimiter(text: str) -> str | None:
     return None
 
 
-def _no_header(path: Path) -> FormatError:
-    return FormatError(
+def _no_header(path: Path) -> NotThisFormat:
+    # The sniffer knows a workbook by its name ("*seizure*.xlsx"): a register so named is
+    # read as a workbook instead.
+    return NotThisFormat(
         f"no UNODC drug-seizure header (msCode, DrugName, Reference year, Kilograms) in the "
         f"first {_SCAN_ROWS} rows",
         source=path.name,
