@@ -679,6 +679,26 @@ def test_parquet_date_out_of_range_in_a_canonical_table(tmp_path: Path) -> None:
     assert result.tables["seizure"].equals(table.head(1))
 
 
+@pytest.mark.parametrize("column", ["date", "zzz"])
+@pytest.mark.parametrize("dtype", [pl.List(pl.Date), pl.Array(pl.Date, 2)], ids=["list", "array"])
+def test_parquet_date_out_of_range_in_a_list(
+    tmp_path: Path, column: str, dtype: pl.DataType
+) -> None:
+    # Nulling the row's list left its far date inside, where writing the column as text
+    # panicked: the whole file failed, even in an ignored column.
+    days = pl.Series([[17_000, 1], [2**31 - 1, 1]], dtype=pl.Array(pl.Int32, 2))
+    path = tmp_path / "listed.parquet"
+    pl.DataFrame(
+        {"drug": ["cocaine"] * 2, "country": ["MLI"] * 2, column: days.cast(dtype)}
+    ).write_parquet(path)
+    result = read(path)
+    assert result.read == 2 == result.accepted + result.rejected
+    if column == "date":
+        assert rejected(result)[2] == ("date", f"[{2**31 - 1},1]")
+    else:
+        assert result.accepted == 2
+
+
 def test_parquet_date_out_of_range_in_an_ignored_column(tmp_path: Path) -> None:
     # The column is ignored, so is its value; a row with no other value is still accounted.
     path = tmp_path / "extra.parquet"

@@ -76,18 +76,22 @@ def _text_cells(
 def _column_text(column: pl.Series, far_rows: pl.Series | None, locale: str | None) -> pl.Series:
     """``column`` as text (:func:`~sahel_core.tabular.text_table`); a date polars cannot show
     (where ``far_rows`` is true) as the number the file stores."""
+    if far_rows is None:
+        return _text(column, locale)
+    # polars panics writing such a date as text, even one nulled inside a list: the rows
+    # are split, each part written as its own series.
+    text = pl.Series(column.name, [None] * column.len(), dtype=pl.String)
+    text = text.scatter((~far_rows).arg_true(), _text(column.filter(~far_rows), locale))
+    return text.scatter(far_rows.arg_true(), _text(column.filter(far_rows).to_physical(), locale))
+
+
+def _text(column: pl.Series, locale: str | None) -> pl.Series:
     from sahel_core.tabular import text_table, typed_number_text
 
-    name, shown = column.name, column
-    if far_rows is not None:  # polars panics writing such a date as text: leave it out
-        shown = column.to_frame().select(pl.when(~far_rows).then(pl.col(name))).to_series()
-    text = text_table(shown.to_frame())
+    text = text_table(column.to_frame())
     if column.dtype.is_float() or column.dtype.is_decimal():
-        text = text.select(typed_number_text(pl.col(name), locale))
-    if far_rows is None:
-        return text.to_series()
-    stored = text_table(column.to_physical().to_frame()).to_series()
-    return text.select(pl.when(far_rows).then(stored).otherwise(pl.col(name))).to_series()
+        text = text.select(typed_number_text(pl.col(column.name), locale))
+    return text.to_series()
 
 
 def _unreadable_notes(
