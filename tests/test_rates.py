@@ -852,3 +852,31 @@ def test_route_queries_are_built_once_per_table_and_give_the_same_figures_again(
     with pytest.raises(RateNotFound) as error:
         convert(Money(D(5), "EUR"), "USD", on=dt.date(1949, 1, 1), manager=manager)
     assert again["rate_error"][2] == error.value.message
+
+
+def test_the_rate_table_of_a_manager_is_built_once_by_threads_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # `sahel indicators` converts money in two threads at once: each built its own table.
+    import threading
+    import time
+
+    built: list[int] = []
+    build = RateTable.from_providers.__func__  # type: ignore[attr-defined]
+
+    def slow(cls: type[RateTable], specs: Iterable[RateProviderSpec]) -> RateTable:
+        built.append(1)
+        time.sleep(0.05)  # both threads ask before the first has built it
+        return build(cls, specs)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(RateTable, "from_providers", classmethod(slow))
+    manager = load_manager()
+    tables: list[RateTable] = []
+    threads = [
+        threading.Thread(target=lambda: tables.append(rate_table(manager))) for _ in range(2)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(built) == 1 and tables[0] is tables[1]

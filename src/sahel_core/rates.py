@@ -688,6 +688,9 @@ def _valid_until() -> pl.Expr:
 # -- the table of a manager -----------------------------------------------------------------
 
 _TABLES: weakref.WeakKeyDictionary[Manager, RateTable] = weakref.WeakKeyDictionary()
+# Two indicators converting money at once (``sahel indicators`` runs two in threads) would
+# each build the table and read the rate files.
+_BUILDING = threading.Lock()
 
 
 def rate_table(manager: Manager | None = None) -> RateTable:
@@ -696,10 +699,11 @@ def rate_table(manager: Manager | None = None) -> RateTable:
     from sahel_core.plugins import get_manager
 
     manager = manager or get_manager()
-    table = _TABLES.get(manager)
-    if table is None:
-        table = RateTable.from_providers(manager.rate_providers.values())
-        _TABLES[manager] = table
+    with _BUILDING:
+        table = _TABLES.get(manager)
+        if table is None:
+            table = RateTable.from_providers(manager.rate_providers.values())
+            _TABLES[manager] = table
     return table
 
 
