@@ -257,6 +257,8 @@ def test_an_hxl_hashtag_row_in_a_workbook_is_no_record_and_no_header(tmp_path: P
     prices.save(path)
     found = read(path)
     assert (list(found.tables), found.accepted) == (["hxl"], 1)
+    # One sheet is read: the note says which, and that the register after it was not.
+    assert found.notes[0] == "sheet 'Sheet'; sheets not read: 'register'"
     # The HXL format reads CSV, and says where a workbook goes.
     with pytest.raises(FormatError, match="format='xlsx'"):
         read(path, format="hxl")

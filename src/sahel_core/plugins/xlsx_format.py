@@ -16,6 +16,9 @@ before a header, or right under the header; a hashtag row is never taken for the
 sheet's columns end at the last one with a header or a hashtag: a row with a value further
 right is refused, as HXL CSV refuses a row longer than its hashtag row.
 
+One sheet is read, the first with a header or a hashtag row; the note naming it lists the
+sheets after it, not read.
+
 Writing puts one canonical table on a sheet named after the entity: numbers as numbers (except
 decimals a spreadsheet cannot hold exactly, more than 15 significant digits, and whole numbers
 beyond 2**53, which are written as text so nothing is rounded), dates as dates, lists and
@@ -130,9 +133,9 @@ def _rows(sheet: Any, source: str) -> Iterator[tuple[Any, ...]]:
 _Plain = tuple[pl.DataFrame, list[int]]
 
 
-def _load(path: Path, options: ReadOptions) -> tuple[_Plain | Tagged, str]:
+def _load(path: Path, options: ReadOptions) -> tuple[_Plain | Tagged, str, list[str]]:
     """The table of the first sheet that has a header or an HXL hashtag row (see
-    :func:`_sheet`), and the sheet's name."""
+    :func:`_sheet`), the sheet's name and the names of the sheets after it (not read)."""
     import openpyxl
 
     source = str(path)
@@ -146,10 +149,10 @@ def _load(path: Path, options: ReadOptions) -> tuple[_Plain | Tagged, str]:
         except Exception as exc:  # See _unreadable.
             raise _unreadable(exc, source) from None
         try:
-            for sheet in sheets:
+            for at, sheet in enumerate(sheets):
                 found = _sheet(_rows(sheet, source), options)
                 if found is not None:
-                    return found, sheet.title
+                    return found, sheet.title, [later.title for later in sheets[at + 1 :]]
         finally:
             workbook.close()
     raise FormatError(
@@ -200,7 +203,8 @@ def _tagged(
     """The rows under the hashtag row ``tags`` as HXL CSV would hold them (see
     :func:`sahel_core.plugins.hxl.tagged`)."""
     # A sheet's rows are all as wide as its widest: its columns are those with a header or a
-    # hashtag, as a CSV's are those of its hashtag row.
+    # hashtag, as a CSV's are those of its hashtag row. (Widening to a stray value far right
+    # would pad every row to it.)
     width = max(_extent(header), _extent(tags))
     body = _text_rows(rows, width, hxl_locale(options))
     return tagged([h or "" for h in header[:width]], hashtags(tags[:width]), body, tag_row)
@@ -280,10 +284,12 @@ def read_xlsx(path: Path, options: ReadOptions) -> ReadResult:
     from sahel_core.tabular import read_table
 
     try:
-        table, sheet = _load(path, options)
+        table, sheet, later = _load(path, options)
     except OSError as exc:
         raise FormatError(f"cannot read the file: {exc}", source=str(path)) from None
-    notes = [f"sheet {sheet!r}"]
+    # One sheet is read: a table on a later sheet must not go unseen.
+    unread = f"; sheets not read: {', '.join(map(repr, later))}" if later else ""
+    notes = [f"sheet {sheet!r}{unread}"]
     if isinstance(table, Tagged):
         return read_tagged(table, path, options, format="xlsx", notes=notes)
     frame, rows = table
