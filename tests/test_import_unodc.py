@@ -369,7 +369,8 @@ def test_blank_header_cells_after_the_named_ones_do_not_widen_the_header(tmp_pat
     # in blank cells there and not in the sheet: the stray "x" is refused in both.
     row = ["Africa", "West Africa", "Mali", "Cocaine-type", "Cocaine", "Cocaine", 2022, 1.5,
            "MLI"]  # fmt: skip
-    rows = [[*HEADER, None], [*row, "x"], [*row, None]]
+    # The copy's padding after the last value counts no cell: "x" in column 10 of 11.
+    rows = [[*HEADER, None, None], [*row, "x", None], [*row, None, None]]
     sheet = read_unodc(_xlsx(tmp_path / "drug_seizures.xlsx", rows), ReadOptions())
     copy = read_unodc(_csv_copy(tmp_path / "seizures.csv", rows), ReadOptions())
     refused = [Rejection(2, None, "x", "10 cells but the header has 9")]

@@ -319,8 +319,13 @@ def fit_rows(
     for number, record in enumerate(records, start=first):
         extra = record[width:]
         if any(cell.strip() for cell in extra) and not (cut is not None and cut(record)):
-            reason = f"{len(record)} cells but the header has {width}"
-            rejections.append(Rejection(number, None, delimiter.join(extra), reason))
+            # Counted to the last filled cell: a spreadsheet's CSV copy pads every row to
+            # its widest, and the same row in the workbook reads the same.
+            end = len(record)
+            while not record[end - 1].strip():
+                end -= 1
+            reason = f"{end} cells but the header has {width}"
+            rejections.append(Rejection(number, None, delimiter.join(record[width:end]), reason))
             continue
         rows.append(record[:width] + [""] * (width - len(record)))
         numbers.append(number)
