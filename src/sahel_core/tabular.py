@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 __all__ = [
     "FORMULA_TRIGGERS",
     "MISFIT_NOTE",
+    "filled_width",
     "guess_entity",
     "json_text",
     "needs_quote",
@@ -269,6 +270,20 @@ def _notes(header_map: HeaderMap, skipped: int) -> list[str]:
     if skipped:
         notes.append(f"{skipped} empty row(s) skipped")
     return notes
+
+
+def filled_width(cells: Sequence[object], at_least: int = 0) -> int:
+    """How many of ``cells`` there are up to the last filled one (not None, nor text of only
+    whitespace), ``at_least`` at the least. A spreadsheet pads rows: its CSV copy to the
+    widest row, a sheet formatted out to its last column (XFD) to 16,384 empty cells; those
+    are no cells of the table."""
+    rest = cells[at_least:]
+    if rest.count(None) == len(rest):  # count(): C speed over 16,384 padding cells
+        return at_least
+    end = len(cells)
+    while end > at_least and (cells[end - 1] is None or str(cells[end - 1]).strip() == ""):
+        end -= 1
+    return end
 
 
 def unique_headers(headers: Sequence[str]) -> list[str]:

@@ -28,7 +28,7 @@ from sahel_core.errors import FormatError
 from sahel_core.hookspecs import hookimpl
 from sahel_core.qualifiers import lone_surrogate
 from sahel_core.specs import FormatSpec, ReadOptions, ReadResult, Rejection, WriteOptions
-from sahel_core.tabular import unique_headers
+from sahel_core.tabular import filled_width, unique_headers
 
 __all__ = [
     "csv_records",
@@ -319,11 +319,8 @@ def fit_rows(
     for number, record in enumerate(records, start=first):
         extra = record[width:]
         if any(cell.strip() for cell in extra) and not (cut is not None and cut(record)):
-            # Counted to the last filled cell: a spreadsheet's CSV copy pads every row to
-            # its widest, and the same row in the workbook reads the same.
-            end = len(record)
-            while not record[end - 1].strip():
-                end -= 1
+            # Counted to the last filled cell: the same row in the workbook reads the same.
+            end = filled_width(record, width)
             reason = f"{end} cells but the header has {width}"
             rejections.append(Rejection(number, None, delimiter.join(record[width:end]), reason))
             continue

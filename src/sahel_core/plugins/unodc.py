@@ -51,6 +51,7 @@ from sahel_core.errors import AmbiguousInput, FormatError, NotThisFormat, SahelE
 from sahel_core.hookspecs import hookimpl
 from sahel_core.qualifiers import MAX_MAGNITUDE, round_places
 from sahel_core.specs import FormatSpec, ReadOptions, ReadResult, Rejection
+from sahel_core.tabular import filled_width
 
 if TYPE_CHECKING:
     import polars as pl
@@ -150,14 +151,8 @@ def _xlsx_rows(path: Path) -> Iterable[tuple[int, tuple[object, ...]]]:
 
 def _xlsx_record(values: Sequence[object], width: int) -> list[str]:
     """A sheet row as the cells its CSV copy holds: as text, up to its last filled cell, and
-    never shorter than the header's ``width`` (a sheet formatted out to its last column, XFD,
-    pads every row to 16,384 empty cells: those are not cells of the table)."""
-    end = width
-    rest = values[width:]
-    if rest.count(None) < len(rest):  # count(): C speed over 16,384 cells
-        filled = [i for i, v in enumerate(rest) if _cell(v) is not None]
-        end += filled[-1] + 1 if filled else 0
-    return [_cell(v) or "" for v in values[:end]]
+    never shorter than the header's ``width``."""
+    return [_cell(v) or "" for v in values[: filled_width(values, width)]]
 
 
 def _frame_xlsx(path: Path) -> tuple[pl.DataFrame, list[int], int, list[Rejection]]:
@@ -173,7 +168,7 @@ def _frame_xlsx(path: Path) -> tuple[pl.DataFrame, list[int], int, list[Rejectio
             cells = [_cell(v) for v in values]
             if _is_header(cells):
                 header, header_row = [c or "" for c in cells], number
-                width = _named_width(header)
+                width = filled_width(header)
             continue
         records.append(_xlsx_record(values, width))
     if header is None:
@@ -205,13 +200,6 @@ def _frame_csv(
     return frame, numbers, header_row, ragged
 
 
-def _named_width(header: Sequence[str]) -> int:
-    """The header's columns: up to its last named cell. A spreadsheet saves its CSV copy as
-    wide as its widest row, blank header cells included: counted, they would take in a stray
-    value to the right of the table as a column of its own, never read."""
-    return max((i for i, name in enumerate(header) if name.strip()), default=-1) + 1
-
-
 def _fitted_frame(
     header: Sequence[str], records: Sequence[list[str]], header_row: int, delimiter: str
 ) -> tuple[pl.DataFrame, list[int], list[Rejection]]:
@@ -223,7 +211,9 @@ def _fitted_frame(
 
     from sahel_core.plugins.csv_format import fit_rows
 
-    names = _unique(header[: _named_width(header)])
+    # Up to its last named cell: a spreadsheet saves its CSV copy as wide as its widest row,
+    # blank header cells included; counted, they would take in a stray value as a column.
+    names = _unique(header[: filled_width(header)])
     # Row numbers as a spreadsheet shows them: records, counting skipped blank lines too.
     fitted, fitted_numbers, ragged = fit_rows(records, len(names), header_row + 1, delimiter)
     filled = [i for i, cells in enumerate(fitted) if any(c.strip() for c in cells)]

@@ -52,7 +52,7 @@ from sahel_core.plugins.hxl import (
     tagged,
 )
 from sahel_core.specs import FormatSpec, ReadOptions, ReadResult, WriteOptions
-from sahel_core.tabular import typed_number_text, unique_headers
+from sahel_core.tabular import filled_width, typed_number_text, unique_headers
 
 __all__ = ["read_xlsx", "sahel_register_formats", "sniff_xlsx", "write_xlsx"]
 
@@ -205,14 +205,9 @@ def _tagged(
     # A sheet's rows are all as wide as its widest: its columns are those with a header or a
     # hashtag, as a CSV's are those of its hashtag row. (Widening to a stray value far right
     # would pad every row to it.)
-    width = max(_extent(header), _extent(tags))
+    width = max(filled_width(header), filled_width(tags))
     body = _text_rows(rows, width, hxl_locale(options))
     return tagged([h or "" for h in header[:width]], hashtags(tags[:width]), body, tag_row)
-
-
-def _extent(cells: Sequence[Any]) -> int:
-    """The number of cells up to the last one that is not empty."""
-    return max((i + 1 for i, c in enumerate(cells) if c is not None and c != ""), default=0)
 
 
 def _text_rows(rows: Iterator[tuple[Any, ...]], width: int, locale: str) -> list[list[str]]:
@@ -222,9 +217,7 @@ def _text_rows(rows: Iterator[tuple[Any, ...]], width: int, locale: str) -> list
     body: list[list[str]] = []
     typed: list[tuple[int, int]] = []
     for values in rows:
-        rest = values[width:]
-        # count(): C speed over a sheet formatted out to its last column (16,384 cells).
-        cells = values[:width] if rest.count(None) == len(rest) else values[: _extent(values)]
+        cells = values[: filled_width(values, width)]
         typed.extend((len(body), i) for i, v in enumerate(cells) if isinstance(v, float))
         body.append([_cell_text(v) or "" for v in cells])
     if typed:
@@ -241,7 +234,7 @@ def _plain(
     """The cells under the header row of one sheet and their row numbers."""
     # A sheet formatted out to its last column (XFD) pads every row to 16,384 cells: columns
     # after the last named one are not read.
-    named = max((i for i, h in enumerate(header) if h), default=-1) + 1
+    named = filled_width(header)
     names = unique_headers([h if h else f"column {i + 1}" for i, h in enumerate(header[:named])])
     width = len(names)
     data: list[list[str | None]] = [[] for _ in range(width)]
