@@ -23,6 +23,7 @@ from sahel_core.extract._figures import (
     _RANGE_AND,
     _RANGE_OPEN,
     _RANGE_TAIL,
+    _SHORT_PART,
     _SUFFIX_QUALIFIER,
     _UNIT_WORDS,
     _date,
@@ -280,8 +281,10 @@ class _Scan:
             before = _DATE_CONTEXT.search(folded, max(0, start - _CONTEXT_BACK), start)
             context = _SPACES.sub(" ", before["ctx"]) if before is not None else ""
             phrase = self.text[start:end]
-            if not context and _BARE_YEARS.fullmatch(match.group()):
-                continue  # a bare year: "Resolution 2295 (2016)"
+            if not context and (
+                _BARE_YEARS.fullmatch(match.group()) or _SHORT_PART.fullmatch(match.group())
+            ):
+                continue  # a bare year, "Resolution 2295 (2016)"; a name, "Audi Q3 2016"
             ranged = bool(_RANGED.search(match.group()))
             if context in _OPEN_CONTEXT and not ranged:
                 phrase = f"{'since' if context != 'depuis' else 'depuis'} {phrase}"
