@@ -408,6 +408,25 @@ def test_formats_are_told_by_content_whatever_the_name(tmp_path: Path) -> None:
         assert read(path).accepted == 2
 
 
+@pytest.mark.parametrize(
+    ("fixture", "reads"),
+    [
+        ("hxl/seizures_hxl.csv", "HXL columns are read by their hashtags"),
+        ("unodc/seizures_small.csv", "a UNODC export's columns are read by their names"),
+        ("acled/events_modern.csv", "ACLED's columns are read by their names"),
+        ("iati/activities_small.xml", "IATI elements are read by their names"),
+    ],
+)
+def test_a_reader_that_names_its_columns_says_a_mapping_is_not_used(
+    fixture: str, reads: str
+) -> None:
+    # `--map pays=country` on a UNODC or HXL file was ignored without a word.
+    options = ReadOptions(mapping={"pays": "country"})
+    note = f"column mapping not used (pays → country): {reads}"
+    assert note in read(FIXTURES / fixture, options=options).notes
+    assert not any("mapping" in n for n in read(FIXTURES / fixture).notes)
+
+
 def test_a_file_read_as_another_entity_than_its_own_says_so(tmp_path: Path) -> None:
     path = tmp_path / "register.csv"
     path.write_text(

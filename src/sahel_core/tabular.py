@@ -42,6 +42,7 @@ __all__ = [
     "text_table",
     "unique_headers",
     "unneutralize",
+    "unused_mapping",
 ]
 
 #: First characters that make a spreadsheet treat a cell as a formula (OWASP CSV injection).
@@ -270,6 +271,15 @@ def _notes(header_map: HeaderMap, skipped: int) -> list[str]:
     if skipped:
         notes.append(f"{skipped} empty row(s) skipped")
     return notes
+
+
+def unused_mapping(options: ReadOptions, reads: str) -> list[str]:
+    """The note of a reader that names its columns itself (``reads``: how it does) when a
+    column mapping was asked for (``--map``): it is not applied, and says so."""
+    if not options.mapping:
+        return []
+    pairs = ", ".join(f"{source} → {column}" for source, column in options.mapping.items())
+    return [f"column mapping not used ({pairs}): {reads}"]
 
 
 def filled_width(cells: Sequence[object], at_least: int = 0) -> int:

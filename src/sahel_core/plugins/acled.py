@@ -418,6 +418,7 @@ def _counts_table(
 def read_acled(path: Path, options: ReadOptions) -> ReadResult:
     """Read an ACLED event export (or an HDX HAPI conflict-event file); see the module docs."""
     from sahel_core.plugins.csv_format import decode
+    from sahel_core.tabular import unused_mapping
 
     path = Path(path)
     try:
@@ -462,7 +463,7 @@ def read_acled(path: Path, options: ReadOptions) -> ReadResult:
         tables=tables,
         read=frame.height + len(refused),
         rejections=sorted([*rejections, *refused], key=lambda r: r.row or 0),
-        notes=notes,
+        notes=[*notes, *unused_mapping(options, "ACLED's columns are read by their names")],
     )
 
 

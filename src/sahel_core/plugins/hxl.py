@@ -447,8 +447,14 @@ def read_tagged(
 ) -> ReadResult:
     """A :class:`Tagged` table read by its hashtags (rules of the module doc); ``format``
     names the reader in the result, ``notes`` come before the hashtags' own."""
+    from sahel_core.tabular import unused_mapping
+
     header, tags = table.header, table.tags
-    all_notes = [*notes, f"HXL hashtag row on row {table.tag_row}"]
+    all_notes = [
+        *notes,
+        f"HXL hashtag row on row {table.tag_row}",
+        *unused_mapping(options, "HXL columns are read by their hashtags"),
+    ]
     if not all(tags):
         dropped = [header[i] if i < len(header) and header[i] else f"column {i + 1}"
                    for i, t in enumerate(tags) if not t]  # fmt: skip

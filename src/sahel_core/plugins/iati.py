@@ -1078,6 +1078,8 @@ def read_iati(path: Path, options: ReadOptions, *, strict: bool = False) -> Read
     :class:`~sahel_core.errors.FormatError` for files that are not IATI XML; faults of single
     activities become rejections.
     """
+    from sahel_core.tabular import unused_mapping
+
     try:
         result = _Reader(Path(path), strict=strict).run()
     except OSError as exc:
@@ -1093,6 +1095,7 @@ def read_iati(path: Path, options: ReadOptions, *, strict: bool = False) -> Read
                 value=options.entity,
             )
         result.tables = {options.entity: result.tables[options.entity]}
+    result.notes += unused_mapping(options, "IATI elements are read by their names")
     return result
 
 

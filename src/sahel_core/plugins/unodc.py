@@ -51,7 +51,7 @@ from sahel_core.errors import AmbiguousInput, FormatError, NotThisFormat, SahelE
 from sahel_core.hookspecs import hookimpl
 from sahel_core.qualifiers import MAX_MAGNITUDE, round_places
 from sahel_core.specs import FormatSpec, ReadOptions, ReadResult, Rejection
-from sahel_core.tabular import filled_width
+from sahel_core.tabular import filled_width, unused_mapping
 
 if TYPE_CHECKING:
     import polars as pl
@@ -401,7 +401,10 @@ def read_unodc(path: Path, options: ReadOptions) -> ReadResult:
     ]
     rejections = sorted([*rejections, *ragged], key=lambda r: r.row or 0)
     read = frame.height + len(ragged)
-    notes = [f"header on row {header_row}; {read} non-empty rows below it"]
+    notes = [
+        f"header on row {header_row}; {read} non-empty rows below it",
+        *unused_mapping(options, "a UNODC export's columns are read by their names"),
+    ]
     return ReadResult(
         format="unodc_seizures",
         source=str(path),
