@@ -409,6 +409,25 @@ def test_formats_are_told_by_content_whatever_the_name(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("header", "guessed"),
+    [
+        # An export from SQL Server or Access: its first "[" looks like JSON.
+        ("[id],[date],[country],[drug],[quantity],[quantity_unit]", "json"),
+        # ACLED's first columns, not the country it needs.
+        ("data_id,event_date,actor1,fatalities,drug,country_name", "acled"),
+    ],
+)
+def test_a_file_a_sniffer_guessed_wrong_is_read_by_its_extension(
+    tmp_path: Path, header: str, guessed: str
+) -> None:
+    path = tmp_path / "register.csv"
+    path.write_text(f"{header}\na,2016-01-01,MLI,0,cannabis,2\n")
+    result = read(path)
+    assert (result.format, result.read) == ("csv", 1)
+    assert result.notes[0].startswith(f"not {guessed} (")
+
+
+@pytest.mark.parametrize(
     ("fixture", "reads"),
     [
         ("hxl/seizures_hxl.csv", "HXL columns are read by their hashtags"),
@@ -434,19 +453,27 @@ def test_a_file_read_as_another_entity_than_its_own_says_so(tmp_path: Path) -> N
     )
     as_workshops = read(path, options=ReadOptions(entity="workshop"))
     assert as_workshops.notes[0] == (
-        "read as workshop as asked, but its columns are a seizure table's: 6 match seizure, "
-        "3 workshop"
+        "read as workshop as asked, but its columns are a seizure table's (drug, quantity, "
+        "quantity_unit), none a workshop's own"
     )
+    # Read by its hashtags, the same.
+    tagged = read(FIXTURES / "hxl" / "seizures_hxl.csv", options=ReadOptions(entity="operation"))
+    assert tagged.notes[0].startswith("read as operation as asked, but its columns are a seizure")
     # Read as what its columns are, asked or guessed, nothing is said.
     for entity in ("seizure", None):
         assert not any(
             "as asked" in n for n in read(path, options=ReadOptions(entity=entity)).notes
         )
+    # Columns every record has (date, country, place) tell nothing: an operation file with
+    # one column of its own is an operation file, though a seizure has more of the others.
+    operations = tmp_path / "operations.csv"
+    operations.write_text("Date,Pays,Ville,Service,Interpellés\n2017-06-20,NER,Niamey,OCRTIS,3\n")
+    as_operations = read(operations, options=ReadOptions(entity="operation"))
+    assert not any("as asked" in n for n in as_operations.notes)
     workshops = tmp_path / "workshops.csv"
     workshops.write_text("id,date,country,participants\nw,2017-06-20,NER,42\n")
-    assert not any(
-        "as asked" in n for n in read(workshops, options=ReadOptions(entity="workshop")).notes
-    )
+    as_workshops = read(workshops, options=ReadOptions(entity="workshop"))
+    assert not any("as asked" in n for n in as_workshops.notes)
 
 
 def test_a_register_workbook_named_seizures_is_read_as_a_workbook(tmp_path: Path) -> None:
@@ -457,6 +484,9 @@ def test_a_register_workbook_named_seizures_is_read_as_a_workbook(tmp_path: Path
     result = read(register)
     assert (result.format, result.read, result.accepted) == ("xlsx", 2, 2)
     assert result.notes[0].startswith("not unodc_seizures (no UNODC drug-seizure header")
+    # Whatever entity is asked of it, in any case.
+    for entity in ("Seizure", "workshop"):
+        assert read(register, options=ReadOptions(entity=entity)).format == "xlsx"
     # Asked for by name, the format is not second-guessed.
     with pytest.raises(FormatError, match="no UNODC drug-seizure header"):
         read(register, format="unodc_seizures")

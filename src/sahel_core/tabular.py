@@ -18,6 +18,7 @@ gives back the original text: :func:`unneutralize` is the exact inverse of :func
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,6 +36,7 @@ __all__ = [
     "filled_width",
     "guess_entity",
     "json_text",
+    "misfit_notes",
     "needs_quote",
     "neutralize",
     "neutralize_cell",
@@ -139,6 +141,17 @@ def guess_entity(headers: Sequence[str], options: ReadOptions) -> str:
 def _best_fit(headers: Sequence[str], mapping: Mapping[str, str]) -> HeaderMap:
     """The mapping of ``headers`` onto the entity they match best (ties go to seizures, the
     main record of the field)."""
+    from sahel_core.headers import map_headers
+
+    fits = _fits(headers, mapping)
+    if not fits:
+        # Every entity refused the mapping: let the seizure mapping raise the useful error.
+        map_headers(headers, "seizure", mapping)
+    return max(fits, key=lambda fit: (fit.score, fit.entity == "seizure"))
+
+
+def _fits(headers: Sequence[str], mapping: Mapping[str, str]) -> list[HeaderMap]:
+    """The mapping of ``headers`` onto each entity that takes the user's ``mapping``."""
     from sahel_core.entities import ENTITY_TYPES
     from sahel_core.headers import map_headers
 
@@ -148,27 +161,52 @@ def _best_fit(headers: Sequence[str], mapping: Mapping[str, str]) -> HeaderMap:
             fits.append(map_headers(headers, name, mapping))
         except LookupError:  # The user mapping names a column this entity lacks.
             continue
-    if not fits:
-        # Every entity refused the mapping: let the seizure mapping raise the useful error.
-        map_headers(headers, "seizure", mapping)
-    return max(fits, key=lambda fit: (fit.score, fit.entity == "seizure"))
+    return fits
 
 
 #: The words of the note that says a file read as the entity asked for is another's.
 MISFIT_NOTE = "as asked, but its columns are"
 
 
-def _misfit(headers: Sequence[str], options: ReadOptions, asked: HeaderMap) -> list[str]:
-    """A note when another entity than the one asked for matches more of the headers: a
-    seizure register read as workshops gives "workshops" without participants, an indicator
-    of empty rows. (The columns left out are in the "ignored columns" note.)"""
-    best = _best_fit(headers, options.mapping)
-    if best.score <= asked.score:
+def misfit_notes(asked: HeaderMap, fits: Sequence[HeaderMap]) -> list[str]:
+    """A note when the columns of a file read as ``asked`` (the entity asked for) include
+    none only that entity has, and some only another has (of ``fits``, the file's mapping
+    onto each entity): a seizure register read as workshops gives "workshops" without
+    participants, an indicator of empty rows. Columns every record has (id, date, country)
+    tell nothing."""
+    if _own(asked):
         return []
+    others = [fit for fit in fits if fit.entity != asked.entity and _own(fit)]
+    if not others:
+        return []
+    best = max(others, key=lambda fit: len(_own(fit)))
+    own = _own(best)
+    listed = ", ".join(own[:3]) + (", ..." if len(own) > 3 else "")
     return [
-        f"read as {asked.entity} {MISFIT_NOTE} a {best.entity} table's: {best.score} match "
-        f"{best.entity}, {asked.score} {asked.entity}"
+        f"read as {asked.entity} {MISFIT_NOTE} {_a(best.entity)} table's ({listed}), none "
+        f"{_a(asked.entity)}'s own"
     ]
+
+
+def _a(noun: str) -> str:
+    return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
+
+
+def _own(fit: HeaderMap) -> list[str]:
+    """The canonical columns of ``fit`` that no other entity has."""
+    return [c for c in fit.rename.values() if c in _own_columns()[fit.entity]]
+
+
+@cache
+def _own_columns() -> dict[str, frozenset[str]]:
+    from sahel_core.entities import ENTITY_TYPES
+    from sahel_core.tables import schema
+
+    columns = {name: set(schema(name)) for name in ENTITY_TYPES}
+    return {
+        name: frozenset(mine - set().union(*(c for n, c in columns.items() if n != name)))
+        for name, mine in columns.items()
+    }
 
 
 def read_table(
@@ -191,7 +229,9 @@ def read_table(
 
     entity = guess_entity(raw.columns, options)
     header_map = map_headers(raw.columns, entity, options.mapping)
-    misfits = _misfit(raw.columns, options, header_map) if options.entity else []
+    misfits = (
+        misfit_notes(header_map, _fits(raw.columns, options.mapping)) if options.entity else []
+    )
     if not header_map.rename:
         raise FormatError(
             f"no column matches a {entity} field; name the columns with --map", source=str(path)

@@ -41,7 +41,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sahel_core.errors import FormatError, SahelError
+from sahel_core.errors import FormatError, NotThisFormat, SahelError
 from sahel_core.hookspecs import hookimpl
 from sahel_core.specs import FormatSpec, ReadOptions, ReadResult, Rejection
 
@@ -448,7 +448,8 @@ def read_acled(path: Path, options: ReadOptions) -> ReadResult:
         if not any(k in columns for k in _COUNTRY_KEYS):
             missing.append(" or ".join(_COUNTRY_KEYS))
         if missing:
-            raise FormatError(
+            # The sniffer saw a few of ACLED's columns, not all it needs.
+            raise NotThisFormat(
                 "not an ACLED event file: missing column(s) " + ", ".join(missing),
                 source=path.name,
                 field="header",

@@ -468,7 +468,22 @@ def read_tagged(
         return _events(table, found, path, all_notes, format)
     if entity is None or entity == "hxl":
         return _generic(table, path, all_notes, format)
+    if options.entity is not None:
+        all_notes[:0] = _misfit(found, names, entity, rename)
     return _canonical(table, rename, entity, path, all_notes, options, format)
+
+
+def _misfit(
+    tags: Sequence[str], names: Sequence[str], asked: str, rename: dict[str, str]
+) -> list[str]:
+    """:func:`sahel_core.tabular.misfit_notes` by the hashtags: a seizure register read as
+    workshops says so."""
+    from sahel_core.entities import ENTITY_TYPES
+    from sahel_core.headers import HeaderMap
+    from sahel_core.tabular import misfit_notes
+
+    fits = [HeaderMap(e, _mapping(tags, names, e)[1]) for e in ENTITY_TYPES if e != asked]
+    return misfit_notes(HeaderMap(asked, rename), fits)
 
 
 def _mapping(

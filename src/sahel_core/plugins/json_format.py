@@ -19,7 +19,7 @@ from typing import Any
 
 import polars as pl
 
-from sahel_core.errors import FormatError, SahelError, StructureError
+from sahel_core.errors import FormatError, NotThisFormat, SahelError, StructureError
 from sahel_core.hookspecs import hookimpl
 from sahel_core.specs import FormatSpec, ReadOptions, ReadResult, Rejection, WriteOptions
 
@@ -209,7 +209,8 @@ def read_json(path: Path, options: ReadOptions) -> ReadResult:
     try:
         data = _loads(text)
     except (ValueError, RecursionError) as exc:
-        raise FormatError(f"not JSON: {exc}", source=str(path)) from None
+        # The sniffer saw only a first "[" or "{": "[id],[date]" is a CSV header.
+        raise NotThisFormat(f"not JSON: {exc}", source=str(path)) from None
     if isinstance(data, dict):
         data = [data]
     if not isinstance(data, list):

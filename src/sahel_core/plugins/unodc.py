@@ -301,13 +301,6 @@ def read_unodc(path: Path, options: ReadOptions) -> ReadResult:
         from sahel_core.numbers import locale_language
 
         locale_language(options.locale)  # An unknown locale is the caller's mistake.
-    if options.entity not in (None, "seizure"):
-        raise FormatError(
-            "a UNODC seizure export carries seizures only",
-            source=path.name,
-            field="entity",
-            value=options.entity,
-        )
     try:
         if path.read_bytes()[:4] == b"PK\x03\x04":
             frame, numbers, header_row, ragged = _frame_xlsx(path)
@@ -317,6 +310,15 @@ def read_unodc(path: Path, options: ReadOptions) -> ReadResult:
         raise FormatError(
             f"cannot read the file: {exc.strerror or exc}", source=path.name
         ) from None
+    # Asked after the header is found: a register named "seizures.xlsx" is no UNODC export
+    # (NotThisFormat), whatever entity is asked of it. Entity names are read in any case.
+    if options.entity is not None and options.entity.lower() != "seizure":
+        raise FormatError(
+            "a UNODC seizure export carries seizures only",
+            source=path.name,
+            field="entity",
+            value=options.entity,
+        )
     names = {key: _column(frame, key) for key in (*_REQUIRED, "druggroup", "drugsubgroup")}
     col = {key: pl.col(name) if name else pl.lit(None, pl.String) for key, name in names.items()}
 
