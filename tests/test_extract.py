@@ -959,6 +959,9 @@ _EN = "More than 400 grams of cocaine were seized {} in Dakar."
         (_FR.format("du 12/05/2016 au 25/05/2016"), "12/05/2016 au 25/05/2016"),
         # Quarters and half-years, with or without a preposition.
         (_EN.format("in Q3 2016"), "Q3 2016"),
+        ("For Q3 2016, customs seized 400 grams of cocaine in Dakar.", "Q3 2016"),
+        ("More than 400 grams of cocaine were seized in Dakar (Q3 2016).", "Q3 2016"),
+        ("Pendant le T3 2016, la douane a saisi 2,7 tonnes de cannabis à Bamako.", "T3 2016"),
         (_EN.format("in H1 2016"), "H1 2016"),
         (_FR.format("au T3 2016"), "T3 2016"),
         (_FR.format("au 3e trimestre 2016"), "3e trimestre 2016"),
@@ -1021,8 +1024,12 @@ def test_an_arrest_takes_a_date_without_a_preposition(text: str, phrase: str) ->
         "Police seized 400 kg of cocaine in Dakar; call +223 20 22 20 16 or 76.12.20.16.",
         "Police seized 400 kg of cocaine in Dakar (file 12/05/2016/7).",
         "La police a saisi 400 kg de cocaïne à Dakar, en vertu de la loi n°12/05/2016.",
+        "La police a saisi 400 kg de cocaïne à Dakar (PV n° 12/05/2016).",
         # A quarter written short, with no word before it that makes it a date, is a name.
         "The Audi Q3 2016 of the traffickers carried 50 kg of cannabis seized in Dakar.",
+        "Operation Q4 2016 seized 400 kg of cocaine in Dakar.",
+        # "au" before a bare year makes no date: "par rapport au 2015" compares.
+        "La douane a saisi 400 kg de cocaïne à Dakar, le double par rapport au 2015.",
         "Police seized 400 kg of cocaine in a Toyota Hilux T4 2016 in Dakar.",
         # Version numbers.
         "Police seized 400 kg of cocaine in Dakar, logged with version 2.1.2016 of the tool.",
@@ -1042,3 +1049,16 @@ def test_a_year_in_a_quantity_stays_a_quantity() -> None:
     seizure = only(extract("Late 2016, customs seized 2016 kg of cannabis in Bamako."), "seizure")
     assert amount(seizure["quantity"]) == (Decimal(2016), "kg", "exact")
     assert seizure["date"]["text"] == "Late 2016"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "At the end of the year 2016 kg of cannabis were seized in Bamako.",
+        "À la fin de l'année 2016 kg de cannabis ont été saisis à Bamako.",
+    ],
+)
+def test_a_year_followed_by_a_unit_is_a_quantity(text: str) -> None:
+    # "end of the year 2016" read as the date left "kg" without its number: no seizure.
+    seizure = only(extract(text), "seizure")
+    assert amount(seizure["quantity"]) == (Decimal(2016), "kg", "exact")

@@ -187,10 +187,11 @@ _YEAR = r"(?<!\d)(?:1[89]|20)\d{2}(?!\d)"
 # An ISO day ("2016-05-12"): read whole, or its year would be taken for the date.
 _ISO_DAY = r"(?<!\d)(?:1[89]|20)\d{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?![\d-])"
 # A day-first day ("12/05/2016", "12.05.2016"), which parse_date reads. Not glued to a word,
-# a dot, a slash or "n°", nor followed by a dot or slash and a digit: "v1.05.2016",
-# "1.12.05.2016", "n°12/05/2016" and "12/05/2016/7" are versions and references. Dotted, the
-# month has two digits, as dates write it and versions ("2.1.2016") do not.
-_DMY_DAY = rf"(?<![\w.,/°])\d{{1,2}}(?:/\d{{1,2}}/|\.\d\d\.){_YEAR}(?![./]\d)"
+# a dot, a slash or "n°" (a space apart or not), nor followed by a dot or slash and a digit:
+# "v1.05.2016", "1.12.05.2016", "n° 12/05/2016" and "12/05/2016/7" are versions and
+# references. Dotted, the month has two digits, as dates write it and versions ("2.1.2016")
+# do not.
+_DMY_DAY = rf"(?<![\w.,/°])(?<!°\s)\d{{1,2}}(?:/\d{{1,2}}/|\.\d\d\.){_YEAR}(?![./]\d)"
 # A quarter or half of a year: "Q3 2016", "T3 2016" (trimestre), "H1 2016", "3e trimestre
 # 2016", "third quarter of 2016"; parse_date checks the part exists ("H3" does not).
 _PART = (
@@ -215,15 +216,15 @@ _DATE = re.compile(rf"(?:{_ATOM})(?:{_LINK}(?:{_ATOM}))?(?![a-z0-9])")
 # bare year a date, "as of June 2017".
 _DATE_CONTEXT = re.compile(
     r"(?<![a-z])(?P<ctx>since|as\s+of|depuis|a\s+partir\s+de|partir\s+de|from|between|entre|du|"
-    r"in|en|during|by|until|des|throughout|starting|au\s+cours\s+de|au|jusqu'en)\s+$"
+    r"in|en|during|by|until|des|throughout|starting|au\s+cours\s+de|jusqu'en)\s+$"
 )
 _CONTEXT_BACK = 24
 # A bare year, or two, is a date only after a word that makes it one ("in 2016"): alone it is
 # as often a figure ("2016 kg") or a name ("Resolution 2295"). A date that says more (a
 # month, a day, a quarter, "late", "mi-") is one without that word.
 _BARE_YEARS = re.compile(rf"{_YEAR}(?:{_LINK}{_YEAR})?")
-# So is a quarter written short ("Q3 2016"): alone it is as often a name ("the Audi Q3
-# 2016", "Toyota Hilux T4 2016").
+# A quarter written short ("Q3 2016") right after a capitalised name is a model or a name
+# ("the Audi Q3 2016", "Toyota Hilux T4 2016"), not a date.
 _SHORT_PART = re.compile(rf"[qth][1-4]\s+{_YEAR}")
 # Words that may begin a date before its month or year, besides a day's number: "late",
 # "beginning of", "mi-", "Q3", "third (quarter)".

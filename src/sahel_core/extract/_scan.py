@@ -77,6 +77,38 @@ _Kind = tuple[frozenset[str], frozenset[str], bool]
 _DATE_KIND: _Kind = (_DATE_STARTERS, _DATE_WORDS, True)
 _FIGURE_KIND: _Kind = (_FIGURE_STARTERS, _FIGURE_WORDS, False)
 _BACK = 40  # characters
+_WORD_BEFORE = re.compile(r"(\w+)[ \t\u00a0]+$")
+# Words that lead to a date, capitalised at a sentence's start: "For Q3 2016, customs...".
+_LEADS_TO_DATE = frozenset(
+    [
+        "for",
+        "over",
+        "during",
+        "in",
+        "since",
+        "by",
+        "from",
+        "until",
+        "through",
+        "throughout",
+        "at",
+        "of",
+        "the",
+        "pendant",
+        "durant",
+        "sur",
+        "pour",
+        "en",
+        "au",
+        "depuis",
+        "des",
+        "dans",
+        "du",
+        "de",
+        "le",
+        "la",
+    ]
+)
 _RANGED = re.compile(r"\d\s*(?:-|to|and|until|au|et|a)\s*\w")
 _PLACE_BEFORE = re.compile(
     r"(?:^|[^a-z])(?:in|at|a|au|aux|en|dans)\s+(?:the\s+|la\s+|le\s+|l'|les\s+)?"
@@ -274,6 +306,14 @@ class _Scan:
                     done = match.end()
                     break
 
+    def _after_name(self, start: int) -> bool:
+        """Whether the word right before ``start`` (a space apart) is capitalised and no word
+        that leads to a date ("For Q3 2016", "Pendant le T3 2016")."""
+        found = _WORD_BEFORE.search(self.text, max(0, start - _BACK), start)
+        if found is None or not found[1][0].isupper():
+            return False
+        return self.folded[found.start(1) : found.end(1)] not in _LEADS_TO_DATE
+
     def _dates(self, anchors: list[_Anchor]) -> Iterator[_Mention]:
         folded = self.folded
         for match in self._local(_DATE, anchors, _DATE_KIND):
@@ -281,10 +321,12 @@ class _Scan:
             before = _DATE_CONTEXT.search(folded, max(0, start - _CONTEXT_BACK), start)
             context = _SPACES.sub(" ", before["ctx"]) if before is not None else ""
             phrase = self.text[start:end]
-            if not context and (
-                _BARE_YEARS.fullmatch(match.group()) or _SHORT_PART.fullmatch(match.group())
-            ):
-                continue  # a bare year, "Resolution 2295 (2016)"; a name, "Audi Q3 2016"
+            if not context and _BARE_YEARS.fullmatch(match.group()):
+                continue  # a bare year: "Resolution 2295 (2016)"
+            if _SHORT_PART.fullmatch(match.group()) and self._after_name(start):
+                continue  # a model or a name: "the Audi Q3 2016", "Operation Q4 2016"
+            if match.group()[-1].isdigit() and self._unit(end)[0] is not None:
+                continue  # the year is a figure: "at the end of the year 2016 kg were seized"
             ranged = bool(_RANGED.search(match.group()))
             if context in _OPEN_CONTEXT and not ranged:
                 phrase = f"{'since' if context != 'depuis' else 'depuis'} {phrase}"
