@@ -880,3 +880,27 @@ def test_the_rate_table_of_a_manager_is_built_once_by_threads_at_once(
     for thread in threads:
         thread.join()
     assert len(built) == 1 and tables[0] is tables[1]
+
+
+def test_the_rate_table_asked_for_while_it_is_built_does_not_hang(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A provider whose load converts money asks for the table being built: the lock must
+    # not hang that thread.
+    import threading
+
+    build = RateTable.from_providers.__func__  # type: ignore[attr-defined]
+    manager = load_manager()
+    calls: list[int] = []
+
+    def reentrant(cls: type[RateTable], specs: Iterable[RateProviderSpec]) -> RateTable:
+        calls.append(1)
+        if len(calls) == 1:
+            rate_table(manager)
+        return build(cls, specs)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(RateTable, "from_providers", classmethod(reentrant))
+    thread = threading.Thread(target=rate_table, args=(manager,), daemon=True)
+    thread.start()
+    thread.join(10)
+    assert not thread.is_alive() and len(calls) == 2

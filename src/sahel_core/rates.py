@@ -689,8 +689,9 @@ def _valid_until() -> pl.Expr:
 
 _TABLES: weakref.WeakKeyDictionary[Manager, RateTable] = weakref.WeakKeyDictionary()
 # Two indicators converting money at once (``sahel indicators`` runs two in threads) would
-# each build the table and read the rate files.
-_BUILDING = threading.Lock()
+# each build the table and read the rate files. Re-entrant: a provider that converts money
+# while the table is built recurses until from_providers drops it, as without the lock.
+_BUILDING = threading.RLock()
 
 
 def rate_table(manager: Manager | None = None) -> RateTable:
@@ -699,6 +700,9 @@ def rate_table(manager: Manager | None = None) -> RateTable:
     from sahel_core.plugins import get_manager
 
     manager = manager or get_manager()
+    table = _TABLES.get(manager)
+    if table is not None:
+        return table
     with _BUILDING:
         table = _TABLES.get(manager)
         if table is None:
