@@ -370,19 +370,22 @@ _ACLED_TAGS: dict[str, str] = {
 def _rows(
     rows: list[list[str]], width: int, first: int
 ) -> tuple[list[list[str]], list[int], list[Rejection]]:
-    """Non-empty data rows cut to the hashtag row's width, their numbers, ragged rows refused."""
+    """Non-empty data rows, their numbers, and the rows refused for a value beyond the hashtag
+    row's width."""
+    from sahel_core.tabular import filled_width
+
     kept, numbers, refused = [], [], []
     for number, cells in enumerate(rows, start=first):
         if not any(c.strip() for c in cells):
             continue
-        extra = [c for c in cells[width:] if c.strip()]
-        if extra:
+        end = filled_width(cells, width)
+        if end > width:
             refused.append(
-                Rejection(number, None, ",".join(extra),
-                          f"{len(cells)} cells but the hashtag row has {width}")
+                Rejection(number, None, ",".join(cells[width:end]),
+                          f"{end} cells but the hashtag row has {width}")
             )  # fmt: skip
             continue
-        kept.append((cells + [""] * width)[:width])
+        kept.append(cells)  # not padded: only the tagged cells are taken, "" past the end
         numbers.append(number)
     return kept, numbers, refused
 
@@ -423,7 +426,10 @@ def tagged(
     used = [i for i, t in enumerate(tags) if t]
     names = unique_headers([tags[i] for i in used])
     frame = pl.DataFrame(
-        {name: [r[i] or None for r in rows] for name, i in zip(names, used, strict=True)},
+        {
+            name: [r[i] or None if i < len(r) else None for r in rows]
+            for name, i in zip(names, used, strict=True)
+        },
         schema=dict.fromkeys(names, pl.String),
     )
     return Tagged(header, tags, tag_row, frame, numbers, refused)
@@ -458,7 +464,9 @@ def read_tagged(
     if not all(tags):
         dropped = [header[i] if i < len(header) and header[i] else f"column {i + 1}"
                    for i, t in enumerate(tags) if not t]  # fmt: skip
-        all_notes.append("columns without a hashtag dropped: " + ", ".join(dropped))
+        # A sheet with a stray value far right has thousands of such columns.
+        more = f" (+{len(dropped) - 20} more)" if len(dropped) > 20 else ""
+        all_notes.append(f"columns without a hashtag dropped: {', '.join(dropped[:20])}{more}")
     # Names label the frame's columns; meanings come from the hashtags as written, since a
     # name made distinct ("#loc+code_duplicated_0") no longer says what its column holds.
     found = [t for t in tags if t]

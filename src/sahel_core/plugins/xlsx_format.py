@@ -12,9 +12,9 @@ A sheet with an HXL hashtag row (HDX publishes workbooks with one under the head
 its hashtags, as the ``hxl`` format reads the same table saved as CSV: the hashtags, not the
 header, say what each column holds, whatever language the header is in. The hashtag row is a
 row of at least two hashtags (one tag-like cell is a record), found within the first 25 rows
-before a header, or right under the header; a hashtag row is never taken for the header. The
-sheet's columns end at the last one with a header or a hashtag: a row with a value further
-right is refused, as HXL CSV refuses a row longer than its hashtag row.
+before a header, or right under the header; a hashtag row is never taken for the header. A
+value right of the last hashtag is in a column without one, dropped with a note, its row
+kept, as in the sheet's CSV copy (as wide as its widest row).
 
 One sheet is read, the first with a header or a hashtag row; the note naming it lists the
 sheets after it, not read.
@@ -200,14 +200,16 @@ def _tagged(
     rows: Iterator[tuple[Any, ...]],
     options: ReadOptions,
 ) -> Tagged:
-    """The rows under the hashtag row ``tags`` as HXL CSV would hold them (see
-    :func:`sahel_core.plugins.hxl.tagged`)."""
-    # A sheet's rows are all as wide as its widest: its columns are those with a header or a
-    # hashtag, as a CSV's are those of its hashtag row. (Widening to a stray value far right
-    # would pad every row to it.)
+    """The rows under the hashtag row ``tags`` as the sheet's CSV copy holds them, read by
+    the HXL CSV reader's rules (:func:`sahel_core.plugins.hxl.tagged`)."""
+    # The copy is as wide as the sheet's widest row: a value right of the last hashtag is in
+    # a column without one, dropped with a note, its row kept.
     width = max(filled_width(header), filled_width(tags))
     body = _text_rows(rows, width, hxl_locale(options))
-    return tagged([h or "" for h in header[:width]], hashtags(tags[:width]), body, tag_row)
+    width = max([width, *map(len, body)])
+    header = [*header[:width], *[None] * (width - len(header))]
+    tags = [*tags[:width], *[None] * (width - len(tags))]
+    return tagged([h or "" for h in header], hashtags(tags), body, tag_row)
 
 
 def _text_rows(rows: Iterator[tuple[Any, ...]], width: int, locale: str) -> list[list[str]]:
