@@ -1062,3 +1062,22 @@ def test_a_year_followed_by_a_unit_is_a_quantity(text: str) -> None:
     # "end of the year 2016" read as the date left "kg" without its number: no seizure.
     seizure = only(extract(text), "seizure")
     assert amount(seizure["quantity"]) == (Decimal(2016), "kg", "exact")
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase"),
+    [
+        # "l'" is an article, not litres; people and weapons are no mass: dates all.
+        ("En 2016 l'OCRTIS a saisi 400 kg de cocaïne à Dakar.", "2016"),
+        ("Le 12 mai 2016 l'OCRTIS a saisi 400 kg de cocaïne à Dakar.", "12 mai 2016"),
+        ("On 12 May 2016 weapons and 400 kg of cocaine were seized in Dakar.", "12 May 2016"),
+        ("Starting Q3 2016, customs seized 400 grams of cocaine in Dakar.", "since Q3 2016"),
+    ],
+)
+def test_a_date_followed_by_a_word_stays_a_date(text: str, phrase: str) -> None:
+    # Each was one record without a date, and a second "seizure" of 2016 l (or "2016
+    # weapons") beside it; "Starting Q3 2016" lost its date to the name rule.
+    (record,) = extract(text).records
+    entity = record.entity
+    date = getattr(entity, "date", None) or getattr(entity, "as_of", None)
+    assert date is not None and date.text == phrase

@@ -417,14 +417,26 @@ def test_formats_are_told_by_content_whatever_the_name(tmp_path: Path) -> None:
         ("data_id,event_date,actor1,fatalities,drug,country_name", "acled"),
     ],
 )
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1252", "utf-16"])
 def test_a_file_a_sniffer_guessed_wrong_is_read_by_its_extension(
-    tmp_path: Path, header: str, guessed: str
+    tmp_path: Path, header: str, guessed: str, encoding: str
 ) -> None:
     path = tmp_path / "register.csv"
-    path.write_text(f"{header}\na,2016-01-01,MLI,0,cannabis,2\n")
+    path.write_text(f"{header}\na,2016-01-01,Ségou,0,cannabis,2\n", encoding=encoding)
     result = read(path)
     assert (result.format, result.read) == ("csv", 1)
     assert result.notes[0].startswith(f"not {guessed} (")
+
+
+def test_a_damaged_acled_export_is_told_not_read_as_csv(tmp_path: Path) -> None:
+    # ACLED's own columns, the country missing: a damaged export, not another's file.
+    path = tmp_path / "events.csv"
+    path.write_text(
+        "event_id_cnty,event_date,event_type,actor1,fatalities,location\n"
+        "MLI1,2016-05-01,Battles,Police,0,Gao\n"
+    )
+    with pytest.raises(FormatError, match="not an ACLED event file"):
+        read(path)
 
 
 @pytest.mark.parametrize(

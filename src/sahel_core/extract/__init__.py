@@ -39,7 +39,8 @@ rule attaches only what its sentence states):
   "2015-2016") is a date only after a word that makes it one ("in", "en", "since",
   "depuis"): alone it is as often a figure ("2016 kg") or a name ("Resolution 2295"). A
   quarter written short right after a capitalised name is a model ("the Audi Q3 2016"); a
-  year followed by a unit is a quantity ("at the end of the year 2016 kg").
+  part of a year in words followed by a unit of mass is a quantity ("at the end of the year
+  2016 kg").
 * **Seizure**: a quantity of a drug ("more than 2.7 tons of cannabis", "between 2 and 3 tons
   of cannabis", "170 cartons of Tramadol
   containing 70,000 tablets" → packaging 170 cartons, quantity 70,000 tablets; "12 of

@@ -226,6 +226,10 @@ _BARE_YEARS = re.compile(rf"{_YEAR}(?:{_LINK}{_YEAR})?")
 # A quarter written short ("Q3 2016") right after a capitalised name is a model or a name
 # ("the Audi Q3 2016", "Toyota Hilux T4 2016"), not a date.
 _SHORT_PART = re.compile(rf"[qth][1-4]\s+{_YEAR}")
+# A part of a year named by words only ("end of the year 2016", "late 2016"): its year may
+# be a figure ("at the end of the year 2016 kg were seized"). A day, a month or a quarter
+# says it is a date.
+_PART_OF_YEAR = re.compile(rf"(?:{_MODIFIER}){_YEAR}")
 # Words that may begin a date before its month or year, besides a day's number: "late",
 # "beginning of", "mi-", "Q3", "third (quarter)".
 # fmt: off

@@ -20,6 +20,7 @@ from sahel_core.extract._figures import (
     _FIGURE_STARTERS,
     _FIGURE_WORDS,
     _OPEN_CONTEXT,
+    _PART_OF_YEAR,
     _RANGE_AND,
     _RANGE_OPEN,
     _RANGE_TAIL,
@@ -78,37 +79,12 @@ _DATE_KIND: _Kind = (_DATE_STARTERS, _DATE_WORDS, True)
 _FIGURE_KIND: _Kind = (_FIGURE_STARTERS, _FIGURE_WORDS, False)
 _BACK = 40  # characters
 _WORD_BEFORE = re.compile(r"(\w+)[ \t\u00a0]+$")
-# Words that lead to a date, capitalised at a sentence's start: "For Q3 2016, customs...".
+# Words that lead to a date, capitalised at a sentence's start ("For Q3 2016, customs..."),
+# besides those of _DATE_CONTEXT, which are checked first.
 _LEADS_TO_DATE = frozenset(
-    [
-        "for",
-        "over",
-        "during",
-        "in",
-        "since",
-        "by",
-        "from",
-        "until",
-        "through",
-        "throughout",
-        "at",
-        "of",
-        "the",
-        "pendant",
-        "durant",
-        "sur",
-        "pour",
-        "en",
-        "au",
-        "depuis",
-        "des",
-        "dans",
-        "du",
-        "de",
-        "le",
-        "la",
-    ]
-)
+    ["for", "over", "through", "at", "of", "the", "pendant", "durant", "sur", "pour", "au",
+     "a", "dans", "de", "le", "la"]
+)  # fmt: skip
 _RANGED = re.compile(r"\d\s*(?:-|to|and|until|au|et|a)\s*\w")
 _PLACE_BEFORE = re.compile(
     r"(?:^|[^a-z])(?:in|at|a|au|aux|en|dans)\s+(?:the\s+|la\s+|le\s+|l'|les\s+)?"
@@ -306,6 +282,15 @@ class _Scan:
                     done = match.end()
                     break
 
+    def _mass_after(self, end: int) -> bool:
+        """Whether a unit of mass is written right after ``end`` ("2016 kg"), not an elided
+        article ("2016 l'OCRTIS") nor a count ("2016 people")."""
+        from sahel_core.quantities import dimension
+
+        unit, unit_end = self._unit(end)
+        elided = self.folded[unit_end : unit_end + 1] == "'"
+        return unit is not None and not elided and dimension(unit) == "mass"
+
     def _after_name(self, start: int) -> bool:
         """Whether the word right before ``start`` (a space apart) is capitalised and no word
         that leads to a date ("For Q3 2016", "Pendant le T3 2016")."""
@@ -323,9 +308,9 @@ class _Scan:
             phrase = self.text[start:end]
             if not context and _BARE_YEARS.fullmatch(match.group()):
                 continue  # a bare year: "Resolution 2295 (2016)"
-            if _SHORT_PART.fullmatch(match.group()) and self._after_name(start):
+            if not context and _SHORT_PART.fullmatch(match.group()) and self._after_name(start):
                 continue  # a model or a name: "the Audi Q3 2016", "Operation Q4 2016"
-            if match.group()[-1].isdigit() and self._unit(end)[0] is not None:
+            if _PART_OF_YEAR.fullmatch(match.group()) and self._mass_after(end):
                 continue  # the year is a figure: "at the end of the year 2016 kg were seized"
             ranged = bool(_RANGED.search(match.group()))
             if context in _OPEN_CONTEXT and not ranged:

@@ -65,6 +65,9 @@ _ALIASES = {
 _EVENT_KEYS = ("event_date", "fatalities", "actor1")
 _ID_KEYS = ("event_id_cnty", "data_id")
 _COUNTRY_KEYS = ("iso3", "country_code", "country")
+# Columns only an ACLED export has, besides those the sniffer looks for.
+_ACLED_OWN = ("event_id_cnty", "event_type", "sub_event_type", "inter1", "interaction",
+              "geo_precision", "time_precision", "source_scale")  # fmt: skip
 _COUNT_KEYS = ("location_code", "event_type", "events", "reference_period_start")
 
 
@@ -448,8 +451,11 @@ def read_acled(path: Path, options: ReadOptions) -> ReadResult:
         if not any(k in columns for k in _COUNTRY_KEYS):
             missing.append(" or ".join(_COUNTRY_KEYS))
         if missing:
-            # The sniffer saw a few of ACLED's columns, not all it needs.
-            raise NotThisFormat(
+            # The sniffer saw a few columns that other event files have too: a file with none
+            # of ACLED's own is another's (NotThisFormat: read by its extension); one with
+            # them is a damaged export, told as such.
+            damaged = any(c in columns for c in _ACLED_OWN)
+            raise (FormatError if damaged else NotThisFormat)(
                 "not an ACLED event file: missing column(s) " + ", ".join(missing),
                 source=path.name,
                 field="header",

@@ -38,8 +38,11 @@ def _text(path: Path, options: ReadOptions) -> str:
         return path.read_bytes().decode(encoding)
     # UnicodeError, not only its decoding kind: Python's "undefined" codec raises the parent.
     except (UnicodeError, LookupError) as exc:
-        named = "UTF-8" if options.encoding is None else options.encoding
-        raise FormatError(f"not {named} text: {exc}", source=str(path)) from None
+        if options.encoding is not None:
+            raise FormatError(f"not {options.encoding} text: {exc}", source=str(path)) from None
+        # JSON is UTF-8: a file the sniffer took for it by a first "[" that is not (a CSV
+        # header "[id],[date]" in Windows-1252) is read by its extension's format.
+        raise NotThisFormat(f"not UTF-8 text: {exc}", source=str(path)) from None
 
 
 def _guess(record: Any, options: ReadOptions) -> str:

@@ -214,7 +214,7 @@ def _tagged(
 
 def _text_rows(rows: Iterator[tuple[Any, ...]], width: int, locale: str) -> list[list[str]]:
     """The rows as text cells, ``""`` for an empty one: ``width`` cells, or up to the last
-    value of a row that has one further right (its row is then refused, not cut short).
+    value of a row that has one further right (in a column without a hashtag, then).
     Numbers typed as numbers are written in ``locale``'s notation, the one they are read in."""
     body: list[list[str]] = []
     typed: list[tuple[int, int]] = []
