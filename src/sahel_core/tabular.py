@@ -34,6 +34,7 @@ __all__ = [
     "FORMULA_TRIGGERS",
     "MISFIT_NOTE",
     "filled_width",
+    "first_few",
     "guess_entity",
     "json_text",
     "misfit_notes",
@@ -320,6 +321,13 @@ def unused_mapping(options: ReadOptions, reads: str) -> list[str]:
         return []
     pairs = ", ".join(f"{source} → {column}" for source, column in options.mapping.items())
     return [f"column mapping not used ({pairs}): {reads}"]
+
+
+def first_few(items: Sequence[str], count: int, separator: str = ", ") -> str:
+    """The first ``count`` of ``items`` joined, and how many more there are ("a, b (+3
+    more)"): a note or a message that lists records, lines or columns stays readable."""
+    more = f" (+{len(items) - count} more)" if len(items) > count else ""
+    return separator.join(items[:count]) + more
 
 
 def filled_width(cells: Sequence[object], at_least: int = 0) -> int:

@@ -28,7 +28,7 @@ from sahel_core.errors import FormatError
 from sahel_core.hookspecs import hookimpl
 from sahel_core.qualifiers import lone_surrogate
 from sahel_core.specs import FormatSpec, ReadOptions, ReadResult, Rejection, WriteOptions
-from sahel_core.tabular import filled_width, unique_headers
+from sahel_core.tabular import filled_width, first_few, unique_headers
 
 __all__ = [
     "csv_records",
@@ -113,9 +113,7 @@ def _mixed(data: bytes) -> tuple[str, str] | None:
             except UnicodeDecodeError:
                 return None
             legacy.append(number)
-    shown = ", ".join(map(str, legacy[:10])) + (
-        f" (+{len(legacy) - 10} more)" if len(legacy) > 10 else ""
-    )
+    shown = first_few([str(number) for number in legacy], 10)
     lines = "line" if len(legacy) == 1 else "lines"
     return "".join(parts).removeprefix("\ufeff"), f"utf-8 ({lines} {shown} in cp1252)"
 

@@ -453,7 +453,7 @@ def read_tagged(
 ) -> ReadResult:
     """A :class:`Tagged` table read by its hashtags (rules of the module doc); ``format``
     names the reader in the result, ``notes`` come before the hashtags' own."""
-    from sahel_core.tabular import unused_mapping
+    from sahel_core.tabular import first_few, unused_mapping
 
     header, tags = table.header, table.tags
     all_notes = [
@@ -465,8 +465,7 @@ def read_tagged(
         dropped = [header[i] if i < len(header) and header[i] else f"column {i + 1}"
                    for i, t in enumerate(tags) if not t]  # fmt: skip
         # A sheet with a stray value far right has thousands of such columns.
-        more = f" (+{len(dropped) - 20} more)" if len(dropped) > 20 else ""
-        all_notes.append(f"columns without a hashtag dropped: {', '.join(dropped[:20])}{more}")
+        all_notes.append(f"columns without a hashtag dropped: {first_few(dropped, 20)}")
     # Names label the frame's columns; meanings come from the hashtags as written, since a
     # name made distinct ("#loc+code_duplicated_0") no longer says what its column holds.
     found = [t for t in tags if t]

@@ -822,16 +822,19 @@ class _Reader:
             frames = self.frames.get(name)
             return pl.concat(frames) if frames else pl.DataFrame(schema=dict(empty))
 
+        from sahel_core.tabular import first_few
+
         if self.warned:
             self.notes.append(
                 f"{len(self.warned)} record(s) kept despite schema faults in elements not read "
-                f"(read_iati(strict=True) rejects them): {_listed(self.warned)}"
+                f"(read_iati(strict=True) rejects them): "
+                f"{first_few(self.warned, _SHOWN_WARNINGS, '; ')}"
             )
         if self.rekeyed:
             self.notes.append(
                 f"{len(self.rekeyed)} organisation(s) keyed by their organisation-identifier, "
                 f"as the donor key they map to is an earlier organisation's: "
-                f"{_listed(self.rekeyed)}"
+                f"{first_few(self.rekeyed, _SHOWN_WARNINGS, '; ')}"
             )
         tables = {"donor": from_entities(self.donors.values(), "donor")}
         if self.kind == "iati-activity":
@@ -848,13 +851,6 @@ class _Reader:
             rejections=self.rejections,
             notes=self.notes,
         )
-
-
-def _listed(items: list[str]) -> str:
-    """The first few ``items``, and how many more there are: a note stays readable."""
-    shown = "; ".join(items[:_SHOWN_WARNINGS])
-    more = len(items) - _SHOWN_WARNINGS
-    return f"{shown} (+{more} more)" if more > 0 else shown
 
 
 # -- pieces of an activity ------------------------------------------------------------------------

@@ -183,6 +183,8 @@ def _quantities(table: pl.LazyFrame, by: Sequence[str], *, mass: bool) -> pl.Dat
 def _too_large(rows: pl.LazyFrame, by: Sequence[str]) -> ValidationError:
     """The error for quantities too large to add up exactly, naming the group and unit of the
     largest sum (summed roughly, in floats) and its records."""
+    from sahel_core.tabular import first_few
+
     keys = [*by, "quantity_unit"]
     ids = pl.col("id") if "id" in rows.collect_schema().names() else pl.lit(None, pl.String)
     sums = (
@@ -197,11 +199,10 @@ def _too_large(rows: pl.LazyFrame, by: Sequence[str]) -> ValidationError:
     largest = sized.sort("_size", descending=True, nulls_last=True).row(0, named=True)
     group = ", ".join(f"{key}={largest[key]}" for key in by)
     found = [str(i) for i in largest["_ids"] if i is not None]
-    more = f" (+{len(found) - 5} more)" if len(found) > 5 else ""
     unit = largest["quantity_unit"]
     return ValidationError(
         f"the quantities in {unit}{' of ' + group if group else ''} are too large to add up "
-        f"exactly: records {', '.join(found[:5])}{more}",
+        f"exactly: records {first_few(found, 5)}",
         field="quantity",
     )
 
