@@ -218,12 +218,15 @@ def read_table(
     format: str,
     rows: Sequence[int] | None = None,
     notes: Sequence[str] = (),
+    refused: Sequence[Rejection] = (),
 ) -> ReadResult:
     """Map, clean and normalize a frame of text cells read from ``path``.
 
     ``rows`` gives each row's number as the user sees it (defaults to 2, 3, ...). Rows with no
     value at all are skipped, not counted, and reported in ``notes``; a row with values only
-    in ignored columns is read and rejected ("no value in a recognised column").
+    in ignored columns is read and rejected ("no value in a recognised column"). ``refused``
+    are the rows the reader refused before the frame (a row longer than its header, a date
+    it cannot show): counted as read and rejected with the others.
     """
     from sahel_core.headers import map_headers
     from sahel_core.normalize import blank_to_null, normalize
@@ -256,13 +259,13 @@ def read_table(
     table, rejections = normalize(
         cells, entity, source=path.name, locale=options.locale, rows=numbers, blanks=False
     )
-    if unread:
-        rejections = sorted([*rejections, *unread], key=lambda r: r.row or 0)
+    if unread or refused:
+        rejections = sorted([*rejections, *unread, *refused], key=lambda r: r.row or 0)
     result = ReadResult(
         format=format,
         source=str(path),
         tables={entity: table},
-        read=cells.height + len(unread),
+        read=cells.height + len(unread) + len(refused),
         rejections=rejections,
         notes=[*misfits, *notes, *_notes(header_map, skipped)],
     )

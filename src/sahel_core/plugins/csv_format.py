@@ -395,11 +395,7 @@ def read_csv(path: Path, options: ReadOptions) -> ReadResult:
         if q
     )
     notes = [f"encoding {encoding}, delimiter {delimiter!r}"]
-    result = read_table(frame, path, options, format="csv", rows=rows, notes=notes)
-    if refused:
-        result.read += len(refused)
-        result.rejections = sorted([*result.rejections, *refused], key=lambda r: r.row or 0)
-    return result
+    return read_table(frame, path, options, format="csv", rows=rows, notes=notes, refused=refused)
 
 
 def _utf8_head(data: bytes) -> str | None:

@@ -50,11 +50,9 @@ def read_parquet(path: Path, options: ReadOptions) -> ReadResult:
     rows = pl.int_range(1, frame.height + 1, eager=True)
     if refused:
         text, rows = text.filter(keep), rows.filter(keep)
-    result = read_table(text, path, options, format="parquet", rows=rows.to_list(), notes=notes)
-    if refused:
-        result.read += len(refused)
-        result.rejections = sorted([*result.rejections, *refused], key=lambda r: r.row or 0)
-    return result
+    return read_table(
+        text, path, options, format="parquet", rows=rows.to_list(), notes=notes, refused=refused
+    )
 
 
 def _text_cells(
