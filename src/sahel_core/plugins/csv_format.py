@@ -315,10 +315,9 @@ def fit_rows(
     numbers: list[int] = []
     rejections: list[Rejection] = []
     for number, record in enumerate(records, start=first):
-        extra = record[width:]
-        if any(cell.strip() for cell in extra) and not (cut is not None and cut(record)):
-            # Counted to the last filled cell: the same row in the workbook reads the same.
-            end = filled_width(record, width)
+        # Counted to the last filled cell: the same row in the workbook reads the same.
+        end = filled_width(record, width)
+        if end > width and not (cut is not None and cut(record)):
             reason = f"{end} cells but the header has {width}"
             rejections.append(Rejection(number, None, delimiter.join(record[width:end]), reason))
             continue
