@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import re
 import zipfile
@@ -776,6 +777,77 @@ def test_parquet_date_out_of_range_in_an_ignored_column(tmp_path: Path) -> None:
     assert result.read == 3 == result.accepted + result.rejected
     assert rejected(result) == {3: ("extra", str(-(2**31)))}
     assert result.tables["seizure"]["drug"].to_list() == ["cocaine", "heroin"]
+
+
+# pyarrow writes a pandas datetime at a fixed offset with that offset as its time zone, which
+# polars does not know: polars refused the whole file. polars writes no such zone, so a test
+# writes "Israel" and renames it in the Arrow schema the file keeps (a flatbuffer, in base64).
+_EVENING, _NIGHT = 1_462_996_800_000_000, 1_463_018_400_000_000  # 2016-05-11 20:00, 12 02:00 UTC
+
+
+def _zoned(path: Path, frame: pl.DataFrame, zone: str) -> None:
+    """``frame``, its datetimes in "Israel", written to ``path`` in ``zone`` (6 characters at
+    most: the file keeps its length)."""
+    frame.write_parquet(path)
+    data = path.read_bytes()
+    stored = re.findall(rb"/////[A-Za-z0-9+/]+=*", data)  # 0xFFFFFFFF, then the schema
+    assert len(stored) == 1
+    renamed = base64.b64decode(stored[0]).replace(
+        b"\x06\0\0\0Israel", len(zone).to_bytes(4, "little") + zone.encode().ljust(6, b"\0")
+    )
+    path.write_bytes(data.replace(stored[0], base64.b64encode(renamed)))
+
+
+@pytest.mark.parametrize(
+    ("zone", "days", "in_utc"),
+    [("+05:30", [12, 12], False), ("-03:30", [11, 11], False), ("Z", [11, 12], False),
+     ("Bamako", [11, 12], True)],
+)  # fmt: skip
+def test_parquet_datetime_in_a_zone_polars_does_not_know(
+    tmp_path: Path, zone: str, days: list[int], in_utc: bool
+) -> None:
+    # A date is the instant's day at its offset, as for a zone polars knows; a zone that is
+    # no offset (no such zone as "Bamako") is read in UTC, with a note.
+    path = tmp_path / "zoned.parquet"
+    table = {"id": ["a", "b", "c"], "country": ["MLI"] * 3, "drug": ["cocaine"] * 3}
+    when = _stored([_EVENING, _NIGHT, None], pl.Datetime("us", "Israel")).alias("quand")
+    _zoned(path, pl.DataFrame(table).with_columns(when), zone)
+    result = read(path, options=ReadOptions(mapping={"quand": "date"}))
+    assert result.read == 3 == result.accepted
+    dates = [dt.date(2016, 5, day) for day in days]
+    assert result.tables["seizure"]["date_earliest"].to_list() == [*dates, None]
+    noted = [note for note in result.notes if "read in UTC" in note]
+    assert noted == (
+        [f"datetimes in a time zone polars does not know, read in UTC: quand ({zone})"]
+        if in_utc
+        else []
+    )
+
+
+def test_parquet_datetime_at_an_offset_out_of_range_rejects_its_row(tmp_path: Path) -> None:
+    # The last instant polars can show is past the years it shows at +05:30: writing it as
+    # text would panic.
+    last = 8_210_266_876_799_999_999  # +262142-12-31 23:59:59.999999 UTC
+    path = tmp_path / "far.parquet"
+    when = _stored([_EVENING, 2**63 - 1, last], pl.Datetime("us", "Israel")).alias("quand")
+    frame = pl.DataFrame({"country": ["MLI"] * 3, "drug": ["cocaine"] * 3}).with_columns(when)
+    _zoned(path, frame, "+05:30")
+    result = read(path, options=ReadOptions(mapping={"quand": "date"}))
+    assert result.read == 3 == result.accepted + result.rejected
+    assert rejected(result) == {2: ("date", str(2**63 - 1)), 3: ("date", str(last))}
+    assert all("date out of range" in r.reason for r in result.rejections)
+    assert result.tables["seizure"]["date_earliest"].to_list() == [dt.date(2016, 5, 12)]
+
+
+def test_parquet_datetime_at_an_offset_in_a_list_or_record(tmp_path: Path) -> None:
+    # Read in UTC, with a note: only a column of datetimes is written at its offset.
+    path = tmp_path / "nested.parquet"
+    when = _stored([_EVENING, _NIGHT], pl.Datetime("us", "Israel")).alias("t")
+    frame = pl.DataFrame({"country": ["MLI", "NER"], "drug": ["cocaine", "heroin"]})
+    _zoned(path, frame.with_columns(vus=when.to_list(), quand=pl.struct(when)), "+05:30")
+    result = read(path)
+    assert (result.read, result.accepted) == (2, 2)
+    assert "read in UTC: vus (+05:30), quand (+05:30)" in " ".join(result.notes)
 
 
 # -- damaged workbooks, JSON errors, counts, line endings, ignored columns -----------------------
