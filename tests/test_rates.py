@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from sahel_core.errors import FormatError, PluginWarning, RateNotFound, SahelError, ValidationError
 from sahel_core.hookspecs import hookimpl
-from sahel_core.money import Money, convert, parse_money
+from sahel_core.money import Conversion, Money, convert, parse_money
 from sahel_core.plugins import Manager, load_manager, rates_builtin
 from sahel_core.qualifiers import Qualifier
 from sahel_core.rates import PIVOTS, RateTable, convert_column, rate_table, user_provider
@@ -561,6 +561,136 @@ def test_a_lazy_provider_that_fails_on_a_later_pair_is_dropped_with_what_was_rea
     assert again["rate_source"].to_list() == ["ECB"]
     assert "cbl" not in table.providers
     assert "cbl" not in set(table.rows["provider"])
+
+
+def _fails_on_gbp() -> pl.LazyFrame:
+    """A lazy provider with EUR → USD at 1.2 that fails when the rows of GBP are read."""
+    return pl.LazyFrame(
+        {"date": ["2016-11-04", "2016-11-04"], "currency": ["USD", "GBP"], "base": ["EUR"] * 2,
+         "period": ["day"] * 2, "rate": ["1.2", "x"]}
+    ).with_columns(pl.col("rate").cast(pl.Decimal(38, 16)))  # strict: fails on "x" # fmt: skip
+
+
+def _on_day(*currencies: str) -> pl.DataFrame:
+    n = len(currencies)
+    day = dt.date(2016, 11, 4)
+    return pl.DataFrame({"value": [1] * n, "currency": list(currencies), "date_value": [day] * n})
+
+
+def test_a_lazy_provider_dropped_on_a_later_pair_leaves_the_hops_kept_before_usable() -> None:
+    # The hops of EUR are kept; a column that also has GBP drops the provider while reading
+    # GBP's, which forgets those: they were looked up afterwards (KeyError).
+    plan = _fails_on_gbp()
+    manager = _first("cbl", lambda: plan)
+    assert convert_column(_on_day("EUR"), manager=manager)["rate_source"].to_list() == ["cbl"]
+    with pytest.warns(PluginWarning, match="'cbl' skipped"):
+        both = convert_column(_on_day("EUR", "GBP"), manager=manager)
+    assert both["rate_source"].to_list() == ["ECB", "ECB"]
+
+
+@pytest.mark.parametrize("how", ["value", "route_query"])
+def test_a_route_is_chosen_without_the_fixed_rate_of_a_provider_dropped_meanwhile(
+    how: str,
+) -> None:
+    # GBP is tied to USD by cbl until reading GBP's other rows fails: the routes planned
+    # before that read went through the tie, so the first conversion (and a route query
+    # built then and kept) took GBP → USD → EUR where every later one takes GBP → EUR.
+    plan = pl.LazyFrame(
+        {"date": ["2016-01-01", "2016-11-04"], "currency": ["GBP", "GBP"], "base": ["USD", "EUR"],
+         "period": ["fixed", "day"], "rate": ["0.8", "x"]}
+    ).with_columns(pl.col("rate").cast(pl.Decimal(38, 16)))  # fmt: skip
+    manager = _first("cbl", lambda: plan)
+    table = rate_table(manager)
+    day = dt.date(2016, 11, 4)
+    direct = "GBP → EUR (ECB, 2016-11-04)"
+    start = {
+        "value": lambda: convert(Money(1, "GBP"), "EUR", on=day, manager=manager),
+        "route_query": lambda: table.route_query("GBP", "EUR", None),
+    }[how]
+    with pytest.warns(PluginWarning, match="'cbl' skipped"):
+        first = start()
+    if isinstance(first, Conversion):
+        assert first.path == direct
+    column = convert_column(_on_day("GBP"), to="EUR", manager=manager)
+    assert column["rate_path"].to_list() == [direct]
+    assert convert(Money(1, "GBP"), "EUR", on=day, manager=manager).path == direct
+
+
+@pytest.mark.parametrize("kept_before", [False, True], ids=["fresh", "kept"])
+def test_a_provider_dropped_by_one_thread_while_another_fills_the_caches(
+    monkeypatch: pytest.MonkeyPatch, kept_before: bool
+) -> None:
+    """`sahel indicators` converts in two threads. Thread A is held inside a fill (cutting
+    hops from the rows it read) until thread B has dropped the provider, or waits for A's
+    lock to do so: A must neither keep the dropped provider's rows in the caches B reset
+    (every later conversion used them) nor look up the hops B's reset forgot (KeyError)."""
+    import threading
+
+    from sahel_core import rates
+
+    plan = _fails_on_gbp()
+    manager = _first("cbl", lambda: plan)
+    table = rate_table(manager)
+    if kept_before:
+        convert_column(_on_day("EUR"), manager=manager)  # A then fills only CHF's hops
+    inside, b_stopped = threading.Event(), threading.Event()
+    directed = rates._directed
+
+    def held(rows: pl.DataFrame) -> pl.DataFrame:
+        if threading.current_thread() is a and not inside.is_set():
+            inside.set()
+            assert b_stopped.wait(10)
+        return directed(rows)
+
+    class Watched:
+        """The table's lock, telling when B has to wait for it."""
+
+        def __init__(self, lock: threading.RLock) -> None:
+            self.lock = lock
+
+        def __enter__(self) -> None:
+            if not self.lock.acquire(blocking=False):
+                b_stopped.set()
+                self.lock.acquire()
+
+        def __exit__(self, *exc: object) -> None:
+            self.lock.release()
+
+    monkeypatch.setattr(rates, "_directed", held)
+    monkeypatch.setattr(table, "_lock", Watched(table._lock))
+    errors: list[tuple[str, BaseException]] = []
+
+    def a_run() -> None:
+        try:
+            convert_column(_on_day("EUR", "CHF"), manager=manager)
+        except Exception as exc:
+            errors.append(("A", exc))
+
+    def b_run() -> None:
+        try:
+            assert inside.wait(10)
+            convert_column(_on_day("GBP"), manager=manager)  # reading GBP drops cbl
+        except Exception as exc:
+            errors.append(("B", exc))
+        finally:
+            b_stopped.set()
+
+    a, b = threading.Thread(target=a_run), threading.Thread(target=b_run)
+
+    def both() -> None:
+        a.start()
+        b.start()
+        a.join(30)
+        b.join(30)
+
+    with pytest.warns(PluginWarning, match="'cbl' skipped"):
+        both()
+    assert not (a.is_alive() or b.is_alive())
+    assert errors == []
+    assert "cbl" not in table.providers
+    assert convert_column(_on_day("EUR"), manager=manager)["rate_source"].to_list() == ["ECB"]
+    day = dt.date(2016, 11, 4)
+    assert convert(Money(1, "EUR"), "USD", on=day, manager=manager).steps[0].source == "ECB"
 
 
 def test_a_lazy_providers_dropped_rows_are_counted_among_the_rows_read() -> None:

@@ -173,7 +173,12 @@ class RateTable:
         # the pairs read from the lazy ones (each pair's codes in order).
         self._read_rows = rows
         self._pairs_read: set[tuple[str, str]] = set()
-        self._lock = threading.Lock()  # two threads reading one pair would keep it twice
+        # Held while rows are read (two threads reading one pair would keep it twice) or a
+        # cache is filled, never to look one up. A provider that fails to read is dropped under
+        # it (_skip), which resets every cache: a fill outside it could keep that provider's
+        # rows in the new caches, or look up what they lost. Re-entrant: filling a route query
+        # reads its hops' rows.
+        self._lock = threading.RLock()
         self._forget()
         # A lazy provider's pairs with a fixed row are read whole: which rows of a pair stand
         # (one orientation, one reading a date) depends on all of them.
@@ -322,25 +327,30 @@ class RateTable:
     def _pair(self, source: str, target: str) -> list[_Layer]:
         """The layers for hop ``source → target``, built on first use."""
         key = (source, target)
-        if key not in self._layers:
-            found = self._rows_for([key]).sort("layer", "date")
-            layers = []
-            for _, group in found.group_by("layer", maintain_order=True):
-                rows = [
-                    _Row(rate, currency == source, day, period, label)
-                    for currency, day, period, rate, label in group.select(
-                        "currency", "date", "period", "rate", "source"
-                    ).iter_rows()
-                ]
-                layers.append(
-                    _Layer(
-                        [r.date.toordinal() for r in rows],
-                        [d.toordinal() for d in group["valid_until"]],
-                        rows,
+        layers = self._layers.get(key)  # one look: _skip may replace the dict between two
+        if layers is not None:
+            return layers
+        with self._lock:
+            layers = self._layers.get(key)
+            if layers is None:
+                found = self._rows_for([key]).sort("layer", "date")
+                layers = []
+                for _, group in found.group_by("layer", maintain_order=True):
+                    rows = [
+                        _Row(rate, currency == source, day, period, label)
+                        for currency, day, period, rate, label in group.select(
+                            "currency", "date", "period", "rate", "source"
+                        ).iter_rows()
+                    ]
+                    layers.append(
+                        _Layer(
+                            [r.date.toordinal() for r in rows],
+                            [d.toordinal() for d in group["valid_until"]],
+                            rows,
+                        )
                     )
-                )
-            self._layers[key] = layers
-        return self._layers[key]
+                self._layers[key] = layers
+        return layers
 
     def quote(self, source: str, target: str, on: dt.date) -> RateStep | None:
         """The rate for one hop ``source → target`` on ``on`` (see the module doc for the
@@ -415,6 +425,8 @@ class RateTable:
         names the currency and the date when there is no route."""
         plans = self.plans(source, target, via)
         self._rows_for(hop for _, hops in plans for hop in hops)  # one read for every hop
+        # Again: a provider that failed in that read was dropped with its fixed ties.
+        plans = self.plans(source, target, via)
         for _, hops in plans:
             steps = [self.quote(a, b, on) for a, b in hops]
             if all(s is not None for s in steps):
@@ -441,23 +453,28 @@ class RateTable:
         sorted by ``rate_date``; each hop's rows are cut from the table once (the missing hops
         together) and kept."""
         wanted = list(dict.fromkeys(hops))
-        missing = [h for h in wanted if h not in self._hops]
-        if missing:
-            # Only the rows of the pairs asked for are turned into hops, not the whole table.
-            rows = self._rows_for(missing)
-            hops_asked = pl.DataFrame(missing, schema=["from", "to"], orient="row")
-            found = (
-                _directed(rows)
-                .join(hops_asked, on=["from", "to"], how="semi")
-                .with_columns(_label().alias("label"))
-            )
-            parts = found.sort("layer", "rate_date").partition_by(
-                "from", "to", "layer", as_dict=True, maintain_order=True
-            )
-            for hop in missing:
-                self._hops[hop] = [(layer, part) for (a, b, layer), part in parts.items()
-                                   if (a, b) == hop]  # fmt: skip
-        return {h: self._hops[h] for h in wanted}
+        kept = self._hops  # one look: _skip may replace the dict between two
+        if any(h not in kept for h in wanted):
+            with self._lock:
+                # Reading a pair may drop a provider that fails, and so forget the hops kept
+                # before: until none is missing (each pair is read once, so this ends).
+                while missing := [h for h in wanted if h not in self._hops]:
+                    # Only the rows of the pairs asked for are turned into hops, not the table.
+                    rows = self._rows_for(missing)
+                    hops_asked = pl.DataFrame(missing, schema=["from", "to"], orient="row")
+                    found = (
+                        _directed(rows)
+                        .join(hops_asked, on=["from", "to"], how="semi")
+                        .with_columns(_label().alias("label"))
+                    )
+                    parts = found.sort("layer", "rate_date").partition_by(
+                        "from", "to", "layer", as_dict=True, maintain_order=True
+                    )
+                    for hop in missing:
+                        self._hops[hop] = [(layer, part) for (a, b, layer), part in parts.items()
+                                           if (a, b) == hop]  # fmt: skip
+                kept = self._hops
+        return {h: kept[h] for h in wanted}
 
     def route_query(
         self, source: str, target: str, via: str | None
@@ -467,9 +484,16 @@ class RateTable:
         :func:`convert_column`'s routes; the same choice as :meth:`route`. Built once per
         ``(source, target, via)`` and kept: building it costs more than running it."""
         key = (source, target, via)
-        if key not in self._queries:
-            self._queries[key] = _route_query(self, source, target, via)
-        return self._queries[key]
+        query = self._queries.get(key)  # one look: _skip may replace the dict between two
+        if query is None:
+            with self._lock:
+                query = self._queries.get(key)
+                if query is None:
+                    # The rows first: a provider that fails to read is dropped with its fixed
+                    # ties, and the routes are planned on what is left.
+                    self.hop_layers(h for _, hs in self.plans(source, target, via) for h in hs)
+                    query = self._queries[key] = _route_query(self, source, target, via)
+        return query
 
 
 def _directed(rows: pl.DataFrame) -> pl.DataFrame:
