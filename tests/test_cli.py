@@ -350,3 +350,15 @@ def test_an_indicator_on_transactions_says_the_files_hold_none(
     assert err[-1] == (
         "error: field 'entity': no transaction table in the files given (got 'transaction')"
     )
+
+
+def test_programme_figures_are_computed_from_a_press_release(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # The text reader kept its figures back unless asked for them by name, so no figure table
+    # ever reached the indicator.
+    release = Path(__file__).parent / "fixtures" / "text" / "en_press_release.txt"
+    assert main(["indicators", str(release), "-i", "programme_figures", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert rows and all(row["records"] >= 1 for row in rows)
+    assert {"label", "unit", "value"} <= set(rows[0])

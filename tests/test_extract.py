@@ -483,8 +483,9 @@ def test_the_text_format_reads_prose_files(tmp_path: Path) -> None:
     assert spec.name == "text"
     assert spec.read is not None
     result = spec.read(path, ReadOptions())
-    assert result.read == result.accepted == 3 and result.rejected == 0  # figures apart
-    assert result.tables["seizure"].height == 2 and result.tables["workshop"].height == 1
+    assert result.read == result.accepted == 7 and result.rejected == 0  # figures included
+    heights = {name: table.height for name, table in result.tables.items()}
+    assert heights == {"seizure": 2, "operation": 0, "workshop": 1, "figure": 4}
     assert "language: fr" in result.notes
     figures = spec.read(path, ReadOptions(entity="figure"))
     assert list(figures.tables) == ["figure"] and figures.read == 4

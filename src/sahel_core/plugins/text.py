@@ -11,11 +11,11 @@ encoding (which may say UTF-16) make a binary file, refused. ``ReadOptions.local
 ("en"/"fr") sets the language, else it is detected.
 
 Accounting: a text has no rows, so ``read`` counts the candidate records of the requested
-tables (seizures, operations, workshops; figures only with ``entity="figure"``, since they are
-not an entity of the model). Each record becomes one row, except a candidate the model
-refuses (a plugin rule that returned a bad field), which is one :class:`Rejection`
-(``read == accepted + rejected``). The notes say the language, the encoding and how many
-figures the text also holds.
+tables (seizures, operations, workshops and figures, or the one ``ReadOptions.entity`` names;
+figures are no entity of the model but a table of their own, as an IATI file's transactions).
+Each record becomes one row, except a candidate the model refuses (a plugin rule that
+returned a bad field), which is one :class:`Rejection` (``read == accepted + rejected``). The
+notes say the language and the encoding.
 
 The extraction rules registered here read programme counts: a number, up to two describing
 words and a word for what is counted ("339 activities", "more than 9,000 direct
@@ -282,19 +282,15 @@ def read_text(path: Path, options: ReadOptions) -> ReadResult:
     document = load_document(path, encoding=options.encoding)
     found = extract_file(path, lang=_language(options.locale), encoding=document.encoding)
     tables = found.to_tables()
-    figures = tables.pop("figure")
     if options.entity is not None:
-        if options.entity == "figure":
-            tables = {"figure": figures}
-        else:
-            if options.entity not in tables:
-                raise FormatError(
-                    f"text holds seizure, operation, workshop and figure records, not "
-                    f"{options.entity!r}",
-                    source=str(path),
-                    field="entity",
-                )
-            tables = {options.entity: tables[options.entity]}
+        if options.entity not in tables:
+            raise FormatError(
+                f"text holds seizure, operation, workshop and figure records, not "
+                f"{options.entity!r}",
+                source=str(path),
+                field="entity",
+            )
+        tables = {options.entity: tables[options.entity]}
     rejections = [
         Rejection(row=None, field=field, value=value, reason=reason)
         for kind, field, value, reason in found.dropped
@@ -307,11 +303,7 @@ def read_text(path: Path, options: ReadOptions) -> ReadResult:
         tables=tables,
         read=accepted + len(rejections),
         rejections=rejections,
-        notes=[
-            f"language: {found.lang}",
-            f"encoding: {document.encoding}",
-            f"{figures.height} figures (sahel extract shows them)",
-        ],
+        notes=[f"language: {found.lang}", f"encoding: {document.encoding}"],
     )
 
 
