@@ -458,6 +458,14 @@ def test_donor_portfolio_adds_one_transaction_type() -> None:
     ]
 
 
+@pytest.mark.parametrize("types", ["abc", "2,99", " , "])
+def test_donor_portfolio_refuses_types_iati_does_not_have(types: str) -> None:
+    # A code no transaction has selected nothing: a total of 0 that looked like an answer.
+    with pytest.raises(ValidationError, match="IATI transaction type codes") as caught:
+        compute("donor_portfolio", transaction_table(), currency="EUR", types=types)
+    assert caught.value.field == "types"
+
+
 # -- programme figures -------------------------------------------------------------------------
 
 

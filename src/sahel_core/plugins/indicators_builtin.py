@@ -417,6 +417,9 @@ def seized_value(table: pl.LazyFrame, by: Sequence[str], params: Mapping[str, An
     return aggregate(out.lazy(), by, measures)
 
 
+#: IATI's TransactionType codelist (version 2).
+_TRANSACTION_TYPES = frozenset(str(code) for code in range(1, 14))
+
 _TRANSACTION = (
     "activity",
     "type",
@@ -437,6 +440,14 @@ def donor_portfolio(
     require(table, _TRANSACTION, "transaction")
     to = params["currency"]
     types = [t.strip() for t in str(params["types"]).split(",") if t.strip()]
+    # A code IATI does not have would select no transaction: a total of 0, not an error.
+    if (unknown := [t for t in types if t not in _TRANSACTION_TYPES]) or not types:
+        raise ValidationError(
+            f"types are IATI transaction type codes, 1 to 13, comma-separated "
+            f"(2 commitment, 3 disbursement, 4 expenditure); not {', '.join(unknown) or 'none'}",
+            field="types",
+            value=params["types"],
+        )
     plain = {
         "donor": "provider_org",
         "country": "recipient_country",
