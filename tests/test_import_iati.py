@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from sahel_core.errors import FormatError, RateNotFound, SahelError, UnsafeInput
 from sahel_core.io import read
 from sahel_core.plugins.iati import convert_transactions, read_iati, sniff_iati
-from sahel_core.specs import ReadOptions, Rejection
+from sahel_core.specs import ReadOptions, ReadResult, Rejection
 from sahel_core.tables import to_entities
 from strategies import damaged
 
@@ -364,6 +364,44 @@ def test_real_file(shared_data: Path) -> None:
     assert donors.filter(pl.col("id") == "DEU")["kind"].to_list() == ["government"]
 
 
+@pytest.mark.shared
+def test_real_file_funding_and_donor_keys(shared_data: Path) -> None:
+    result = read(shared_data / REAL)
+    operations = {o.id: o for o in to_entities(result.tables["operation"], "operation")}
+    funding = {key: [(m.amount, m.currency) for m in o.funding] for key, o in operations.items()}
+    # 15 de-commitments in 11 EC INTPA activities (EUR 261,555,000) were left out: this one
+    # showed 40,000,000.
+    assert funding["XI-IATI-EC_INTPA-2017/39090/0"] == [(Decimal(15280000), "EUR")]
+    commitments = (
+        result.tables["transaction"]
+        .filter(pl.col("type") == "2")
+        .group_by("activity", "currency", maintain_order=True)
+        .agg(pl.col("value").sum())
+    )
+    net: dict[str, list[tuple[Decimal, str]]] = {}
+    for activity, currency, value in commitments.rows():
+        net.setdefault(activity, []).append((value, currency))
+    assert len(net) == 441 and {key: funding[key] for key in net} == net
+    intpa = sum(
+        (
+            m.amount
+            for o in operations.values()
+            if "XI-IATI-EC_INTPA" in o.donors
+            for m in o.funding
+        ),
+        Decimal(0),
+    )
+    assert intpa == Decimal("1071407503.12")  # 1,332,962,503.12 with the de-commitments out
+    # Budgets of adjacent periods, an original and a revised one: both count.
+    assert funding["GB-COH-03580586-5000626293"] == [(Decimal(4498897), "GBP")]
+    # GB-GOV-1 was GBR with type="10", itself without: UK funding was split over two keys.
+    listed = [key for o in operations.values() for key in o.donors]
+    assert (listed.count("GBR"), listed.count("GB-GOV-1")) == (7, 0)
+    assert "GB-GOV-1" not in result.tables["donor"]["id"].to_list()
+    # Every commitment has a currency, no net is below zero: no value is left out.
+    assert not any("funding" in note for note in result.notes)
+
+
 def _copies(text: str, times: int) -> str:
     """The real file with its activities repeated ``times`` times under new identifiers."""
     start = text.index(">", text.index("<iati-activities")) + 1
@@ -585,3 +623,155 @@ def test_a_value_split_by_a_child_element_is_not_a_number(tmp_path: Path, split:
     odd.write_text(text.replace(">65595700</value>", f">{split}</value>", 1), encoding="utf-8")
     refused = [(r.row, r.reason) for r in read(odd).rejections]
     assert (1, "not a decimal number") in refused
+
+
+# -- funding and donor keys ------------------------------------------------------------------------
+
+_GERMANY = '<participating-org ref="XM-DAC-5-7" role="1" type="10"/>'
+
+
+def _activity(
+    ident: str, body: str = "", *, attrs: str = 'default-currency="EUR"', funder: str = _GERMANY
+) -> str:
+    return (
+        f"<iati-activity {attrs}><iati-identifier>{ident}</iati-identifier>"
+        '<reporting-org ref="XM-DAC-5-7" type="10"><narrative>Germany</narrative></reporting-org>'
+        f"<title><narrative>T</narrative></title>{funder}"
+        f'<activity-date iso-date="2019-01-01" type="2"/>{body}</iati-activity>'
+    )
+
+
+def _commitment(value: str, currency: str = "") -> str:
+    code = f' currency="{currency}"' if currency else ""
+    return (
+        '<transaction><transaction-type code="2"/><transaction-date iso-date="2019-02-01"/>'
+        f'<value value-date="2019-02-01"{code}>{value}</value></transaction>'
+    )
+
+
+def _budget(start: str, end: str, value: str, kind: str = "") -> str:
+    code = f' type="{kind}"' if kind else ""
+    return (
+        f'<budget{code}><period-start iso-date="{start}"/><period-end iso-date="{end}"/>'
+        f'<value value-date="{start}">{value}</value></budget>'
+    )
+
+
+def _read_activities(tmp_path: Path, *activities: str) -> ReadResult:
+    path = tmp_path / "activities.xml"
+    body = "".join(activities)
+    path.write_text(f'<iati-activities version="2.03">{body}</iati-activities>', encoding="utf-8")
+    return read(path)
+
+
+def _funding(result: ReadResult) -> dict[str, list[tuple[Decimal, str]]]:
+    operations = to_entities(result.tables["operation"], "operation")
+    return {o.id: [(m.amount, m.currency) for m in o.funding] for o in operations}
+
+
+def test_funding_is_the_net_commitment_per_currency(tmp_path: Path) -> None:
+    """A negative commitment is a de-commitment (IATI): it reduces the commitment. Funding left
+    it out and so showed more than was committed."""
+    result = _read_activities(
+        tmp_path,
+        _activity("NET", _commitment("100") + _commitment("-30") + _commitment("20", "USD")),
+        _activity("CANCELLED", _commitment("60") + _commitment("-60")),
+        _activity("WITHDRAWN", _commitment("-40") + _commitment("10", "USD")),
+    )
+    assert result.accepted == 3
+    assert _funding(result) == {
+        "NET": [(Decimal(70), "EUR"), (Decimal(20), "USD")],
+        "CANCELLED": [(Decimal(0), "EUR")],  # a stated nought, not an unknown
+        "WITHDRAWN": [(Decimal(10), "USD")],
+    }
+    # Below zero, the file lacks part of what was committed: no funding in that currency.
+    [note] = [n for n in result.notes if "below zero" in n]
+    assert note.startswith("1 activity whose net commitment") and note.endswith(
+        ": WITHDRAWN (EUR -40)"
+    )
+    assert result.tables["transaction"].filter(pl.col("value") < 0).height == 3
+
+
+def test_a_revised_budget_replaces_the_original_of_its_period(tmp_path: Path) -> None:
+    """Funding from budgets added the original (type 1) and the revised (type 2) budget of a
+    period: 1000 + 1500 EUR where IATI means 1500."""
+    year = ("2020-01-01", "2020-12-31")
+    result = _read_activities(
+        tmp_path,
+        _activity(
+            "REVISED",
+            _budget(*year, "1000", "1")
+            + _budget(*year, "1500", "2")
+            + _budget("2021-01-01", "2021-12-31", "700"),  # type 1 by default
+        ),
+        _activity(
+            "PARTLY", _budget(*year, "1000", "1") + _budget("2020-07-01", "2021-06-30", "800", "2")
+        ),
+        _activity(
+            "ADJACENT",
+            _budget("2020-01-01", "2020-06-30", "300")
+            + _budget("2020-07-01", "2020-12-31", "400", "2"),
+        ),
+    )
+    assert _funding(result) == {
+        "REVISED": [(Decimal(2200), "EUR")],
+        "PARTLY": [(Decimal(1800), "EUR")],
+        "ADJACENT": [(Decimal(700), "EUR")],
+    }
+    # Which part of the original a partly overlapping revision replaces, nothing tells.
+    [note] = [n for n in result.notes if "overlap only in part" in n]
+    assert note.startswith("1 activity with an original and a revised budget") and note.endswith(
+        ": PARTLY"
+    )
+
+
+def test_an_organisation_ref_gives_one_donor_key_whatever_its_type(tmp_path: Path) -> None:
+    """GB-GOV-1 was GBR with type="10" and GB-GOV-1 without: the ref decides, not @type."""
+
+    def funded_by(ident: str, ref: str, kind: str = "") -> str:
+        code = f' type="{kind}"' if kind else ""
+        return _activity(ident, funder=f'<participating-org ref="{ref}" role="1"{code}/>')
+
+    result = _read_activities(
+        tmp_path,
+        funded_by("UK-10", "GB-GOV-1", "10"),
+        funded_by("UK", "GB-GOV-1"),
+        funded_by("UK-15", "GB-GOV-1", "15"),
+        funded_by("AECID", "ES-DIR3-EA0035768"),
+        funded_by("IDRC", "XM-DAC-301-2", "15"),
+        funded_by("SIDA", "SE-0"),
+        # A company register holds NGOs too: a publisher's type 10 for Oxfam IBIS made it DNK.
+        funded_by("IBIS-10", "DK-CVR-88136411", "10"),
+        funded_by("IBIS-21", "DK-CVR-88136411", "21"),
+    )
+    assert result.accepted == 8
+    operations = to_entities(result.tables["operation"], "operation")
+    assert {o.id: o.donors for o in operations} == {
+        "UK-10": ("GBR",),
+        "UK": ("GBR",),
+        "UK-15": ("GBR",),
+        "AECID": ("ESP",),
+        "IDRC": ("CAN",),
+        "SIDA": ("SWE",),
+        "IBIS-10": ("DK-CVR-88136411",),
+        "IBIS-21": ("DK-CVR-88136411",),
+    }
+    kinds = dict(result.tables["donor"].select("id", "kind").rows())
+    assert (kinds["GBR"], kinds["DK-CVR-88136411"]) == ("government", "organisation")
+
+
+def test_a_value_without_a_currency_is_noted_not_dropped_silently(tmp_path: Path) -> None:
+    """No @currency and no @default-currency: funding cannot hold the value (Money needs a
+    currency), so a note names the activity; the commitment stays in the transaction table."""
+    result = _read_activities(
+        tmp_path,
+        _activity("COMMITTED", _commitment("5000") + _commitment("10", "USD"), attrs=""),
+        _activity("BUDGETED", _budget("2020-01-01", "2020-12-31", "700"), attrs=""),
+    )
+    assert result.accepted == 2
+    assert _funding(result) == {"COMMITTED": [(Decimal(10), "USD")], "BUDGETED": []}
+    [note] = [n for n in result.notes if "without a currency" in n]
+    assert note.startswith("2 activities with commitments or budgets without a currency")
+    assert note.endswith(": COMMITTED; BUDGETED")
+    kept = result.tables["transaction"].filter(pl.col("currency").is_null())
+    assert kept.select("activity", "value").rows() == [("COMMITTED", Decimal(5000))]

@@ -438,7 +438,8 @@ class Reference:
         )
 
     def donors(self) -> tuple[Donor, ...]:
-        """The donors listed in the data (organisations; governments come from countries)."""
+        """The donors listed in the data: organisations, and governments whose agencies have
+        identifiers of their own (any other government comes from its country)."""
         return tuple(self._donors[k] for k in sorted(self._donors))
 
     # -- drugs ----------------------------------------------------------------------------

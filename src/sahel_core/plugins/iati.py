@@ -19,15 +19,25 @@ What comes out (``ReadResult.tables``):
     activity's sector codes (``vocabulary:code`` unless the vocabulary is 1, OECD DAC), else
     those of its transactions; ``donors`` the keys of the funding organisations
     (``participating-org`` role 1; the reporting organisation when none is named);
-    ``funding`` the commitments (transaction type 2) as exact :class:`~sahel_core.money.Money`,
-    or the budgets when there is no commitment. Values without a currency (no ``@currency`` and
-    no ``@default-currency``) or below zero (corrections) stay out of ``funding`` and are kept in
-    the transaction table. ``sources`` cite the file, the activity number and the identifier.
+    ``funding`` one exact :class:`~sahel_core.money.Money` per currency, in the order the
+    currencies first appear: the net commitment (transaction type 2, where a negative value is
+    a de-commitment that reduces it), or, for an activity without commitments, the total of its
+    budgets, a revised budget (type 2) replacing the originals (type 1, the default) of the same
+    period; an original that overlaps a revised one only in part counts too, with a note. A net
+    of zero stays (a withdrawn commitment); a net below zero and a value without a currency (no
+    ``@currency``, no ``@default-currency``) stay out, with a note naming the activities, and
+    commitments stay in the transaction table. ``sources`` cite the file, the activity number
+    and the identifier.
 ``donor``
-    The reporting organisation and the funding organisations, once each. Organisation type 10
-    ("Government") whose country can be told (``XM-DAC-<code>`` identifiers, or an identifier
-    starting with an ISO 3166 alpha-2 code: ``SE-0``, ``GB-GOV-1``) is a ``government`` keyed by
-    its ISO3 code; everything else is an ``organisation`` keyed by its IATI ref, else its name.
+    The reporting organisation and the funding organisations, once each. Whether one is a
+    government its ref alone says, whatever its ``@type`` (publishers leave it out for
+    ministries and give "Government" to NGOs): a DAC member's ``XM-DAC-<code>`` (``XM-DAC-5-7``),
+    IATI 1.0x's ``<country>-<number>`` (``SE-0``, ``DE-1``) and lists of government bodies
+    only (``GB-GOV-1``, ``KR-GOV-010``, ``ES-DIR3-...``, ``US-USAGOV``, ``<country>-COA-...``)
+    make the ``government`` of that country, keyed by its ISO3 code; a company or charity
+    register (``DK-CVR-...``, ``NO-BRC-...``) holds all kinds, so its refs do not. Else a ref or
+    name the reference data knows gives its donor; everything else is an ``organisation`` keyed
+    by its IATI ref, else its name.
     In an organisation file, each ``<iati-organisation>`` is one donor: one whose key an earlier
     organisation already has (two German ministries, both ``DEU``) is kept as an
     ``organisation`` of that country keyed by its ``organisation-identifier``, with a note; it
@@ -43,6 +53,9 @@ What comes out (``ReadResult.tables``):
     ``recipient_country`` (ISO3: the transaction's own, else the activity's when it has
     exactly one) and ``sector`` (the same rule). :func:`convert_transactions` adds a column in
     one currency through the project's dated rates.
+
+The ``@humanitarian`` flag of activities and transactions is not read: no table has a place
+for it.
 
 Validation. Each activity is checked against the structural rules of the IATI 2.03 schema that
 this module encodes in :data:`_SHAPES`: which children an element may have and how many
@@ -62,9 +75,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 import xml.etree.ElementTree as ET
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 from functools import cache
+from itertools import accumulate
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -87,6 +102,7 @@ if TYPE_CHECKING:
 
     from sahel_core.dates import PartialDate
     from sahel_core.entities import Donor, Operation, SourceRef
+    from sahel_core.money import Money
 
 __all__ = [
     "convert_transactions",
@@ -100,8 +116,25 @@ _XML_NS = "{http://www.w3.org/XML/1998/namespace}"
 _LANG = f"{_XML_NS}lang"
 #: Activities are turned into table chunks this often, so Python objects do not pile up.
 _CHUNK = 256
-#: How many kept-despite-schema-fault records the note names.
+#: How many records a note names.
 _SHOWN_WARNINGS = 5
+
+#: What an operation's ``funding`` leaves out or may count twice: the notes name the activities.
+_FUNDING_NOTES = {
+    "currency": (
+        "with commitments or budgets without a currency (no @currency, no @default-currency), "
+        "which funding leaves out (commitments stay in the transaction table)"
+    ),
+    "negative": (
+        "whose net commitment (or budget total) in a currency is below zero, a de-commitment of "
+        "more than the file commits, which funding leaves out (the transactions stay in their "
+        "table)"
+    ),
+    "overlap": (
+        "with an original and a revised budget whose periods overlap only in part, both of "
+        "which funding counts (a revision replaces the originals of its own period only)"
+    ),
+}
 
 
 # -- the schema rules ----------------------------------------------------------------------------
@@ -549,6 +582,9 @@ class _Reader:
     notes: list[str] = field(factory=list)
     warned: list[str] = field(factory=list)
     rekeyed: list[str] = field(factory=list)
+    funding_notes: dict[str, list[str]] = field(
+        factory=lambda: {reason: [] for reason in _FUNDING_NOTES}
+    )
 
     def run(self) -> ReadResult:
         self.stem = self.path.stem or self.path.name
@@ -684,6 +720,7 @@ class _Reader:
         if not sectors:
             sectors = list(dict.fromkeys(t["sector"] for t in transactions if t["sector"]))
         donors = [d.id for d in funders] or [reporter.id]
+        funding, noted = _funding(element, transactions)
         operation = Operation(
             id=ident,
             kind=OperationKind.PROGRAMME,
@@ -692,7 +729,7 @@ class _Reader:
             places=tuple(Place(code) for code in dict.fromkeys(countries)),
             donors=tuple(dict.fromkeys(donors)),
             sectors=tuple(sectors),
-            funding=tuple(_funding(element, transactions)),
+            funding=tuple(funding),
             sources=(self._source(row, note),),
         )
         # Only an accepted activity adds its identifier, donors and transactions.
@@ -701,18 +738,15 @@ class _Reader:
             self.donors.setdefault(donor.id, donor)
         self.operations.append(operation)
         self.transactions.extend(transactions)
+        for reason, detail in noted.items():
+            self.funding_notes[reason].append(f"{ident} ({detail})" if detail else ident)
 
     def _organisation(self, element: ET.Element, row: int) -> None:
         ident = self._identifier(element, "organisation-identifier", row)
         reporting = element.find("reporting-org")
         assert reporting is not None  # _check requires it.
         name = _narrative(element.find("name"), element.get(_LANG, ""))
-        donor = _make_donor(
-            ident,
-            name,
-            reporting.get("type", "").strip(),
-            self._source(row, f"organisation-identifier {ident}"),
-        )
+        donor = _make_donor(ident, name, self._source(row, f"organisation-identifier {ident}"))
         if donor.id in self.donors:
             donor = self._rekeyed(donor, ident, name or ident)
         self.seen[ident] = row
@@ -754,10 +788,7 @@ class _Reader:
 
     def _donor(self, org: ET.Element, lang: str, row: int, note: str) -> Donor:
         return _make_donor(
-            org.get("ref", "").strip(),
-            _narrative(org, lang),
-            org.get("type", "").strip(),
-            self._source(row, note),
+            org.get("ref", "").strip(), _narrative(org, lang), self._source(row, note)
         )
 
     def _transaction(
@@ -836,6 +867,13 @@ class _Reader:
                 f"as the donor key they map to is an earlier organisation's: "
                 f"{first_few(self.rekeyed, _SHOWN_WARNINGS, '; ')}"
             )
+        for reason, activities in self.funding_notes.items():
+            if activities:
+                self.notes.append(
+                    f"{len(activities)} activit{'y' if len(activities) == 1 else 'ies'} "
+                    f"{_FUNDING_NOTES[reason]}: "
+                    f"{first_few(activities, _SHOWN_WARNINGS, '; ')}"
+                )
         tables = {"donor": from_entities(self.donors.values(), "donor")}
         if self.kind == "iati-activity":
             tables = {
@@ -946,36 +984,88 @@ def _sector_keys(sectors: Iterable[ET.Element]) -> list[str]:
     return list(dict.fromkeys(keys))
 
 
-def _funding(activity: ET.Element, transactions: list[dict[str, Any]]) -> list[Any]:
-    """Commitments as Money, else budgets; values without currency or below 0 are left out."""
+def _funding(
+    activity: ET.Element, transactions: list[dict[str, Any]]
+) -> tuple[list[Money], dict[str, str]]:
+    """One Money per currency: the net commitment, else the budgets' total; and what the notes
+    say of it, as ``{reason of _FUNDING_NOTES: detail}``."""
     from sahel_core.money import Money
     from sahel_core.qualifiers import Qualifier
 
-    pairs: list[tuple[Decimal, str | None]] = [
-        (t["value"], t["currency"]) for t in transactions if t["type"] == "2"
-    ]
+    noted: dict[str, str] = {}
+    pairs = [(t["value"], t["currency"]) for t in transactions if t["type"] == "2"]
+    where = "transaction"
     if not pairs:
-        for budget in activity.findall("budget"):
-            value = budget.find("value")
-            if value is not None:
-                pairs.append((_amount(value.text, "budget/value"), _currency(value, activity)))
-    return [
-        Money(amount, currency, Qualifier.EXACT, text=str(amount).strip())
-        for amount, currency in pairs
-        if currency is not None and amount >= 0
-    ]
+        pairs, partly = _budgets(activity)
+        where = "budget"
+        if partly:
+            noted["overlap"] = ""
+    totals: dict[str, Decimal] = {}
+    # Wide enough to add any values a table holds (29 digits, 9 places) exactly.
+    with localcontext(prec=80):
+        for amount, currency in pairs:
+            if currency is None:
+                noted["currency"] = ""
+            else:
+                totals[currency] = totals.get(currency, Decimal(0)) + amount
+    funding, below = [], []
+    for currency, total in totals.items():
+        if total.copy_abs() >= MAX_MAGNITUDE:
+            raise _Fault(where, str(total), "a total no table can hold (at most 29 digits)")
+        if total < 0:
+            below.append(f"{currency} {total}")
+        else:
+            funding.append(Money(total, currency, Qualifier.EXACT, text=str(total)))
+    if below:
+        noted["negative"] = ", ".join(below)
+    return funding, noted
 
 
-def _make_donor(ref: str, name: str | None, org_type: str, source: SourceRef) -> Donor:
-    """A donor record for an organisation: a government when its type and ref say so, a donor
-    of the reference data when its ref or name is known there, else an organisation."""
-    from sahel_core.entities import Donor
+def _budgets(activity: ET.Element) -> tuple[list[tuple[Decimal, str | None]], bool]:
+    """The budget values funding adds, and whether an original budget (type 1, the default)
+    overlaps a revised one (type 2) in part: a revised budget replaces the originals of its
+    period (IATI), but nothing tells which part of an original a partial overlap revises."""
+    budgets = []
+    for budget in activity.findall("budget"):
+        value = budget.find("value")
+        assert value is not None  # _check requires it.
+        period = (_date_of(budget, "period-start"), _date_of(budget, "period-end"))
+        amount = _amount(value.text, "budget/value")
+        budgets.append((budget.get("type", "").strip() == "2", period, amount, value))
+    revised = sorted({period for is_revised, period, *_ in budgets if is_revised})
+    replaced = set(revised)
+    starts = [start for start, _ in revised]
+    # The latest end among the revised periods starting by each start: an overlap test in
+    # log time, as an activity may hold thousands of budgets.
+    reach = list(accumulate((end for _, end in revised), max))
+    kept, partly = [], False
+    for is_revised, (start, end), amount, value in budgets:
+        if not is_revised:
+            if (start, end) in replaced:
+                continue
+            before = bisect_right(starts, end)
+            partly = partly or (before > 0 and reach[before - 1] >= start)
+        kept.append((amount, _currency(value, activity)))
+    return kept, partly
+
+
+def _date_of(parent: ET.Element, tag: str) -> dt.date:
+    child = parent.find(tag)
+    day = _day(None if child is None else child.get("iso-date"))
+    assert day is not None  # _check requires a valid date.
+    return day
+
+
+def _make_donor(ref: str, name: str | None, source: SourceRef) -> Donor:
+    """A donor record for an organisation: a government when its ref says so, a donor of the
+    reference data when its ref or name is known there, else an organisation."""
+    from sahel_core.entities import Donor, DonorKind
     from sahel_core.reference import donor as known
 
     label = name or ref
     if not label:
         raise _Fault("participating-org", None, "an organisation needs a ref or a name")
-    kind, country = _donor_kind(ref, org_type)
+    country = _government(ref)
     for text in (country, ref, name) if country is None else (country,):
         if not text:
             continue
@@ -986,7 +1076,9 @@ def _make_donor(ref: str, name: str | None, org_type: str, source: SourceRef) ->
         return Donor(
             id=found.id, name=found.name, kind=found.kind, country=found.country, sources=(source,)
         )
-    return Donor(id=ref or label, name=label, kind=kind, country=None, sources=(source,))
+    return Donor(
+        id=ref or label, name=label, kind=DonorKind.ORGANISATION, country=None, sources=(source,)
+    )
 
 
 #: DAC donor codes of the governments most present in Sahel programmes: ``XM-DAC-5-7`` → DEU.
@@ -998,18 +1090,27 @@ _DAC_GOVERNMENTS: dict[str, str] = {
     "75": "HUN", "61": "SVN", "84": "LTU", "83": "LVA", "82": "EST", "130": "ISL",
 }  # fmt: skip
 
+#: Lists of identifiers (org-id.guide) that hold government bodies only: ``GB-GOV-1``, a
+#: chart of accounts (``ML-COA-...``), Spain's public administration (``ES-DIR3-...``),
+#: ``US-USAGOV``. Company and charity registers (``DK-CVR``, ``NO-BRC``) hold anyone.
+_GOVERNMENT_LISTS = frozenset({"GOV", "COA", "DIR3", "USAGOV"})
 
-def _donor_kind(ref: str, org_type: str) -> tuple[str, str | None]:
-    """``("government", ISO3)`` for a government whose country the ref tells, else organisation."""
-    if org_type == "10" and ref.isascii():  # "ſe".upper() is "SE": codes are ASCII
-        parts = ref.upper().split("-")
-        if len(parts) >= 3 and parts[:2] == ["XM", "DAC"] and parts[2] in _DAC_GOVERNMENTS:
-            return "government", _DAC_GOVERNMENTS[parts[2]]
-        if len(parts) >= 2 and len(parts[0]) == 2 and parts[0].isalpha():
-            code = _alpha2_to_iso3(parts[0])
-            if code is not None:
-                return "government", code
-    return "organisation", None
+
+def _government(ref: str) -> str | None:
+    """ISO3 of the government an organisation ref names, by the ref alone: publishers leave
+    ``@type`` out for a ministry (``GB-GOV-1``) and give type 10 to an NGO (Oxfam IBIS as
+    ``DK-CVR-88136411``), so going by it gave one organisation two donor keys."""
+    if not ref.isascii():  # "ſe".upper() is "SE": codes are ASCII
+        return None
+    parts = ref.upper().split("-")
+    if len(parts) < 2:
+        return None
+    if parts[:2] == ["XM", "DAC"]:
+        return _DAC_GOVERNMENTS.get(parts[2]) if len(parts) >= 3 else None
+    # A number after the country is IATI 1.0x's code of a government body: SE-0, DE-1, GB-1.
+    if parts[1].isdigit() or parts[1] in _GOVERNMENT_LISTS:
+        return _alpha2_to_iso3(parts[0])
+    return None
 
 
 @cache
