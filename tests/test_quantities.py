@@ -193,6 +193,17 @@ def test_pint_accepts_exactly_the_spellings_of_the_table(key: str) -> None:
         ("over 160 participants", None, ("160", "person", Q.MORE_THAN, "160", None)),
         ("20 institutions", None, ("20", "institution", Q.EXACT, "20", "20")),
         ("2 tonnes métriques", None, ("2", "t", Q.EXACT, "2", "2")),
+        ("3 millions de comprimés", "fr", ("3000000", "tablet", Q.EXACT, "3000000", "3000000")),
+        ("1,5 million de comprimés", "fr",
+         ("1500000", "tablet", Q.EXACT, "1500000", "1500000")),
+        ("plus de 2 millions de comprimés", "fr",
+         ("2000000", "tablet", Q.MORE_THAN, "2000000", None)),
+        ("deux millions de comprimés", None,
+         ("2000000", "tablet", Q.EXACT, "2000000", "2000000")),
+        ("2 Milliards d’ampoules", None,
+         ("2000000000", "ampoule", Q.EXACT, "2000000000", "2000000000")),
+        ("entre 1 et 2 millions de comprimés", "fr",
+         ("1500000", "tablet", Q.RANGE, "1000000", "2000000")),
     ],
 )  # fmt: skip
 def test_parse_amount_examples(
@@ -223,6 +234,11 @@ def test_unit_from_the_caller_when_the_text_has_none() -> None:
     ("text", "error", "says"),
     [
         ("12 kg of cocaine", ParseError, "of cocaine"),
+        ("12 kg de cocaïne", ParseError, "de cocaïne"),
+        # "de" joins a scale word to its unit, and nothing else.
+        ("3 de comprimés", ParseError, "unknown word 'de'"),
+        ("2 millions de", UnitError, "unknown unit 'de'"),
+        ("des millions de comprimés", ParseError, "des millions"),
         ("2,500 kg", AmbiguousInput, "locale"),
         ("12 zorgs", UnitError, "zorgs"),
         ("kg", ParseError, "no number"),
@@ -351,6 +367,12 @@ def test_counts_and_masses_never_add(a: Amount, b: Amount) -> None:
         (["at most 2 kg", "less than 3 kg"], Amount("5", "kg", Q.LESS_THAN, "0", "5")),
         (["2 kg", "at most 3 kg"], Amount("5", "kg", Q.RANGE, "2", "5")),
         (["1 t", "500 kg", "2-4 kg"], Amount("1.503", "t", Q.RANGE, "1.502", "1.504")),
+        (["about 2 kg", "about 3 kg"], Amount("5", "kg", Q.APPROX, "4.5", "5.5")),
+        # Unbounded above, the sum is only known to be above the sum of the lows: "more than
+        # 5 t" would be false for 2.5 t.
+        (["more than 2 t", "at most 3 t"], Amount("2", "t", Q.MORE_THAN, "2", None)),
+        (["more than 2.7 tons", "about 400 kg"], Amount("3.06", "t", Q.MORE_THAN, "3.06", None)),
+        (["at least 2 kg", "about 3 kg"], Amount("4.7", "kg", Q.AT_LEAST, "4.7", None)),
     ],
 )
 def test_sum_qualifiers(parts: list[str], expected: Amount) -> None:
@@ -371,19 +393,35 @@ def test_total_of_nothing() -> None:
 def test_sums_contain_their_parts(parts: list[Amount]) -> None:
     result = total(parts, unit="kg")
     in_kg = [to_unit(p, "kg") for p in parts]
-    assert result.magnitude == sum(p.magnitude for p in in_kg)
     assert result.low == sum(p.low or 0 for p in in_kg)
     highs = [p.high for p in in_kg]
     assert result.high == (None if None in highs else sum(h for h in highs if h is not None))
+    # Unbounded above, "more than"/"at least" write the low bound as the figure.
+    expected = sum(p.magnitude for p in in_kg) if result.high is not None else result.low
+    assert result.magnitude == expected
     assert result.low is not None and result.low <= result.magnitude
     assert result.high is None or result.magnitude <= result.high
     for part in in_kg:
-        assert result.magnitude >= part.magnitude
+        assert result.high is None or result.magnitude >= part.magnitude
         assert part.low is None or result.low >= part.low
         assert result.high is None or part.high is None or result.high >= part.high
     all_exact = all(p.qualifier is Q.EXACT for p in parts)
     assert (result.qualifier is Q.EXACT) == (all_exact or result.low == result.high)
     assert add(parts[0], parts[0], unit="g") == total([parts[0], parts[0]], unit="g")
+
+
+@given(
+    st.lists(parsed_amounts(units=("kg", "g", "t")), min_size=1, max_size=5),
+    st.sampled_from(["en", "fr"]),
+)
+@example([Amount("2", "t", Q.MORE_THAN), Amount("3", "t", Q.AT_MOST)], "en")
+@example([Amount("2.7", "t", Q.MORE_THAN), Amount("400", "kg", Q.APPROX)], "fr")
+def test_a_total_says_what_its_bounds_say(parts: list[Amount], locale: str) -> None:
+    result = total(parts)
+    back = parse_amount(format_amount(result, locale), locale=locale)
+    assert (back.qualifier, back.low, back.high) == (result.qualifier, result.low, result.high)
+    if result.qualifier is not Q.RANGE:  # a range's text keeps its bounds, not its figure
+        assert attrs.evolve(back, text=None) == result
 
 
 # --- tables

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import re
 from decimal import Decimal
@@ -14,8 +15,31 @@ from hypothesis import strategies as st
 
 from sahel_core.entities import Amount, Operation, Seizure
 from sahel_core.errors import SahelError, StructureError
+from sahel_core.money import Conversion, Money, RateStep
 from sahel_core.serialization import decimal_text, dumps, loads, structure, unstructure
-from sahel_core.testing import entities, seizures
+from sahel_core.testing import decimals, entities, moneys, seizures
+
+_CURRENCIES = ("XOF", "XAF", "EUR", "USD", "GHS")
+
+rate_steps = st.builds(
+    RateStep,
+    from_currency=st.sampled_from(_CURRENCIES),
+    to_currency=st.sampled_from(_CURRENCIES),
+    rate=decimals().filter(bool),
+    rate_date=st.dates(),
+    source=st.sampled_from(["peg", "ECB", "IMF IFS", "World Bank"]) | st.text(max_size=12),
+    period=st.sampled_from(["fixed", "day", "month", "year"]),
+    inverted=st.booleans(),
+)
+conversions = st.builds(
+    Conversion,
+    original=moneys(_CURRENCIES),
+    result=moneys(_CURRENCIES),
+    on=st.dates(),
+    steps=st.lists(rate_steps, max_size=3).map(tuple),
+    rounding=decimals(),
+    via=st.none() | st.sampled_from(_CURRENCIES),
+)
 
 
 @given(entities())
@@ -26,6 +50,35 @@ def test_json_round_trip(record: Any) -> None:
 @given(st.lists(seizures(), max_size=4))
 def test_lists_round_trip(records: list[Seizure]) -> None:
     assert loads(dumps(records), list[Seizure]) == records
+
+
+@given(conversions)
+@example(
+    Conversion(
+        Money("655957", "XOF"),
+        Money("1000", "EUR"),
+        dt.date(2016, 6, 1),
+        (RateStep("XOF", "EUR", "655.957", dt.date(1999, 1, 1), "peg", "fixed", inverted=True),),
+    )
+)
+def test_conversions_round_trip(conversion: Conversion) -> None:
+    # An inverted step (a peg read as EUR → XOF) could be written but not read back.
+    assert loads(dumps(conversion), Conversion) == conversion
+
+
+@given(st.booleans())
+def test_booleans_round_trip(value: bool) -> None:
+    assert loads(dumps(value), bool) is value
+
+
+@pytest.mark.parametrize("value", [0, 1, "true", None, Decimal(1)])
+def test_booleans_are_only_true_or_false(value: Any) -> None:
+    # bool is a subclass of int: the strict hook for whole numbers must not swallow it, and
+    # a bool must not take 0 or 1 either (JSON true/false only).
+    with pytest.raises(StructureError, match="true or false"):
+        structure(value, bool)
+    with pytest.raises(StructureError, match="whole number"):
+        structure(True, int)
 
 
 def test_decimals_travel_as_text() -> None:

@@ -14,6 +14,7 @@ up there, once per distinct string, without importing pint.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, ROUND_CEILING, Context, Decimal
 from decimal import Inexact as _Inexact
@@ -24,6 +25,7 @@ from attrs import define, field
 
 from sahel_core.errors import AmbiguousInput, ParseError, UnitError, ValidationError
 from sahel_core.numbers import (
+    SCALE_WORDS,
     format_qualified,
     parse_number,
     split_qualifier,
@@ -33,6 +35,7 @@ from sahel_core.numbers import (
 from sahel_core.qualifiers import (
     MAX_DECIMAL_PLACES,
     Qualifier,
+    default_bounds,
     settle_bounds,
     text_check,
     to_decimal,
@@ -62,6 +65,11 @@ _MAX_TEXT = 200
 # Addition and multiplication of Decimals are exact at this precision.
 _EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
 _CEILING = Context(prec=100, rounding=ROUND_CEILING)
+# French joins a scale word to what it counts with "de": "3 millions de comprimés". Only there:
+# after a unit, "de" starts other words ("12 kg de cocaïne"), which the text must not hold.
+_SCALE_DE = re.compile(
+    rf"(?<![^\W\d_])((?:{'|'.join(SCALE_WORDS)})s?) d(?:e |['’])(?=[^\W\d_])", re.IGNORECASE
+)
 
 
 class _Unit(NamedTuple):
@@ -250,6 +258,7 @@ def parse_amount(text: str, *, locale: str | None = None, unit: str | None = Non
         "more than 2.7 tons"    Amount(2.7, "t", more_than)
         "plus de 2,7 tonnes"    Amount(2.7, "t", more_than)
         "70,000 tablets"        Amount(70000, "tablet")
+        "3 millions de comprimés"    Amount(3000000, "tablet")
         "about 400 g", "some 30 kg", "environ 12 kg", "près de 2 tonnes"   approx
         "between 3 and 5 kg", "de 3 à 5 kg", "3-5 kg", "500 g to 1 kg"    range
 
@@ -258,10 +267,12 @@ def parse_amount(text: str, *, locale: str | None = None, unit: str | None = Non
     qualifier. ``unit`` is the unit when the text names none (a spreadsheet cell under
     "Poids (kg)"); a unit in the text wins over it but must measure the same thing.
 
-    The text must be only the amount: "12 kg of cocaine" raises, naming the text after the
-    unit; extracting amounts from sentences is the caller's job. ``Amount.text`` keeps
-    ``text`` as given. Raises :class:`~sahel_core.errors.ParseError` (``AmbiguousInput`` for
-    "2,500 kg" without a locale) or :class:`~sahel_core.errors.UnitError`, nothing else.
+    "de"/"d'" is read between a scale word and the unit ("millions de", "milliards d'"),
+    nowhere else. The text must be only the amount: "12 kg of cocaine" and "12 kg de cocaïne"
+    raise, naming the text after the unit; extracting amounts from sentences is the caller's
+    job. ``Amount.text`` keeps ``text`` as given. Raises
+    :class:`~sahel_core.errors.ParseError` (``AmbiguousInput`` for "2,500 kg" without a
+    locale) or :class:`~sahel_core.errors.UnitError`, nothing else.
     """
     if not isinstance(text, str):
         raise ParseError("expected text", value=text)
@@ -289,15 +300,13 @@ def parse_amount(text: str, *, locale: str | None = None, unit: str | None = Non
 def _glue_split(rest: str) -> list[str]:
     """Words, with a unit glued to its number split off: "2.7t" → ["2.7", "t"]. An exponent
     ("1e5") is left whole, so that an error quotes the number as written, not "1 e5"."""
-    import re
-
     return re.sub(r"(\d)(?=[^\W\d_])(?![eE][+-]?\d)", r"\1 ", rest).split()
 
 
 def _number_and_unit(
     rest: str, text: str, locale: str | None, default: _Unit | None
 ) -> tuple[Decimal, _Unit]:
-    words = _glue_split(rest)
+    words = _glue_split(_SCALE_DE.sub(r"\1 ", rest))
     if not words:
         raise ParseError(f"no number in {text!r}", value=text)
     # The longest unit at the end that names a known unit; the words before it are the number.
@@ -446,14 +455,22 @@ def to_unit(amount: Amount, unit: str) -> Amount:
 def total(amounts: Iterable[Amount], *, unit: str | None = None) -> Amount:
     """The sum of amounts of one dimension, in ``unit`` (default: the first amount's unit).
 
-    Magnitudes add; ``low`` is the sum of the lows (an absent low counts as 0, as every
-    figure is >= 0) and ``high`` the sum of the highs, ``None`` if any is unbounded. The
-    qualifier follows from the bounds: ``exact`` when they are equal, ``more_than`` or
-    ``at_least`` when there is no high (``more_than`` if any part is), ``less_than`` or
-    ``at_most`` when the low is 0 and the high is the magnitude, else ``range``. The sum has
-    no ``text``. Raises :class:`~sahel_core.errors.UnitError` when dimensions differ
-    (tablets and kilograms, tablets and cartons), :class:`~sahel_core.errors.ValidationError`
-    for an empty total without ``unit``.
+    ``low`` is the sum of the lows (an absent low counts as 0, as every figure is >= 0) and
+    ``high`` the sum of the highs, ``None`` if any is unbounded. The qualifier and magnitude
+    say what the bounds say, so that :func:`format_amount` writes a true statement that
+    :func:`parse_amount` reads back with the same bounds:
+
+    * no high: ``more_than`` the low (if any part is ``more_than``, the sum is strictly above)
+      or ``at_least`` the low; the magnitude is the low, since "more than 2 t" plus "at most
+      3 t" is only known to be above 2 t;
+    * else the magnitudes add, and the qualifier is ``exact`` when the bounds are equal,
+      ``less_than`` or ``at_most`` when the low is 0 and the high is the magnitude
+      (``less_than`` if any part is), ``approx`` when the bounds are those "about" gives
+      the magnitude ("about 2 kg" plus "about 3 kg"), else ``range``.
+
+    The sum has no ``text``. Raises :class:`~sahel_core.errors.UnitError` when dimensions
+    differ (tablets and kilograms, tablets and cartons),
+    :class:`~sahel_core.errors.ValidationError` for an empty total without ``unit``.
     """
     items = list(amounts)
     for position, item in enumerate(items):
@@ -471,11 +488,14 @@ def total(amounts: Iterable[Amount], *, unit: str | None = None) -> Amount:
     high = None if None in highs else _sum(h for h in highs if h is not None)
     kinds = {p.qualifier for p in parts}
     if high is None:
+        magnitude = low
         qualifier = Qualifier.MORE_THAN if Qualifier.MORE_THAN in kinds else Qualifier.AT_LEAST
     elif low == high:
         qualifier = Qualifier.EXACT
     elif low == 0 and high == magnitude:
         qualifier = Qualifier.LESS_THAN if Qualifier.LESS_THAN in kinds else Qualifier.AT_MOST
+    elif (low, high) == default_bounds(magnitude, Qualifier.APPROX):
+        qualifier = Qualifier.APPROX
     else:
         qualifier = Qualifier.RANGE
     return Amount(magnitude, target, qualifier, low, high)

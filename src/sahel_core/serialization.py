@@ -2,9 +2,9 @@
 
 Decimals travel as strings ("2.7") so no float ever touches a figure, dates as ISO text, enums as
 their value, tuples as lists. Structuring is strict: a string where a list is expected, a number
-where text is expected, or an unknown key is an error. All errors of one record are collected and
-raised together as one :class:`~sahel_core.errors.StructureError` listing each bad field's path
-(``$.quantity.magnitude``), message and value.
+where text or true/false is expected, or an unknown key is an error. All errors of one record are
+collected and raised together as one :class:`~sahel_core.errors.StructureError` listing each bad
+field's path (``$.quantity.magnitude``), message and value.
 """
 
 from __future__ import annotations
@@ -50,6 +50,13 @@ def _strict_int(value: Any, _: type) -> int:
     return value
 
 
+def _strict_bool(value: Any, _: type) -> bool:
+    # JSON true/false only: 0, 1 or "true" in a flag is more likely a misplaced column.
+    if not isinstance(value, bool):
+        raise TypeError(f"expected true or false, got {type(value).__name__}")
+    return value
+
+
 def _decimal(value: Any, _: type) -> Decimal:
     # Floats are refused: they would carry binary rounding into money and masses.
     if isinstance(value, Decimal):
@@ -80,6 +87,8 @@ def converter() -> cattrs.Converter:
     conv = cattrs.Converter(detailed_validation=True, forbid_extra_keys=True)
     conv.register_structure_hook(str, _strict_str)
     conv.register_structure_hook(int, _strict_int)
+    # bool subclasses int: without its own hook it would reach the int one, which refuses it.
+    conv.register_structure_hook(bool, _strict_bool)
     conv.register_structure_hook(Decimal, _decimal)
     conv.register_structure_hook(dt.date, _date)
     conv.register_unstructure_hook(Decimal, decimal_text)
