@@ -322,3 +322,85 @@ def test_a_hashtag_row_longer_than_the_header_is_no_record_on_the_exact_path(
     path.write_text(f"{header}\r{tags}\rX1,2019-01-01,JNIM,Mali,1,a\r", encoding="utf-8")
     result = read(path, format="acled")
     assert (result.read, result.accepted, result.rejected) == (1, 1, 0)
+
+
+# -- columns not read, repeated columns, other delimiters (made-up rows only) ---------------------
+
+_EVENTS = "event_id_cnty,event_date,actor1,country,fatalities"
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r"])
+def test_a_value_under_no_column_is_rejected_as_the_unodc_reader_rejects_it(
+    tmp_path: Path, newline: str
+) -> None:
+    # A spreadsheet saves a CSV copy with blank header cells as wide as its widest row: the
+    # value in them was dropped with its column, without a word.
+    lines = [f"{_EVENTS},,", "X1,2019-01-01,JNIM,Mali,1,,", "X2,2019-01-02,JNIM,Mali,2,,lost"]
+    path = tmp_path / "events.csv"
+    path.write_text(newline.join(lines) + newline, encoding="utf-8", newline="")
+    result = read(path, format="acled")
+    assert (result.read, result.accepted) == (2, 1)
+    assert result.rejections == [Rejection(3, None, ",lost", "7 cells but the header has 5")]
+    assert not any("ignored" in n for n in result.notes)  # blank cells after the header
+
+
+def test_columns_not_read_are_named_in_a_note(tmp_path: Path) -> None:
+    # A pandas index before the header's names, a column ACLED has and this reader does not
+    # carry (latitude), a second copy of a column it does not read (notes).
+    path = tmp_path / "events.csv"
+    path.write_text(
+        f",{_EVENTS},latitude,notes,notes\n0,X1,2019-01-01,JNIM,Mali,1,14.5,a,b\n",
+        encoding="utf-8",
+    )
+    result = read(path, format="acled")
+    assert (result.read, result.accepted) == (1, 1)
+    assert "ignored columns: 'column 1', 'latitude', 'notes', 'notes' (column 9)" in result.notes
+
+
+def test_hapi_columns_not_read_are_named_in_a_note() -> None:
+    notes = read(HAPI).notes
+    assert (
+        "ignored columns: 'has_hrp', 'in_gho', 'provider_admin1_name', 'provider_admin2_name', "
+        "'dataset_hdx_id', 'resource_hdx_id', 'warning', 'error'"
+    ) in notes
+
+
+@pytest.mark.parametrize("again", ["fatalities", "FATALITIES"])
+def test_a_repeated_column_is_read_where_its_copies_agree(tmp_path: Path, again: str) -> None:
+    # The second fatalities column was dropped without a word: where the two differ, which
+    # count is meant cannot be told, and the row is rejected, never guessed.
+    path = tmp_path / "events.csv"
+    path.write_text(
+        f"{_EVENTS},{again}\nX1,2019-01-01,JNIM,Mali,1,1\nX2,2019-01-02,JNIM,Mali,1,99\n"
+        "X3,2019-01-03,JNIM,Mali,3,\nX4,2019-01-04,JNIM,Mali,,4\n",
+        encoding="utf-8",
+    )
+    result = read(path, format="acled")
+    assert (result.read, result.accepted) == (4, 2)
+    assert result.rejections == [
+        Rejection(3, "fatalities", "99", "column 6 (fatalities) disagrees with column 5 "
+                  "(fatalities): '99', not '1'"),
+        Rejection(5, "fatalities", "4", "column 6 (fatalities) disagrees with column 5 "
+                  "(fatalities): '4', not an empty cell"),
+    ]  # fmt: skip
+    assert (
+        "repeated columns, compared with the first of their name (a row where they differ is "
+        "rejected): 'fatalities' (column 6)"
+    ) in result.notes
+    assert result.tables["operation"]["fatalities"].to_list() == [1, 3]
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t"])
+def test_an_export_resaved_with_another_delimiter_is_still_acled(
+    tmp_path: Path, delimiter: str
+) -> None:
+    # French Excel saves with ";": the export was read as a seizure register, every row
+    # rejected ("drug is required").
+    rows = [_EVENTS.split(","), ["X1", "2019-01-01", "JNIM", "Mali", "1"],
+            ["X2", "2019-01-02", "JNIM, Katiba Macina", "Mali", "2"]]  # fmt: skip
+    path = tmp_path / "events.csv"
+    path.write_text("\n".join(delimiter.join(r) for r in rows) + "\n", encoding="utf-8")
+    assert sniff_acled(path.read_bytes(), path.name)
+    result = read(path)
+    assert (result.format, result.read, result.accepted) == ("acled", 2, 2)
+    assert result.tables["operation"]["actors"][1].to_list() == ["JNIM, Katiba Macina"]

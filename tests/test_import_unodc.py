@@ -361,7 +361,8 @@ def test_an_xlsx_row_longer_than_the_header_is_rejected_as_its_csv_copy(tmp_path
     ]
     assert sheet.rejections == copy.rejections == expected
     assert (sheet.read, sheet.accepted) == (copy.read, copy.accepted) == (3, 1)
-    assert sheet.notes == copy.notes == ["header on row 1; 3 non-empty rows below it"]
+    notes = ["header on row 1; 3 non-empty rows below it", "ignored columns: 'Region', 'SubRegion'"]
+    assert sheet.notes == copy.notes == notes
 
 
 def test_blank_header_cells_after_the_named_ones_do_not_widen_the_header(tmp_path: Path) -> None:
@@ -376,3 +377,113 @@ def test_blank_header_cells_after_the_named_ones_do_not_widen_the_header(tmp_pat
     refused = [Rejection(2, None, "x", "10 cells but the header has 9")]
     assert sheet.rejections == copy.rejections == refused
     assert (sheet.read, sheet.accepted) == (copy.read, copy.accepted) == (2, 1)
+
+
+# -- stale sheet dimensions, columns not read, rows without a country or a year -------------------
+
+
+def _with_dimension(path: Path, ref: str) -> Path:
+    """``path`` with its sheet's ``<dimension>`` tag set to ``ref``, as a tool that edits the
+    sheet without updating the tag leaves it."""
+    import re
+    import zipfile
+
+    out = path.with_name(f"dimension_{path.name}")
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(out, "w") as copy:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                tag = f'<dimension ref="{ref}"/>'.encode()
+                data, found = re.subn(rb"<dimension ref=\"[^\"]*\"\s*/>", tag, data)
+                assert found == 1
+            copy.writestr(item, data)
+    return out
+
+
+@pytest.mark.parametrize("ref", ["A1:I4", "A1:H8", "A1", "A1:Z500"])
+def test_a_stale_dimension_tag_does_not_cut_the_sheet(tmp_path: Path, ref: str) -> None:
+    # openpyxl's read-only mode reads only the range the tag gives: the real export tagged
+    # A1:I100 read as 98 rows, without a word about the other 10,915.
+    rows: list[list[object]] = [["Drug seizures, 2018-2022"], list(HEADER)]
+    rows += [["Africa", "West Africa", "Mali", "Cannabis", "Cannabis herb", "Cannabis herb",
+              2018 + n % 5, n + 0.5, "MLI"] for n in range(6)]  # fmt: skip
+    path = _with_dimension(_xlsx(tmp_path / "drug_seizures.xlsx", rows), ref)
+    result = read_unodc(path, ReadOptions())
+    assert (result.read, result.accepted) == (6, 6)
+    assert result.tables["seizure"]["country"].to_list() == ["MLI"] * 6
+    assert result.tables["seizure"]["quantity"][-1] == Decimal("5.5")
+
+
+_ROW = ["Africa", "West Africa", "Mali", "Cocaine-type", "Cocaine", "Cocaine", "2022", "1.5", "MLI"]
+
+
+def _table(tmp_path: Path, header: list[str], rows: list[list[str]], suffix: str) -> Path:
+    """The same made-up export as a CSV copy or as a workbook."""
+    if suffix == ".xlsx":
+        return _xlsx(tmp_path / "drug_seizures.xlsx", [header, *rows])
+    return _csv_copy(tmp_path / "seizures.csv", [header, *rows])
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_columns_not_read_are_named_in_a_note(tmp_path: Path, suffix: str) -> None:
+    # A "Unit" column reading "t" was dropped without a word, the rows read as kilograms.
+    header = [*HEADER, "Unit", "", "Note"]
+    path = _table(tmp_path, header, [[*_ROW, "t", "", "checked"]], suffix)
+    result = read_unodc(path, ReadOptions())
+    assert (result.read, result.accepted) == (1, 1)
+    assert "ignored columns: 'Region', 'SubRegion', 'Unit', 'column 11', 'Note'" in result.notes
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+@pytest.mark.parametrize("again", ["Kilograms", "KILOGRAMS"])
+def test_a_repeated_column_is_read_where_its_copies_agree(
+    tmp_path: Path, suffix: str, again: str
+) -> None:
+    # Two Kilograms columns: the first was read, the second dropped without a word, though
+    # which of them holds the figure cannot be told where they differ.
+    header = [*HEADER[:8], again, "msCode"]
+    rows = [
+        [*_ROW[:8], "1.5", "MLI"],  # the same figure: read
+        [*_ROW[:8], "5", "MLI"],  # two figures: rejected, never guessed
+        [*_ROW[:8], "", "MLI"],  # the copy says nothing: read
+        [*_ROW[:7], "", "2", "MLI"],  # the first says nothing, the copy does
+    ]
+    result = read_unodc(_table(tmp_path, header, rows, suffix), ReadOptions())
+    assert (result.read, result.accepted) == (4, 2)
+    assert [(r.row, r.field, r.value) for r in result.rejections] == [
+        (3, again, "5"), (5, again, "2")
+    ]  # fmt: skip
+    assert result.rejections[0].reason == (
+        f"column 9 ({again}) disagrees with column 8 (Kilograms): '5', not '1.5'"
+    )
+    assert result.rejections[1].reason == (
+        f"column 9 ({again}) disagrees with column 8 (Kilograms): '2', not an empty cell"
+    )
+    assert (
+        f"repeated columns, compared with the first of their name (a row where they differ is "
+        f"rejected): '{again}' (column 9)"
+    ) in result.notes
+    assert result.tables["seizure"]["quantity"].to_list() == [Decimal("1.5")] * 2
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_a_row_without_a_code_or_a_year(tmp_path: Path, suffix: str) -> None:
+    # The country was left empty when the code was (the name says it), and a row without a
+    # reference year was accepted without a date: UNODC's figures are totals per country and
+    # year, and such a row says nothing an indicator can place.
+    rows = [
+        [*_ROW[:8], ""],  # msCode empty, Country "Mali"
+        [*_ROW[:2], "Atlantis", *_ROW[3:8], ""],
+        [*_ROW[:2], "", *_ROW[3:8], ""],
+        [*_ROW[:6], "", *_ROW[7:]],
+        [*_ROW[:6], " ", *_ROW[7:]],
+    ]
+    result = read_unodc(_table(tmp_path, list(HEADER), rows, suffix), ReadOptions())
+    assert (result.read, result.accepted) == (5, 1)
+    assert result.tables["seizure"]["country"].to_list() == ["MLI"]
+    assert result.rejections == [
+        Rejection(3, "Country", "Atlantis", "unknown country"),
+        Rejection(4, "msCode", None, "no country reported"),
+        Rejection(5, "Reference year", None, "no year reported"),
+        Rejection(6, "Reference year", None, "no year reported"),
+    ]

@@ -27,6 +27,13 @@ Each row becomes one :class:`~sahel_core.entities.Operation`:
 Rows are rejected with the column as the file names it: an unknown country, a date that is not a
 date, a fatality count that is not a whole number >= 0, a repeated id.
 
+The delimiter is sniffed as the CSV reader sniffs it (an export re-saved by French Excel has
+``;``). Columns are accounted as the UNODC reader accounts them: those not read (``latitude``,
+``notes``, a column without a name...) are named in a note; blank header cells after the named
+ones (a spreadsheet's padding) are no columns, and a row with a value under them is rejected as
+a row longer than its header is; a second column of a name the reader reads (``fatalities``
+twice) is compared with the first, and a row where they differ is rejected, never guessed.
+
 HDX HAPI "conflict events" files (``location_code``, ``events``, ``fatalities``,
 ``reference_period_start``...) are not events but monthly counts per admin area and event type;
 they are read into a separate table ``conflict_event_count`` (columns in
@@ -36,7 +43,7 @@ rows: this module reads files you have, it ships none.
 
 from __future__ import annotations
 
-import io
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -69,43 +76,59 @@ _COUNTRY_KEYS = ("iso3", "country_code", "country")
 _ACLED_OWN = ("event_id_cnty", "event_type", "sub_event_type", "inter1", "interaction",
               "geo_precision", "time_precision", "source_scale")  # fmt: skip
 _COUNT_KEYS = ("location_code", "event_type", "events", "reference_period_start")
+#: The columns each table is made of; any other is named in a note.
+_EVENT_COLUMNS = frozenset((*_EVENT_KEYS, *_ID_KEYS, *_COUNTRY_KEYS, "data_source", "source",
+                            "event_type", "sub_event_type", "assoc_actor_1", "actor2",
+                            "assoc_actor_2", "location", "admin1", "admin2", "admin3"))  # fmt: skip
+_COUNT_COLUMNS = frozenset((*_COUNT_KEYS, "admin_level", "admin1_code", "admin1_name",
+                            "admin2_code", "admin2_name", "fatalities",
+                            "reference_period_end"))  # fmt: skip
+#: What polars and :func:`sahel_core.tabular.unique_headers` add to a repeated header.
+_REPEAT = re.compile(r"_duplicated_\d+$")
 
 
-def _header(text: str) -> list[str]:
-    import csv
-
-    first = next(csv.reader(io.StringIO(text.splitlines()[0] if text else "")), [])
-    return [_ALIASES.get(h.strip().lower(), h.strip().lower()) for h in first]
+def _key(name: str) -> str:
+    """The ACLED name of a column: lower case, older names as today's."""
+    key = _REPEAT.sub("", name).strip().lower()
+    return _ALIASES.get(key, key)
 
 
 def sniff_acled(head: bytes, name: str) -> bool:
-    """True when the first line is an ACLED event header or an HDX HAPI conflict-event one."""
-    from sahel_core.plugins.csv_format import head_text
+    """True when the first line is an ACLED event header or an HDX HAPI conflict-event one,
+    whatever its delimiter (an export re-saved by French Excel has ";")."""
+    import csv
+
+    from sahel_core.plugins.csv_format import head_text, sniff_delimiter
 
     text = head_text(head)
     if text is None:
         return False
-    columns = set(_header(text.split("\n", 1)[0]))
+    first = text.split("\n", 1)[0]
+    columns = {_key(h) for h in next(csv.reader([first], delimiter=sniff_delimiter(text)), [])}
     events = all(k in columns for k in _EVENT_KEYS) and any(k in columns for k in _ID_KEYS)
     return events or all(k in columns for k in _COUNT_KEYS)
 
 
-def _frame(text: str, source: str) -> tuple[pl.DataFrame, list[int], list[Rejection]]:
-    """Every cell as text, lower-case ACLED column names, spreadsheet row numbers, and the
-    rows refused on the way (more cells than the header, read as the CSV reader reads them);
-    rows with no cell filled (blank lines, ",,,,") are not records, whichever reader reads
-    the file."""
+def _frame(
+    text: str, source: str, delimiter: str
+) -> tuple[pl.DataFrame, list[int], list[Rejection], dict[str, str]]:
+    """Every cell as text under lower-case ACLED names, spreadsheet row numbers, the rows
+    refused on the way, and the other columns: ``column N`` of the frame → the ACLED name
+    it repeats, or "" for a column without a name. A row with more filled cells than the
+    header's named ones is refused, as the CSV and UNODC readers refuse it; rows with no cell
+    filled (blank lines, ",,,,") are not records, whichever reader reads the file."""
     import polars as pl
 
-    from sahel_core.plugins.csv_format import exact_frame, fast_frame
+    from sahel_core.plugins.csv_format import exact_frame, fast_frame, fit_rows
     from sahel_core.plugins.hxl import is_hashtag_row
+    from sahel_core.tabular import filled_width
 
     refused: list[Rejection] = []
     try:
-        frame = fast_frame(text.encode("utf-8"), ",")
+        frame = fast_frame(text.encode("utf-8"), delimiter)
         numbers = list(range(2, frame.height + 2))
     except (pl.exceptions.PolarsError, ValueError):
-        frame, numbers, refused = exact_frame(text, ",", source, cut=is_hashtag_row)
+        frame, numbers, refused = exact_frame(text, delimiter, source, cut=is_hashtag_row)
     filled = frame.select(
         pl.any_horizontal(
             pl.lit(False), *(pl.col(c).str.strip_chars() != "" for c in frame.columns)
@@ -113,21 +136,31 @@ def _frame(text: str, source: str) -> tuple[pl.DataFrame, list[int], list[Reject
     ).to_series()
     numbers = pl.Series(numbers, dtype=pl.Int64).filter(filled).to_list()
     frame = frame.filter(filled)
+    keys = [_key(name) for name in frame.columns]
+    width = filled_width(keys)
     rename: dict[str, str] = {}
-    taken: set[str] = set()
-    drop = []
-    for name in frame.columns:
-        key = _ALIASES.get(name.strip().lower(), name.strip().lower())
-        if not key or key.startswith("_duplicated_") or key in taken:
-            drop.append(name)
-        else:
-            rename[name] = key
-            taken.add(key)
-    frame = frame.drop(drop).rename(rename)
-    if frame.height and is_hashtag_row(frame.row(0)):
+    others: dict[str, str] = {}
+    for number, (name, key) in enumerate(zip(frame.columns, keys[:width], strict=False), 1):
+        first = bool(key) and key not in rename.values()
+        rename[name] = key if first else f"column {number}"
+        if not first:
+            others[rename[name]] = key
+    acled = [name for name, key in rename.items() if key not in others]
+    if acled and frame.height and is_hashtag_row(frame.select(acled).row(0)):
         # HDX publishes ACLED with an HXL hashtag row under the header: not an event.
         frame, numbers = frame.slice(1), numbers[1:]
-    return frame, numbers, refused
+    if width < frame.width:
+        # Blank header cells after the named ones pad a spreadsheet's CSV copy; they name no
+        # column, and a value under them is refused with its row, as one past the header is.
+        past = frame.select(
+            pl.any_horizontal(pl.col(c).str.strip_chars() != "" for c in frame.columns[width:])
+        ).to_series().fill_null(False)  # fmt: skip
+        spilt = zip(pl.Series(numbers).filter(past), frame.filter(past).rows(), strict=True)
+        for row, cells in spilt:
+            refused += fit_rows([[c or "" for c in cells]], width, row, delimiter)[2]
+        numbers = pl.Series(numbers, dtype=pl.Int64).filter(~past).to_list()
+        frame = frame.filter(~past)
+    return frame.select(frame.columns[:width]).rename(rename), numbers, refused, others
 
 
 def _text(frame: pl.DataFrame, name: str) -> pl.Expr:
@@ -420,7 +453,7 @@ def _counts_table(
 
 def read_acled(path: Path, options: ReadOptions) -> ReadResult:
     """Read an ACLED event export (or an HDX HAPI conflict-event file); see the module docs."""
-    from sahel_core.plugins.csv_format import decode
+    from sahel_core.plugins.csv_format import decode, sniff_delimiter
     from sahel_core.tabular import unused_mapping
 
     path = Path(path)
@@ -437,10 +470,11 @@ def read_acled(path: Path, options: ReadOptions) -> ReadResult:
         raise FormatError("binary data, not delimited text", source=path.name)
     if not text.strip():
         raise FormatError("empty file", source=path.name)
-    frame, numbers, refused = _frame(text, path.name)
+    frame, numbers, refused, others = _frame(text, path.name, sniff_delimiter(text))
     columns = set(frame.columns)
     if all(k in columns for k in _COUNT_KEYS):
         _only(options, "conflict_event_count", path)
+        frame, numbers, disagreeing, layout = _layout(frame, numbers, others, _COUNT_COLUMNS)
         table, rejections = _counts_table(frame, path.name, numbers)
         tables = {"conflict_event_count": table}
         notes = ["HDX HAPI conflict-event counts: monthly totals per area, not single events"]
@@ -461,17 +495,61 @@ def read_acled(path: Path, options: ReadOptions) -> ReadResult:
                 field="header",
             )
         _only(options, "operation", path)
+        frame, numbers, disagreeing, layout = _layout(frame, numbers, others, _EVENT_COLUMNS)
         table, rejections = events_table(frame, source=path.name, rows=numbers)
         tables = {"operation": table}
         notes = []
+    refused += disagreeing
     return ReadResult(
         format="acled",
         source=str(path),
         tables=tables,
         read=frame.height + len(refused),
         rejections=sorted([*rejections, *refused], key=lambda r: r.row or 0),
-        notes=[*notes, *unused_mapping(options, "ACLED's columns are read by their names")],
+        notes=[
+            *notes,
+            *layout,
+            *unused_mapping(options, "ACLED's columns are read by their names"),
+        ],
     )
+
+
+def _layout(
+    frame: pl.DataFrame, numbers: list[int], others: dict[str, str], used: frozenset[str]
+) -> tuple[pl.DataFrame, list[int], list[Rejection], list[str]]:
+    """The rows where a repeat of a column in ``used`` (``others``, see :func:`_frame`)
+    differs from the first of its name left out and rejected, and the notes naming those
+    repeats and the columns not ``used``, as the UNODC reader names them."""
+    import polars as pl
+
+    from sahel_core.plugins.unodc import REPEATED_NOTE, disagreement
+    from sahel_core.tabular import first_few
+
+    ignored = [
+        f"{others[c]!r} ({c})" if others.get(c) else repr(c)
+        for c in frame.columns
+        if others.get(c, c) not in used
+    ]
+    repeats = {c: key for c, key in others.items() if key in used}
+    notes = [f"ignored columns: {first_few(ignored, 20)}"] if ignored else []
+    if not repeats:
+        return frame, numbers, [], notes
+    notes.append(f"{REPEATED_NOTE}: " + ", ".join(f"{k!r} ({c})" for c, k in repeats.items()))
+    faults = []
+    for c, key in repeats.items():
+        first = f"column {frame.columns.index(key) + 1} ({key})"
+        differ, reason = disagreement(pl.col(key), pl.col(c), first, f"{c} ({key})")
+        faults.append(
+            pl.when(differ).then(pl.struct(field=pl.lit(key), value=_text(frame, c), reason=reason))
+        )
+    fault = frame.select(pl.coalesce(faults)).to_series()
+    rows = pl.Series(numbers, dtype=pl.Int64)
+    rejections = [
+        Rejection(row, f["field"], f["value"], f["reason"])
+        for row, f in zip(rows.filter(fault.is_not_null()), fault.drop_nulls(), strict=True)
+    ]
+    keep = fault.is_null()
+    return frame.filter(keep), rows.filter(keep).to_list(), rejections, notes
 
 
 def _only(options: ReadOptions, entity: str, path: Path) -> None:

@@ -2,10 +2,12 @@
 
 The export is a sheet (``.xlsx``) or its CSV copy with the columns ``Region``, ``SubRegion``,
 ``Country``, ``DrugGroup``, ``DrugSubGroup``, ``DrugName``, ``Reference year``, ``Kilograms``,
-``msCode``. The reader finds the header in the first 25 rows (the xlsx has a title row above it),
-then turns each row below into one :class:`~sahel_core.entities.Seizure`:
+``msCode``. The reader finds the header in the first 25 rows (the xlsx has a title row above it;
+the whole sheet is read, whatever range its ``<dimension>`` tag claims), then turns each row below
+into one :class:`~sahel_core.entities.Seizure`:
 
-* ``country`` the ``msCode`` (ISO 3166 alpha-3);
+* ``country`` the ``msCode`` (ISO 3166 alpha-3), else, when the code is empty, the ``Country``
+  name as the reference data knows it (:func:`sahel_core.reference.country`: "Mali");
 * ``drug`` the vocabulary term for the row (:func:`sahel_core.reference.unodc_drug`: the drug
   name decides when the vocabulary maps it, else the sub-group, else the group, else ``other``);
   ``drug_text`` keeps the three originals as ``"DrugGroup | DrugSubGroup | DrugName"``;
@@ -32,8 +34,15 @@ its spreadsheet row number and the column at fault. Choices:
   header has 9", the extra cells as value, joined by the CSV's delimiter, "," for an xlsx), as
   the CSV reader rejects it: never cut to the header. The xlsx and its CSV copy read the same,
   though a spreadsheet saves that copy with blank header cells as wide as its widest row;
-* an unknown ``msCode``, a year that is not a year, a negative, non-numeric or ambiguous
-  quantity are rejected naming the column.
+* a row with neither ``msCode`` nor ``Country`` is rejected ("no country reported"), one with
+  an empty ``Reference year`` ("no year reported"): UNODC's figures are totals per country and
+  year, and such a row places nothing (the entity would take it, with no place or date);
+* an unknown ``msCode`` (or ``Country`` name), a year that is not a year, a negative,
+  non-numeric or ambiguous quantity are rejected naming the column;
+* a column of a name read twice (``Kilograms`` and ``KILOGRAMS``: names compare without case
+  and spaces) is compared with the first: a row where the two differ is rejected, naming both,
+  since which figure is meant cannot be told; a blank repeat says nothing. A note names them,
+  and another the columns not read (``Region``, ``SubRegion``, any column the export has not).
 
 Everything is vectorized with polars: each parser runs once per distinct value (kilogram
 strings, drug triples, country codes, years) and is joined back.
@@ -56,7 +65,14 @@ from sahel_core.tabular import filled_width, unused_mapping
 if TYPE_CHECKING:
     import polars as pl
 
-__all__ = ["HEADER", "read_unodc", "sahel_register_formats", "sniff_unodc"]
+__all__ = [
+    "HEADER",
+    "REPEATED_NOTE",
+    "disagreement",
+    "read_unodc",
+    "sahel_register_formats",
+    "sniff_unodc",
+]
 
 #: The columns of the export, in its order.
 HEADER = (
@@ -72,6 +88,10 @@ HEADER = (
 )
 #: Columns the reader cannot do without (compared as :func:`_fold` gives them).
 _REQUIRED = ("mscode", "drugname", "referenceyear", "kilograms")
+#: Every column the reader reads: the country's name is read for a row without a code.
+_READ = (*_REQUIRED, "druggroup", "drugsubgroup", "country")
+#: What polars and :func:`_unique` add to a repeated header.
+_REPEAT = re.compile(r"_duplicated_\d+$")
 _SCAN_ROWS = 25
 #: Room for 29 + 9 digits: Python's default context (28 digits) cannot shorten such figures.
 _CONTEXT = Context(prec=40)
@@ -142,6 +162,9 @@ def _xlsx_rows(path: Path) -> Iterable[tuple[int, tuple[object, ...]]]:
         raise FormatError(f"not a readable xlsx workbook: {exc}", source=path.name) from None
     try:
         sheet = book["Export"] if "Export" in book.sheetnames else book.worksheets[0]
+        # Read-only mode reads only the range of the sheet's <dimension> tag, which a tool that
+        # edits the sheet may leave stale: the rows and columns past it were lost unsaid.
+        sheet.reset_dimensions()
         yield from enumerate(sheet.iter_rows(values_only=True), start=1)
     except Exception as exc:  # As above: a damaged part of the workbook.
         raise FormatError(f"not a readable xlsx workbook: {exc}", source=path.name) from None
@@ -279,11 +302,57 @@ def _kilograms(text: str, locale: str | None) -> tuple[str | None, str | None]:
     return f"{rounded:f}", None
 
 
-def _column(frame: pl.DataFrame, folded: str) -> str | None:
-    for name in frame.columns:
-        if _fold(name) == folded:
-            return name
-    return None
+def _layout(columns: Sequence[str]) -> tuple[dict[str, str], dict[str, str], list[str]]:
+    """The column read for each name of :data:`_READ` (the first so named), the later
+    columns of a read name (→ that first one), and the notes that name both and the columns
+    not read."""
+    from sahel_core.tabular import first_few
+
+    read: dict[str, str] = {}
+    repeats: dict[str, str] = {}
+    ignored: list[str] = []
+    for number, name in enumerate(columns, start=1):
+        base = _REPEAT.sub("", name)
+        label = repr(base) if base == name else f"{base!r} (column {number})"
+        if _fold(base) not in _READ:
+            ignored.append(label)
+        elif _fold(base) in read:
+            repeats[name] = read[_fold(base)]
+        else:
+            read[_fold(base)] = name
+    notes = [f"ignored columns: {first_few(ignored, 20)}"] if ignored else []
+    if repeats:
+        listed = ", ".join(
+            f"{_REPEAT.sub('', n)!r} (column {columns.index(n) + 1})" for n in repeats
+        )
+        notes.append(f"{REPEATED_NOTE}: {listed}")
+    return read, repeats, notes
+
+
+#: The words of the note on repeated columns, the ACLED reader's too.
+REPEATED_NOTE = (
+    "repeated columns, compared with the first of their name (a row where they differ is rejected)"
+)
+
+
+def disagreement(
+    first: pl.Expr, again: pl.Expr, first_label: str, again_label: str
+) -> tuple[pl.Expr, pl.Expr]:
+    """Where the cell ``again`` of a repeated column differs from the ``first`` of its name
+    (stripped text; a blank repeat says nothing), and the reason: which of two figures is
+    meant cannot be told, so the row is rejected, never guessed."""
+    import polars as pl
+
+    def filled(cell: pl.Expr) -> pl.Expr:
+        cell = cell.str.strip_chars()
+        return pl.when(cell != "").then(cell)
+
+    one, other = filled(first), filled(again)
+    quoted = pl.concat_str([pl.lit("'"), one, pl.lit("'")]).fill_null(pl.lit("an empty cell"))
+    reason = pl.concat_str(
+        [pl.lit(f"{again_label} disagrees with {first_label}: '"), other, pl.lit("', not "), quoted]
+    )
+    return other.is_not_null() & (one.is_null() | (one != other)), reason
 
 
 def read_unodc(path: Path, options: ReadOptions) -> ReadResult:
@@ -319,8 +388,10 @@ def read_unodc(path: Path, options: ReadOptions) -> ReadResult:
             field="entity",
             value=options.entity,
         )
-    names = {key: _column(frame, key) for key in (*_REQUIRED, "druggroup", "drugsubgroup")}
+    found, repeats, layout_notes = _layout(frame.columns)
+    names = {key: found.get(key) for key in _READ}
     col = {key: pl.col(name) if name else pl.lit(None, pl.String) for key, name in names.items()}
+    number = {name: i for i, name in enumerate(frame.columns, start=1)}
 
     frame = frame.with_columns(pl.Series("__row", numbers, dtype=pl.Int64))
     # Distinct kilogram strings → decimal text or a reason.
@@ -358,19 +429,38 @@ def read_unodc(path: Path, options: ReadOptions) -> ReadResult:
     def squashed(expr: pl.Expr) -> pl.Expr:
         return expr.str.to_lowercase().str.replace_all(r"[^a-z]+", "")
 
+    def blank(cell: pl.Expr) -> pl.Expr:
+        return cell.is_null() | (cell.str.strip_chars() == "")
+
+    def fault(
+        test: pl.Expr, field: str | None, value: pl.Expr | None, reason: str | pl.Expr
+    ) -> pl.Expr:
+        return pl.when(test).then(pl.struct(
+            field=pl.lit(field, pl.String),
+            value=pl.lit(None, pl.String) if value is None else value,
+            reason=pl.lit(reason) if isinstance(reason, str) else reason,
+        ))  # fmt: skip
+
     is_header = (squashed(col["mscode"]) == "mscode") & (squashed(col["kilograms"]) == "kilograms")
-    fault = (
-        pl.when(is_header)
-        .then(pl.struct(field=pl.lit(None, pl.String), value=pl.lit(None, pl.String),
-                        reason=pl.lit("repeated header row")))
-        .when(col["kilograms"].is_null() | (kg_text == ""))
-        .then(pl.struct(field=pl.lit(names["kilograms"]), value=pl.lit(None, pl.String),
-                        reason=pl.lit("no quantity reported")))
-        .when(pl.col("__kg_reason").is_not_null())
-        .then(pl.struct(field=pl.lit(names["kilograms"]), value=pl.col("__kg"),
-                        reason=pl.col("__kg_reason")))
-    )  # fmt: skip
-    frame = frame.with_columns(fault.alias("__fault"))
+    faults = [fault(is_header, None, None, "repeated header row")]
+    for again, first in repeats.items():
+        differ, reason = disagreement(
+            pl.col(first), pl.col(again),
+            f"column {number[first]} ({first})",
+            f"column {number[again]} ({_REPEAT.sub('', again)})",
+        )  # fmt: skip
+        faults.append(fault(differ, _REPEAT.sub("", again), pl.col(again), reason))
+    faults += [
+        fault(blank(col["kilograms"]), names["kilograms"], None, "no quantity reported"),
+        fault(pl.col("__kg_reason").is_not_null(), names["kilograms"], pl.col("__kg"),
+              pl.col("__kg_reason")),
+        # UNODC's figures are totals per country and year: a row without either places
+        # nothing, though the entity would take it without a place or a date.
+        fault(blank(col["mscode"]) & blank(col["country"]), names["mscode"], None,
+              "no country reported"),
+        fault(blank(col["referenceyear"]), names["referenceyear"], None, "no year reported"),
+    ]  # fmt: skip
+    frame = frame.with_columns(pl.coalesce(faults).alias("__fault"))
     refused = frame.filter(pl.col("__fault").is_not_null())
     kept = frame.filter(pl.col("__fault").is_null())
     rejections = [
@@ -386,15 +476,22 @@ def read_unodc(path: Path, options: ReadOptions) -> ReadResult:
         pl.lit("exact").alias("quantity_qualifier"),
         pl.col("__kg").alias("quantity_text"),
         col["referenceyear"].str.strip_chars().alias("date"),
-        col["mscode"].str.strip_chars().alias("country"),
+        # The code, else the name the reference data knows ("Mali", "Côte d'Ivoire").
+        pl.when(blank(col["mscode"]))
+        .then(col["country"].str.strip_chars())
+        .otherwise(col["mscode"].str.strip_chars())
+        .alias("country"),
     )
+    by_name = set(kept.filter(blank(col["mscode"]))["__row"])
     table, refused_rows = normalize(
         raw, "seizure", source=path.name, locale="en", rows=kept["__row"]
     )
     rejections += [
         Rejection(
             row=r.row,
-            field=names.get(_fold(_SOURCE_COLUMN.get(r.field or "", "")))
+            field=names["country"]
+            if r.field == "country" and r.row in by_name
+            else names.get(_fold(_SOURCE_COLUMN.get(r.field or "", "")))
             or _SOURCE_COLUMN.get(r.field or "", r.field),
             value=r.value,
             reason=r.reason,
@@ -405,6 +502,7 @@ def read_unodc(path: Path, options: ReadOptions) -> ReadResult:
     read = frame.height + len(ragged)
     notes = [
         f"header on row {header_row}; {read} non-empty rows below it",
+        *layout_notes,
         *unused_mapping(options, "a UNODC export's columns are read by their names"),
     ]
     return ReadResult(
