@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import os
 import re
 import zipfile
 from decimal import Decimal
@@ -526,6 +527,9 @@ def test_empty_and_missing_files(tmp_path: Path) -> None:
         read(empty)
     with pytest.raises(FormatError, match="no such file"):
         read(tmp_path / "absent.csv")
+    # It exists, so "no such file" was wrong: a pipe is read once, a format looks twice.
+    with pytest.raises(FormatError, match="not a regular file"):
+        read(os.devnull)
 
 
 @pytest.mark.parametrize("name", FORMATS)
