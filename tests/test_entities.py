@@ -72,6 +72,16 @@ def test_bad_values_name_their_field(build: Any, field: str | None) -> None:
     assert isinstance(info.value, ValueError)
 
 
+def test_a_message_shows_a_bad_value_as_a_person_writes_it() -> None:
+    # "(got Decimal('-5'))" put Python's spelling on a CLI user's screen.
+    with pytest.raises(ValidationError) as info:
+        Amount(Decimal("-5"), "kg")
+    assert str(info.value).endswith("(got -5)")
+    with pytest.raises(ValidationError) as info:
+        PartialDate("2016-05-31", "2016-05-01")
+    assert "(got 2016-05-01)" in str(info.value) and "datetime" not in str(info.value)
+
+
 def test_figures_keep_table_precision() -> None:
     with pytest.raises(ValidationError, match="decimal places"):
         Amount("0.0000000001", "kg")

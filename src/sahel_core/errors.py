@@ -96,7 +96,7 @@ class SahelError(Exception):
         where = self.where
         text = f"{where}: {self.message}" if where else self.message
         if self._has_value:
-            text += f" (got {self.value!r})"
+            text += f" (got {_shown(self.value)})"
         return text
 
     def detached(self) -> Self:
@@ -143,7 +143,7 @@ class StructureError(ValidationError):
         location: str | None = None,
     ) -> None:
         self.errors = tuple(errors)
-        detail = "; ".join(f"{path}: {msg} (got {val!r})" for path, msg, val in self.errors)
+        detail = "; ".join(f"{path}: {msg} (got {_shown(val)})" for path, msg, val in self.errors)
         super().__init__(
             f"{message}: {detail}" if detail else message, source=source, location=location
         )
@@ -189,3 +189,14 @@ class PluginError(SahelError, RuntimeError):
 
 class PluginWarning(UserWarning):
     """A plugin was skipped (failed import, crashing hook, malformed spec, duplicate name)."""
+
+
+def _shown(value: Any) -> str:
+    """``value`` as a person reads it in a message: text quoted (its escapes visible), a
+    Decimal or a date as written ("-5", "2016-05-01"), not as Python builds them."""
+    from datetime import date
+    from decimal import Decimal
+
+    if isinstance(value, Decimal | date):
+        return str(value)
+    return repr(value)
