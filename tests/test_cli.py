@@ -362,3 +362,13 @@ def test_programme_figures_are_computed_from_a_press_release(
     rows = json.loads(capsys.readouterr().out)
     assert rows and all(row["records"] >= 1 for row in rows)
     assert {"label", "unit", "value"} <= set(rows[0])
+
+
+def test_the_list_of_commands_does_not_break_lines_mid_sentence(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each docstring's line breaks were kept in the list, wherever the terminal ended.
+    monkeypatch.setenv("COLUMNS", "200")
+    assert main(["--help"]) == 0
+    listed = capsys.readouterr().out
+    assert "rates of --date: result, rates, their dates, sources and the path (XOF" in listed

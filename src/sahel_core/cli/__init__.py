@@ -60,6 +60,11 @@ def _root(
 
 for _name in COMMANDS:
     importlib.import_module(f"sahel_core.cli.{_name}").register(app)
+for _command in app.registered_commands:
+    # The list of commands shows each docstring's first paragraph with its line breaks, which
+    # fall mid-sentence there: one line, wrapped to the terminal.
+    if _command.short_help is None and _command.callback and _command.callback.__doc__:
+        _command.short_help = " ".join(_command.callback.__doc__.split("\n\n")[0].split())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
