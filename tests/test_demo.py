@@ -165,6 +165,9 @@ def test_cli_summary_and_json(
         "seized_mass_by_country_year.png",
     ):
         assert expected in printed
+    # Piped, its tables are plain aligned text, as every command's: they were drawn in boxes.
+    assert not set("│┃┏┡└") & set(printed)
+    assert "10   date      31/02/2017     no such date" in printed
     assert (tmp_path / "sahel-demo-output" / "README.txt").is_file()
     assert main(["demo", "--out", str(tmp_path / "other"), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)

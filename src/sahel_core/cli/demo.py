@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from sahel_core.cli.output import print_json, working
+from sahel_core.cli.output import print_json, print_table, working
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -94,6 +94,9 @@ def _table(
     from rich.table import Table
     from rich.text import Text
 
+    if not console.is_terminal:  # piped: plain aligned text, as every command's tables
+        print_table(title, list(columns), list(rows))
+        return
     table = Table(title=title, title_justify="left", show_lines=False)
     for n, column in enumerate(columns):
         # The first column holds ids and keys: whole on one line, the others wrap.
@@ -228,7 +231,7 @@ def demo(
         ),
     ] = DEFAULT_OUT,
     as_json: Annotated[
-        bool, typer.Option("--json", help="Print a JSON summary instead (see --help).")
+        bool, typer.Option("--json", help="Print a JSON summary instead (keys: docs/cli.md).")
     ] = False,
 ) -> None:
     """Run the main job end to end on bundled data, explaining each step.
