@@ -18,6 +18,7 @@ gives back the original text: :func:`unneutralize` is the exact inverse of :func
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -35,6 +36,7 @@ __all__ = [
     "MISFIT_NOTE",
     "filled_width",
     "first_few",
+    "float_text",
     "guess_entity",
     "json_text",
     "misfit_notes",
@@ -100,6 +102,17 @@ def text_table(table: pl.DataFrame) -> pl.DataFrame:
             text = col.cast(pl.String)
         columns.append(text.alias(name))
     return table.select(columns)
+
+
+def float_text(value: float) -> str:
+    """A number a spreadsheet stores as a float, as the decimal the spreadsheet shows and
+    writes in its CSV copy: to 15 significant digits, the most it keeps, so that the binary
+    noise of a figure typed or summed is gone (0.0003500000000000001 is 0.00035, 0.1 + 0.2
+    is 0.3), written out ("1e-09" is "0.000000001"). A whole number up to 2**53, which a
+    float holds exactly (an ID a script wrote as a float), is read whole."""
+    if value.is_integer() and abs(value) <= 2**53:
+        return str(int(value))
+    return format(Decimal(format(value, ".15g")), "f")
 
 
 def typed_number_text(text: pl.Expr, locale: str | None) -> pl.Expr:

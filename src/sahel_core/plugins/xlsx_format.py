@@ -2,11 +2,14 @@
 
 Reading never evaluates a formula: the workbook is opened with ``data_only=True``, so a formula
 cell gives the value the spreadsheet program cached when it last saved the file, and a formula
-that was never calculated (a file written by a script) reads as an empty cell. The header is the
-first row, within the first 20 of the first sheet that has one, whose cells name at least two
-canonical columns; title rows above it are skipped and rows keep their sheet numbers in
-rejections. Numbers are read as the shortest decimal that gives the stored value back ("2.7"),
-dates as ISO text.
+that was never calculated (a file written by a script) reads as an empty cell. Every cell is
+read, whatever size the sheet declares (programs leave it stale). The header is the row, within
+the first 20 of the first sheet that has one, whose cells name the most canonical columns (two at
+least; the first of equals), so that a row of column groups over it ("Identification | Lieu |
+Produit") is not taken for it; rows above it are skipped as titles (a note names those that name
+columns too) and rows keep their sheet numbers in rejections. Numbers are read as the spreadsheet
+shows them, to 15 significant digits (:func:`~sahel_core.tabular.float_text`: "0.3", never the
+binary noise of "0.30000000000000004"), dates as ISO text.
 
 A sheet with an HXL hashtag row (HDX publishes workbooks with one under the header) is read by
 its hashtags, as the ``hxl`` format reads the same table saved as CSV: the hashtags, not the
@@ -52,7 +55,7 @@ from sahel_core.plugins.hxl import (
     tagged,
 )
 from sahel_core.specs import FormatSpec, ReadOptions, ReadResult, WriteOptions
-from sahel_core.tabular import filled_width, typed_number_text, unique_headers
+from sahel_core.tabular import filled_width, float_text, typed_number_text, unique_headers
 
 __all__ = ["read_xlsx", "sahel_register_formats", "sniff_xlsx", "write_xlsx"]
 
@@ -67,8 +70,7 @@ def _cell_text(value: Any) -> str | None:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        # The shortest decimal that gives the float back, written out: 1e-09 → "0.000000001".
-        return format(Decimal(repr(value)), "f") if value == value else None
+        return float_text(value) if value == value else None
     if isinstance(value, dt.datetime):
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
     if isinstance(value, dt.date | dt.time):
@@ -117,6 +119,9 @@ def _rows(sheet: Any, source: str) -> Iterator[tuple[Any, ...]]:
     # row 10**20 would fill memory. A sheet holds at most _MAX_ROWS rows; one beyond is refused
     # rather than dropped.
     try:
+        # openpyxl reads no cell outside the size the sheet declares, and programs that write
+        # workbooks leave it stale: without it every row is read to its last cell.
+        sheet.reset_dimensions()
         for number, row in enumerate(sheet.iter_rows(values_only=True, max_row=_MAX_ROWS + 1)):
             if number == _MAX_ROWS:
                 raise FormatError(
@@ -129,8 +134,9 @@ def _rows(sheet: Any, source: str) -> Iterator[tuple[Any, ...]]:
         raise _unreadable(exc, source) from None
 
 
-#: A sheet read by its header: the cells under the header and the row number of each row.
-_Plain = tuple[pl.DataFrame, list[int]]
+#: A sheet read by its header: the cells under the header, the row number of each row and the
+#: notes on the header's choice.
+_Plain = tuple[pl.DataFrame, list[int], list[str]]
 
 
 def _load(path: Path, options: ReadOptions) -> tuple[_Plain | Tagged, str, list[str]]:
@@ -164,33 +170,39 @@ def _load(path: Path, options: ReadOptions) -> tuple[_Plain | Tagged, str, list[
 
 def _sheet(rows: Iterator[tuple[Any, ...]], options: ReadOptions) -> _Plain | Tagged | None:
     """One sheet's table: read by its HXL hashtag row when one comes before the header or
-    right under it, else by its header; None when it has neither."""
+    right under it, else by its header; None when it has neither.
+
+    The header is the row of the first :data:`HEADER_SEARCH_ROWS` that names the most known
+    columns (the first of equals): a row of column groups over it ("Lieu", "Produit") names
+    some too."""
+    searched: list[tuple[Any, ...]] = []
+    named: list[int] = []  # the rows naming two known columns or more
+    header: list[str | None] = []
+    header_at = best = 0
     above: list[str | None] = []
     for number, values in enumerate(rows, start=1):
         cells = [_cell_text(v) for v in values]
         # A row of HXL hashtags is not a header ("#date", "#value" fold to column names).
-        if is_hashtag_row(cells):
+        tags = is_hashtag_row(cells)
+        if tags and header_at in (0, number - 1):
             return _tagged(above, cells, number, rows, options)
-        if number <= HEADER_SEARCH_ROWS and _header_score(cells, options) >= 2:
-            return _under_header(cells, number, rows, options)
-        if number >= max(HEADER_SEARCH_ROWS, SCAN_ROWS):
-            return None
+        searched.append(values)
+        score = _header_score(cells, options) if number <= HEADER_SEARCH_ROWS and not tags else 0
+        if score >= 2:
+            named.append(number)
+            if score > best:
+                header, header_at, best = cells, number, score
+        # One row past the search: a hashtag row right under a header on its last row.
+        if (header_at and number > HEADER_SEARCH_ROWS) or number >= SCAN_ROWS:
+            break
         above = cells
-    return None
-
-
-def _under_header(
-    header: list[str | None], header_at: int, rows: Iterator[tuple[Any, ...]], options: ReadOptions
-) -> _Plain | Tagged:
-    """The table under a header row: by the hashtags of the row right under it if it is a
-    hashtag row (HDX's workbooks), else by the header."""
-    first = next(rows, None)
-    if first is None:
-        return _plain(header, header_at, rows, options)
-    cells = [_cell_text(v) for v in first]
-    if is_hashtag_row(cells):
-        return _tagged(header, cells, header_at + 1, rows, options)
-    return _plain(header, header_at, itertools.chain([first], rows), options)
+    if not header_at:
+        return None
+    frame, numbers = _plain(header, header_at, itertools.chain(searched[header_at:], rows), options)
+    # Rows above the header are titles, but one naming columns may head a table of its own.
+    passed = ", ".join(f"row {n}" for n in named if n < header_at)
+    note = f"header on row {header_at} (names the most known columns); not read above it: "
+    return frame, numbers, [note + passed] if passed else []
 
 
 def _tagged(
@@ -232,7 +244,7 @@ def _text_rows(rows: Iterator[tuple[Any, ...]], width: int, locale: str) -> list
 
 def _plain(
     header: list[str | None], header_at: int, rows: Iterator[tuple[Any, ...]], options: ReadOptions
-) -> _Plain:
+) -> tuple[pl.DataFrame, list[int]]:
     """The cells under the header row of one sheet and their row numbers."""
     # A sheet formatted out to its last column (XFD) pads every row to 16,384 cells: columns
     # after the last named one are not read.
@@ -287,8 +299,8 @@ def read_xlsx(path: Path, options: ReadOptions) -> ReadResult:
     notes = [f"sheet {sheet!r}{unread}"]
     if isinstance(table, Tagged):
         return read_tagged(table, path, options, format="xlsx", notes=notes)
-    frame, rows = table
-    return read_table(frame, path, options, format="xlsx", rows=rows, notes=notes)
+    frame, rows, header_notes = table
+    return read_table(frame, path, options, format="xlsx", rows=rows, notes=notes + header_notes)
 
 
 def _writer(dtype: pl.DataType) -> Callable[[Any], Any]:
