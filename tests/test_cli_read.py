@@ -13,7 +13,7 @@ from sahel_core.io import read, write
 from sahel_core.tables import from_entities, to_entities
 
 FIXTURE = Path(__file__).parent / "fixtures" / "saisies_fr.csv"
-KEYS = ["source", "format", "read", "accepted", "rejected", "rejections", "tables"]
+KEYS = ["source", "format", "read", "accepted", "rejected", "rejections", "tables", "notes"]
 
 
 @pytest.fixture
@@ -71,6 +71,25 @@ def test_read_with_a_mapping(capsys: pytest.CaptureFixture[str], tmp_path: Path)
     assert report["rejections"] == [
         {"row": 2, "field": "quantity_unit", "value": None, "reason": "a quantity needs a unit"}
     ]
+
+
+def test_a_mapping_that_matches_nothing_or_twice_is_told(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # A typo in --map ("Observation" for "Observations") was ignored without a word, and a
+    # source mapped twice kept the last mapping.
+    path = tmp_path / "odd.csv"
+    path.write_text("Pays,Produit,Observations\nMali,cocaine,Gao\n")
+    status, out, _ = run(capsys, "read", str(path), "--map", "Observation=locality", "--json")
+    assert status == 0
+    assert (
+        "column mapping not used: no column 'Observation' in the file" in json.loads(out)["notes"]
+    )
+    status, _, err = run(
+        capsys, "read", str(path), "--map", "Observations=locality", "--map", "Observations=agency"
+    )
+    assert status == 2
+    assert "'Observations' is mapped twice: to 'locality' and to 'agency'" in err
 
 
 def test_validate_exit_statuses(

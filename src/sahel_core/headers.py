@@ -272,13 +272,15 @@ class HeaderMap:
     ``rename`` maps each used source header to its canonical column (or :data:`SOURCE`);
     ``ignored`` lists headers that map to nothing or to a column already taken;
     ``defaults`` gives constant values for columns the file lacks but a header implied
-    (``{"quantity_unit": "kg"}`` from ``Poids (kg)``).
+    (``{"quantity_unit": "kg"}`` from ``Poids (kg)``); ``unmatched`` the sources of the
+    caller's mapping that no header is (a typo, or a column of another file).
     """
 
     entity: str
     rename: dict[str, str] = field(factory=dict)
     ignored: list[str] = field(factory=list)
     defaults: dict[str, str] = field(factory=dict)
+    unmatched: list[str] = field(factory=list)
 
     @property
     def score(self) -> int:
@@ -351,7 +353,9 @@ def map_headers(
         found = matches[header][0]
         if found is not None and found not in taken.values():
             taken[header] = found
-    result = HeaderMap(entity=entity)
+    seen = {key for header in headers for key in _keys(header)}
+    unmatched = [source for source in mapping or {} if fold(source) not in seen]
+    result = HeaderMap(entity=entity, unmatched=unmatched)
     for header in headers:
         if header not in taken:
             result.ignored.append(header)

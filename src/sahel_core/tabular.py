@@ -323,6 +323,9 @@ def _notes(header_map: HeaderMap, skipped: int) -> list[str]:
     ]
     if header_map.ignored:
         notes.append("ignored columns: " + ", ".join(repr(h) for h in header_map.ignored))
+    if header_map.unmatched:
+        listed = ", ".join(repr(source) for source in header_map.unmatched)
+        notes.append(f"column mapping not used: no column {listed} in the file")
     for column, value in header_map.defaults.items():
         notes.append(f"{column} = {value!r} for every row (from the headers)")
     if skipped:

@@ -126,6 +126,13 @@ def _options(
         source, sep, column = item.partition("=")
         if not sep or not source.strip() or not column.strip():
             raise typer.BadParameter(f"expected SOURCE=COLUMN, got {item!r}", param_hint="--map")
+        if pairs.get(source.strip(), column.strip()) != column.strip():
+            # The last would have won without a word; which one is meant cannot be told.
+            raise typer.BadParameter(
+                f"{source.strip()!r} is mapped twice: to {pairs[source.strip()]!r} and to "
+                f"{column.strip()!r}",
+                param_hint="--map",
+            )
         pairs[source.strip()] = column.strip()
     tables = [entity] if entity is not None else list(ENTITY_TYPES)
     known = {c for name in tables for c in schema(name)} | {SOURCE}
@@ -185,6 +192,7 @@ def _summary(result: ReadResult) -> dict[str, Any]:
             for r in result.rejections
         ],
         "tables": {name: table.height for name, table in result.tables.items()},
+        "notes": list(result.notes),
     }
 
 
