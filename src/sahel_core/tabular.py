@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 __all__ = [
     "FORMULA_TRIGGERS",
     "MISFIT_NOTE",
+    "REPEATED_NOTE",
+    "disagreement",
     "filled_width",
     "first_few",
     "float_text",
@@ -331,6 +333,31 @@ def _notes(header_map: HeaderMap, skipped: int) -> list[str]:
     if skipped:
         notes.append(f"{skipped} empty row(s) skipped")
     return notes
+
+
+#: The words of the note on repeated columns (UNODC, ACLED).
+REPEATED_NOTE = (
+    "repeated columns, compared with the first of their name (a row where they differ is rejected)"
+)
+
+
+def disagreement(
+    first: pl.Expr, again: pl.Expr, first_label: str, again_label: str
+) -> tuple[pl.Expr, pl.Expr]:
+    """Where the cell ``again`` of a repeated column differs from the ``first`` of its name
+    (stripped text; a blank repeat says nothing), and the reason: which of two figures is
+    meant cannot be told, so the row is rejected, never guessed."""
+
+    def filled(cell: pl.Expr) -> pl.Expr:
+        cell = cell.str.strip_chars()
+        return pl.when(cell != "").then(cell)
+
+    one, other = filled(first), filled(again)
+    quoted = pl.concat_str([pl.lit("'"), one, pl.lit("'")]).fill_null(pl.lit("an empty cell"))
+    reason = pl.concat_str(
+        [pl.lit(f"{again_label} disagrees with {first_label}: '"), other, pl.lit("', not "), quoted]
+    )
+    return other.is_not_null() & (one.is_null() | (one != other)), reason
 
 
 def unused_mapping(options: ReadOptions, reads: str) -> list[str]:

@@ -522,8 +522,7 @@ def _layout(
     repeats and the columns not ``used``, as the UNODC reader names them."""
     import polars as pl
 
-    from sahel_core.plugins.unodc import REPEATED_NOTE, disagreement
-    from sahel_core.tabular import first_few
+    from sahel_core.tabular import REPEATED_NOTE, disagreement, first_few
 
     ignored = [
         f"{others[c]!r} ({c})" if others.get(c) else repr(c)

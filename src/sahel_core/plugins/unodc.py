@@ -60,15 +60,13 @@ from sahel_core.errors import AmbiguousInput, FormatError, NotThisFormat, SahelE
 from sahel_core.hookspecs import hookimpl
 from sahel_core.qualifiers import MAX_MAGNITUDE, round_places
 from sahel_core.specs import FormatSpec, ReadOptions, ReadResult, Rejection
-from sahel_core.tabular import filled_width, unused_mapping
+from sahel_core.tabular import REPEATED_NOTE, disagreement, filled_width, unused_mapping
 
 if TYPE_CHECKING:
     import polars as pl
 
 __all__ = [
     "HEADER",
-    "REPEATED_NOTE",
-    "disagreement",
     "read_unodc",
     "sahel_register_formats",
     "sniff_unodc",
@@ -142,11 +140,14 @@ def sniff_unodc(head: bytes, name: str) -> bool:
 
 
 def _cell(value: object) -> str | None:
-    """An xlsx cell as text; floats by their shortest repr, whole floats without ``.0``."""
+    """An xlsx cell as text; floats as the sheet shows them (:func:`~sahel_core.tabular.
+    float_text`), so that the workbook reads as its CSV copy."""
+    from sahel_core.tabular import float_text
+
     if value is None:
         return None
     if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
+        return float_text(value)
     text = str(value)
     return text if text.strip() else None
 
@@ -327,32 +328,6 @@ def _layout(columns: Sequence[str]) -> tuple[dict[str, str], dict[str, str], lis
         )
         notes.append(f"{REPEATED_NOTE}: {listed}")
     return read, repeats, notes
-
-
-#: The words of the note on repeated columns, the ACLED reader's too.
-REPEATED_NOTE = (
-    "repeated columns, compared with the first of their name (a row where they differ is rejected)"
-)
-
-
-def disagreement(
-    first: pl.Expr, again: pl.Expr, first_label: str, again_label: str
-) -> tuple[pl.Expr, pl.Expr]:
-    """Where the cell ``again`` of a repeated column differs from the ``first`` of its name
-    (stripped text; a blank repeat says nothing), and the reason: which of two figures is
-    meant cannot be told, so the row is rejected, never guessed."""
-    import polars as pl
-
-    def filled(cell: pl.Expr) -> pl.Expr:
-        cell = cell.str.strip_chars()
-        return pl.when(cell != "").then(cell)
-
-    one, other = filled(first), filled(again)
-    quoted = pl.concat_str([pl.lit("'"), one, pl.lit("'")]).fill_null(pl.lit("an empty cell"))
-    reason = pl.concat_str(
-        [pl.lit(f"{again_label} disagrees with {first_label}: '"), other, pl.lit("', not "), quoted]
-    )
-    return other.is_not_null() & (one.is_null() | (one != other)), reason
 
 
 def read_unodc(path: Path, options: ReadOptions) -> ReadResult:
