@@ -1199,14 +1199,22 @@ def test_an_xlsx_row_with_values_only_after_the_named_columns_is_read_and_reject
 
 
 @pytest.mark.parametrize(
-    "text", ["id, drug,drug \nA,cannabis,cocaine\n", " ,drug,  \nx,cannabis,y\n"]
+    ("text", "drugs"),
+    [
+        ("id, drug,drug \nA,cannabis,cannabis\n", ["cannabis"]),
+        # Two columns named "drug" that disagree: which is meant cannot be told.
+        ("id, drug,drug \nA,cannabis,cocaine\n", []),
+        (" ,drug,  \nx,cannabis,y\n", ["cannabis"]),
+    ],
 )
-def test_headers_differing_only_by_spaces_stay_distinct(tmp_path: Path, text: str) -> None:
+def test_headers_differing_only_by_spaces_stay_distinct(
+    tmp_path: Path, text: str, drugs: list[str]
+) -> None:
     path = tmp_path / "w.csv"
     path.write_text(text, encoding="utf-8")
     result = read(path, options=ReadOptions(entity="seizure"))
-    assert result.read == 1 == result.accepted
-    assert result.tables["seizure"]["drug"].to_list() == ["cannabis"]
+    assert result.read == 1 and result.accepted == len(drugs)
+    assert result.tables["seizure"]["drug"].to_list() == drugs
 
 
 def test_jsonl_lines_end_at_line_feeds_only(tmp_path: Path) -> None:
@@ -1306,3 +1314,35 @@ def test_a_json_integer_too_long_for_python_rejects_its_record_only(
     result = read(path, options=ReadOptions(entity="seizure"))
     assert (result.read, result.accepted) == (2, 1)
     assert [(r.row, r.field) for r in result.rejections] == [(2, "sources[0].row")]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_a_repeated_column_is_read_where_its_copies_agree(tmp_path: Path, suffix: str) -> None:
+    # The first "drug" won without a word, and the note named "drug_duplicated_0", a column
+    # the file does not have.
+    rows = [
+        ["id", "drug", "drug", "quantity", "quantity_unit"],
+        ["A", "cannabis", "cocaine", "1", "kg"],
+        ["B", "heroin", "heroin", "2", "kg"],
+        ["C", "heroin", "", "3", "kg"],
+    ]
+    path = tmp_path / f"register{suffix}"
+    if suffix == ".csv":
+        path.write_text("\n".join(",".join(row) for row in rows) + "\n", encoding="utf-8")
+    else:
+        book = openpyxl.Workbook()
+        for row in rows:
+            book.active.append([cell or None for cell in row])
+        book.save(path)
+    result = read(path)
+    assert (result.read, result.accepted) == (3, 2)
+    [rejection] = result.rejections
+    assert (rejection.row, rejection.field, rejection.value) == (2, "drug", "cocaine")
+    assert rejection.reason == (
+        "column 3 (drug) disagrees with column 2 (drug): 'cocaine', not 'cannabis'"
+    )
+    assert result.tables["seizure"]["drug"].to_list() == ["heroin", "heroin"]
+    assert not [note for note in result.notes if "duplicated" in note]
+    assert any(
+        note.endswith("(a row where they differ is rejected): 'drug'") for note in result.notes
+    )

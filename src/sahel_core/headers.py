@@ -22,7 +22,7 @@ from attrs import define, field
 
 from sahel_core.errors import ReferenceNotFound
 
-__all__ = ["SOURCE", "HeaderMap", "aliases", "fold", "map_headers"]
+__all__ = ["REPEAT_SUFFIX", "SOURCE", "HeaderMap", "aliases", "fold", "map_headers"]
 
 #: The input-only column holding the URL or document a row cites.
 SOURCE = "source"
@@ -273,7 +273,9 @@ class HeaderMap:
     ``ignored`` lists headers that map to nothing or to a column already taken;
     ``defaults`` gives constant values for columns the file lacks but a header implied
     (``{"quantity_unit": "kg"}`` from ``Poids (kg)``); ``unmatched`` the sources of the
-    caller's mapping that no header is (a typo, or a column of another file).
+    caller's mapping that no header is (a typo, or a column of another file); ``repeats``
+    maps each ignored header that repeats a header's name to that header (``drug`` twice:
+    which value is meant cannot be told where they differ).
     """
 
     entity: str
@@ -281,6 +283,7 @@ class HeaderMap:
     ignored: list[str] = field(factory=list)
     defaults: dict[str, str] = field(factory=dict)
     unmatched: list[str] = field(factory=list)
+    repeats: dict[str, str] = field(factory=dict)
 
     @property
     def score(self) -> int:
@@ -356,9 +359,16 @@ def map_headers(
     seen = {key for header in headers for key in _keys(header)}
     unmatched = [source for source in mapping or {} if fold(source) not in seen]
     result = HeaderMap(entity=entity, unmatched=unmatched)
+    took = {column: header for header, column in taken.items()}
     for header in headers:
         if header not in taken:
             result.ignored.append(header)
+            # The same name twice ("drug", "drug_duplicated_0" as polars reads it); another
+            # name for a taken column ("Pays" after "Country") may write it another way.
+            name = REPEAT_SUFFIX.sub("", header)
+            column = _match(name, user, known, columns)[0]
+            if column in took and fold(name) == fold(REPEAT_SUFFIX.sub("", took[column])):
+                result.repeats[header] = took[column]
             continue
         result.rename[header] = taken[header]
         default = matches[header][1]
@@ -369,6 +379,10 @@ def map_headers(
         if column in taken.values():
             del result.defaults[column]
     return result
+
+
+#: What :func:`sahel_core.tabular.unique_headers` (and polars) add to a repeated header.
+REPEAT_SUFFIX = re.compile(r"_duplicated_\d+$")
 
 
 def _keys(header: str) -> tuple[str, ...]:

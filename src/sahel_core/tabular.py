@@ -1,8 +1,13 @@
-"""What the spreadsheet-like formats (CSV, XLSX) share: header mapping, text cells, formulas.
+"""What the table-like formats share: header mapping, text cells, formulas.
+
+The CSV and XLSX formats use these helpers, and so can a plugin's format (the example plugin's
+Markdown tables do): the format does only what is its own, finding the table and its cells, and
+this module does the rest.
 
 Reading: a frame of text cells with the file's headers → :func:`read_table` maps the headers
 (:mod:`sahel_core.headers`), guesses the entity when the caller did not say, skips rows with no
-value at all and normalizes (:func:`sahel_core.normalize.normalize`).
+value at all, normalizes units, dates, countries, drugs and money
+(:func:`sahel_core.normalize.normalize`) and rejects bad rows with their row numbers.
 
 Writing: :func:`text_table` turns a canonical table into text cells: decimals as plain numbers
 ("2.7", never "2.700000000" nor "2,7"), dates as ISO, lists and records as JSON.
@@ -85,8 +90,11 @@ def neutralize_cell(value: str) -> str:
 def text_table(table: pl.DataFrame) -> pl.DataFrame:
     """Every column of a canonical table as text a person and :func:`read_table` can read.
 
-    Decimals print without trailing zeros, dates as ISO, lists and records as JSON; a null
-    stays null (an empty cell), an empty list is ``[]``.
+    Decimals print without trailing zeros, dates as ISO, lists and records as compact JSON; a
+    null stays null (an empty cell), an empty list is ``[]``. The result has the same columns
+    and rows, every column a string: a writer writes the cells as they are (one for
+    spreadsheets first passes them through :func:`neutralize`), and :func:`read_table` reads
+    them back to the same table.
     """
     columns = []
     for name, dtype in table.schema.items():
@@ -235,13 +243,26 @@ def read_table(
     notes: Sequence[str] = (),
     refused: Sequence[Rejection] = (),
 ) -> ReadResult:
-    """Map, clean and normalize a frame of text cells read from ``path``.
+    """Map, clean and normalize a frame of text cells read from ``path``: a reader's result.
 
-    ``rows`` gives each row's number as the user sees it (defaults to 2, 3, ...). Rows with no
-    value at all are skipped, not counted, and reported in ``notes``; a row with values only
-    in ignored columns is read and rejected ("no value in a recognised column"). ``refused``
-    are the rows the reader refused before the frame (a row longer than its header, a date
-    it cannot show): counted as read and rejected with the others.
+    ``raw`` has the file's headers as its column names and one row per record, each cell a
+    string or null (an empty cell). ``options`` are the caller's
+    :class:`~sahel_core.specs.ReadOptions` (entity, column mapping, locale) and ``format`` the
+    format's name, which the result reports. ``rows`` gives each row's number as the user sees
+    it, the line of the file or the spreadsheet row (defaults to 2, 3, ..., the header being
+    row 1). ``notes`` are the reader's own (encoding, delimiter), listed before those on the
+    columns. ``refused`` are the rows the reader refused before the frame (a row longer than
+    its header, a date it cannot show): counted as read and rejected with the others.
+
+    The table is of the entity ``options`` names, else of the one the headers match best. Rows
+    with no value at all are skipped, not counted, and reported in the notes; a row with values
+    only in ignored columns is read and rejected ("no value in a recognised column").
+
+    Returns a :class:`~sahel_core.specs.ReadResult` with that one table, its rejections and
+    notes, and ``read == accepted + rejected``. Raises
+    :class:`~sahel_core.errors.FormatError` when no header is a column of the entity, and
+    :class:`~sahel_core.errors.ReferenceNotFound` when ``options.mapping`` names a column the
+    entity does not have.
     """
     from sahel_core.headers import map_headers
     from sahel_core.normalize import blank_to_null, normalize
@@ -258,6 +279,9 @@ def read_table(
     numbers = pl.Series(
         "row", list(rows) if rows is not None else range(2, raw.height + 2), dtype=pl.Int64
     )
+    repeated, refused = _repeated(raw, numbers, header_map, refused)
+    if repeated is not None:
+        raw, numbers = raw.filter(~repeated), numbers.filter(~repeated)
     cells = raw.select([pl.col(h).cast(pl.String).alias(c) for h, c in header_map.rename.items()])
     cells = blank_to_null(cells)
     filled = pl.any_horizontal(pl.lit(False), *(pl.col(c).is_not_null() for c in cells.columns))
@@ -285,6 +309,43 @@ def read_table(
         notes=[*misfits, *notes, *_notes(header_map, skipped)],
     )
     return result
+
+
+def _repeated(
+    raw: pl.DataFrame, numbers: pl.Series, header_map: HeaderMap, refused: Sequence[Rejection]
+) -> tuple[pl.Series | None, list[Rejection]]:
+    """Which rows a repeated column (``drug`` twice) gives two different values, and
+    ``refused`` with their rejections (:func:`disagreement`)."""
+    if not header_map.repeats:
+        return None, list(refused)
+    number = {header: i for i, header in enumerate(raw.columns, start=1)}
+    faults = []
+    for again, first in header_map.repeats.items():
+        differ, reason = disagreement(
+            pl.col(first).cast(pl.String),
+            pl.col(again).cast(pl.String),
+            f"column {number[first]} ({_label(first)})",
+            f"column {number[again]} ({_label(again)})",
+        )
+        fault = pl.struct(
+            field=pl.lit(header_map.rename[first]),
+            value=pl.col(again).cast(pl.String).str.strip_chars(),
+            reason=reason,
+        )
+        faults.append(pl.when(differ).then(fault))
+    found = raw.select(pl.coalesce(faults).alias("fault"), numbers.alias("row"))
+    rejections = [
+        Rejection(row=row, **fault)
+        for fault, row in found.filter(pl.col("fault").is_not_null()).iter_rows()
+    ]
+    return found["fault"].is_not_null(), [*refused, *rejections]
+
+
+def _label(header: str) -> str:
+    """A header as the file writes it (:func:`unique_headers` names a repeat)."""
+    from sahel_core.headers import REPEAT_SUFFIX
+
+    return REPEAT_SUFFIX.sub("", header)
 
 
 def _unread(
@@ -323,8 +384,11 @@ def _notes(header_map: HeaderMap, skipped: int) -> list[str]:
         for source, column in header_map.rename.items()
         if source != column
     ]
-    if header_map.ignored:
-        notes.append("ignored columns: " + ", ".join(repr(h) for h in header_map.ignored))
+    if ignored := [h for h in header_map.ignored if h not in header_map.repeats]:
+        notes.append("ignored columns: " + ", ".join(repr(h) for h in ignored))
+    if header_map.repeats:
+        listed = ", ".join(repr(_label(again)) for again in header_map.repeats)
+        notes.append(f"{REPEATED_NOTE}: {listed}")
     if header_map.unmatched:
         listed = ", ".join(repr(source) for source in header_map.unmatched)
         notes.append(f"column mapping not used: no column {listed} in the file")
