@@ -141,7 +141,8 @@ def peer(path: Path) -> dict[str, Any]:
     dated = asof(dated, usd_table("worldbank.parquet", "year", "wb"), "wb_day")
     day = pl.col("day")
     ecb_ok = day - pl.col("ecb_day") <= dt.timedelta(days=7)
-    month_ok = pl.col("imf_m_day").dt.month_start() == day.dt.month_start()
+    # An IMF month-end rate serves from its date until the end of the next month.
+    month_ok = day <= pl.col("imf_m_day").dt.offset_by("1mo").dt.month_end()
     year_ok = pl.col("imf_y_day").dt.year() == day.dt.year()
     ghs = (
         pl.when(month_ok)

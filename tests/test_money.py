@@ -373,3 +373,15 @@ def test_money_errors_name_the_amount_not_a_magnitude() -> None:
 def test_a_country_that_is_no_text_is_a_sahel_error() -> None:
     with pytest.raises(SahelError):
         canonical_currency("FCFA", country=5)  # type: ignore[arg-type]
+
+
+def test_as_dict_writes_decimals_without_trailing_zeros() -> None:
+    """``sahel convert --json`` printed "655.957000000" for a result at 9 places."""
+    peg = RateStep("EUR", "XOF", D("655.957"), dt.date(1999, 1, 1), "peg", "fixed")
+    result = Money(D("655.957000000"), "XOF", Qualifier.RANGE, D("0E-9"), D("1311.914000000"))
+    conversion = Conversion(Money(D("1.000"), "EUR"), result, dt.date(2017, 3, 14), (peg,),
+                            rounding=D("0.00"))  # fmt: skip
+    data = conversion.as_dict()
+    assert (data["amount"], data["original"], data["rounding"]) == ("655.957", "1", "0")
+    assert (data["low"], data["high"]) == ("0", "1311.914")
+    assert data["steps"][0]["rate"] == "655.957"

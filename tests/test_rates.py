@@ -20,7 +20,14 @@ from sahel_core.hookspecs import hookimpl
 from sahel_core.money import Conversion, Money, convert, parse_money
 from sahel_core.plugins import Manager, load_manager, rates_builtin
 from sahel_core.qualifiers import Qualifier
-from sahel_core.rates import PIVOTS, RateTable, convert_column, rate_table, user_provider
+from sahel_core.rates import (
+    PIVOTS,
+    RateTable,
+    column_routes,
+    convert_column,
+    rate_table,
+    user_provider,
+)
 from sahel_core.specs import RateProviderSpec
 
 D = Decimal
@@ -160,15 +167,19 @@ def test_via_usd_keeps_the_peg_step(manager: Manager) -> None:
     day = dt.date(2017, 3, 14)
     money = Money(655957, "XOF")
     pound = convert(money, "GBP", on=day, via="USD", manager=manager)
+    # USD → GBP at the ECB's rates of the day, as converting USD to GBP takes them.
     assert pound.path == (
-        "XOF → EUR (peg, fixed) → USD (ECB, 2017-03-14) → GBP (IMF IFS, month 2017-03)"
+        "XOF → EUR (peg, fixed) → USD (ECB, 2017-03-14) → EUR (ECB, 2017-03-14) → GBP (ECB, "
+        "2017-03-14)"
     )
+    assert pound.result.amount == D("875.63")  # 1000 EUR at the ECB's 0.87563, there and back
     dollar = convert(money, "USD", on=day, via="USD", manager=manager)
     assert dollar.path == "XOF → EUR (peg, fixed) → USD (ECB, 2017-03-14)"
     assert dollar.result.amount == D("1063.1")  # 1000 EUR at the ECB's 1.0631
     back = convert(Money(100, "GBP"), "XOF", on=day, via="USD", manager=manager)
     assert back.path == (
-        "GBP → USD (IMF IFS, month 2017-03) → EUR (ECB, 2017-03-14) → XOF (peg, fixed)"
+        "GBP → EUR (ECB, 2017-03-14) → USD (ECB, 2017-03-14) → EUR (ECB, 2017-03-14) → XOF (peg, "
+        "fixed)"
     )
 
 
@@ -207,13 +218,13 @@ def test_a_pegged_currency_starts_with_its_peg_whatever_the_pivot(
             assert [s.source for s in conversion.steps] == ["peg", "peg"]
 
 
-def test_mid_month_routes_differ_and_say_so(manager: Manager) -> None:
+def test_the_pivot_does_not_change_the_rate_of_a_pair(manager: Manager) -> None:
+    """GBP → USD via USD took the IMF's month-end GBP per USD, via EUR the ECB's rates."""
     money = Money(1000000, "GBP")
     euro = convert(money, "USD", on=dt.date(2016, 11, 5), via="EUR", manager=manager)
     dollar = convert(money, "USD", on=dt.date(2016, 11, 5), via="USD", manager=manager)
     assert euro.path == "GBP → EUR (ECB, 2016-11-04) → USD (ECB, 2016-11-04)"
-    assert dollar.path == "GBP → USD (IMF IFS, month 2016-11)"
-    assert euro.result.amount != dollar.result.amount
+    assert (dollar.path, dollar.result) == (euro.path, euro.result)
 
 
 @pytest.mark.parametrize("via", ["GBP", "XOF", "XDR", "usd "])
@@ -284,7 +295,8 @@ def test_no_rate_more_than_7_days_after_the_last_ecb_day(manager: Manager) -> No
 
 def test_imf_month_then_year_then_world_bank(manager: Manager) -> None:
     month = convert(Money(100, "GHS"), "USD", on=dt.date(2016, 11, 20), manager=manager)
-    assert month.path == "GHS → USD (IMF IFS, month 2016-11)"
+    assert month.path == "GHS → USD (IMF IFS, month 2016-10)"  # end of October: 2016-10-31
+    assert month.steps[0].rate_date == dt.date(2016, 10, 31)
     year = convert(Money(100, "GHS"), "USD", on=dt.date(2022, 3, 1), manager=manager)
     assert year.path == "GHS → USD (IMF IFS, year 2022)"
     assert year.steps[0].rate_date == dt.date(2022, 1, 1)
@@ -303,6 +315,124 @@ def test_world_bank_annual_rates() -> None:
     assert conversion.steps[0].rate == D("3.90981666666667")
     with pytest.raises(RateNotFound, match="2025-01-01"):
         convert(Money(1000, "GHS"), "USD", on=dt.date(2025, 1, 1), manager=manager)
+
+
+@pytest.mark.parametrize(
+    ("day", "rate", "rate_date"),
+    [
+        (dt.date(2016, 6, 1), D(197), dt.date(2016, 5, 31)),  # not June's 283: the naira floated
+        (dt.date(2016, 6, 29), D(197), dt.date(2016, 5, 31)),  # on 20 June 2016
+        (dt.date(2016, 6, 30), D(283), dt.date(2016, 6, 30)),
+        (dt.date(2021, 1, 31), D(381), dt.date(2020, 12, 31)),  # the last month end, a month on
+    ],
+)
+def test_a_month_end_rate_serves_from_its_date_until_the_next_month_end(
+    manager: Manager, day: dt.date, rate: Decimal, rate_date: dt.date
+) -> None:
+    """IMF IFS monthly rates are end of period: 1 USD = 197 NGN on 2016-05-31, 283 on
+    2016-06-30. 1 June took the June figure, a rate from after its date."""
+    conversion = convert(Money(1_000_000, "NGN"), "USD", on=day, manager=manager)
+    (step,) = conversion.steps
+    assert (step.source, step.period, step.rate, step.rate_date) == (
+        "IMF IFS", "month", rate, rate_date
+    )  # fmt: skip
+    assert conversion.rate_date == rate_date
+    assert conversion.path == f"NGN → USD (IMF IFS, month {rate_date:%Y-%m})"
+    frame = pl.DataFrame({"value": [1_000_000], "currency": ["NGN"], "date_value": [day]})
+    row = convert_column(frame, manager=manager).row(0, named=True)
+    assert (row["USD"], row["rate_date"], row["rate_path"]) == (
+        conversion.result.amount, rate_date, conversion.path
+    )  # fmt: skip
+
+
+def test_before_the_first_and_a_month_after_the_last_month_end_the_year_serves(
+    manager: Manager,
+) -> None:
+    early = convert(Money(1000, "GNF"), "USD", on=dt.date(2015, 1, 30), manager=manager)
+    assert early.path == "GNF → USD (IMF IFS, year 2015)"  # the first month end is 2015-01-31
+    late = convert(Money(1000, "GHS"), "USD", on=dt.date(2021, 2, 1), manager=manager)
+    assert late.path == "GHS → USD (IMF IFS, year 2021)"
+
+
+@pytest.mark.parametrize(
+    ("money", "to", "day", "published", "bound"),
+    [
+        # The ECB's "1.1000" (written 1.1 in its file) is exact to 0.00005: 50 USD, not 53,000.
+        (Money(1_000_000, "EUR"), "USD", dt.date(2020, 5, 21), "1.1000", D(51)),
+        (Money(1_000_000, "EUR"), "GBP", dt.date(2000, 8, 28), "0.6120", D(51)),  # 4 places then
+        (Money(1_000_000, "EUR"), "GBP", dt.date(2016, 12, 29), "0.85300", D("5.1")),  # 5 from 2002
+        (Money(1_000_000, "EUR"), "ISK", dt.date(2019, 9, 25), "136.0", D(51000)),  # 1 from 2019
+        # The IMF's 9000 GNF per USD is no rounding of a 9 to thousands.
+        (Money(9_000_000, "GNF"), "USD", dt.date(2017, 10, 31), "9000", D("0.056")),
+    ],
+)
+def test_rounding_counts_the_places_a_rate_is_published_to(
+    manager: Manager, money: Money, to: str, day: dt.date, published: str, bound: Decimal
+) -> None:
+    conversion = convert(money, to, on=day, manager=manager)
+    assert 0 < conversion.rounding <= bound
+    (step,) = conversion.steps
+    assert str(step.rate) == published  # the rate as published, its last zeros too
+
+
+def test_a_providers_places_column_says_how_its_rates_were_rounded() -> None:
+    frame = pl.DataFrame(
+        {
+            "date": ["2016-11-04", "2016-11-07"],
+            "currency": ["LRD", "LRD"],
+            "rate": ["94.5", "95"],
+            "places": [2, None],  # none: the places the rate is written with, an integer's units
+        }
+    )
+    manager = _manager(("cbl", _Plugin(user_provider("cbl", frame, base="USD", priority=1))))
+    money = Money(D("94.5"), "LRD")
+    first = convert(money, "USD", on=dt.date(2016, 11, 4), manager=manager)
+    assert str(first.steps[0].rate) == "94.50"
+    assert first.rounding == D("0.000053")  # 1/94.5 - 1/94.505, rounded up
+    second = convert(money, "USD", on=dt.date(2016, 11, 7), manager=manager)
+    assert str(second.steps[0].rate) == "95"
+    assert second.rounding == D("0.0053")
+
+
+@pytest.mark.parametrize(
+    ("source", "to", "day"),
+    [
+        ("GBP", "NGN", dt.date(2016, 6, 1)),  # took 1.349 USD/GBP: end of June, after Brexit
+        ("NGN", "GBP", dt.date(2016, 6, 1)),
+        ("JPY", "GHS", dt.date(2022, 3, 14)),  # took the IMF's 2022 average JPY/USD
+        ("XOF", "GBP", dt.date(2017, 3, 14)),
+    ],
+)
+def test_one_pair_one_day_one_rate_whatever_the_route(
+    manager: Manager, source: str, to: str, day: dt.date
+) -> None:
+    """A leg to USD of a currency the ECB quotes takes the ECB's daily rates through EUR, as
+    converting that currency to USD does, not a monthly or annual IMF figure."""
+    for via in (None, "USD"):
+        cross = convert(Money(1000, source), to, on=day, via=via, manager=manager)
+        there = convert(Money(1000, source), "USD", on=day, manager=manager).steps
+        back = convert(Money(1000, "USD"), to, on=day, manager=manager).steps
+        assert cross.steps in (there + back, there[:-1] + back[1:]), cross.path
+        frame = pl.DataFrame({"value": [1000], "currency": [source], "date_value": [day]})
+        row = convert_column(frame, to=to, via=via, manager=manager).row(0, named=True)
+        assert (row[to], row["rate_path"]) == (cross.result.amount, cross.path)
+
+
+def test_a_value_in_the_target_currency_needs_no_date(manager: Manager) -> None:
+    """No rate turns EUR into EUR: a value already in the target currency converts without a
+    date, as it does with one; another currency still needs a date."""
+    frame = pl.DataFrame(
+        {"value": [D(100), D(100), D(100)], "currency": ["EUR", "eur ", "XOF"],
+         "date_value": [None, None, None]},
+        schema={"value": pl.Decimal(38, 9), "currency": pl.String, "date_value": pl.Date},
+    )  # fmt: skip
+    out = convert_column(frame, to="EUR", manager=manager)
+    assert out["EUR"].to_list() == [D(100), D(100), None]
+    assert out["rate_error"].to_list() == [None, None, "no date"]
+    assert out["rate_path"].to_list() == ["EUR", "EUR", None]
+    assert out["rate_source"].to_list() == [None, None, None]
+    routes = column_routes(frame, to="EUR", manager=manager)
+    assert routes.admits(frame["value"], routes.index).to_list() == [True, True, False]
 
 
 def test_redenomination_is_a_fixed_step(manager: Manager) -> None:
@@ -729,7 +859,7 @@ def test_package_data_matches_the_public_files(shared_data: Path) -> None:
     published = {c: D(v) for c, v in day.items() if c and c != "Date" and v != "N/A"}
     assert dict(ours.select("currency", "rate").iter_rows()) == published
     imf = rates_builtin.load_imf()
-    xof = imf.filter((pl.col("currency") == "XOF") & (pl.col("date") == dt.date(2020, 12, 1)))
+    xof = imf.filter((pl.col("currency") == "XOF") & (pl.col("date") == dt.date(2020, 12, 31)))
     assert xof["rate"].to_list() == [D("534.558715671094")]
 
 
@@ -776,16 +906,20 @@ def test_column_conversion_equals_convert_row_by_row(
     assert out.select(frame.columns).equals(frame)  # rows kept, in their order
     assert out.schema[to] == pl.Decimal(38, places)
     for row in out.iter_rows(named=True):
-        if row["currency"] is None or row["date_value"] is None:
-            assert row["rate_error"] in ("no currency", "no date")
+        if row["currency"] is None:
+            assert row["rate_error"] == "no currency"
             continue
         value, code = row["value"], row["currency"].strip().upper()
+        if row["date_value"] is None and code != to:  # the same currency needs no rate
+            assert row["rate_error"] == "no date"
+            continue
         if not (len(code) == 3 and code.isascii() and code.isalpha()):
             assert row["rate_error"] == "a currency is a three-letter ISO 4217 code"
             continue
         money = Money(0 if value is None else abs(value), code)
+        day = row["date_value"] or dt.date(2000, 1, 1)  # undated: already in `to`, no rate used
         try:
-            conversion = convert(money, to, on=row["date_value"], via=via, places=places,
+            conversion = convert(money, to, on=day, via=via, places=places,
                                  manager=manager)  # fmt: skip
         except SahelError as exc:
             assert row["rate_error"] == exc.message
@@ -913,17 +1047,17 @@ def test_cli_convert_table_and_errors() -> None:
     runner = CliRunner()
     table = runner.invoke(app, ["convert", "1 000", "GHS", "EUR", "--date", "2016-11-05"])
     assert table.exit_code == 0, table.output
-    assert "GHS → USD (IMF IFS, month 2016-11) → EUR (ECB, 2016-11-04)" in table.stdout
+    assert "GHS → USD (IMF IFS, month 2016-10) → EUR (ECB, 2016-11-04)" in table.stdout
     assert "IMF IFS" in table.stdout
     via = runner.invoke(app, ["convert", "100", "GHS", "EUR", "--date", "2016-11-05",
                               "--via", "USD", "--json"])  # fmt: skip
     assert json.loads(via.stdout)["path"] == (
-        "GHS → USD (IMF IFS, month 2016-11) → EUR (ECB, 2016-11-04)"
+        "GHS → USD (IMF IFS, month 2016-10) → EUR (ECB, 2016-11-04)"
     )
     pegged = runner.invoke(app, ["convert", "655957", "XOF", "EUR", "--date", "2017-03-14",
                                  "--via", "USD", "--json"])  # fmt: skip
     assert pegged.exit_code == 0, pegged.output
-    assert json.loads(pegged.stdout)["amount"] == "1000.000000000"
+    assert json.loads(pegged.stdout)["amount"] == "1000"  # no trailing zeros, as docs/cli.md says
     assert json.loads(pegged.stdout)["path"] == "XOF → EUR (peg, fixed)"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PluginWarning)
@@ -976,7 +1110,7 @@ def test_route_queries_are_built_once_per_table_and_give_the_same_figures_again(
     assert again.equals(first)
     assert again["rate_path"].to_list()[:2] == [
         "XOF → EUR (peg, fixed) → USD (ECB, 2016-08-15)",
-        "GHS → USD (IMF IFS, month 2016-11)",
+        "GHS → USD (IMF IFS, month 2016-10)",
     ]
     assert again["rate_source"].to_list()[:2] == ["peg; ECB", "IMF IFS"]
     with pytest.raises(RateNotFound) as error:

@@ -140,14 +140,16 @@ def _round_places(value: Decimal, places: int) -> Decimal:
 class RateStep:
     """One hop of a conversion, from ``from_currency`` to ``to_currency``.
 
-    ``rate`` is the figure as its source publishes it: ``1 from_currency = rate to_currency``,
-    or, when ``inverted``, ``1 to_currency = rate from_currency`` (the peg's 655.957 XOF per
-    EUR on a step XOF → EUR; the step then divides). ``rate_date`` is the date the rate is
-    published for (the previous business day when the requested date had none; the first
-    day of the month or year for ``month`` and ``year`` rates; the first day a ``fixed`` rate
-    applies); ``period`` is ``fixed`` (a peg or redenomination), ``day``, ``month`` or
-    ``year``; ``source`` names the provider ("peg", "ECB", "IMF IFS", "World Bank", or a user
-    table's name).
+    ``rate`` is the figure as its source publishes it, to the decimal places it publishes
+    (``Decimal("1.1000")`` for the ECB's 1.1000 USD per EUR, which
+    :attr:`Conversion.rounding` counts): ``1 from_currency = rate to_currency``, or, when
+    ``inverted``, ``1 to_currency = rate from_currency`` (the peg's 655.957 XOF per EUR on a
+    step XOF → EUR; the step then divides). ``rate_date`` is the date the rate is published
+    for, on or before the requested date (the previous business day when it had none; the
+    month end for the IMF's month-end rates; the first day of the year for ``year`` rates;
+    the first day a ``fixed`` rate applies); ``period`` is ``fixed`` (a peg or
+    redenomination), ``day``, ``month`` or ``year``; ``source`` names the provider ("peg",
+    "ECB", "IMF IFS", "World Bank", or a user table's name).
     """
 
     from_currency: str = field(converter=_currency)
@@ -195,7 +197,8 @@ class Conversion:
 
     ``rounding`` bounds ``|result.amount - exact|``, where exact is the original times the
     true rates: the arithmetic rounding plus the rounding of each published rate (half a unit
-    of its last digit; fixed rates are exact). ``via`` is the pivot asked for, if any.
+    of the last digit of :attr:`RateStep.rate`, written to the places its source publishes;
+    fixed rates are exact). ``via`` is the pivot asked for, if any.
     """
 
     original: Money
@@ -236,23 +239,27 @@ class Conversion:
     def as_dict(self) -> dict[str, Any]:
         """Plain data for JSON: ``amount`` (a decimal string), ``currency``, ``from``, ``to``,
         ``date``, ``steps`` (``from``, ``to``, ``rate``, ``quote``, ``rate_date``, ``source``,
-        ``period``, ``inverted``), ``path``, ``rounding``, ``qualifier``, ``low``, ``high``."""
+        ``period``, ``inverted``), ``path``, ``rounding``, ``qualifier``, ``low``, ``high``.
+        Decimals are written as everywhere in sahel_core's JSON
+        (:func:`~sahel_core.serialization.decimal_text`): without trailing zeros."""
+
+        from sahel_core.serialization import decimal_text  # here: importing money stays light
 
         def text(value: Decimal | None) -> str | None:
-            return None if value is None else format(value, "f")
+            return None if value is None else decimal_text(value)
 
         return {
-            "amount": format(self.result.amount, "f"),
+            "amount": decimal_text(self.result.amount),
             "currency": self.result.currency,
             "from": self.original.currency,
             "to": self.result.currency,
             "date": self.on.isoformat(),
-            "original": format(self.original.amount, "f"),
+            "original": decimal_text(self.original.amount),
             "steps": [
                 {
                     "from": s.from_currency,
                     "to": s.to_currency,
-                    "rate": format(tidy(s.rate), "f"),
+                    "rate": decimal_text(s.rate),
                     "quote": s.quote,
                     "rate_date": s.rate_date.isoformat(),
                     "source": s.source,
@@ -262,7 +269,7 @@ class Conversion:
                 for s in self.steps
             ],
             "path": self.path,
-            "rounding": format(self.rounding, "f"),
+            "rounding": decimal_text(self.rounding),
             "qualifier": self.result.qualifier.value,
             "low": text(self.result.low),
             "high": text(self.result.high),
@@ -285,10 +292,12 @@ def convert(
     each other, or a redenomination such as MRO and MRU) convert by fixed steps alone,
     whatever ``via`` says; otherwise a pegged currency starts (or ends) with its fixed step,
     then goes through a pivot (``via``: ``"EUR"`` or ``"USD"``, else EUR, else USD), each
-    leg one rate or a fixed rate then one rate; see :mod:`sahel_core.rates` for how rates
-    and routes are chosen. ECB daily rates serve up to 7 days after their date (a weekend
-    gets Friday's rate, and the step says Friday); IMF monthly then annual, then World Bank
-    annual rates serve only their own month or year.
+    leg one rate or a fixed rate then one rate (a leg to USD of a currency with a EUR rate
+    goes through EUR: GBP → EUR → USD at the ECB's rates of the day); see
+    :mod:`sahel_core.rates` for how rates and routes are chosen. ECB daily rates serve up
+    to 7 days after their date (a weekend gets Friday's rate, and the step says Friday); IMF
+    month-end rates serve from their date until the next month end, then IMF and World Bank
+    annual averages their own year.
 
     Each step rounds half-even to :data:`STEP_PLACES` places, the result to ``places``
     (0 to 9, default 9). The qualifier is kept and the bounds are converted the same way.

@@ -9,10 +9,12 @@ need. :func:`convert_money` (behind :func:`sahel_core.money.convert`) converts o
 as-of join per provider and period, and gives exactly the same figures.
 
 Choosing a rate (the same for both)
-    A rate row ``(currency C, base B, rate r)`` says ``1 B = r C`` and serves from its ``date``:
-    ``fixed`` rows until a later fixed row, ``day`` rows for :data:`MAX_DAILY_AGE` days (the
-    ECB publishes none on weekends and TARGET holidays: a Saturday gets Friday's rate, and
-    the step reports Friday), ``month`` rows for their calendar month, ``year`` rows for their
+    A rate row ``(currency C, base B, rate r)`` says ``1 B = r C`` and serves from its ``date``,
+    never before it: ``fixed`` rows until a later fixed row, ``day`` rows for
+    :data:`MAX_DAILY_AGE` days (the ECB publishes none on weekends and TARGET holidays: a
+    Saturday gets Friday's rate, and the step reports Friday), ``month`` rows until the end of
+    the next month (the IMF's end-of-period rates are dated the month end: 31 May serves June
+    until the rate of 30 June), ``year`` rows (annual averages, dated 1 January) for their
     calendar year; never beyond. For a hop between two currencies the providers are tried by
     ``priority`` (then name), each provider's periods finest first (fixed, day, month, year),
     and the latest row on or before the date is taken if it still serves that date.
@@ -33,10 +35,13 @@ Choosing a route
       fixed step to its anchor (``XOF → EUR`` then ``EUR → USD``; ``MRO → MRU`` then ``MRU →
       USD``) and takes a rate of its own (``XOF → USD``) only on dates its fixed rate does
       not serve; a leg may also go through a currency pegged to it, if it has no rate of its
-      own.
+      own. A leg to USD goes through EUR (``GBP → EUR → USD``) whenever both rates exist, before
+      a rate against USD: a pair gets the same rates on a day whatever route it is part of, so
+      ``GBP → NGN`` takes the ECB's daily GBP and USD rates, as ``GBP → USD`` does, not the
+      IMF's month-end GBP per USD.
 
-    So ``via="USD"`` for XOF → GBP is ``XOF → EUR (peg) → USD → GBP``: every peg step stays
-    exact. Every rate used is a :class:`~sahel_core.money.RateStep` of the result, so a change
+    So ``via="USD"`` for XOF → GBP is ``XOF → EUR (peg) → USD → EUR → GBP``: every peg step
+    stays exact. Every rate used is a :class:`~sahel_core.money.RateStep` of the result, so a change
     of pivot or of source is always reported, never silent.
 
 Arithmetic (exact, and the same in Python and polars)
@@ -49,7 +54,11 @@ Arithmetic (exact, and the same in Python and polars)
     EUR figure is within 0.5e-9 + 0.5e-16 of the true quotient, 655.957 times that is below
     0.5e-6. (Finer XOF amounts cannot survive a 9-place EUR figure: 656 of them share one.)
     :attr:`~sahel_core.money.Conversion.rounding` bounds the error from this rounding and
-    from the rounding of the published rates (half a unit of each rate's last digit).
+    from the rounding of the published rates: half a unit of the last decimal place each rate
+    is published to, which a provider gives in an optional ``places`` column (the ECB's
+    "1.1000" is 1.1 to 4 places, 0.00005 off at most); without it, the last digit of the rate
+    (an integer's units: the IMF's 9000 GNF per USD is 0.5 off at most). A step's
+    :attr:`~sahel_core.money.RateStep.rate` is written to those places: ``Decimal("1.1000")``.
 
 Size limit
     Values are carried at 16 places in 38-digit decimals, so a conversion whose figures could
@@ -86,6 +95,7 @@ from sahel_core.money import (
     currency_code,
 )
 from sahel_core.money import _day as _calendar
+from sahel_core.numbers import tidy
 from sahel_core.qualifiers import MAX_DECIMAL_PLACES
 from sahel_core.specs import RateProviderSpec
 
@@ -134,6 +144,7 @@ class _Row(NamedTuple):
     date: dt.date
     period: str
     source: str
+    places: int | None  # the decimal places the rate is published to, if known
 
 
 class _Layer(NamedTuple):
@@ -154,7 +165,8 @@ class _Lazy(NamedTuple):
 
 class RateTable:
     """Every rate of every provider, normalized: the columns of
-    :class:`~sahel_core.specs.RateProviderSpec` frames plus ``provider``, ``source`` (the
+    :class:`~sahel_core.specs.RateProviderSpec` frames plus ``places`` (the decimal places a
+    rate is published to, null when its provider does not say), ``provider``, ``source`` (the
     label steps report: "ECB", "IMF IFS"...), ``priority``, ``layer`` (the order providers
     and periods are tried in) and ``valid_until``. Build one with :meth:`from_providers`;
     :func:`rate_table` keeps one per manager.
@@ -337,9 +349,9 @@ class RateTable:
                 layers = []
                 for _, group in found.group_by("layer", maintain_order=True):
                     rows = [
-                        _Row(rate, currency == source, day, period, label)
-                        for currency, day, period, rate, label in group.select(
-                            "currency", "date", "period", "rate", "source"
+                        _Row(rate, currency == source, day, period, label, places)
+                        for currency, day, period, rate, label, places in group.select(
+                            "currency", "date", "period", "rate", "source", "places"
                         ).iter_rows()
                     ]
                     layers.append(
@@ -360,9 +372,8 @@ class RateTable:
             i = bisect.bisect_right(layer.ordinals, day) - 1
             if i >= 0 and day <= layer.valid_until[i]:
                 row = layer.rows[i]
-                return RateStep(
-                    source, target, row.rate, row.date, row.source, row.period, row.divide
-                )
+                rate = _published(row.rate, row.places)
+                return RateStep(source, target, rate, row.date, row.source, row.period, row.divide)
         return None
 
     # -- a route -----------------------------------------------------------------------------
@@ -370,14 +381,20 @@ class RateTable:
     def legs(self, currency: str, pivot: str) -> list[tuple[tuple[str, str], ...]]:
         """The hop sequences tried, in order, to take ``currency`` to ``pivot``: none when
         they are equal; else the fixed hop to each anchor of ``currency`` (the base of a
-        fixed row of it: EUR for XOF, MRU for MRO) followed by the anchor's hop, then the
-        direct hop, then a fixed hop to each other fixed partner followed by its hop."""
+        fixed row of it: EUR for XOF, MRU for MRO) followed by the anchor's hop, then, to
+        USD, the hop to EUR followed by EUR's, then the direct hop, then a fixed hop to each
+        other fixed partner followed by its hop."""
         if currency == pivot:
             return [()]
         options: list[tuple[tuple[str, str], ...]] = []
         for anchor in self._anchors.get(currency, ()):
             fixed = (currency, anchor)
             options.append((fixed,) if anchor == pivot else (fixed, (anchor, pivot)))
+        euro = PIVOTS[0]
+        if euro not in (currency, pivot):
+            # The ECB's daily cross before a monthly or annual rate against USD: the same
+            # pair gets the same rate whether it is a whole conversion or a leg of one.
+            options.append(((currency, euro), (euro, pivot)))
         options.append(((currency, pivot),))
         for partner in self._partners.get(currency, ()):
             if partner != pivot:
@@ -554,6 +571,7 @@ def _normalize_empty() -> pl.DataFrame:
             "date": pl.Date,
             "period": pl.String,
             "rate": _RATE,
+            "places": pl.Int32,
             "provider": pl.String,
             "source": pl.String,
             "priority": pl.Int64,
@@ -616,6 +634,10 @@ def _normalize(
         day = _calendar_day(day, frame.schema["date"])
     text = _cleaned(frame, {"currency": _shape, "base": _shape, "period": _period})
     source = pl.col("source").cast(pl.String) if "source" in frame.columns else pl.lit(None)
+    places = pl.lit(None, dtype=pl.Int32)
+    if "places" in frame.columns:
+        given = pl.col("places").cast(pl.Int32, strict=False)
+        places = pl.when(given >= 0).then(given.clip(upper_bound=RATE_SCALE))
     cleaned = (
         frame.lazy()
         .select(
@@ -625,6 +647,7 @@ def _normalize(
             text["period"].alias("period"),
             rate.cast(_RATE, strict=False).alias("rate"),
             source.fill_null(spec.name).alias("source"),
+            places.alias("places"),
         )
         .filter(
             (
@@ -703,7 +726,7 @@ def _valid_until() -> pl.Expr:
         .when(pl.col("period") == "day")
         .then(day + MAX_DAILY_AGE)
         .when(pl.col("period") == "month")
-        .then(day.dt.month_end())
+        .then(day.dt.offset_by("1mo").dt.month_end())
         .otherwise(pl.date(day.dt.year(), 12, 31))
         .alias("valid_until")
     )
@@ -750,9 +773,12 @@ def user_provider(
     """A rate provider from your own table, e.g. a central bank's published rates.
 
     ``table`` is a CSV file (UTF-8, comma-separated) or a polars frame with columns ``date``
-    (ISO), ``currency`` (ISO 4217) and ``rate`` (units of ``currency`` per one ``base``,
+    (ISO; the day a rate is for, from which it serves: a month-end rate is dated the month
+    end), ``currency`` (ISO 4217) and ``rate`` (units of ``currency`` per one ``base``,
     written as a decimal number), and optionally ``base`` and ``period`` (else the ``base``
-    and ``period`` arguments). Steps that use it report ``name`` as their source. With the
+    and ``period`` arguments) and ``places`` (the decimal places the rates are published to,
+    for :attr:`~sahel_core.money.Conversion.rounding`: else each rate counts to its last
+    non-zero decimal). Steps that use it report ``name`` as their source. With the
     default ``priority`` 50 it is consulted after the built-in providers (peg 10, ECB 20, IMF
     30, World Bank 40), for what they lack; pass a smaller number to prefer it. Return it
     from a plugin's ``sahel_register_rate_providers`` hook, or pass it to
@@ -818,11 +844,24 @@ _TOO_LARGE = (
 )
 
 
-def _half_unit(rate: Decimal) -> Fraction:
-    """Half a unit in the last non-zero digit of a published rate: how much it was rounded."""
-    exponent = rate.normalize().as_tuple().exponent
+def _published(rate: Decimal, places: int | None) -> Decimal:
+    """``rate`` written to the ``places`` its source publishes it to (its trailing zeros are
+    digits too: "1.1000"), or, when they are not known or too few for its digits, to its
+    last non-zero decimal (an integer to its units)."""
+    sign, digits, exponent = tidy(rate).as_tuple()
     assert isinstance(exponent, int)
-    return Fraction(5) * Fraction(10) ** (exponent - 1)
+    missing = (places or 0) + exponent
+    if missing <= 0:
+        return tidy(rate)
+    return Decimal((sign, (*digits, *(0,) * missing), exponent - missing))
+
+
+def _half_unit(rate: Decimal) -> Fraction:
+    """Half a unit in the last digit of a rate as written (see :func:`_published`): how much
+    it was rounded. An integer written with a positive exponent counts to its units."""
+    exponent = rate.as_tuple().exponent
+    assert isinstance(exponent, int)
+    return Fraction(5) * Fraction(10) ** (min(exponent, 0) - 1)
 
 
 def _rounding(original: Decimal, result: Decimal, steps: Sequence[RateStep]) -> Decimal:
@@ -1052,7 +1091,11 @@ class ColumnRoutes:
             pairs.lazy()
             .select("_cur", "_day")
             .unique()
-            .filter(pl.col("_cur").is_not_null() & pl.col("_day").is_not_null())
+            # A value already in the target currency needs no rate, so no date either.
+            .filter(
+                pl.col("_cur").is_not_null()
+                & (pl.col("_day").is_not_null() | (pl.col("_cur") == target))
+            )
             .sort("_cur", "_day")
             .collect(engine="in-memory")
         )
@@ -1092,7 +1135,7 @@ class ColumnRoutes:
         error = (
             pl.when(pl.col("_cur").is_null())
             .then(pl.lit("no currency"))
-            .when(pl.col("_day").is_null())
+            .when(pl.col("_day").is_null() & (pl.col("_cur") != target))
             .then(pl.lit("no date"))
             .otherwise(pl.col("_error"))
         )

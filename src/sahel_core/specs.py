@@ -158,8 +158,11 @@ class RateProviderSpec:
     """A source of exchange rates.
 
     ``load()`` returns a polars frame with columns ``currency`` (ISO 4217), ``base`` ("EUR" or
-    "USD"), ``date`` (the first day the rate applies), ``period`` ("fixed", "day", "month",
-    "year"), ``rate`` (Decimal: units of ``currency`` per one ``base``). Providers with a lower
+    "USD"), ``date`` (the day the rate is for: a day, a month's last day for a month-end
+    rate, the first day of a year's average), ``period`` ("fixed", "day", "month", "year"),
+    ``rate`` (Decimal: units of ``currency`` per one ``base``) and optionally ``places`` (the
+    decimal places the rate is published to, when its text dropped trailing zeros: it sets
+    the rounding a conversion reports). Providers with a lower
     ``priority`` number are consulted first. A large table can be a ``LazyFrame`` (a
     ``pl.scan_parquet``): conversions then collect only the rows of the currency pairs they
     use, the first time they use them (the pairs with a fixed rate when the table is built).

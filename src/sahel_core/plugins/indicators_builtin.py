@@ -315,7 +315,7 @@ def _convert(
             f"{failed} amount(s) cannot be converted to {to}, the first {_record(rows, ids, at)}"
             f": {routes.error(index[at])}",
             field=currency,
-            value=f"{frame[currency][at]} on {frame[date][at]}",
+            value=f"{frame[currency][at]} on {frame[date][at] or 'no date'}",
         )
     if with_rates:
         rate = routes.keys.select(

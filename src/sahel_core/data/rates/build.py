@@ -5,18 +5,21 @@ A test rebuilds them into a temporary folder and checks they equal the shipped o
 package data stays reproducible from its sources (see ``../SOURCES.md``, "Exchange rates").
 
 * ``ecb.parquet``: every ECB euro reference rate, long (``currency, base, date, period,
-  rate``; ``rate`` a ``Decimal(18, 6)``, exactly as published), sorted by currency then date,
-  in row groups of 8,192 rows with statistics, so a scan for a few currencies reads only
-  their row groups (:func:`sahel_core.plugins.rates_builtin.load_ecb` is such a scan).
+  rate, places``; ``rate`` a ``Decimal(18, 6)``, exactly as published; ``places`` the decimal
+  places it is published to, see :func:`ecb`), sorted by currency then date, in row groups of
+  8,192 rows with statistics, so a scan for a few currencies reads only their row groups
+  (:func:`sahel_core.plugins.rates_builtin.load_ecb` is such a scan).
 * ``imf.parquet``: IMF IFS national currency per USD for :data:`KEEP`: monthly end of period
   (2015-2020) and annual averages, long (``currency, date, period, rate, country``), ``date``
-  the first day of the month or year the rate covers.
+  the month end an end-of-period rate is for (it serves from then, see
+  :mod:`sahel_core.rates`), the first day of the year an annual average covers.
 * ``worldbank.parquet``: World Bank PA.NUS.FCRF annual averages for :data:`KEEP`, same shape.
 
 IMF and World Bank figures are binary doubles printed with up to 17 significant digits; they
 are kept to :data:`~sahel_core.rates.RATE_SCALE` decimal places (rounded half-even), which
 changes none of the figures by more than 5e-17; rates below 1e-6 (hyperinflation back-casts
 of the 1950s-1980s) are left out because 16 places would keep fewer than 10 of their digits.
+Their digits are all that is known of their precision, so they carry no ``places``.
 """
 
 from __future__ import annotations
@@ -91,33 +94,39 @@ def _exact(text: str) -> Decimal:
 
 
 def ecb(source: Path) -> pl.DataFrame:
-    """The ECB history, long, checked to hold every published figure exactly."""
+    """The ECB history, long, checked to hold every published figure exactly.
+
+    ``places``: the file drops trailing zeros (the ECB's 1.1000 USD is written 1.1), so a
+    rate counts the places most of its currency's rates of that year are written with, or
+    its own if more; never more than the ECB published, as no rate is written with more.
+    The ECB's places change over time: GBP 4 until 2001, then 5; ISK 2 until 2008, 1 from
+    2018.
+    """
     raw = pl.read_csv(source, infer_schema=False)
     raw = raw.drop([c for c in raw.columns if not c.strip() or c.startswith("_duplicated")])
-    currencies = [c for c in raw.columns if c != "Date"]
-    wide = raw.select(
-        pl.col("Date").str.to_date("%Y-%m-%d"),
-        *(
-            pl.when(pl.col(c) != "N/A").then(pl.col(c)).cast(pl.Decimal(18, 6)).alias(c)
-            for c in currencies
-        ),
-    ).sort("Date")
-    for c in currencies:  # the Decimal(18, 6) columns must equal the text exactly
-        text = raw.filter(pl.col(c) != "N/A")[c].to_list()
-        stored = wide[c].drop_nulls().to_list()
-        assert sorted(map(Decimal, text)) == sorted(stored), c
-    long = wide.unpivot(index="Date", variable_name="currency", value_name="rate")
-    return (
-        long.drop_nulls("rate")
-        .select(
+    text = raw.unpivot(index="Date", variable_name="currency", value_name="text").filter(
+        pl.col("text") != "N/A"
+    )
+    written = pl.col("text").str.split(".").list.get(1, null_on_oob=True).str.len_chars()
+    year = pl.col("date").dt.year()
+    long = (
+        text.select(
             "currency",
             pl.lit("EUR").alias("base"),
-            pl.col("Date").alias("date"),
+            pl.col("Date").str.to_date("%Y-%m-%d").alias("date"),
             pl.lit("day").alias("period"),
-            "rate",
+            pl.col("text").cast(pl.Decimal(18, 6)).alias("rate"),
+            written.fill_null(0).cast(pl.Int8).alias("places"),
+            "text",
+        )
+        .with_columns(
+            pl.max_horizontal("places", pl.col("places").mode().min().over("currency", year))
         )
         .sort("currency", "date")
     )
+    # The Decimal(18, 6) rates must equal the text exactly.
+    assert all(Decimal(t) == r for t, r in long.select("text", "rate").iter_rows())
+    return long.drop("text")
 
 
 def _pick(frame: pl.DataFrame, key: str, preferred: dict[str, str]) -> pl.DataFrame:
@@ -141,11 +150,14 @@ def _rates(frame: pl.DataFrame) -> pl.DataFrame:
 def imf(annual: Path, monthly: Path) -> pl.DataFrame:
     """IMF IFS rates (national currency per USD) for :data:`KEEP`, monthly and annual."""
     parts = []
-    for path, period, unit in ((monthly, "month", "1mo"), (annual, "year", "1y")):
+    day = pl.col("Date").str.to_date("%Y-%m-%d")
+    # An end-of-period rate keeps its month end: from the 1st of that month it would serve
+    # days before it was set. An annual average covers its year, from 1 January.
+    for path, period, date in ((monthly, "month", day), (annual, "year", day.dt.truncate("1y"))):
         frame = pl.read_csv(path, infer_schema=False).filter(pl.col("Currency").is_in(KEEP))
         frame = frame.select(
             pl.col("Currency").alias("currency"),
-            pl.col("Date").str.to_date("%Y-%m-%d").dt.truncate(unit).alias("date"),
+            date.alias("date"),
             pl.lit(period).alias("period"),
             pl.col("Rate").alias("rate"),
             pl.col("Country code").alias("country"),
