@@ -10,6 +10,27 @@ gives the figure's unit when the file has no unit column. A mapping given by the
 
 Besides the canonical columns, one input-only column is recognised: :data:`SOURCE` (``source``,
 ``url``, ``lien``), the document a row cites.
+
+Every canonical column name is recognised as itself. The main other names of a seizure's
+columns (matched as above, so ``Quantité``, ``QUANTITE`` and ``quantite`` are one name):
+
+| column | French | English |
+|---|---|---|
+| ``id`` | N° de saisie, numéro, réf, identifiant | reference, seizure id, case id |
+| ``date`` | date de saisie, jour, année | seizure date, day, year |
+| ``country`` | pays, code pays | country code, iso3 |
+| ``locality`` | lieu, localité, ville, commune | place, city, location |
+| ``agency`` | service, service saisissant, unité saisissante, organisme | seizing unit |
+| ``drug`` | drogue, produit, substance, stupéfiant, type de drogue | drug name, commodity |
+| ``quantity`` | quantité, qté, poids, masse | qty, weight, mass, amount |
+| ``quantity_unit`` | unité, unité de mesure | unit, uom |
+| ``value`` | valeur, valeur estimée, montant, prix | estimated value, street value, price |
+| ``value_currency`` | devise, monnaie | currency code |
+
+A header that is a unit (``Kilogrammes``, ``Kilograms``, ``Comprimés``) is the quantity in that
+unit. :func:`aliases` lists every name for an entity (workshops, operations, donors, agencies
+and countries have theirs); a header it does not know is ignored, with a note, until a mapping
+names its column (``--map Zone=locality``).
 """
 
 from __future__ import annotations

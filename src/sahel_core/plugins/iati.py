@@ -1205,8 +1205,8 @@ def convert_transactions(
     euro, one as-of join per provider): adds the columns ``<CURRENCY>`` (the converted value),
     ``rate`` (the combined rate), ``rate_date``, ``rate_source`` (the providers, "peg; ECB"),
     ``rate_path`` (each step: "XOF → EUR (peg, fixed) → USD (ECB, 2021-03-12)") and
-    ``rate_error`` (why a row has no result, e.g.
-    a currency such as XDR that no provider quotes, or a missing currency). With
+    ``rate_error`` (why a row has no result: a currency no provider quotes at that date, a
+    missing currency or date). With
     ``strict=True`` the first row without a result raises
     :class:`~sahel_core.errors.RateNotFound` naming its currency, date and activity.
     """
