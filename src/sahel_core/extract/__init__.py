@@ -40,25 +40,31 @@ rule attaches only what its sentence states):
   "depuis"): alone it is as often a figure ("2016 kg") or a name ("Resolution 2295"). A
   quarter written short right after a capitalised name is a model ("the Audi Q3 2016"); a
   part of a year in words followed by a unit of mass is a quantity ("at the end of the year
-  2016 kg").
-* **Seizure**: a quantity of a drug ("more than 2.7 tons of cannabis", "between 2 and 3 tons
-  of cannabis", "170 cartons of Tramadol
-  containing 70,000 tablets" → packaging 170 cartons, quantity 70,000 tablets; "12 of
-  methamphetamine" after "9 kilograms of cocaine" borrows the kilograms) in a sentence with a
-  seizure word (seized, seizure, confiscated, intercepted, saisi, saisie...). A drug after "cut
-  with"/"coupée avec", weighed or not ("cut with 200 grams of ephedrine"), is an adulterant,
-  not a seizure. The date is the sentence's; when the sentence gives several, each seizure takes
-  the one in its own clause ("2 kg of cocaine on 5 May 2016 and 3 kg of heroin on 6 June
-  2016"), and none if its clause has none. The place is a locality or country
-  introduced by "in/at/à/au/en" ("in Mopti"; never "from Ghana" or "between Bamako and
-  Ségou"); else the country of "Malian authorities"/"autorités maliennes"; else the country of
-  the national agency that seized. The value is the first sum of money in the sentence, and sums
-  in brackets right after it are ``stated_values``; they are checked against the value converted
-  at the seizure's date (:func:`~sahel_core.money.convert`), and a disagreement beyond
-  :data:`VALUE_TOLERANCE` is written in the record's ``flags``.
+  2016 kg"). "from" before one date opens it ("from mid-2016": since), not before two linked
+  ("from 30 January to 2 February 2015"). A dateline's date ("NIAMEY, 12 May 2016 - ...") dates
+  the sentence only when it states no other.
+* **Seizure**: a quantity of a drug ("more than 2.7 tons of cannabis", "between 2 and 3 tons of
+  cannabis", "170 cartons of Tramadol containing 70,000 tablets" → packaging 170 cartons,
+  quantity 70,000 tablets; "12 of methamphetamine" after "9 kilograms of cocaine" borrows the
+  kilograms) in a sentence with a seizure word (seized, seizure, confiscated, intercepted,
+  saisi, saisie...). A drug after "cut with"/"coupée avec", weighed or not ("cut with 200 grams
+  of ephedrine"), is an adulterant, not a seizure; nor is a quantity of a workshop sentence
+  about a case studied ("participants studied a case where 2 kg of heroin were seized"). The
+  date is the sentence's; when the sentence gives several, each seizure takes the one in its own
+  clause ("2 kg of cocaine on 5 May 2016 and 3 kg of heroin on 6 June 2016"), and none if its
+  clause has none. The place is a locality or country introduced by "in/at/à/au/en" ("in Mopti";
+  never "from Ghana" or "between Bamako and Ségou"), or a country right after a capitalised
+  place and a comma ("in Gao, Mali"); else the country of "Malian authorities"/"autorités
+  maliennes"; else the country of the national agency that seized. The value is the first sum of
+  money in the sentence, and sums in brackets right after it, or after "soit", "i.e.", "or", are
+  ``stated_values``; they are checked against the value converted at the seizure's date
+  (:func:`~sahel_core.money.convert`), and a disagreement beyond :data:`VALUE_TOLERANCE` is
+  written in the record's ``flags``.
 * **Cumulative figures**: the same quantities in a sentence that covers a period ("since 2014
   ... have seized over 9 kilograms of cocaine", "in total", "depuis", a date range longer than
-  a year) are ``figure`` records (drug, amount, ``as_of``), never seizures.
+  a year) are ``figure`` records (drug, amount, ``as_of``), never seizures. A superlative
+  compares one seizure with a period and reports none over it ("the largest seizure since
+  2014").
 * **Operation**: an arrest (arrested, arrest of, interpellé...) or a destruction (incinerated,
   destroyed, détruit...) in a sentence that dates it. Without a date, only an arrest that
   counts the people arrested and names an agency or a place ("The OCRTIS arrested 5
@@ -82,8 +88,10 @@ rule attaches only what its sentence states):
   workshop. An activity-level statement ("This activity was funded by Denmark", "thanks to
   funds provided by the government of Japan") funds the page's main workshop (the one with
   the most of date, place and participants; the first on a tie) and no other record. A
-  programme-level list ("Sahel Programme activities are made possible thanks to contributions
-  from the governments of: ...") is an ``operation`` of kind ``programme`` with those donors.
+  sentence that reports a seizure or an arrest "with the support of" someone funds no workshop,
+  and the supporter is not an agency of the arrest. A programme-level list ("Sahel Programme
+  activities are made possible thanks to contributions from the governments of: ...") is an
+  ``operation`` of kind ``programme`` with those donors.
 * **Figures** from plugins: rules registered through the ``sahel_register_extraction_rules``
   hook run on what the rules above left; the built-in ``text`` plugin reads programme counts
   ("339 activities implemented as of June 2017", "45 cases involving 117 individuals").

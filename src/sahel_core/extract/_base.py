@@ -353,9 +353,9 @@ class _Base:
         stated = []
         cursor = first.end
         for m in itertools.islice(money, 1, None):
-            between = self.text[cursor : m.start]
-            if _BETWEEN_EQUIVALENTS.fullmatch(between) and (
-                "(" in self.text[first.end : m.start] or "/" in between
+            between = _BETWEEN_EQUIVALENTS.fullmatch(self.folded, cursor, m.start)
+            if between is not None and (
+                between["word"] or "/" in between[0] or "(" in self.text[first.end : m.start]
             ):
                 stated.append(m)
                 cursor = m.end

@@ -11,6 +11,7 @@ from sahel_core.extract._patterns import (
     _ARRESTED_ONE,
     _ARRESTED_PASSIVE,
     _COREFERENCE,
+    _PHRASE_END,
 )
 from sahel_core.extract._scan import _Mention
 from sahel_core.extract._text import _Sentence
@@ -72,6 +73,12 @@ class _Operations(_Base):
         draft.fields["places"] = tuple(places)
         draft.fields["agencies"] = ()
         agencies = self.agencies(mentions)
+        funded = self.first("funded", s)
+        if funded is not None:
+            # Who supported it ("with support from UNODC, police arrested...") did not make it.
+            end = _PHRASE_END.search(self.folded, funded[1], s.end)
+            stop = s.end if end is None else end.start()
+            agencies = [a for a in agencies if not funded[1] <= a.start < stop]
         self.add_listed(draft, "agencies", [(a.value, a.start, a.end, index) for a in agencies])
         if kind == "arrest":
             if count is not None:

@@ -28,6 +28,15 @@ _CUMULATIVE = re.compile(
     r"par\s+an|annually|chaque\s+annee)(?![a-z])"
 )
 
+# A superlative a few words before a word of _CUMULATIVE (searched up to where that word
+# starts): "the biggest seizure in Mali since 2010", "the largest to date", "la plus grosse
+# saisie depuis 2010" compare one seizure with a period; they report none over it.
+_COMPARED = re.compile(
+    r"(?<![a-z])(?:largest|biggest|greatest|highest|heaviest|most\s+(?:important|significant)|"
+    r"record|(?:la|le|les)\s+plus\s+[a-z]+)(?:\s+[\w'-]+){0,6}?\s+$"
+)
+_COMPARED_BACK = 100  # characters
+
 # Where two clauses of one sentence part: each may report its own seizure and date.
 # A comma between digits is a number's ("1,000,000", "1,5 million"), not a clause's.
 _CLAUSE_BREAK = re.compile(
@@ -44,6 +53,14 @@ _CONTAINERS = frozenset({"carton", "packet", "bag", "sack", "block", "bottle"})
 
 _WORKSHOP = re.compile(
     r"(?<![a-z])(?:workshops?|trainings?|seminars?|ateliers?|formations?|seminaires?)(?![a-z])"
+)
+
+# What trainees do with a case: the quantities of a workshop sentence that says so are course
+# material ("participants studied a case where 2 kg of heroin were seized"), not seizures.
+_LEARNING = re.compile(
+    r"(?<![a-z])(?:learn\w*|stud(?:y|ied|ies|ying)|exercises?|simulat\w*|practical\s+cases?|"
+    r"mock|role[\s-]plays?|appren\w*|appris\w*|etudi\w*|cas\s+pratiques?|exercices?|"
+    r"mises?\s+en\s+situation)(?![a-z])"
 )
 
 _WORKSHOP_VERB = re.compile(
@@ -133,12 +150,20 @@ _ARRESTED_PASSIVE = re.compile(
 
 _CLOSING = re.compile(r"\s*[)\]]")
 
-_BETWEEN_EQUIVALENTS = re.compile(r"\s*[(\[/]?\s*|\s*/\s*|\s*,\s*")
+# Between a sum and an equivalent the text states for it: "(about 20,000 USD)", "/ USD 20,000",
+# "(soit environ 20 000 dollars)", ", i.e. about 20,000 USD", ", or about 20,000 USD". A comma
+# alone is a list of sums, unless a bracket opened after the first (see _Base.attach_money).
+_BETWEEN_EQUIVALENTS = re.compile(
+    r"\s*(?:[(\[/,]\s*)?(?:(?P<word>i\.\s?e\.|soit|that\s+is|or|ou|c'est-a-dire)(?![a-z])[\s,]*)?"
+)
 
 _COREFERENCE = re.compile(
     r"(?<![a-z])(?:his|her|their|the|this|that|son|sa|leur|cette|l')\s*"
     r"(?:arrest|arrestation|interpellation)(?![a-z])"
 )
+
+# Who a funding phrase names next: "support of/from", "soutien du/de la/de l'/des/d'".
+_FROM_DONOR = r"(?:provided\s+by|from|of|d'|de\s+l'|(?:du|de\s+la|des|de)(?![a-z]))"
 
 # The look-ahead holds the first letters of the phrases below (keep it in step with them):
 # elsewhere ``re`` moves on at once instead of trying every phrase at every character.
@@ -146,11 +171,24 @@ _FUNDED = re.compile(
     r"(?=[acfgmsw])"
     r"(?:(?<![a-z])(?:funded|financed|sponsored|supported|made\s+possible|financee?s?|"
     r"soutenue?s?|appuyee?s?)\s+(?:\w+\s+){0,6}?(?:by|par|thanks\s+to|grace\s+a)"
-    r"|(?:funds|funding|financial\s+support|contribution|financement|fonds|appui\s+financier)"
-    r"\s+(?:provided\s+by|from|of|du|de\s+la|de\s+l'|des|de)"
-    r"|(?:with\s+the\s+(?:financial\s+)?support\s+of|avec\s+l'appui\s+de|avec\s+le\s+soutien\s+de"
-    r"|grace\s+au\s+(?:financement|soutien)\s+de))"
+    r"|(?:funds|funding|financial\s+support|contribution|financement|fonds|"
+    rf"(?:appui|soutien)\s+financier)\s+{_FROM_DONOR}"
+    r"|(?:with\s+(?:the\s+)?(?:financial\s+)?support|avec\s+(?:l'appui|le\s+soutien)"
+    r"(?:\s+financier)?|grace\s+(?:au\s+|a\s+l')(?:financement|soutien|appui)(?:\s+financier)?)"
+    rf"\s+{_FROM_DONOR})"
 )
+
+# Where the names after a funding phrase end: "With support from UNODC, police arrested".
+_PHRASE_END = re.compile(r"[,;]")
+
+# A dateline as written, up to its date (_DATELINE) and after it (_AFTER_DATELINE): a place, maybe
+# its country in brackets, a comma, the date, a dash: "NIAMEY, 12 May 2016 -", "Dakar (Sénégal),
+# le 3 juin 2016 –".
+_DATELINE = re.compile(
+    r"\s*[^\W\d_][\w'’.-]*(?:[ -][^\W\d_][\w'’.-]*){0,3}\s*(?:\([^()\n]{1,40}\)\s*)?,\s*"
+    r"(?:(?:le|on)\s+)?"
+)
+_AFTER_DATELINE = re.compile(r"\s*(?:\([^()\n]{1,40}\)\s*)?[-–—:]")
 
 _PROGRAMME_LIST = re.compile(
     r"contributions?\s+(?:from|of)\s+the\s+governments\s+of|(?:grace\s+aux|avec\s+les)\s+"

@@ -7,6 +7,7 @@ import bisect
 from sahel_core.extract._base import _Draft
 from sahel_core.extract._figure_rules import _Figures
 from sahel_core.extract._operations import _Operations
+from sahel_core.extract._patterns import _AFTER_DATELINE, _DATELINE, _LEARNING
 from sahel_core.extract._scan import _Mention
 from sahel_core.extract._seizures import _Seizures
 from sahel_core.extract._text import _Sentence
@@ -26,7 +27,7 @@ class _Extractor(_Seizures, _Operations, _Workshops, _Figures):
             if index >= 0 and m.end <= self.sentences[index].end:
                 figures[index] = True
         self.mentions = [
-            self.scan.within(s.start, s.end) if figures[index] or s.triggers else []
+            self.mentions_of(s) if figures[index] or s.triggers else []
             for index, s in enumerate(self.sentences)
         ]
         for index, sentence in enumerate(self.sentences):
@@ -42,6 +43,22 @@ class _Extractor(_Seizures, _Operations, _Workshops, _Figures):
         self.title_from_headline()
         return sorted(self.drafts, key=lambda d: d.order)
 
+    def mentions_of(self, s: _Sentence) -> list[_Mention]:
+        """The mentions of sentence ``s``, less the date of a dateline ("NIAMEY, 12 May 2016 -
+        Customs seized ... on 2 May 2016") when the sentence states another: the dateline dates
+        the release, the other the event."""
+        found = self.scan.within(s.start, s.end)
+        # Before a dateline's date come at most its place and that place's country.
+        first = next((m for m in found[:3] if m.kind == "date"), None)
+        if (
+            first is None
+            or not _DATELINE.fullmatch(self.text, s.start, first.start)
+            or not _AFTER_DATELINE.match(self.text, first.end)
+            or not any(m.kind == "date" and m is not first for m in found)
+        ):
+            return found
+        return [m for m in found if m is not first]
+
     def sentence(self, index: int, s: _Sentence, mentions: list[_Mention], low: str) -> None:
         """The rules for one sentence, in the order of the module docstring."""
         listing = self.first("programme", s)
@@ -50,11 +67,16 @@ class _Extractor(_Seizures, _Operations, _Workshops, _Figures):
             return
         workshop = self.workshop_trigger(s, mentions, low)
         funded = self.first("funded", s)
-        if funded and workshop is None:
-            self.donor_statement(mentions, funded[1], index)
-            return
+        drafts = len(self.drafts)
         operation = self.operations(index, s, mentions, low)
-        self.seizures(index, s, mentions, low, operation)
+        if workshop is None or not _LEARNING.search(low):
+            self.seizures(index, s, mentions, low, operation)
+        if funded and workshop is None:
+            # "With the support of UNODC, the OCS seized...": the support went to that seizure
+            # or arrest. Only a sentence that reports nothing else funds the page's activity.
+            if len(self.drafts) == drafts:
+                self.donor_statement(mentions, funded[1], index)
+            return
         self.coreference(index, mentions, low)
         if workshop is not None:
             self.workshop(index, s, mentions, low, workshop)

@@ -19,6 +19,7 @@ from sahel_core.extract._figures import (
     _FIGURE,
     _FIGURE_STARTERS,
     _FIGURE_WORDS,
+    _LINK,
     _OPEN_CONTEXT,
     _PART_OF_YEAR,
     _RANGE_AND,
@@ -31,6 +32,7 @@ from sahel_core.extract._figures import (
     _money,
     _unit_of,
 )
+from sahel_core.extract._patterns import _COMPARED, _COMPARED_BACK
 from sahel_core.extract._text import words_of
 from sahel_core.extract._vocabulary import (
     _AUTHORITY_WORD,
@@ -85,12 +87,18 @@ _LEADS_TO_DATE = frozenset(
     ["for", "over", "through", "at", "of", "the", "pendant", "durant", "sur", "pour", "au",
      "a", "dans", "de", "le", "la"]
 )  # fmt: skip
-_RANGED = re.compile(r"\d\s*(?:-|to|and|until|au|et|a)\s*\w")
+_SINCE = frozenset({"since", "depuis"})
+# Two dates linked ("3 to 5 May", "30 January to 2 February"): "from" before them opens none.
+# After a word the link stands apart, or "mid-2016" would be one.
+_RANGED = re.compile(rf"(?:\d|[a-z.]\s){_LINK}\w")
 _PLACE_BEFORE = re.compile(
     r"(?:^|[^a-z])(?:in|at|a|au|aux|en|dans)\s+(?:the\s+|la\s+|le\s+|l'|les\s+)?"
     r"(?:(?:capital\s+city|capital|city|town|region|port|district|province|commune|village|area|"
     r"ville|localite|prefecture|cercle|quartier)(?:\s+[a-z]+)?\s+(?:of|de|du|d')\s*"
     r"(?:the\s+)?)?$"
+)
+_PLACE_THEN = re.compile(
+    r"(?:^|[^a-z])(?:in|at|a|au|en|dans)\s+(?P<name>[a-z][a-z'-]*(?:\s+[a-z][a-z'-]*){0,2}),\s*$"
 )
 _ORIGIN_BEFORE = re.compile(
     r"(?:^|[^a-z])(?:from|(?:en\s+)?provenance|originating\s+from|bound\s+for|destined\s+for|"
@@ -229,6 +237,7 @@ class _Scan:
         Mali") and the others marked "in" (a place: "in Mopti") or "from" (an origin)."""
         agencies = [(m.start, m.end) for m in names if m.kind == "agency"]
         starts = [a for a, _ in agencies]
+        localities = {m.start: m.end for m in names if m.kind == "locality"}
         for m in names:
             if m.kind not in ("country", "locality"):
                 yield m
@@ -236,12 +245,25 @@ class _Scan:
             i = bisect.bisect_right(starts, m.start) - 1
             if i >= 0 and agencies[i][1] > m.start:
                 continue
-            before = self.folded[max(0, m.start - 40) : m.start]
+            if m.kind == "country" and localities.get(m.start, 0) > m.end:
+                continue  # the start of a place's name: "Niger State" is in Nigeria
+            base = max(0, m.start - 40)
+            before = self.folded[base : m.start]
             where = (
-                "in" if _PLACE_BEFORE.search(before)
+                "in" if _PLACE_BEFORE.search(before) or (
+                    m.kind == "country" and self._after_place(before, base))
                 else "from" if _ORIGIN_BEFORE.search(before) else None
             )  # fmt: skip
             yield _Mention(m.kind, m.start, m.end, m.value, where)
+
+    def _after_place(self, before: str, base: int) -> bool:
+        """Whether ``before`` (the text from ``base`` up to a country) places something in a
+        capitalised name and a comma, so that the country is where that is: "in Gao, Mali",
+        "à Kidira, Sénégal"; not "in particular, Mali"."""
+        if not before.rstrip().endswith(","):
+            return False  # the common case, told without the pattern
+        found = _PLACE_THEN.search(before)
+        return found is not None and self.text[base + found.start("name")].isupper()
 
     def _local(
         self, pattern: re.Pattern[str], anchors: list[_Anchor], kind: _Kind
@@ -312,6 +334,14 @@ class _Scan:
                 continue  # a model or a name: "the Audi Q3 2016", "Operation Q4 2016"
             if _PART_OF_YEAR.fullmatch(match.group()) and self._mass_after(end):
                 continue  # the year is a figure: "at the end of the year 2016 kg were seized"
+            if (
+                before is not None
+                and context in _SINCE
+                and _COMPARED.search(
+                    folded, max(0, before.start() - _COMPARED_BACK), before.start()
+                )
+            ):
+                continue  # "the largest seizure since 2014" compares: it dates nothing
             ranged = bool(_RANGED.search(match.group()))
             if context in _OPEN_CONTEXT and not ranged:
                 phrase = f"{'since' if context != 'depuis' else 'depuis'} {phrase}"

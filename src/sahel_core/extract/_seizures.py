@@ -11,6 +11,8 @@ from sahel_core.errors import SahelError
 from sahel_core.extract._base import _Base, _closest, _Draft
 from sahel_core.extract._patterns import (
     _CLAUSE_BREAK,
+    _COMPARED,
+    _COMPARED_BACK,
     _CONTAINERS,
     _CONTAINING,
     _CUMULATIVE,
@@ -129,7 +131,7 @@ class _Seizures(_Base):
             return
         date_mention = self.nearest(mentions, "date", pairs[0][0].start)
         date: PartialDate | None = date_mention.value if date_mention else None
-        cumulative = bool(_CUMULATIVE.search(low)) or (
+        cumulative = _over_a_period(low) or (
             date is not None
             and (date.latest is None or (date.latest - date.earliest).days > _PERIOD_DAYS)
         )
@@ -174,3 +176,12 @@ class _Seizures(_Base):
                     draft.fields["operation"] = operation
         if len(drafts) == 1:
             self.attach_money(drafts[0], mentions, index)
+
+
+def _over_a_period(low: str) -> bool:
+    """Whether a sentence reports quantities over a period ("since 2014", "in total"), not
+    compares one seizure with one ("the largest seizure since 2014")."""
+    return any(
+        _COMPARED.search(low, max(0, m.start() - _COMPARED_BACK), m.start()) is None
+        for m in _CUMULATIVE.finditer(low)
+    )

@@ -122,7 +122,7 @@ _GROUPING_WORDS: Final = frozenset(
 _TRIGGER_STEMS: Final = {
     "programme": ("contribution",),
     "funded": ("fund", "financ", "sponsor", "support", "possible", "soutenu", "appuy",
-               "contribution", "fonds", "appui", "grace"),
+               "contribution", "fonds", "appui", "grace", "soutien"),
     "workshop": ("workshop", "training", "seminar", "atelier", "formation", "seminaire"),
     "arrest": ("arrest", "apprehend", "interpell", "arrete", "arrestation"),
     "destroy": ("incinerat", "destroy", "destruction", "burn", "incinere", "detrui", "brule"),
