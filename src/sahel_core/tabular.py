@@ -256,7 +256,9 @@ def read_table(
 
     The table is of the entity ``options`` names, else of the one the headers match best. Rows
     with no value at all are skipped, not counted, and reported in the notes; a row with values
-    only in ignored columns is read and rejected ("no value in a recognised column").
+    only in ignored columns is read and rejected ("no value in a recognised column"). A header
+    repeated (``drug`` twice) is compared with the first of its name: a row where their cells
+    differ is rejected naming both (:func:`disagreement`).
 
     Returns a :class:`~sahel_core.specs.ReadResult` with that one table, its rejections and
     notes, and ``read == accepted + rejected``. Raises
