@@ -126,6 +126,19 @@ def test_a_group_row_over_the_header_is_not_the_header(tmp_path: Path) -> None:
     )
 
 
+def test_a_table_under_the_data_does_not_take_the_header(tmp_path: Path) -> None:
+    # A summary table under the register named more known columns than its header: it
+    # became the header, and the seven seizures above it were neither read nor rejected.
+    rows: list[list[object]] = [["N°", "Date", "Pays", "Drogue", "Quantité (kg)"]]
+    rows += [[f"S{i}", f"2016-05-0{i}", "MLI", "cannabis", 10 + i] for i in range(1, 8)]
+    rows += [[], ["Récapitulatif"], ["Pays", "Drogue", "Quantité", "Unité", "Valeur", "Devise"]]
+    rows += [["MLI", "cannabis", 98, "kg", 1000, "XOF"]]
+    result = read(_workbook(tmp_path / "stack.xlsx", rows))
+    assert (result.read, result.accepted) == (10, 7)
+    assert result.tables["seizure"]["id"].to_list() == [f"S{i}" for i in range(1, 8)]
+    assert not [note for note in result.notes if note.startswith("header on row")]
+
+
 def test_rows_under_the_chosen_header_are_read_as_before(tmp_path: Path) -> None:
     """The header search reads on past the header: the rows it went through are data, an
     empty one skipped, a repeated header rejected, with their sheet numbers."""

@@ -174,11 +174,13 @@ def _sheet(rows: Iterator[tuple[Any, ...]], options: ReadOptions) -> _Plain | Ta
 
     The header is the row of the first :data:`HEADER_SEARCH_ROWS` that names the most known
     columns (the first of equals): a row of column groups over it ("Lieu", "Produit") names
-    some too."""
+    some too. Once a row of data is under a header, that header stays: a table further down
+    (a summary) does not take its rows away."""
     searched: list[tuple[Any, ...]] = []
     named: list[int] = []  # the rows naming two known columns or more
     header: list[str | None] = []
     header_at = best = 0
+    data = False  # a row under the header that is not one
     above: list[str | None] = []
     for number, values in enumerate(rows, start=1):
         cells = [_cell_text(v) for v in values]
@@ -188,10 +190,12 @@ def _sheet(rows: Iterator[tuple[Any, ...]], options: ReadOptions) -> _Plain | Ta
             return _tagged(above, cells, number, rows, options)
         searched.append(values)
         score = _header_score(cells, options) if number <= HEADER_SEARCH_ROWS and not tags else 0
-        if score >= 2:
+        if score >= 2 and not data:
             named.append(number)
-            if score > best:
-                header, header_at, best = cells, number, score
+        if score >= 2 and score > best and not data:
+            header, header_at, best = cells, number, score
+        elif header_at and any(cells):
+            data = True
         # One row past the search: a hashtag row right under a header on its last row.
         if (header_at and number > HEADER_SEARCH_ROWS) or number >= SCAN_ROWS:
             break
