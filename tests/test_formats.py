@@ -828,6 +828,26 @@ def test_parquet_datetime_in_a_zone_polars_does_not_know(
     )
 
 
+def test_parquet_zone_whose_length_runs_past_the_schema_is_no_zone(tmp_path: Path) -> None:
+    # A length of 200,000,000 in a damaged footer was taken as it was: gigabytes allocated
+    # to write "UTC" over a zone that is not there.
+    path = tmp_path / "damaged.parquet"
+    when = _stored([_EVENING], pl.Datetime("us", "Israel")).alias("quand")
+    _zoned(path, pl.DataFrame({"id": ["a"]}).with_columns(when), "+05:30")
+    data = path.read_bytes()
+    [stored] = re.findall(rb"/////[A-Za-z0-9+/]+=*", data)
+    schema = base64.b64decode(stored).replace(
+        b"\x06\0\0\0+05:30", (200_000_000).to_bytes(4, "little") + b"+05:30"
+    )
+    from sahel_core.plugins.parquet_format import _arrow_zones
+
+    with pytest.raises(ValueError, match="not an Arrow schema"):
+        _arrow_zones(schema)
+    path.write_bytes(data.replace(stored, base64.b64encode(schema)))
+    with pytest.raises(FormatError, match="not a readable Parquet file"):
+        read(path)
+
+
 def test_parquet_datetime_at_an_offset_out_of_range_rejects_its_row(tmp_path: Path) -> None:
     # The last instant polars can show is past the years it shows at +05:30: writing it as
     # text would panic.

@@ -118,6 +118,8 @@ def _arrow_zones(schema: bytes | bytearray) -> list[tuple[str, bool, str, int]]:
     seen: set[int] = set()
 
     def number(at: int, size: int = 4, signed: bool = False) -> int:
+        if not 0 <= at <= len(schema) - size:  # a damaged file: offsets past its end
+            raise ValueError("not an Arrow schema")
         return int.from_bytes(schema[at : at + size], "little", signed=signed)
 
     def field(table: int | None, index: int) -> int | None:
@@ -138,6 +140,8 @@ def _arrow_zones(schema: bytes | bytearray) -> list[tuple[str, bool, str, int]]:
         return [at + number(at) for at in range(vector + 4, vector + 4 + 4 * count, 4)]
 
     def text(at: int) -> str:
+        if number(at) > len(schema) - at - 4:  # a length past the end: a damaged file
+            raise ValueError("not an Arrow schema")
         return bytes(schema[at + 4 : at + 4 + number(at)]).decode(errors="replace")
 
     def walk(fields: list[int], column: str | None) -> Iterator[tuple[str, bool, str, int]]:
