@@ -90,6 +90,11 @@ def test_a_mapping_that_matches_nothing_or_twice_is_told(
     )
     assert status == 2
     assert "'Observations' is mapped twice: to 'locality' and to 'agency'" in err
+    # Sources match headers in any case and spacing: so do they each other.
+    status, _, err = run(
+        capsys, "read", str(path), "--map", "Pays=country", "--map", "PAYS =locality"
+    )
+    assert status == 2 and "'PAYS' is mapped twice: to 'country' and to 'locality'" in err
 
 
 def test_validate_exit_statuses(

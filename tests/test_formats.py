@@ -530,6 +530,8 @@ def test_empty_and_missing_files(tmp_path: Path) -> None:
     # It exists, so "no such file" was wrong: a pipe is read once, a format looks twice.
     with pytest.raises(FormatError, match="not a regular file"):
         read(os.devnull)
+    with pytest.raises(FormatError, match="a directory, not a file"):
+        read(tmp_path)
 
 
 @pytest.mark.parametrize("name", FORMATS)

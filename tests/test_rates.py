@@ -418,6 +418,23 @@ def test_one_pair_one_day_one_rate_whatever_the_route(
         assert (row[to], row["rate_path"]) == (cross.result.amount, cross.path)
 
 
+@pytest.mark.parametrize(("priority", "source"), [(1, "mine"), (50, "ECB")])
+def test_a_preferred_provider_of_a_pair_is_used_before_the_euro_cross(
+    priority: int, source: str
+) -> None:
+    """The ECB's cross through EUR comes before the IMF's rate against USD, not before a
+    provider the caller prefers to the ECB for that pair (user_provider's priority)."""
+    frame = pl.DataFrame({"date": ["2016-06-01"], "currency": ["GBP"], "rate": ["0.5"]})
+    mine = _manager(("mine", _Plugin(user_provider("mine", frame, base="USD", priority=priority))))
+    day = dt.date(2016, 6, 1)
+    for to, via in (("USD", "USD"), ("NGN", None)):
+        steps = convert(Money(1000, "GBP"), to, on=day, via=via, manager=mine).steps
+        assert steps[0].source == source, (to, via)
+        column = pl.DataFrame({"value": [1000], "currency": ["GBP"], "date_value": [day]})
+        path = convert_column(column, to=to, via=via, manager=mine)["rate_path"].item()
+        assert path.startswith(f"GBP → {'USD' if priority == 1 else 'EUR'} ({source}"), path
+
+
 def test_a_value_in_the_target_currency_needs_no_date(manager: Manager) -> None:
     """No rate turns EUR into EUR: a value already in the target currency converts without a
     date, as it does with one; another currency still needs a date."""

@@ -62,8 +62,13 @@ def read(
     if not path.is_file():
         # A pipe or a device exists but is read once, and the formats look at a file twice
         # (its head to know it, then the whole).
-        reason = "not a regular file (a pipe or a device): save it to a file first"
-        raise FormatError(reason if path.exists() else "no such file", source=str(path))
+        if path.is_dir():
+            reason = "a directory, not a file"
+        elif path.exists():
+            reason = "not a regular file (a pipe or a device): save it to a file first"
+        else:
+            reason = "no such file"
+        raise FormatError(reason, source=str(path))
     plugins = _manager(manager)
     spec = plugins.format(format) if format else plugins.detect_format(path)
     if spec.read is None:

@@ -382,7 +382,8 @@ class RateTable:
         """The hop sequences tried, in order, to take ``currency`` to ``pivot``: none when
         they are equal; else the fixed hop to each anchor of ``currency`` (the base of a
         fixed row of it: EUR for XOF, MRU for MRO) followed by the anchor's hop, then, to
-        USD, the hop to EUR followed by EUR's, then the direct hop, then a fixed hop to each
+        USD, the hop to EUR followed by EUR's, then the direct hop (the direct hop first when
+        a provider preferred to those of the hop to EUR quotes it), then a fixed hop to each
         other fixed partner followed by its hop."""
         if currency == pivot:
             return [()]
@@ -391,15 +392,24 @@ class RateTable:
             fixed = (currency, anchor)
             options.append((fixed,) if anchor == pivot else (fixed, (anchor, pivot)))
         euro = PIVOTS[0]
+        direct = ((currency, pivot),)
         if euro not in (currency, pivot):
             # The ECB's daily cross before a monthly or annual rate against USD: the same
-            # pair gets the same rate whether it is a whole conversion or a leg of one.
-            options.append(((currency, euro), (euro, pivot)))
-        options.append(((currency, pivot),))
+            # pair gets the same rate whether it is a whole conversion or a leg of one. A
+            # provider the caller prefers (a smaller priority) still comes first.
+            cross = ((currency, euro), (euro, pivot))
+            ahead = self._priority((currency, pivot)) < self._priority((currency, euro))
+            options += [direct, cross] if ahead else [cross]
+        options.append(direct)
         for partner in self._partners.get(currency, ()):
             if partner != pivot:
                 options.append(((currency, partner), (partner, pivot)))
         return list(dict.fromkeys(options))
+
+    def _priority(self, pair: tuple[str, str]) -> float:
+        """The best (smallest) priority of the providers quoting ``pair``, either way."""
+        found = self._rows_for([pair])["priority"].min()
+        return float("inf") if found is None else float(found)  # type: ignore[arg-type]
 
     def fixed_plans(
         self, source: str, target: str

@@ -113,7 +113,7 @@ def _options(
 ) -> ReadOptions:
     """Check the options a user typed; mistakes are usage errors (exit status 2)."""
     from sahel_core.entities import ENTITY_TYPES
-    from sahel_core.headers import SOURCE
+    from sahel_core.headers import SOURCE, fold
     from sahel_core.tables import entity_type, schema
 
     if entity is not None:
@@ -122,18 +122,20 @@ def _options(
         except ReferenceNotFound as exc:
             raise typer.BadParameter(exc.message, param_hint="--entity") from None
     pairs: dict[str, str] = {}
+    given: dict[str, str] = {}  # each source as matched (any case, spacing), as typed first
     for item in mapping or ():
         source, sep, column = item.partition("=")
-        if not sep or not source.strip() or not column.strip():
+        source, column = source.strip(), column.strip()
+        if not sep or not source or not column:
             raise typer.BadParameter(f"expected SOURCE=COLUMN, got {item!r}", param_hint="--map")
-        if pairs.get(source.strip(), column.strip()) != column.strip():
+        first = given.setdefault(fold(source), source)
+        if pairs.get(first, column) != column:
             # The last would have won without a word; which one is meant cannot be told.
             raise typer.BadParameter(
-                f"{source.strip()!r} is mapped twice: to {pairs[source.strip()]!r} and to "
-                f"{column.strip()!r}",
+                f"{source!r} is mapped twice: to {pairs[first]!r} and to {column!r}",
                 param_hint="--map",
             )
-        pairs[source.strip()] = column.strip()
+        pairs[first] = column
     tables = [entity] if entity is not None else list(ENTITY_TYPES)
     known = {c for name in tables for c in schema(name)} | {SOURCE}
     for column in pairs.values():
