@@ -1229,7 +1229,7 @@ def test_an_xlsx_row_with_values_only_after_the_named_columns_is_read_and_reject
         (" ,drug,  \nx,cannabis,y\n", ["cannabis"]),
     ],
 )
-def test_headers_differing_only_by_spaces_stay_distinct(
+def test_headers_differing_only_by_spaces_are_one_repeated_column(
     tmp_path: Path, text: str, drugs: list[str]
 ) -> None:
     path = tmp_path / "w.csv"

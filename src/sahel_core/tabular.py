@@ -401,7 +401,7 @@ def _notes(header_map: HeaderMap, skipped: int) -> list[str]:
     return notes
 
 
-#: The words of the note on repeated columns (UNODC, ACLED).
+#: The words of the note on repeated columns (every reader that compares them).
 REPEATED_NOTE = (
     "repeated columns, compared with the first of their name (a row where they differ is rejected)"
 )

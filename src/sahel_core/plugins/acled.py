@@ -43,12 +43,12 @@ rows: this module reads files you have, it ships none.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sahel_core.errors import FormatError, NotThisFormat, SahelError
+from sahel_core.headers import REPEAT_SUFFIX
 from sahel_core.hookspecs import hookimpl
 from sahel_core.specs import FormatSpec, ReadOptions, ReadResult, Rejection
 
@@ -83,13 +83,11 @@ _EVENT_COLUMNS = frozenset((*_EVENT_KEYS, *_ID_KEYS, *_COUNTRY_KEYS, "data_sourc
 _COUNT_COLUMNS = frozenset((*_COUNT_KEYS, "admin_level", "admin1_code", "admin1_name",
                             "admin2_code", "admin2_name", "fatalities",
                             "reference_period_end"))  # fmt: skip
-#: What polars and :func:`sahel_core.tabular.unique_headers` add to a repeated header.
-_REPEAT = re.compile(r"_duplicated_\d+$")
 
 
 def _key(name: str) -> str:
     """The ACLED name of a column: lower case, older names as today's."""
-    key = _REPEAT.sub("", name).strip().lower()
+    key = REPEAT_SUFFIX.sub("", name).strip().lower()
     return _ALIASES.get(key, key)
 
 

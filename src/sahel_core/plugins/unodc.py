@@ -57,6 +57,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sahel_core.errors import AmbiguousInput, FormatError, NotThisFormat, SahelError
+from sahel_core.headers import REPEAT_SUFFIX
 from sahel_core.hookspecs import hookimpl
 from sahel_core.qualifiers import MAX_MAGNITUDE, round_places
 from sahel_core.specs import FormatSpec, ReadOptions, ReadResult, Rejection
@@ -88,8 +89,6 @@ HEADER = (
 _REQUIRED = ("mscode", "drugname", "referenceyear", "kilograms")
 #: Every column the reader reads: the country's name is read for a row without a code.
 _READ = (*_REQUIRED, "druggroup", "drugsubgroup", "country")
-#: What polars and :func:`_unique` add to a repeated header.
-_REPEAT = re.compile(r"_duplicated_\d+$")
 _SCAN_ROWS = 25
 #: Room for 29 + 9 digits: Python's default context (28 digits) cannot shorten such figures.
 _CONTEXT = Context(prec=40)
@@ -313,7 +312,7 @@ def _layout(columns: Sequence[str]) -> tuple[dict[str, str], dict[str, str], lis
     repeats: dict[str, str] = {}
     ignored: list[str] = []
     for number, name in enumerate(columns, start=1):
-        base = _REPEAT.sub("", name)
+        base = REPEAT_SUFFIX.sub("", name)
         label = repr(base) if base == name else f"{base!r} (column {number})"
         if _fold(base) not in _READ:
             ignored.append(label)
@@ -324,7 +323,7 @@ def _layout(columns: Sequence[str]) -> tuple[dict[str, str], dict[str, str], lis
     notes = [f"ignored columns: {first_few(ignored, 20)}"] if ignored else []
     if repeats:
         listed = ", ".join(
-            f"{_REPEAT.sub('', n)!r} (column {columns.index(n) + 1})" for n in repeats
+            f"{REPEAT_SUFFIX.sub('', n)!r} (column {columns.index(n) + 1})" for n in repeats
         )
         notes.append(f"{REPEATED_NOTE}: {listed}")
     return read, repeats, notes
@@ -422,9 +421,9 @@ def read_unodc(path: Path, options: ReadOptions) -> ReadResult:
         differ, reason = disagreement(
             pl.col(first), pl.col(again),
             f"column {number[first]} ({first})",
-            f"column {number[again]} ({_REPEAT.sub('', again)})",
+            f"column {number[again]} ({REPEAT_SUFFIX.sub('', again)})",
         )  # fmt: skip
-        faults.append(fault(differ, _REPEAT.sub("", again), pl.col(again), reason))
+        faults.append(fault(differ, REPEAT_SUFFIX.sub("", again), pl.col(again), reason))
     faults += [
         fault(blank(col["kilograms"]), names["kilograms"], None, "no quantity reported"),
         fault(pl.col("__kg_reason").is_not_null(), names["kilograms"], pl.col("__kg"),
