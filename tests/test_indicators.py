@@ -332,6 +332,67 @@ def test_unconverted_transactions_are_not_listed_as_records() -> None:
     assert [sorted(ids) for ids in result["record_ids"]] == [["A1"], ["A2", "A3"]]
 
 
+def test_values_not_all_converted_have_no_upper_bound() -> None:
+    """With skip_unconverted, a group where nothing converted showed value, low and high 0, a
+    high bound claiming the seizures were worth at most 0; a group with a skipped record
+    still had a high bound, yet the skipped value could be anything."""
+    table = pl.concat(
+        [
+            value_table(),
+            from_entities(
+                [
+                    Seizure("q", "cocaine", value=Money("5", "ZZZ"), date=month(2016, 1),
+                            place=Place("SEN")),
+                    Seizure("r", "cocaine", value=Money("5", "ZZZ"), date=month(2016, 1),
+                            place=Place("MLI")),
+                ]
+            ),
+        ]
+    )  # fmt: skip
+    result = compute("seized_value", table, ["country"], currency="EUR", skip_unconverted=True)
+    assert rows(result, "country", "value", "low", "high", "records", "unconverted") == [
+        ("MLI", D("2500"), D("2450"), None, 2, 1),
+        ("NER", D("1000"), D("1000"), None, 1, 0),
+        ("SEN", None, None, None, 0, 1),
+    ]
+    exact = table.filter(pl.col("id").is_in(["x", "q"]))
+    whole = compute("seized_value", exact, ["country"], currency="EUR", skip_unconverted=True)
+    assert rows(whole, "country", "value", "high") == [("MLI", D("2000"), D("2000")),
+                                                        ("SEN", None, None)]  # fmt: skip
+    unconverted = transaction_table().head(1).with_columns(
+        pl.lit("Z9").alias("activity"), pl.lit("ZZZ").alias("currency"), pl.lit("SEN")
+        .alias("recipient_country"))  # fmt: skip
+    portfolio = compute("donor_portfolio", pl.concat([transaction_table(), unconverted]),
+                        ["country"], currency="EUR", skip_unconverted=True)  # fmt: skip
+    assert rows(portfolio, "country", "value", "records", "unconverted")[-1] == ("SEN", None, 0, 1)
+
+
+def test_an_unconverted_value_is_counted_once_with_its_bounds() -> None:
+    """The error counted every amount, bounds included: "14 amount(s)" for 8 records."""
+    unknown = [
+        Seizure(f"u{i}", "cocaine", value=Money("5", "ZZZ", "range", low="4", high="6"),
+                date=month(2016, 1))
+        for i in range(3)
+    ]  # fmt: skip
+    with pytest.raises(RateNotFound) as caught:
+        compute("seized_value", from_entities(unknown), currency="EUR")
+    assert caught.value.message.startswith("3 records' values cannot be converted to EUR, the ")
+    # A high bound too large to convert, on a record whose value converts, is told apart.
+    huge = Seizure("h", "cocaine", value=Money("100", "XOF", "range", low="1", high="9" * 28),
+                   date=month(2016, 1))  # fmt: skip
+    with pytest.raises(RateNotFound) as both:
+        compute("seized_value", from_entities([*unknown[:1], huge]), currency="EUR")
+    assert both.value.message.startswith(
+        "1 record's value, and the bounds of 1 other record, cannot be converted to EUR, the "
+        "first record u0:"
+    )
+    with pytest.raises(RateNotFound) as bounds:
+        compute("seized_value", from_entities([huge]), currency="EUR")
+    assert bounds.value.message.startswith(
+        "the bounds of 1 record cannot be converted to EUR, the first record h:"
+    )
+
+
 # -- workshops ---------------------------------------------------------------------------------
 
 
@@ -576,6 +637,40 @@ def test_a_cumulative_column_overrides_the_date_rule() -> None:
     ]
 
 
+def test_an_annual_figure_stated_twice_counts_once() -> None:
+    """A report that repeats last year's figure ("In 2016, 120 officers were trained" in the
+    2016 and the 2017 reports) added it twice. Each year counts once, the larger statement
+    when they differ (as for cumulative figures on the same date); years are summed."""
+    table = figure_table().filter(pl.col("label") == "cases investigated")
+    again = table.head(1).with_columns(pl.lit("f3b").alias("id"))
+    larger = again.with_columns(pl.lit("f3c").alias("id"), pl.lit(D(22)).cast(pl.Decimal(38, 9))
+                                .alias("amount"))  # fmt: skip
+    result = compute("programme_figures", pl.concat([table, again]))
+    assert rows(result, "value", "low", "high", "records") == [(D(45), D(45), D(45), 2)]
+    per_year = compute("programme_figures", pl.concat([again, table, larger]), ["year"])
+    assert rows(per_year, "year", "value", "records") == [(2016, D(22), 1), (2017, D(25), 1)]
+    assert [ids.to_list() for ids in per_year["record_ids"]] == [["f3c"], ["f4"]]
+
+
+def test_cli_figures_repeated_by_a_later_report_count_once(tmp_path: Path) -> None:
+    first, second = tmp_path / "r2016.txt", tmp_path / "r2017.txt"
+    first.write_text("In 2016, 120 officers were trained.\n", encoding="utf-8")
+    second.write_text(
+        "Annual report 2017. In 2016, 120 officers were trained. "
+        "In 2017, 150 officers were trained.\n",
+        encoding="utf-8",
+    )
+    args = ["indicators", str(first), str(second), "-i", "programme_figures", "--csv"]
+    out = runner.invoke(app, [*args, "--by", "year"])
+    assert out.exit_code == 0, out.output
+    assert [line.split(",")[4:6] for line in out.stdout.splitlines()[1:]] == [
+        ["2016", "120"],
+        ["2017", "150"],
+    ]
+    total = runner.invoke(app, args)
+    assert total.stdout.splitlines()[1].split(",")[4] == "270"
+
+
 # -- invariants (hypothesis) ----------------------------------------------------------------------
 
 KEYS = ("country", "drug", "year", "month", "agency")
@@ -614,9 +709,13 @@ def test_values_are_conserved_and_bounded(records: list[Seizure], by: list[str])
     total = compute("seized_value", table, **params)
     grouped = compute("seized_value", table, by, **params)
     for column in ("value", "low", "records", "unconverted"):
-        assert sum(grouped[column], D(0)) == total[column][0]
-    for value, low, high in grouped.select("value", "low", "high").iter_rows():
-        assert low <= value and (high is None or value <= high)
+        # A group where nothing converted has no figure (null), and adds nothing.
+        assert sum((v for v in grouped[column] if v is not None), D(0)) == (total[column][0] or 0)
+    measures = grouped.select("value", "low", "high", "records", "unconverted")
+    for value, low, high, converted, skipped in measures.iter_rows():
+        assert (value is None) == (low is None) == (converted == 0 < skipped)
+        assert value is None or (low <= value and (high is None or value <= high))
+        assert high is None or skipped == 0  # a skipped value could be any size
 
 
 @settings(max_examples=30, deadline=None)
@@ -654,7 +753,14 @@ def test_seized_value_adds_what_convert_gives_each_record(records: list[Seizure]
             own = one(money.high)
             bounded = bounded and own is not None
             high += own or 0
-    expected = (value, low, high if bounded else None, converted, failed)
+    known = converted or not failed  # a figure when some value converted (or none is stated)
+    expected = (
+        value if known else None,
+        low if known else None,
+        high if bounded and not failed else None,
+        converted,
+        failed,
+    )
     assert rows(result, "value", "low", "high", "records", "unconverted") == [expected]
 
 
@@ -932,6 +1038,51 @@ def test_cli_human_table(seizure_csv: Path) -> None:
     out = runner.invoke(app, ["indicators", str(seizure_csv), "-i", "seizure_count", "-b", "drug"])
     assert out.exit_code == 0, out.output
     assert "cannabis_herb" in out.stdout and "records" in out.stdout
+
+
+def test_cli_donors_are_grouped_under_one_name(tmp_path: Path) -> None:
+    """Donors were grouped as written: "European Union" and "EU", "Japan" and "JPN" were two
+    donors each, and a workshop naming the EU both ways counted under both."""
+    path = tmp_path / "w2.csv"
+    path.write_text(
+        "id,title,date,country,participants,participants_unit,donors\n"
+        "V1,T,2020-03-05,MLI,30,person,European Union;EU\n"
+        "V2,T,2020-03-05,MLI,10,person,UNODC\n"
+        "V3,T,2020-03-05,MLI,10,person,Japan\n"
+        "V4,T,2020-03-05,MLI,10,person,JPN\n",
+        encoding="utf-8",
+    )
+    out = runner.invoke(app, ["indicators", str(path), "-i", "trainings_by_donor", "--json",
+                              "--ids"])  # fmt: skip
+    assert out.exit_code == 0, out.output
+    found = [
+        (r["donor"], r["participants"], sorted(r["record_ids"])) for r in json.loads(out.stdout)
+    ]
+    assert found == [
+        ("European Union", "30", ["V1"]),
+        ("JPN", "20", ["V3", "V4"]),
+        ("UNODC", "10", ["V2"]),
+    ]
+    by_donor = runner.invoke(app, ["indicators", str(path), "-i", "workshop_participants",
+                                   "-b", "donor", "--csv"])  # fmt: skip
+    assert by_donor.stdout.splitlines()[1:] == [
+        "European Union,30,30,30,1,1",
+        "JPN,20,20,20,2,2",
+        "UNODC,10,10,10,1,1",
+    ]
+
+
+def test_cli_a_file_given_twice_is_a_usage_error(
+    seizure_csv: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file was read twice and its seizures counted twice, even with --reconcile."""
+    monkeypatch.chdir(seizure_csv.parent)
+    for again in (str(seizure_csv), seizure_csv.name, f"./{seizure_csv.name}"):
+        for extra in ([], ["--reconcile"]):
+            code = main(["indicators", str(seizure_csv), again, "-i", "seized_mass", *extra])
+            assert code == 2
+            err = capsys.readouterr().err
+            assert f"{Path(again)} is given twice" in err, err
 
 
 # -- Jupyter ----------------------------------------------------------------------------------

@@ -300,6 +300,41 @@ def test_workshop_lists_counts_and_countries() -> None:
     assert table["participants_unit"].to_list() == ["person", "person"]
 
 
+def test_donors_are_the_reference_keys_when_known() -> None:
+    """Donors were kept as written, so "EU" and "European Union" were two donors."""
+    raw = frame(
+        id=["a", "b", "c", "d"],
+        donors=["European Union;EU", "Japan", '["JPN", " Fonds X "]', "Gouvernement du Japon"],
+    )
+    table, rejections = normalize(raw, "workshop", source="w.csv")
+    assert rejections == []
+    assert table["donors"].to_list() == [
+        ["European Union"], ["JPN"], ["JPN", "Fonds X"], ["JPN"]
+    ]  # fmt: skip
+    operations, _ = normalize(frame(id=["o"], donors=["EU; DEU"]), "operation", source="o.csv")
+    assert operations["donors"].to_list() == [["European Union", "DEU"]]
+
+
+def test_a_count_of_persons_needs_no_unit() -> None:
+    """ "30" in a participants column was refused ("a participants needs a unit"): the column
+    counts persons (institutions, institutions; arrested, persons)."""
+    raw = frame(participants=["30", "about 20", "12 participants", "5 kg"],
+                institutions=["3", None, None, None])  # fmt: skip
+    table, rejections = normalize(raw, "workshop", source="w.csv")
+    assert table["participants"].to_list() == [Decimal(30), Decimal(20), Decimal(12)]
+    assert table["participants_unit"].to_list() == ["person"] * 3
+    assert table["institutions_unit"].to_list() == ["institution", None, None]
+    assert by_row(rejections) == {5: ("participants", "5 kg")}
+    canonical = frame(participants=["30"], participants_qualifier=["approx"])
+    assert normalize(canonical, "workshop", source="w.csv")[0]["participants_unit"].to_list() == [
+        "person"
+    ]
+    arrests, _ = normalize(frame(arrested=["4"]), "operation", source="o.csv")
+    assert arrests["arrested_unit"].to_list() == ["person"]
+    quantity, refused = normalize(frame(drug=["cocaine"], quantity=["3"]), "seizure", source="s")
+    assert quantity.height == 0 and refused[0].reason == "a quantity needs a unit"
+
+
 def test_operation_kind_and_fatalities() -> None:
     raw = frame(
         id=["o1", "o2", "o3", "o4"],

@@ -18,7 +18,8 @@ Rules every built-in indicator follows, so that figures are reproducible and nev
 * **Bounds.** Beside each point value, ``low`` is the sum of the records' low bounds and
   ``high`` the sum of their high bounds. A null low bound means unbounded below, i.e. 0 for
   these non-negative figures; a null high bound ("more than 2.7 tons") is unbounded, so the
-  group's ``high`` is null as soon as one contributing record is unbounded. Tables are taken as
+  group's ``high`` is null as soon as one contributing record is unbounded, or is left out of
+  the figure (a value without a rate, with ``skip_unconverted``). Tables are taken as
   canonical: bounds settled as :mod:`sahel_core.quantities` settles them (``from_entities`` and
   ``io.read`` always do).
 * **Exactness.** Sums are exact ``Decimal`` sums. Quantities converted to another unit keep

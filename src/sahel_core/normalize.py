@@ -36,10 +36,14 @@ Choices, documented here so they are predictable:
 * Countries become ISO3 codes and drugs vocabulary keys (the cell is kept in ``drug_text``);
   an unknown one rejects the row. Agencies become the key of the reference agency (the row's
   country settles shared names such as "OCRTIS"); an unknown or ambiguous agency is kept as
-  written. A table with every canonical column was written by sahel_core and is already
-  normalized: its agency names are kept as they are, and without a ``locale`` its numbers are
-  read as sahel_core writes them (a decimal point, no grouping: "16.134"), so it reads back
-  unchanged.
+  written. Donors become the id of the reference donor ("EU" and "European Union" one donor,
+  "Japan" and "JPN" ``JPN``), an unknown one kept as written, each once per cell. A table with
+  every canonical column was written by sahel_core and is already normalized: its agency and
+  donor names are kept as they are, and without a ``locale`` its numbers are read as
+  sahel_core writes them (a decimal point, no grouping: "16.134"), so it reads back unchanged.
+* A count whose column counts one thing only is in that unit when no unit is given: ``30``
+  participants or arrested are 30 ``person``, institutions ``institution``. Other figures
+  (quantities, values) need their unit or currency, in their own column or in the cell.
 * Figures in the canonical layout are vectorized too: a plain magnitude with a known
   qualifier and plain (or no) bounds never reaches Python; the default bounds are those of
   :func:`sahel_core.qualifiers.default_bounds`. Only other cells (words, odd notation, bad
@@ -196,6 +200,9 @@ def normalize(
     rejections = [rejection for _, refused in done for rejection in refused]
     return pl.concat(tables, rechunk=False) if len(tables) > 1 else tables[0], rejections
 
+
+#: Counts whose column counts one thing only: a count without a unit is of that thing.
+_COUNTS = {"participants": "person", "institutions": "institution", "arrested": "person"}
 
 #: Rows normalized at a time, and how many batches at once.
 _BATCH = 1 << 17
@@ -758,6 +765,8 @@ class _Normalizer:
         context = [c for c in ("__country", "__on") if kind is Money and c in self.df.columns]
         working = list(self.df.columns)
         units = self.units(kind, unit, context)
+        if name in _COUNTS:
+            units = pl.coalesce(units, pl.lit(_COUNTS[name]))
         tag = f"__{name}_"
         # The parsed cells are columns first: expressions that repeat them would parse each
         # cell once per use.
@@ -917,7 +926,8 @@ class _Normalizer:
         fields = {
             "magnitude": name,
             "amount": name,
-            part: f"{name}_{part}",
+            # Without a unit cell, a unit that does not fit is in the figure's cell ("5 kg").
+            part: name if unit_cell is None else f"{name}_{part}",
             "qualifier": f"{name}_qualifier",
             "low": f"{name}_low",
             "high": f"{name}_high",
@@ -929,7 +939,10 @@ class _Normalizer:
             f"{name}_low": low_cell,
             f"{name}_high": high_cell,
         }
-        unit = None if unit_cell is None else _unit_of(kind, unit_cell.strip(), country, on)
+        if unit_cell is None:
+            unit = _COUNTS.get(name)
+        else:
+            unit = _unit_of(kind, unit_cell.strip(), country, on)
         try:
             if qual_cell is not None:
                 # The canonical layout: every part in its own column.
@@ -1018,12 +1031,17 @@ class _Normalizer:
     # -- lists and nested records ------------------------------------------------------------
 
     def text_list(self, name: str) -> None:
+        # As agencies: a table sahel_core wrote keeps its donors as they are.
+        donors = name == "donors" and not self.canonical
+
         def split(cell: str | None) -> tuple[list[str]]:
             if cell is None:
                 return ([],)
             items = _text_items(name, cell)
             if name == "countries":
                 items = [_country(item.strip()) for item in items]
+            elif donors:  # "EU;European Union" is one donor
+                items = list(dict.fromkeys(_donor(item.strip()) for item in items))
             return (items,)
 
         tag = self.each([name], split, {"items": pl.List(pl.String)})
@@ -1206,6 +1224,16 @@ def _agency(text: str, country: str | None) -> str:
         return agency(text, country).key
     except ReferenceNotFound:  # AmbiguousInput is not a LookupError: it is caught below.
         return text
+    except SahelError:
+        return text
+
+
+def _donor(text: str) -> str:
+    """The id of a known donor; an unknown one is kept as written."""
+    from sahel_core.reference import donor
+
+    try:
+        return donor(text).id
     except SahelError:
         return text
 

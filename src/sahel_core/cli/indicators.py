@@ -243,6 +243,15 @@ def indicators(
         raise typer.BadParameter(f"indicator {twice!r} is given twice", param_hint="--indicator")
     if not paths:
         raise typer.BadParameter("give at least one file", param_hint="'PATH'")
+    # --reconcile would not help: it merges reports of different sources only.
+    files = [path.resolve() for path in paths]
+    for i, file in enumerate(files):
+        if (first := files.index(file)) < i:
+            also = "" if paths[first] == paths[i] else f" (as {paths[first]})"
+            raise typer.BadParameter(
+                f"{paths[i]} is given twice{also}: its records would count twice",
+                param_hint="'PATH'",
+            )
     if as_json and as_csv:
         raise typer.BadParameter("choose --json or --csv", param_hint="--json")
     if len(names) > 1 and as_csv:

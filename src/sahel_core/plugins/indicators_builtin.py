@@ -35,8 +35,14 @@ provenance follow the rules of :mod:`sahel_core.indicators`):
   :func:`~sahel_core.rates.convert_column` names them; the rate date, source and path are
   null, null and the currency itself for values already in the result's currency.
   A value that cannot be converted (no rate, no date) raises
-  :class:`~sahel_core.errors.RateNotFound`, unless ``skip_unconverted=True``: then it is left
-  out of the sums, counted in an ``unconverted`` column and not listed in ``record_ids``.
+  :class:`~sahel_core.errors.RateNotFound` (the message counts the records whose value fails,
+  then those whose bound only fails), unless ``skip_unconverted=True``: then it is left out of
+  the sums, counted in an ``unconverted`` column and not listed in ``record_ids``. A group's
+  ``value`` and ``low`` are then the sums over its converted records: a lower estimate and
+  still a lower bound, seized values being non-negative. Its ``high`` is null as soon as one
+  record is left out, since a value without a rate could be of any size; and ``value``,
+  ``low`` and ``high`` are all null when no record of the group converted (a 0 would claim
+  the seizures were worth nothing).
 * **Workshops and donors.** A workshop funded by two donors counts in full in both donors'
   groups: splitting it equally would invent an attribution no source states. Totals across
   donors are therefore not additive (``donor`` is the only key that breaks the rule "totals
@@ -56,11 +62,17 @@ provenance follow the rules of :mod:`sahel_core.indicators`):
   value is its ``amount`` (in ``amount_unit``), else its money ``value`` (in
   ``value_currency``). A figure is told apart by ``label``, ``drug``, ``country`` and ``unit``,
   always the first columns; ``year`` is the one optional key. A cumulative figure contains
-  every earlier statement of it, so only the latest statement of each group is kept (the
-  larger on the same date), never a sum; annual figures are summed. A table may say which is
-  which in a boolean ``cumulative`` column; without one, a figure whose ``as_of`` is exactly one
-  calendar year ("in 2016") is annual and every other one ("as of June 2017", "since 2014",
-  undated) cumulative.
+  every earlier statement of it, so only the latest statement of each group is kept (by
+  ``as_of``, undated ones first; the larger on the same date), never a sum. Annual figures are
+  summed over the years, each year once: when a group states a year more than once (a report
+  restating last year's figure, a summary repeating the text), only its latest statement
+  counts, picked as for cumulative figures; the statements of one year share their ``as_of``
+  date, so that is the larger (the table holds no date of the report to tell which is later).
+  More exactly, a figure that is not cumulative counts once per ``as_of`` period; the undated
+  ones of a group count once in all. A table may say which is which in a boolean
+  ``cumulative`` column; without one, a figure whose ``as_of`` is exactly one calendar year
+  ("in 2016") is annual and every other one ("as of June 2017", "since 2014", undated)
+  cumulative.
 """
 
 from __future__ import annotations
@@ -307,13 +319,12 @@ def _convert(
             pl.repeat(False, frame.height, eager=True).scatter(own, ~admitted).alias(f"{name}_bad"),
         ]
         failures.append(own.filter(~admitted))
-    failed = sum(f.len() for f in failures)
-    if failed and not skip:
+    if not skip and any(f.len() for f in failures):
         # The first failure: of the amounts, else of the low bounds, else of the high ones.
         at = next(f[0] for f in failures if f.len())
         raise RateNotFound(
-            f"{failed} amount(s) cannot be converted to {to}, the first {_record(rows, ids, at)}"
-            f": {routes.error(index[at])}",
+            f"{_failed(failures)} cannot be converted to {to}, the first "
+            f"{_record(rows, ids, at)}: {routes.error(index[at])}",
             field=currency,
             value=f"{frame[currency][at]} on {frame[date][at] or 'no date'}",
         )
@@ -329,6 +340,20 @@ def _convert(
         ).to_series()
         added.append(rate.gather(index).alias("_rates"))
     return frame.with_columns(added)
+
+
+def _failed(failures: Sequence[pl.Series]) -> str:
+    """Which figures of :func:`_convert` failed, in records: "8 records' values", then the
+    records whose value converts but a bound does not (skip_unconverted keeps those)."""
+    values = failures[0].len()
+    others = pl.concat(failures).n_unique() - values
+    said = []
+    if values:
+        said.append(f"{values} record's value" if values == 1 else f"{values} records' values")
+    if others:
+        plural = "record" if others == 1 else "records"
+        said.append(f"the bounds of {others} {'other ' if values else ''}{plural}")
+    return f"{said[0]}, and {said[1]}," if len(said) == 2 else said[0]
 
 
 def _record(rows: pl.LazyFrame, ids: Sequence[str], at: int) -> str:
@@ -357,7 +382,11 @@ def _money_measures(
 ) -> list[pl.Expr]:
     """The measures of a money indicator over the records :func:`_convert` gives."""
     ok, q = pl.col("_ok"), pl.col("_q")
-    measures = [q.sum().alias("value")]
+    # Only with skip_unconverted: a group without a converted value has no figure, and one
+    # with a skipped value no upper bound (the skipped value could be any size).
+    skipped = not out["_ok"].all()
+    converted = ok.any()
+    measures = [(pl.when(converted).then(q.sum()) if skipped else q.sum()).alias("value")]
 
     def bound_sum(bound: str, name: str) -> pl.Expr:
         if f"{name}_q" in out.columns:  # some bound differs from its amount
@@ -372,10 +401,15 @@ def _money_measures(
         unbounded = [pl.col("_high_bad")] if "_high_bad" in out.columns else []
         if out[high].null_count():
             unbounded.append(ok & pl.col(high).is_null())
+        if skipped:
+            unbounded.append(~ok)
         high_sum = bound_sum(high, "_high")
         if unbounded:
             high_sum = pl.when(~pl.any_horizontal(unbounded).any()).then(high_sum)
-        measures += [bound_sum(low, "_low").alias("low"), high_sum.alias("high")]
+        low_sum = bound_sum(low, "_low")
+        if skipped:
+            low_sum = pl.when(converted).then(low_sum)
+        measures += [low_sum.alias("low"), high_sum.alias("high")]
     measures += [pl.lit(to).alias("currency"), ok.sum().cast(pl.Int64).alias("records")]
     if skip:
         measures.append((~ok).sum().cast(pl.Int64).alias("unconverted"))
@@ -595,47 +629,40 @@ def _figure_rows(table: pl.LazyFrame) -> pl.LazyFrame:
 _FIGURE_IDENTITY = ("label", "drug", "country", "unit")
 
 
+def _latest(rows: pl.LazyFrame, keys: Sequence[str]) -> pl.LazyFrame:
+    """The latest statement of each group of ``keys``: the one of the latest ``as_of`` date
+    (undated ones first), the larger of those of one date."""
+    ordered = rows.sort(["_as_of", "_v"], nulls_last=False, maintain_order=True)
+    return ordered.unique(subset=list(keys), keep="last", maintain_order=True)
+
+
 def programme_figures(
     table: pl.LazyFrame, by: Sequence[str], params: Mapping[str, Any]
 ) -> pl.DataFrame:
-    """The latest statement of each cumulative results figure; annual figures summed."""
+    """The latest statement of each cumulative results figure; annual figures summed, each
+    year once."""
     require(table, _FIGURE, "figure")
     names = table.collect_schema().names()
     rows = _figure_rows(table)
     keys = [*_FIGURE_IDENTITY, *by]
-    order = [pl.col("_as_of"), pl.col("_v")]
-
-    def latest(column: str) -> pl.Expr:
-        return pl.col(column).sort_by(order, nulls_last=False).last()
-
-    cumulative = aggregate(
-        rows.filter(pl.col("cumulative")),
-        keys,
+    cumulative = pl.col("cumulative")
+    # A report restating last year's figure states the same figure again, not a new one.
+    counted = pl.concat(
         [
-            latest("_v").alias("value"),
-            latest("_low").alias("low"),
-            latest("_high").alias("high"),
-            pl.lit(True).alias("cumulative"),
-            pl.col("_as_of").max().alias("as_of"),
-            pl.lit(1, pl.Int64).alias("records"),
-            latest("id").implode().alias("record_ids"),
-        ],
+            _latest(rows.filter(cumulative), keys),
+            _latest(rows.filter(~cumulative), [*keys, "as_of_earliest", "as_of_latest"]),
+        ]
     )
-    annual = aggregate(
-        rows.filter(~pl.col("cumulative")),
-        keys,
-        [
-            pl.col("_v").sum().alias("value"),
-            pl.col("_low").sum().alias("low"),
-            bounded_sum(pl.col("_high")).alias("high"),
-            pl.lit(False).alias("cumulative"),
-            pl.col("_as_of").max().alias("as_of"),
-            pl.len().cast(pl.Int64).alias("records"),
-            record_ids(names),
-        ],
-    )
-    both = pl.concat([cumulative, annual], how="vertical_relaxed")
-    return both.sort([*keys, "cumulative"], nulls_last=True)
+    measures = [
+        pl.col("_v").sum().alias("value"),
+        pl.col("_low").sum().alias("low"),
+        bounded_sum(pl.col("_high")).alias("high"),
+        pl.col("_as_of").max().alias("as_of"),
+        pl.len().cast(pl.Int64).alias("records"),
+        record_ids(names),
+    ]
+    out = aggregate(counted, [*keys, "cumulative"], measures)
+    return out.select(*keys, "value", "low", "high", "cumulative", "as_of", "records", "record_ids")
 
 
 # -- registration ----------------------------------------------------------------------------
