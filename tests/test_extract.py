@@ -1279,3 +1279,171 @@ def test_places_and_their_countries(text: str, place: str | None, country: str |
 def test_a_case_studied_in_a_training_is_no_seizure(text: str) -> None:
     found = extract(text)
     assert found.of_kind("workshop") and not found.of_kind("seizure")
+
+
+@pytest.mark.parametrize(
+    ("text", "drug", "expected", "phrase"),
+    [
+        ("In June 2017, police seized a ton of cannabis in Mopti.", "cannabis",
+         (Decimal(1), "t", "exact"), "a ton"),
+        ("En mai 2016, la police a saisi une tonne de chanvre indien à Bamako.", "cannabis_herb",
+         (Decimal(1), "t", "exact"), "une tonne"),
+        ("In May 2016, police seized more than a ton of cannabis in Bamako.", "cannabis",
+         (Decimal(1), "t", "more_than"), "more than a ton"),
+        ("En mai 2016, la police a saisi plus d'une tonne de cannabis à Bamako.", "cannabis",
+         (Decimal(1), "t", "more_than"), "plus d'une tonne"),
+        ("In May 2016, police seized half a ton of cannabis in Bamako.", "cannabis",
+         (Decimal("0.5"), "t", "exact"), "half a ton"),
+        ("En mai 2016, la police a saisi une demi-tonne de cannabis à Bamako.", "cannabis",
+         (Decimal("0.5"), "t", "exact"), "une demi-tonne"),
+        ("En mai 2016, la police a saisi une tonne et demie de cannabis à Bamako.", "cannabis",
+         (Decimal("1.5"), "t", "exact"), "une tonne et demie"),
+        ("In May 2016, police seized a dozen kilograms of cocaine in Bamako.", "cocaine",
+         (Decimal(12), "kg", "exact"), "a dozen kilograms"),
+        ("En avril 2017, la gendarmerie a saisi une douzaine de kilogrammes de cocaïne à Niamey.",
+         "cocaine", (Decimal(12), "kg", "approx"), "une douzaine de kilogrammes"),
+        ("In May 2016, police seized 2 tons of cannabis and a kilo of cocaine in Bamako.",
+         "cocaine", (Decimal(1), "kg", "exact"), "a kilo"),
+    ],
+)  # fmt: skip
+def test_a_quantity_written_with_an_article_is_read(
+    text: str, drug: str, expected: tuple[Decimal, str, str], phrase: str
+) -> None:
+    # No seizure was found: "a", "une" and "half a" were no figures, "une douzaine" no number.
+    seizure = [r.as_dict() for r in extract(text).of_kind("seizure")][-1]
+    assert seizure["drug"] == drug and amount(seizure["quantity"]) == expected
+    assert seizure["quantity"]["text"] == phrase
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "In May 2016, police seized a t of cannabis and a g of cocaine in Bamako.",
+        "En mai 2016, la douane a saisi à l'aéroport de Bamako du cannabis.",
+        "In May 2016, police seized cocaine in a case of cocaine trafficking in Bamako.",
+        "En mai 2016, la police a saisi du cannabis lors d'une demi-journée de contrôle à Gao.",
+    ],
+)
+def test_an_article_before_a_symbol_or_a_count_is_no_quantity(text: str) -> None:
+    assert not [r for r in extract(text).records if r.as_dict()["quantity"]]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "phrase"),
+    [
+        ("On 3 May 2016, police arrested a dozen suspects in Gao.",
+         (Decimal(12), "person", "exact"), "a dozen"),
+        ("On 3 May 2016, police arrested about a dozen suspects in Gao.",
+         (Decimal(12), "person", "approx"), "about a dozen"),
+        ("Le 3 mai 2016, la police a interpellé une dizaine de suspects à Niamey.",
+         (Decimal(10), "person", "approx"), "une dizaine"),
+        ("Le 3 mai 2016, la police a interpellé plus d'une dizaine d'individus à Niamey.",
+         (Decimal(10), "person", "more_than"), "plus d'une dizaine d'individus"),
+        ("On 3 May 2016, police arrested two Nigerian nationals and a Malian in Niamey.",
+         (Decimal(3), "person", "exact"), "two Nigerian nationals and a Malian"),
+        ("Two Nigerian nationals and a Malian were arrested in Niamey on 3 May 2016.",
+         (Decimal(3), "person", "exact"), "Two Nigerian nationals and a Malian"),
+        ("Le 3 mai 2016, la police a interpellé deux ressortissants nigérians et un Malien à "
+         "Niamey.", (Decimal(3), "person", "exact"), "deux ressortissants nigérians et un Malien"),
+        ("On 3 May 2016, police arrested 3 suspects and a woman in Niamey.",
+         (Decimal(4), "person", "exact"), "3 suspects and a woman"),
+        # A demonym before a noun is no person.
+        ("On 3 May 2016, police arrested two Nigerian nationals and a Malian driver's mate in "
+         "Niamey.", (Decimal(2), "person", "exact"), "two"),
+        ("Fin octobre 2016, les autorités maliennes ont interpellé le cerveau présumé d'un "
+         "réseau de trafic de drogue.", (Decimal(1), "person", "exact"), "le cerveau présumé"),
+    ],
+)  # fmt: skip
+def test_arrests_count_people_written_in_words(
+    text: str, expected: tuple[Decimal, str, str], phrase: str
+) -> None:
+    arrest = only(extract(text), "operation")
+    assert amount(arrest["arrested"]) == expected
+    assert arrest["arrested"]["text"] == phrase
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Un atelier de formation s'est tenu à Nouakchott du 28 au 30 novembre 2016 au profit "
+         "d'une trentaine d'officiers.", (Decimal(30), "person", "approx")),
+        ("In October 2016, a workshop in Bamako gathered a dozen judges from the Sahel.",
+         (Decimal(12), "person", "exact")),
+    ],
+)  # fmt: skip
+def test_workshop_participants_written_in_words(
+    text: str, expected: tuple[Decimal, str, str]
+) -> None:
+    assert amount(only(extract(text), "workshop")["participants"]) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("In July 2016, police seized 5 kg of cocaine worth 50,000 cedis in Accra.",
+         (Decimal(50_000), "GHS", "exact")),
+        ("In June 2017, police seized 5 kg of cocaine worth 60,000 cedis in Tamale.",
+         (Decimal(60_000), "GHS", "exact")),
+        ("In March 2005, police seized 5 kg of cocaine worth 50,000 cedis in Accra.",
+         (Decimal(50_000), "GHC", "exact")),
+    ],
+)  # fmt: skip
+def test_cedis_are_read_by_the_record_date(text: str, value: tuple[Decimal, str, str]) -> None:
+    # "cedi" names GHC before July 2007 and GHS from then: the sum was dropped without a word.
+    found = extract(text)
+    assert [money(m) for m in only(found, "seizure")["value"]] == [value]
+    assert found.dropped == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "why"),
+    [
+        ("Police seized 5 kg of cocaine worth 50,000 cedis in Accra.", "seizure",
+         "the record has no date"),
+        ("In 2007, police seized 5 kg of cocaine worth 50,000 cedis in Accra.", "seizure",
+         "the record's date (2007) spans the change"),
+        ("The cocaine was worth 50,000 cedis.", "figure", "the record has no date"),
+    ],
+)  # fmt: skip
+def test_cedis_without_a_date_are_refused_with_the_reason(text: str, kind: str, why: str) -> None:
+    found = extract(text)
+    assert not any(r.as_dict()["value"] for r in found.records)
+    assert found.dropped == (
+        (kind, "value", "'50,000 cedis'", f"'cedi' is GHC before 2007-07-01, then GHS, and {why}"),
+    )
+
+
+def test_an_equivalent_of_a_sum_refused_is_the_value() -> None:
+    found = extract("Police seized 5 kg of cocaine worth 50,000 cedis (about 12,000 USD) in Accra.")
+    assert [money(m) for m in only(found, "seizure")["value"]] == [
+        (Decimal(12_000), "USD", "approx")
+    ]
+    assert [d[2] for d in found.dropped] == ["'50,000 cedis'"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "phrase"),
+    [
+        ("In May 2017, police seized 8 kg of heroin worth between 100,000 and 120,000 USD in "
+         "Dakar.", ("100000", "120000", "USD"), "between 100,000 and 120,000 USD"),
+        ("En mai 2017, la police a saisi 8 kg d'héroïne d'une valeur comprise entre 60 et 70 "
+         "millions de FCFA à Dakar.", ("60000000", "70000000", "XOF"),
+         "entre 60 et 70 millions de FCFA"),
+        ("In July 2016, police seized 5 kg of cocaine valued at between 200,000 and 250,000 "
+         "dollars in Accra.", ("200000", "250000", "USD"), "between 200,000 and 250,000 dollars"),
+        ("In May 2017, police seized 8 kg of heroin worth USD 100,000 to 120,000 in Dakar.",
+         ("100000", "120000", "USD"), "USD 100,000 to 120,000"),
+        ("In May 2017, police seized 8 kg of heroin worth between USD 1 and 2 million in Dakar.",
+         ("1000000", "2000000", "USD"), "between USD 1 and 2 million"),
+    ],
+)  # fmt: skip
+def test_a_range_of_money_is_a_value(
+    text: str, expected: tuple[str, str, str], phrase: str
+) -> None:
+    # The range was read as a bare number and the currency after it was lost.
+    (value,) = only(extract(text), "seizure")["value"]
+    assert (value["low"], value["high"], value["currency"], value["qualifier"]) == (
+        *expected,
+        "range",
+    )
+    assert value["text"] == phrase

@@ -67,6 +67,19 @@ NBSP, NNBSP = "\u00a0", "\u202f"
         ("deux millions", None, "2000000"),
         ("a thousand", None, "1000"),
         ("mille", "fr", "1000"),
+        # An article, a half, a collective noun: what "a ton", "une demi-tonne", "a dozen
+        # kilograms" and "une trentaine d'officiers" count.
+        ("a", None, "1"),
+        ("An", "en", "1"),
+        ("une", None, "1"),
+        ("half a", None, "0.5"),
+        ("une demi", "fr", "0.5"),
+        ("a dozen", None, "12"),
+        ("une douzaine", None, "12"),
+        ("une trentaine", "fr", "30"),
+        ("un millier", None, "1000"),
+        ("half a dozen", None, "6"),
+        ("une demi-douzaine", None, "6"),
         ("-3", None, "-3"),
         ("  12  ", None, "12"),
     ],
@@ -92,7 +105,8 @@ def test_thousands_or_decimal_is_ambiguous_without_locale(text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     ["", " ", "abc", "2,", "1,23,456", "1.5.3", "2 ,5", "1 234.567,8", "12 7", "2,7t",
-     "thousands", "millions", "several", "a dozen", "1,2.3", "2,700.500,1", "–", "½"],
+     "thousands", "millions", "several", "dozen", "dozens", "des dizaines", "deux douzaines",
+     "a half", "1,2.3", "2,700.500,1", "–", "½"],
 )  # fmt: skip
 def test_parse_number_refuses_non_numbers(text: str) -> None:
     with pytest.raises(ParseError):
@@ -221,6 +235,16 @@ def test_every_suffix_splits(phrase: str, qualifier: Qualifier) -> None:
         ("underweight", (Qualifier.EXACT, "underweight")),
         ("ﬁve kg", (Qualifier.EXACT, "ﬁve kg")),  # characters that fold to several
         ("Über 5 kg", (Qualifier.EXACT, "Über 5 kg")),
+        # A French collective noun says "about" by itself; English "a dozen" is twelve.
+        ("une trentaine d’officiers", (Qualifier.APPROX, "une trentaine d'officiers")),
+        ("Une dizaine de kg", (Qualifier.APPROX, "Une dizaine de kg")),
+        ("une demi-douzaine", (Qualifier.APPROX, "une demi-douzaine")),
+        ("environ une dizaine", (Qualifier.APPROX, "une dizaine")),
+        ("plus d'une dizaine", (Qualifier.MORE_THAN, "une dizaine")),
+        ("a dozen suspects", (Qualifier.EXACT, "a dozen suspects")),
+        ("about a dozen", (Qualifier.APPROX, "a dozen")),
+        ("des dizaines", (Qualifier.EXACT, "des dizaines")),
+        ("une dizaines", (Qualifier.EXACT, "une dizaines")),
     ],
 )
 def test_split_qualifier_examples(text: str, expected: tuple[Qualifier, str]) -> None:

@@ -204,6 +204,21 @@ def test_pint_accepts_exactly_the_spellings_of_the_table(key: str) -> None:
          ("2000000000", "ampoule", Q.EXACT, "2000000000", "2000000000")),
         ("entre 1 et 2 millions de comprimés", "fr",
          ("1500000", "tablet", Q.RANGE, "1000000", "2000000")),
+        # Articles, halves and collective nouns.
+        ("a ton", None, ("1", "t", Q.EXACT, "1", "1")),
+        ("une tonne", "fr", ("1", "t", Q.EXACT, "1", "1")),
+        ("more than a ton", None, ("1", "t", Q.MORE_THAN, "1", None)),
+        ("plus d'une tonne", None, ("1", "t", Q.MORE_THAN, "1", None)),
+        ("half a ton", None, ("0.5", "t", Q.EXACT, "0.5", "0.5")),
+        ("une demi-tonne", None, ("0.5", "t", Q.EXACT, "0.5", "0.5")),
+        ("une tonne et demie", None, ("1.5", "t", Q.EXACT, "1.5", "1.5")),
+        ("2 tonnes et demie", None, ("2.5", "t", Q.EXACT, "2.5", "2.5")),
+        ("a dozen kilograms", None, ("12", "kg", Q.EXACT, "12", "12")),
+        ("une douzaine de kilogrammes", None, ("12", "kg", Q.APPROX, "10.8", "13.2")),
+        ("une dizaine de kilogrammes", None, ("10", "kg", Q.APPROX, "9", "11")),
+        ("une trentaine de participants", None, ("30", "person", Q.APPROX, "27", "33")),
+        ("un millier de comprimés", None, ("1000", "tablet", Q.APPROX, "900", "1100")),
+        ("a tablet", None, ("1", "tablet", Q.EXACT, "1", "1")),
     ],
 )  # fmt: skip
 def test_parse_amount_examples(
@@ -253,6 +268,12 @@ def test_unit_from_the_caller_when_the_text_has_none() -> None:
         ("3 tablets to 5 kg", UnitError, "tablet"),
         ("", ParseError, "no number"),
         ("x" * 300, ParseError, "longer"),
+        # An article before a symbol is a stray letter, not one of a unit.
+        ("a t", ParseError, "article"),
+        ("a g", ParseError, "article"),
+        ("une t", ParseError, "article"),
+        ("un kgs", ParseError, "article"),
+        ("an oz", ParseError, "article"),
     ],
 )
 def test_parse_amount_errors(text: str, error: type[SahelError], says: str) -> None:

@@ -1,7 +1,8 @@
 """Numbers as written in English and French text, and the qualifier words around them.
 
 :func:`parse_number` reads "2,700", "2 700", "2,7", "1.234,5", "13 million", "1,6 milliard",
-"twelve" or "dix mille" into an exact ``Decimal``; :func:`format_number` writes one back.
+"twelve", "dix mille", "a dozen" or "une trentaine" into an exact ``Decimal``;
+:func:`format_number` writes one back.
 
 :func:`split_qualifier` and :func:`split_range` are the building blocks that
 :mod:`sahel_core.quantities`, money parsing and text extraction share: the qualifier words
@@ -24,6 +25,7 @@ from sahel_core.errors import AmbiguousInput, ParseError, ValidationError
 from sahel_core.qualifiers import Qualifier
 
 __all__ = [
+    "COLLECTIVE_WORDS",
     "LOCALE_HINT",
     "QUALIFIER_PREFIXES",
     "QUALIFIER_SUFFIXES",
@@ -79,6 +81,30 @@ QUALIFIER_SUFFIXES: Mapping[str, Qualifier] = {
 SCALE_WORDS: Mapping[str, int] = {
     "thousand": 3, "mille": 3, "million": 6, "mn": 6, "mln": 6, "billion": 9, "bn": 9,
     "milliard": 9, "trillion": 12,
+}
+
+#: Nouns that count by tens or dozens, read after an article: "a dozen", "une douzaine",
+#: "une trentaine", "un millier"; value, and the qualifier the noun itself gives. The French
+#: nouns say "about" ("une trentaine d'officiers" is about thirty; dictionaries give
+#: "douzaine" as twelve or about twelve, and releases mean the latter), so
+#: :func:`split_qualifier` reads them as ``approx``; English writes "about a dozen" when it
+#: means it, so "a dozen" is twelve. Their plurals ("dozens", "des dizaines") mean "many".
+COLLECTIVE_WORDS: Mapping[str, tuple[int, Qualifier]] = {
+    "dozen": (12, Q.EXACT),
+    **{word: (value, Q.APPROX) for word, value in (
+        ("dizaine", 10), ("douzaine", 12), ("quinzaine", 15), ("vingtaine", 20),
+        ("trentaine", 30), ("quarantaine", 40), ("cinquantaine", 50), ("soixantaine", 60),
+        ("centaine", 100), ("millier", 1000))},
+}
+
+# The articles that count one: "a ton", "une tonne".
+_ARTICLES = frozenset(("a", "an", "un", "une"))
+# What an article, or a half with one, counts: "a ton", "une tonne", "half a ton", "une
+# demi-tonne"; before a collective noun, as many times the noun ("half a dozen" is 6).
+_ARTICLE_VALUES: Mapping[tuple[str, ...], Decimal] = {
+    **dict.fromkeys([(a,) for a in (*_ARTICLES, "one")], Decimal(1)),
+    **dict.fromkeys([("half", "a"), ("half", "an"), ("demi",), ("un", "demi"), ("une", "demi")],
+                    Decimal("0.5")),
 }
 
 # Number words that alone mean "many", not a number ("thousands of tablets").
@@ -244,7 +270,10 @@ def parse_number(text: str, *, locale: str | None = None) -> Decimal:
 
     Reads digits with separators, an optional scale word ("700 millions", "13 million",
     "1.6 billion", "12 mille", see :data:`SCALE_WORDS`), or number words ("twelve",
-    "quatre-vingt-dix", "dix mille", "a thousand"; via text2num). Qualifiers ("some 30") are
+    "quatre-vingt-dix", "dix mille", "a thousand"; via text2num). An article alone is one
+    ("a", "une": what "a ton" counts), "half a" and "une demi" are 0.5, and an article with a
+    collective noun is its figure ("a dozen" 12, "une trentaine" 30, "half a dozen" 6; see
+    :data:`COLLECTIVE_WORDS`). Qualifiers ("some 30", and the "about" of "une trentaine") are
     the caller's: see :func:`split_qualifier`. A leading minus sign is kept (figures in
     :mod:`sahel_core.quantities` then refuse it). Returns the value in :func:`tidy` form.
 
@@ -310,6 +339,9 @@ def _read_words(cleaned: str, text: str, loc: _Locale | None) -> Decimal:
     words = folded.replace("-", " ").split(" ")
     if all(w in _VAGUE_WORDS for w in words):
         raise ParseError(f"{text!r} is not a figure", value=text)
+    counted = _article_figure(words)
+    if counted is not None:
+        return counted
     if words[0] in ("a", "an") and len(words) > 1:  # "a thousand", "an hundred"
         folded = " ".join(("one", *words[1:]))
     from text_to_num import text2num
@@ -326,6 +358,16 @@ def _read_words(cleaned: str, text: str, loc: _Locale | None) -> Decimal:
             except ValueError:
                 continue
     raise ParseError(f"cannot read {text!r} as a number", value=text)
+
+
+def _article_figure(words: list[str]) -> Decimal | None:
+    """The figure of an article, alone or with a collective noun ("a", "une demi", "a dozen",
+    "half a dozen"), or None; see :data:`COLLECTIVE_WORDS`."""
+    collective = COLLECTIVE_WORDS.get(words[-1])
+    factor = _ARTICLE_VALUES.get(tuple(words[:-1] if collective else words))
+    if factor is None:
+        return None
+    return tidy(factor * (collective[0] if collective else 1))
 
 
 def format_number(value: Decimal, locale: str = "en") -> str:
@@ -387,9 +429,12 @@ def split_qualifier(text: str) -> tuple[Qualifier, str]:
     ``"plus de 2,7 tonnes"`` → ``(MORE_THAN, "2,7 tonnes")``; ``"2 tonnes environ"`` →
     ``(APPROX, "2 tonnes")``; ``"70,000 tablets"`` → ``(EXACT, "70,000 tablets")``.
     Words come from :data:`QUALIFIER_PREFIXES` (tried first) then :data:`QUALIFIER_SUFFIXES`;
-    matching ignores case, accents and the kind of apostrophe. The returned text has its
-    spaces collapsed (see :func:`parse_number`); it is otherwise as written. A public building
-    block for amount, money and text-extraction parsers.
+    matching ignores case, accents and the kind of apostrophe. Without them, a figure that
+    a French collective noun writes is ``approx`` and stays whole: ``"une trentaine
+    d'officiers"`` → ``(APPROX, "une trentaine d'officiers")`` (see
+    :data:`COLLECTIVE_WORDS`). The returned text has its spaces collapsed (see
+    :func:`parse_number`); it is otherwise as written. A public building block for amount,
+    money and text-extraction parsers.
     """
     if not isinstance(text, str):
         raise ParseError("expected text", value=text)
@@ -410,7 +455,16 @@ def split_qualifier(text: str) -> tuple[Qualifier, str]:
     if match is not None:
         words = _SPACES.sub(" ", match.group(0).strip())
         return _QUALIFIER_BY_FOLD[words], cleaned[: starts[match.start()]].strip()
+    if _approximate().match(folded):
+        return Qualifier.APPROX, cleaned
     return Qualifier.EXACT, cleaned
+
+
+@lru_cache(maxsize=1)
+def _approximate() -> re.Pattern[str]:
+    """A figure whose noun says "about" by itself: "une trentaine", "un millier"."""
+    nouns = (w for w, (_, qualifier) in COLLECTIVE_WORDS.items() if qualifier is Q.APPROX)
+    return re.compile(rf"(?:(?:une?|demi)[ -])*(?:{'|'.join(nouns)})(?![^\W\d_])")
 
 
 _RANGES = tuple(

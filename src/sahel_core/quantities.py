@@ -25,6 +25,8 @@ from attrs import define, field
 
 from sahel_core.errors import AmbiguousInput, ParseError, UnitError, ValidationError
 from sahel_core.numbers import (
+    _ARTICLES,
+    COLLECTIVE_WORDS,
     SCALE_WORDS,
     format_qualified,
     parse_number,
@@ -65,11 +67,19 @@ _MAX_TEXT = 200
 # Addition and multiplication of Decimals are exact at this precision.
 _EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
 _CEILING = Context(prec=100, rounding=ROUND_CEILING)
-# French joins a scale word to what it counts with "de": "3 millions de comprimés". Only there:
-# after a unit, "de" starts other words ("12 kg de cocaïne"), which the text must not hold.
+# French joins a scale word or a collective noun to what it counts with "de": "3 millions de
+# comprimés", "une dizaine de kilogrammes". Only there: after a unit, "de" starts other words
+# ("12 kg de cocaïne"), which the text must not hold.
 _SCALE_DE = re.compile(
-    rf"(?<![^\W\d_])((?:{'|'.join(SCALE_WORDS)})s?) d(?:e |['’])(?=[^\W\d_])", re.IGNORECASE
+    rf"(?<![^\W\d_])((?:{'|'.join([*SCALE_WORDS, *COLLECTIVE_WORDS])})s?) d(?:e |['’])"
+    r"(?=[^\W\d_])",
+    re.IGNORECASE,
 )
+# French adds a half after the unit: "une tonne et demie", "deux kilos et demi".
+_AND_A_HALF = re.compile(r"\s+et\s+demie?$", re.IGNORECASE)
+# "demi" joined to its unit: "une demi-tonne".
+_HALF_JOINED = re.compile(r"(?<![^\W\d_])(demi)-(?=[^\W\d_])", re.IGNORECASE)
+_NO_VOWEL = re.compile(r"[^aeiouy]*")
 
 
 class _Unit(NamedTuple):
@@ -261,18 +271,25 @@ def parse_amount(text: str, *, locale: str | None = None, unit: str | None = Non
         "3 millions de comprimés"    Amount(3000000, "tablet")
         "about 400 g", "some 30 kg", "environ 12 kg", "près de 2 tonnes"   approx
         "between 3 and 5 kg", "de 3 à 5 kg", "3-5 kg", "500 g to 1 kg"    range
+        "a ton", "une tonne", "half a ton", "une demi-tonne"    1 t, 0.5 t
+        "une tonne et demie", "a dozen kilograms"    1.5 t, 12 kg
+        "une dizaine de kilogrammes", "une trentaine de participants"    approx
 
     A range's magnitude is its midpoint; its sides may carry units of one dimension (the
     left is converted to the right's unit). A range may be "about" but takes no other
     qualifier. ``unit`` is the unit when the text names none (a spreadsheet cell under
     "Poids (kg)"); a unit in the text wins over it but must measure the same thing.
 
-    "de"/"d'" is read between a scale word and the unit ("millions de", "milliards d'"),
-    nowhere else. The text must be only the amount: "12 kg of cocaine" and "12 kg de cocaïne"
-    raise, naming the text after the unit; extracting amounts from sentences is the caller's
-    job. ``Amount.text`` keeps ``text`` as given. Raises
-    :class:`~sahel_core.errors.ParseError` (``AmbiguousInput`` for "2,500 kg" without a
-    locale) or :class:`~sahel_core.errors.UnitError`, nothing else.
+    Numbers in words are :func:`~sahel_core.numbers.parse_number`'s, articles and
+    collective nouns included; an article counts one only of a unit written out ("a ton"),
+    not of a symbol ("a t" raises: a stray letter more often than a weight). "et demi(e)"
+    after the unit adds a half. "de"/"d'" is read between a scale word or a collective noun
+    and the unit ("millions de", "milliards d'", "une dizaine de"), nowhere else. The text
+    must be only the amount: "12 kg of cocaine" and "12 kg de cocaïne" raise, naming the text
+    after the unit; extracting amounts from sentences is the caller's job. ``Amount.text``
+    keeps ``text`` as given. Raises :class:`~sahel_core.errors.ParseError`
+    (``AmbiguousInput`` for "2,500 kg" without a locale) or
+    :class:`~sahel_core.errors.UnitError`, nothing else.
     """
     if not isinstance(text, str):
         raise ParseError("expected text", value=text)
@@ -298,21 +315,35 @@ def parse_amount(text: str, *, locale: str | None = None, unit: str | None = Non
 
 
 def _glue_split(rest: str) -> list[str]:
-    """Words, with a unit glued to its number split off: "2.7t" → ["2.7", "t"]. An exponent
-    ("1e5") is left whole, so that an error quotes the number as written, not "1 e5"."""
+    """Words, with a unit glued to its number split off: "2.7t" → ["2.7", "t"], "demi-tonne"
+    → ["demi", "tonne"]. An exponent ("1e5") is left whole, so that an error quotes the number
+    as written, not "1 e5"."""
+    rest = _HALF_JOINED.sub(r"\1 ", rest)
     return re.sub(r"(\d)(?=[^\W\d_])(?![eE][+-]?\d)", r"\1 ", rest).split()
 
 
 def _number_and_unit(
     rest: str, text: str, locale: str | None, default: _Unit | None
 ) -> tuple[Decimal, _Unit]:
+    half = _AND_A_HALF.search(rest)
+    if half is not None:
+        whole, unit_of_whole = _number_and_unit(rest[: half.start()], text, locale, default)
+        return _EXACT.add(whole, Decimal("0.5")), unit_of_whole
     words = _glue_split(_SCALE_DE.sub(r"\1 ", rest))
     if not words:
         raise ParseError(f"no number in {text!r}", value=text)
     # The longest unit at the end that names a known unit; the words before it are the number.
     for cut in range(1, len(words)):
-        found = _lookup(" ".join(words[cut:]))
+        unit = " ".join(words[cut:])
+        found = _lookup(unit)
         if not isinstance(found, str):
+            # An article counts one only of a unit written out ("a ton"): before a symbol it
+            # is a stray letter ("a t", "à l'aéroport").
+            if cut == 1 and words[0].casefold() in _ARTICLES and not _written_out(unit):
+                raise ParseError(
+                    f"{text!r}: an article counts one of a unit written out, not of a symbol",
+                    value=text,
+                )
             value = parse_number(" ".join(words[:cut]), locale=locale)
             if default is not None and default.dimension != found.dimension:
                 raise UnitError(
@@ -324,6 +355,14 @@ def _number_and_unit(
     if default is not None:
         return parse_number(" ".join(words), locale=locale), default
     raise _diagnose(words, text, locale)
+
+
+def _written_out(text: str) -> bool:
+    """Whether a unit's ``text`` is a word ("ton", "kilos", "tablet"), not a symbol or an
+    abbreviation ("t", "kgs", "mt", "kgr"): more than two letters besides a plural "s", and
+    a vowel among them."""
+    stem = _unit_key(text).removesuffix("s")
+    return len(stem) > 2 and not _NO_VOWEL.fullmatch(stem)
 
 
 def _diagnose(words: list[str], text: str, locale: str | None) -> ParseError | UnitError:

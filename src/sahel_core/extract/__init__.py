@@ -46,20 +46,26 @@ rule attaches only what its sentence states):
 * **Seizure**: a quantity of a drug ("more than 2.7 tons of cannabis", "between 2 and 3 tons of
   cannabis", "170 cartons of Tramadol containing 70,000 tablets" → packaging 170 cartons,
   quantity 70,000 tablets; "12 of methamphetamine" after "9 kilograms of cocaine" borrows the
-  kilograms) in a sentence with a seizure word (seized, seizure, confiscated, intercepted,
-  saisi, saisie...). A drug after "cut with"/"coupée avec", weighed or not ("cut with 200 grams
-  of ephedrine"), is an adulterant, not a seizure; nor is a quantity of a workshop sentence
-  about a case studied ("participants studied a case where 2 kg of heroin were seized"). The
-  date is the sentence's; when the sentence gives several, each seizure takes the one in its own
-  clause ("2 kg of cocaine on 5 May 2016 and 3 kg of heroin on 6 June 2016"), and none if its
-  clause has none. The place is a locality or country introduced by "in/at/à/au/en" ("in Mopti";
-  never "from Ghana" or "between Bamako and Ségou"), or a country right after a capitalised
-  place and a comma ("in Gao, Mali"); else the country of "Malian authorities"/"autorités
-  maliennes"; else the country of the national agency that seized. The value is the first sum of
-  money in the sentence, and sums in brackets right after it, or after "soit", "i.e.", "or", are
+  kilograms; "a ton", "une tonne", "half a ton", "une demi-tonne", "une tonne et demie",
+  "a dozen kilograms", "une dizaine de kilogrammes": about ten) in a sentence with a seizure
+  word (seized, seizure, confiscated, intercepted, saisi, saisie...). An article is a figure
+  only before a unit of measure written out, never before a symbol ("a t") or a count ("a case
+  of cocaine trafficking"). A drug after "cut with"/"coupée avec", weighed or not ("cut with
+  200 grams of ephedrine"), is an adulterant, not a seizure; nor is a quantity of a workshop
+  sentence about a case studied ("participants studied a case where 2 kg of heroin were
+  seized"). The date is the sentence's; when the sentence gives several, each seizure takes
+  the one in its own clause ("2 kg of cocaine on 5 May 2016 and 3 kg of heroin on 6 June
+  2016"), and none if its clause has none. The place is a locality or country introduced by
+  "in/at/à/au/en" ("in Mopti"; never "from Ghana" or "between Bamako and Ségou"), or a country
+  right after a capitalised place and a comma ("in Gao, Mali"); else the country of "Malian
+  authorities"/"autorités maliennes"; else the country of the national agency that seized. The
+  value is the first sum of money in the sentence ("worth between 100,000 and 120,000 USD" is
+  a range), and sums in brackets right after it, or after "soit", "i.e.", "or", are
   ``stated_values``; they are checked against the value converted at the seizure's date
   (:func:`~sahel_core.money.convert`), and a disagreement beyond :data:`VALUE_TOLERANCE` is
-  written in the record's ``flags``.
+  written in the record's ``flags``. A currency word whose meaning changed ("cedis": GHC before
+  July 2007, GHS from then) is read by the record's date; without one, or with one that spans
+  the change, the sum is no value and :attr:`Extraction.dropped` says why.
 * **Cumulative figures**: the same quantities in a sentence that covers a period ("since 2014
   ... have seized over 9 kilograms of cocaine", "in total", "depuis", a date range longer than
   a year) are ``figure`` records (drug, amount, ``as_of``), never seizures. A superlative
@@ -69,13 +75,15 @@ rule attaches only what its sentence states):
   destroyed, détruit...) in a sentence that dates it. Without a date, only an arrest that
   counts the people arrested and names an agency or a place ("The OCRTIS arrested 5
   traffickers in Niamey") is an operation (with no date); "arrested" alone is often background.
-  "the (alleged) kingpin/suspect" arrested counts as 1 person; "12 suspects" (arrested, or
-  "were arrested") as 12;
-  "several" gives no count. A later sentence that says "his/the arrest" adds the agencies it
-  names to the last arrest. A sum of money in a destruction sentence becomes a ``figure``
+  "the (alleged) kingpin/suspect", "le cerveau présumé" arrested counts as 1 person; "12
+  suspects" (arrested, or "were arrested") as 12, "a dozen suspects" as 12, "une dizaine de
+  suspects" as about 10, "two Nigerian nationals and a Malian" as 3; "several" gives no
+  count. A later sentence that says "his/the arrest" adds the agencies it names to the last
+  arrest. A sum of money in a destruction sentence becomes a ``figure``
   ("value of destroyed goods") linked to the operation, as do quantities destroyed.
 * **Workshop**: a workshop/training/atelier/formation word with a date, an organising verb
-  (organized, held, conducted, took place, s'est tenu...) or a count of participants. A
+  (organized, held, conducted, took place, s'est tenu...) or a count of participants ("40
+  participants", "a dozen judges", "une trentaine d'officiers": about 30). A
   sentence that refers back ("the workshop", "this training") without a date of its own, or
   whose date falls inside the last workshop's, adds to the last workshop instead: participants,
   institutions ("35 representatives of 20 institutions"), the countries listed after them

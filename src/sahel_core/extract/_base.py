@@ -15,13 +15,13 @@ from attrs import define, field
 from sahel_core.dates import PartialDate
 from sahel_core.entities import Place, SourceRef
 from sahel_core.errors import SahelError
-from sahel_core.extract._figures import _amount, _money, _number
+from sahel_core.extract._figures import _ANY_DAY, _amount, _money, _number
 from sahel_core.extract._model import Evidence, FieldEvidence
 from sahel_core.extract._patterns import _BETWEEN_EQUIVALENTS, _CLOSING, _TRIGGERS
 from sahel_core.extract._scan import _Mention, _Scan
 from sahel_core.extract._text import _Sentence, _sentences, fold_same_length
 from sahel_core.extract._vocabulary import _vocabulary
-from sahel_core.money import Money, canonical_currency
+from sahel_core.money import REDENOMINATIONS, Money, canonical_currency
 from sahel_core.qualifiers import Qualifier
 from sahel_core.quantities import Amount
 
@@ -82,6 +82,9 @@ class _Base:
         self.last_workshop: _Draft | None = None
         self.last_arrest: _Draft | None = None
         self.evidence: dict[int, Evidence] = {}
+        # Values the text gives that no record can hold: (kind, field, value, reason), as
+        # Extraction.dropped lists them.
+        self.dropped: list[tuple[str, str | None, str | None, str]] = []
         for position, kind in self.scan.triggers:
             index = bisect.bisect_right(self.starts, position) - 1
             if index >= 0:
@@ -342,8 +345,9 @@ class _Base:
     ) -> None:
         """The first sum of money in the sentence and the bracketed equivalents after it.
 
-        ``money`` is :meth:`unused_money`, when the caller keeps it. "CFA" is read again with
-        the record's country, so that it is XAF in Chad.
+        ``money`` is :meth:`unused_money`, when the caller keeps it. Each is read with the
+        record's country and date (see :meth:`money_in`); a sum that cannot be is listed in
+        ``dropped``, and the first that can is the value.
         """
         if money is None:
             money = self.unused_money(mentions)
@@ -364,22 +368,47 @@ class _Base:
                     break
             else:
                 break
-        for m in (first, *stated):
-            self.use(m.start, m.end)
         places = [draft.fields.get("place"), *draft.fields.get("places", ())]
         country = next((p.country for p in places if p is not None), None)
-        draft.fields["value"] = self.money_in(first, country)
+        date = draft.fields.get("date") or draft.fields.get("as_of")
+        sums = []
+        for m in (first, *stated):
+            self.use(m.start, m.end)
+            read = self.money_in(m, country, date)
+            if isinstance(read, str):
+                self.dropped.append((draft.kind, "value", repr(self.text[m.start : m.end]), read))
+            else:
+                sums.append((m, read))
+        if not sums:
+            return
+        (first, draft.fields["value"]), *rest = sums
         self.note(draft, "value", first.start, first.end, index)
-        draft.fields["stated_values"] = tuple(self.money_in(m, country) for m in stated)
-        for n, m in enumerate(stated):
+        draft.fields["stated_values"] = tuple(read for _, read in rest)
+        for n, (m, _) in enumerate(rest):
             self.note(draft, f"stated_values[{n}]", m.start, m.end, index)
 
-    def money_in(self, mention: _Mention, country: str | None) -> Money:
-        money: Money = mention.value
+    def money_in(
+        self, mention: _Mention, country: str | None, date: PartialDate | None
+    ) -> Money | str:
+        """The sum a mention writes, read with the record's country ("CFA" is XAF in Chad) and
+        date ("cedis" are GHC before 2007-07-01, GHS from then); or why it cannot be read."""
+        text = self.text[mention.start : mention.end].strip()
+        money: Money | None = mention.value
+        if money is None:  # a currency word that changed meaning: the scan kept it in ``extra``
+            change, before, after = REDENOMINATIONS[mention.extra]
+            meaning = f"{mention.extra!r} is {before} before {change.isoformat()}, then {after}"
+            if date is None:
+                return f"{meaning}, and the record has no date"
+            first, last = date.earliest, date.latest or _ANY_DAY
+            if (first < change) != (last < change):
+                return f"{meaning}, and the record's date ({date.text}) spans the change"
+            money = _money(text, self.lang, country, first)
+            assert money is not None  # the scan read it with a date
+            return money
         # Outside CEMAC "CFA" reads as it did without a country: no need to read it again.
         if country is None or money.currency not in ("XOF", "XAF") or _cfa(country) != "XAF":
             return money
-        return _money(self.text[mention.start : mention.end].strip(), self.lang, country) or money
+        return _money(text, self.lang, country) or money
 
 
 def _closest(mentions: Sequence[_Mention], anchor: int) -> _Mention | None:

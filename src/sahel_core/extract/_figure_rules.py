@@ -154,12 +154,14 @@ class _Figures(_Base):
                 self.date_for(draft, mentions, first.start, index, "as_of")
                 self.figure_places(draft, mentions, index)
                 self.attach_money(draft, mentions, index, money)
-                if drug is not None:
-                    draft.fields["drug"] = drug.value
-                    self.note(draft, "drug", drug.start, drug.end, index)
                 # attach_money took the first sums of the queue, and nothing else changed.
                 while money and self.is_used(money[0].start, money[0].end):
                     money.popleft()
+                if "value" not in draft.fields:  # its sums are in ``dropped``, with why
+                    self.drafts.remove(draft)
+                elif drug is not None:
+                    draft.fields["drug"] = drug.value
+                    self.note(draft, "drug", drug.start, drug.end, index)
 
 
 def _keys(mentions: list[_Mention]) -> tuple[str, ...]:

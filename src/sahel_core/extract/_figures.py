@@ -6,6 +6,7 @@ The patterns here only locate text; :func:`~sahel_core.numbers.parse_number`,
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable
 from decimal import Decimal
@@ -15,8 +16,14 @@ from typing import Final
 from sahel_core.dates import PartialDate, parse_date
 from sahel_core.errors import ParseError, SahelError
 from sahel_core.extract._text import fold_same_length, words_of
-from sahel_core.money import CURRENCY_WORDS, Money
-from sahel_core.numbers import QUALIFIER_PREFIXES, parse_number, split_qualifier
+from sahel_core.money import CURRENCY_WORDS, REDENOMINATIONS, Money
+from sahel_core.numbers import (
+    _ARTICLES,
+    COLLECTIVE_WORDS,
+    QUALIFIER_PREFIXES,
+    parse_number,
+    split_qualifier,
+)
 from sahel_core.qualifiers import Qualifier
 from sahel_core.quantities import Amount
 
@@ -57,6 +64,16 @@ _NUMBER_WORDS = (
 )
 _NUMBER_WORD = rf"(?<![a-z])(?:{'|'.join(_NUMBER_WORDS.split())})(?![a-z-])"
 _SCALE = r"(?:millions?|milliards?|billions?|thousand|mille|mn|bn)(?![a-z])"
+# An article as a figure, which parse_number reads: "a (ton)", "une (tonne)", "half a (ton)",
+# "une demi(-tonne)", "a dozen", "une trentaine", "une demi-douzaine". A bare article is a figure
+# only with a unit right after it (see _Scan._figures), and the scan looks at one only before a
+# unit written out (see _Scan._words): elsewhere "a" and "une" are words.
+_ARTICLE_FIGURE = (
+    r"(?<![a-z])(?P<art>(?:half\s+an?|an?|une?)(?:\s+demi)?|demi)"
+    rf"(?:[\s-]+(?P<group>{'|'.join(COLLECTIVE_WORDS)}))?(?![a-z])"
+)
+# Between an article's figure and its unit: "une demi-tonne", "une dizaine de kilogrammes".
+_ARTICLE_TO_UNIT = re.compile(r"-|\s+(?:de\s+|d')(?=[a-z])")
 
 #: A figure as the text writes it, with the qualifier words before it: "more than 2.7",
 #: "some 30", "2 700", "plus de 1,2", "twelve". Plugins build their patterns from it; it
@@ -70,16 +87,35 @@ _CURRENCY = "(?<![a-z]){}(?:{})(?![a-z])".format(
         re.escape(w).replace(r"\ ", r"\s+") for w in sorted(CURRENCY_WORDS, key=len, reverse=True)
     ),
 )
+_TO_CURRENCY = r"\s?(?:de\s+|d')?"  # "13 million CFA", "13 millions de FCFA"
 _FIGURE = re.compile(
     rf"(?:(?P<qual>{_QUALIFIER})\s*)?"
     rf"(?P<cur1>(?:{_CURRENCY})\s?)?"
-    rf"(?P<num>{_DIGITS}|{_NUMBER_WORD})"
+    rf"(?P<num>{_DIGITS}|{_ARTICLE_FIGURE}|{_NUMBER_WORD})"
     rf"(?:\s?(?P<scale>{_SCALE}))?"
-    rf"(?:\s?(?:de\s+|d')?(?P<cur2>{_CURRENCY}))?"
+    rf"(?:{_TO_CURRENCY}(?P<cur2>{_CURRENCY}))?"
 )
+# The currency after a range: "between 100,000 and 120,000 USD", "entre 60 et 70 millions de
+# FCFA" (after one figure, _FIGURE reads it).
+_CURRENCY_AFTER = re.compile(rf"{_TO_CURRENCY}(?P<cur>{_CURRENCY})")
+# A day after every change of REDENOMINATIONS: a sum that reads on it reads on any day, with
+# the currency of that day.
+_ANY_DAY = dt.date.max
 _NUMBER_WORD_SET: Final = frozenset(_NUMBER_WORDS.split())
-# The first words of what may come before a figure's number: qualifiers and currencies.
-_FIGURE_PHRASES = (*QUALIFIER_PREFIXES, *CURRENCY_WORDS, "between", "entre", "from", "de")
+# Words a figure in words is found by, whatever comes before them ("a dozen", "une demi-tonne").
+_COUNTING_WORDS: Final = frozenset((*COLLECTIVE_WORDS, "demi"))
+# The first words of what may come before a figure's number: qualifiers, currencies, and the
+# start of an article's figure ("half a ton", "une dizaine").
+_FIGURE_PHRASES = (
+    *QUALIFIER_PREFIXES,
+    *CURRENCY_WORDS,
+    "between",
+    "entre",
+    "from",
+    "de",
+    *_ARTICLES,
+    "half",
+)
 _FIGURE_STARTERS: Final = frozenset(
     word for phrase in _FIGURE_PHRASES for word in words_of(fold_same_length(phrase))[:1]
 )
@@ -92,6 +128,8 @@ _RANGE_AND = re.compile(rf"\s*(?:and|et)\s*(?:{_DIGITS})(?:\s?{_SCALE})?")
 _RANGE_OPEN = re.compile(r"(?:between|entre|from|de)\s+$")
 _UNIT_WORDS = re.compile(r"\s?(?P<w1>[a-z]+)\.?(?:\s(?P<w2>[a-z]+))?")
 _SUFFIX_QUALIFIER = re.compile(r"\s+(?:environ|approximately|or more|ou plus|au moins|or so)\b")
+# After a unit, a half more: "une tonne et demie" (parse_amount reads it).
+_AND_A_HALF = re.compile(r"\s+et\s+demie?(?![a-z])")
 # Words after a number that are never units ("on 12 December", "12 of methamphetamine").
 # fmt: off
 _NOT_UNITS = frozenset((
@@ -134,13 +172,22 @@ def _amount(text: str, locale: str) -> Amount | None:
 
 
 @lru_cache(maxsize=65536)
-def _money(text: str, locale: str, country: str | None = None) -> Money | None:
+def _money(
+    text: str, locale: str, country: str | None = None, on: dt.date | None = None
+) -> Money | None:
     from sahel_core.money import parse_money
 
     try:
-        return parse_money(text, locale=locale, country=country)
+        return parse_money(text, locale=locale, country=country, on=on)
     except SahelError:
         return None
+
+
+def _redenominated(currency: str) -> str | None:
+    """The word of REDENOMINATIONS a currency is, as the folded text writes it ("cedis " →
+    "cedi"), or None."""
+    word = CURRENCY_WORDS.get(" ".join(currency.split()))
+    return word if word in REDENOMINATIONS else None
 
 
 @lru_cache(maxsize=65536)

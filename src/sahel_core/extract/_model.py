@@ -173,8 +173,11 @@ class Extracted:
 class Extraction:
     """What :func:`extract` found: the records in text order, the language and the source.
 
-    ``dropped`` lists candidate records the model refused (a plugin rule that returned a bad
-    field), as ``(kind, field, value, reason)``, so that readers can account for them.
+    ``dropped`` lists what the text states but no record holds, as ``(kind, field, value,
+    reason)``, so that readers can account for them: sums of money that cannot be read for
+    a record (``("seizure", "value", "'50,000 cedis'", "'cedi' is GHC before 2007-07-01,
+    then GHS, and the record has no date")``), then candidate records the model refused (a
+    plugin rule that returned a bad field).
     """
 
     records: tuple[Extracted, ...]

@@ -7,6 +7,7 @@ from typing import NamedTuple
 from sahel_core.entities import Place
 from sahel_core.extract._base import _Base, _Draft, _place
 from sahel_core.extract._patterns import (
+    _AND_ONE_MORE,
     _ARRESTED_COUNT,
     _ARRESTED_ONE,
     _ARRESTED_PASSIVE,
@@ -15,6 +16,7 @@ from sahel_core.extract._patterns import (
 )
 from sahel_core.extract._scan import _Mention
 from sahel_core.extract._text import _Sentence
+from sahel_core.qualifiers import Qualifier
 from sahel_core.quantities import Amount
 
 
@@ -140,17 +142,27 @@ class _Operations(_Base):
         return None
 
     def person_count(self, m: _Mention) -> tuple[_Arrested, int] | None:
-        """The count of persons a mention starts ("12 suspects"), and where its noun ends."""
+        """The count of persons a mention starts ("12 suspects", "two Nigerians and a
+        Malian"), and where its noun ends."""
         if m.kind == "amount" and m.extra == "person":
             amount = self.amount_of(m)
-            return None if amount is None else (_Arrested(amount, m.start, m.end), m.end)
-        number = self.number_of(m) if m.kind == "number" else None
-        noun = _ARRESTED_COUNT.match(self.folded, m.end) if number is not None else None
-        if number is None or noun is None:
-            return None
-        qualifier, value = number
-        text = self.text[m.start : m.end]
-        return _Arrested(Amount(value, "person", qualifier, text=text), m.start, m.end), noun.end()
+            if amount is None:
+                return None
+            end = m.end
+        else:
+            number = self.number_of(m) if m.kind == "number" else None
+            noun = _ARRESTED_COUNT.match(self.folded, m.end) if number is not None else None
+            if number is None or noun is None:
+                return None
+            qualifier, value = number
+            amount = Amount(value, "person", qualifier, text=self.text[m.start : m.end])
+            end = noun.end()
+        more = _AND_ONE_MORE.match(self.folded, end)
+        if more is None or amount.qualifier is not Qualifier.EXACT:
+            return _Arrested(amount, m.start, m.end), end
+        text = self.text[m.start : more.end()]
+        total = Amount(amount.magnitude + 1, "person", text=text)
+        return _Arrested(total, m.start, more.end()), more.end()
 
     def coreference(self, index: int, mentions: list[_Mention], low: str) -> None:
         draft = self.last_arrest

@@ -6,6 +6,7 @@ import re
 from typing import Final
 
 from sahel_core.extract._figures import _DIGITS
+from sahel_core.extract._vocabulary import _DEMONYM_OF
 
 _SEIZE = re.compile(
     r"(?<![a-z])(?:seiz\w*|confiscat\w*|intercept\w*|impound\w*|saisi\w*|discover\w*|"
@@ -114,7 +115,8 @@ _PEOPLE = _ATTENDEES | frozenset((
 ))
 
 # fmt: on
-_COUNT_NOUN = re.compile(rf"\s+(?:[a-z-]+\s+)?(?P<noun>{'|'.join(sorted(_PEOPLE))})(?![a-z])")
+# After a count: "30 Malian officers", "une trentaine d'officiers".
+_COUNT_NOUN = re.compile(rf"\s+(?:[a-z-]+\s+|d')?(?P<noun>{'|'.join(sorted(_PEOPLE))})(?![a-z])")
 
 _INSTITUTION_NOUNS = (
     r"institutions|agencies|services|organisations|organizations|structures|administrations|"
@@ -129,16 +131,28 @@ _INSTITUTIONS = re.compile(
 _ARRESTED_ONE = re.compile(
     r"(?<![a-z])(?:the|a|an|one|le|un|une|son|its|their|his)\s+(?:alleged\s+|suspected\s+|"
     r"presumed\s+|notorious\s+|presume\s+|suppose\s+)?(?:kingpin|suspect|trafficker|ringleader|"
-    r"leader|baron|dealer|smuggler|individual|man|woman|chef|trafiquant|individu|caid|"
-    r"passeur)(?![a-z])"
+    r"leader|baron|dealer|smuggler|individual|man|woman|mastermind|chef|trafiquant|individu|caid|"
+    r"passeur|cerveau)(?![a-z])(?:\s+(?:presumee?|supposee?)(?![a-z]))?"
 )
 
 _ARRESTED_NOUNS = (
     r"people|persons|suspects|individuals|traffickers|members|smugglers|dealers|men|women|"
-    r"personnes|suspects|individus|trafiquants|membres|passeurs"
+    r"nationals|personnes|suspects|individus|trafiquants|membres|passeurs|ressortissants"
 )
 
-_ARRESTED_COUNT = re.compile(rf"\s+(?:[a-z-]+\s+)?(?:{_ARRESTED_NOUNS})(?![a-z])")
+_ARRESTED_COUNT = re.compile(rf"\s+(?:[a-z-]+\s+|d')?(?:{_ARRESTED_NOUNS})(?![a-z])")
+
+# One more person after a count of them: "two Nigerian nationals and a Malian", "3 suspects
+# and a woman", "deux ressortissants nigérians et un Malien". A demonym is a person only where
+# no noun follows it ("and a Malian in Niamey", "and a Malian were", not "and a Malian truck").
+_DEMONYM_NOUNS = "|".join(sorted(_DEMONYM_OF, key=len, reverse=True))
+_AND_ONE_MORE = re.compile(
+    rf"(?:\s+(?:{_DEMONYM_NOUNS}))?\s+(?:and|et)\s+(?:an?|one|une?)\s+(?:(?:[a-z]+\s+)?"
+    r"(?:suspect|trafficker|smuggler|dealer|individual|national|man|woman|suspecte?|"
+    rf"trafiquante?|individu|ressortissante?|homme|femme)|(?:{_DEMONYM_NOUNS})"
+    r"(?=\s*(?:[^\w\s]|$)|\s+(?:in|at|on|near|from|with|who|and|or|were|was|have|has|had|en|"
+    r"dans|qui|et|ou|pres|avec|au|aux|a|ont|sont)(?![a-z])))(?![a-z])"
+)
 
 # Between a count of people and the arrest word of a passive: "12 suspects were (later)
 # arrested", "12 personnes ont été interpellées".

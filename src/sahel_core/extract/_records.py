@@ -61,7 +61,7 @@ def _build_records(
             op.fields["seizures"] = (*op.fields.get("seizures", ()), ids[id(draft)])
     flags = _value_flags(drafts)
     out = []
-    dropped: list[tuple[str, str | None, str | None, str]] = []
+    dropped = list(extractor.dropped)
     refs: dict[int, SourceRef] = {}  # by sentence: several records come from one sentence
     for draft in drafts:
         fields = dict(draft.fields)

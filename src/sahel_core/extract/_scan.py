@@ -10,8 +10,12 @@ from operator import itemgetter
 from typing import Any, NamedTuple
 
 from sahel_core.extract._figures import (
+    _AND_A_HALF,
+    _ANY_DAY,
+    _ARTICLE_TO_UNIT,
     _BARE_YEARS,
     _CONTEXT_BACK,
+    _CURRENCY_AFTER,
     _DATE,
     _DATE_CONTEXT,
     _DATE_STARTERS,
@@ -30,6 +34,7 @@ from sahel_core.extract._figures import (
     _UNIT_WORDS,
     _date,
     _money,
+    _redenominated,
     _unit_of,
 )
 from sahel_core.extract._patterns import _COMPARED, _COMPARED_BACK
@@ -45,6 +50,7 @@ from sahel_core.extract._vocabulary import (
     _FIGURE_WORD,
     _GROUPING,
     _GROUPING_WORD,
+    _MEASURE_WORD,
     _NAME_WORD,
     _TRIGGER_BITS,
     _TRIGGER_KINDS,
@@ -54,6 +60,7 @@ from sahel_core.extract._vocabulary import (
     _names_at,
     _vocabulary,
 )
+from sahel_core.numbers import _ARTICLES
 
 # --- mentions -------------------------------------------------------------------------------
 
@@ -161,6 +168,9 @@ class _Scan:
         actions = list(map(_actions(set(words), vocabulary).__getitem__, words))
         for i in compress(range(len(words)), actions):
             word, action = words[i], actions[i]
+            measure = action & _MEASURE_WORD and i and words[i - 1] in _ARTICLES
+            if action == _MEASURE_WORD and not measure:
+                continue  # a unit that no article makes a figure of: nothing to do
             start = find(word, pos)
             end = start + len(word)
             while (start and folded[start - 1] in _WORD_CHARS) or (
@@ -169,6 +179,8 @@ class _Scan:
                 start = find(word, start + 1)
                 end = start + len(word)
             pos = end
+            if measure:  # "a ton": the article, right before, is the figure
+                figure_anchors.append((folded.rfind(words[i - 1], 0, start), i - 1))
             if action & _DIGITS_WORD:
                 figure_anchors.append((start, i))
                 if len(word) == 4:
@@ -351,7 +363,7 @@ class _Scan:
                 yield _Mention("date", first, end, date, context)
 
     def _figures(self, anchors: list[_Anchor], taken: list[tuple[int, int]]) -> Iterator[_Mention]:
-        folded, text, locale = self.folded, self.text, self.lang
+        folded = self.folded
         taken_starts = [a for a, _ in taken]
         last = 0
         for match in self._local(_FIGURE, anchors, _FIGURE_KIND):
@@ -361,22 +373,57 @@ class _Scan:
             index = bisect.bisect_right(taken_starts, match.start("num")) - 1
             if index >= 0 and taken[index][1] > match.start("num"):
                 continue  # a number inside a date
-            if match["cur1"] or match["cur2"]:
-                money = _money(text[start:end].strip(), locale)
-                if money is not None:
-                    last = end
-                    yield _Mention("money", start, end, money)
+            span = (start, end) if match["cur2"] else self._range(match, end)
+            money = self._money_of(match, span)
+            if money is not None:
+                last = money.end
+                yield money
                 continue
-            start, end = self._range(match, end)
+            if match["cur1"] or match["cur2"]:
+                continue  # a sum that cannot be read
+            start, end = span
             unit, unit_end = self._unit(end)
+            if unit is None and match["art"]:
+                joint = _ARTICLE_TO_UNIT.match(folded, end)
+                unit, unit_end = self._unit(joint.end()) if joint else (None, end)
             # Amounts and counts are read when a rule uses them (see _Base.amount_of).
             if unit is not None:
+                half = _AND_A_HALF.match(folded, unit_end)
+                unit_end = half.end() if half else unit_end
                 suffix = _SUFFIX_QUALIFIER.match(folded, unit_end)
                 last = suffix.end() if suffix else unit_end
                 yield _Mention("amount", start, last, None, unit)
-            else:
+            elif not match["art"] or match["group"]:  # "a", "une demi" count a unit, not people
                 last = end
                 yield _Mention("number", start, end, None)
+
+    def _money_of(self, match: re.Match[str], span: tuple[int, int]) -> _Mention | None:
+        """The sum of money a figure writes, whose ``span`` includes the range it starts: "13
+        million CFA", "USD 1 to 2 million", "between 100,000 and 120,000 USD"; None for none."""
+        start, end = span
+        currency = match["cur1"] or match["cur2"]
+        if currency is None and end > match.end():
+            after = _CURRENCY_AFTER.match(self.folded, end)
+            currency, end = (after["cur"], after.end()) if after else (None, end)
+        if currency is None:
+            return None
+        found = self._sum(start, end, currency)
+        if found is None and (start, end) != match.span():  # "USD 5 to 2016": the sum alone
+            found = self._sum(match.start(), match.end(), currency)
+        return found
+
+    def _sum(self, start: int, end: int, currency: str) -> _Mention | None:
+        """A sum of money at ``[start, end)``, or None if it cannot be read. A currency word
+        that changed meaning ("cedis") is read by the record's date (see _Base.money_in): its
+        value is None until then, and the word is kept."""
+        text = self.text[start:end].strip()
+        money = _money(text, self.lang)
+        if money is not None:
+            return _Mention("money", start, end, money)
+        word = _redenominated(currency)
+        if word is not None and _money(text, self.lang, None, _ANY_DAY) is not None:
+            return _Mention("money", start, end, None, word)
+        return None
 
     def _unit(self, end: int) -> tuple[str | None, int]:
         """The unit written right after a number, and where it ends."""

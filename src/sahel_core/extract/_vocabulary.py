@@ -14,7 +14,7 @@ from typing import Final
 from attrs import frozen
 
 from sahel_core.entities import Agency
-from sahel_core.extract._figures import _MONTH_WORDS, _NUMBER_WORD_SET
+from sahel_core.extract._figures import _COUNTING_WORDS, _MONTH_WORDS, _NUMBER_WORD_SET
 from sahel_core.extract._text import fold_same_length, words_of
 
 # --- vocabularies, compiled once --------------------------------------------------------------
@@ -134,7 +134,8 @@ _DATE_WORD, _FIGURE_WORD, _NAME_WORD, _DEMONYM_WORD, _AUTHORITY_WORD, _GROUPING_
     1 << i for i in range(6)
 )
 _DIGITS_WORD = 1 << 6
-_TRIGGER_KINDS: Final = tuple((1 << (7 + i), kind) for i, kind in enumerate(_TRIGGER_STEMS))
+_MEASURE_WORD = 1 << 7
+_TRIGGER_KINDS: Final = tuple((1 << (8 + i), kind) for i, kind in enumerate(_TRIGGER_STEMS))
 _TRIGGER_BITS: Final = sum(bit for bit, _ in _TRIGGER_KINDS)
 _WORD_CHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 # The action of each distinct word seen so far (all texts): words repeat, so each is worked out
@@ -185,6 +186,19 @@ def _locality_rows() -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(data)))
 
 
+def _measure_words() -> frozenset[str]:
+    """Units of measure written out in one word ("ton", "kilogrammes", "litre", "hectare"),
+    which an article before them makes a figure of: "a ton". Counts are left out: "a case of
+    cocaine trafficking" and "a unit of the police" count nothing."""
+    from sahel_core.quantities import _spellings, _written_out
+
+    return frozenset(
+        key
+        for key, unit in _spellings().items()
+        if unit.dimension in ("mass", "volume", "area") and key.isalpha() and _written_out(key)
+    )
+
+
 @cache
 def _vocabulary() -> _Vocabulary:
     """Every name the scan looks for, indexed by first word: countries (English and French,
@@ -218,7 +232,8 @@ def _vocabulary() -> _Vocabulary:
     actions: dict[str, int] = {}
     for bit, words in (
         (_DATE_WORD, _MONTH_WORDS),
-        (_FIGURE_WORD, _NUMBER_WORD_SET),
+        (_FIGURE_WORD, _NUMBER_WORD_SET | _COUNTING_WORDS),
+        (_MEASURE_WORD, _measure_words()),
         (_NAME_WORD, index),
         (_DEMONYM_WORD, _DEMONYM_OF),
         (_AUTHORITY_WORD, _AUTHORITIES_FR),
