@@ -58,10 +58,13 @@ _WORKSHOP = re.compile(
 
 # What trainees do with a case: the quantities of a workshop sentence that says so are course
 # material ("participants studied a case where 2 kg of heroin were seized"), not seizures.
+# Learning as such ("applied what they learned and seized 250 kg") is no case: the words name
+# the case work itself, or learning to do something ("learned to detect packages of 1 kg").
 _LEARNING = re.compile(
-    r"(?<![a-z])(?:learn\w*|stud(?:y|ied|ies|ying)|exercises?|simulat\w*|practical\s+cases?|"
-    r"mock|role[\s-]plays?|appren\w*|appris\w*|etudi\w*|cas\s+pratiques?|exercices?|"
-    r"mises?\s+en\s+situation)(?![a-z])"
+    r"(?<![a-z])(?:learn(?:ed|t|ing|s)?\s+(?:to|how)|appren\w*\s+a|appris\w*\s+a|"
+    r"stud(?:y|ied|ies|ying)|case\s+stud(?:y|ies)|exercises?|simulat\w*|"
+    r"practical\s+cases?|mock|role[\s-]plays?|etudi\w*|etudes?\s+de\s+cas|cas\s+pratiques?|"
+    r"exercices?|mises?\s+en\s+situation)(?![a-z])"
 )
 
 _WORKSHOP_VERB = re.compile(

@@ -71,6 +71,12 @@ class _Extractor(_Seizures, _Operations, _Workshops, _Figures):
         operation = self.operations(index, s, mentions, low)
         if workshop is None or not _LEARNING.search(low):
             self.seizures(index, s, mentions, low, operation)
+        else:  # course material: told, so that a seizure the rule misses is not lost unsaid
+            self.dropped += [
+                ("seizure", "quantity", repr(self.text[m.start : m.end]),
+                 "a quantity of a case studied in a training, not read as a seizure")
+                for m in mentions if m.kind == "amount"
+            ]  # fmt: skip
         if funded and workshop is None:
             # "With the support of UNODC, the OCS seized...": the support went to that seizure
             # or arrest. Only a sentence that reports nothing else funds the page's activity.
