@@ -712,11 +712,19 @@ def test_a_revised_budget_replaces_the_original_of_its_period(tmp_path: Path) ->
             _budget("2020-01-01", "2020-06-30", "300")
             + _budget("2020-07-01", "2020-12-31", "400", "2"),
         ),
+        # Quarters revised by the year's budget: the quarters were added to it (700).
+        _activity(
+            "QUARTERS",
+            _budget("2020-01-01", "2020-03-31", "100")
+            + _budget("2020-04-01", "2020-06-30", "100")
+            + _budget(*year, "500", "2"),
+        ),
     )
     assert _funding(result) == {
         "REVISED": [(Decimal(2200), "EUR")],
         "PARTLY": [(Decimal(1800), "EUR")],
         "ADJACENT": [(Decimal(700), "EUR")],
+        "QUARTERS": [(Decimal(500), "EUR")],
     }
     # Which part of the original a partly overlapping revision replaces, nothing tells.
     [note] = [n for n in result.notes if "overlap only in part" in n]

@@ -22,7 +22,7 @@ What comes out (``ReadResult.tables``):
     ``funding`` one exact :class:`~sahel_core.money.Money` per currency, in the order the
     currencies first appear: the net commitment (transaction type 2, where a negative value is
     a de-commitment that reduces it), or, for an activity without commitments, the total of its
-    budgets, a revised budget (type 2) replacing the originals (type 1, the default) of the same
+    budgets, a revised budget (type 2) replacing the originals (type 1, the default) within its
     period; an original that overlaps a revised one only in part counts too, with a note. A net
     of zero stays (a withdrawn commitment); a net below zero and a value without a currency (no
     ``@currency``, no ``@default-currency``) stay out, with a note naming the activities, and
@@ -1023,8 +1023,9 @@ def _funding(
 
 def _budgets(activity: ET.Element) -> tuple[list[tuple[Decimal, str | None]], bool]:
     """The budget values funding adds, and whether an original budget (type 1, the default)
-    overlaps a revised one (type 2) in part: a revised budget replaces the originals of its
-    period (IATI), but nothing tells which part of an original a partial overlap revises."""
+    overlaps a revised one (type 2) in part: a revised budget replaces the originals within
+    its period (IATI; quarters revised by a year's budget too), but nothing tells which part
+    of an original a partial overlap revises."""
     budgets = []
     for budget in activity.findall("budget"):
         value = budget.find("value")
@@ -1033,16 +1034,16 @@ def _budgets(activity: ET.Element) -> tuple[list[tuple[Decimal, str | None]], bo
         amount = _amount(value.text, "budget/value")
         budgets.append((budget.get("type", "").strip() == "2", period, amount, value))
     revised = sorted({period for is_revised, period, *_ in budgets if is_revised})
-    replaced = set(revised)
     starts = [start for start, _ in revised]
-    # The latest end among the revised periods starting by each start: an overlap test in
-    # log time, as an activity may hold thousands of budgets.
+    # The latest end among the revised periods starting by each start: containment and
+    # overlap tests in log time, as an activity may hold thousands of budgets.
     reach = list(accumulate((end for _, end in revised), max))
     kept, partly = [], False
     for is_revised, (start, end), amount, value in budgets:
         if not is_revised:
-            if (start, end) in replaced:
-                continue
+            within = bisect_right(starts, start)  # the revised periods starting by its start
+            if within and reach[within - 1] >= end:
+                continue  # inside a revised period: replaced
             before = bisect_right(starts, end)
             partly = partly or (before > 0 and reach[before - 1] >= start)
         kept.append((amount, _currency(value, activity)))
