@@ -9,13 +9,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import attrs
 import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from sahel_core import Amount, PartialDate, Place, Seizure, SourceRef
+from sahel_core import Amount, Money, PartialDate, Place, Seizure, SourceRef
 from sahel_core.cli import app
 from sahel_core.errors import SahelError, StructureError, ValidationError
 from sahel_core.indicators import compute
@@ -425,3 +426,137 @@ def test_candidate_pairs_are_those_compared_one_by_one(
     )  # fmt: skip
     found = module._candidate_pairs(keys, window)
     assert found.rows() == _by_brute_force(keys.to_dicts(), window)
+
+
+# --- one record per source in a group, the same result in any order ---------------------------
+
+
+def day(year: int, number: int, date: int, text: str | None = None) -> PartialDate:
+    return PartialDate(dt.date(year, number, date), dt.date(year, number, date), text)
+
+
+def test_a_chain_of_matches_never_puts_two_records_of_one_source_together() -> None:
+    # Each link is a pair of mutual closest matches, yet Ra and Rb are two rows of one register:
+    # the group is built closest pair first and the link that would join them is refused.
+    def report(ident: str, date: PartialDate, file: str) -> Seizure:
+        return cannabis(ident, Amount("100", "kg"), date, SourceRef(file=file), locality=None)
+
+    records = [
+        report("Ra", day(2017, 1, 1), "r2.csv"),
+        report("Rb", day(2017, 7, 1), "r2.csv"),
+        report("P", day(2017, 3, 1), "p.csv"),
+        report("Q", day(2017, 5, 1), "q.csv"),
+    ]
+    for order in (records, records[::-1]):
+        result = reconcile(from_entities(order))
+        groups = sorted(sorted(ids) for ids in result.table["merged_from"])
+        assert groups == [["P", "Q", "Ra"], ["Rb"]]
+
+
+def test_equally_precise_reports_merge_alike_in_any_order() -> None:
+    # 5 kg and 5.1 kg are both exact, the dates both a day: the ties go to the earliest report,
+    # then to the first source by name, never to the first row.
+    register = cannabis("R2", Amount("5", "kg"), day(2017, 5, 10), SourceRef(file="reg.csv"))
+    press = cannabis("P2", Amount("5.1", "kg"), day(2017, 5, 12), SourceRef(file="press.csv"))
+    same_day = attrs.evolve(register, date=press.date)
+    for pair, primary in (([register, press], register), ([same_day, press], press)):
+        for order in (pair, pair[::-1]):
+            (event,) = reconcile(from_entities(order)).table.iter_rows(named=True)
+            assert (event["id"], event["quantity"]) == (primary.id, primary.quantity.magnitude)
+            assert event["date_earliest"] == primary.date.earliest
+
+
+def test_each_part_comes_from_the_record_that_states_it_most_precisely() -> None:
+    # The page's quantity is exact, the register's date is a day and its value exact: the event
+    # keeps each, so it stays in 2016 rather than straddling two years.
+    register = Seizure(
+        "R", "cannabis_herb", Amount("500", "kg", "approx", text="about 500"),
+        value=Money("2000000", "XOF"), date=day(2016, 12, 28), place=Place("MLI"),
+        sources=(SourceRef(file="dr.csv"),),
+    )  # fmt: skip
+    two_months = PartialDate(
+        dt.date(2016, 12, 1), dt.date(2017, 1, 31), "December 2016 to January 2017"
+    )
+    page = Seizure(
+        "P", "cannabis_herb", Amount("500", "kg"), value=Money("2000000", "XOF", "approx"),
+        date=two_months, place=Place("MLI"), sources=(SourceRef(file="dp.csv"),),
+    )  # fmt: skip
+    result = reconcile(from_entities([register, page]))
+    (event,) = result.table.iter_rows(named=True)
+    assert (event["id"], event["quantity_qualifier"]) == ("P", "exact")
+    assert (event["date_earliest"], event["date_latest"]) == (dt.date(2016, 12, 28),) * 2
+    assert (event["value"], event["value_qualifier"]) == (D("2000000"), "exact")
+    assert compute("seized_mass", result.table, by=["year"])["year"].to_list() == [2016]
+
+
+def test_conflicts_compare_as_matching_does_and_show_units(tmp_path: Path) -> None:
+    header = "id,date,country,locality,agency,drug,quantity,unit,value,currency\n"
+    (tmp_path / "l1.csv").write_text(
+        header + "L1,2018-02-14,MLI,Ségou,OCS,cannabis,200,kg,1000000,XOF\n", encoding="utf-8"
+    )
+    (tmp_path / "l2.csv").write_text(
+        header + "M1,2018-02-15,MLI,SEGOU,Douanes,cannabis,about 200,kg,1500 EUR,\n",
+        encoding="utf-8",
+    )
+    files = [str(tmp_path / "l1.csv"), str(tmp_path / "l2.csv")]
+    out = CliRunner().invoke(app, ["reconcile", *files, "--json"])
+    assert out.exit_code == 0, out.output
+    shown = [(c["field"], c["value"]) for c in json.loads(out.stdout)["conflicts"]]
+    # "Ségou" and "SEGOU" are one locality to matching, so no conflict; each figure with its
+    # unit or currency, the source's words when they name it.
+    assert [(f, v) for f, v in shown if f in ("quantity", "value", "locality")] == [
+        ("quantity", "200 kg"),
+        ("quantity", "about 200 kg"),
+        ("value", "1000000 XOF"),
+        ("value", "1500 EUR"),
+    ]
+
+
+_REPORTS = st.lists(
+    st.tuples(
+        st.sampled_from(["a.csv", "b.csv", "https://x.org/c"]),
+        st.sampled_from(["cocaine", "cannabis_herb"]),
+        st.integers(0, 400),  # day
+        st.sampled_from(["100", "101", "102", "5", "5.1"]),
+        st.sampled_from(["exact", "exact", "approx", "more_than"]),
+        st.sampled_from([None, "Gao", "GAO", "Mopti"]),
+        st.sampled_from([0, 0, 30]),  # days the date spans
+    ),
+    min_size=2,
+    max_size=12,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(reports=_REPORTS, data=st.data())
+def test_the_order_of_rows_and_files_changes_nothing(
+    reports: list[tuple[str, str, int, str, str, str | None, int]], data: st.DataObject
+) -> None:
+    start = dt.date(2016, 1, 1)
+    records = [
+        Seizure(
+            f"{source[0]}{i}", drug, Amount(figure, "kg", qualifier),
+            date=PartialDate(start + dt.timedelta(days), start + dt.timedelta(days + span)),
+            place=Place("MLI", locality), sources=(SourceRef(file=source),),
+        )
+        for i, (source, drug, days, figure, qualifier, locality, span) in enumerate(reports)
+    ]  # fmt: skip
+    shuffled = data.draw(st.permutations(records))
+
+    def canonical(result: Any) -> tuple[pl.DataFrame, pl.DataFrame]:
+        events = result.table.with_columns(pl.col("merged_from").list.sort())
+        conflicts = result.conflicts.with_columns(
+            pl.col("record_ids").list.sort(), pl.col("sources").list.sort()
+        )
+        return (
+            events.sort(pl.col("merged_from").list.join(";")),
+            conflicts.sort("group", "field", "value"),
+        )
+
+    one = reconcile(from_entities(records))
+    other = reconcile(from_entities(shuffled))
+    for ids in one.table["merged_from"]:
+        assert len({i[0] for i in ids}) == len(ids), ids  # one record per source
+    (events, conflicts), (events_2, conflicts_2) = canonical(one), canonical(other)
+    assert events.equals(events_2)
+    assert conflicts.equals(conflicts_2)

@@ -21,25 +21,43 @@ rule needs is never grouped):
 * different sources: records citing the same first source (file or URL) are taken as distinct
   events, since a register or a page does not list one seizure twice;
 * the closest match: of the candidates from one other source, a record keeps the closest (the
-  smallest gap between the dates, then the closest quantity, then table order), and a pair
-  stands only when each record is the other's closest, so one report never absorbs several
-  events of another source.
+  smallest gap between the dates, then the closest quantity), and a pair stands only when each
+  record is the other's closest, so one report never absorbs several events of another source.
 
 Grouping is transitive: if A matches B (from another source) and B matches C (from a third),
-the three are one group, and the conflict report shows how far apart A and C are.
+the three are one group, and the conflict report shows how far apart A and C are. A group never
+holds two records of one source, though: a chain of pairs can lead back to a source (register
+row A, page P, page Q, register row B), so groups are built pair by pair, the closest first (the
+smaller date gap, then the closer quantity), and a pair that would join two records of one
+source is left out (here B stays alone, or with Q when that pair is the closer one).
 
 How a group is merged: its **primary** record is the one with the narrowest quantity interval in
-base units ("2.7 tons" beats "more than 2.7 tons"; on a tie the first in table order). Each part
-of the merged row (the quantity, the packaging, the value, the date, the locality, the agency,
-the operation, the drug as written) is the primary's when it has one, else that of the first
-record that has it. ``id`` is the primary's id, ``sources`` and ``stated_values`` join those of
-every record, and ``merged_from`` lists the ids of all the records, in table order (one id for
-a record that matched no other).
+base units ("2.7 tons" beats "more than 2.7 tons"). Each part of the merged row comes from the
+record that states it most precisely: the quantity from the primary; the packaging and the value
+from the narrowest interval relative to the figure (units and currencies may differ); the date
+from the shortest interval, so a day beats "December 2016 to January 2017" and the event keeps
+its year. On a tie, and for the parts without a precision (the locality, the agency, the
+operation, the drug as written), the primary's when it has one, else the next record's in the
+primary's order. ``id`` is the primary's id, ``sources`` and ``stated_values`` join those of
+every record, and ``merged_from`` lists the ids of all the records, in table order (one id for a
+record that matched no other).
+
+No tie is settled by table order: of two records equally close or equally precise, the earlier
+dated comes first, then the first by source (URL or file), then by id. So the rows and the files
+may come in any order: the groups and the merged rows are the same.
+
+The conflicts compare what the rules compare: quantities in base units, localities without
+case or accents ("Ségou" and "SEGOU" are no conflict). A figure is shown as the source wrote it,
+with its unit or currency: the words alone when they name it ("more than 2.7 tons", "1500
+EUR"), the words then the unit when they end in the figure (a register's "1000000" beside a
+currency column is "1000000 XOF", "about 200" in a kg column "about 200 kg"), else written out
+by :func:`~sahel_core.quantities.format_amount` or :func:`~sahel_core.money.format_money`.
 
 Vectorized: candidate pairs come from polars joins on blocking keys (drug, country, dimension,
 a time bucket and a logarithmic quantity bucket), so records are only compared with plausible
-partners, and groups are connected components found by label propagation over the pairs. Each
-candidate pair is built once, however many buckets the two records share, so the work follows
+partners, and groups are connected components found by label propagation over the pairs (only
+a component that holds a source twice is built again pair by pair, in Python). Each candidate
+pair is built once, however many buckets the two records share, so the work follows
 the number of pairs the rules allow. That number is what can grow faster than the table: many
 reports of one drug in one country within ``months`` from many sources, or open quantities
 ("more than 2 kg", which overlap every larger one), are each compared with all the others
@@ -51,6 +69,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from decimal import Decimal
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from attrs import define
@@ -97,8 +116,8 @@ class Reconciled:
     its own ``id``; compute on ``table`` itself to credit the original records.
     ``conflicts`` has one row per group, field
     and distinct reported value: ``group`` (the merged row's id), ``field`` (quantity, date,
-    value...), ``value`` (as the source wrote it, or a plain rendering), ``record_ids`` and
-    ``sources`` (URLs or files of the records that reported that value).
+    value...), ``value`` (as the source wrote it, a figure with its unit or currency),
+    ``record_ids`` and ``sources`` (URLs or files of the records that reported that value).
     """
 
     table: pl.DataFrame
@@ -147,14 +166,29 @@ def reconcile(
     own = pl.concat_list(pl.col("id"))
     earlier = pl.coalesce(pl.col("merged_from"), own) if "merged_from" in table.columns else own
     selected = table.select(*columns, earlier.cast(pl.List(pl.String)).alias("merged_from"))
-    rows = _in_base_units(selected.with_row_index("_row"))
+    # Rows are numbered by date, source, id and content, not by place in the table: every tie
+    # below (closest match, primary, which pair is linked first) then falls the same way
+    # whatever the order of the rows or of the files. The date first keeps rows that may pair
+    # near each other, which the joins are faster for. ``_order`` keeps the place, for output.
+    ordered = selected.with_columns(
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias("_order"), selected.hash_rows().alias("_h")
+    ).sort("date_earliest", _first_source(), "id", "_h", nulls_last=True)
+    rows = _in_base_units(ordered.drop("_h").with_row_index("_row"))
     window = math.ceil(months * 365.25 / 12)
     keys = _match_keys(rows, margin)
     pairs = _candidate_pairs(keys, window)
-    rows = rows.with_columns(_components(rows.height, pairs).alias("_group"))
+    rows = rows.with_columns(_components(rows.height, pairs, keys).alias("_group"))
     merged = _merge(rows, columns)
     conflicts = _conflicts(rows, merged)
-    return Reconciled(table=merged.drop("_row", "_group"), conflicts=conflicts)
+    return Reconciled(table=merged.drop("_order", "_group"), conflicts=conflicts)
+
+
+def _first_source() -> pl.Expr:
+    """The URL, else the file, of a record's first source."""
+    import polars as pl
+
+    first = pl.col("sources").list.first()
+    return pl.coalesce(first.struct.field("url"), first.struct.field("file"))
 
 
 def check_options(months: object, tolerance: object) -> float:
@@ -209,14 +243,8 @@ def _match_keys(rows: pl.DataFrame, margin: float) -> pl.DataFrame:
     approximate by design), ``_mid`` (the point value) and ``_start``/``_end`` (day numbers)."""
     import polars as pl
 
-    from sahel_core.reference import fold
-
-    localities = rows["locality"].drop_nulls().unique()
-    folded = [fold(text) for text in localities.to_list()]
     low = pl.col("_blow").cast(pl.Float64)
     high = pl.col("_bhigh").cast(pl.Float64)
-    first = pl.col("sources").list.first()
-    source = pl.coalesce(first.struct.field("url"), first.struct.field("file"))
     return rows.filter(
         pl.col("quantity").is_not_null()
         & pl.col("country").is_not_null()
@@ -227,11 +255,9 @@ def _match_keys(rows: pl.DataFrame, margin: float) -> pl.DataFrame:
         "drug",
         "country",
         "_dimension",
-        pl.col("locality")
-        .replace_strict(localities, folded, default=None, return_dtype=pl.String)
-        .alias("_locality"),
+        _folded_locality(rows).alias("_locality"),
         # A record without a source is a source of its own.
-        pl.coalesce(source, pl.format("row:{}", pl.col("_row"))).alias("_src"),
+        pl.coalesce(_first_source(), pl.format("row:{}", pl.col("_row"))).alias("_src"),
         (low * (1 - margin)).alias("_lo"),
         (high * (1 + margin)).fill_null(math.inf).alias("_hi"),
         pl.col("_bq").cast(pl.Float64).alias("_mid"),
@@ -239,6 +265,17 @@ def _match_keys(rows: pl.DataFrame, margin: float) -> pl.DataFrame:
         pl.col("date_earliest").cast(pl.Int32).alias("_start"),
         pl.col("date_latest").cast(pl.Int32).alias("_end"),
     )
+
+
+def _folded_locality(rows: pl.DataFrame) -> pl.Expr:
+    """``locality`` as matching compares it: without case, accents or punctuation."""
+    import polars as pl
+
+    from sahel_core.reference import fold
+
+    names = rows["locality"].drop_nulls().unique()
+    folded = [fold(name) for name in names.to_list()]
+    return pl.col("locality").replace_strict(names, folded, default=None, return_dtype=pl.String)
 
 
 def _buckets(keys: pl.DataFrame, window: int) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
@@ -318,10 +355,6 @@ def _candidate_pairs(keys: pl.DataFrame, window: int) -> pl.DataFrame:
     def matching(joined: pl.LazyFrame) -> pl.LazyFrame:
         """The pairs of ``joined`` that hold every rule, with their date gap and how far
         apart their quantities are (the same columns from every join, so they concatenate)."""
-        gap = pl.max_horizontal(r("_start"), r("_start_r")) - pl.min_horizontal(
-            r("_end"), r("_end_r")
-        )
-        nearness = (r("_mid") - r("_mid_r")).abs() / pl.max_horizontal(r("_mid"), r("_mid_r"))
         return joined.filter(
             (r("_t") == pl.max_horizontal(r("_t0"), r("_t0_r")))
             & (r("_src") != r("_src_r"))
@@ -334,14 +367,7 @@ def _candidate_pairs(keys: pl.DataFrame, window: int) -> pl.DataFrame:
                 | r("_locality_r").is_null()
                 | (r("_locality") == r("_locality_r"))
             )
-        ).select(
-            "_row",
-            "_row_r",
-            "_src",
-            "_src_r",
-            gap.clip(lower_bound=0).alias("_gap"),
-            nearness.fill_nan(0.0).alias("_far"),
-        )
+        ).select("_row", "_row_r", "_src", "_src_r", *_closeness())
 
     sizes = left_all.group_by("_src").len().collect()
     large = sizes.filter(pl.col("len") >= _LARGE_SOURCE).sort("len", descending=True)["_src"]
@@ -383,14 +409,71 @@ def _candidate_pairs(keys: pl.DataFrame, window: int) -> pl.DataFrame:
     return pairs.collect().sort("a", "b").cast({"a": pl.UInt32, "b": pl.UInt32})
 
 
-def _components(count: int, pairs: pl.DataFrame) -> pl.Series:
+def _closeness() -> list[pl.Expr]:
+    """How close record ``_r`` is to the other: ``_gap``, the days between their dates (0 when
+    they overlap), then ``_far``, how far apart their quantities are (relative)."""
+    import polars as pl
+
+    r = pl.col
+    gap = pl.max_horizontal(r("_start"), r("_start_r")) - pl.min_horizontal(r("_end"), r("_end_r"))
+    nearness = (r("_mid") - r("_mid_r")).abs() / pl.max_horizontal(r("_mid"), r("_mid_r"))
+    return [gap.clip(lower_bound=0).alias("_gap"), nearness.fill_nan(0.0).alias("_far")]
+
+
+def _components(count: int, pairs: pl.DataFrame, keys: pl.DataFrame) -> pl.Series:
+    """The group of each of ``count`` rows (labelled by a row of it): the connected components
+    of ``pairs``, except where one would hold two records of one source (``_src`` of ``keys``)."""
+    import polars as pl
+
+    labels = _connected(count, pairs)
+    # A chain of mutual matches can come back to a source it holds already (register row A,
+    # page P, page Q, register row B): such components are built again pair by pair, closest
+    # first, refusing a pair that would join two records of one source. Elsewhere it would
+    # join them all, as the components do, so only these need the (sequential) walk.
+    sources = keys.select("_row", "_src", labels.gather(keys["_row"]).alias("_label"))
+    mixed = (
+        sources.group_by("_label")
+        .agg(pl.col("_src").n_unique() < pl.len())
+        .filter(pl.col("_src"))["_label"]
+    )
+    if mixed.len() == 0:
+        return labels
+    members = sources.filter(pl.col("_label").is_in(mixed.implode()))
+    source = dict(zip(members["_row"].to_list(), members["_src"].to_list(), strict=True))
+    near = keys.select("_row", "_start", "_end", "_mid")
+    links = (
+        pairs.filter(pl.col("a").is_in(members["_row"].implode()))
+        .join(near, left_on="a", right_on="_row")
+        .join(near, left_on="b", right_on="_row", suffix="_r")
+        .select("a", "b", *_closeness())
+        .sort("_gap", "_far", "a", "b")
+    )
+    parent = {row: row for row in source}
+    held = {row: {source[row]} for row in source}
+
+    def root(row: int) -> int:
+        while parent[row] != row:
+            parent[row] = row = parent[parent[row]]
+        return row
+
+    for a, b in links.select("a", "b").iter_rows():
+        a, b = root(a), root(b)
+        if a != b and held[a].isdisjoint(held[b]):
+            a, b = min(a, b), max(a, b)
+            parent[b] = a
+            held[a] |= held.pop(b)
+    rows = list(source)
+    return labels.scatter(rows, [root(row) for row in rows])
+
+
+def _connected(count: int, pairs: pl.DataFrame) -> pl.Series:
     """The connected component of each of ``count`` rows (the smallest row number in it)."""
     import polars as pl
 
     labels = pl.Series("label", range(count), dtype=pl.UInt32)
     if pairs.height == 0:
         return labels
-    edges = pl.concat([pairs, pairs.select(a="b", b="a")])
+    edges = pl.concat([pairs.select("a", "b"), pairs.select(a="b", b="a")])
     while True:
         frame = pl.DataFrame(
             {"row": pl.int_range(count, eager=True, dtype=pl.UInt32), "label": labels}
@@ -413,73 +496,161 @@ def _components(count: int, pairs: pl.DataFrame) -> pl.Series:
 
 
 def _merge(rows: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame:
-    """One row per group: singletons as they are, merged rows built as the module doc says."""
+    """One row per group: singletons as they are, merged rows built as the module doc says
+    (``rows`` is in ``_row`` order, so a row number is a position)."""
     import polars as pl
 
+    out = ["_order", "_group", *columns, "merged_from"]
     sizes = rows.group_by("_group").len()
     multi = sizes.filter(pl.col("len") > 1)["_group"]
-    single = rows.filter(~pl.col("_group").is_in(multi.implode()))
+    single = rows.filter(~pl.col("_group").is_in(multi.implode())).select(out)
     if multi.len() == 0:
-        return single.select(["_row", "_group", *columns, "merged_from"])
-    # Primary first: the narrowest quantity interval (unbounded is the widest), then table order.
+        return single.sort("_order")
+    # Primary first: the narrowest quantity interval (unbounded is the widest), then row number.
     width = (pl.col("_bhigh") - pl.col("_blow")).cast(pl.Float64).fill_null(math.inf)
+    parts: dict[str, tuple[str, ...]] = {**CONFLICT_FIELDS, **_QUIET_FIELDS}
     members = (
         rows.filter(pl.col("_group").is_in(multi.implode()))
         .with_columns(width.alias("_width"))
+        .with_columns(_precision(name, part).alias(f"_p_{name}") for name, part in parts.items())
         .sort(["_group", "_width", "_row"], nulls_last=True)
     )
-    parts: dict[str, tuple[str, ...]] = {**CONFLICT_FIELDS, **_QUIET_FIELDS}
-    grouped = {c for part in parts.values() for c in part}
-    aggs: list[pl.Expr] = [pl.col("_row").min(), pl.col("id").first()]
-    for part in parts.values():
-        has = pl.col(part[0]).is_not_null()
-        aggs += [pl.col(c).filter(has).first() for c in part]
+    # Which record each part comes from: the most precise on that part, then the primary order.
+    chosen = [pl.col("_row").get(pl.col(f"_p_{name}").arg_min()) for name in parts]
     listed = ("sources", "stated_values")
-    for column in columns:
-        if column in listed:
-            every = pl.col(column).list.explode(keep_nulls=False, empty_as_null=False)
-            aggs.append(every.unique(maintain_order=True).implode().alias(column))
-        elif column not in grouped and column != "id":
-            aggs.append(pl.col(column).first())
-    merged_ids = (
-        pl.col("merged_from").sort_by("_row").list.explode(keep_nulls=False, empty_as_null=False)
-    ).implode()
-    merged = members.group_by("_group", maintain_order=True).agg(
-        *aggs, merged_ids.alias("merged_from")
+    every = [
+        pl.col(c).list.explode(keep_nulls=False, empty_as_null=False).unique(maintain_order=True)
+        for c in listed
+    ]
+    merged_ids = pl.col("merged_from").sort_by("_order")
+    picks = members.group_by("_group", maintain_order=True).agg(
+        pl.col("_order").min(),
+        pl.col("_row").first().alias("_primary"),
+        *(pick.alias(name) for pick, name in zip(chosen, parts, strict=True)),
+        *(values.implode() for values in every),
+        merged_ids.list.explode(keep_nulls=False, empty_as_null=False).implode(),
     )
-    out = pl.concat(
+    grouped = {c for part in parts.values() for c in part}
+    own = [c for c in columns if c not in grouped and c not in listed]  # id, drug, country
+    merged = pl.concat(
         [
-            single.select(["_row", "_group", *columns, "merged_from"]),
-            merged.select(["_row", "_group", *columns, "merged_from"]),
+            picks.select("_order", "_group", *listed, "merged_from"),
+            rows.select(own).gather(picks["_primary"]),
+            *(rows.select(part).gather(picks[name]) for name, part in parts.items()),
         ],
-        how="vertical_relaxed",
+        how="horizontal",
     )
-    return out.sort("_row")
+    return pl.concat([single, merged.select(out)], how="vertical_relaxed").sort("_order")
 
 
-def _rendering(field: str) -> pl.Expr:
-    """How a conflicting value is shown: the source's own words, else a plain rendering."""
+def _precision(name: str, columns: tuple[str, ...]) -> pl.Expr:
+    """How loosely a record states a part (smaller is more precise; null when it states none):
+    the quantity's interval in base units, a packaging's or value's interval relative to its
+    figure (the units or currencies may differ), a date's days; other parts are text, equally
+    precise."""
     import polars as pl
 
     c = pl.col
-    match field:
-        case "quantity" | "packaging" | "value":
-            unit = f"{field}_currency" if field == "value" else f"{field}_unit"
-            plain = pl.format("{} {} ({})", c(field), c(unit), c(f"{field}_qualifier"))
-            return pl.coalesce(c(f"{field}_text"), plain)
+    match name:
+        case "quantity":
+            loose = c("_width")
+        case "packaging" | "value":
+            span = c(f"{name}_high") - c(f"{name}_low").fill_null(0)
+            loose = (span.cast(pl.Float64) / c(name).cast(pl.Float64)).fill_nan(0.0)
         case "date":
-            return pl.coalesce(c("date"), pl.format("{}/{}", c("date_earliest"), c("date_latest")))
+            loose = (c("date_latest") - c("date_earliest")).dt.total_days().cast(pl.Float64)
         case _:
-            return c(field).cast(pl.String)
+            loose = pl.lit(0.0)
+    return pl.when(c(columns[0]).is_not_null()).then(loose.fill_null(math.inf))
+
+
+def _written(field: str, rows: pl.DataFrame) -> pl.Series:
+    """How the conflict report shows each row's ``field``. A figure with its unit or currency:
+    the source's words when they name it ("more than 2.7 tons", "1500 EUR"), the words then
+    the unit when they end in the figure ("1000000 XOF" for a register's cell beside a
+    currency column, "about 200 kg"), else the figure written out ("1,500,000 XOF" for "1.5
+    million")."""
+    import polars as pl
+
+    from sahel_core.money import Money, format_money
+    from sahel_core.quantities import Amount, format_amount
+
+    c = pl.col
+    if field == "date":
+        dates = pl.coalesce(c("date"), pl.format("{}/{}", c("date_earliest"), c("date_latest")))
+        return rows.select(dates).to_series()
+    if field not in ("quantity", "packaging", "value"):
+        return rows[field].cast(pl.String)
+    money = field == "value"
+    unit = "value_currency" if money else f"{field}_unit"
+    names = [field, unit, f"{field}_qualifier", f"{field}_low", f"{field}_high", f"{field}_text"]
+    text, qualifier = c(names[-1]), c(names[2])
+    # Digits alone are a register's cell: the qualifier and unit of their columns go around
+    # them ("1,2 t", "about 1000000 XOF"). An amount's unit follows its figure, so words that
+    # end in a digit name none either ("about 200"); money may name its currency first ("$200",
+    # "FCFA 60 000 000"), so those are parsed with the rest of the words.
+    ends = text.str.contains(r"\d\s*$")
+    digits = ends & ~text.str.contains(r"[\p{L}\p{Sc}]") & (qualifier != "range")
+    words = pl.lit(False) if money else ends & text.str.contains(r"\p{L}")
+    kinds = rows.filter(digits)[names[2]].drop_nulls().unique().to_list()
+    before = qualifier.replace_strict(
+        kinds, [format_amount(Amount(1, "kg", q)).removesuffix("1 kg") for q in kinds], default=""
+    )
+    if money:
+        label = c(unit)
+    else:
+        units = rows[unit].drop_nulls().unique().to_list()
+        singular, plural = (
+            c(unit).replace_strict(
+                units, [format_amount(Amount(n, u)).split(" ", 1)[1] for u in units], default=None
+            )
+            for n in (1, 2)
+        )
+        label = pl.when(c(field) == 1).then(singular).otherwise(plural)
+    figure = (
+        pl.when(digits)
+        .then(pl.format("{}{} {}", before, text, label))
+        .when(words)
+        .then(pl.format("{} {}", text, label))
+    )
+    shown = rows.select(figure).to_series()
+    # The rest (prose, or no words kept) is few: each is parsed, or written out, one by one.
+    rest = shown.is_null().arg_true()
+    written = []
+    for number, code, kind, low, high, said in rows[rest].select(names).iter_rows():
+        if said is not None and _names_its_unit(said, money):
+            written.append(said)
+        elif money:
+            written.append(format_money(Money(number, code, kind, low, high)))
+        else:
+            written.append(format_amount(Amount(number, code, kind, low, high)))
+    return shown.scatter(rest, written) if written else shown
+
+
+@lru_cache(maxsize=4096)
+def _names_its_unit(text: str, money: bool) -> bool:
+    """Whether ``text`` reads as an amount (a sum of money) on its own, unit (currency) and all,
+    in either number notation."""
+    from sahel_core.errors import SahelError
+    from sahel_core.money import parse_money
+    from sahel_core.quantities import parse_amount
+
+    for locale in ("en", "fr"):
+        try:
+            parse_money(text, locale=locale) if money else parse_amount(text, locale=locale)
+        except SahelError:
+            continue
+        return True
+    return False
 
 
 def _comparable(field: str, columns: tuple[str, ...]) -> list[pl.Expr]:
     """What makes two values of ``field`` the same: the figure (a quantity in base units)
-    without its text, the date bounds without the text, a locality without case."""
+    without its text, the date bounds without the text, a locality as matching compares it."""
     import polars as pl
 
     if field == "locality":
-        return [pl.col("locality").str.to_lowercase().str.strip_chars()]
+        return [pl.col("_locality")]
     if field == "quantity":  # "2.7 t" and "2700 kg" are the same quantity
         return [pl.col("_bq"), pl.col("_blow"), pl.col("_bhigh")]
     return [pl.col(c) for c in columns if not c.endswith("_text") and c != "date"]
@@ -496,37 +667,39 @@ def _conflicts(rows: pl.DataFrame, merged: pl.DataFrame) -> pl.DataFrame:
         "sources": pl.List(pl.String()),
     }
     groups = merged.filter(pl.col("merged_from").list.len() > 1).select(
-        pl.col("_group"), pl.col("id").alias("group")
+        "_group", pl.col("id").alias("group"), pl.col("_order").alias("_at")
     )
     if groups.height == 0:
         return pl.DataFrame(schema=schema)
-    members = rows.join(groups, on="_group").sort("_row")
-    first = pl.col("sources").list.first()
-    members = members.with_columns(
-        pl.coalesce(first.struct.field("url"), first.struct.field("file")).alias("_source")
+    members = (
+        rows.join(groups, on="_group")
+        .sort("_order")
+        .with_columns(_first_source().alias("_source"), _folded_locality(rows).alias("_locality"))
     )
     parts = []
     for field, columns in CONFLICT_FIELDS.items():
         stated = members.filter(pl.col(columns[0]).is_not_null())
         if stated.height == 0:
             continue
-        keyed = stated.with_columns(
-            pl.struct(_comparable(field, columns)).alias("_same"),
-            _rendering(field).alias("value"),
+        values = (
+            stated.with_columns(pl.struct(_comparable(field, columns)).alias("_same"))
+            .group_by(["_at", "group", "_same"], maintain_order=True)
+            .agg(
+                # The words of the first by row number, so the report reads alike in any order.
+                pl.col("_row").min().alias("_shown"),
+                pl.col("id").alias("record_ids"),
+                pl.col("_source").drop_nulls().unique(maintain_order=True).alias("sources"),
+                pl.col("_order").min().alias("_first"),
+            )
+            .filter(pl.len().over("_at") > 1)
         )
-        values = keyed.group_by(["_group", "group", "_same"], maintain_order=True).agg(
-            pl.col("value").first(),
-            pl.col("id").alias("record_ids"),
-            pl.col("_source").drop_nulls().unique(maintain_order=True).alias("sources"),
-            pl.col("_row").min().alias("_first"),
-        )
-        disputed = values.filter(pl.len().over("_group") > 1)
-        parts.append(disputed.with_columns(pl.lit(field).alias("field")))
+        shown = _written(field, rows.select(columns).gather(values["_shown"]))
+        parts.append(values.with_columns(shown.alias("value"), field=pl.lit(field)))
     if not parts:
         return pl.DataFrame(schema=schema)
     found = pl.concat(parts, how="vertical_relaxed")
     order = {name: i for i, name in enumerate(CONFLICT_FIELDS)}
     found = found.with_columns(
         pl.col("field").replace_strict(order, return_dtype=pl.Int32).alias("_field")
-    ).sort(["_group", "_field", "_first"])
+    ).sort(["_at", "_field", "_first"])
     return found.select(list(schema)).cast(schema)  # type: ignore[arg-type]
