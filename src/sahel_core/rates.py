@@ -398,7 +398,8 @@ class RateTable:
             # pair gets the same rate whether it is a whole conversion or a leg of one. A
             # provider the caller prefers (a smaller priority) still comes first.
             cross = ((currency, euro), (euro, pivot))
-            ahead = self._priority((currency, pivot)) < self._priority((currency, euro))
+            mine = self._eager_priority((currency, pivot))
+            ahead = mine is not None and mine < self._priority((currency, euro))
             options += [direct, cross] if ahead else [cross]
         options.append(direct)
         for partner in self._partners.get(currency, ()):
@@ -410,6 +411,14 @@ class RateTable:
         """The best (smallest) priority of the providers quoting ``pair``, either way."""
         found = self._rows_for([pair])["priority"].min()
         return float("inf") if found is None else float(found)  # type: ignore[arg-type]
+
+    def _eager_priority(self, pair: tuple[str, str]) -> float | None:
+        """:meth:`_priority` among the providers read whole (a user's table, the IMF's), None
+        when none quotes ``pair``: asked first, it spares reading a lazy provider's rows for
+        every currency (the ECB quotes none against USD)."""
+        found = self._eager.join(_both_ways([pair]), on=["currency", "base"], how="semi")
+        best = found["priority"].min()
+        return None if best is None else float(best)  # type: ignore[arg-type]
 
     def fixed_plans(
         self, source: str, target: str
@@ -1302,7 +1311,9 @@ def _routes(table: RateTable, keys: pl.DataFrame, target: str, via: str | None) 
             parts.append(_blank(group, None, path=source))
         else:
             pending.append((source, group))
-    # Every hop the routes may take is cut from the table in one pass.
+    # Every hop the routes may take is cut from the table in one pass; the pairs that choose
+    # between the routes (each currency against the pivots) are read first, together.
+    table.hop_layers((s, p) for s, _ in pending for p in PIVOTS if s != p)
     table.hop_layers(h for s, _ in pending for _, hs in table.plans(s, target, via) for h in hs)
     parts += [table.route_query(source, target, via)(group) for source, group in pending]
     return pl.concat(parts, how="vertical").collect(engine="in-memory")
