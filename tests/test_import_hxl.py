@@ -264,25 +264,25 @@ def test_a_repeated_hashtag_is_named_apart_from_every_hashtag_of_the_file(
 @pytest.mark.parametrize("again", ["#item+drug+code", "#item+code+drug"])
 def test_a_hashtag_carried_twice_maps_its_first_column(tmp_path: Path, again: str) -> None:
     # HXL's attributes are a set: the reordered hashtag is a repeat, and reads as one (both
-    # columns mapped to "drug" and the file failed on a duplicate column).
+    # columns mapped to "drug" and the file failed on a duplicate column). Where the copies
+    # differ, which is meant cannot be told: the row is rejected.
     path = tmp_path / "twice.csv"
     path.write_text(
         "Id,Drug,Drug code,Qty,Unit\n"
         f"#meta+id,#item+drug+code,{again},#indicator+quantity+num,#indicator+quantity+unit\n"
         "A,cocaine,heroin,1,kg\n"
+        "B,cocaine,cocaine,2,kg\n"
     )
     result = read(path)
-    assert (result.read, result.accepted) == (1, 1)
+    assert (result.read, result.accepted) == (2, 1)
     assert result.tables["seizure"]["drug"].to_list() == ["cocaine"]
     assert result.notes[-2] == (
         "hashtags: #meta+id → id, #item+drug+code → drug, #indicator+quantity+num → quantity, "
         "#indicator+quantity+unit → quantity_unit"
     )
-    # The second column is not read, and the notes say so: nothing is left out without a word.
-    unread = "#item+drug+code_duplicated_0" if again == "#item+drug+code" else again
-    assert result.notes[-1] == (
-        f"hashtags not read (no field, or read from an earlier column): {unread}"
-    )
+    assert result.notes[-1].endswith("(a row where they differ is rejected): #item+drug+code")
+    [rejection] = result.rejections
+    assert (rejection.row, rejection.value) == (3, "heroin")
 
 
 @pytest.mark.parametrize("again", ["#group+name+first", "#group+first+name"])
@@ -531,3 +531,33 @@ def test_a_hashtag_sheet_formatted_to_its_last_column_reads_its_tagged_columns(
     assert result.tables["hxl"].rows() == [("MLI", "riz", 3), ("NER", "mil", 4)]
     assert result.rejections == []
     assert result.notes[2].endswith("column 21, column 22 (+15978 more)")
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_a_repeated_hashtag_is_read_where_its_copies_agree(tmp_path: Path, suffix: str) -> None:
+    # The first "#item+drug+code" won without a word, as a repeated header of a CSV did.
+    rows = [
+        ["Drug", "Note", "Drug again", "Quantity", "Unit", "Country"],
+        ["#item+drug+code", "", "#item+drug+code", "#indicator+quantity+num",
+         "#indicator+quantity+unit", "#country+code"],
+        ["cannabis", "x", "cocaine", "1", "kg", "MLI"],
+        ["heroin", "", "heroin", "2", "kg", "MLI"],
+    ]  # fmt: skip
+    path = tmp_path / f"seizures{suffix}"
+    if suffix == ".csv":
+        path.write_text("\n".join(",".join(row) for row in rows) + "\n", encoding="utf-8")
+    else:
+        import openpyxl
+
+        book = openpyxl.Workbook()
+        for row in rows:
+            book.active.append([cell or None for cell in row])
+        book.save(path)
+    result = read(path)
+    assert (result.read, result.accepted) == (2, 1)
+    [rejection] = result.rejections
+    assert (rejection.row, rejection.field, rejection.value) == (3, "#item+drug+code", "cocaine")
+    # Columns as the file numbers them, the one without a hashtag counted.
+    assert rejection.reason.startswith("column 3 (#item+drug+code) disagrees with column 1")
+    assert result.tables["seizure"]["drug"].to_list() == ["heroin"]
+    assert not [note for note in result.notes if "duplicated" in note]

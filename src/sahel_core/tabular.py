@@ -51,6 +51,7 @@ __all__ = [
     "neutralize",
     "neutralize_cell",
     "read_table",
+    "repeated_rows",
     "text_table",
     "unique_headers",
     "unneutralize",
@@ -281,7 +282,7 @@ def read_table(
     numbers = pl.Series(
         "row", list(rows) if rows is not None else range(2, raw.height + 2), dtype=pl.Int64
     )
-    repeated, refused = _repeated(raw, numbers, header_map, refused)
+    repeated, refused = repeated_rows(raw, numbers, header_map, refused)
     if repeated is not None:
         raw, numbers = raw.filter(~repeated), numbers.filter(~repeated)
     cells = raw.select([pl.col(h).cast(pl.String).alias(c) for h, c in header_map.rename.items()])
@@ -313,14 +314,19 @@ def read_table(
     return result
 
 
-def _repeated(
-    raw: pl.DataFrame, numbers: pl.Series, header_map: HeaderMap, refused: Sequence[Rejection]
+def repeated_rows(
+    raw: pl.DataFrame,
+    numbers: pl.Series,
+    header_map: HeaderMap,
+    refused: Sequence[Rejection],
+    positions: Mapping[str, int] | None = None,
 ) -> tuple[pl.Series | None, list[Rejection]]:
     """Which rows a repeated column (``drug`` twice) gives two different values, and
-    ``refused`` with their rejections (:func:`disagreement`)."""
+    ``refused`` with their rejections (:func:`disagreement`). ``positions`` numbers the
+    columns as the file does, when ``raw`` holds some of them only."""
     if not header_map.repeats:
         return None, list(refused)
-    number = {header: i for i, header in enumerate(raw.columns, start=1)}
+    number = positions or {header: i for i, header in enumerate(raw.columns, start=1)}
     faults = []
     for again, first in header_map.repeats.items():
         differ, reason = disagreement(

@@ -25,7 +25,9 @@ Which table a file becomes, in this order:
    not seizures, and ``#value`` is money in HXL, not a quantity.
 
 A hashtag's attributes are a set (``#item+code+drug`` is ``#item+drug+code``). When several
-columns carry one hashtag, the first is read as the column it maps to; the others are not.
+columns carry one hashtag, the first is read as the column it maps to, and the others are
+compared with it: a row where they differ is rejected, naming both (which value is meant cannot
+be told), as for a repeated header of any table.
 
 A workbook (.xlsx) whose sheet has a hashtag row is read by its hashtags as well: the ``xlsx``
 format hands the sheet's rows to :func:`tagged` and :func:`read_tagged`, the code that reads
@@ -522,20 +524,42 @@ def _canonical(
     options: ReadOptions,
     format: str,
 ) -> ReadResult:
+    import polars as pl
+
+    from sahel_core.headers import REPEAT_SUFFIX, HeaderMap
     from sahel_core.normalize import normalize
     from sahel_core.tables import entity_type
+    from sahel_core.tabular import REPEATED_NOTE, repeated_rows
 
     name = entity_type(entity).__name__.lower()
     if not rename:
         raise FormatError(f"no HXL hashtag of this file maps to a {name} column", source=path.name)
     frame = table.frame
-    raw = frame.select([frame[s].alias(c) for s, c in rename.items()])
     notes.append("hashtags: " + ", ".join(f"{s} → {c}" for s, c in rename.items()))
-    _note_unread(frame, rename, notes)
+    # A hashtag read twice ("#item+drug" again) is compared with the first, as a repeated
+    # header of any table is: a row where they differ is rejected, never settled.
+    read_as = {_parts(REPEAT_SUFFIX.sub("", s)): s for s in rename}  # attributes are a set
+    repeats = {
+        c: read_as[tag]
+        for c in frame.columns
+        if c not in rename and (tag := _parts(REPEAT_SUFFIX.sub("", c))) in read_as
+    }
+    _note_unread(frame, {**rename, **repeats}, notes)
+    if repeats:
+        notes.append(f"{REPEATED_NOTE}: {', '.join(dict.fromkeys(repeats.values()))}")
+    numbers = pl.Series("row", table.numbers, dtype=pl.Int64)
+    header_map = HeaderMap(name, rename=dict(rename), repeats=repeats)
+    tagged_at = [i for i, tag in enumerate(table.tags, start=1) if tag]
+    positions = dict(zip(frame.columns, tagged_at, strict=True))
+    differ, refused = repeated_rows(frame, numbers, header_map, [], positions)
+    if differ is not None:
+        frame, numbers = frame.filter(~differ), numbers.filter(~differ)
+    raw = frame.select([frame[s].alias(c) for s, c in rename.items()])
     canonical, rejections = normalize(
-        raw, name, source=path.name, locale=hxl_locale(options), rows=table.numbers
+        raw, name, source=path.name, locale=hxl_locale(options), rows=numbers
     )
-    return _result(table, path, format, {name: canonical}, _by_tag(rejections, rename), notes)
+    rejections = _by_tag([*rejections, *refused], rename)
+    return _result(table, path, format, {name: canonical}, rejections, notes)
 
 
 def _events(
