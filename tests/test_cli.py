@@ -372,3 +372,21 @@ def test_the_list_of_commands_does_not_break_lines_mid_sentence(
     assert main(["--help"]) == 0
     listed = capsys.readouterr().out
     assert "rates of --date: result, rates, their dates, sources and the path (XOF" in listed
+
+
+def test_extract_tells_what_no_record_keeps(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # Extraction.dropped was in the Python API only: the command left it out without a word.
+    text = tmp_path / "press.txt"
+    text.write_text(
+        "In 2007, customs seized 40 kg of cocaine worth 50,000 cedis in Accra, Ghana.\n"
+    )
+    assert main(["extract", str(text), "--json"]) == 0
+    captured = capsys.readouterr()
+    [record] = json.loads(captured.out)
+    assert record["kind"] == "seizure" and record["value"] == []
+    assert captured.err.strip() == (
+        f"{text}: not kept: seizure value '50,000 cedis': 'cedi' is GHC before 2007-07-01, then "
+        "GHS, and the record's date (2007) spans the change"
+    )

@@ -28,7 +28,7 @@ from typing import Annotated
 
 import typer
 
-from sahel_core.cli.output import print_json, print_table, working
+from sahel_core.cli.output import print_json, print_line, print_table, working
 from sahel_core.cli.read import check_encoding
 
 __all__ = ["register"]
@@ -116,7 +116,8 @@ def extract_command(
     (text, earliest, latest), country, place, countries, agencies, donors, seizures,
     operation, flags, evidence (start, end, text: the sentence, or the part of a sentence
     over 1,000 characters around the record, as offsets in the file) and fields (each
-    field's phrase and sentence span). Decimals are strings.
+    field's phrase and sentence span). Decimals are strings. What the text states but no
+    record keeps (a value in cedis without a date...) is told on stderr, one line each.
     """
     from sahel_core.plugins.text import extract_file
 
@@ -125,13 +126,19 @@ def extract_command(
         records = found.as_dicts()
     if as_json:
         print_json(records)
-        return
-    rows = [(r["kind"], _what(r), _where_when(r), _who(r), r["evidence"]["text"]) for r in records]
-    print_table(
-        f"{path.name}: {len(records)} records ({found.lang})",
-        ("kind", "what", "when / where", "who", "evidence"),
-        rows,
-    )
+    else:
+        rows = [
+            (r["kind"], _what(r), _where_when(r), _who(r), r["evidence"]["text"]) for r in records
+        ]
+        print_table(
+            f"{path.name}: {len(records)} records ({found.lang})",
+            ("kind", "what", "when / where", "who", "evidence"),
+            rows,
+        )
+    # What the text states but no record holds: on stderr, so that --json stays a list.
+    for kind, field, value, reason in found.dropped:
+        what = " ".join(str(part) for part in (kind, field, value) if part is not None)
+        print_line(f"{path}: not kept: {what}: {reason}", err=True)
 
 
 def register(app: typer.Typer) -> None:
