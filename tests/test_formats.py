@@ -17,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from files import table_file
 from sahel_core.entities import Seizure
 from sahel_core.errors import FormatError, SahelError, StructureError
 from sahel_core.hookspecs import hookimpl
@@ -1012,15 +1013,7 @@ def test_a_row_with_values_only_in_ignored_columns_is_rejected(tmp_path: Path, s
             ["", "", "", "", "", "a comment-only row"],
             ["", "", "", "", "", ""],
             ["A2", "cannabis", "3", "kg", "MLI", ""]]  # fmt: skip
-    path = tmp_path / f"s{suffix}"
-    if suffix == ".csv":
-        path.write_text("\n".join(",".join(r) for r in rows) + "\n")
-    else:
-        book = openpyxl.Workbook()
-        for r in rows:
-            book.active.append([c or None for c in r])
-        book.save(path)
-    result = read(path)
+    result = read(table_file(tmp_path / f"s{suffix}", rows))
     assert (result.read, result.accepted, result.rejected) == (3, 2, 1)
     assert rejected(result) == {3: ("comments", "a comment-only row")}
     assert "1 empty row(s) skipped" in result.notes
@@ -1348,15 +1341,7 @@ def test_a_repeated_column_is_read_where_its_copies_agree(tmp_path: Path, suffix
         ["B", "heroin", "heroin", "2", "kg"],
         ["C", "heroin", "", "3", "kg"],
     ]
-    path = tmp_path / f"register{suffix}"
-    if suffix == ".csv":
-        path.write_text("\n".join(",".join(row) for row in rows) + "\n", encoding="utf-8")
-    else:
-        book = openpyxl.Workbook()
-        for row in rows:
-            book.active.append([cell or None for cell in row])
-        book.save(path)
-    result = read(path)
+    result = read(table_file(tmp_path / f"register{suffix}", rows))
     assert (result.read, result.accepted) == (3, 2)
     [rejection] = result.rejections
     assert (rejection.row, rejection.field, rejection.value) == (2, "drug", "cocaine")

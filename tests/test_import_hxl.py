@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from files import table_file
 from sahel_core.entities import ENTITY_TYPES
 from sahel_core.errors import FormatError, SahelError
 from sahel_core.io import read, write
@@ -543,17 +544,7 @@ def test_a_repeated_hashtag_is_read_where_its_copies_agree(tmp_path: Path, suffi
         ["cannabis", "x", "cocaine", "1", "kg", "MLI"],
         ["heroin", "", "heroin", "2", "kg", "MLI"],
     ]  # fmt: skip
-    path = tmp_path / f"seizures{suffix}"
-    if suffix == ".csv":
-        path.write_text("\n".join(",".join(row) for row in rows) + "\n", encoding="utf-8")
-    else:
-        import openpyxl
-
-        book = openpyxl.Workbook()
-        for row in rows:
-            book.active.append([cell or None for cell in row])
-        book.save(path)
-    result = read(path)
+    result = read(table_file(tmp_path / f"seizures{suffix}", rows))
     assert (result.read, result.accepted) == (2, 1)
     [rejection] = result.rejections
     assert (rejection.row, rejection.field, rejection.value) == (3, "#item+drug+code", "cocaine")

@@ -6,13 +6,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zipfile
-from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
 import pytest
 
+from files import table_file
 from sahel_core.io import read
 from sahel_core.specs import ReadOptions, ReadResult
 
@@ -22,16 +22,6 @@ RECORDS = [
     ["S2", dt.date(2021, 3, 5), "Niger", "Agadez", "cocaine", 1.25],
     ["S3", "2021-03-06", "Mali", "Kidal", "heroin", 3],
 ]
-
-
-def _workbook(path: Path, rows: Sequence[Sequence[object]]) -> Path:
-    book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
-    for row in rows:
-        sheet.append(list(row))
-    book.save(path)
-    return path
 
 
 def _edited(path: Path, pattern: str, replacement: str) -> Path:
@@ -75,7 +65,7 @@ def test_a_stale_dimension_tag_loses_no_row_or_column(tmp_path: Path, ref: str) 
     """openpyxl's read-only sheets trust the size the sheet declares: a tag narrower than
     the table hid its last columns ("Poids (kg)"), or all but the first, without a word."""
     rows = [["Registre des saisies 2021"], HEADER, *RECORDS, [None], ["S4", None, "Mali"]]
-    path = _workbook(tmp_path / "registre.xlsx", rows)
+    path = table_file(tmp_path / "registre.xlsx", rows)
     expected = read(path)
     assert expected.tables["seizure"]["quantity"].to_list() == [12.5, 1.25, 3]
     assert [(r.row, r.field) for r in expected.rejections] == [(7, "drug")]
@@ -90,7 +80,7 @@ def test_a_stale_dimension_tag_on_an_hxl_sheet_loses_no_column(tmp_path: Path, r
         [dt.datetime(2021, 1, 15), "Mikalou", "Rice", "XAF", 635, None],
         [dt.datetime(2021, 2, 15), "Moungali", "Beans", "XAF", 2091.5, "late"],
     ]
-    path = _workbook(tmp_path / "prices.xlsx", rows)
+    path = table_file(tmp_path / "prices.xlsx", rows)
     expected = read(path)
     assert "columns without a hashtag dropped: note" in expected.notes
     assert expected.tables["hxl"]["#value"].to_list() == ["635", "2091.5"]
@@ -133,7 +123,7 @@ def test_a_table_under_the_data_does_not_take_the_header(tmp_path: Path) -> None
     rows += [[f"S{i}", f"2016-05-0{i}", "MLI", "cannabis", 10 + i] for i in range(1, 8)]
     rows += [[], ["Récapitulatif"], ["Pays", "Drogue", "Quantité", "Unité", "Valeur", "Devise"]]
     rows += [["MLI", "cannabis", 98, "kg", 1000, "XOF"]]
-    result = read(_workbook(tmp_path / "stack.xlsx", rows))
+    result = read(table_file(tmp_path / "stack.xlsx", rows))
     assert (result.read, result.accepted) == (10, 7)
     assert result.tables["seizure"]["id"].to_list() == [f"S{i}" for i in range(1, 8)]
     assert not [note for note in result.notes if note.startswith("header on row")]
@@ -150,7 +140,7 @@ def test_rows_under_the_chosen_header_are_read_as_before(tmp_path: Path) -> None
         *RECORDS[1:],
         ["S9", None, "Atlantide", None, "khat"],
     ]
-    result = read(_workbook(tmp_path / "r.xlsx", rows))
+    result = read(table_file(tmp_path / "r.xlsx", rows))
     assert result.read == 5
     assert {r.row: (r.field, r.value) for r in result.rejections} == {
         4: ("drug", "Drogue"),
@@ -168,7 +158,7 @@ def test_a_hashtag_row_under_a_header_under_a_group_row(tmp_path: Path) -> None:
         ["#country+code", "#date", "#item+drug", "#indicator+num", "#item+unit"],
         ["MLI", dt.datetime(2021, 3, 12), "cocaine", 2.7, "kg"],
     ]
-    result = read(_workbook(tmp_path / "hdx.xlsx", rows))
+    result = read(table_file(tmp_path / "hdx.xlsx", rows))
     assert "HXL hashtag row on row 3" in result.notes
     assert (result.read, result.accepted) == (1, 1)
     assert result.tables["seizure"]["quantity"].to_list() == [Decimal("2.7")]
@@ -220,7 +210,7 @@ def test_float_noise_in_a_typed_number_is_not_a_rejection(
         ["N:1.2345678901234568E+16", "Mali", "cannabis", 1],
     ]
     path = _edited(
-        _workbook(tmp_path / "n.xlsx", rows),
+        table_file(tmp_path / "n.xlsx", rows),
         r'<c r="([A-Z]+[0-9]+)" t="inlineStr"><is><t>N:([^<]*)</t></is></c>',
         r'<c r="\1" t="n"><v>\2</v></c>',
     )
@@ -242,7 +232,7 @@ def test_float_noise_on_an_hxl_sheet(tmp_path: Path) -> None:
         ["#date", "#loc+market+name", "#item+name", "#value"],
         [dt.datetime(2021, 1, 15), "Mikalou", "Rice", 0.0003500000000000001],
     ]
-    result = read(_workbook(tmp_path / "p.xlsx", rows))
+    result = read(table_file(tmp_path / "p.xlsx", rows))
     assert result.tables["hxl"]["#value"].to_list() == ["0.00035"]
 
 
@@ -251,7 +241,7 @@ def test_a_hashtag_row_below_the_data_is_no_header(tmp_path: Path) -> None:
     below a record is a record, as it was."""
     tags = ["#date", "#country", "#item+drug", "#value", "#org", "#loc"]
     rows = [["Pays", "Drogue", "Remarque"], ["Mali", "cannabis"], tags, ["Niger", "cocaine"]]
-    result = read(_workbook(tmp_path / "t.xlsx", rows))
+    result = read(table_file(tmp_path / "t.xlsx", rows))
     assert (result.read, result.accepted) == (3, 2)
     assert [r.row for r in result.rejections] == [3]
     assert result.tables["seizure"]["country"].to_list() == ["MLI", "NER"]
