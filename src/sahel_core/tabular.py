@@ -320,20 +320,24 @@ def repeated_rows(
     header_map: HeaderMap,
     refused: Sequence[Rejection],
     positions: Mapping[str, int] | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> tuple[pl.Series | None, list[Rejection]]:
     """Which rows a repeated column (``drug`` twice) gives two different values, and
     ``refused`` with their rejections (:func:`disagreement`). ``positions`` numbers the
-    columns as the file does, when ``raw`` holds some of them only."""
+    columns as the file does, when ``raw`` holds some of them only; ``names`` gives a
+    column's name in the file, when ``raw`` names it otherwise."""
     if not header_map.repeats:
         return None, list(refused)
     number = positions or {header: i for i, header in enumerate(raw.columns, start=1)}
+
+    def label(column: str) -> str:
+        name = (names or {}).get(column) or _label(column)
+        return f"column {number[column]} ({name})"
+
     faults = []
     for again, first in header_map.repeats.items():
         differ, reason = disagreement(
-            pl.col(first).cast(pl.String),
-            pl.col(again).cast(pl.String),
-            f"column {number[first]} ({_label(first)})",
-            f"column {number[again]} ({_label(again)})",
+            pl.col(first).cast(pl.String), pl.col(again).cast(pl.String), label(first), label(again)
         )
         fault = pl.struct(
             field=pl.lit(header_map.rename[first]),

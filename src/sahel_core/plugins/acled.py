@@ -520,7 +520,8 @@ def _layout(
     repeats and the columns not ``used``, as the UNODC reader names them."""
     import polars as pl
 
-    from sahel_core.tabular import REPEATED_NOTE, disagreement, first_few
+    from sahel_core.headers import HeaderMap
+    from sahel_core.tabular import REPEATED_NOTE, first_few, repeated_rows
 
     ignored = [
         f"{others[c]!r} ({c})" if others.get(c) else repr(c)
@@ -532,21 +533,12 @@ def _layout(
     if not repeats:
         return frame, numbers, [], notes
     notes.append(f"{REPEATED_NOTE}: " + ", ".join(f"{k!r} ({c})" for c, k in repeats.items()))
-    faults = []
-    for c, key in repeats.items():
-        first = f"column {frame.columns.index(key) + 1} ({key})"
-        differ, reason = disagreement(pl.col(key), pl.col(c), first, f"{c} ({key})")
-        faults.append(
-            pl.when(differ).then(pl.struct(field=pl.lit(key), value=_text(frame, c), reason=reason))
-        )
-    fault = frame.select(pl.coalesce(faults)).to_series()
     rows = pl.Series(numbers, dtype=pl.Int64)
-    rejections = [
-        Rejection(row, f["field"], f["value"], f["reason"])
-        for row, f in zip(rows.filter(fault.is_not_null()), fault.drop_nulls(), strict=True)
-    ]
-    keep = fault.is_null()
-    return frame.filter(keep), rows.filter(keep).to_list(), rejections, notes
+    # A repeat is named "column N" in the frame, the ACLED name it repeats in the file.
+    read = HeaderMap("operation", rename={key: key for key in repeats.values()}, repeats=repeats)
+    differ, rejections = repeated_rows(frame, rows, read, [], names=repeats)
+    assert differ is not None  # there are repeats
+    return frame.filter(~differ), rows.filter(~differ).to_list(), rejections, notes
 
 
 def _only(options: ReadOptions, entity: str, path: Path) -> None:
