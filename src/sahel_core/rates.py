@@ -71,6 +71,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import functools
+import math
 import operator
 import threading
 import warnings
@@ -398,8 +399,14 @@ class RateTable:
             # pair gets the same rate whether it is a whole conversion or a leg of one. A
             # provider the caller prefers (a smaller priority) still comes first.
             cross = ((currency, euro), (euro, pivot))
-            mine = self._eager_priority((currency, pivot))
-            ahead = mine is not None and mine < self._priority((currency, euro))
+            # Asked of the providers read whole first: spares reading a lazy provider's rows
+            # for every currency (the ECB quotes none against USD).
+            mine = self._priority((currency, pivot), eager=True)
+            if mine is not None:
+                theirs = self._priority((currency, euro))
+                ahead = mine < (math.inf if theirs is None else theirs)
+            else:
+                ahead = False
             options += [direct, cross] if ahead else [cross]
         options.append(direct)
         for partner in self._partners.get(currency, ()):
@@ -407,17 +414,15 @@ class RateTable:
                 options.append(((currency, partner), (partner, pivot)))
         return list(dict.fromkeys(options))
 
-    def _priority(self, pair: tuple[str, str]) -> float:
-        """The best (smallest) priority of the providers quoting ``pair``, either way."""
-        found = self._rows_for([pair])["priority"].min()
-        return float("inf") if found is None else float(found)  # type: ignore[arg-type]
-
-    def _eager_priority(self, pair: tuple[str, str]) -> float | None:
-        """:meth:`_priority` among the providers read whole (a user's table, the IMF's), None
-        when none quotes ``pair``: asked first, it spares reading a lazy provider's rows for
-        every currency (the ECB quotes none against USD)."""
-        found = self._eager.join(_both_ways([pair]), on=["currency", "base"], how="semi")
-        best = found["priority"].min()
+    def _priority(self, pair: tuple[str, str], *, eager: bool = False) -> float | None:
+        """The best (smallest) priority of the providers quoting ``pair``, either way, None
+        when none does; with ``eager``, of the providers read whole only (a user's table, the
+        IMF's): no lazy provider is read."""
+        if eager:
+            rows = self._eager.join(_both_ways([pair]), on=["currency", "base"], how="semi")
+        else:
+            rows = self._rows_for([pair])
+        best = rows["priority"].min()
         return None if best is None else float(best)  # type: ignore[arg-type]
 
     def fixed_plans(
