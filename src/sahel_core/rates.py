@@ -1318,7 +1318,7 @@ def _routes(table: RateTable, keys: pl.DataFrame, target: str, via: str | None) 
             pending.append((source, group))
     # Every hop the routes may take is cut from the table in one pass; the pairs that choose
     # between the routes (each currency against the pivots) are read first, together.
-    table.hop_layers((s, p) for s, _ in pending for p in PIVOTS if s != p)
+    table._rows_for((s, p) for s, _ in pending for p in PIVOTS if s != p)
     table.hop_layers(h for s, _ in pending for _, hs in table.plans(s, target, via) for h in hs)
     parts += [table.route_query(source, target, via)(group) for source, group in pending]
     return pl.concat(parts, how="vertical").collect(engine="in-memory")
