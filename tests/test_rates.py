@@ -1185,3 +1185,42 @@ def test_the_rate_table_asked_for_while_it_is_built_does_not_hang(
     thread.start()
     thread.join(10)
     assert not thread.is_alive() and len(calls) == 2
+
+
+# -- ColumnRoutes.admits: a column judged by its largest amount in size, from its extremes ------
+
+_ADMIT_DAY = dt.date(2016, 1, 4)
+
+
+def _converts(amount: Decimal, manager: Manager) -> bool:
+    """Whether convert_money converts an amount of this size (Money is never negative)."""
+    try:
+        convert(Money(amount.copy_abs(), "EUR"), "USD", on=_ADMIT_DAY, manager=manager)
+    except ValidationError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize(
+    "amounts",
+    [
+        # The smallest is the largest in size, and too large: the largest alone would pass.
+        [D(-(10**20)), D(5)],
+        [D(5), D("-99999999999999999999.999999999"), D(-(10**21))],
+        # Below the limit: the column passes whole, without a comparison a row.
+        [D(-5), D("3.25"), None],
+        [None, None],
+    ],
+)
+def test_negative_amounts_count_by_their_size(manager: Manager, amounts: list[D | None]) -> None:
+    frame = pl.DataFrame(
+        {
+            "value": amounts,
+            "currency": ["EUR"] * len(amounts),
+            "date_value": [_ADMIT_DAY] * len(amounts),
+        },
+        schema={"value": pl.Decimal(38, 9), "currency": pl.String, "date_value": pl.Date},
+    )
+    routes = column_routes(frame, to="USD", manager=manager)
+    expected = [a is None or _converts(a, manager) for a in amounts]
+    assert routes.admits(frame["value"], routes.index).to_list() == expected

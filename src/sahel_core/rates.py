@@ -242,12 +242,14 @@ class RateTable:
         return pl.concat([self._eager, *whole]).sort("layer", maintain_order=True)
 
     def _forget(self) -> None:
-        """Start the caches built from the rows read: each hop's layers, rows and queries."""
+        """Start the caches built from the rows read: each hop's layers, rows and queries, and
+        each pair's priority."""
         self._layers: dict[tuple[str, str], list[_Layer]] = {}
         self._hops: dict[tuple[str, str], list[tuple[int, pl.DataFrame]]] = {}
         self._queries: dict[
             tuple[str, str, str | None], Callable[[pl.LazyFrame], pl.LazyFrame]
         ] = {}
+        self._priorities: dict[tuple[tuple[str, str], bool], float | None] = {}
 
     def _tie(self) -> None:
         """The anchors and fixed partners of each currency, and :attr:`providers`, from the
@@ -417,13 +419,20 @@ class RateTable:
     def _priority(self, pair: tuple[str, str], *, eager: bool = False) -> float | None:
         """The best (smallest) priority of the providers quoting ``pair``, either way, None
         when none does; with ``eager``, of the providers read whole only (a user's table, the
-        IMF's): no lazy provider is read."""
-        if eager:
-            rows = self._eager.join(_both_ways([pair]), on=["currency", "base"], how="semi")
-        else:
-            rows = self._rows_for([pair])
-        best = rows["priority"].min()
-        return None if best is None else float(best)  # type: ignore[arg-type]
+        IMF's): no lazy provider is read. Kept: every route planned asks it of the same few
+        pairs, and a pair's rows, once read, stay until a provider is dropped."""
+        key = (pair, eager)
+        # One look, before the rows are read: a provider dropped meanwhile (_skip) starts a
+        # new dict, and what was found before it goes to the old one.
+        known = self._priorities
+        if key not in known:
+            if eager:
+                rows = self._eager.join(_both_ways([pair]), on=["currency", "base"], how="semi")
+            else:
+                rows = self._rows_for([pair])
+            best = rows["priority"].min()
+            known[key] = None if best is None else float(best)  # type: ignore[arg-type]
+        return known[key]
 
     def fixed_plans(
         self, source: str, target: str
@@ -1193,8 +1202,11 @@ class ColumnRoutes:
         rows = pl.DataFrame({"v": amounts})
         limits = self.keys.filter(pl.col("_routed"))["_limit"]
         # Usually the largest amount is far below every limit: one comparison, not one a row.
+        # The largest |amount| from the extremes: a column of absolute values costs more.
+        # copy_negate, not -: exact, where - rounds to the context's 28 digits.
         if not limits.null_count():
-            largest = rows.select(value.abs().max()).item()
+            high, low = rows.select(value.max().alias("high"), value.min().alias("low")).row(0)
+            largest = None if high is None else max(high, low.copy_negate())
             if largest is None or not limits.len() or largest < limits.min():
                 return routed
         limit = pl.col("limit")
