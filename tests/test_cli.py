@@ -390,3 +390,36 @@ def test_extract_tells_what_no_record_keeps(
         f"{text}: not kept: seizure value '50,000 cedis': 'cedi' is GHC before 2007-07-01, then "
         "GHS, and the record's date (2007) spans the change"
     )
+
+
+@pytest.mark.parametrize("amount", ["-5", "-2,5", "-.5", "-700 million"])
+def test_a_negative_amount_is_an_argument_not_an_option(
+    capsys: pytest.CaptureFixture[str], amount: str
+) -> None:
+    """IATI reversals are negative: "-5" was taken for an unknown option (exit 2), and "--"
+    before it made the options after it arguments too. It now reaches the conversion, which
+    tells what it makes of it (money is a figure >= 0), wherever it stands."""
+    for args in (
+        ["convert", amount, "XOF", "EUR", "--date", "2020-01-01", "--json"],
+        ["convert", "--json", "--date", "2020-01-01", amount, "XOF", "EUR"],
+        ["convert", "--date=2020-01-01", amount, "XOF", "EUR", "--json"],
+        ["convert", "--json", "--date", "2020-01-01", "--", amount, "XOF", "EUR"],
+    ):
+        assert main(args) == 1, args
+        err = capsys.readouterr().err
+        assert err.startswith("error: field 'amount': a figure is a finite number >= 0"), err
+        assert err.count("\n") == 1
+
+
+def test_options_of_convert_still_work_beside_negative_amounts(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    args = ["convert", "-5", "XOF", "EUR", "--date", "2020-01-01"]
+    assert main([*args, "--jsn"]) == 2
+    assert capsys.readouterr().err.startswith("error: No such option: --jsn")
+    assert main([*args, "--places", "-1"]) == 2  # an option's value, as before
+    assert "Invalid value for '--places'" in capsys.readouterr().err
+    assert main(["convert", "-5", "--help"]) == 0
+    assert "--date" in capsys.readouterr().out
+    assert main(["convert", "-x", "XOF", "EUR", "--date", "2020-01-01"]) == 2
+    assert capsys.readouterr().err.startswith("error: No such option: -x")

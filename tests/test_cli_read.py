@@ -10,6 +10,7 @@ import pytest
 from sahel_core.cli import main
 from sahel_core.entities import Seizure
 from sahel_core.io import read, write
+from sahel_core.specs import ReadOptions
 from sahel_core.tables import from_entities, to_entities
 
 FIXTURE = Path(__file__).parent / "fixtures" / "saisies_fr.csv"
@@ -159,3 +160,83 @@ def test_validate_reports_an_unreadable_file_once_on_stderr(
     assert status == 1
     assert json.loads(out)[0]["error"].startswith(f"{junk}: not JSON")
     assert err.startswith(f"error: {junk}: not JSON") and err.count("\n") == 1
+
+
+def _stdin(monkeypatch: pytest.MonkeyPatch, data: bytes, *, tty: bool = False) -> None:
+    import io
+    import sys
+
+    stream = io.TextIOWrapper(io.BytesIO(data))
+    monkeypatch.setattr(stream, "isatty", lambda: tty)
+    monkeypatch.setattr(sys, "stdin", stream)
+
+
+@pytest.mark.parametrize("fmt", [None, "csv"])
+def test_read_dash_reads_standard_input(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    clean: Path,
+    fmt: str | None,
+) -> None:
+    """`cat register.csv | sahel read - --json`: the format sniffed, or named by --format."""
+    _stdin(monkeypatch, clean.read_bytes())
+    given = ["--format", fmt] if fmt else []
+    status, out, err = run(capsys, "read", "-", *given, "--locale", "fr", "--json")
+    assert status == 0, err
+    report = json.loads(out)
+    assert (report["source"], report["format"], report["read"], report["accepted"]) == (
+        "stdin", "csv", 2, 2,
+    )  # fmt: skip
+    expected = json.loads(run(capsys, "read", str(clean), "--locale", "fr", "--json")[1])
+    assert report["notes"] == expected["notes"]
+
+
+def test_read_dash_reads_json_and_tsv_and_writes_out(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    table = read(FIXTURE, options=ReadOptions(locale="fr")).tables["seizure"]
+    seizures = list(to_entities(table, "seizure"))
+    source = tmp_path / "s.json"
+    write(from_entities(seizures), source, "seizure")
+    _stdin(monkeypatch, source.read_bytes())
+    out = tmp_path / "copy.csv"
+    status, _, err = run(capsys, "read", "-", "-o", str(out))
+    assert status == 0, err
+    assert read(out).accepted == len(seizures)
+    _stdin(monkeypatch, b"drug\tquantity\tquantity_unit\ncocaine\t1\tkg\n")
+    tsv = tmp_path / "tsv.jsonl"
+    status, _, err = run(capsys, "read", "-", "-o", str(tsv))
+    assert status == 0, err
+    # The table's rows cite "stdin", never the name of a file it was kept in.
+    [row] = [json.loads(line) for line in tsv.read_text().splitlines()]
+    assert [(s["file"], s["row"]) for s in row["sources"]] == [("stdin", 2)]
+
+
+def test_read_dash_errors_are_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _stdin(monkeypatch, b"", tty=True)
+    status, _, err = run(capsys, "read", "-")
+    assert status == 2
+    assert err.startswith("error: ") and "terminal" in err and err.count("\n") == 1
+    _stdin(monkeypatch, b"")
+    status, _, err = run(capsys, "read", "-", "--format", "csv")
+    assert (status, err) == (1, "error: stdin: empty: nothing was piped in\n")
+    _stdin(monkeypatch, b"\x00\x01\x02 no format")
+    status, _, err = run(capsys, "read", "-")
+    assert status == 1 and err.startswith("error: stdin") and "cannot tell the format" in err
+    assert err.count("\n") == 1
+
+
+def test_read_dash_through_a_real_pipe(clean: Path) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "sahel_core", "read", "-", "--entity", "seizure", "--json"],
+        input=clean.read_bytes(),
+        capture_output=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["accepted"] == 2

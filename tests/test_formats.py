@@ -1353,3 +1353,89 @@ def test_a_repeated_column_is_read_where_its_copies_agree(tmp_path: Path, suffix
     assert any(
         note.endswith("(a row where they differ is rejected): 'drug'") for note in result.notes
     )
+
+
+# -- the CSV header under titles ----------------------------------------------------------------
+
+_REGISTER = (
+    "N°;Date;Pays;Drogue;Quantité (kg)\n"
+    "S1;2016-05-01;Mali;cannabis;12,5\n"
+    "S2;2016-05-02;Atlantide;cannabis;3\n"
+    "S3;2016-05-03;Niger;cocaïne;1\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("above", "header_at", "note"),
+    [
+        # Excel pads every row to the used range; a hand-made title has no delimiter at all.
+        ("Saisies 2016 – OCRTIS;;;;\n", 2, "not read above it: row 1"),
+        ("Saisies 2016 – OCRTIS\n", 2, "not read above it: row 1"),
+        (
+            "Saisies 2016 – OCRTIS;;;;\n;;Lieu;Produit;\n",
+            3,
+            "not read above it: row 1, row 2 (names known columns)",
+        ),
+        ("Saisies 2016\n\n", 3, "not read above it: row 1"),
+    ],
+)
+def test_a_csv_header_under_title_rows_is_found(
+    tmp_path: Path, above: str, header_at: int, note: str
+) -> None:
+    """Registers saved from Excel have a title or a row of column groups over the header: the
+    header is the row naming the most known columns, as in a workbook, and rows keep their
+    numbers in the file."""
+    for encoding in ("utf-8", "cp1252"):
+        path = tmp_path / f"{encoding}.csv"
+        path.write_bytes((above + _REGISTER).encode(encoding))
+        result = read(path, options=ReadOptions(locale="fr"))
+        assert (result.read, result.accepted) == (3, 2) == (result.accepted + result.rejected, 2)
+        assert rejected(result) == {header_at + 2: ("country", "Atlantide")}
+        table = result.tables["seizure"]
+        assert table["id"].to_list() == ["S1", "S3"]
+        assert table["quantity"].to_list() == [Decimal("12.5"), Decimal(1)]
+        assert [s[0]["row"] for s in table["sources"]] == [header_at + 1, header_at + 3]
+        assert f"header on row {header_at} (names the most known columns); {note}" in (result.notes)
+
+
+def test_a_csv_header_under_a_title_on_the_exact_path(tmp_path: Path) -> None:
+    # A row longer than the header sends the file to the csv module: the same numbers.
+    path = tmp_path / "ragged.csv"
+    path.write_text("Registre des saisies;;;;\n" + _REGISTER + "S4;2016-05-04;Mali;khat;2;x\n")
+    result = read(path, options=ReadOptions(locale="fr"))
+    assert result.read == 4 == result.accepted + result.rejected
+    assert rejected(result) == {4: ("country", "Atlantide"), 6: (None, "x")}
+    assert [s[0]["row"] for s in result.tables["seizure"]["sources"]] == [3, 5]
+
+
+def test_a_csv_header_on_row_1_is_read_as_before(tmp_path: Path) -> None:
+    # A table under the data names more known columns: it never takes the header.
+    path = tmp_path / "stack.csv"
+    path.write_text(
+        "N°;Pays;Drogue\nS1;Mali;cannabis\n;;\nPays;Drogue;Quantité;Unité;Valeur;Devise\n"
+    )
+    result = read(path, options=ReadOptions(locale="fr"))
+    assert result.tables["seizure"]["id"].to_list()[0] == "S1"
+    assert not [note for note in result.notes if note.startswith("header on row")]
+    # A header naming too few known columns stays the header: --map names the others.
+    path.write_text("Zone;Drogue;Remarque\nMopti;cannabis;3 kg\n")
+    result = read(path, options=ReadOptions(mapping={"Zone": "locality"}))
+    assert result.read == 1 and "columns: Zone → locality" in result.notes
+
+
+def test_csv_header_search_looks_at_the_head_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bulk path: the header is told from the first lines, the file parsed once."""
+    from sahel_core.plugins import csv_format
+
+    calls: list[int] = []
+    real = csv_format.fast_frame
+    monkeypatch.setattr(
+        csv_format, "fast_frame", lambda data, d: calls.append(len(data)) or real(data, d)
+    )
+    path = tmp_path / "big.csv"
+    path.write_text("Titre;;;;\n" + _REGISTER + "S9;2016-05-09;Mali;cannabis;1\n" * 5000)
+    result = read(path, options=ReadOptions(locale="fr"))
+    assert result.read == 5003
+    assert len(calls) == 1

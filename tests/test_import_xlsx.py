@@ -110,10 +110,12 @@ def test_a_group_row_over_the_header_is_not_the_header(tmp_path: Path) -> None:
     assert table["country"].to_list() == ["MLI", "NER", "MLI"]
     assert table["quantity"].to_list() == [Decimal("12.5"), Decimal("1.25"), Decimal(3)]
     assert [s[0]["row"] for s in table["sources"]] == [4, 5, 6]
-    # The row passed over names columns: any data under it would be unread, so it is said.
-    assert "header on row 3 (names the most known columns); not read above it: row 2" in (
-        result.notes
-    )
+    # The rows passed over are named, the one naming columns said to: any data under it
+    # would be unread.
+    assert (
+        "header on row 3 (names the most known columns); not read above it: row 1, row 2 "
+        "(names known columns)"
+    ) in result.notes
 
 
 def test_a_table_under_the_data_does_not_take_the_header(tmp_path: Path) -> None:

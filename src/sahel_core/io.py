@@ -8,12 +8,15 @@ first error is raised if that fails too. A plugin
 that crashes on a file is reported as a :class:`~sahel_core.errors.FormatError` naming the file
 and the plugin; errors on bad data (:class:`~sahel_core.errors.SahelError`) pass through as
 they are.
+
+:func:`read_stream` reads a stream (standard input: ``sahel read -``) the same way, kept in a
+temporary file first: a pipe is read once, and the formats look at a file twice.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from sahel_core.errors import FormatError, NotThisFormat, PluginError, SahelError
 from sahel_core.specs import FormatSpec, ReadOptions, ReadResult, WriteOptions
@@ -23,7 +26,7 @@ if TYPE_CHECKING:
 
     from sahel_core.plugins import Manager
 
-__all__ = ["read", "write"]
+__all__ = ["read", "read_stream", "write"]
 
 
 def _manager(manager: Manager | None) -> Manager:
@@ -88,6 +91,43 @@ def read(
             raise exc from None
         result.notes.insert(0, f"not {spec.name} ({exc.message}): read as {fallback.name}")
         return result
+
+
+def read_stream(
+    stream: BinaryIO,
+    *,
+    name: str = "stdin",
+    format: str | None = None,
+    options: ReadOptions | None = None,
+    manager: Manager | None = None,
+) -> ReadResult:
+    """Read the bytes of ``stream`` (standard input) as :func:`read` reads a file.
+
+    ``name`` stands for the file: the result's source, the file its rows cite and the errors'
+    source. Without ``format`` the format is told by the content alone, there being no file
+    extension. The bytes are kept in a temporary file, removed once read: the formats look
+    at a file twice (its head to know it, then the whole), and a pipe is read once.
+    """
+    import shutil
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="sahel-") as folder:
+        path = Path(folder, Path(name).name)
+        try:
+            with path.open("wb") as file:
+                shutil.copyfileobj(stream, file)
+        except OSError as exc:
+            raise FormatError(f"cannot read it: {exc.strerror or exc}", source=name) from None
+        if not path.stat().st_size:
+            raise FormatError("empty: nothing was piped in", source=name)
+        try:
+            result = read(path, format=format, options=options, manager=manager)
+        except SahelError as exc:
+            if exc.source == str(path):  # the temporary file means nothing to the user
+                exc.source = name
+            raise
+    result.source = name
+    return result
 
 
 def _read_as(spec: FormatSpec, path: Path, options: ReadOptions) -> ReadResult:

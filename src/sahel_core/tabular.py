@@ -9,6 +9,12 @@ Reading: a frame of text cells with the file's headers → :func:`read_table` ma
 value at all, normalizes units, dates, countries, drugs and money
 (:func:`sahel_core.normalize.normalize`) and rejects bad rows with their row numbers.
 
+Finding the header: registers saved from a spreadsheet often have a title, or a row of column
+groups, over the header. :class:`HeaderSearch` takes, of a table's first
+:data:`HEADER_SEARCH_ROWS` rows, the one naming the most known columns (two at least; the first
+of equals), and never a row past data: once a row with values is under a header, that header
+stays, so a summary table further down does not take its rows away.
+
 Writing: :func:`text_table` turns a canonical table into text cells: decimals as plain numbers
 ("2.7", never "2.700000000" nor "2,7"), dates as ISO, lists and records as JSON.
 
@@ -29,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import polars as pl
+from attrs import define, field
 
 from sahel_core.errors import FormatError
 from sahel_core.specs import ReadOptions, ReadResult, Rejection
@@ -38,13 +45,16 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FORMULA_TRIGGERS",
+    "HEADER_SEARCH_ROWS",
     "MISFIT_NOTE",
     "REPEATED_NOTE",
+    "HeaderSearch",
     "disagreement",
     "filled_width",
     "first_few",
     "float_text",
     "guess_entity",
+    "header_score",
     "json_text",
     "misfit_notes",
     "needs_quote",
@@ -161,6 +171,70 @@ def guess_entity(headers: Sequence[str], options: ReadOptions) -> str:
     if options.entity is not None:
         return entity_type(options.entity).__name__.lower()
     return _best_fit(headers, options.mapping).entity
+
+
+#: How many rows at the top of a table may hold titles before the header.
+HEADER_SEARCH_ROWS = 20
+
+
+def header_score(cells: Sequence[str | None], options: ReadOptions) -> int:
+    """How many known columns a row names, were it the header: 0 for fewer than two cells."""
+    from sahel_core.headers import map_headers
+
+    headers = [c for c in cells if c]
+    if len(headers) < 2:
+        return 0
+    try:
+        return map_headers(headers, guess_entity(headers, options), options.mapping).score
+    except LookupError:
+        return 0
+
+
+@define
+class HeaderSearch:
+    """Which of a table's first rows is its header (see the module docstring): each row is
+    shown to :meth:`see` in turn, from row 1, until :attr:`settled`; :attr:`at` is then the
+    header's row number (0 when no row names two known columns) and :attr:`cells` its cells."""
+
+    options: ReadOptions
+    at: int = 0
+    cells: list[str | None] = field(factory=list)
+    #: Whether a row with values is under the header: no later row can take its place.
+    settled: bool = False
+    _best: int = 0
+    _named: list[int] = field(factory=list)  # rows naming two known columns or more
+    _filled: list[int] = field(factory=list)  # rows with a value, up to the header
+
+    def see(self, number: int, cells: Sequence[str | None], *, candidate: bool = True) -> None:
+        """Row ``number``; not ``candidate`` for a row that is never a header (HXL hashtags)."""
+        if self.settled:
+            return
+        filled = filled_width(cells) > 0
+        if candidate and filled and number <= HEADER_SEARCH_ROWS:
+            score = header_score(cells, self.options)
+        else:
+            score = 0
+        if score >= 2:
+            self._named.append(number)
+        if score >= 2 and score > self._best:
+            self.at, self.cells, self._best = number, list(cells), score
+        elif self.at and filled:
+            self.settled = True
+        if filled and not self.settled:
+            self._filled.append(number)
+
+    def notes(self) -> list[str]:
+        """A note naming the rows above a header that is not on row 1: not read, they are
+        titles, but one naming columns may head a table of its own, whose data go unread."""
+        if self.at <= 1:
+            return []
+        above = [
+            f"row {n}" + (" (names known columns)" if n in self._named else "")
+            for n in self._filled
+            if n < self.at
+        ]
+        passed = f"; not read above it: {first_few(above, 5)}" if above else ""
+        return [f"header on row {self.at} (names the most known columns){passed}"]
 
 
 def _best_fit(headers: Sequence[str], mapping: Mapping[str, str]) -> HeaderMap:

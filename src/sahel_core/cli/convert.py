@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import re
+from collections.abc import Sequence
+from typing import Any
 
 import typer
+from typer.core import TyperCommand, TyperOption
 
 from sahel_core.cli.output import print_json, print_table
 from sahel_core.cli.read import check_locale
@@ -82,6 +87,49 @@ def convert(
         print_table("rates used", ("from", "to", "rate", "rate date", "period", "source"), rows)
 
 
+#: An argument that is a negative number ("-5", "-2,5", "-.5", "-700 million"): no option
+#: name starts with a digit, so such a token is never an option.
+_NEGATIVE = re.compile(r"-[.,]?\d")
+
+
+class NegativeArguments(TyperCommand):
+    """A command whose arguments may be negative numbers: click takes "-5" (an IATI
+    reversal) for an unknown option, and a "--" before it turns the options after it into
+    arguments too. When a negative number is given, the options go first and the arguments,
+    in their order, after a "--": each option still works, and is still checked."""
+
+    # Any: the context is typer's own copy of click's, whose module is private.
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, arguments_last(args, self.get_params(ctx)))
+
+
+def arguments_last(args: list[str], params: Sequence[object]) -> list[str]:
+    """``args`` with the options (and the values they take) first, then ``--`` and the
+    arguments; unchanged when no argument is a negative number."""
+    ahead = args[: args.index("--")] if "--" in args else args
+    if not any(_NEGATIVE.match(a) for a in ahead):
+        return args
+    valued = {
+        name
+        for p in params
+        if isinstance(p, TyperOption) and not (p.is_flag or p.count)
+        for name in p.opts
+    }
+    options: list[str] = []
+    arguments: list[str] = []
+    tokens = iter(args)
+    for token in tokens:
+        if token == "--":
+            arguments.extend(tokens)
+        elif token.startswith("-") and len(token) > 1 and not _NEGATIVE.match(token):
+            options.append(token)
+            if token in valued:  # its value follows, whatever it looks like ("--places -1")
+                options.extend(itertools.islice(tokens, 1))
+        else:
+            arguments.append(token)
+    return [*options, "--", *arguments]
+
+
 def register(app: typer.Typer) -> None:
     """Add ``convert`` to ``app``."""
-    app.command("convert")(convert)
+    app.command("convert", cls=NegativeArguments)(convert)

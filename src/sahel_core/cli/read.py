@@ -2,11 +2,13 @@
 
 ``read`` reads one file, normalizes it and writes the canonical table with ``--out``;
 ``validate`` reads one or more files and only reports. Both print how many records were read,
-accepted and rejected, and the rejections with the row as the spreadsheet shows it.
+accepted and rejected, and the rejections with the row as the spreadsheet shows it. A PATH of
+``-`` is standard input (``cat register.csv | sahel read - --json``), named "stdin".
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
@@ -182,6 +184,59 @@ def _format(name: str | None) -> str | None:
     return name
 
 
+#: The PATH that stands for standard input, and the name it is given.
+STDIN, STDIN_NAME = Path("-"), "stdin"
+
+
+def _read(path: Path, format: str | None, options: ReadOptions) -> ReadResult:
+    """Read ``path``, or standard input for ``-``."""
+    from sahel_core.io import read, read_stream
+
+    if path != STDIN:
+        return read(path, format=format, options=options)
+    return read_stream(sys.stdin.buffer, name=STDIN_NAME, format=format, options=options)
+
+
+def _files(paths: list[Path]) -> list[Path]:
+    """The PATH arguments: existing files, or ``-``. typer's own check (``exists``) refuses
+    ``-`` for a path, even when told to let it through."""
+    for path in paths:
+        if path == STDIN:
+            continue
+        if not path.exists():
+            raise typer.BadParameter(f"file {str(path)!r} does not exist.")
+        if path.is_dir():
+            raise typer.BadParameter(f"file {str(path)!r} is a directory.")
+    return paths
+
+
+def _file(path: Path) -> Path:
+    return _files([path])[0]
+
+
+def _check_stdin(paths: Sequence[Path]) -> None:
+    """``-`` read from a terminal would wait for typing, and read twice it is empty the second
+    time: usage errors, told before anything is read."""
+    if STDIN not in paths:
+        return
+    if paths.count(STDIN) > 1:
+        raise typer.BadParameter("standard input (-) can be read once", param_hint="PATH")
+    if sys.stdin is None or sys.stdin.isatty():
+        raise typer.BadParameter(
+            "standard input (-) is a terminal: pipe a file into it, e.g. "
+            "cat register.csv | sahel read -",
+            param_hint="PATH",
+        )
+
+
+def _source(path: Path) -> str:
+    return STDIN_NAME if path == STDIN else str(path)
+
+
+def _label(path: Path) -> str:
+    return STDIN_NAME if path == STDIN else path.name
+
+
 def _summary(result: ReadResult) -> dict[str, Any]:
     return {
         "source": result.source,
@@ -215,7 +270,10 @@ def _show(result: ReadResult) -> None:
 
 def read(
     path: Annotated[
-        Path, typer.Argument(exists=True, dir_okay=False, metavar="PATH", help="The file to read.")
+        Path,
+        typer.Argument(
+            callback=_file, metavar="PATH", help="The file to read; - for standard input."
+        ),
     ],
     format: Format = None,
     entity: Entity = None,
@@ -245,15 +303,15 @@ def read(
     Prints records read, accepted and rejected, and the first rejections (row, field, value,
     reason). Exit status 0 once the file is read, whatever was rejected (see `sahel validate`).
     """
-    from sahel_core.io import read as read_file
     from sahel_core.io import write
 
     options = _options(entity, mapping, locale, encoding)
+    _check_stdin([path])
     if out is not None:
         check_out(out, [path])
     written: list[tuple[Path, int]] = []
-    with working(f"reading {path.name}"):
-        result = read_file(path, format=_format(format), options=options)
+    with working(f"reading {_label(path)}"):
+        result = _read(path, _format(format), options)
         if out is not None:
             several = len(result.tables) > 1
             for name, table in result.tables.items():
@@ -273,7 +331,9 @@ def validate(
     paths: Annotated[
         list[Path],
         typer.Argument(
-            exists=True, dir_okay=False, metavar="PATH", help="One or more files to check."
+            callback=_files,
+            metavar="PATH",
+            help="One or more files to check; - for standard input.",
         ),
     ],
     format: Format = None,
@@ -295,17 +355,16 @@ def validate(
     Exit status 0 when every record is accepted, 1 when any is rejected or a file cannot be
     read, 2 on a usage error.
     """
-    from sahel_core.io import read as read_file
-
     options = _options(entity, mapping, locale, encoding)
+    _check_stdin(paths)
     name = _format(format)
     reports: list[dict[str, Any]] = []
-    for path in each(paths, lambda p: f"reading {p.name}"):
+    for path in each(paths, lambda p: f"reading {_label(p)}"):
         # Each report is printed as its file is read: a long check shows what it has found.
         try:
-            result = read_file(path, format=name, options=options)
+            result = _read(path, name, options)
         except SahelError as exc:
-            reports.append({"source": str(path), "error": str(exc)})
+            reports.append({"source": _source(path), "error": str(exc)})
             # On stderr with --json too: an error is always one line there, whatever stdout is.
             # It names the file already when it knows its source (io.read's do).
             print_error(str(exc) if exc.source else f"{path}: {exc}")

@@ -19,7 +19,7 @@ import csv
 import io
 import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import polars as pl
@@ -28,7 +28,13 @@ from sahel_core.errors import FormatError
 from sahel_core.hookspecs import hookimpl
 from sahel_core.qualifiers import lone_surrogate
 from sahel_core.specs import FormatSpec, ReadOptions, ReadResult, Rejection, WriteOptions
-from sahel_core.tabular import filled_width, first_few, unique_headers
+from sahel_core.tabular import (
+    HEADER_SEARCH_ROWS,
+    HeaderSearch,
+    filled_width,
+    first_few,
+    unique_headers,
+)
 
 __all__ = [
     "csv_records",
@@ -164,6 +170,9 @@ def sniff_delimiter(text: str, default: str = ",") -> str:
             counts = [len(r) for r in csv.reader(lines, delimiter=delimiter) if r]
         except csv.Error:
             continue
+        # A title typed over the header ("Saisies 2016") has no delimiter: the table is under it.
+        while len(counts) > 1 and counts[0] < 2:
+            counts.pop(0)
         if not counts or counts[0] < 2:
             continue
         score = (all(c == counts[0] for c in counts), counts[0])
@@ -332,17 +341,20 @@ def exact_frame(
     source: str,
     *,
     cut: Callable[[list[str]], bool] | None = None,
+    header_at: int = 1,
 ) -> tuple[pl.DataFrame, list[int], list[Rejection]]:
-    """The slow, exact reading for files polars refuses (ragged rows...): the table, each
-    row's spreadsheet number, and a rejection for each row with more filled cells than the
-    header, unless ``cut`` says it is to be cut to the header's width (a row the caller will
-    leave out: ACLED's hashtag row); a short row is padded with empty cells. Headers are
-    made distinct as polars makes them (:func:`~sahel_core.tabular.unique_headers`)."""
+    """The slow, exact reading for files polars refuses (ragged rows...): the table under the
+    header on row ``header_at``, each row's spreadsheet number, and a rejection for each row
+    with more filled cells than the header, unless ``cut`` says it is to be cut to the
+    header's width (a row the caller will leave out: ACLED's hashtag row); a short row is
+    padded with empty cells. Headers are made distinct as polars makes them
+    (:func:`~sahel_core.tabular.unique_headers`)."""
     records = csv_records(text, delimiter, source)
-    header = records[0] if records else None
+    header = records[header_at - 1] if len(records) >= header_at else None
     if not header:
         raise FormatError("no header row", source=source)
-    rows, numbers, rejections = fit_rows(records[1:], len(header), 2, delimiter, cut=cut)
+    below = records[header_at:]
+    rows, numbers, rejections = fit_rows(below, len(header), header_at + 1, delimiter, cut=cut)
     names = unique_headers(header)
     columns = {n: [r[i] or None for r in rows] for i, n in enumerate(names)}
     return pl.DataFrame(columns, schema=dict.fromkeys(names, pl.String)), numbers, rejections
@@ -358,17 +370,19 @@ def read_csv(path: Path, options: ReadOptions) -> ReadResult:
     frame: pl.DataFrame | None = None
     head = _utf8_head(data) if options.encoding is None else None
     if head is not None:
-        # Most files are UTF-8 without a BOM: the head tells the delimiter and polars checks
-        # the rest as it reads, so the file is never decoded into a Python string. A file that
-        # is not UTF-8 after all is decoded whole below.
+        # Most files are UTF-8 without a BOM: the head tells the delimiter and the header, and
+        # polars checks the rest as it reads, so the file is never decoded into a Python
+        # string. A file that is not UTF-8 after all is decoded whole below.
         if b"\x00" in data:
             raise FormatError("binary data, not delimited text", source=source)
         encoding, delimiter = "utf-8", sniff_delimiter(head, default)
+        header_at, skip, search = _find_header(head, delimiter, options)
         try:
-            frame = fast_frame(data, delimiter)
+            # Slicing copies the file: only a header under titles pays for it.
+            frame = fast_frame(data[len(head[:skip].encode()) :] if skip else data, delimiter)
         except (pl.exceptions.PolarsError, ValueError):
             frame = None
-    rows: list[int] | None = None
+    rows: Sequence[int] | None = None
     refused: list[Rejection] = []
     if frame is None:
         text, encoding = decode(data, source, options.encoding)
@@ -377,13 +391,16 @@ def read_csv(path: Path, options: ReadOptions) -> ReadResult:
         if not text or text.isspace():
             raise FormatError("empty file", source=source)
         delimiter = sniff_delimiter(text, default)
-        utf8 = data if encoding == "utf-8" else text.encode("utf-8")
+        header_at, skip, search = _find_header(text[:_HEAD], delimiter, options)
+        utf8 = data if encoding == "utf-8" and not skip else text[skip:].encode("utf-8")
         try:
             frame = fast_frame(utf8, delimiter)
         except (pl.exceptions.PolarsError, ValueError):
-            frame, rows, refused = exact_frame(text, delimiter, source)
+            frame, rows, refused = exact_frame(text, delimiter, source, header_at=header_at)
         del text, utf8
     del data  # The bytes are not needed while the table is normalized.
+    if rows is None and header_at > 1:
+        rows = range(header_at + 1, header_at + 1 + frame.height)
     # Headers that differ only by spaces around them ("drug", " drug ") stay distinct.
     frame.columns = unique_headers([c.strip() for c in frame.columns])
     # Only columns with a cell starting with "'" can hold a neutralized formula.
@@ -393,8 +410,33 @@ def read_csv(path: Path, options: ReadOptions) -> ReadResult:
         for c, q in zip(frame.columns, quoted.row(0), strict=True)
         if q
     )
-    notes = [f"encoding {encoding}, delimiter {delimiter!r}"]
+    notes = [f"encoding {encoding}, delimiter {delimiter!r}", *search.notes()]
     return read_table(frame, path, options, format="csv", rows=rows, notes=notes, refused=refused)
+
+
+def _find_header(head: str, delimiter: str, options: ReadOptions) -> tuple[int, int, HeaderSearch]:
+    """The header's row number among the first records of ``head`` (1 when no row names two
+    known columns: the first row, as ever), how many characters come before it, and the
+    search, for its note. Only the first records are parsed, never the whole file: when row
+    1 is the header, the search ends on the row of data under it."""
+    from sahel_core.plugins.hxl import is_hashtag_row
+
+    search = HeaderSearch(options)
+    lines = io.StringIO(head, newline="").readlines()
+    reader = csv.reader(lines, delimiter=delimiter)
+    starts = [0]  # the line each record starts on
+    try:
+        for number, record in enumerate(reader, start=1):
+            # A row of HXL hashtags (a file read as CSV by name) is no header, as in a workbook.
+            search.see(number, record, candidate=not is_hashtag_row(record))
+            starts.append(reader.line_num)
+            if search.settled or number >= HEADER_SEARCH_ROWS:
+                break
+    except csv.Error:
+        pass  # What the head cannot tell, the reading of the whole file will.
+    if search.at <= 1:
+        return 1, 0, search
+    return search.at, sum(map(len, lines[: starts[search.at - 1]])), search
 
 
 def _utf8_head(data: bytes) -> str | None:

@@ -6,8 +6,9 @@ that was never calculated (a file written by a script) reads as an empty cell. E
 read, whatever size the sheet declares (programs leave it stale). The header is the row, within
 the first 20 of the first sheet that has one, whose cells name the most canonical columns (two at
 least; the first of equals), so that a row of column groups over it ("Identification | Lieu |
-Produit") is not taken for it; rows above it are skipped as titles (a note names those that name
-columns too) and rows keep their sheet numbers in rejections. Numbers are read as the spreadsheet
+Produit") is not taken for it (:class:`~sahel_core.tabular.HeaderSearch`, as the CSV reader
+does); rows above it are skipped as titles, a note naming them (and those that name columns too),
+and rows keep their sheet numbers in rejections. Numbers are read as the spreadsheet
 shows them, to 15 significant digits (:func:`~sahel_core.tabular.float_text`: "0.3", never the
 binary noise of "0.30000000000000004"), dates as ISO text.
 
@@ -36,7 +37,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -55,12 +56,16 @@ from sahel_core.plugins.hxl import (
     tagged,
 )
 from sahel_core.specs import FormatSpec, ReadOptions, ReadResult, WriteOptions
-from sahel_core.tabular import filled_width, float_text, typed_number_text, unique_headers
+from sahel_core.tabular import (
+    HEADER_SEARCH_ROWS,
+    HeaderSearch,
+    filled_width,
+    float_text,
+    typed_number_text,
+    unique_headers,
+)
 
 __all__ = ["read_xlsx", "sahel_register_formats", "sniff_xlsx", "write_xlsx"]
-
-#: How many rows at the top of a sheet may hold titles before the header.
-HEADER_SEARCH_ROWS = 20
 
 
 def _cell_text(value: Any) -> str | None:
@@ -76,19 +81,6 @@ def _cell_text(value: Any) -> str | None:
     if isinstance(value, dt.date | dt.time):
         return value.isoformat()
     return str(value)
-
-
-def _header_score(cells: Sequence[str | None], options: ReadOptions) -> int:
-    from sahel_core.headers import map_headers
-    from sahel_core.tabular import guess_entity
-
-    headers = [c for c in cells if c]
-    if len(headers) < 2:
-        return 0
-    try:
-        return map_headers(headers, guess_entity(headers, options), options.mapping).score
-    except LookupError:
-        return 0
 
 
 #: The rows of an Excel sheet (Excel 2007 and later).
@@ -170,43 +162,28 @@ def _load(path: Path, options: ReadOptions) -> tuple[_Plain | Tagged, str, list[
 
 def _sheet(rows: Iterator[tuple[Any, ...]], options: ReadOptions) -> _Plain | Tagged | None:
     """One sheet's table: read by its HXL hashtag row when one comes before the header or
-    right under it, else by its header; None when it has neither.
-
-    The header is the row of the first :data:`HEADER_SEARCH_ROWS` that names the most known
-    columns (the first of equals): a row of column groups over it ("Lieu", "Produit") names
-    some too. Once a row of data is under a header, that header stays: a table further down
-    (a summary) does not take its rows away."""
+    right under it, else by its header (:class:`~sahel_core.tabular.HeaderSearch`); None when
+    it has neither."""
     searched: list[tuple[Any, ...]] = []
-    named: list[int] = []  # the rows naming two known columns or more
-    header: list[str | None] = []
-    header_at = best = 0
-    data = False  # a row under the header that is not one
+    search = HeaderSearch(options)
     above: list[str | None] = []
     for number, values in enumerate(rows, start=1):
         cells = [_cell_text(v) for v in values]
         # A row of HXL hashtags is not a header ("#date", "#value" fold to column names).
         tags = is_hashtag_row(cells)
-        if tags and header_at in (0, number - 1):
+        if tags and search.at in (0, number - 1):
             return _tagged(above, cells, number, rows, options)
         searched.append(values)
-        score = _header_score(cells, options) if number <= HEADER_SEARCH_ROWS and not tags else 0
-        if score >= 2 and not data:
-            named.append(number)
-        if score >= 2 and score > best and not data:
-            header, header_at, best = cells, number, score
-        elif header_at and any(cells):
-            data = True
+        search.see(number, cells, candidate=not tags)
         # One row past the search: a hashtag row right under a header on its last row.
-        if (header_at and number > HEADER_SEARCH_ROWS) or number >= SCAN_ROWS:
+        if (search.at and number > HEADER_SEARCH_ROWS) or number >= SCAN_ROWS:
             break
         above = cells
-    if not header_at:
+    if not search.at:
         return None
-    frame, numbers = _plain(header, header_at, itertools.chain(searched[header_at:], rows), options)
-    # Rows above the header are titles, but one naming columns may head a table of its own.
-    passed = ", ".join(f"row {n}" for n in named if n < header_at)
-    note = f"header on row {header_at} (names the most known columns); not read above it: "
-    return frame, numbers, [note + passed] if passed else []
+    rest = itertools.chain(searched[search.at :], rows)
+    frame, numbers = _plain(search.cells, search.at, rest, options)
+    return frame, numbers, search.notes()
 
 
 def _tagged(
