@@ -42,12 +42,19 @@ rule attaches only what its sentence states):
   part of a year in words followed by a unit of mass is a quantity ("at the end of the year
   2016 kg"). "from" before one date opens it ("from mid-2016": since), not before two linked
   ("from 30 January to 2 February 2015"). A dateline's date ("NIAMEY, 12 May 2016 - ...") dates
-  the sentence only when it states no other.
+  the sentence only when it states no other. The page's date (its last dateline before a
+  sentence, else the source's ``published`` date) reads dates told relative to it, as the span
+  they may mean: "yesterday"/"hier" the day before, "last week"/"la semaine dernière" from the
+  Monday of the week before to the day before (it is said of the calendar week and of the past
+  seven days), "last month"/"le mois dernier" and "last year" the whole month or year before,
+  "(earlier) this week/month/year" from its start to the page's date. Without a page date they
+  date nothing.
 * **Seizure**: a quantity of a drug ("more than 2.7 tons of cannabis", "between 2 and 3 tons of
   cannabis", "170 cartons of Tramadol containing 70,000 tablets" → packaging 170 cartons,
   quantity 70,000 tablets; "12 of methamphetamine" after "9 kilograms of cocaine" borrows the
   kilograms; "a ton", "une tonne", "half a ton", "une demi-tonne", "une tonne et demie",
-  "a dozen kilograms", "une dizaine de kilogrammes": about ten) in a sentence with a seizure
+  "two and a half tons", "a ton and a half", "a dozen kilograms", "une dizaine de kilogrammes":
+  about ten) in a sentence with a seizure
   word (seized, seizure, confiscated, intercepted, saisi, saisie...). An article is a figure
   only before a unit of measure written out, never before a symbol ("a t") or a count ("a case
   of cocaine trafficking"). A drug after "cut with"/"coupée avec", weighed or not ("cut with
@@ -58,17 +65,26 @@ rule attaches only what its sentence states):
   2016"), and none if its clause has none. The place is a locality or country introduced by
   "in/at/à/au/en" ("in Mopti"; never "from Ghana" or "between Bamako and Ségou"), or a country
   right after a capitalised place and a comma ("in Gao, Mali"); else the country of "Malian
-  authorities"/"autorités maliennes"; else the country of the national agency that seized. The
-  value is the first sum of money in the sentence ("worth between 100,000 and 120,000 USD" is
-  a range), and sums in brackets right after it, or after "soit", "i.e.", "or", are
-  ``stated_values``; they are checked against the value converted at the seizure's date
-  (:func:`~sahel_core.money.convert`), and a disagreement beyond :data:`VALUE_TOLERANCE` is
-  written in the record's ``flags``. A currency word whose meaning changed ("cedis": GHC before
-  July 2007, GHS from then) is read by the record's date; without one, or with one that spans
-  the change, the sum is no value and :attr:`Extraction.dropped` says why.
+  authorities"/"autorités maliennes"; else the country of the national agency that seized. A
+  list of places ("in Mali and Niger", "à Bamako et à Ségou", "in Gao, Mali and Niamey,
+  Niger") does not fit a seizure's one place: it keeps their country when they share one
+  ("in Bamako and Ségou": MLI, no locality), else no place at all (not the first, nor the
+  agency's country), and a ``places: ...`` flag names them; a figure keeps every country of
+  the list in ``countries``. The value is the first sum of money in the sentence ("worth
+  between 100,000 and 120,000 USD" is a range; "half a million CFA francs", "deux millions et
+  demi de FCFA", "a million dollars" are sums), and sums in brackets right after it, or after
+  "soit", "i.e.", "or", are ``stated_values``; they are checked against the value converted
+  at the seizure's date (:func:`~sahel_core.money.convert`), and a disagreement beyond
+  :data:`VALUE_TOLERANCE` is written in the record's ``flags``. A currency word whose meaning
+  changed ("cedis": GHC before July 2007, GHS from then) is read by the record's date; without
+  one, or with one that spans the change, the sum is no value and :attr:`Extraction.dropped`
+  says why.
 * **Cumulative figures**: the same quantities in a sentence that covers a period ("since 2014
   ... have seized over 9 kilograms of cocaine", "in total", "depuis", a date range longer than
-  a year) are ``figure`` records (drug, amount, ``as_of``), never seizures. A superlative
+  a year) are ``figure`` records (drug, amount, ``as_of``), never seizures. An open period
+  ("since 2014") runs to the page's date when the page has one (``as_of`` 2014-01-01 to 12 May
+  2016 on a page dated 12 May 2016): a cumulative figure is as of the day it was stated, and
+  so the latest statement of it is told apart. Without a page date it has no end. A superlative
   compares one seizure with a period and reports none over it ("the largest seizure since
   2014").
 * **Operation**: an arrest (arrested, arrest of, interpellé...) or a destruction (incinerated,
@@ -77,8 +93,11 @@ rule attaches only what its sentence states):
   traffickers in Niamey") is an operation (with no date); "arrested" alone is often background.
   "the (alleged) kingpin/suspect", "le cerveau présumé" arrested counts as 1 person; "12
   suspects" (arrested, or "were arrested") as 12, "a dozen suspects" as 12, "une dizaine de
-  suspects" as about 10, "two Nigerian nationals and a Malian" as 3; "several" gives no
-  count. A later sentence that says "his/the arrest" adds the agencies it names to the last
+  suspects" as about 10, "two Nigerian nationals and a Malian" as 3, "deux Nigérians et un
+  Malien" as 3, and a list of counts as their sum ("two Nigerians and three Malians": 5;
+  "about 10 ... and 3 ..." about 13); a plural demonym right after a count names people ("12
+  Senegalese"), not after a noun ("deux camions maliens"); "several" gives no count. A later
+  sentence that says "his/the arrest" adds the agencies it names to the last
   arrest. A sum of money in a destruction sentence becomes a ``figure``
   ("value of destroyed goods") linked to the operation, as do quantities destroyed.
 * **Workshop**: a workshop/training/atelier/formation word with a date, an organising verb

@@ -17,7 +17,7 @@ from sahel_core.entities import Place, SourceRef
 from sahel_core.errors import SahelError
 from sahel_core.extract._figures import _ANY_DAY, _amount, _money, _number
 from sahel_core.extract._model import Evidence, FieldEvidence
-from sahel_core.extract._patterns import _BETWEEN_EQUIVALENTS, _CLOSING, _TRIGGERS
+from sahel_core.extract._patterns import _BETWEEN_EQUIVALENTS, _CLOSING, _PLACE_JOIN, _TRIGGERS
 from sahel_core.extract._scan import _Mention, _Scan
 from sahel_core.extract._text import _Sentence, _sentences, fold_same_length
 from sahel_core.extract._vocabulary import _vocabulary
@@ -81,6 +81,12 @@ class _Base:
         self.activity_donors: list[tuple[str, int, int, int]] = []  # donor, start, end, sentence
         self.last_workshop: _Draft | None = None
         self.last_arrest: _Draft | None = None
+        # Datelines' date mentions by sentence, and the page's date from where each stands
+        # (see _Extractor.find_datelines); the source's publication date before the first.
+        self.datelines: dict[int, _Mention] = {}
+        self.page_dates: list[tuple[int, PartialDate]] = []
+        if source.published is not None:
+            self.page_dates.append((0, PartialDate(source.published, source.published)))
         self.evidence: dict[int, Evidence] = {}
         # Values the text gives that no record can hold: (kind, field, value, reason), as
         # Extraction.dropped lists them.
@@ -266,17 +272,83 @@ class _Base:
     def set_date(
         self, draft: _Draft, found: _Mention | None, index: int, name: str = "date"
     ) -> PartialDate | None:
+        """Set ``draft``'s date from a mention. A figure's open period ("since 2014") is
+        counted up to the page's date, when the page has one: it is what the figure is as of."""
         if found is None:
             return None
-        draft.fields[name] = found.value
+        date: PartialDate = found.value
+        page = self.page_date(found.start) if name == "as_of" and date.latest is None else None
+        if page is not None and page.latest is not None and page.latest >= date.earliest:
+            date = PartialDate(date.earliest, page.latest, date.text)
+        draft.fields[name] = date
         self.note(draft, name, found.start, found.end, index)
-        return found.value  # type: ignore[no-any-return]
+        return date
 
-    def set_place(self, draft: _Draft, mentions: list[_Mention], anchor: int, index: int) -> None:
+    def page_date(self, position: int) -> PartialDate | None:
+        """The date of the page at ``position``: its last dateline before it, else the
+        source's publication date."""
+        at = bisect.bisect_right(self.page_dates, position, key=lambda p: p[0]) - 1
+        return self.page_dates[at][1] if at >= 0 else None
+
+    def set_place(
+        self, draft: _Draft, mentions: list[_Mention], anchor: int, index: int
+    ) -> list[tuple[Place, _Mention]]:
+        """Set the place the sentence puts the record in; return every place it names there.
+
+        A list of places ("in Mali and Niger", "à Bamako et à Ségou") does not fit the one
+        place of a seizure or a figure: the record keeps their country when they share one,
+        else no place (never the first alone, nor an agency's country), and a flag names
+        them. Figures list every country in ``countries`` (see :meth:`figure_places`).
+        """
         place, mention = self.place(mentions, anchor)
-        if place is not None and mention is not None:
+        if place is None or mention is None:
+            return []
+        listed = self._listed(mentions, mention) if mention.kind != "demonym" else []
+        if len(listed) < 2:
             draft.fields["place"] = place
             self.note(draft, "place", mention.start, mention.end, index)
+            return [(place, mention)]
+        first, last = listed[0][1], listed[-1][1]
+        countries = {p.country for p, _ in listed}
+        names = ", ".join(self.text[m.start : m.end] for _, m in listed)
+        if len(countries) == 1:
+            draft.fields["place"] = _place(countries.pop())
+            self.note(draft, "place", first.start, last.end, index)
+            kept = f"their country, {draft.fields['place'].country}"
+        elif draft.kind == "seizure":
+            kept = "no place"
+        elif any(p.locality for p, _ in listed):
+            kept = "their countries"
+        else:
+            return listed  # a figure's countries hold them all
+        draft.flags.append(f"places: {names}: the record holds one place, so it keeps {kept}")
+        return listed
+
+    def _listed(self, mentions: list[_Mention], chosen: _Mention) -> list[tuple[Place, _Mention]]:
+        """The places of the list ``chosen`` is in ("in Bamako and Niamey", "in Gao, Mali and
+        Niamey, Niger"), in order, each once; a country after its own locality ("Gao, Mali")
+        is that locality's, not another place."""
+        found = [m for m in self.of_kind(mentions, "locality", "country") if m.extra != "from"]
+        at = found.index(chosen)
+        low = high = at
+        while low > 0 and _PLACE_JOIN.fullmatch(self.folded, found[low - 1].end, found[low].start):
+            low -= 1
+        while high + 1 < len(found) and _PLACE_JOIN.fullmatch(
+            self.folded, found[high].end, found[high + 1].start
+        ):
+            high += 1
+        listed: list[tuple[Place, _Mention]] = []
+        for m in found[low : high + 1]:
+            if m.kind == "locality":
+                iso3, name = m.value.split("|", 1)
+                candidate = _place(iso3, name)
+            elif any(p.country == m.value and p.locality for p, _ in listed[-1:]):
+                continue  # "Gao, Mali"
+            else:
+                candidate = _place(m.value)
+            if all(candidate != p for p, _ in listed):
+                listed.append((candidate, m))
+        return listed
 
     @staticmethod
     def _agency_kind(key: str) -> str | None:
@@ -306,7 +378,7 @@ class _Base:
         return next((a for a in agencies if self._agency_country(a.value)), None)
 
     def figure_places(self, draft: _Draft, mentions: list[_Mention], index: int) -> None:
-        self.set_place(draft, mentions, 0, index)
+        listed = self.set_place(draft, mentions, 0, index)
         as_of = draft.fields.get("as_of")
         found = self.of_kind(mentions, "country", "demonym", "grouping")
         named = self._derived(found, "countries", _naming) if found else []
@@ -316,11 +388,11 @@ class _Base:
                 if iso3 not in countries:
                     countries.append(iso3)
                     self.note(draft, f"countries[{iso3}]", m.start, m.end, index)
-        place = draft.fields.get("place")
-        if place is not None and place.country not in countries and place.locality:
-            countries.insert(0, place.country)
-            where = draft.evidence["place"].phrase
-            self.note(draft, f"countries[{place.country}]", where.start, where.end, index)
+        # The countries of the localities it is placed in ("in Bamako and Niamey"), first.
+        localities = [(p.country, m) for p, m in listed if p.locality]
+        for n, (iso3, m) in enumerate(c for c in localities if c[0] not in countries):
+            countries.insert(n, iso3)
+            self.note(draft, f"countries[{iso3}]", m.start, m.end, index)
         draft.fields["countries"] = tuple(countries)
 
     @staticmethod

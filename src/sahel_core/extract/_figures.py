@@ -21,6 +21,7 @@ from sahel_core.numbers import (
     _ARTICLES,
     COLLECTIVE_WORDS,
     QUALIFIER_PREFIXES,
+    SCALE_WORDS,
     parse_number,
     split_qualifier,
 )
@@ -88,11 +89,15 @@ _CURRENCY = "(?<![a-z]){}(?:{})(?![a-z])".format(
     ),
 )
 _TO_CURRENCY = r"\s?(?:de\s+|d')?"  # "13 million CFA", "13 millions de FCFA"
+# A half after a number or a scale word: "two and a half (tons)", "deux millions et demi (de
+# FCFA)", "a million and a half". Not "half-" (a word of its own), nor "demi-tonne".
+_HALF_END = r"(?![\w-])"
 _FIGURE = re.compile(
     rf"(?:(?P<qual>{_QUALIFIER})\s*)?"
     rf"(?P<cur1>(?:{_CURRENCY})\s?)?"
     rf"(?P<num>{_DIGITS}|{_ARTICLE_FIGURE}|{_NUMBER_WORD})"
-    rf"(?:\s?(?P<scale>{_SCALE}))?"
+    rf"(?:\s+and\s+a\s+half{_HALF_END})?"
+    rf"(?:(?:\s|(?<=demi)-)?(?P<scale>{_SCALE})(?:\s+(?:and\s+a\s+half|et\s+demie?){_HALF_END})?)?"
     rf"(?:{_TO_CURRENCY}(?P<cur2>{_CURRENCY}))?"
 )
 # The currency after a range: "between 100,000 and 120,000 USD", "entre 60 et 70 millions de
@@ -128,8 +133,9 @@ _RANGE_AND = re.compile(rf"\s*(?:and|et)\s*(?:{_DIGITS})(?:\s?{_SCALE})?")
 _RANGE_OPEN = re.compile(r"(?:between|entre|from|de)\s+$")
 _UNIT_WORDS = re.compile(r"\s?(?P<w1>[a-z]+)\.?(?:\s(?P<w2>[a-z]+))?")
 _SUFFIX_QUALIFIER = re.compile(r"\s+(?:environ|approximately|or more|ou plus|au moins|or so)\b")
-# After a unit, a half more: "une tonne et demie" (parse_amount reads it).
-_AND_A_HALF = re.compile(r"\s+et\s+demie?(?![a-z])")
+# After a unit, a half more: "une tonne et demie" (parse_amount reads it), "a ton and a half"
+# (_with_half reads it).
+_AND_A_HALF = re.compile(r"\s+(?:et\s+demie?|and\s+a\s+half)(?![\w-])")
 # Words after a number that are never units ("on 12 December", "12 of methamphetamine").
 # fmt: off
 _NOT_UNITS = frozenset((
@@ -168,7 +174,12 @@ def _amount(text: str, locale: str) -> Amount | None:
     try:
         return parse_amount(text, locale=locale)
     except SahelError:
+        pass
+    half = _without_half(text)
+    found = _amount(half[0], locale) if half else None
+    if half is None or found is None or found.qualifier is Qualifier.RANGE:
         return None
+    return Amount(found.magnitude + half[1], found.unit, found.qualifier, text=text)
 
 
 @lru_cache(maxsize=65536)
@@ -180,7 +191,48 @@ def _money(
     try:
         return parse_money(text, locale=locale, country=country, on=on)
     except SahelError:
+        pass
+    half = _without_half(text)
+    found = _money(half[0], locale, country, on) if half else None
+    if half is None or found is None or found.qualifier is Qualifier.RANGE:
         return None
+    return Money(found.amount + half[1], found.currency, found.qualifier, text=text)
+
+
+# The halves the project's parsers leave to the caller: "half a million", "un demi-million"
+# (a half of a scale word), and "and a half" after a number, a scale word or a unit ("two
+# and a half tons", "a ton and a half", "deux millions et demi"; "une tonne et demie" they
+# read).
+_HALF_OF_SCALE = re.compile(
+    r"(?<![^\W\d_])(?:half\s+an?|une?\s+demi|demi)[\s-]+(?=(?:millions?|milliards?|billions?|"
+    r"thousand|mille)(?![^\W\d_]))",
+    re.IGNORECASE,
+)
+_HALF = re.compile(r"\s+(?:and\s+a\s+half|et\s+demie?)(?![\w-])", re.IGNORECASE)
+_WORD_BEFORE_HALF = re.compile(r"([^\W\d_]+)\s*$")
+_WORD_AFTER_HALF = re.compile(r"\s*([^\W\d_]+)")
+
+
+def _without_half(text: str) -> tuple[str, Decimal] | None:
+    """``text`` written so that the parsers read it without its half, and what the half adds:
+    0.5 of the scale word next to it ("deux millions et demi": 500,000), else of the unit
+    ("a ton and a half": 0.5). None when ``text`` has no such half."""
+    scale = _HALF_OF_SCALE.search(text)
+    if scale is not None:  # "half a million" is "0.5 million" (parse_number reads "0.5")
+        return f"{text[: scale.start()]}0.5 {text[scale.end() :]}", Decimal(0)
+    half = _HALF.search(text)
+    if half is None:
+        return None
+    before = _WORD_BEFORE_HALF.search(text, 0, half.start())
+    after = _WORD_AFTER_HALF.match(text, half.end())
+    power = 0
+    for word in (before, after):
+        name = word[1].casefold() if word is not None else ""
+        found = SCALE_WORDS.get(name, SCALE_WORDS.get(name[:-1])) if name else None
+        if found is not None:
+            power = found
+            break
+    return text[: half.start()] + text[half.end() :], Decimal("0.5").scaleb(power)
 
 
 def _redenominated(currency: str) -> str | None:
@@ -196,7 +248,10 @@ def _number(text: str, locale: str) -> tuple[Qualifier, Decimal] | None:
         qualifier, rest = split_qualifier(text)
         return qualifier, parse_number(rest, locale=locale)
     except SahelError:
-        return None
+        pass
+    half = _without_half(text)
+    found = _number(half[0], locale) if half else None
+    return None if half is None or found is None else (found[0], found[1] + half[1])
 
 
 @lru_cache(maxsize=65536)
@@ -205,6 +260,30 @@ def _date(text: str) -> PartialDate | None:
         return parse_date(text)
     except ParseError:
         return None
+
+
+def _relative_date(kind: str, page: PartialDate, text: str) -> PartialDate:
+    """The span a relative date (a group name of ``_RELATIVE_DATE``) covers on a page dated
+    ``page``: from the start of the earliest day it may mean to the end of the latest. "last
+    week" is the calendar week before the page's up to the day before it, since it is said of
+    both ("12 March: last week" may be 29 February to 6 March, or 5 to 11 March)."""
+    first, last = page.earliest, page.latest or page.earliest
+    day = dt.timedelta(days=1)
+    if kind == "yesterday":
+        return PartialDate(first - day, last - day, text)
+    if kind == "last_week":
+        return PartialDate(first - dt.timedelta(days=first.weekday() + 7), last - day, text)
+    if kind == "this_week":
+        return PartialDate(first - dt.timedelta(days=first.weekday()), last, text)
+    if kind == "last_month":
+        end = first.replace(day=1) - day
+        return PartialDate(end.replace(day=1), end, text)
+    if kind == "this_month":
+        return PartialDate(first.replace(day=1), last, text)
+    if kind == "last_year":
+        return PartialDate(dt.date(first.year - 1, 1, 1), dt.date(first.year - 1, 12, 31), text)
+    assert kind == "this_year"
+    return PartialDate(dt.date(first.year, 1, 1), last, text)
 
 
 def _months() -> str:

@@ -7,6 +7,7 @@ from typing import NamedTuple
 from sahel_core.entities import Place
 from sahel_core.extract._base import _Base, _Draft, _place
 from sahel_core.extract._patterns import (
+    _AND_MORE,
     _AND_ONE_MORE,
     _ARRESTED_COUNT,
     _ARRESTED_ONE,
@@ -127,12 +128,12 @@ class _Operations(_Base):
         for m in mentions:
             if m.start >= before:
                 break
-            found = self.person_count(m) if m.end <= before else None
+            found = self.person_count(m, mentions) if m.end <= before else None
             if found is not None and _ARRESTED_PASSIVE.fullmatch(self.folded, found[1], before):
                 return found[0]
         for m in mentions:
             if m.start >= after - 1:
-                found = self.person_count(m)
+                found = self.person_count(m, mentions)
                 if found is not None:
                     return found[0]
         one = _ARRESTED_ONE.search(self.folded, after, self.sentences[index].end)
@@ -141,9 +142,9 @@ class _Operations(_Base):
             return _Arrested(Amount(1, "person", text=text), *one.span(), figure=False)
         return None
 
-    def person_count(self, m: _Mention) -> tuple[_Arrested, int] | None:
+    def person_count(self, m: _Mention, mentions: list[_Mention]) -> tuple[_Arrested, int] | None:
         """The count of persons a mention starts ("12 suspects", "two Nigerians and a
-        Malian"), and where its noun ends."""
+        Malian", "two Nigerians and three Malians"), and where its last noun ends."""
         if m.kind == "amount" and m.extra == "person":
             amount = self.amount_of(m)
             if amount is None:
@@ -158,11 +159,27 @@ class _Operations(_Base):
             amount = Amount(value, "person", qualifier, text=self.text[m.start : m.end])
             end = noun.end()
         more = _AND_ONE_MORE.match(self.folded, end)
-        if more is None or amount.qualifier is not Qualifier.EXACT:
+        if more is not None and amount.qualifier is Qualifier.EXACT:
+            text = self.text[m.start : more.end()]
+            total = Amount(amount.magnitude + 1, "person", text=text)
+            return _Arrested(total, m.start, more.end()), more.end()
+        # A list of counts is one count: left apart, its last would pass for all arrested.
+        joined = _AND_MORE.match(self.folded, end)
+        following = self._derived(mentions, "by start", _by_start) if joined else {}
+        nxt = following.get(joined.end()) if joined else None
+        rest = self.person_count(nxt, mentions) if nxt is not None else None
+        if rest is None:
             return _Arrested(amount, m.start, m.end), end
-        text = self.text[m.start : more.end()]
-        total = Amount(amount.magnitude + 1, "person", text=text)
-        return _Arrested(total, m.start, more.end()), more.end()
+        qualifiers = {amount.qualifier, rest[0].amount.qualifier} - {Qualifier.EXACT}
+        if len(qualifiers) > 1:  # "over 10 ... and under 5 ...": no one count
+            return None
+        total = Amount(
+            amount.magnitude + rest[0].amount.magnitude,
+            "person",
+            qualifiers.pop() if qualifiers else Qualifier.EXACT,
+            text=self.text[m.start : rest[1]],
+        )
+        return _Arrested(total, m.start, rest[1]), rest[1]
 
     def coreference(self, index: int, mentions: list[_Mention], low: str) -> None:
         draft = self.last_arrest
@@ -173,3 +190,11 @@ class _Operations(_Base):
         # UN bodies facilitate ("which UNODC facilitated"); they are not the arresting agency.
         agencies = [a for a in self.agencies(mentions) if self._agency_kind(a.value) != "un"]
         self.add_listed(draft, "agencies", [(a.value, a.start, a.end, index) for a in agencies])
+
+
+def _by_start(mentions: list[_Mention]) -> dict[int, _Mention]:
+    """The first mention starting at each position."""
+    found: dict[int, _Mention] = {}
+    for m in mentions:
+        found.setdefault(m.start, m)
+    return found

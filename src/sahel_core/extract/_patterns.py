@@ -6,7 +6,7 @@ import re
 from typing import Final
 
 from sahel_core.extract._figures import _DIGITS
-from sahel_core.extract._vocabulary import _DEMONYM_OF
+from sahel_core.extract._vocabulary import _DEMONYM_OF, _DEMONYM_PLURALS
 
 _SEIZE = re.compile(
     r"(?<![a-z])(?:seiz\w*|confiscat\w*|intercept\w*|impound\w*|saisi\w*|discover\w*|"
@@ -143,7 +143,16 @@ _ARRESTED_NOUNS = (
     r"nationals|personnes|suspects|individus|trafiquants|membres|passeurs|ressortissants"
 )
 
-_ARRESTED_COUNT = re.compile(rf"\s+(?:[a-z-]+\s+|d')?(?:{_ARRESTED_NOUNS})(?![a-z])")
+# A count's noun: "12 suspects", "two Nigerian nationals", "deux Nigérians"; a plural
+# demonym with nothing before it, as "deux camions maliens" counts trucks.
+_ARRESTED_COUNT = re.compile(
+    rf"\s+(?:(?:[a-z-]+\s+|d')?(?:{_ARRESTED_NOUNS})|"
+    rf"(?:{'|'.join(sorted(_DEMONYM_PLURALS, key=len, reverse=True))}))(?![a-z])"
+)
+
+# Between two counts of one list of people: "two Nigerians and three Malians", "2 suspects,
+# 3 Malians and 1 Ghanaian".
+_AND_MORE = re.compile(r"\s*,\s*(?:and\s+|et\s+)?|\s+(?:and|et)\s+")
 
 # One more person after a count of them: "two Nigerian nationals and a Malian", "3 suspects
 # and a woman", "deux ressortissants nigérians et un Malien". A demonym is a person only where
@@ -206,6 +215,7 @@ _DATELINE = re.compile(
     r"(?:(?:le|on)\s+)?"
 )
 _AFTER_DATELINE = re.compile(r"\s*(?:\([^()\n]{1,40}\)\s*)?[-–—:]")
+_DATELINE_REACH = 100  # characters from a sentence's start to its dateline's date, at most
 
 _PROGRAMME_LIST = re.compile(
     r"contributions?\s+(?:from|of)\s+the\s+governments\s+of|(?:grace\s+aux|avec\s+les)\s+"
@@ -244,3 +254,24 @@ _GATHERED = re.compile(
 _PERIOD_DAYS = 366
 
 _VERB_WINDOW = 80
+
+# Between the places of a list: "in Mali and Niger", "à Bamako et à Ségou", "in Gao, Mali or
+# in Niamey".
+_PLACE_JOIN = re.compile(
+    r"\s*(?:,\s*(?:(?:and|et|or|ou)\s+)?|\s+(?:and|et|or|ou)\s+)"
+    r"(?:(?:in|at|a|au|aux|en|dans)\s+(?:the\s+|la\s+|le\s+|l')?)?"
+)
+
+# A date told relative to the page's (a dateline's, or the source's publication date): read
+# only where the page has one, back from its last word (see _Extractor.relative_dates and
+# _figures._relative_date), at most _RELATIVE_AROUND characters either side of it.
+_RELATIVE_DATE = re.compile(
+    r"(?=[ytlhce])(?<![a-z])(?:(?P<yesterday>yesterday|hier)"
+    r"|(?P<last_week>last\s+week|la\s+semaine\s+(?:derniere|passee))"
+    r"|(?P<this_week>(?:earlier\s+)?this\s+week|cette\s+semaine)"
+    r"|(?P<last_month>last\s+month|le\s+mois\s+(?:dernier|passe))"
+    r"|(?P<this_month>(?:earlier\s+)?this\s+month|ce\s+mois(?:-ci)?)"
+    r"|(?P<last_year>last\s+year|l'annee\s+(?:derniere|passee))"
+    r"|(?P<this_year>(?:earlier\s+)?this\s+year|cette\s+annee))(?![a-z])"
+)
+_RELATIVE_AROUND = 24

@@ -6,8 +6,16 @@ import bisect
 
 from sahel_core.extract._base import _Draft
 from sahel_core.extract._figure_rules import _Figures
+from sahel_core.extract._figures import _relative_date
 from sahel_core.extract._operations import _Operations
-from sahel_core.extract._patterns import _AFTER_DATELINE, _DATELINE, _LEARNING
+from sahel_core.extract._patterns import (
+    _AFTER_DATELINE,
+    _DATELINE,
+    _DATELINE_REACH,
+    _LEARNING,
+    _RELATIVE_AROUND,
+    _RELATIVE_DATE,
+)
 from sahel_core.extract._scan import _Mention
 from sahel_core.extract._seizures import _Seizures
 from sahel_core.extract._text import _Sentence
@@ -21,6 +29,7 @@ class _Extractor(_Seizures, _Operations, _Workshops, _Figures):
         """Every rule over every sentence; the drafts in text order."""
         # Only a rule word or a figure sets a rule off; names and dates alone say nothing, so
         # the mentions of the other sentences are not even gathered.
+        self.find_datelines()
         figures = [False] * len(self.sentences)
         for m in self.scan.figures:
             index = bisect.bisect_right(self.starts, m.start) - 1
@@ -43,21 +52,62 @@ class _Extractor(_Seizures, _Operations, _Workshops, _Figures):
         self.title_from_headline()
         return sorted(self.drafts, key=lambda d: d.order)
 
+    def find_datelines(self) -> None:
+        """The datelines of the text ("NIAMEY, 12 May 2016 - ..."), by sentence, and the page
+        dates (``page_dates``) they set from where they stand: one text may hold several
+        releases. Before a dateline's date come at most its place and that place's country."""
+        for m in self.scan.mentions:
+            if m.kind != "date" or m.value.latest is None:
+                continue
+            index = bisect.bisect_right(self.starts, m.start) - 1
+            s = self.sentences[index] if index >= 0 else None
+            if (
+                s is None
+                or m.start - s.start > _DATELINE_REACH
+                or not _DATELINE.fullmatch(self.text, s.start, m.start)
+                or not _AFTER_DATELINE.match(self.text, m.end)
+                or m not in self.scan.within(s.start, s.end)[:3]
+            ):
+                continue
+            self.datelines[index] = m
+            self.page_dates.append((s.start, m.value))
+
     def mentions_of(self, s: _Sentence) -> list[_Mention]:
-        """The mentions of sentence ``s``, less the date of a dateline ("NIAMEY, 12 May 2016 -
-        Customs seized ... on 2 May 2016") when the sentence states another: the dateline dates
-        the release, the other the event."""
+        """The mentions of sentence ``s``, with the dates it tells relative to the page's
+        ("seized last week": see :meth:`relative_dates`), less the date of a dateline
+        ("NIAMEY, 12 May 2016 - Customs seized ... on 2 May 2016", "... last week") when the
+        sentence states another: the dateline dates the release, the other the event."""
         found = self.scan.within(s.start, s.end)
-        # Before a dateline's date come at most its place and that place's country.
-        first = next((m for m in found[:3] if m.kind == "date"), None)
-        if (
-            first is None
-            or not _DATELINE.fullmatch(self.text, s.start, first.start)
-            or not _AFTER_DATELINE.match(self.text, first.end)
-            or not any(m.kind == "date" and m is not first for m in found)
-        ):
+        if self.page_dates:
+            found = self.relative_dates(s, found)
+        first = self.datelines.get(bisect.bisect_right(self.starts, s.start) - 1)
+        if first is None or not any(m.kind == "date" and m is not first for m in found):
             return found
         return [m for m in found if m is not first]
+
+    def relative_dates(self, s: _Sentence, found: list[_Mention]) -> list[_Mention]:
+        """``found`` with the dates ``s`` tells relative to the page's date ("yesterday",
+        "last week", "le mois dernier"), read as the span they may mean (see
+        :func:`~sahel_core.extract._figures._relative_date`)."""
+        added: list[_Mention] = []
+        words = self.scan.relative
+        first = bisect.bisect_left(words, (s.start,))
+        for start, end in words[first : bisect.bisect_left(words, (s.end,))]:
+            # The phrase is around its word: "last week", "la semaine dernière".
+            low, high = max(s.start, start - _RELATIVE_AROUND), min(s.end, end + _RELATIVE_AROUND)
+            matches = _RELATIVE_DATE.finditer(self.folded, low, high)
+            match = next((m for m in matches if m.start() <= start < m.end()), None)
+            page = self.page_date(start)
+            kind = match.lastgroup if match is not None else None
+            if match is None or kind is None or page is None:
+                continue
+            if added and added[-1].start == match.start():
+                continue  # "earlier this year" has found it already
+            date = _relative_date(kind, page, self.text[match.start() : match.end()])
+            added.append(_Mention("date", match.start(), match.end(), date, None))
+        if not added:
+            return found
+        return sorted([*found, *added], key=lambda m: m.start)
 
     def sentence(self, index: int, s: _Sentence, mentions: list[_Mention], low: str) -> None:
         """The rules for one sentence, in the order of the module docstring."""

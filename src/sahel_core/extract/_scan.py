@@ -52,6 +52,7 @@ from sahel_core.extract._vocabulary import (
     _GROUPING_WORD,
     _MEASURE_WORD,
     _NAME_WORD,
+    _RELATIVE_WORD,
     _TRIGGER_BITS,
     _TRIGGER_KINDS,
     _WORD_CHARS,
@@ -127,6 +128,7 @@ class _Scan:
         self.folded = folded
         self.lang = lang
         self.triggers: list[tuple[int, str]] = []  # (position, trigger kind)
+        self.relative: list[tuple[int, int]] = []  # spans of _RELATIVE_WORDS
         self.words: list[str] = []
         names, date_anchors, figure_anchors = self._words()
         dates = list(self._dates(date_anchors))
@@ -190,6 +192,8 @@ class _Scan:
                 triggers += [(start, kind) for bit, kind in _TRIGGER_KINDS if action & bit]
             if action & _DATE_WORD:
                 date_anchors.append((start, i))
+            if action & _RELATIVE_WORD:
+                self.relative.append((start, end))
             if action & _FIGURE_WORD:
                 figure_anchors.append((start, i))
             if action & _NAME_WORD:
@@ -389,11 +393,14 @@ class _Scan:
             # Amounts and counts are read when a rule uses them (see _Base.amount_of).
             if unit is not None:
                 half = _AND_A_HALF.match(folded, unit_end)
-                unit_end = half.end() if half else unit_end
+                # "2 kg and a half kilogram of ...": that half is a figure of its own.
+                if half is not None and self._unit(half.end())[0] is None:
+                    unit_end = half.end()
                 suffix = _SUFFIX_QUALIFIER.match(folded, unit_end)
                 last = suffix.end() if suffix else unit_end
                 yield _Mention("amount", start, last, None, unit)
-            elif not match["art"] or match["group"]:  # "a", "une demi" count a unit, not people
+            elif not match["art"] or match["group"] or match["scale"]:
+                # "a", "une demi" count a unit, not people; "a million" is a figure
                 last = end
                 yield _Mention("number", start, end, None)
 

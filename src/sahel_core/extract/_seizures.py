@@ -157,8 +157,7 @@ class _Seizures(_Base):
             if kind == "seizure":
                 draft.fields["drug_text"] = self.text[drug.start : drug.end]
                 self.set_date(draft, when, index)
-                self.set_place(draft, mentions, quantity.end, index)
-                if "place" not in draft.fields:
+                if not self.set_place(draft, mentions, quantity.end, index):
                     self.place_from_agency(draft, mentions, index)
                 national = self._derived(self.agencies(mentions), "national", self._national)
                 if national is not None:

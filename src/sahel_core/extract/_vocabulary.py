@@ -69,28 +69,32 @@ def _names(
     return out
 
 
-# Demonyms of the region, used only with a word for the authorities ("Malian authorities",
-# "autorités maliennes"): facts of language, not in the reference data.
+# Demonyms of the region, used with a word for the authorities ("Malian authorities",
+# "autorités maliennes") and for people ("two Nigerians and a Malian"): facts of language,
+# not in the reference data.
 _DEMONYMS: Final = {
-    "MLI": "malian malien malienne maliens maliennes",
+    "MLI": "malian malians malien malienne maliens maliennes",
     "NER": "nigerien nigerienne nigeriens nigeriennes",
     "BFA": "burkinabe burkinabes",
     "SEN": "senegalese senegalais senegalaise senegalaises",
-    "TCD": "chadian tchadien tchadienne tchadiens tchadiennes",
-    "MRT": "mauritanian mauritanien mauritanienne mauritaniens mauritaniennes",
-    "GHA": "ghanaian ghanean ghaneen ghaneenne ghaneens ghaneennes",
+    "TCD": "chadian chadians tchadien tchadienne tchadiens tchadiennes",
+    "MRT": "mauritanian mauritanians mauritanien mauritanienne mauritaniens mauritaniennes",
+    "GHA": "ghanaian ghanaians ghanean ghaneen ghaneenne ghaneens ghaneennes",
     "TGO": "togolese togolais togolaise togolaises",
     "NGA": "nigerian nigerians nigeriane nigerianes",
-    "GIN": "guinean guineen guineenne guineens guineennes",
-    "CIV": "ivorian ivoirien ivoirienne ivoiriens ivoiriennes",
+    "GIN": "guinean guineans guineen guineenne guineens guineennes",
+    "CIV": "ivorian ivorians ivoirien ivoirienne ivoiriens ivoiriennes",
     "BEN": "beninese beninois beninoise beninoises",
-    "GMB": "gambian gambien gambienne gambiens gambiennes",
-    "CMR": "cameroonian camerounais camerounaise camerounaises",
-    "DZA": "algerian algerien algerienne algeriens algeriennes",
-    "LBY": "libyan libyen libyenne libyens libyennes",
-    "MAR": "moroccan marocain marocaine marocains marocaines",
+    "GMB": "gambian gambians gambien gambienne gambiens gambiennes",
+    "CMR": "cameroonian cameroonians camerounais camerounaise camerounaises",
+    "DZA": "algerian algerians algerien algerienne algeriens algeriennes",
+    "LBY": "libyan libyans libyen libyenne libyens libyennes",
+    "MAR": "moroccan moroccans marocain marocaine marocains marocaines",
 }
 _DEMONYM_OF: Final = {w: iso3 for iso3, words in _DEMONYMS.items() for w in words.split()}
+# The plurals, which name people after a count ("deux Nigérians"): English and French plurals
+# end in "s", and "-ese" is its own plural ("two Senegalese").
+_DEMONYM_PLURALS: Final = frozenset(w for w in _DEMONYM_OF if w.endswith(("s", "ese")))
 _AUTHORITIES = (
     r"authorities|police|customs|gendarmerie|government|army|armed forces|security forces|"
     r"forces|officials|law enforcement|judiciary|legislators|courts|investigators|navy"
@@ -137,6 +141,12 @@ _DIGITS_WORD = 1 << 6
 _MEASURE_WORD = 1 << 7
 _TRIGGER_KINDS: Final = tuple((1 << (8 + i), kind) for i, kind in enumerate(_TRIGGER_STEMS))
 _TRIGGER_BITS: Final = sum(bit for bit, _ in _TRIGGER_KINDS)
+# The last word of a date told relative to the page's ("last week", "hier"): see
+# _patterns._RELATIVE_DATE, which the rules match back from it.
+_RELATIVE_WORD = 1 << (8 + len(_TRIGGER_STEMS))
+_RELATIVE_WORDS: Final = frozenset(
+    ("yesterday", "hier", "week", "month", "year", "semaine", "mois", "annee")
+)
 _WORD_CHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 # The action of each distinct word seen so far (all texts): words repeat, so each is worked out
 # once. Bounded: cleared when it would grow past _ACTIONS_MAX words.
@@ -189,14 +199,18 @@ def _locality_rows() -> list[dict[str, str]]:
 def _measure_words() -> frozenset[str]:
     """Units of measure written out in one word ("ton", "kilogrammes", "litre", "hectare"),
     which an article before them makes a figure of: "a ton". Counts are left out: "a case of
-    cocaine trafficking" and "a unit of the police" count nothing."""
+    cocaine trafficking" and "a unit of the police" count nothing. Scale words are in: "a
+    million CFA francs", "half a million", "un million de FCFA" are figures."""
+    from sahel_core.numbers import SCALE_WORDS
     from sahel_core.quantities import _spellings, _written_out
 
-    return frozenset(
+    units = (
         key
         for key, unit in _spellings().items()
         if unit.dimension in ("mass", "volume", "area") and key.isalpha() and _written_out(key)
     )
+    scales = (w + plural for w in SCALE_WORDS if len(w) > 3 for plural in ("", "s"))
+    return frozenset((*units, *scales))
 
 
 @cache
@@ -238,6 +252,7 @@ def _vocabulary() -> _Vocabulary:
         (_DEMONYM_WORD, _DEMONYM_OF),
         (_AUTHORITY_WORD, _AUTHORITIES_FR),
         (_GROUPING_WORD, _GROUPING_WORDS),
+        (_RELATIVE_WORD, _RELATIVE_WORDS),
     ):
         for word in words:
             actions[word] = actions.get(word, 0) | bit
