@@ -392,23 +392,32 @@ def test_extract_tells_what_no_record_keeps(
     )
 
 
-@pytest.mark.parametrize("amount", ["-5", "-2,5", "-.5", "-700 million"])
-def test_a_negative_amount_is_an_argument_not_an_option(
-    capsys: pytest.CaptureFixture[str], amount: str
+@pytest.mark.parametrize(
+    ("amount", "size"),
+    [("-5", "5"), ("-2,5", "2,5"), ("-.5", "0.5"), ("-700 million", "700 million")],
+)
+def test_a_negative_amount_converts_with_its_sign(
+    capsys: pytest.CaptureFixture[str], amount: str, size: str
 ) -> None:
     """IATI reversals are negative: "-5" was taken for an unknown option (exit 2), and "--"
-    before it made the options after it arguments too. It now reaches the conversion, which
-    tells what it makes of it (money is a figure >= 0), wherever it stands."""
+    before it made the options after it arguments too. Wherever it stands, it now converts as
+    its size, the sign kept on the figures."""
+    assert main(["convert", size, "XOF", "EUR", "--date", "2020-01-01", "--json"]) == 0
+    positive = json.loads(capsys.readouterr().out)
     for args in (
         ["convert", amount, "XOF", "EUR", "--date", "2020-01-01", "--json"],
         ["convert", "--json", "--date", "2020-01-01", amount, "XOF", "EUR"],
         ["convert", "--date=2020-01-01", amount, "XOF", "EUR", "--json"],
         ["convert", "--json", "--date", "2020-01-01", "--", amount, "XOF", "EUR"],
     ):
-        assert main(args) == 1, args
-        err = capsys.readouterr().err
-        assert err.startswith("error: field 'amount': a figure is a finite number >= 0"), err
-        assert err.count("\n") == 1
+        assert main(args) == 0, args
+        found = json.loads(capsys.readouterr().out)
+        for key in ("amount", "original", "low", "high"):
+            assert found[key] == "-" + positive[key], key
+        assert found["rounding"] == positive["rounding"] and found["steps"] == positive["steps"]
+    assert main(["convert", amount, "XOF", "EUR", "--date", "2020-01-01"]) == 0
+    table = capsys.readouterr().out
+    assert f"-{positive['amount']} EUR" in table.replace(",", "")
 
 
 def test_options_of_convert_still_work_beside_negative_amounts(

@@ -6,6 +6,7 @@ import datetime as dt
 import itertools
 import re
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 import typer
@@ -59,21 +60,30 @@ def convert(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Convert AMOUNT from FROM to TO at the rates of --date: result, rates, their dates,
-    sources and the path (XOF and XAF use the exact 655.957 peg to the euro)."""
+    sources and the path (XOF and XAF use the exact 655.957 peg to the euro). A negative
+    AMOUNT (a reversal) converts as its size, the sign kept."""
     from sahel_core.money import Money
     from sahel_core.money import convert as convert_money
     from sahel_core.numbers import format_number, parse_number
 
     day = _date(date)
-    money = Money(parse_number(amount, locale=locale), source)
+    number = parse_number(amount, locale=locale)
+    # A negative amount (an IATI reversal) converts as its size, its sign kept on the figures
+    # shown: money itself is never negative.
+    sign = -1 if number < 0 else 1
+    money = Money(abs(number), source)
     conversion = convert_money(money, target, on=day, via=via, places=places)
     if as_json:
-        print_json(conversion.as_dict())
+        found = conversion.as_dict()
+        if sign < 0:  # AMOUNT is exact: its bounds are the amount; 0 stays unsigned
+            for key in ("amount", "original", "low", "high"):
+                found[key] = f"-{found[key]}" if found[key] and Decimal(found[key]) else found[key]
+        print_json(found)
         return
     result = conversion.result
     summary = [
-        ("result", f"{format_number(result.amount)} {result.currency}"),
-        ("from", f"{format_number(money.amount)} {money.currency}"),
+        ("result", f"{format_number(sign * result.amount)} {result.currency}"),
+        ("from", f"{format_number(sign * money.amount)} {money.currency}"),
         ("date", day.isoformat()),
         ("path", conversion.path),
         ("rounding", f"± {format_number(conversion.rounding)} {result.currency}"),
