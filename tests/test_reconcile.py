@@ -560,3 +560,185 @@ def test_the_order_of_rows_and_files_changes_nothing(
     (events, conflicts), (events_2, conflicts_2) = canonical(one), canonical(other)
     assert events.equals(events_2)
     assert conflicts.equals(conflicts_2)
+
+
+# --- a file shuffled, bounds merged, a register split into files ------------------------------
+
+
+def _filed(records: list[Seizure]) -> list[Seizure]:
+    """``records`` as a file read them: each source's row numbered by its place in the file."""
+    seen: dict[str | None, int] = {}
+
+    def placed(record: Seizure) -> Seizure:
+        (source,) = record.sources
+        seen[source.file] = seen.get(source.file, 1) + 1
+        return attrs.evolve(record, sources=(attrs.evolve(source, row=seen[source.file]),))
+
+    return [placed(record) for record in records]
+
+
+def _without_rows(result: Any) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A result as it reads in any order of the rows: the rows a file put its records on, the
+    order of the events and of each list left out."""
+    unplaced = pl.col("sources").list.eval(pl.element().struct.with_fields(row=pl.lit(None)))
+    events = result.table.with_columns(unplaced, pl.col("merged_from").list.sort())
+    lists = ("record_ids", "sources")
+    conflicts = result.conflicts.with_columns(pl.col(c).list.sort() for c in lists)
+    return (
+        events.sort(pl.all().exclude("sources", "stated_values", "merged_from").cast(pl.String),
+                    pl.col("merged_from").list.join(";"), nulls_last=True),
+        conflicts.sort("group", "field", "value", *(pl.col(c).list.join(";") for c in lists)),
+    )  # fmt: skip
+
+
+def test_a_shuffled_file_merges_alike_when_two_rows_share_an_id() -> None:
+    # Two rows of one register with one id and one date, equally close to the page: which one
+    # the page merges with is settled by what they say, not by the row each is on.
+    def report(quantity: Amount, file: str) -> Seizure:
+        return Seizure(
+            "R1" if file == "reg.csv" else "P", "cannabis_herb", quantity, date=day(2017, 5, 10),
+            place=Place("MLI"), sources=(SourceRef(file=file),),
+        )  # fmt: skip
+
+    exact = report(Amount("100", "kg"), "reg.csv")
+    about = report(Amount("100", "kg", "approx"), "reg.csv")
+    page = report(Amount("100", "kg"), "page.csv")
+    one, other = (
+        reconcile(from_entities(_filed(order)))
+        for order in ([exact, about, page], [about, exact, page])
+    )
+    assert _without_rows(one)[0].equals(_without_rows(other)[0])
+    assert one.conflicts.equals(other.conflicts)
+
+
+@settings(max_examples=150, deadline=None)
+@given(reports=_REPORTS, ids=st.lists(st.sampled_from(["x", "y"]), min_size=12, max_size=12),
+       data=st.data())  # fmt: skip
+def test_shuffling_the_rows_of_files_changes_nothing(
+    reports: list[tuple[str, str, int, str, str, str | None, int]],
+    ids: list[str],
+    data: st.DataObject,
+) -> None:
+    # Ids repeat within a source and rows are numbered by their place in their file, so a
+    # shuffle moves each record to another row: the events and conflicts stay the same.
+    start = dt.date(2016, 1, 1)
+    records = [
+        Seizure(
+            ident, drug, Amount(figure, "kg", qualifier),
+            date=PartialDate(start + dt.timedelta(days), start + dt.timedelta(days + span)),
+            place=Place("MLI", locality), sources=(SourceRef(file=source),),
+        )
+        for ident, (source, drug, days, figure, qualifier, locality, span) in zip(
+            ids, reports, strict=False
+        )
+    ]  # fmt: skip
+    shuffled = data.draw(st.permutations(records))
+    one = _without_rows(reconcile(from_entities(_filed(records))))
+    other = _without_rows(reconcile(from_entities(_filed(shuffled))))
+    assert one[0].equals(other[0])
+    assert one[1].equals(other[1])
+
+
+def _merged_quantity(*quantities: Amount) -> Amount:
+    records = [
+        cannabis(f"r{i}", quantity, month(2016, 5), SourceRef(file=f"s{i}.csv"))
+        for i, quantity in enumerate(quantities)
+    ]
+    (event,) = to_entities(reconcile(from_entities(records)).table, "seizure")
+    return event.quantity
+
+
+def test_merged_bounds_are_what_every_report_allows() -> None:
+    # "About 2 t" (1.8 to 2.2 t) and "more than 1.9 t" both hold: between 1.9 and 2.2 t, the
+    # point value the most precise report's. No report says so: no words.
+    about, over = Amount("2", "t", "approx", text="about 2 t"), Amount("1900", "kg", "more_than")
+    for order in ((about, over), (over, about)):
+        merged = _merged_quantity(*order)
+        assert (merged.magnitude, merged.unit, merged.qualifier) == (D("2"), "t", "range")
+        assert (merged.low, merged.high, merged.text) == (D("1.9"), D("2.2"), None)
+    # The point value is kept within the bounds.
+    assert _merged_quantity(about, Amount("2.1", "t", "more_than")) == Amount(
+        "2.1", "t", "range", low="2.1", high="2.2"
+    )
+    # A report whose bounds are within every other's is the merged figure, words and all.
+    assert _merged_quantity(Amount("2.7", "t", "more_than"), Amount("2.7", "t", text="2.7 t")) == (
+        Amount("2.7", "t", text="2.7 t")
+    )
+    assert _merged_quantity(Amount("2.7", "t", "more_than"), Amount("2.75", "t", "at_least")) == (
+        Amount("2.75", "t", "at_least")
+    )
+
+
+def test_reports_that_contradict_each_other_merge_into_their_span() -> None:
+    # 2.7 t and 2.8 t match within the tolerance but cannot both hold: a conflict, and the
+    # merged figure spans both rather than claim either.
+    records = [
+        cannabis("a", Amount("2.7", "t"), month(2016, 5), PAGE_001),
+        cannabis("b", Amount("2800", "kg"), month(2016, 5), PAGE_004),
+    ]
+    result = reconcile(from_entities(records))
+    (event,) = to_entities(result.table, "seizure")
+    assert event.quantity == Amount("2.7", "t", "range", low="2.7", high="2.8")
+    assert result.conflicts.filter(pl.col("field") == "quantity").height == 2
+    open_above = _merged_quantity(Amount("2.7", "t"), Amount("2.8", "t", "more_than"))
+    assert open_above == Amount("2.7", "t", "at_least", low="2.7")
+
+
+def test_a_register_split_into_files_is_one_source_when_named_so(tmp_path: Path) -> None:
+    # Two rows of one register, a week apart over new year, look like one seizure reported
+    # twice once the register is split by year; named one source, they never merge and the
+    # split register reconciles as the whole one does.
+    header = "id,date,country,drug,quantity,quantity_unit\n"
+    rows = {
+        2015: "D1,2015-12-29,MLI,cannabis,100,kg\n",
+        2016: "J1,2016-01-04,MLI,cannabis,100,kg\n",
+    }
+    for year, row in rows.items():
+        (tmp_path / f"seizures_{year}.csv").write_text(header + row, encoding="utf-8")
+    (tmp_path / "seizures.csv").write_text(header + "".join(rows.values()), encoding="utf-8")
+    (tmp_path / "page.csv").write_text(header + "P1,2016-01-05,MLI,cannabis,100,kg\n",
+                                       encoding="utf-8")  # fmt: skip
+    split = [str(tmp_path / f"seizures_{year}.csv") for year in rows]
+    page = str(tmp_path / "page.csv")
+
+    def run(*args: str) -> dict[str, Any]:
+        out = CliRunner().invoke(app, ["reconcile", *args, page, "--json"])
+        assert out.exit_code == 0, out.output
+        found: dict[str, Any] = json.loads(out.stdout)
+        return {
+            "events": found["events"],
+            "groups": [g["merged_from"] for g in found["groups"]],
+            "conflicts": [(c["field"], c["value"], c["record_ids"]) for c in found["conflicts"]],
+        }
+
+    whole = run(str(tmp_path / "seizures.csv"))
+    assert whole == {"events": 2, "groups": [["J1", "P1"]], "conflicts": [
+        ("date", "2016-01-04", ["J1"]), ("date", "2016-01-05", ["P1"])]}  # fmt: skip
+    assert run(*split)["groups"] == [["D1", "J1", "P1"]]  # two sources: the rows merge
+    assert run(*split, "--source", f"register={','.join(split)}") == whole
+    bad = CliRunner().invoke(app, ["reconcile", *split, page, "--source", "register=nowhere.csv"])
+    assert bad.exit_code == 2 and "nowhere.csv" in bad.output
+
+
+def test_same_source_names_one_source_in_the_library() -> None:
+    register = [
+        cannabis(i, Amount("100", "kg"), day, SourceRef(file=f"seizures_{day.earliest.year}.csv"))
+        for i, day in (("D1", month(2015, 12)), ("J1", month(2016, 1)))
+    ]
+    table = from_entities(register)
+    assert reconcile(table).table.height == 1
+    names = {"seizures_2015.csv": "register", "seizures_2016.csv": "register"}
+    assert reconcile(table, same_source=names).table.height == 2
+    with pytest.raises(ValidationError) as bad:
+        reconcile(table, same_source={"seizures_2015.csv": 1})  # type: ignore[dict-item]
+    assert bad.value.field == "same_source"
+
+
+def test_cli_writes_out_a_merged_range(tmp_path: Path) -> None:
+    header = "id,date,country,drug,quantity,quantity_unit\n"
+    for name, row in (("a", "A,2016-01-04,MLI,cannabis,about 2,t\n"),
+                      ("b", "B,2016-01-04,MLI,cannabis,more than 1900,kg\n")):  # fmt: skip
+        (tmp_path / f"{name}.csv").write_text(header + row, encoding="utf-8")
+    files = [str(tmp_path / f"{name}.csv") for name in "ab"]
+    out = CliRunner().invoke(app, ["reconcile", *files, "--json"])
+    assert json.loads(out.stdout)["groups"][0]["quantity"] == "between 1.9 and 2.2 t"

@@ -19,7 +19,12 @@ rule needs is never grouped):
   the two date intervals, 0 when they overlap. Open dates ("since 2014") are statements about a
   period, not events, and are never grouped;
 * different sources: records citing the same first source (file or URL) are taken as distinct
-  events, since a register or a page does not list one seizure twice;
+  events, since a register or a page does not list one seizure twice. A record read from a
+  file without a ``source`` column cites that file, so a register split into yearly files
+  would be several sources, whose rows could merge: name the files one source with
+  ``same_source`` (``sahel reconcile --source register=seizures_2015.csv,seizures_2016.csv``)
+  or cite the register in a ``source`` column, and the split register reconciles as the
+  whole one does;
 * the closest match: of the candidates from one other source, a record keeps the closest (the
   smallest gap between the dates, then the closest quantity), and a pair stands only when each
   record is the other's closest, so one report never absorbs several events of another source.
@@ -32,19 +37,32 @@ smaller date gap, then the closer quantity), and a pair that would join two reco
 source is left out (here B stays alone, or with Q when that pair is the closer one).
 
 How a group is merged: its **primary** record is the one with the narrowest quantity interval in
-base units ("2.7 tons" beats "more than 2.7 tons"). Each part of the merged row comes from the
-record that states it most precisely: the quantity from the primary; the packaging and the value
-from the narrowest interval relative to the figure (units and currencies may differ); the date
-from the shortest interval, so a day beats "December 2016 to January 2017" and the event keeps
-its year. On a tie, and for the parts without a precision (the locality, the agency, the
-operation, the drug as written), the primary's when it has one, else the next record's in the
-primary's order. ``id`` is the primary's id, ``sources`` and ``stated_values`` join those of
-every record, and ``merged_from`` lists the ids of all the records, in table order (one id for a
-record that matched no other).
+base units ("2.7 tons" beats "more than 2.7 tons"; of unbounded ones, the higher lower bound).
+Each part of the merged row comes from the record that states it most precisely. The quantity:
+every report of the event holds, so its bounds are the values all their intervals allow, in the
+primary's unit: "about 2 t" (1.8 to 2.2 t, :data:`~sahel_core.qualifiers.APPROX_TOLERANCE`) and
+"more than 1.9 t" merge into 1.9 to 2.2 t. When the primary's interval is that one, the quantity
+is the primary's, words and all; otherwise it is a figure no report wrote (no
+``quantity_text``): a ``range`` of those bounds (``exact`` when they meet), the primary's point
+value kept within them. Reports that contradict each other ("2.7 t" and "2.8 t", matched within
+the tolerance) allow no common value: the conflict is reported and the merged quantity spans
+them all (a range of 2.7 to 2.8 t, "at least" when one is open above) rather than claim one.
+The packaging and the value come whole from the record with the narrowest interval relative to
+its figure: their units and currencies may differ, and a sum in XOF meets one in EUR only
+through a rate, so their bounds are not intersected. The date comes from the shortest
+interval, so a day beats "December 2016 to January 2017" and the event keeps its year. On a
+tie, and for the parts without a precision (the locality, the agency, the operation, the drug
+as written), the primary's when it has one, else the next record's in the primary's order.
+``id`` is the primary's id, ``sources`` and ``stated_values`` join those of every record, and
+``merged_from`` lists the ids of all the records, in table order (one id for a record that
+matched no other).
 
 No tie is settled by table order: of two records equally close or equally precise, the earlier
-dated comes first, then the first by source (URL or file), then by id. So the rows and the files
-may come in any order: the groups and the merged rows are the same.
+dated comes first, then the first by source (URL or file, under the name ``same_source`` gives
+it), then the first by content (a hash of the record's fields but its id and its sources, which
+a file's row order changes), then by id, then by what is left (its row in the file, for records
+that differ in nothing else). So the rows and the files may come in any order, and a file's rows
+too: the groups and the merged rows are the same.
 
 The conflicts compare what the rules compare: quantities in base units, localities without
 case or accents ("Ségou" and "SEGOU" are no conflict). A figure is shown as the source wrote it,
@@ -67,7 +85,7 @@ reports of one drug in one country within ``months`` from many sources, or open 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -137,12 +155,16 @@ def reconcile(
     *,
     months: int = 12,
     tolerance: Decimal | str = Decimal("0.05"),
+    same_source: Mapping[str, str] | None = None,
 ) -> Reconciled:
     """Group records of ``table`` that report the same event, merge each group, report
     conflicts (see the module docstring for the rules).
 
     ``months`` is the largest gap between two reports' dates, ``tolerance`` the relative margin
-    by which quantity intervals are widened before they must overlap. Raises
+    by which quantity intervals are widened before they must overlap. ``same_source`` names
+    the source of the records whose first source is each file or URL it lists: the files of a
+    register split by year, ``{"seizures_2015.csv": "register", "seizures_2016.csv":
+    "register"}``, are then one source, as the register in one file is. Raises
     :class:`~sahel_core.errors.ValidationError` for an entity without reconciliation rules or a
     bad option, :class:`~sahel_core.errors.StructureError` for a table without the canonical
     columns and :class:`~sahel_core.errors.UnitError` for an unknown unit.
@@ -160,20 +182,32 @@ def reconcile(
     if not isinstance(table, pl.DataFrame):
         raise ValidationError("expected a polars DataFrame", field="table", value=type(table))
     margin = check_options(months, tolerance)
+    if same_source is not None and not (
+        isinstance(same_source, Mapping)
+        and all(isinstance(x, str) for pair in same_source.items() for x in pair)
+    ):
+        raise ValidationError("same_source maps files or URLs to source names",
+                              field="same_source", value=same_source)  # fmt: skip
     require(table.lazy(), schema(name), name)
     columns = list(schema(name))
     # Every row lists the records it stands for: itself, or what an earlier run merged.
     own = pl.concat_list(pl.col("id"))
     earlier = pl.coalesce(pl.col("merged_from"), own) if "merged_from" in table.columns else own
     selected = table.select(*columns, earlier.cast(pl.List(pl.String)).alias("merged_from"))
-    # Rows are numbered by date, source, id and content, not by place in the table: every tie
+    # Rows are numbered by date, source, content and id, not by place in the table: every tie
     # below (closest match, primary, which pair is linked first) then falls the same way
-    # whatever the order of the rows or of the files. The date first keeps rows that may pair
-    # near each other, which the joins are faster for. ``_order`` keeps the place, for output.
+    # whatever the order of the rows or of the files. The content leaves out what moves with
+    # the place (a generated id, the row in ``sources``); the whole row settles only records
+    # that differ in nothing else. The date first keeps rows that may pair near each other,
+    # which the joins are faster for. ``_order`` keeps the place, for output.
+    said = selected.select(pl.exclude("id", "sources", "merged_from")).hash_rows()
     ordered = selected.with_columns(
-        pl.int_range(pl.len(), dtype=pl.UInt32).alias("_order"), selected.hash_rows().alias("_h")
-    ).sort("date_earliest", _first_source(), "id", "_h", nulls_last=True)
-    rows = _in_base_units(ordered.drop("_h").with_row_index("_row"))
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias("_order"),
+        _source(same_source).alias("_source"),
+        said.alias("_said"),
+        selected.hash_rows().alias("_h"),
+    ).sort("date_earliest", "_source", "_said", "id", "_h", nulls_last=True)
+    rows = _in_base_units(ordered.drop("_said", "_h").with_row_index("_row"))
     window = math.ceil(months * 365.25 / 12)
     keys = _match_keys(rows, margin)
     pairs = _candidate_pairs(keys, window)
@@ -189,6 +223,12 @@ def _first_source() -> pl.Expr:
 
     first = pl.col("sources").list.first()
     return pl.coalesce(first.struct.field("url"), first.struct.field("file"))
+
+
+def _source(same_source: Mapping[str, str] | None) -> pl.Expr:
+    """The source a record is from: :func:`_first_source` under the name ``same_source``
+    gives it."""
+    return _first_source().replace(dict(same_source or {}))
 
 
 def check_options(months: object, tolerance: object) -> float:
@@ -213,8 +253,8 @@ def _tolerance(value: object) -> float:
 
 
 def _in_base_units(rows: pl.DataFrame) -> pl.DataFrame:
-    """``rows`` with the quantity in base units, exactly (``_bq``, ``_blow``, ``_bhigh``), and
-    its ``_dimension``; pint is asked once per distinct unit."""
+    """``rows`` with the quantity in base units, exactly (``_bq``, ``_blow``, ``_bhigh``), its
+    unit's ``_factor`` to them and its ``_dimension``; pint is asked once per distinct unit."""
     import polars as pl
 
     from sahel_core.indicators import times, unit_table
@@ -233,6 +273,7 @@ def _in_base_units(rows: pl.DataFrame) -> pl.DataFrame:
         times(pl.col("quantity"), factor, scale).alias("_bq"),
         times(pl.col("quantity_low").fill_null(0), factor, scale).alias("_blow"),
         times(pl.col("quantity_high"), factor, scale).alias("_bhigh"),
+        factor.alias("_factor"),
         pl.when(pl.col("quantity").is_not_null()).then(lookup("dimension")).alias("_dimension"),
     )
 
@@ -257,7 +298,7 @@ def _match_keys(rows: pl.DataFrame, margin: float) -> pl.DataFrame:
         "_dimension",
         _folded_locality(rows).alias("_locality"),
         # A record without a source is a source of its own.
-        pl.coalesce(_first_source(), pl.format("row:{}", pl.col("_row"))).alias("_src"),
+        pl.coalesce("_source", pl.format("row:{}", pl.col("_row"))).alias("_src"),
         (low * (1 - margin)).alias("_lo"),
         (high * (1 + margin)).fill_null(math.inf).alias("_hi"),
         pl.col("_bq").cast(pl.Float64).alias("_mid"),
@@ -506,14 +547,17 @@ def _merge(rows: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame:
     single = rows.filter(~pl.col("_group").is_in(multi.implode())).select(out)
     if multi.len() == 0:
         return single.sort("_order")
-    # Primary first: the narrowest quantity interval (unbounded is the widest), then row number.
+    # Primary first: the narrowest quantity interval (unbounded is the widest), of unbounded
+    # ones the higher lower bound (of "more than 2.7 t" and "at least 3 t", the one both
+    # allow), then row number.
     width = (pl.col("_bhigh") - pl.col("_blow")).cast(pl.Float64).fill_null(math.inf)
+    above = pl.when(pl.col("_bhigh").is_null()).then(-pl.col("_blow").cast(pl.Float64))
     parts: dict[str, tuple[str, ...]] = {**CONFLICT_FIELDS, **_QUIET_FIELDS}
     members = (
         rows.filter(pl.col("_group").is_in(multi.implode()))
-        .with_columns(width.alias("_width"))
+        .with_columns(width.alias("_width"), above.fill_null(0.0).alias("_above"))
         .with_columns(_precision(name, part).alias(f"_p_{name}") for name, part in parts.items())
-        .sort(["_group", "_width", "_row"], nulls_last=True)
+        .sort("_group", "_width", "_above", "_row")
     )
     # Which record each part comes from: the most precise on that part, then the primary order.
     chosen = [pl.col("_row").get(pl.col(f"_p_{name}").arg_min()) for name in parts]
@@ -529,6 +573,7 @@ def _merge(rows: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame:
         *(pick.alias(name) for pick, name in zip(chosen, parts, strict=True)),
         *(values.implode() for values in every),
         merged_ids.list.explode(keep_nulls=False, empty_as_null=False).implode(),
+        *_allowed(),
     )
     grouped = {c for part in parts.values() for c in part}
     own = [c for c in columns if c not in grouped and c not in listed]  # id, drug, country
@@ -537,10 +582,60 @@ def _merge(rows: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame:
             picks.select("_order", "_group", *listed, "merged_from"),
             rows.select(own).gather(picks["_primary"]),
             *(rows.select(part).gather(picks[name]) for name, part in parts.items()),
+            picks.select("_low", "_high"),
+            rows.select("_blow", "_bhigh", "_factor").gather(picks["quantity"]),
         ],
         how="horizontal",
-    )
+    ).with_columns(_narrowed(rows.schema["quantity"]))
     return pl.concat([single, merged.select(out)], how="vertical_relaxed").sort("_order")
+
+
+def _allowed() -> tuple[pl.Expr, pl.Expr]:
+    """The quantity interval of a group in base units (``_low``, ``_high``, null when
+    unbounded): the values every report allows, or when no value is (the reports contradict
+    each other), the span of them all."""
+    import polars as pl
+
+    low, high = pl.col("_blow"), pl.col("_bhigh")
+    common_low, common_high = low.max(), high.min()
+    # Null when every report is open above: they always meet.
+    disjoint = common_high < common_low
+    span_high = pl.when(high.is_not_null().all()).then(high.max())
+    return (
+        pl.when(disjoint).then(low.min()).otherwise(common_low).alias("_low"),
+        pl.when(disjoint).then(span_high).otherwise(common_high).alias("_high"),
+    )
+
+
+def _narrowed(dtype: pl.DataType) -> list[pl.Expr]:
+    """The merged quantity columns: the chosen report's figure when its bounds are the group's
+    (``_low``, ``_high``), else a figure of those bounds that no report wrote (no words):
+    exact when they meet, "at least" when open above, else a range; the chosen report's
+    point value kept within them. Bounds in the chosen report's unit (``_factor``)."""
+    import polars as pl
+
+    c = pl.col
+    low = (c("_low") / c("_factor")).cast(dtype)
+    high = (c("_high") / c("_factor")).cast(dtype)
+    changed = (c("_low") != c("_blow")) | c("_high").ne_missing(c("_bhigh"))
+    qualifier = (
+        pl.when(low == high)
+        .then(pl.lit("exact"))
+        .when(high.is_null())
+        .then(pl.lit("at_least"))
+        .otherwise(pl.lit("range"))
+    )
+    point = pl.min_horizontal(pl.max_horizontal(c("quantity"), low), high)
+    new = {
+        "quantity": point,
+        "quantity_qualifier": qualifier,
+        "quantity_low": low,
+        "quantity_high": high,
+        "quantity_text": pl.lit(None, pl.String),
+    }
+    return [
+        pl.when(changed).then(value).otherwise(c(name)).alias(name) for name, value in new.items()
+    ]
 
 
 def _precision(name: str, columns: tuple[str, ...]) -> pl.Expr:

@@ -27,6 +27,14 @@ __all__ = ["register"]
 def _groups(table: pl.DataFrame) -> list[dict[str, Any]]:
     import polars as pl
 
+    from sahel_core.quantities import Amount, format_amount
+
+    # A quantity without words is one no report wrote (a range the reports narrowed it to):
+    # written out with its qualifier, never as a bare figure that reads as exact.
+    figure = ["quantity", "quantity_unit", "quantity_qualifier", "quantity_low", "quantity_high"]
+    wordless = (table["quantity_text"].is_null() & table["quantity"].is_not_null()).arg_true()
+    written = [format_amount(Amount(*row)) for row in table[wordless].select(figure).iter_rows()]
+    shown = table["quantity_text"].scatter(wordless, written) if written else table["quantity_text"]
     first = pl.col("sources").list.eval(
         pl.coalesce(pl.element().struct.field("url"), pl.element().struct.field("file"))
     )
@@ -35,14 +43,32 @@ def _groups(table: pl.DataFrame) -> list[dict[str, Any]]:
         "drug",
         "country",
         "locality",
-        pl.coalesce(
-            "quantity_text", pl.format("{} {}", pl.col("quantity"), pl.col("quantity_unit"))
-        ).alias("quantity"),
+        shown.alias("quantity"),
         pl.coalesce("date", pl.col("date_earliest").cast(pl.String)).alias("date"),
         "merged_from",
         first.list.unique(maintain_order=True).alias("sources"),
     )
     return rows.to_dicts()
+
+
+def _same_source(options: list[str], paths: list[Path]) -> dict[str, str]:
+    """``--source NAME=FILE,FILE`` options as :func:`sahel_core.reconcile.reconcile`'s
+    ``same_source``: a record cites the file it was read from by name. A file that is not one
+    of ``paths`` is a usage error, or a mistyped name would silently change nothing."""
+    given = {path.name for path in paths}
+    named: dict[str, str] = {}
+    for option in options:
+        name, _, files = option.partition("=")
+        listed = [Path(file.strip()).name for file in files.split(",") if file.strip()]
+        unknown = [file for file in listed if file not in given]
+        if not name.strip() or not listed or unknown:
+            raise typer.BadParameter(
+                f"{option!r}: expected NAME=FILE,FILE... naming files given"
+                + (f" ({', '.join(unknown)} is not)" if unknown else ""),
+                param_hint="--source",
+            )
+        named |= dict.fromkeys(listed, name.strip())
+    return named
 
 
 def reconcile(
@@ -58,6 +84,15 @@ def reconcile(
     tolerance: Annotated[
         str, typer.Option("--tolerance", help="Relative margin on quantities (0.05 = 5 %).")
     ] = "0.05",
+    sources: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--source",
+            metavar="NAME=FILE,FILE...",
+            help="Files that are one source, named NAME (a register split by year): their "
+            "records are never merged with each other. Repeatable.",
+        ),
+    ] = None,
     locale: Locale = None,
     out: Annotated[
         Path | None,
@@ -82,8 +117,8 @@ def reconcile(
     """Group seizure records that report the same event, merge them, list the conflicts.
 
     Same drug and country (and locality when both give one), overlapping quantities, dates at
-    most --months apart, different sources. Conflicting fields are reported, never settled
-    silently.
+    most --months apart, different sources (--source names files that are one). Conflicting
+    fields are reported, never settled silently.
     """
     from sahel_core.reconcile import check_options
     from sahel_core.reconcile import reconcile as run
@@ -92,11 +127,12 @@ def reconcile(
         check_options(months, tolerance)
     except ValidationError as exc:
         raise typer.BadParameter(exc.message, param_hint=f"--{exc.field}") from None
+    same_source = _same_source(sources or [], paths)
     if out is not None:
         check_out(out, paths)
     table = load_tables(paths, ["seizure"], locale)["seizure"]
     with working("matching reports of the same seizure"):
-        result = run(table, months=months, tolerance=tolerance)
+        result = run(table, months=months, tolerance=tolerance, same_source=same_source)
     groups = _groups(result.groups)
     conflicts = result.conflicts.to_dicts()
     if out is not None:
