@@ -74,7 +74,7 @@ import polars as pl
 
 from sahel_core.dates import PartialDate
 from sahel_core.entities import MAX_COUNT, Place
-from sahel_core.errors import AmbiguousInput, ReferenceNotFound, SahelError, StructureError
+from sahel_core.errors import AmbiguousInput, SahelError, StructureError
 from sahel_core.headers import SOURCE
 from sahel_core.money import Money, _is_iso_code, _iso_codes
 from sahel_core.qualifiers import APPROX_TOLERANCE, MAX_DECIMAL_PLACES, Qualifier
@@ -115,6 +115,7 @@ _ONE_MINUS_TOLERANCE = _decimal(1 - APPROX_TOLERANCE)
 _ONE_PLUS_TOLERANCE = _decimal(1 + APPROX_TOLERANCE)
 # Below this, Python's 28-digit context computes the approx bounds exactly, as polars does.
 _EXACT_APPROX = _decimal(Decimal(10) ** 17)
+_QUALIFIERS = pl.Enum([q.value for q in Qualifier])
 
 
 class _Refused(Exception):
@@ -257,10 +258,11 @@ def blank_to_null(frame: pl.DataFrame) -> pl.DataFrame:
 
 def _unjoined(
     keys: Sequence[str], lookup: pl.DataFrame, outputs: Sequence[str], tag: str
-) -> list[pl.Expr] | None:
+) -> tuple[pl.Expr | None, list[pl.Expr]] | None:
     """The results of a lookup on one text column as expressions on that column, when each
     output is the cell itself or one value for every cell: a file whose codes, keys and units
-    are already canonical needs no join. ``None`` when one does."""
+    are already canonical needs no join. ``None`` when one does. The outputs come with the
+    refused flag (``None`` when no cell is refused), a column to add first: they read it."""
     if len(keys) != 1 or lookup.schema[keys[0]] != pl.String:
         return None
     cell = pl.col(keys[0])
@@ -279,13 +281,18 @@ def _unjoined(
             return None
     bad = lookup.filter(refused).get_column(keys[0])
     if not len(bad):
-        return columns
-    flag = cell.is_in(bad.drop_nulls().implode())
+        return None, columns
+    named = bad.drop_nulls()
+    # A few refused spellings are cheaper compared one by one than looked up in a set.
+    if len(named) <= 3:
+        flag = pl.any_horizontal(pl.lit(False), *(cell == value for value in named))
+    else:
+        flag = cell.is_in(named.implode())
     if bad.null_count():
         flag = flag | cell.is_null()
-    return [
-        *(pl.when(flag).then(None).otherwise(c).alias(c.meta.output_name()) for c in columns),
-        flag.alias(f"{tag}!refused"),
+    refused_here = pl.col(f"{tag}!refused")
+    return flag.alias(f"{tag}!refused"), [
+        pl.when(refused_here).then(None).otherwise(c).alias(c.meta.output_name()) for c in columns
     ]
 
 
@@ -409,7 +416,10 @@ class _Normalizer:
         kept = [c for c in names if c not in details]
         unjoined = None if mask is not None else _unjoined(keys, lookup, kept, tag)
         if unjoined is not None:
-            self.df = self.df.with_columns(unjoined)
+            flagged, columns = unjoined
+            if flagged is not None:
+                self.df = self.df.with_columns(flagged)
+            self.df = self.df.with_columns(columns)
         else:
             looked = cells.join(
                 lookup.select(*keys, *kept, flag)
@@ -782,7 +792,14 @@ class _Normalizer:
         magnitude = pl.col(f"{tag}fast")
         given_low, given_high = pl.col(f"{tag}given_low"), pl.col(f"{tag}given_high")
         stated = pl.col(f"{tag}stated")
-        qualifier = stated.fill_null(Qualifier.EXACT.value)
+        # The stated qualifier as an Enum (null when none is stated or it is not one): the tests
+        # below compare small integers, not text, row by row.
+        self.df = self.df.with_columns(stated.cast(_QUALIFIERS, strict=False).alias(f"{tag}code"))
+        code = pl.col(f"{tag}code")
+
+        def said(*qualifiers: Qualifier) -> pl.Expr:
+            return pl.any_horizontal(code == q.value for q in qualifiers)
+
         no_bounds = pl.col(low).is_null() & pl.col(high).is_null()
         # No qualifier: the cell is read as a figure on its own (parse_amount): a plain number
         # is exact, its bounds the number itself (bound cells, if any, must equal it).
@@ -790,6 +807,19 @@ class _Normalizer:
         simple_ok = (pl.col(low).is_null() | (given_low == magnitude)) & (
             pl.col(high).is_null() | (given_high == magnitude)
         )
+        # The "approx" bounds are products, the costliest columns of a figure: they are
+        # computed on the rows that take them only, not on every row and mostly thrown away.
+        approx = (~simple & no_bounds & said(Qualifier.APPROX)).fill_null(False)
+        taken = self.df.select(approx).to_series()
+        products = (
+            self.df.select(magnitude)
+            .filter(taken)
+            .select(
+                (magnitude * _ONE_MINUS_TOLERANCE).alias(f"{tag}approx_low"),
+                (magnitude * _ONE_PLUS_TOLERANCE).alias(f"{tag}approx_high"),
+            )
+        )
+        self.df = self.df.with_columns(_spread(products, taken).get_columns())
         # The canonical layout, vectorized: bounds as given, else as the qualifier implies
         # (qualifiers.default_bounds; "approx" is ±10 % rounded half-even to 9 places, as
         # polars rounds decimal products, exact in Python below 10**17).
@@ -798,15 +828,11 @@ class _Normalizer:
             .then(magnitude)
             .when(~no_bounds)
             .then(given_low)
-            .when(qualifier == Qualifier.APPROX.value)
-            .then(magnitude * _ONE_MINUS_TOLERANCE)
-            .when(
-                qualifier.is_in(
-                    [Qualifier.EXACT.value, Qualifier.AT_LEAST.value, Qualifier.MORE_THAN.value]
-                )
-            )
+            .when(said(Qualifier.APPROX))
+            .then(pl.col(f"{tag}approx_low"))
+            .when(said(Qualifier.EXACT, Qualifier.AT_LEAST, Qualifier.MORE_THAN))
             .then(magnitude)
-            .when(qualifier.is_in([Qualifier.AT_MOST.value, Qualifier.LESS_THAN.value]))
+            .when(said(Qualifier.AT_MOST, Qualifier.LESS_THAN))
             .then(_decimal(Decimal(0)))
         )
         high_value = (
@@ -814,27 +840,22 @@ class _Normalizer:
             .then(magnitude)
             .when(~no_bounds)
             .then(given_high)
-            .when(qualifier == Qualifier.APPROX.value)
-            .then(magnitude * _ONE_PLUS_TOLERANCE)
-            .when(
-                qualifier.is_in(
-                    [Qualifier.EXACT.value, Qualifier.AT_MOST.value, Qualifier.LESS_THAN.value]
-                )
-            )
+            .when(said(Qualifier.APPROX))
+            .then(pl.col(f"{tag}approx_high"))
+            .when(said(Qualifier.EXACT, Qualifier.AT_MOST, Qualifier.LESS_THAN))
             .then(magnitude)
         )
         qualified_ok = (
-            qualifier.is_in([q.value for q in Qualifier])
+            code.is_not_null()
             & (pl.col(low).is_null() | given_low.is_not_null())
             & (pl.col(high).is_null() | given_high.is_not_null())
-            & ((qualifier != Qualifier.RANGE.value) | (pl.col(low).is_not_null()
-                                                      & pl.col(high).is_not_null()))
-            & ((qualifier != Qualifier.APPROX.value) | ~no_bounds | (magnitude < _EXACT_APPROX))
+            & (~said(Qualifier.RANGE) | (pl.col(low).is_not_null() & pl.col(high).is_not_null()))
+            & (~said(Qualifier.APPROX) | ~no_bounds | (magnitude < _EXACT_APPROX))
             & (pl.col(f"{tag}low").is_null() | (pl.col(f"{tag}low") <= magnitude))
             & (pl.col(f"{tag}high").is_null() | (pl.col(f"{tag}high") >= magnitude))
         )  # fmt: skip
         self.df = self.df.with_columns(
-            pl.when(simple).then(pl.lit(Qualifier.EXACT.value)).otherwise(qualifier)
+            pl.when(simple).then(pl.lit(Qualifier.EXACT.value)).otherwise(stated)
             .alias(f"{tag}q"),
             low_value.alias(f"{tag}low"),
             high_value.alias(f"{tag}high"),
@@ -851,9 +872,9 @@ class _Normalizer:
         present = pl.col(name).is_not_null()
 
         def pick(fast_value: pl.Expr, slow_value: str) -> pl.Expr:
-            return pl.when(present).then(
-                pl.when(ok).then(fast_value).otherwise(pl.col(f"{slow}{slow_value}"))
-            )
+            # A row read fast has its cell (ok needs the magnitude); the slow columns are
+            # null where the cell is empty (they are looked up where it is not).
+            return pl.when(ok).then(fast_value).otherwise(pl.col(f"{slow}{slow_value}"))
 
         figure = {
             name: pick(magnitude, "m"),
@@ -867,7 +888,7 @@ class _Normalizer:
         kept = [*working, f"{tag}!unitless"]
         self.df = self.df.with_columns(
             *(expr.alias(f"{tag}={column}") for column, expr in figure.items()),
-            (present & ok & units.is_null()).alias(f"{tag}!unitless"),
+            (ok & units.is_null()).alias(f"{tag}!unitless"),
         )
         self.df = self.df.select(
             c for c in self.df.columns if c in kept or c.endswith("!refused") or "=" in c
@@ -984,7 +1005,10 @@ class _Normalizer:
         # parse_date reads it; polars reads those, the parser the rest.
         cell = pl.col(name)  # with spaces around, it is left to the parser
         day = f"__{name}_day"
-        self.df = self.df.with_columns(_iso_day(cell).alias(day))
+        # Read once per distinct cell: a register holds a few thousand days in many more rows.
+        days = self.df.select(cell.unique()).with_columns(_iso_day(cell).alias(day))
+        looked = self.df.select(cell).join(days, on=name, how="left", maintain_order="left")
+        self.df = self.df.with_columns(looked.get_column(day))
         tag = self.distinct(
             [name],
             lambda combos: _parse_dates(name, combos),
@@ -1222,9 +1246,7 @@ def _agency(text: str, country: str | None) -> str:
 
     try:
         return agency(text, country).key
-    except ReferenceNotFound:  # AmbiguousInput is not a LookupError: it is caught below.
-        return text
-    except SahelError:
+    except SahelError:  # unknown (ReferenceNotFound) or ambiguous (AmbiguousInput)
         return text
 
 
