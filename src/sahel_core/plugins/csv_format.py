@@ -377,6 +377,7 @@ def read_csv(path: Path, options: ReadOptions) -> ReadResult:
             raise FormatError("binary data, not delimited text", source=source)
         encoding, delimiter = "utf-8", sniff_delimiter(head, default)
         header_at, skip, search = _find_header(head, delimiter, options)
+        apostrophe = b"'" in data
         try:
             # Slicing copies the file: only a header under titles pays for it.
             frame = fast_frame(data[len(head[:skip].encode()) :] if skip else data, delimiter)
@@ -392,6 +393,7 @@ def read_csv(path: Path, options: ReadOptions) -> ReadResult:
             raise FormatError("empty file", source=source)
         delimiter = sniff_delimiter(text, default)
         header_at, skip, search = _find_header(text[:_HEAD], delimiter, options)
+        apostrophe = "'" in text
         utf8 = data if encoding == "utf-8" and not skip else text[skip:].encode("utf-8")
         try:
             frame = fast_frame(utf8, delimiter)
@@ -403,13 +405,15 @@ def read_csv(path: Path, options: ReadOptions) -> ReadResult:
         rows = range(header_at + 1, header_at + 1 + frame.height)
     # Headers that differ only by spaces around them ("drug", " drug ") stay distinct.
     frame.columns = unique_headers([c.strip() for c in frame.columns])
-    # Only columns with a cell starting with "'" can hold a neutralized formula.
-    quoted = frame.select(pl.col(c).str.starts_with("'").any() for c in frame.columns)
-    frame = frame.with_columns(
-        unneutralize(pl.col(c)).alias(c)
-        for c, q in zip(frame.columns, quoted.row(0), strict=True)
-        if q
-    )
+    # Only columns with a cell starting with "'" can hold a neutralized formula, and only a
+    # file with a "'" somewhere has such a cell: most have none, told by one search of it.
+    if apostrophe:
+        quoted = frame.select(pl.col(c).str.starts_with("'").any() for c in frame.columns)
+        frame = frame.with_columns(
+            unneutralize(pl.col(c)).alias(c)
+            for c, q in zip(frame.columns, quoted.row(0), strict=True)
+            if q
+        )
     notes = [f"encoding {encoding}, delimiter {delimiter!r}", *search.notes()]
     return read_table(frame, path, options, format="csv", rows=rows, notes=notes, refused=refused)
 
