@@ -328,8 +328,8 @@ class _Base:
         """The places of the list ``chosen`` is in ("in Bamako and Niamey", "in Gao, Mali and
         Niamey, Niger"), in order, each once; a country after its own locality ("Gao, Mali")
         is that locality's, not another place."""
-        found = [m for m in self.of_kind(mentions, "locality", "country") if m.extra != "from"]
-        at = found.index(chosen)
+        found, position = self._derived(mentions, "listed places", self._places)
+        at = position[id(chosen)]
         low = high = at
         while low > 0 and _PLACE_JOIN.fullmatch(self.folded, found[low - 1].end, found[low].start):
             low -= 1
@@ -349,6 +349,12 @@ class _Base:
             if all(candidate != p for p, _ in listed):
                 listed.append((candidate, m))
         return listed
+
+    def _places(self, mentions: list[_Mention]) -> tuple[list[_Mention], dict[int, int]]:
+        """The mentions that may be listed places, and each one's position among them (by
+        identity): a sentence's records each ask, and a long sentence has many."""
+        found = [m for m in self.of_kind(mentions, "locality", "country") if m.extra != "from"]
+        return found, {id(m): i for i, m in enumerate(found)}
 
     @staticmethod
     def _agency_kind(key: str) -> str | None:
