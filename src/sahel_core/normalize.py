@@ -317,8 +317,9 @@ def _spread(selected: pl.DataFrame, mask: pl.Series) -> pl.DataFrame:
 
 def _may_be_blank(cell: pl.Expr) -> pl.Expr:
     """Whether a cell is empty or starts in a range of characters holding every character of
-    :data:`WHITESPACE`: below "!" (ASCII) or from U+0085 to U+3000."""
-    return (cell < "!") | ((cell >= "\u0085") & (cell < "\u3001"))
+    :data:`WHITESPACE`: below "!" (ASCII) or from U+0085 on. Two comparisons, not the three
+    that would also leave out cells from U+3001 on: the few such cells are tested exactly."""
+    return (cell < "!") | (cell >= "\u0085")
 
 
 class _Normalizer:
