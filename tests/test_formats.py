@@ -1398,6 +1398,39 @@ def test_a_csv_header_under_title_rows_is_found(
         assert f"header on row {header_at} (names the most known columns); {note}" in (result.notes)
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # The header holds no ",": a data row with one "," each must not make it the delimiter
+        # (a short row spoils ";"'s count, not its claim on the header).
+        (
+            "id;drogue;quantité;unité;pays;date;lieu\na;cocaïne;2,5;kg;MLI;2021-01-01;Gao\n"
+            "b;cocaïne;3,5;kg;MLI;2021-01-02\n",
+            ";",
+        ),
+        ("id,agencies,country\nS1,Police;Douane,MLI\nS2,Police;Gendarmerie\n", ","),
+        # One column whose cells hold a ",": no title over it, the default stays.
+        ("locality\nBamako, Mali\nGao, Mali\n", "\t"),
+        ("Saisies 2016\nid;drogue;pays\na;cocaïne;MLI\n", ";"),
+    ],
+)
+def test_the_delimiter_is_the_header_s(text: str, expected: str) -> None:
+    from sahel_core.plugins.csv_format import sniff_delimiter
+
+    assert sniff_delimiter(text, "\t") == expected
+
+
+def test_a_french_register_with_a_short_row_reads(tmp_path: Path) -> None:
+    path = tmp_path / "fr.csv"
+    path.write_text(
+        "id;drogue;quantité;unité;pays;date;lieu\na;cocaïne;2,5;kg;MLI;2021-01-01;Gao\n"
+        "b;cocaïne;3,5;kg;MLI;2021-01-02\n"
+    )
+    result = read(path, options=ReadOptions(locale="fr"))
+    assert (result.read, result.accepted) == (2, 2)
+    assert result.tables["seizure"]["quantity"].to_list() == [Decimal("2.5"), Decimal("3.5")]
+
+
 def test_a_csv_header_under_a_title_on_the_exact_path(tmp_path: Path) -> None:
     # A row longer than the header sends the file to the csv module: the same numbers.
     path = tmp_path / "ragged.csv"

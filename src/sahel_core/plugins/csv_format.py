@@ -17,6 +17,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import re
 import threading
 from collections.abc import Callable, Iterable, Sequence
@@ -158,22 +159,35 @@ def _detect(data: bytes) -> str | None:
 
 
 def sniff_delimiter(text: str, default: str = ",") -> str:
-    """The delimiter that splits the first lines into the most, equally long, rows."""
+    """The delimiter that splits the first lines into the most, equally long, rows.
+
+    A title typed over the header ("Saisies 2016") holds no delimiter: when no delimiter
+    splits the lines from the first, the lines before the first one holding a delimiter are
+    left out, for every delimiter alike, and the table under them must have three columns or
+    more (one or two under a bare line are likelier a one-column file whose cells hold a
+    delimiter)."""
     head = text[:_HEAD]
     lines = head.splitlines()
     if len(head) < len(text) and len(lines) > 1:
         lines.pop()  # It may be cut short.
     lines = lines[:20]
-    best, best_score = default, (False, 1)
+    found = _best_delimiter(lines, 2)
+    if found is None:
+        under = list(itertools.dropwhile(lambda x: not any(d in x for d in _DELIMITERS), lines))
+        found = _best_delimiter(under, 3) if 0 < len(under) < len(lines) else None
+    return default if found is None else found
+
+
+def _best_delimiter(lines: list[str], least: int) -> str | None:
+    """Of the delimiters splitting the first of ``lines`` into ``least`` cells or more, the
+    one giving the most, equally long, rows; ``None`` when none does."""
+    best, best_score = None, (False, least - 1)
     for delimiter in _DELIMITERS:
         try:
             counts = [len(r) for r in csv.reader(lines, delimiter=delimiter) if r]
         except csv.Error:
             continue
-        # A title typed over the header ("Saisies 2016") has no delimiter: the table is under it.
-        while len(counts) > 1 and counts[0] < 2:
-            counts.pop(0)
-        if not counts or counts[0] < 2:
+        if not counts or counts[0] < least:
             continue
         score = (all(c == counts[0] for c in counts), counts[0])
         if score > best_score:
