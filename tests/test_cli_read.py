@@ -191,6 +191,23 @@ def test_read_dash_reads_standard_input(
     assert report["notes"] == expected["notes"]
 
 
+def test_a_file_named_dash_is_read_as_dot_slash_dash(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    clean: Path,
+    tmp_path: Path,
+) -> None:
+    """Only a bare "-" is standard input: "./-" is the usual way to name a file called "-"
+    (pathlib makes the two equal)."""
+    (tmp_path / "-").write_bytes(clean.read_bytes())
+    monkeypatch.chdir(tmp_path)
+    _stdin(monkeypatch, b"")
+    status, out, err = run(capsys, "read", "./-", "--locale", "fr", "--json")
+    assert status == 0, err
+    report = json.loads(out)
+    assert (report["source"], report["read"], report["accepted"]) == ("-", 2, 2)
+
+
 def test_read_dash_reads_json_and_tsv_and_writes_out(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

@@ -184,15 +184,21 @@ def _format(name: str | None) -> str | None:
     return name
 
 
-#: The PATH that stands for standard input, and the name it is given.
+#: The PATH that stands for standard input, and the name it is given. It is this object, told
+#: apart by identity: ``Path("./-") == Path("-")``, and ``./-`` is how a file named "-" is read.
 STDIN, STDIN_NAME = Path("-"), "stdin"
+
+
+def _path(token: str) -> Path:
+    """A PATH argument: :data:`STDIN` for a bare ``-``, else the path."""
+    return STDIN if token == "-" else Path(token)
 
 
 def _read(path: Path, format: str | None, options: ReadOptions) -> ReadResult:
     """Read ``path``, or standard input for ``-``."""
     from sahel_core.io import read, read_stream
 
-    if path != STDIN:
+    if path is not STDIN:
         return read(path, format=format, options=options)
     return read_stream(sys.stdin.buffer, name=STDIN_NAME, format=format, options=options)
 
@@ -201,7 +207,7 @@ def _files(paths: list[Path]) -> list[Path]:
     """The PATH arguments: existing files, or ``-``. typer's own check (``exists``) refuses
     ``-`` for a path, even when told to let it through."""
     for path in paths:
-        if path == STDIN:
+        if path is STDIN:
             continue
         if not path.exists():
             raise typer.BadParameter(f"file {str(path)!r} does not exist.")
@@ -217,9 +223,10 @@ def _file(path: Path) -> Path:
 def _check_stdin(paths: Sequence[Path]) -> None:
     """``-`` read from a terminal would wait for typing, and read twice it is empty the second
     time: usage errors, told before anything is read."""
-    if STDIN not in paths:
+    given = sum(path is STDIN for path in paths)
+    if not given:
         return
-    if paths.count(STDIN) > 1:
+    if given > 1:
         raise typer.BadParameter("standard input (-) can be read once", param_hint="PATH")
     if sys.stdin is None or sys.stdin.isatty():
         raise typer.BadParameter(
@@ -230,11 +237,11 @@ def _check_stdin(paths: Sequence[Path]) -> None:
 
 
 def _source(path: Path) -> str:
-    return STDIN_NAME if path == STDIN else str(path)
+    return STDIN_NAME if path is STDIN else str(path)
 
 
 def _label(path: Path) -> str:
-    return STDIN_NAME if path == STDIN else path.name
+    return STDIN_NAME if path is STDIN else path.name
 
 
 def _summary(result: ReadResult) -> dict[str, Any]:
@@ -272,7 +279,10 @@ def read(
     path: Annotated[
         Path,
         typer.Argument(
-            callback=_file, metavar="PATH", help="The file to read; - for standard input."
+            parser=_path,
+            callback=_file,
+            metavar="PATH",
+            help="The file to read; - for standard input.",
         ),
     ],
     format: Format = None,
@@ -331,6 +341,7 @@ def validate(
     paths: Annotated[
         list[Path],
         typer.Argument(
+            parser=_path,
             callback=_files,
             metavar="PATH",
             help="One or more files to check; - for standard input.",
