@@ -420,6 +420,16 @@ def test_a_negative_amount_converts_with_its_sign(
     assert f"-{positive['amount']} EUR" in table.replace(",", "")
 
 
+def test_a_negative_amount_rounding_to_zero_shows_no_sign(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    args = ["convert", "-0.4", "USD", "EUR", "--date", "2020-01-01", "--places", "0"]
+    assert main(args) == 0
+    assert "result    0 EUR" in capsys.readouterr().out
+    assert main([*args, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["amount"] == "0"
+
+
 def test_options_of_convert_still_work_beside_negative_amounts(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

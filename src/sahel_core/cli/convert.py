@@ -82,8 +82,8 @@ def convert(
         return
     result = conversion.result
     summary = [
-        ("result", f"{format_number(sign * result.amount)} {result.currency}"),
-        ("from", f"{format_number(sign * money.amount)} {money.currency}"),
+        ("result", f"{format_number(_signed(sign, result.amount))} {result.currency}"),
+        ("from", f"{format_number(_signed(sign, money.amount))} {money.currency}"),
         ("date", day.isoformat()),
         ("path", conversion.path),
         ("rounding", f"± {format_number(conversion.rounding)} {result.currency}"),
@@ -95,6 +95,11 @@ def convert(
     ]
     if rows:
         print_table("rates used", ("from", "to", "rate", "rate date", "period", "source"), rows)
+
+
+def _signed(sign: int, amount: Decimal) -> Decimal:
+    """``amount`` with ``sign``: 0 stays unsigned, as the JSON output writes it."""
+    return -amount if sign < 0 and amount else amount
 
 
 #: An argument that is a negative number ("-5", "-2,5", "-.5", "-700 million"): no option
