@@ -21,6 +21,7 @@ from sahel_core.cli import app
 from sahel_core.errors import SahelError, StructureError, ValidationError
 from sahel_core.indicators import compute
 from sahel_core.io import write
+from sahel_core.quantities import format_amount, parse_amount
 from sahel_core.reconcile import reconcile
 from sahel_core.tables import from_entities, to_entities
 from sahel_core.testing import seizures as seizure_strategy
@@ -495,7 +496,7 @@ def test_conflicts_compare_as_matching_does_and_show_units(tmp_path: Path) -> No
         header + "L1,2018-02-14,MLI,Ségou,OCS,cannabis,200,kg,1000000,XOF\n", encoding="utf-8"
     )
     (tmp_path / "l2.csv").write_text(
-        header + "M1,2018-02-15,MLI,SEGOU,Douanes,cannabis,about 200,kg,1500 EUR,\n",
+        header + "M1,2018-02-15,MLI,SEGOU,Douanes,cannabis,about 180,kg,1500 EUR,\n",
         encoding="utf-8",
     )
     files = [str(tmp_path / "l1.csv"), str(tmp_path / "l2.csv")]
@@ -503,10 +504,11 @@ def test_conflicts_compare_as_matching_does_and_show_units(tmp_path: Path) -> No
     assert out.exit_code == 0, out.output
     shown = [(c["field"], c["value"]) for c in json.loads(out.stdout)["conflicts"]]
     # "Ségou" and "SEGOU" are one locality to matching, so no conflict; each figure with its
-    # unit or currency, the source's words when they name it.
+    # unit or currency, the source's words when they name it. (200 kg and about 180 kg, 162
+    # to 198 kg, match within the tolerance but contradict each other: a conflict.)
     assert [(f, v) for f, v in shown if f in ("quantity", "value", "locality")] == [
         ("quantity", "200 kg"),
-        ("quantity", "about 200 kg"),
+        ("quantity", "about 180 kg"),
         ("value", "1000000 XOF"),
         ("value", "1500 EUR"),
     ]
@@ -680,8 +682,9 @@ def test_reports_that_contradict_each_other_merge_into_their_span() -> None:
     (event,) = to_entities(result.table, "seizure")
     assert event.quantity == Amount("2.7", "t", "range", low="2.7", high="2.8")
     assert result.conflicts.filter(pl.col("field") == "quantity").height == 2
+    # "More than 2.8 t" contradicts 2.7 t: the gap between what they state, not open above.
     open_above = _merged_quantity(Amount("2.7", "t"), Amount("2.8", "t", "more_than"))
-    assert open_above == Amount("2.7", "t", "at_least", low="2.7")
+    assert open_above == Amount("2.7", "t", "range", low="2.7", high="2.8")
 
 
 def test_a_register_split_into_files_is_one_source_when_named_so(tmp_path: Path) -> None:
@@ -742,3 +745,237 @@ def test_cli_writes_out_a_merged_range(tmp_path: Path) -> None:
     files = [str(tmp_path / f"{name}.csv") for name in "ab"]
     out = CliRunner().invoke(app, ["reconcile", *files, "--json"])
     assert json.loads(out.stdout)["groups"][0]["quantity"] == "between 1.9 and 2.2 t"
+
+
+# --- review: the span of contradicting reports, agreeing reports, sources named by path -------
+
+
+def _quantity_conflicts(*quantities: Amount) -> list[str]:
+    records = [
+        cannabis(f"r{i}", quantity, month(2016, 5), SourceRef(file=f"s{i}.csv"))
+        for i, quantity in enumerate(quantities)
+    ]
+    result = reconcile(from_entities(records))
+    assert result.table.height == 1
+    return result.conflicts.filter(pl.col("field") == "quantity")["value"].to_list()
+
+
+def test_contradicting_reports_merge_into_the_gap_between_what_they_state() -> None:
+    # "At most 1 t" and "1.04 t" (matched within the tolerance) cannot both hold: the merged
+    # figure is the least that makes each report as wrong as it must be, 1 to 1.04 t, never a
+    # range from 0 that no report suggests.
+    gap = Amount("1.04", "t", "range", low="1", high="1.04")
+    for bounded in ("at_most", "less_than"):
+        assert _merged_quantity(Amount("1", "t", bounded), Amount("1.04", "t")) == gap
+        assert _merged_quantity(Amount("1040", "kg"), Amount("1", "t", bounded)) == Amount(
+            "1040", "kg", "range", low="1000", high="1040"
+        )
+    # A range and a figure above it: from its top to the figure.
+    assert _merged_quantity(Amount("1.6", "t"), Amount("1.3", "t", "range", "1", "1.55")) == (
+        Amount("1.6", "t", "range", low="1.55", high="1.6")
+    )
+    # "About 2 t" (1.8 to 2.2 t) and "2.25 t": 2.2 to 2.25 t.
+    assert _merged_quantity(Amount("2", "t", "approx"), Amount("2.25", "t")) == Amount(
+        "2.25", "t", "range", low="2.2", high="2.25"
+    )
+
+
+def test_an_open_report_that_agrees_leaves_the_span_of_the_contradicting_ones_closed() -> None:
+    # 3 t and 2.9 t contradict; "at least 2.95 t" agrees with 3 t: between 2.9 and 3 t, which
+    # the merged figure says in its qualifier and bounds alike.
+    merged = _merged_quantity(Amount("3", "t"), Amount("2.9", "t"), Amount("2.95", "t", "at_least"))
+    assert merged == Amount("3", "t", "range", low="2.9", high="3")
+    assert format_amount(merged) == "between 2.9 and 3 t"
+
+
+_FIGURES = st.tuples(
+    st.sampled_from(["96", "98", "100", "101", "103", "105"]),
+    st.sampled_from(["exact", "approx", "at_least", "more_than", "at_most", "less_than", "range"]),
+)
+
+
+def _strictly(amount: Amount) -> tuple[Decimal, Decimal | None, bool, bool]:
+    """An amount's bounds in kg and whether each is strict ("more than", "less than")."""
+    factor = D(1000) if amount.unit == "t" else D(1)
+    low, high = amount.low or D(0), amount.high
+    return (
+        low * factor,
+        None if high is None else high * factor,
+        amount.qualifier.value == "more_than",
+        amount.qualifier.value == "less_than",
+    )
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.lists(_FIGURES, min_size=2, max_size=4))
+def test_a_merged_quantity_keeps_the_model_invariants(figures: list[tuple[str, str]]) -> None:
+    amounts = [
+        Amount(figure, "kg", kind, *((D(figure) - 2, D(figure) + 2) if kind == "range" else ()))
+        for figure, kind in figures
+    ]
+    records = [
+        cannabis(f"r{i}", amount, month(2016, 5), SourceRef(file=f"s{i}.csv"))
+        for i, amount in enumerate(amounts)
+    ]
+    result = reconcile(from_entities(records))
+    conflicts = result.conflicts.filter(pl.col("field") == "quantity")
+    for event in to_entities(result.table, "seizure"):
+        merged = event.quantity
+        assert merged is not None
+        members = [amounts[int(i[1:])] for i in result.table.filter(pl.col("id") == event.id)[
+            "merged_from"][0]]  # fmt: skip
+        low, high, _, _ = _strictly(merged)
+        # A figure open above is its low bound, and reads back to the same bounds.
+        if high is None:
+            assert merged.magnitude == merged.low
+        again = parse_amount(format_amount(merged))
+        assert (again.low or D(0), again.high) == (merged.low or D(0), merged.high)
+        if len(members) == 1:
+            continue
+        bounds = [_strictly(m) for m in members]
+        top = max(b[0] for b in bounds)
+        highs = [b[1] for b in bounds if b[1] is not None]
+        bottom = min(highs) if highs else None
+        strict = any(b[2] and b[0] == top for b in bounds) or any(
+            b[3] and b[1] == bottom for b in bounds
+        )
+        agree = bottom is None or top < bottom or (top == bottom and not strict)
+        if agree:  # the values every report allows
+            assert (low, high) == (top, bottom)
+        else:  # the least interval that meets every report
+            assert bottom is not None and (low, high) == (min(top, bottom), max(top, bottom))
+        # Quantities are listed as a conflict only when the reports contradict each other.
+        listed = conflicts.filter(pl.col("group") == event.id)
+        assert (listed.height == 0) == agree
+
+
+def test_reports_that_agree_are_no_quantity_conflict() -> None:
+    about, over, exact = (
+        Amount("2", "t", "approx", text="about 2 t"),
+        Amount("1.9", "t", "more_than", text="more than 1.9 t"),
+        Amount("2.1", "t", text="2.1 t"),
+    )
+    assert _quantity_conflicts(about, over, exact) == []
+    assert _quantity_conflicts(Amount("2.7", "t", "at_least"), Amount("2.7", "t")) == []
+    # "More than 2.7 t" excludes 2.7 t: a conflict, and the figure stays 2.7 t.
+    assert _quantity_conflicts(
+        Amount("2.7", "t", "more_than", text="more than 2.7 t"), Amount("2.7", "t", text="2.7 t")
+    ) == ["more than 2.7 t", "2.7 t"]
+    # Only the reports that contradict another are listed, not one that agrees with all.
+    assert _quantity_conflicts(
+        Amount("2.7", "t", text="2.7 t"),
+        Amount("2.8", "t", text="2.8 t"),
+        Amount("2.5", "t", "more_than", text="more than 2.5 t"),
+    ) == ["2.7 t", "2.8 t"]
+
+
+def test_same_source_names_only_sources_that_records_cite() -> None:
+    register = [
+        cannabis(i, Amount("100", "kg"), day, SourceRef(file=f"seizures_{day.earliest.year}.csv"))
+        for i, day in (("D1", month(2015, 12)), ("J1", month(2016, 1)))
+    ]
+    table = from_entities(register)
+    for typo in ({"seizures_2015.csv": "r", "seizure_2016.csv": "r"},
+                 {"data/seizures_2015.csv": "r", "seizures_2016.csv": "r"}):  # fmt: skip
+        with pytest.raises(ValidationError) as bad:
+            reconcile(table, same_source=typo)
+        assert bad.value.field == "same_source"
+        assert next(k for k in typo if k.startswith(("seizure_", "data/"))) in bad.value.message
+
+
+def _register_files(tmp_path: Path) -> dict[str, Path]:
+    header = "id,date,country,locality,drug,quantity,unit\n"
+    files = {
+        "y2015/seizures_2015.csv": "R-15-88,2015-12-30,Mali,Gao,cannabis,1.5,t\n",
+        "y2016/seizures_2016.csv": "R-16-01,2016-01-03,Mali,Gao,cannabis,1.52,t\n",
+        "other/seizures_2015.csv": "X-1,2014-01-01,Mali,Kayes,cocaine,3,kg\n",
+        "d16/press.csv": "PR-9,2016-01-04,Mali,Gao,cannabis,about 1.5,t\n",
+        "d16/seizures.csv": "R-16-01,2016-01-03,Mali,Gao,cannabis,1.52,t\n",
+        "d17/seizures.csv": "PR-10,2016-01-04,Mali,Gao,cannabis,about 1.5,t\n",
+    }
+    paths = {}
+    for name, row in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(header + row, encoding="utf-8")
+        paths[name] = path
+    return paths
+
+
+def _said(output: str) -> str:
+    """A usage error's text without its box and line breaks (a long path wraps)."""
+    return "".join(c for c in output if not c.isspace() and c not in "│╭╮╰╯─")
+
+
+def test_cli_source_names_each_given_file_once_by_its_path(tmp_path: Path) -> None:
+    files = _register_files(tmp_path)
+    names = ("y2015/seizures_2015.csv", "y2016/seizures_2016.csv", "d16/press.csv")
+    y15, y16, press = (str(files[name]) for name in names)
+    given = [y15, y16, press]
+
+    def run(*options: str) -> Any:
+        return CliRunner().invoke(app, ["reconcile", *given, "--json", *options])
+
+    named = run("--source", f"r={y15},{y16}")
+    assert named.exit_code == 0, named.output
+    assert [g["merged_from"] for g in json.loads(named.stdout)["groups"]] == [["R-16-01", "PR-9"]]
+    # A file listed twice under one name says it once; by its bare name it is the given file.
+    again = run("--source", f"r={y15},{y15},{y16}")
+    assert again.exit_code == 0 and json.loads(again.stdout) == json.loads(named.stdout)
+    assert run("--source", "r=seizures_2015.csv,seizures_2016.csv").stdout == named.stdout
+    refused = {
+        "in two sources": ["--source", f"a={y15},{y16}", "--source", f"b={y16}"],
+        "other source's file": ["--source", f"press.csv={y15},{y16}"],
+        "a path not given": ["--source", f"r={files['other/seizures_2015.csv']},{y16}"],
+    }
+    for why, options in refused.items():
+        out = run(*options)
+        assert out.exit_code == 2, (why, out.output)
+    assert "seizures_2016.csvisintwosources" in _said(run(*refused["in two sources"]).output)
+    assert "press.csvis" in _said(run(*refused["other source's file"]).output)
+
+
+def test_cli_files_of_one_name_in_two_folders_are_two_sources(tmp_path: Path) -> None:
+    files = _register_files(tmp_path)
+    d16, d17 = str(files["d16/seizures.csv"]), str(files["d17/seizures.csv"])
+    out = CliRunner().invoke(app, ["reconcile", d16, d17, "--json"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.stdout)
+    # The register row and the press report merge; each is cited by the path given.
+    (group,) = data["groups"]
+    assert group["merged_from"] == ["R-16-01", "PR-10"]
+    assert sorted(group["sources"]) == sorted([Path(d16).as_posix(), Path(d17).as_posix()])
+    assert "seizures.csv" in out.stderr and out.stderr.count("\n") == 1
+    # --source tells them apart by path; a bare name that is both is refused, saying so.
+    split = CliRunner().invoke(app, ["reconcile", d16, d17, "--json", "--source", f"r={d16},{d17}"])
+    assert split.exit_code == 0 and json.loads(split.stdout)["groups"] == []
+    bare = CliRunner().invoke(app, ["reconcile", d16, d17, "--source", "r=seizures.csv"])
+    assert bare.exit_code == 2 and "seizures.csvisthenameof2files" in _said(bare.output)
+
+
+def test_cli_shows_a_merged_quantity_with_its_unit(tmp_path: Path) -> None:
+    header = "id,date,country,drug,quantity,quantity_unit\n"
+    for name, row in (("a", "A,2016-01-04,MLI,cannabis,2.1,t\n"),
+                      ("b", "B,2016-01-05,MLI,cannabis,about 2,t\n")):  # fmt: skip
+        (tmp_path / f"{name}.csv").write_text(header + row, encoding="utf-8")
+    files = [str(tmp_path / f"{name}.csv") for name in "ab"]
+    out = CliRunner().invoke(app, ["reconcile", *files, "--json"])
+    assert json.loads(out.stdout)["groups"][0]["quantity"] == "2.1 t"
+
+
+def test_cli_out_keeps_the_text_columns_for_words_a_source_wrote(tmp_path: Path) -> None:
+    # A merged figure no report wrote has no quantity_text in --out: its qualifier and bounds
+    # say it, and the human output says where to read it.
+    header = "id,date,country,drug,quantity,quantity_unit\n"
+    for name, row in (("a", "A,2016-01-04,MLI,cannabis,about 2,t\n"),
+                      ("b", "B,2016-01-04,MLI,cannabis,more than 1900,kg\n")):  # fmt: skip
+        (tmp_path / f"{name}.csv").write_text(header + row, encoding="utf-8")
+    files = [str(tmp_path / f"{name}.csv") for name in "ab"]
+    merged = tmp_path / "m.csv"
+    out = CliRunner().invoke(app, ["reconcile", *files, "--out", str(merged)])
+    assert out.exit_code == 0, out.output
+    (row,) = pl.read_csv(merged, infer_schema=False).iter_rows(named=True)
+    assert (row["quantity_qualifier"], row["quantity_low"], row["quantity_high"]) == (
+        "range", "1.9", "2.2")  # fmt: skip
+    assert row["quantity_text"] is None
+    assert "1 merged quantity no report wrote" in " ".join(out.stdout.split())

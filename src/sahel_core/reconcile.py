@@ -24,7 +24,10 @@ rule needs is never grouped):
   would be several sources, whose rows could merge: name the files one source with
   ``same_source`` (``sahel reconcile --source register=seizures_2015.csv,seizures_2016.csv``)
   or cite the register in a ``source`` column, and the split register reconciles as the
-  whole one does;
+  whole one does. ``same_source`` names what records cite: a key no record cites first (a
+  typo, a path where records hold a file's name) raises. A record holds a file's name, not
+  its folder, so files of one name in two folders are one source here; ``sahel reconcile``
+  has their records cite the path as given instead;
 * the closest match: of the candidates from one other source, a record keeps the closest (the
   smallest gap between the dates, then the closest quantity), and a pair stands only when each
   record is the other's closest, so one report never absorbs several events of another source.
@@ -39,14 +42,25 @@ source is left out (here B stays alone, or with Q when that pair is the closer o
 How a group is merged: its **primary** record is the one with the narrowest quantity interval in
 base units ("2.7 tons" beats "more than 2.7 tons"; of unbounded ones, the higher lower bound).
 Each part of the merged row comes from the record that states it most precisely. The quantity:
-every report of the event holds, so its bounds are the values all their intervals allow, in the
-primary's unit: "about 2 t" (1.8 to 2.2 t, :data:`~sahel_core.qualifiers.APPROX_TOLERANCE`) and
-"more than 1.9 t" merge into 1.9 to 2.2 t. When the primary's interval is that one, the quantity
-is the primary's, words and all; otherwise it is a figure no report wrote (no
-``quantity_text``): a ``range`` of those bounds (``exact`` when they meet), the primary's point
-value kept within them. Reports that contradict each other ("2.7 t" and "2.8 t", matched within
-the tolerance) allow no common value: the conflict is reported and the merged quantity spans
-them all (a range of 2.7 to 2.8 t, "at least" when one is open above) rather than claim one.
+its bounds lie between the highest low bound of the reports and their lowest high bound, in
+base units, in the primary's unit. When the reports agree (the low is below the high), every
+report holds, so the bounds are the values all their intervals allow: "about 2 t" (1.8 to 2.2
+t, :data:`~sahel_core.qualifiers.APPROX_TOLERANCE`) and "more than 1.9 t" merge into 1.9 to
+2.2 t. When they contradict each other (no value is in every interval: "2.7 t" and "2.8 t",
+matched within the tolerance), the bounds are the least interval that meets every report, from
+the lowest high bound to the highest low bound: what the reports state where they contradict,
+each report as little wrong as it must be. "At most 1 t" and "1.04 t" merge into 1 to 1.04 t,
+not 0 to 1.04 t, which no report suggests; "3 t", "2.9 t" and "at least 2.95 t" into 2.9 to 3
+t, since the open report agrees with 3 t and does not widen the disagreement. That interval is
+always bounded, so a merged figure is open above only when every report is (then it is the
+report with the highest low bound, words and all). Bounds are closed, as a table holds them,
+except that "more than" and "less than" exclude their figure: "more than 2.7 t" and "2.7 t"
+contradict each other (and merge into 2.7 t), "at least 2.7 t" and "2.7 t" agree; a range
+built on a strict bound is written closed. When the primary's interval is the merged one, the
+quantity is the primary's, words and all; otherwise it is a figure no report wrote (no
+``quantity_text``, which holds a source's words only): a ``range`` of those bounds (``exact``
+when they meet), the primary's point value kept within them, so that the figure's qualifier,
+bounds and text (:func:`~sahel_core.quantities.format_amount`) say the same.
 The packaging and the value come whole from the record with the narrowest interval relative to
 its figure: their units and currencies may differ, and a sum in XOF meets one in EUR only
 through a rate, so their bounds are not intersected. The date comes from the shortest
@@ -65,7 +79,12 @@ that differ in nothing else). So the rows and the files may come in any order, a
 too: the groups and the merged rows are the same.
 
 The conflicts compare what the rules compare: quantities in base units, localities without
-case or accents ("Ségou" and "SEGOU" are no conflict). A figure is shown as the source wrote it,
+case or accents ("Ségou" and "SEGOU" are no conflict). A quantity is a conflict only where the
+reports contradict each other, and only the reports that contradict another are listed: "about
+2 t", "more than 1.9 t" and "2.1 t" all hold (the event is 2.1 t), so none is; of "2.7 t", "2.8
+t" and "more than 2.5 t", the first two. The other parts are listed whenever they differ
+(dates, values in two currencies, packagings are not intersected). A figure is shown as the
+source wrote it,
 with its unit or currency: the words alone when they name it ("more than 2.7 tons", "1500
 EUR"), the words then the unit when they end in the figure (a register's "1000000" beside a
 currency column is "1000000 XOF", "about 200" in a kg column "about 200 kg"), else written out
@@ -135,7 +154,9 @@ class Reconciled:
     ``conflicts`` has one row per group, field
     and distinct reported value: ``group`` (the merged row's id), ``field`` (quantity, date,
     value...), ``value`` (as the source wrote it, a figure with its unit or currency),
-    ``record_ids`` and ``sources`` (URLs or files of the records that reported that value).
+    ``record_ids`` and ``sources`` (URLs or files of the records that reported that value). A
+    quantity is listed only when it contradicts another report of its group (see the module
+    docstring): reports whose intervals share a value agree.
     """
 
     table: pl.DataFrame
@@ -164,7 +185,8 @@ def reconcile(
     by which quantity intervals are widened before they must overlap. ``same_source`` names
     the source of the records whose first source is each file or URL it lists: the files of a
     register split by year, ``{"seizures_2015.csv": "register", "seizures_2016.csv":
-    "register"}``, are then one source, as the register in one file is. Raises
+    "register"}``, are then one source, as the register in one file is; a key that no record
+    cites first is a :class:`~sahel_core.errors.ValidationError` naming it. Raises
     :class:`~sahel_core.errors.ValidationError` for an entity without reconciliation rules or a
     bad option, :class:`~sahel_core.errors.StructureError` for a table without the canonical
     columns and :class:`~sahel_core.errors.UnitError` for an unknown unit.
@@ -194,6 +216,8 @@ def reconcile(
     own = pl.concat_list(pl.col("id"))
     earlier = pl.coalesce(pl.col("merged_from"), own) if "merged_from" in table.columns else own
     selected = table.select(*columns, earlier.cast(pl.List(pl.String)).alias("merged_from"))
+    if same_source:
+        _check_cited(same_source, selected)
     # Rows are numbered by date, source, content and id, not by place in the table: every tie
     # below (closest match, primary, which pair is linked first) then falls the same way
     # whatever the order of the rows or of the files. The content leaves out what moves with
@@ -231,6 +255,24 @@ def _source(same_source: Mapping[str, str] | None) -> pl.Expr:
     return _first_source().replace(dict(same_source or {}))
 
 
+def _check_cited(same_source: Mapping[str, str], table: pl.DataFrame) -> None:
+    """Raise :class:`~sahel_core.errors.ValidationError` naming the files or URLs of
+    ``same_source`` that no record cites first (a typo, a path where records cite a file's
+    name, a file whose rows cite a ``source`` column): they would change nothing, silently."""
+    import polars as pl
+
+    cited = table.select(_first_source().unique())
+    named = pl.Series(list(same_source), dtype=pl.String)
+    unknown = named.filter(~named.is_in(cited.to_series().implode())).to_list()
+    if unknown:
+        raise ValidationError(
+            f"same_source names what no record cites as its first source: {', '.join(unknown)}"
+            " (records read from a file cite its name, or their source column)",
+            field="same_source",
+            value=unknown,
+        )
+
+
 def check_options(months: object, tolerance: object) -> float:
     """Check :func:`reconcile`'s ``months`` and ``tolerance`` (a command line does it before
     reading any file); returns the tolerance as a float. Raises
@@ -254,7 +296,8 @@ def _tolerance(value: object) -> float:
 
 def _in_base_units(rows: pl.DataFrame) -> pl.DataFrame:
     """``rows`` with the quantity in base units, exactly (``_bq``, ``_blow``, ``_bhigh``), its
-    unit's ``_factor`` to them and its ``_dimension``; pint is asked once per distinct unit."""
+    unit's ``_factor`` to them, its ``_dimension`` and whether its low or high bound is strict
+    (``_slow``, ``_shigh``); pint is asked once per distinct unit."""
     import polars as pl
 
     from sahel_core.indicators import times, unit_table
@@ -275,6 +318,9 @@ def _in_base_units(rows: pl.DataFrame) -> pl.DataFrame:
         times(pl.col("quantity_high"), factor, scale).alias("_bhigh"),
         factor.alias("_factor"),
         pl.when(pl.col("quantity").is_not_null()).then(lookup("dimension")).alias("_dimension"),
+        # "More than 2.7 t" excludes 2.7 t, "less than 1 t" excludes 1 t: strict bounds.
+        (pl.col("quantity_qualifier") == "more_than").fill_null(False).alias("_slow"),
+        (pl.col("quantity_qualifier") == "less_than").fill_null(False).alias("_shigh"),
     )
 
 
@@ -549,15 +595,20 @@ def _merge(rows: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame:
         return single.sort("_order")
     # Primary first: the narrowest quantity interval (unbounded is the widest), of unbounded
     # ones the higher lower bound (of "more than 2.7 t" and "at least 3 t", the one both
-    # allow), then row number.
+    # allow), of equal bounds a strict one ("more than 2.7 t" is within "at least 2.7 t"),
+    # then row number.
     width = (pl.col("_bhigh") - pl.col("_blow")).cast(pl.Float64).fill_null(math.inf)
     above = pl.when(pl.col("_bhigh").is_null()).then(-pl.col("_blow").cast(pl.Float64))
     parts: dict[str, tuple[str, ...]] = {**CONFLICT_FIELDS, **_QUIET_FIELDS}
     members = (
         rows.filter(pl.col("_group").is_in(multi.implode()))
-        .with_columns(width.alias("_width"), above.fill_null(0.0).alias("_above"))
+        .with_columns(
+            width.alias("_width"),
+            above.fill_null(0.0).alias("_above"),
+            ~(pl.col("_slow") | pl.col("_shigh")).alias("_closed"),
+        )
         .with_columns(_precision(name, part).alias(f"_p_{name}") for name, part in parts.items())
-        .sort("_group", "_width", "_above", "_row")
+        .sort("_group", "_width", "_above", "_closed", "_row")
     )
     # Which record each part comes from: the most precise on that part, then the primary order.
     chosen = [pl.col("_row").get(pl.col(f"_p_{name}").arg_min()) for name in parts]
@@ -590,28 +641,39 @@ def _merge(rows: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame:
     return pl.concat([single, merged.select(out)], how="vertical_relaxed").sort("_order")
 
 
-def _allowed() -> tuple[pl.Expr, pl.Expr]:
-    """The quantity interval of a group in base units (``_low``, ``_high``, null when
-    unbounded): the values every report allows, or when no value is (the reports contradict
-    each other), the span of them all."""
+def _limits() -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """Over a group's reports: the highest low bound, the lowest high bound (null when every
+    report is open above) and whether the reports contradict each other, that is, allow no
+    common value: the highest low above the lowest high, or equal to it where a report's bound
+    there is strict ("more than 2.7 t" and "2.7 t")."""
     import polars as pl
 
     low, high = pl.col("_blow"), pl.col("_bhigh")
-    common_low, common_high = low.max(), high.min()
-    # Null when every report is open above: they always meet.
-    disjoint = common_high < common_low
-    span_high = pl.when(high.is_not_null().all()).then(high.max())
+    top, bottom = low.max(), high.min()
+    strict = (pl.col("_slow") & (low == top)).any() | (pl.col("_shigh") & (high == bottom)).any()
+    return top, bottom, (bottom < top) | ((bottom == top) & strict)
+
+
+def _allowed() -> tuple[pl.Expr, pl.Expr]:
+    """The quantity interval of a group in base units (``_low``, ``_high``, null when
+    unbounded) between the highest low bound and the lowest high bound of its reports: when
+    they agree, the values every report allows; when they contradict each other, the least
+    interval that meets every report (bounded, from the lowest high to the highest low)."""
+    import polars as pl
+
+    top, bottom, _ = _limits()
     return (
-        pl.when(disjoint).then(low.min()).otherwise(common_low).alias("_low"),
-        pl.when(disjoint).then(span_high).otherwise(common_high).alias("_high"),
+        pl.min_horizontal(top, bottom).alias("_low"),
+        pl.when(bottom.is_not_null()).then(pl.max_horizontal(top, bottom)).alias("_high"),
     )
 
 
 def _narrowed(dtype: pl.DataType) -> list[pl.Expr]:
     """The merged quantity columns: the chosen report's figure when its bounds are the group's
     (``_low``, ``_high``), else a figure of those bounds that no report wrote (no words):
-    exact when they meet, "at least" when open above, else a range; the chosen report's
-    point value kept within them. Bounds in the chosen report's unit (``_factor``)."""
+    exact when they meet, else a range, the chosen report's point value kept within them (and
+    "at least" its low bound when open above, which only a report's own bounds are, so the
+    chosen report's). Bounds in the chosen report's unit (``_factor``)."""
     import polars as pl
 
     c = pl.col
@@ -625,7 +687,12 @@ def _narrowed(dtype: pl.DataType) -> list[pl.Expr]:
         .then(pl.lit("at_least"))
         .otherwise(pl.lit("range"))
     )
-    point = pl.min_horizontal(pl.max_horizontal(c("quantity"), low), high)
+    # An open figure is its low bound (``default_bounds``), so it reads back to its bounds.
+    point = (
+        pl.when(high.is_null())
+        .then(low)
+        .otherwise(pl.min_horizontal(pl.max_horizontal(c("quantity"), low), high))
+    )
     new = {
         "quantity": point,
         "quantity_qualifier": qualifier,
@@ -747,8 +814,35 @@ def _comparable(field: str, columns: tuple[str, ...]) -> list[pl.Expr]:
     if field == "locality":
         return [pl.col("_locality")]
     if field == "quantity":  # "2.7 t" and "2700 kg" are the same quantity
-        return [pl.col("_bq"), pl.col("_blow"), pl.col("_bhigh")]
+        return [pl.col(c) for c in ("_bq", "_blow", "_bhigh", "_slow", "_shigh")]
     return [pl.col(c) for c in columns if not c.endswith("_text") and c != "date"]
+
+
+def _contradicting(members: pl.DataFrame) -> pl.DataFrame:
+    """The ``members`` (rows of groups) whose quantity contradicts another of their group's
+    (the two intervals share no value): a high bound below the group's highest low bound, or a
+    low bound above its lowest high bound, or equal to it where either bound is strict."""
+    import polars as pl
+
+    c = pl.col
+    top, bottom, _ = _limits()
+    limits = members.group_by("_group").agg(
+        top.alias("_top"),
+        bottom.alias("_bottom"),
+        (c("_slow") & (c("_blow") == top)).any().alias("_strict_top"),
+        (c("_shigh") & (c("_bhigh") == bottom)).any().alias("_strict_bottom"),
+    )
+    below = (c("_bhigh") < c("_top")) | (
+        (c("_bhigh") == c("_top")) & (c("_shigh") | c("_strict_top"))
+    )
+    above = (c("_blow") > c("_bottom")) | (
+        (c("_blow") == c("_bottom")) & (c("_slow") | c("_strict_bottom"))
+    )
+    return (
+        members.join(limits, on="_group", how="left", maintain_order="left")
+        .filter((below | above).fill_null(False))
+        .drop("_top", "_bottom", "_strict_top", "_strict_bottom")
+    )
 
 
 def _conflicts(rows: pl.DataFrame, merged: pl.DataFrame) -> pl.DataFrame:
@@ -774,6 +868,8 @@ def _conflicts(rows: pl.DataFrame, merged: pl.DataFrame) -> pl.DataFrame:
     parts = []
     for field, columns in CONFLICT_FIELDS.items():
         stated = members.filter(pl.col(columns[0]).is_not_null())
+        if field == "quantity":  # the reports that agree with every other are no conflict
+            stated = _contradicting(stated)
         if stated.height == 0:
             continue
         values = (

@@ -4,6 +4,11 @@
 group is a merged event (``id``, ``drug``, ``country``, ``locality``, ``quantity``, ``date``,
 ``merged_from``, ``sources``), each conflict a field on which its reports disagree (``group``,
 ``field``, ``value``, ``record_ids``, ``sources``).
+
+A record read from a file cites the file's name; files of one name in two folders
+(``d16/seizures.csv``, ``d17/seizures.csv``) would be one source, and their reports of one
+seizure would never merge, so the records of those cite the path as given (a line on stderr
+says so), and ``--source`` tells them apart by path.
 """
 
 from __future__ import annotations
@@ -27,14 +32,12 @@ __all__ = ["register"]
 def _groups(table: pl.DataFrame) -> list[dict[str, Any]]:
     import polars as pl
 
-    from sahel_core.quantities import Amount, format_amount
+    from sahel_core.reconcile import CONFLICT_FIELDS, _written
 
-    # A quantity without words is one no report wrote (a range the reports narrowed it to):
-    # written out with its qualifier, never as a bare figure that reads as exact.
-    figure = ["quantity", "quantity_unit", "quantity_qualifier", "quantity_low", "quantity_high"]
-    wordless = (table["quantity_text"].is_null() & table["quantity"].is_not_null()).arg_true()
-    written = [format_amount(Amount(*row)) for row in table[wordless].select(figure).iter_rows()]
-    shown = table["quantity_text"].scatter(wordless, written) if written else table["quantity_text"]
+    # The quantity as the conflicts show a figure, with its unit: a register's digits then the
+    # unit ("1,2 t"), words that name it as written, and a figure no report wrote (a range the
+    # reports narrowed it to) written out with its qualifier, never a bare figure.
+    shown = _written("quantity", table.select(CONFLICT_FIELDS["quantity"]))
     first = pl.col("sources").list.eval(
         pl.coalesce(pl.element().struct.field("url"), pl.element().struct.field("file"))
     )
@@ -51,23 +54,86 @@ def _groups(table: pl.DataFrame) -> list[dict[str, Any]]:
     return rows.to_dicts()
 
 
-def _same_source(options: list[str], paths: list[Path]) -> dict[str, str]:
+def _cited(paths: list[Path]) -> dict[Path, str]:
+    """The source the records of each file cite: a reader records the file's name, so two
+    files of one name in two folders (``d16/seizures.csv``, ``d17/seizures.csv``) would be
+    one source, whose records never merge. Those cite the path as given instead (the first
+    spelling of it, when one file is given twice)."""
+    spelling: dict[Path, Path] = {}
+    for path in paths:
+        spelling.setdefault(path.resolve(), path)
+    files: dict[str, set[Path]] = {}
+    for path in paths:
+        files.setdefault(path.name, set()).add(path.resolve())
+    return {
+        path: spelling[path.resolve()].as_posix() if len(files[path.name]) > 1 else path.name
+        for path in paths
+    }
+
+
+def _load(paths: list[Path], cited: dict[Path, str], locale: str | None) -> pl.DataFrame:
+    """The seizures of ``paths``, in their order, each citing its file as ``cited`` says."""
+    import polars as pl
+
+    tables: list[pl.DataFrame] = []
+    plain: list[Path] = []
+    for path in [*paths, None]:
+        if path is not None and cited[path] == path.name:
+            plain.append(path)
+            continue
+        if plain:  # read together, as any command does
+            tables.append(load_tables(plain, ["seizure"], locale)["seizure"])
+            plain = []
+        if path is not None:
+            file = pl.field("file")
+            own = pl.when(file == path.name).then(pl.lit(cited[path])).otherwise(file)
+            cite = pl.col("sources").list.eval(pl.element().struct.with_fields(file=own))
+            tables.append(load_tables([path], ["seizure"], locale)["seizure"].with_columns(cite))
+    return tables[0] if len(tables) == 1 else pl.concat(tables, how="diagonal_relaxed")
+
+
+def _same_source(options: list[str], paths: list[Path], cited: dict[Path, str]) -> dict[str, str]:
     """``--source NAME=FILE,FILE`` options as :func:`sahel_core.reconcile.reconcile`'s
-    ``same_source``: a record cites the file it was read from by name. A file that is not one
-    of ``paths`` is a usage error, or a mistyped name would silently change nothing."""
-    given = {path.name for path in paths}
+    ``same_source`` (keys as :func:`_cited`). A FILE is a given file when it is the same path;
+    a bare name is the given file of that name. A usage error, rather than a silent change of
+    nothing or of the wrong file: a FILE that is no given file (one of that name in another
+    folder), a bare name of several given files (give the path), a file in two sources, a NAME
+    that another given file's records cite (the two sources would be one)."""
+    by_path = {path.resolve(): cited[path] for path in paths}
+    by_name: dict[str, set[str]] = {}
+    for path in paths:
+        by_name.setdefault(path.name, set()).add(cited[path])
+
+    def refuse(why: str) -> typer.BadParameter:
+        return typer.BadParameter(why, param_hint="--source")
+
     named: dict[str, str] = {}
     for option in options:
-        name, _, files = option.partition("=")
-        listed = [Path(file.strip()).name for file in files.split(",") if file.strip()]
-        unknown = [file for file in listed if file not in given]
-        if not name.strip() or not listed or unknown:
-            raise typer.BadParameter(
-                f"{option!r}: expected NAME=FILE,FILE... naming files given"
-                + (f" ({', '.join(unknown)} is not)" if unknown else ""),
-                param_hint="--source",
+        name, _, files = (part.strip() for part in option.partition("="))
+        listed = [file.strip() for file in files.split(",") if file.strip()]
+        if not name or not listed:
+            raise refuse(f"{option!r}: expected NAME=FILE,FILE... naming files given")
+        for file in listed:
+            key = by_path.get(Path(file).resolve())
+            if key is None and len(Path(file).parts) == 1:
+                keys = sorted(by_name.get(file, ()))
+                if len(keys) > 1:
+                    raise refuse(
+                        f"{file} is the name of {len(keys)} files given ({', '.join(keys)}): "
+                        "their records are told apart by path, so give the path"
+                    )
+                key = keys[0] if keys else None
+            if key is None:
+                raise refuse(f"{option!r}: {file} is not one of the files given")
+            if named.get(key, name) != name:
+                raise refuse(f"{file} is in two sources, {named[key]} and {name}: name it once")
+            named[key] = name
+    for name in set(named.values()):
+        if name in by_path.values() and named.get(name) != name:
+            raise refuse(
+                f"{name} is what the records of another file given cite, not one of the files "
+                "named so: the two sources would be one; choose another NAME"
             )
-        named |= dict.fromkeys(listed, name.strip())
     return named
 
 
@@ -90,7 +156,8 @@ def reconcile(
             "--source",
             metavar="NAME=FILE,FILE...",
             help="Files that are one source, named NAME (a register split by year): their "
-            "records are never merged with each other. Repeatable.",
+            "records are never merged with each other. Each FILE is one of the PATHs, by its "
+            "path or, when no other PATH has it, its name. Repeatable.",
         ),
     ] = None,
     locale: Locale = None,
@@ -120,6 +187,8 @@ def reconcile(
     most --months apart, different sources (--source names files that are one). Conflicting
     fields are reported, never settled silently.
     """
+    import polars as pl
+
     from sahel_core.reconcile import check_options
     from sahel_core.reconcile import reconcile as run
 
@@ -127,12 +196,28 @@ def reconcile(
         check_options(months, tolerance)
     except ValidationError as exc:
         raise typer.BadParameter(exc.message, param_hint=f"--{exc.field}") from None
-    same_source = _same_source(sources or [], paths)
+    cited = _cited(paths)
+    same_source = _same_source(sources or [], paths, cited)
     if out is not None:
         check_out(out, paths)
-    table = load_tables(paths, ["seizure"], locale)["seizure"]
+    table = _load(paths, cited, locale)
+    shared: dict[str, list[str]] = {}
+    for path in paths:
+        if cited[path] != path.name:
+            shared.setdefault(path.name, []).append(cited[path])
+    for name, files in shared.items():  # one line each: the records cite another file than read
+        print_line(
+            f"{' and '.join(dict.fromkeys(files))} share the name {name}: each is a source of "
+            "its own, its records cite its path",
+            err=True,
+        )
     with working("matching reports of the same seizure"):
-        result = run(table, months=months, tolerance=tolerance, same_source=same_source)
+        try:
+            result = run(table, months=months, tolerance=tolerance, same_source=same_source)
+        except ValidationError as exc:
+            if exc.field != "same_source":
+                raise
+            raise typer.BadParameter(exc.message, param_hint="--source") from None
     groups = _groups(result.groups)
     conflicts = result.conflicts.to_dicts()
     if out is not None:
@@ -174,7 +259,19 @@ def reconcile(
             ],
         )  # fmt: skip
     if out is not None:
-        print_line(f"wrote {result.table.height} rows to {out}")
+        # The text columns hold a source's words only: a merged figure none wrote has none.
+        built = result.groups.filter(
+            pl.col("quantity_text").is_null() & pl.col("quantity").is_not_null()
+        ).height
+        print_line(
+            f"wrote {result.table.height} rows to {out}"
+            + (
+                f" ({built} merged {'quantity' if built == 1 else 'quantities'} no report wrote:"
+                " quantity_text empty, quantity_qualifier, quantity_low and quantity_high say it)"
+                if built
+                else ""
+            )
+        )
 
 
 def register(app: typer.Typer) -> None:
