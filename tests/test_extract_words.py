@@ -178,3 +178,224 @@ def test_without_a_page_date_a_relative_date_dates_nothing() -> None:
 def test_the_dateline_still_dates_a_sentence_that_states_no_date() -> None:
     text = "DAKAR, 12 March 2016 - Senegalese customs seized 2 kg of cocaine in Dakar."
     assert one(text, "seizure")["date"]["earliest"] == "2016-03-12"
+
+
+# --- a relative date against a stated one, and its clause -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "earliest", "latest"),
+    [
+        ("NOUAKCHOTT, 2 February 2017 - Mauritanian customs said yesterday that they seized 1.2 "
+         "tons of cocaine on 15 January 2017 in Nouadhibou.", "2017-01-15", "2017-01-15"),
+        ("DAKAR, 12 March 2016 – The minister, who arrived yesterday, said 2 tons of cannabis "
+         "were seized in Kaolack on 3 March 2016.", "2016-03-03", "2016-03-03"),
+        # A relative date of another clause: the dateline's date, as for a sentence with none.
+        ("NIAMEY, 12 May 2016 - Customs seized 2 tons of cannabis in Agadez, compared with 1 ton "
+         "seized last year.", "2016-05-12", "2016-05-12"),
+        ("NIAMEY, 12 May 2016 - Customs seized 2 tons of cannabis in Agadez, following a tip "
+         "received last month.", "2016-05-12", "2016-05-12"),
+        ("NIAMEY, 12 May 2016 - Customs, who last year received UNODC training, seized 2 tons "
+         "of cannabis in Agadez.", "2016-05-12", "2016-05-12"),
+        ("NIAMEY, 12 mai 2016 - La douane a saisi 2 tonnes de cannabis à Agadez, après une "
+         "formation reçue l'année dernière.", "2016-05-12", "2016-05-12"),
+        ("DAKAR, 12 March 2016 - Yesterday, the minister said that customs had seized 2 tons of "
+         "cannabis in Kaolack.", "2016-03-12", "2016-03-12"),
+        # In the record's clause, or opening the sentence, it dates the record.
+        ("DAKAR, 12 March 2016 - Yesterday, customs seized 2 tons of cannabis in Kaolack.",
+         "2016-03-11", "2016-03-11"),
+        ("DAKAR, 12 mars 2016 - Hier, la douane a saisi 2 tonnes de cannabis à Kaolack.",
+         "2016-03-11", "2016-03-11"),
+        ("DAKAR, 12 March 2016 - Customs seized 2 tons of cannabis yesterday in Kaolack and "
+         "Ziguinchor.", "2016-03-11", "2016-03-11"),
+    ],
+)  # fmt: skip
+def test_a_stated_date_beats_a_relative_one_and_a_relative_date_keeps_to_its_clause(
+    text: str, earliest: str, latest: str
+) -> None:
+    date = one(text, "seizure")["date"]
+    assert (date["earliest"], date["latest"]) == (earliest, latest)
+
+
+def test_each_seizure_of_a_sentence_takes_the_relative_date_of_its_own_clause() -> None:
+    text = ("DAKAR, 12 March 2016 - Customs seized 2 kg of cocaine yesterday and 3 kg of heroin "
+            "on 6 March 2016.")  # fmt: skip
+    dates = [r.as_dict()["date"]["earliest"] for r in extract(text).of_kind("seizure")]
+    assert dates == ["2016-03-11", "2016-03-06"]
+
+
+def test_an_arrest_takes_no_relative_date_of_another_clause() -> None:
+    text = ("DAKAR, 12 March 2016 - Police arrested 3 suspects in Dakar, following a tip received "
+            "last month.")  # fmt: skip
+    assert one(text, "operation")["date"]["earliest"] == "2016-03-12"
+    text = "DAKAR, 12 March 2016 - Police arrested 3 suspects in Dakar yesterday."
+    assert one(text, "operation")["date"]["earliest"] == "2016-03-11"
+
+
+@pytest.mark.parametrize(
+    ("words", "earliest"),
+    [
+        ("Since last year, customs have", "2015-01-01"),
+        ("Depuis l'année dernière, la douane a", "2015-01-01"),
+        ("Since the beginning of the year, customs have", "2016-01-01"),
+        ("Depuis le début de l'année, la douane a", "2016-01-01"),
+    ],
+)
+def test_since_a_relative_date_runs_to_the_page_s_date(words: str, earliest: str) -> None:
+    seized = (
+        "seized 30 tons of cannabis" if words.startswith("S") else "saisi 30 tonnes de cannabis"
+    )
+    found = one(f"DAKAR, 12 March 2016 - {words} {seized} in Senegal.", "figure")
+    assert (found["date"]["earliest"], found["date"]["latest"]) == (earliest, "2016-03-12")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "NIAMEY, Thursday 12 May 2016 - Customs seized 2 tons of cannabis in Agadez yesterday.",
+        "NIAMEY, jeudi 12 mai 2016 - La douane a saisi 2 tonnes de cannabis à Agadez hier.",
+    ],
+)
+def test_a_dateline_may_name_the_weekday(text: str) -> None:
+    date = one(text, "seizure")["date"]
+    assert (date["earliest"], date["latest"]) == ("2016-05-11", "2016-05-11")
+
+
+# --- lists of places: operations and workshops ------------------------------------------------
+
+
+def test_an_arrest_in_several_countries_claims_none_of_them() -> None:
+    found = one("In May 2016, police arrested 3 suspects in Mali and Niger.", "operation")
+    assert (found["country"], found["place"], found["countries"]) == (None, None, ["MLI", "NER"])
+    assert found["flags"] == [
+        "places: Mali, Niger: the record holds one place, so it keeps their countries"
+    ]
+
+
+def test_a_destruction_in_several_localities_of_one_country_keeps_the_country() -> None:
+    found = one("In May 2016, UNODC destroyed 3 tons of cannabis in Niamey and Zinder.",
+                "operation")  # fmt: skip
+    assert (found["country"], found["place"]) == ("NER", None)
+    assert found["flags"] == [
+        "places: Niamey, Zinder: the record holds one place, so it keeps their country, NER"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("places", "country", "kept"),
+    [
+        ("in Dakar and Thiès", "SEN", "their country, SEN"),
+        ("in Dakar and Niamey", None, "no place"),
+    ],
+)
+def test_a_workshop_held_in_a_list_of_places_keeps_no_one_of_them(
+    places: str, country: str | None, kept: str
+) -> None:
+    found = one(f"In May 2016, a workshop on drug trafficking was held {places}.", "workshop")
+    assert (found["country"], found["place"]) == (country, None)
+    assert found["flags"] and found["flags"][0].endswith(f"so it keeps {kept}")
+
+
+# --- people counted ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "count", "low", "high"),
+    [
+        ("In May 2016, police arrested two Burkinabe and one Nigerien in Niamey.", 3, 3, 3),
+        ("In May 2016, a Nigerian and a Malian were arrested in Niamey.", 2, 2, 2),
+        ("In May 2016, police arrested a Nigerian, a Malian and two Ghanaians in Niamey.", 4, 4,
+         4),
+        ("In May 2016, police arrested three Nigerian traffickers and two Malian accomplices in "
+         "Niamey.", 5, 5, 5),
+        ("En mai 2016, trois passeurs et deux complices ont été interpellés à Niamey.", 5, 5, 5),
+        # The bounds of a sum are the sums of the bounds: about 10 is 9 to 11.
+        ("In May 2016, police arrested about 10 suspects and 3 Ghanaians in Niamey.", 13, 12, 14),
+        ("In May 2016, police arrested 12 suspects, including 3 women, in Niamey.", 12, 12, 12),
+    ],
+)  # fmt: skip
+def test_a_list_of_people_is_counted_whole(text: str, count: int, low: int, high: int) -> None:
+    arrested = one(text, "operation")["arrested"]
+    assert tuple(Decimal(arrested[k]) for k in ("magnitude", "low", "high")) == (count, low, high)
+
+
+def test_two_burkinabe_trucks_are_no_people() -> None:
+    found = one("In May 2016, police stopped two Burkinabe trucks and arrested 3 suspects in "
+                "Niamey.", "operation")  # fmt: skip
+    assert Decimal(found["arrested"]["magnitude"]) == 3
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "In May 2016, two Nigerians were arrested in Niamey and three Malians in Gao.",
+        "In May 2016, police arrested 2 suspects in Niamey and 3 in Gao.",
+        "In May 2016, two Nigerians were arrested in Niamey and a Malian in Gao.",
+    ],
+)
+def test_counts_of_people_in_several_clauses_give_no_count_rather_than_too_low_a_one(
+    text: str,
+) -> None:
+    found = extract(text)
+    (operation,) = [r.as_dict() for r in found.of_kind("operation")]
+    assert operation["arrested"] is None
+    assert [(d[0], d[1]) for d in found.dropped] == [("operation", "arrested")]
+    assert not found.of_kind("figure")  # nor figures of their own
+
+
+# --- halves, fractions and tablets ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "quote"),
+    [
+        ("In May 2016 customs seized 1.5 tons and a half of cannabis in Bamako.",
+         "'1.5 tons and a half'"),
+        ("En mai 2016, la douane a saisi 1,5 tonne et demie de cannabis à Bamako.",
+         "'1,5 tonne et demie'"),
+    ],
+)  # fmt: skip
+def test_no_half_is_added_to_a_number_with_decimals(text: str, quote: str) -> None:
+    found = extract(text)
+    assert not found.records
+    assert [(d[0], d[1], d[2]) for d in found.dropped] == [("seizure", "quantity", quote)]
+
+
+def test_a_part_of_a_total_is_not_the_total() -> None:
+    found = extract("In May 2016 customs seized half of the 2 tons of cannabis in Bamako.")
+    assert not found.records
+    assert [(d[0], d[2]) for d in found.dropped] == [("seizure", "'half of the 2 tons'")]
+
+
+@pytest.mark.parametrize(
+    ("text", "magnitude", "unit"),
+    [
+        ("In May 2016 customs seized 70,000 tramadol tablets in Niamey.", "70000", "tablet"),
+        ("In May 2016 customs seized 1.5 million tramadol tablets in Niamey.", "1500000",
+         "tablet"),
+        ("In May 2016 customs seized one and a half million tramadol tablets in Niamey.",
+         "1500000", "tablet"),
+        ("In May 2016 customs seized 20,000 Tramadol pills in Niamey.", "20000", "pill"),
+        ("En mai 2016, la douane a saisi 70 000 comprimés de tramadol à Niamey.", "70000",
+         "tablet"),
+        ("En mai 2016, la douane a saisi 70 000 tramadol comprimés à Niamey.", "70000",
+         "tablet"),
+        ("In May 2016 customs seized a half kilogram of cocaine in Niamey.", "0.5", "kg"),
+    ],
+)  # fmt: skip
+def test_tablets_counted_around_the_drug_s_name(text: str, magnitude: str, unit: str) -> None:
+    found = one(text, "seizure")
+    assert (Decimal(found["quantity"]["magnitude"]), found["quantity"]["unit"]) == (
+        Decimal(magnitude), unit
+    )  # fmt: skip
+    assert found["drug"] == ("tramadol" if unit != "kg" else "cocaine")
+
+
+def test_a_half_kilogram_after_a_quantity_s_and_is_read_after_another_drug() -> None:
+    found = extract("On 5 May 2016, police seized half a ton of cannabis and a half kilogram of "
+                    "cocaine in Niamey.")  # fmt: skip
+    quantities = [(r.as_dict()["drug"], r.as_dict()["quantity"]["magnitude"])
+                  for r in found.of_kind("seizure")]  # fmt: skip
+    assert [(d, Decimal(m)) for d, m in quantities] == [
+        ("cannabis", Decimal("0.5")), ("cocaine", Decimal("0.5"))
+    ]  # fmt: skip

@@ -41,28 +41,41 @@ rule attaches only what its sentence states):
   quarter written short right after a capitalised name is a model ("the Audi Q3 2016"); a
   part of a year in words followed by a unit of mass is a quantity ("at the end of the year
   2016 kg"). "from" before one date opens it ("from mid-2016": since), not before two linked
-  ("from 30 January to 2 February 2015"). A dateline's date ("NIAMEY, 12 May 2016 - ...") dates
-  the sentence only when it states no other. The page's date (its last dateline before a
-  sentence, else the source's ``published`` date) reads dates told relative to it, as the span
-  they may mean: "yesterday"/"hier" the day before, "last week"/"la semaine dernière" from the
-  Monday of the week before to the day before (it is said of the calendar week and of the past
-  seven days), "last month"/"le mois dernier" and "last year" the whole month or year before,
-  "(earlier) this week/month/year" from its start to the page's date. Without a page date they
-  date nothing.
+  ("from 30 January to 2 February 2015"). A dateline's date ("NIAMEY, 12 May 2016 - ...",
+  "NIAMEY, Thursday 12 May 2016 -", "NIAMEY, jeudi 12 mai 2016 -") dates the sentence only when
+  it states no other. The page's date (its last dateline before a sentence, else the source's
+  ``published`` date) reads dates told relative to it, as the span they may mean:
+  "yesterday"/"hier" the day before, "last week"/"la semaine dernière" from the Monday of the
+  week before to the day before (it is said of the calendar week and of the past seven days),
+  "last month"/"le mois dernier" and "last year" the whole month or year before, "(earlier)
+  this week/month/year" from its start to the page's date; after "since"/"depuis" they run to
+  the page's date ("since last year": 1 January of the year before to the page's date; "since
+  the beginning of the year", "depuis le début de l'année": from 1 January of the page's year).
+  Without a page date they date nothing. A date the sentence states always beats a relative
+  one, and a relative date dates a record only in the record's own clause: no comma, ";",
+  "that", "who", "which", "but", "que", "qui"... stands between them, except the comma after a
+  relative date that opens the sentence ("Yesterday, customs seized..."). "Customs seized 2
+  tons in Agadez, compared with 1 ton seized last year", "Customs, who last year received
+  training, seized...", "said yesterday that they seized ... on 15 January 2017": the record
+  takes the stated date, else the dateline's, as if the relative date were not there.
 * **Seizure**: a quantity of a drug ("more than 2.7 tons of cannabis", "between 2 and 3 tons of
   cannabis", "170 cartons of Tramadol containing 70,000 tablets" → packaging 170 cartons,
   quantity 70,000 tablets; "12 of methamphetamine" after "9 kilograms of cocaine" borrows the
   kilograms; "a ton", "une tonne", "half a ton", "une demi-tonne", "une tonne et demie",
-  "two and a half tons", "a ton and a half", "a dozen kilograms", "une dizaine de kilogrammes":
-  about ten) in a sentence with a seizure
-  word (seized, seizure, confiscated, intercepted, saisi, saisie...). An article is a figure
-  only before a unit of measure written out, never before a symbol ("a t") or a count ("a case
-  of cocaine trafficking"). A drug after "cut with"/"coupée avec", weighed or not ("cut with
-  200 grams of ephedrine"), is an adulterant, not a seizure; nor is a quantity of a workshop
-  sentence about a case studied ("participants studied a case where 2 kg of heroin were
-  seized"). The date is the sentence's; when the sentence gives several, each seizure takes
-  the one in its own clause ("2 kg of cocaine on 5 May 2016 and 3 kg of heroin on 6 June
-  2016"), and none if its clause has none. The place is a locality or country introduced by
+  "two and a half tons", "a ton and a half", "a half kilogram", "a dozen kilograms", "une
+  dizaine de kilogrammes": about ten; tablets counted around the drug's name: "70,000 tramadol
+  tablets", "1.5 million Tramadol pills", "70 000 comprimés de tramadol") in a sentence with a
+  seizure word (seized, seizure, confiscated, intercepted, saisi, saisie...). An article is a
+  figure only before a unit of measure written out, never before a symbol ("a t") or a count
+  ("a case of cocaine trafficking"). A half is not added to a number with decimals ("1.5 tons
+  and a half" is 1.5 or 2 tons), nor is a part of a total its total ("half of the 2 tons of
+  cannabis"): neither is read, and :attr:`Extraction.dropped` says why. A drug after "cut
+  with"/"coupée avec", weighed or not ("cut with 200 grams of ephedrine"), is an adulterant,
+  not a seizure; nor is a quantity of a workshop sentence about a case studied ("participants
+  studied a case where 2 kg of heroin were seized"). The date is the sentence's; when the
+  sentence gives several, each seizure takes the one in its own clause ("2 kg of cocaine on 5
+  May 2016 and 3 kg of heroin on 6 June 2016"), and none if its clause has none (a relative
+  date: see **Dates**). The place is a locality or country introduced by
   "in/at/à/au/en" ("in Mopti"; never "from Ghana" or "between Bamako and Ségou"), or a country
   right after a capitalised place and a comma ("in Gao, Mali"); else the country of "Malian
   authorities"/"autorités maliennes"; else the country of the national agency that seized. A
@@ -70,10 +83,13 @@ rule attaches only what its sentence states):
   Niger") does not fit a seizure's one place: it keeps their country when they share one
   ("in Bamako and Ségou": MLI, no locality), else no place at all (not the first, nor the
   agency's country), and a ``places: ...`` flag names them; a figure keeps every country of
-  the list in ``countries``. The value is the first sum of money in the sentence ("worth
-  between 100,000 and 120,000 USD" is a range; "half a million CFA francs", "deux millions et
-  demi de FCFA", "a million dollars" are sums), and sums in brackets right after it, or after
-  "soit", "i.e.", "or", are ``stated_values``; they are checked against the value converted
+  the list in ``countries``. So do workshops ("held in Dakar and Thiès": SEN, flagged) and
+  operations, whose ``places`` then hold the list's countries ("arrested 3 suspects in Mali
+  and Niger": MLI and NER, no one ``country``; "in Niamey and Zinder": NER; flagged). The
+  value is the first sum of money in the sentence ("worth between 100,000 and 120,000 USD" is
+  a range; "half a million CFA francs", "deux millions et demi de FCFA", "a million dollars"
+  are sums), and sums in brackets right after it, or after "soit", "i.e.", "or", are
+  ``stated_values``; they are checked against the value converted
   at the seizure's date (:func:`~sahel_core.money.convert`), and a disagreement beyond
   :data:`VALUE_TOLERANCE` is written in the record's ``flags``. A currency word whose meaning
   changed ("cedis": GHC before July 2007, GHS from then) is read by the record's date; without
@@ -94,10 +110,15 @@ rule attaches only what its sentence states):
   "the (alleged) kingpin/suspect", "le cerveau présumé" arrested counts as 1 person; "12
   suspects" (arrested, or "were arrested") as 12, "a dozen suspects" as 12, "une dizaine de
   suspects" as about 10, "two Nigerian nationals and a Malian" as 3, "deux Nigérians et un
-  Malien" as 3, and a list of counts as their sum ("two Nigerians and three Malians": 5;
-  "about 10 ... and 3 ..." about 13); a plural demonym right after a count names people ("12
-  Senegalese"), not after a noun ("deux camions maliens"); "several" gives no count. A later
-  sentence that says "his/the arrest" adds the agencies it names to the last
+  Malien" as 3, "a Nigerian and a Malian" as 2, and a list of counts as their sum ("two
+  Nigerians and three Malians": 5; "three Nigerian traffickers and two Malian accomplices": 5;
+  "about 10 ... and 3 ...": about 13, from 12 to 14, the sums of each count's bounds); a
+  plural demonym right after a count names people ("12 Senegalese", "two Burkinabe"), not after
+  a noun ("deux camions maliens", "two Burkinabe trucks"); "several" gives no count. Counts of
+  people in several clauses ("two Nigerians were arrested in Niamey and three Malians in Gao",
+  "2 suspects in Niamey and 3 in Gao") are no one count: the record has none, rather than too
+  low a one, and :attr:`Extraction.dropped` says why ("12 suspects, including 3 women" is
+  12). A later sentence that says "his/the arrest" adds the agencies it names to the last
   arrest. A sum of money in a destruction sentence becomes a ``figure``
   ("value of destroyed goods") linked to the operation, as do quantities destroyed.
 * **Workshop**: a workshop/training/atelier/formation word with a date, an organising verb

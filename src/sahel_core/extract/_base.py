@@ -17,7 +17,16 @@ from sahel_core.entities import Place, SourceRef
 from sahel_core.errors import SahelError
 from sahel_core.extract._figures import _ANY_DAY, _amount, _money, _number
 from sahel_core.extract._model import Evidence, FieldEvidence
-from sahel_core.extract._patterns import _BETWEEN_EQUIVALENTS, _CLOSING, _PLACE_JOIN, _TRIGGERS
+from sahel_core.extract._patterns import (
+    _AFTER_DATELINE,
+    _BETWEEN_EQUIVALENTS,
+    _CLOSING,
+    _OPENING,
+    _PLACE_JOIN,
+    _RELATIVE_BREAK,
+    _RELATIVE_DATE,
+    _TRIGGERS,
+)
 from sahel_core.extract._scan import _Mention, _Scan
 from sahel_core.extract._text import _Sentence, _sentences, fold_same_length
 from sahel_core.extract._vocabulary import _vocabulary
@@ -40,6 +49,39 @@ def _place(country: str, locality: str | None = None) -> Place:
 class _ParticipantCount(NamedTuple):
     mention: _Mention
     institutions: re.Match[str] | None  # "of 20 institutions" after the count
+
+
+class _Dates(NamedTuple):
+    """A sentence's dates, by how they date its records (see :meth:`_Base.dates_of`)."""
+
+    stated: list[_Mention]
+    relative: list[_Mention]
+    dateline: _Mention | None
+
+
+def _split_dates(mentions: list[_Mention]) -> _Dates:
+    stated, relative, dateline = [], [], None
+    for m in mentions:
+        if m.kind != "date":
+            continue
+        if m.extra == "relative":
+            relative.append(m)
+        elif m.extra == "dateline":
+            dateline = m
+        else:
+            stated.append(m)
+    return _Dates(stated, relative, dateline)
+
+
+def _starts(mentions: list[_Mention]) -> list[int]:
+    return [m.start for m in mentions]
+
+
+def _closed(dates: list[_Mention]) -> list[_Mention]:
+    return [m for m in dates if m.value.latest is not None]
+
+
+_COMMA = re.compile(r"\s*,")
 
 
 @define
@@ -84,6 +126,7 @@ class _Base:
         # Datelines' date mentions by sentence, and the page's date from where each stands
         # (see _Extractor.find_datelines); the source's publication date before the first.
         self.datelines: dict[int, _Mention] = {}
+        self.breaks: dict[int, list[int]] = {}  # by sentence: see relative_breaks
         self.page_dates: list[tuple[int, PartialDate]] = []
         if source.published is not None:
             self.page_dates.append((0, PartialDate(source.published, source.published)))
@@ -267,7 +310,84 @@ class _Base:
     def date_for(
         self, draft: _Draft, mentions: list[_Mention], anchor: int, index: int, name: str = "date"
     ) -> PartialDate | None:
-        return self.set_date(draft, self.nearest(mentions, "date", anchor), index, name)
+        """Set the date nearest to ``anchor`` the sentence states; else one told relative to
+        the page's in the clause of ``anchor``; else the dateline's (see :meth:`dates_of`)."""
+        dates = self.dates_of(mentions)
+        found = self.closest(dates.stated, anchor) or self.relative_for(mentions, anchor, anchor)
+        return self.set_date(draft, found or dates.dateline, index, name)
+
+    def dates_of(self, mentions: list[_Mention]) -> _Dates:
+        """A sentence's dates: those it states, those told relative to the page's, and the
+        dateline's (only when it states none: see ``_Extractor.mentions_of``).
+
+        A stated date beats a relative one; a relative date dates a record only in the
+        record's clause (:meth:`relative_for`): "Customs seized 2 tons in Agadez, compared
+        with 1 ton seized last year" does not date the 2 tons last year. Else the dateline's
+        date is the record's, as for a sentence that states none.
+        """
+        return self._derived(mentions, "dates", _split_dates)
+
+    def closed_dates(self, mentions: list[_Mention], start: int, end: int) -> list[_Mention]:
+        """The dates that may date an event named at ``[start, end)`` (an arrest, a workshop),
+        of those with an end: those the sentence states, else the relative date of its
+        clause, else the dateline's (see :meth:`dates_of`)."""
+        dates = self.dates_of(mentions)
+        if dates.stated:
+            stated = self._derived(dates.stated, "closed", _closed)
+            if stated:
+                return stated
+        relative = self.relative_for(mentions, start, end) if dates.relative else None
+        if relative is not None:
+            return [relative]
+        return [dates.dateline] if dates.dateline is not None else []
+
+    def relative_for(
+        self,
+        mentions: list[_Mention],
+        start: int,
+        end: int,
+        low: int | None = None,
+        high: int | None = None,
+    ) -> _Mention | None:
+        """The relative date nearest to a record at ``[start, end)`` in the record's clause
+        (within ``[low, high)`` too, when given): no break of ``_RELATIVE_BREAK`` (a comma,
+        "that", "who"...) stands between them. None if there is none."""
+        relative = self.dates_of(mentions).relative
+        if not relative:
+            return None
+        breaks = self.relative_breaks(bisect.bisect_right(self.starts, start) - 1)
+        before = bisect.bisect_left(breaks, start)
+        after = bisect.bisect_left(breaks, end)
+        first = breaks[before - 1] if before else -1
+        last = breaks[after] if after < len(breaks) else len(self.text)
+        first = first if low is None else max(first, low - 1)
+        last = last if high is None else min(last, high)
+        starts = self._derived(relative, "starts", _starts)
+        own = relative[bisect.bisect_right(starts, first) : bisect.bisect_left(starts, last)]
+        return _closest(own, start) if own else None
+
+    def relative_breaks(self, index: int) -> list[int]:
+        """Where the clauses of sentence ``index`` part for a relative date (see
+        ``_RELATIVE_BREAK``), in order; kept for the pass. The comma after a relative date
+        that opens the sentence (after its dateline) is none: "Yesterday, customs seized"."""
+        found = self.breaks.get(index)
+        if found is not None:
+            return found
+        s = self.sentences[index]
+        found = [m.start() for m in _RELATIVE_BREAK.finditer(self.folded, s.start, s.end)]
+        opening = s.start
+        dateline = self.datelines.get(index)
+        if dateline is not None:
+            after = _AFTER_DATELINE.match(self.text, dateline.end)
+            opening = after.end() if after is not None else opening
+        opened = _OPENING.match(self.folded, opening, s.end)
+        relative = _RELATIVE_DATE.match(self.folded, opened.end() if opened else opening, s.end)
+        if relative is not None:
+            comma = _COMMA.match(self.folded, relative.end(), s.end)
+            if comma is not None and comma.end() - 1 in found:
+                found.remove(comma.end() - 1)
+        self.breaks[index] = found
+        return found
 
     def set_date(
         self, draft: _Draft, found: _Mention | None, index: int, name: str = "date"
@@ -291,16 +411,22 @@ class _Base:
         return self.page_dates[at][1] if at >= 0 else None
 
     def set_place(
-        self, draft: _Draft, mentions: list[_Mention], anchor: int, index: int
+        self,
+        draft: _Draft,
+        mentions: list[_Mention],
+        anchor: int,
+        index: int,
+        *,
+        demonym: bool = True,
     ) -> list[tuple[Place, _Mention]]:
         """Set the place the sentence puts the record in; return every place it names there.
 
         A list of places ("in Mali and Niger", "à Bamako et à Ségou") does not fit the one
-        place of a seizure or a figure: the record keeps their country when they share one,
-        else no place (never the first alone, nor an agency's country), and a flag names
-        them. Figures list every country in ``countries`` (see :meth:`figure_places`).
+        place of a seizure, a workshop or a figure: the record keeps their country when they
+        share one, else no place (never the first alone, nor an agency's country), and a flag
+        names them. Figures list every country in ``countries`` (see :meth:`figure_places`).
         """
-        place, mention = self.place(mentions, anchor)
+        place, mention = self.place(mentions, anchor, demonym=demonym)
         if place is None or mention is None:
             return []
         listed = self._listed(mentions, mention) if mention.kind != "demonym" else []
@@ -310,19 +436,22 @@ class _Base:
             return [(place, mention)]
         first, last = listed[0][1], listed[-1][1]
         countries = {p.country for p, _ in listed}
-        names = ", ".join(self.text[m.start : m.end] for _, m in listed)
         if len(countries) == 1:
             draft.fields["place"] = _place(countries.pop())
             self.note(draft, "place", first.start, last.end, index)
             kept = f"their country, {draft.fields['place'].country}"
-        elif draft.kind == "seizure":
+        elif draft.kind != "figure":
             kept = "no place"
         elif any(p.locality for p, _ in listed):
             kept = "their countries"
         else:
             return listed  # a figure's countries hold them all
-        draft.flags.append(f"places: {names}: the record holds one place, so it keeps {kept}")
+        self.flag_places(draft, listed, kept)
         return listed
+
+    def flag_places(self, draft: _Draft, listed: list[tuple[Place, _Mention]], kept: str) -> None:
+        names = ", ".join(self.text[m.start : m.end] for _, m in listed)
+        draft.flags.append(f"places: {names}: the record holds one place, so it keeps {kept}")
 
     def _listed(self, mentions: list[_Mention], chosen: _Mention) -> list[tuple[Place, _Mention]]:
         """The places of the list ``chosen`` is in ("in Bamako and Niamey", "in Gao, Mali and

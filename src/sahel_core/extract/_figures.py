@@ -13,6 +13,8 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Final
 
+import attrs
+
 from sahel_core.dates import PartialDate, parse_date
 from sahel_core.errors import ParseError, SahelError
 from sahel_core.extract._text import fold_same_length, words_of
@@ -66,11 +68,12 @@ _NUMBER_WORDS = (
 _NUMBER_WORD = rf"(?<![a-z])(?:{'|'.join(_NUMBER_WORDS.split())})(?![a-z-])"
 _SCALE = r"(?:millions?|milliards?|billions?|thousand|mille|mn|bn)(?![a-z])"
 # An article as a figure, which parse_number reads: "a (ton)", "une (tonne)", "half a (ton)",
+# "a half (kilogram)" (read as "half a", see _amount),
 # "une demi(-tonne)", "a dozen", "une trentaine", "une demi-douzaine". A bare article is a figure
 # only with a unit right after it (see _Scan._figures), and the scan looks at one only before a
 # unit written out (see _Scan._words): elsewhere "a" and "une" are words.
 _ARTICLE_FIGURE = (
-    r"(?<![a-z])(?P<art>(?:half\s+an?|an?|une?)(?:\s+demi)?|demi)"
+    r"(?<![a-z])(?P<art>(?:half\s+an?|(?:an?|one)\s+half|an?|une?)(?:\s+demi)?|demi)"
     rf"(?:[\s-]+(?P<group>{'|'.join(COLLECTIVE_WORDS)}))?(?![a-z])"
 )
 # Between an article's figure and its unit: "une demi-tonne", "une dizaine de kilogrammes".
@@ -171,12 +174,18 @@ def _unit_of(words: str) -> tuple[str | None, int]:
 def _amount(text: str, locale: str) -> Amount | None:
     from sahel_core.quantities import parse_amount
 
+    half = _without_half(text)
+    found = _amount(half[0], locale) if half else None
+    if half is not None and found is not None and not _halves(found.magnitude, half[1]):
+        return None  # "1.5 tons and a half": which it is, the text does not say
     try:
         return parse_amount(text, locale=locale)
     except SahelError:
         pass
-    half = _without_half(text)
-    found = _amount(half[0], locale) if half else None
+    article = _A_HALF.search(text) if half is None else None
+    if article is not None:  # "a half kilogram" is "half a kilogram"
+        found = _amount(f"{text[: article.start()]}half a{text[article.end() :]}", locale)
+        return None if found is None else attrs.evolve(found, text=text)
     if half is None or found is None or found.qualifier is Qualifier.RANGE:
         return None
     return Amount(found.magnitude + half[1], found.unit, found.qualifier, text=text)
@@ -188,12 +197,14 @@ def _money(
 ) -> Money | None:
     from sahel_core.money import parse_money
 
+    half = _without_half(text)
+    found = _money(half[0], locale, country, on) if half else None
+    if half is not None and found is not None and not _halves(found.amount, half[1]):
+        return None  # "1.5 million and a half CFA francs"
     try:
         return parse_money(text, locale=locale, country=country, on=on)
     except SahelError:
         pass
-    half = _without_half(text)
-    found = _money(half[0], locale, country, on) if half else None
     if half is None or found is None or found.qualifier is Qualifier.RANGE:
         return None
     return Money(found.amount + half[1], found.currency, found.qualifier, text=text)
@@ -209,8 +220,15 @@ _HALF_OF_SCALE = re.compile(
     re.IGNORECASE,
 )
 _HALF = re.compile(r"\s+(?:and\s+a\s+half|et\s+demie?)(?![\w-])", re.IGNORECASE)
+_A_HALF = re.compile(r"(?<![^\W\d_])(?:an?|one)\s+half(?=\s)", re.IGNORECASE)
 _WORD_BEFORE_HALF = re.compile(r"([^\W\d_]+)\s*$")
 _WORD_AFTER_HALF = re.compile(r"\s*([^\W\d_]+)")
+
+
+def _halves(value: Decimal, half: Decimal) -> bool:
+    """Whether a half (``half``: 0.5 of a unit or of a scale word) may be added to ``value``:
+    not to a number that has decimals of its own ("1.5 tons and a half" is 1.5 or 2 tons)."""
+    return not half or value % (2 * half) == 0
 
 
 def _without_half(text: str) -> tuple[str, Decimal] | None:
@@ -251,7 +269,9 @@ def _number(text: str, locale: str) -> tuple[Qualifier, Decimal] | None:
         pass
     half = _without_half(text)
     found = _number(half[0], locale) if half else None
-    return None if half is None or found is None else (found[0], found[1] + half[1])
+    if half is None or found is None or not _halves(found[1], half[1]):
+        return None
+    return found[0], found[1] + half[1]
 
 
 @lru_cache(maxsize=65536)
@@ -262,28 +282,31 @@ def _date(text: str) -> PartialDate | None:
         return None
 
 
-def _relative_date(kind: str, page: PartialDate, text: str) -> PartialDate:
+def _relative_date(kind: str, page: PartialDate, text: str, since: bool = False) -> PartialDate:
     """The span a relative date (a group name of ``_RELATIVE_DATE``) covers on a page dated
     ``page``: from the start of the earliest day it may mean to the end of the latest. "last
     week" is the calendar week before the page's up to the day before it, since it is said of
-    both ("12 March: last week" may be 29 February to 6 March, or 5 to 11 March)."""
+    both ("12 March: last week" may be 29 February to 6 March, or 5 to 11 March). ``since``
+    ("since last year") runs it to the page's date."""
     first, last = page.earliest, page.latest or page.earliest
     day = dt.timedelta(days=1)
     if kind == "yesterday":
-        return PartialDate(first - day, last - day, text)
-    if kind == "last_week":
-        return PartialDate(first - dt.timedelta(days=first.weekday() + 7), last - day, text)
-    if kind == "this_week":
-        return PartialDate(first - dt.timedelta(days=first.weekday()), last, text)
-    if kind == "last_month":
+        span = first - day, last - day
+    elif kind == "last_week":
+        span = first - dt.timedelta(days=first.weekday() + 7), last - day
+    elif kind == "this_week":
+        span = first - dt.timedelta(days=first.weekday()), last
+    elif kind == "last_month":
         end = first.replace(day=1) - day
-        return PartialDate(end.replace(day=1), end, text)
-    if kind == "this_month":
-        return PartialDate(first.replace(day=1), last, text)
-    if kind == "last_year":
-        return PartialDate(dt.date(first.year - 1, 1, 1), dt.date(first.year - 1, 12, 31), text)
-    assert kind == "this_year"
-    return PartialDate(dt.date(first.year, 1, 1), last, text)
+        span = end.replace(day=1), end
+    elif kind == "this_month":
+        span = first.replace(day=1), last
+    elif kind == "last_year":
+        span = dt.date(first.year - 1, 1, 1), dt.date(first.year - 1, 12, 31)
+    else:
+        assert kind in ("this_year", "year_start")
+        span = dt.date(first.year, 1, 1), last
+    return PartialDate(span[0], last if since else span[1], text)
 
 
 def _months() -> str:

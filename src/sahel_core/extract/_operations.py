@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 from sahel_core.entities import Place
 from sahel_core.extract._base import _Base, _Draft, _place
 from sahel_core.extract._patterns import (
     _AND_MORE,
-    _AND_ONE_MORE,
     _ARRESTED_COUNT,
     _ARRESTED_ONE,
     _ARRESTED_PASSIVE,
+    _BEFORE_ELLIPTIC,
     _COREFERENCE,
+    _ELLIPTIC,
+    _NOUN_DEMONYM,
+    _ONE_PERSON,
+    _PEOPLE_ARRESTED,
     _PHRASE_END,
+    _SUBSET,
 )
 from sahel_core.extract._scan import _Mention
 from sahel_core.extract._text import _Sentence
 from sahel_core.qualifiers import Qualifier
 from sahel_core.quantities import Amount
+
+_SPACES = re.compile(r"\s*")
 
 
 class _Arrested(NamedTuple):
@@ -42,7 +50,7 @@ class _Operations(_Base):
         if trigger is None:
             return None
         anchor = trigger[0]
-        dates = [m for m in mentions if m.kind == "date" and m.value.latest is not None]
+        dates = self.closed_dates(mentions, *trigger)
         kind = "arrest" if arrest and (not destroy or arrest[0] < destroy[0]) else "destruction"
         count = (
             self.arrested_count(mentions, index, arrest) if kind == "arrest" and arrest else None
@@ -58,21 +66,7 @@ class _Operations(_Base):
         if date is not None:
             draft.fields["date"] = date.value
             self.note(draft, "date", date.start, date.end, index)
-        places: list[Place] = []
-        for m in mentions:
-            if m.kind == "locality" and m.extra == "in":
-                iso3, name = m.value.split("|", 1)
-                candidate = _place(iso3, name)
-            elif (m.kind == "country" and m.extra == "in") or m.kind == "demonym":
-                candidate = _place(m.value)
-            else:
-                continue
-            if candidate.locality is None and any(p.country == candidate.country for p in places):
-                continue
-            places = [p for p in places if p.country != candidate.country or p.locality]
-            if candidate not in places:
-                places.append(candidate)
-                self.note(draft, f"places[{len(places) - 1}]", m.start, m.end, index)
+        places, several = self.operation_places(draft, mentions, index)
         draft.fields["places"] = tuple(places)
         draft.fields["agencies"] = ()
         agencies = self.agencies(mentions)
@@ -101,7 +95,7 @@ class _Operations(_Base):
                     as_of=None if date is None else date.value,
                     operation=draft,
                 )
-                if places:
+                if places and not several:
                     figure.fields["place"] = places[0]
                     for name in [n for n in draft.evidence if n.startswith("places[")][:1]:
                         figure.evidence["place"] = draft.evidence[name]
@@ -111,6 +105,60 @@ class _Operations(_Base):
                 if date is not None:
                     self.note(figure, "as_of", date.start, date.end, index)
         return draft
+
+    def operation_places(
+        self, draft: _Draft, mentions: list[_Mention], index: int
+    ) -> tuple[list[Place], bool]:
+        """The places an operation's sentence puts it in ("in Niamey", "Malian"), each once (a
+        country only when none of its localities is named); and whether a list of places in
+        several countries is among them.
+
+        A list ("in Mali and Niger", "in Niamey and Zinder") is no one place, as for a
+        seizure (:meth:`set_place`): it gives its country when they share one, else each of
+        their countries (so the record names no one country or place), and a flag names them.
+        """
+        places: list[Place] = []
+        listed_in: set[int] = set()  # ids of the mentions of the lists read
+        from_lists: set[str] = set()  # the countries lists gave: none of their localities
+        several = False
+        for m in mentions:
+            if id(m) in listed_in:
+                continue
+            if m.kind in ("locality", "country") and m.extra == "in":
+                listed = self._listed(mentions, m)
+                if len(listed) > 1:
+                    listed_in.update(id(x) for _, x in listed)
+                    countries = dict.fromkeys(p.country for p, _ in listed)
+                    several = several or len(countries) > 1
+                    one = next(iter(countries))
+                    kept = "their countries" if len(countries) > 1 else f"their country, {one}"
+                    self.flag_places(draft, listed, kept)
+                    for iso3 in countries:
+                        where = next(x for p, x in listed if p.country == iso3)
+                        from_lists.add(iso3)
+                        self._add_place(draft, places, _place(iso3), where, index)
+                    continue
+            if m.kind == "locality" and m.extra == "in":
+                iso3, name = m.value.split("|", 1)
+                if iso3 in from_lists:
+                    continue
+                candidate = _place(iso3, name)
+            elif (m.kind == "country" and m.extra == "in") or m.kind == "demonym":
+                candidate = _place(m.value)
+            else:
+                continue
+            self._add_place(draft, places, candidate, m, index)
+        return places, several
+
+    def _add_place(
+        self, draft: _Draft, places: list[Place], candidate: Place, m: _Mention, index: int
+    ) -> None:
+        if candidate.locality is None and any(p.country == candidate.country for p in places):
+            return
+        places[:] = [p for p in places if p.country != candidate.country or p.locality]
+        if candidate not in places:
+            places.append(candidate)
+            self.note(draft, f"places[{len(places) - 1}]", m.start, m.end, index)
 
     def named(self, mentions: list[_Mention]) -> bool:
         """Whether the sentence names an agency or a place ("in Niamey")."""
@@ -123,63 +171,129 @@ class _Operations(_Base):
     ) -> _Arrested | None:
         """The people arrested by the arrest word at span ``arrest``: a count of persons just
         before a passive verb ("12 suspects were arrested") or after the word ("arrested 12
-        suspects"), else "the (alleged) kingpin/suspect" after it as one person."""
+        suspects"), else "the (alleged) kingpin/suspect" after it as one person.
+
+        A list of counts is one count, their sum ("two Nigerians and three Malians"). Counts
+        the sentence gives elsewhere ("two Nigerians were arrested in Niamey and three Malians
+        in Gao") are no part of it: the record then has no count, rather than one too low,
+        and :attr:`Extraction.dropped` says why.
+        """
         before, after = arrest
-        for m in mentions:
-            if m.start >= before:
+        s = self.sentences[index]
+        found: tuple[_Arrested, int] | None = None
+        # Lists that start with one person ("a Nigerian and a Malian were arrested"), and
+        # counts: a list read from one item is not read again from the next.
+        starts = sorted(
+            [m.start for m in mentions if m.end <= before and m.kind in ("number", "amount")]
+            + [o.start() for o in _ONE_PERSON.finditer(self.folded, s.start, before)]
+        )
+        reached = -1
+        for start in starts:
+            if start < reached:
+                continue
+            people = self.people_at(start, mentions)
+            if people is None:
+                continue
+            reached = people[1]
+            if _ARRESTED_PASSIVE.fullmatch(self.folded, people[1], before):
+                found = people
                 break
-            found = self.person_count(m, mentions) if m.end <= before else None
-            if found is not None and _ARRESTED_PASSIVE.fullmatch(self.folded, found[1], before):
-                return found[0]
-        for m in mentions:
-            if m.start >= after - 1:
-                found = self.person_count(m, mentions)
-                if found is not None:
-                    return found[0]
-        one = _ARRESTED_ONE.search(self.folded, after, self.sentences[index].end)
+        if found is None:  # "arrested a Nigerian and a Malian": no figure to start from
+            space = _SPACES.match(self.folded, after)
+            found = self.people_at(space.end() if space else after, mentions)
+        if found is None:
+            for m in mentions:
+                if m.start >= after - 1:
+                    found = self.people_at(m.start, mentions)
+                    if found is not None:
+                        break
+        if found is not None:
+            return self.only_count(*found, mentions, s)
+        one = _ARRESTED_ONE.search(self.folded, after, s.end)
         if one is not None and one.start() - after <= 3:
             text = self.text[one.start() : one.end()]
             return _Arrested(Amount(1, "person", text=text), *one.span(), figure=False)
         return None
 
-    def person_count(self, m: _Mention, mentions: list[_Mention]) -> tuple[_Arrested, int] | None:
-        """The count of persons a mention starts ("12 suspects", "two Nigerians and a
-        Malian", "two Nigerians and three Malians"), and where its last noun ends."""
-        if m.kind == "amount" and m.extra == "person":
+    def only_count(
+        self, found: _Arrested, end: int, mentions: list[_Mention], s: _Sentence
+    ) -> _Arrested | None:
+        """``found`` (its words end at ``end``), unless the sentence counts other people
+        arrested outside it ("two Nigerians were arrested in Niamey and three Malians in Gao",
+        "... and three in Gao"); not a part of them ("12 suspects, including 3 women")."""
+        others = []
+        for m in mentions:
+            if found.start <= m.start < end or m.kind not in ("number", "amount"):
+                continue
+            item = self.person_item(m.start, mentions)
+            if (
+                item is not None
+                and m.kind == "amount"
+                and not _PEOPLE_ARRESTED.search(self.folded, m.start, m.end)
+            ):
+                continue  # "40 participants"
+            if item is None and not (
+                m.kind == "number"
+                and _ELLIPTIC.match(self.folded, m.end)
+                and _BEFORE_ELLIPTIC.search(self.folded, max(s.start, m.start - 10), m.start)
+            ):
+                continue
+            if not _SUBSET.search(self.folded, max(s.start, m.start - 40), m.start):
+                others.append((m.start, item[2] if item is not None else m.end))
+        for o in _ONE_PERSON.finditer(self.folded, end, s.end):
+            if _BEFORE_ELLIPTIC.search(self.folded, max(s.start, o.start() - 10), o.start()):
+                others.append(o.span())
+        if not others:
+            return found
+        spans = [(found.start, end), *others]
+        for span in spans:  # read, and not to be read again as figures of their own
+            self.use(*span)
+        texts = [self.text[a:b] for a, b in spans]
+        reason = "counts of people arrested in several places of the sentence: no one count"
+        self.dropped.append(("operation", "arrested", repr(", ".join(texts)), reason))
+        return None
+
+    def person_item(self, start: int, mentions: list[_Mention]) -> tuple[Amount, int, int] | None:
+        """The count of persons written at ``start`` ("12 suspects", "deux Nigérians", "a
+        Malian"): the amount, where its figure ends, where its words end."""
+        m = self._derived(mentions, "by start", _by_start).get(start)
+        if m is not None and m.kind == "amount" and m.extra == "person":
             amount = self.amount_of(m)
-            if amount is None:
-                return None
-            end = m.end
-        else:
-            number = self.number_of(m) if m.kind == "number" else None
-            noun = _ARRESTED_COUNT.match(self.folded, m.end) if number is not None else None
-            if number is None or noun is None:
-                return None
+            return (amount, m.end, m.end) if amount is not None else None
+        number = self.number_of(m) if m is not None and m.kind == "number" else None
+        noun = _ARRESTED_COUNT.match(self.folded, m.end) if m and number is not None else None
+        if m is not None and number is not None and noun is not None:
             qualifier, value = number
             amount = Amount(value, "person", qualifier, text=self.text[m.start : m.end])
             end = noun.end()
-        more = _AND_ONE_MORE.match(self.folded, end)
-        if more is not None and amount.qualifier is Qualifier.EXACT:
-            text = self.text[m.start : more.end()]
-            total = Amount(amount.magnitude + 1, "person", text=text)
-            return _Arrested(total, m.start, more.end()), more.end()
-        # A list of counts is one count: left apart, its last would pass for all arrested.
-        joined = _AND_MORE.match(self.folded, end)
-        following = self._derived(mentions, "by start", _by_start) if joined else {}
-        nxt = following.get(joined.end()) if joined else None
-        rest = self.person_count(nxt, mentions) if nxt is not None else None
-        if rest is None:
-            return _Arrested(amount, m.start, m.end), end
-        qualifiers = {amount.qualifier, rest[0].amount.qualifier} - {Qualifier.EXACT}
-        if len(qualifiers) > 1:  # "over 10 ... and under 5 ...": no one count
+            adjective = _NOUN_DEMONYM.match(self.folded, end)  # "ressortissants nigérians"
+            return amount, m.end, adjective.end() if adjective else end
+        one = _ONE_PERSON.match(self.folded, start)
+        if one is None:
             return None
-        total = Amount(
-            amount.magnitude + rest[0].amount.magnitude,
-            "person",
-            qualifiers.pop() if qualifiers else Qualifier.EXACT,
-            text=self.text[m.start : rest[1]],
-        )
-        return _Arrested(total, m.start, rest[1]), rest[1]
+        return Amount(1, "person", text=self.text[one.start() : one.end()]), one.end(), one.end()
+
+    def people_at(self, start: int, mentions: list[_Mention]) -> tuple[_Arrested, int] | None:
+        """The count of persons written at ``start`` ("12 suspects", "two Nigerians and a
+        Malian", "two Nigerians and three Malians"), a list of them summed, and where its
+        last words end. "A Nigerian" alone is no count (see _ARRESTED_ONE)."""
+        first = self.person_item(start, mentions)
+        if first is None:
+            return None
+        items = [first]
+        end = first[2]
+        while (joined := _AND_MORE.match(self.folded, end)) is not None:
+            item = self.person_item(joined.end(), mentions)
+            if item is None:
+                break
+            items.append(item)
+            end = item[2]
+        if len(items) == 1:
+            if first[0].magnitude == 1 and _ONE_PERSON.match(self.folded, start):
+                return None  # "a Malian": not a count ("the suspect" is _ARRESTED_ONE's)
+            return _Arrested(first[0], start, first[1]), end
+        total = _sum_people([amount for amount, _, _ in items], self.text[start:end])
+        return (_Arrested(total, start, end), end) if total is not None else None
 
     def coreference(self, index: int, mentions: list[_Mention], low: str) -> None:
         draft = self.last_arrest
@@ -198,3 +312,23 @@ def _by_start(mentions: list[_Mention]) -> dict[int, _Mention]:
     for m in mentions:
         found.setdefault(m.start, m)
     return found
+
+
+def _sum_people(amounts: list[Amount], text: str) -> Amount | None:
+    """One count of the people of a list ("about 10 suspects and 3 Ghanaians": about 13, from
+    12 to 14): the sum of the counts and of their bounds (each the bounds its qualifier
+    implies, :func:`~sahel_core.qualifiers.default_bounds`); None when two qualifiers differ
+    ("over 10 ... and under 5 ...": no one count)."""
+    qualifiers = {a.qualifier for a in amounts} - {Qualifier.EXACT}
+    if len(qualifiers) > 1:
+        return None
+    lows = [a.low for a in amounts]
+    highs = [a.high for a in amounts]
+    return Amount(
+        sum(a.magnitude for a in amounts),
+        "person",
+        qualifiers.pop() if qualifiers else Qualifier.EXACT,
+        low=None if None in lows else sum(lows),  # type: ignore[arg-type]
+        high=None if None in highs else sum(highs),  # type: ignore[arg-type]
+        text=text,
+    )

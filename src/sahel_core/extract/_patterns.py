@@ -6,7 +6,7 @@ import re
 from typing import Final
 
 from sahel_core.extract._figures import _DIGITS
-from sahel_core.extract._vocabulary import _DEMONYM_OF, _DEMONYM_PLURALS
+from sahel_core.extract._vocabulary import _DEMONYM_INVARIANT, _DEMONYM_OF, _DEMONYM_PLURALS
 
 _SEIZE = re.compile(
     r"(?<![a-z])(?:seiz\w*|confiscat\w*|intercept\w*|impound\w*|saisi\w*|discover\w*|"
@@ -42,6 +42,13 @@ _COMPARED_BACK = 100  # characters
 # A comma between digits is a number's ("1,000,000", "1,5 million"), not a clause's.
 _CLAUSE_BREAK = re.compile(
     r";|,(?!\d)|(?<![a-z])(?:and|et|while|whereas|but|mais|alors\s+que|tandis\s+que)(?![a-z])"
+)
+
+# Before a quantity, a part of it: "half of the 2 tons of cannabis", "la moitié des 2 tonnes".
+_FRACTION_OF = re.compile(
+    r"(?<![a-z])(?:half|third|quarter|part|portion|fraction|some|most|moitie|tiers|quart|"
+    r"partie|\d+\s*(?:%|per\s*cent|percent|pour\s*cent))\s+(?:of|de|d'|des|du)\s*"
+    r"(?:the\s+|these\s+|those\s+|la\s+|le\s+|les\s+|l'|ces\s+)?$"
 )
 
 _CUT_WITH = re.compile(r"(?:cut|mixed|coupee?s?|melangee?s?)\s+(?:with|avec|a)\s+$")
@@ -140,31 +147,56 @@ _ARRESTED_ONE = re.compile(
 
 _ARRESTED_NOUNS = (
     r"people|persons|suspects|individuals|traffickers|members|smugglers|dealers|men|women|"
-    r"nationals|personnes|suspects|individus|trafiquants|membres|passeurs|ressortissants"
+    r"nationals|accomplices|couriers|mules|personnes|individus|trafiquants|membres|passeurs|"
+    r"ressortissants|complices|convoyeurs"
 )
+# The noun of a count of people arrested, at the end of an amount ("12 people"), not of
+# those taking part ("40 participants").
+_PEOPLE_ARRESTED = re.compile(rf"(?<![a-z])(?:{_ARRESTED_NOUNS})$")
+# One person: "a suspect", "an alleged accomplice", "un ressortissant", "une passeuse".
+_ARRESTED_NOUN = (
+    r"suspect|trafficker|smuggler|dealer|individual|national|man|woman|accomplice|courier|"
+    r"suspecte?|trafiquante?|individu|ressortissante?|homme|femme|complice|convoyeur|"
+    r"passeur|passeuse"
+)
+# After a demonym that names people, not a noun: "and a Malian in Niamey", "and a Malian were",
+# not "and a Malian truck".
+_PERSON_END = (
+    r"(?=\s*(?:[^\w\s]|$)|\s+(?:in|at|on|near|from|with|who|and|or|were|was|have|has|had|en|"
+    r"dans|qui|et|ou|pres|avec|au|aux|a|ont|sont)(?![a-z]))"
+)
+_DEMONYM_NOUNS = "|".join(sorted(_DEMONYM_OF, key=len, reverse=True))
 
-# A count's noun: "12 suspects", "two Nigerian nationals", "deux Nigérians"; a plural
-# demonym with nothing before it, as "deux camions maliens" counts trucks.
+# A count's noun: "12 suspects", "two Nigerian nationals", "deux Nigérians", "two Burkinabe";
+# a plural demonym with nothing before it, as "deux camions maliens" counts trucks.
 _ARRESTED_COUNT = re.compile(
     rf"\s+(?:(?:[a-z-]+\s+|d')?(?:{_ARRESTED_NOUNS})|"
-    rf"(?:{'|'.join(sorted(_DEMONYM_PLURALS, key=len, reverse=True))}))(?![a-z])"
+    rf"(?:{'|'.join(sorted(_DEMONYM_PLURALS, key=len, reverse=True))})|"
+    rf"(?:{'|'.join(sorted(_DEMONYM_INVARIANT, key=len, reverse=True))}){_PERSON_END})(?![a-z])"
+)
+# A demonym after a count's noun: "deux ressortissants nigérians (et un Malien)".
+_NOUN_DEMONYM = re.compile(rf"\s+(?:{_DEMONYM_NOUNS})(?![a-z])")
+
+# One person, in a list of people: "two Nigerian nationals and a Malian", "3 suspects and a
+# woman", "a Nigerian and a Malian were arrested", "deux Nigérians et un Malien".
+_ONE_PERSON = re.compile(
+    rf"(?=[aou])(?<![a-z])(?:an?|one|une?)\s+(?:(?:[a-z]+\s+)?(?:{_ARRESTED_NOUN})|"
+    rf"(?:{_DEMONYM_NOUNS}){_PERSON_END})(?![a-z])"
 )
 
 # Between two counts of one list of people: "two Nigerians and three Malians", "2 suspects,
 # 3 Malians and 1 Ghanaian".
 _AND_MORE = re.compile(r"\s*,\s*(?:and\s+|et\s+)?|\s+(?:and|et)\s+")
-
-# One more person after a count of them: "two Nigerian nationals and a Malian", "3 suspects
-# and a woman", "deux ressortissants nigérians et un Malien". A demonym is a person only where
-# no noun follows it ("and a Malian in Niamey", "and a Malian were", not "and a Malian truck").
-_DEMONYM_NOUNS = "|".join(sorted(_DEMONYM_OF, key=len, reverse=True))
-_AND_ONE_MORE = re.compile(
-    rf"(?:\s+(?:{_DEMONYM_NOUNS}))?\s+(?:and|et)\s+(?:an?|one|une?)\s+(?:(?:[a-z]+\s+)?"
-    r"(?:suspect|trafficker|smuggler|dealer|individual|national|man|woman|suspecte?|"
-    rf"trafiquante?|individu|ressortissante?|homme|femme)|(?:{_DEMONYM_NOUNS})"
-    r"(?=\s*(?:[^\w\s]|$)|\s+(?:in|at|on|near|from|with|who|and|or|were|was|have|has|had|en|"
-    r"dans|qui|et|ou|pres|avec|au|aux|a|ont|sont)(?![a-z])))(?![a-z])"
+# Before a count of some of the people counted ("12 suspects, including 3 women"): no other
+# count of people arrested.
+_SUBSET = re.compile(
+    r"(?<![a-z])(?:including|among\s+(?:them|whom)|of\s+whom|dont|parmi\s+(?:eux|elles|"
+    r"lesquels|lesquelles)|y\s+compris)\s+(?:[a-z]+\s+)?$"
 )
+# A count of people whose noun is left out: "two Nigerians were arrested in Niamey and three in
+# Gao" (the number, then this).
+_ELLIPTIC = re.compile(r"\s+(?:in|at|a|au|aux|en|dans|near|pres)(?![a-z])")
+_BEFORE_ELLIPTIC = re.compile(r"(?:,|(?<![a-z])(?:and|et))\s*$")
 
 # Between a count of people and the arrest word of a passive: "12 suspects were (later)
 # arrested", "12 personnes ont été interpellées".
@@ -210,9 +242,15 @@ _PHRASE_END = re.compile(r"[,;]")
 # A dateline as written, up to its date (_DATELINE) and after it (_AFTER_DATELINE): a place, maybe
 # its country in brackets, a comma, the date, a dash: "NIAMEY, 12 May 2016 -", "Dakar (Sénégal),
 # le 3 juin 2016 –".
+# A weekday may come before the date: "NIAMEY, Thursday 12 May 2016 -", "NIAMEY, jeudi 12 mai
+# 2016 -", "Dakar, le mercredi 3 juin 2016 -" (the text as written: any case).
+_WEEKDAY = (
+    r"(?i:monday|tuesday|wednesday|thursday|friday|saturday|sunday|lundi|mardi|mercredi|jeudi|"
+    r"vendredi|samedi|dimanche)"
+)
 _DATELINE = re.compile(
     r"\s*[^\W\d_][\w'’.-]*(?:[ -][^\W\d_][\w'’.-]*){0,3}\s*(?:\([^()\n]{1,40}\)\s*)?,\s*"
-    r"(?:(?:le|on)\s+)?"
+    rf"(?:(?:le|on)\s+)?(?:{_WEEKDAY}\s*,?\s+)?"
 )
 _AFTER_DATELINE = re.compile(r"\s*(?:\([^()\n]{1,40}\)\s*)?[-–—:]")
 _DATELINE_REACH = 100  # characters from a sentence's start to its dateline's date, at most
@@ -264,14 +302,34 @@ _PLACE_JOIN = re.compile(
 
 # A date told relative to the page's (a dateline's, or the source's publication date): read
 # only where the page has one, back from its last word (see _Extractor.relative_dates and
-# _figures._relative_date), at most _RELATIVE_AROUND characters either side of it.
+# _figures._relative_date), at most _RELATIVE_BACK characters before it and _RELATIVE_AROUND
+# after. After "since"/"depuis" it runs to the page's date ("since last year"), and only there
+# is the start of the year a date ("since the beginning of the year", "depuis le début de
+# l'année").
 _RELATIVE_DATE = re.compile(
-    r"(?=[ytlhce])(?<![a-z])(?:(?P<yesterday>yesterday|hier)"
+    r"(?=[ytlhcesd])(?<![a-z])(?P<since>(?:(?:ever\s+)?since|depuis)\s+)?"
+    r"(?:(?P<yesterday>yesterday|hier)"
     r"|(?P<last_week>last\s+week|la\s+semaine\s+(?:derniere|passee))"
     r"|(?P<this_week>(?:earlier\s+)?this\s+week|cette\s+semaine)"
     r"|(?P<last_month>last\s+month|le\s+mois\s+(?:dernier|passe))"
     r"|(?P<this_month>(?:earlier\s+)?this\s+month|ce\s+mois(?:-ci)?)"
     r"|(?P<last_year>last\s+year|l'annee\s+(?:derniere|passee))"
-    r"|(?P<this_year>(?:earlier\s+)?this\s+year|cette\s+annee))(?![a-z])"
+    r"|(?P<this_year>(?:earlier\s+)?this\s+year|cette\s+annee)"
+    r"|(?P<year_start>(?<=since\s)(?:the\s+)?(?:beginning|start)\s+of\s+(?:the|this)\s+year"
+    r"|(?<=depuis\s)le\s+debut\s+de\s+(?:l'annee|cette\s+annee)))(?![a-z])"
 )
 _RELATIVE_AROUND = 24
+_RELATIVE_BACK = 40
+
+# Where a date told relative to the page's stops dating: a break of _CLAUSE_BREAK but "and"/
+# "et" (which join places, agencies and verbs of one clause too), or a word opening another
+# clause: "Customs seized 2 tons in Agadez, compared with 1 ton seized last year", "Customs,
+# who last year received training, seized...", "said yesterday that they seized...". A
+# relative date that opens the sentence dates what follows its comma ("Yesterday, customs
+# seized...": see _Base.relative_breaks).
+_RELATIVE_BREAK = re.compile(
+    r";|,(?!\d)|(?<![a-z])(?:while|whereas|but|mais|alors\s+que|tandis\s+que|that|which|who|"
+    r"whom|whose|when|(?<!ainsi\s)que|qui|dont|lorsque|quand)(?![a-z])|(?<![a-z])qu'"
+)
+# Before a relative date that opens its sentence: nothing but spaces, quotes, brackets.
+_OPENING = re.compile(r"[\s\"'“«(]*")

@@ -14,6 +14,7 @@ from sahel_core.extract._patterns import (
     _DATELINE_REACH,
     _LEARNING,
     _RELATIVE_AROUND,
+    _RELATIVE_BACK,
     _RELATIVE_DATE,
 )
 from sahel_core.extract._scan import _Mention
@@ -74,37 +75,49 @@ class _Extractor(_Seizures, _Operations, _Workshops, _Figures):
 
     def mentions_of(self, s: _Sentence) -> list[_Mention]:
         """The mentions of sentence ``s``, with the dates it tells relative to the page's
-        ("seized last week": see :meth:`relative_dates`), less the date of a dateline
-        ("NIAMEY, 12 May 2016 - Customs seized ... on 2 May 2016", "... last week") when the
-        sentence states another: the dateline dates the release, the other the event."""
+        ("seized last week": see :meth:`relative_dates`, ``extra`` "relative"). The date of a
+        dateline ("NIAMEY, 12 May 2016 - Customs seized ... on 2 May 2016") is left out when
+        the sentence states another date, and kept as ``extra`` "dateline" otherwise: the
+        dateline dates the release, a date the sentence states the event; a relative date
+        does so only in its record's clause (see :meth:`_Base.dates_of`)."""
         found = self.scan.within(s.start, s.end)
         if self.page_dates:
             found = self.relative_dates(s, found)
         first = self.datelines.get(bisect.bisect_right(self.starts, s.start) - 1)
-        if first is None or not any(m.kind == "date" and m is not first for m in found):
+        if first is None:
             return found
-        return [m for m in found if m is not first]
+        if any(m.kind == "date" and m is not first and m.extra != "relative" for m in found):
+            return [m for m in found if m is not first]
+        return [m._replace(extra="dateline") if m is first else m for m in found]
 
     def relative_dates(self, s: _Sentence, found: list[_Mention]) -> list[_Mention]:
         """``found`` with the dates ``s`` tells relative to the page's date ("yesterday",
-        "last week", "le mois dernier"), read as the span they may mean (see
-        :func:`~sahel_core.extract._figures._relative_date`)."""
+        "last week", "le mois dernier", "since last year"), read as the span they may mean
+        (see :func:`~sahel_core.extract._figures._relative_date`); not where the scan read a
+        date ("since the beginning of the year 2016")."""
         added: list[_Mention] = []
         words = self.scan.relative
         first = bisect.bisect_left(words, (s.start,))
+        dates: list[_Mention] | None = None
         for start, end in words[first : bisect.bisect_left(words, (s.end,))]:
             # The phrase is around its word: "last week", "la semaine dernière".
-            low, high = max(s.start, start - _RELATIVE_AROUND), min(s.end, end + _RELATIVE_AROUND)
+            low, high = max(s.start, start - _RELATIVE_BACK), min(s.end, end + _RELATIVE_AROUND)
             matches = _RELATIVE_DATE.finditer(self.folded, low, high)
             match = next((m for m in matches if m.start() <= start < m.end()), None)
             page = self.page_date(start)
             kind = match.lastgroup if match is not None else None
-            if match is None or kind is None or page is None:
+            if match is None or kind is None or kind == "since" or page is None:
                 continue
-            if added and added[-1].start == match.start():
+            if added and added[-1].end >= match.end():
                 continue  # "earlier this year" has found it already
-            date = _relative_date(kind, page, self.text[match.start() : match.end()])
-            added.append(_Mention("date", match.start(), match.end(), date, None))
+            if dates is None:  # in order, apart: the last to start before its end may overlap
+                dates = [m for m in found if m.kind == "date"]
+            at = bisect.bisect_left(dates, match.end(), key=lambda m: m.start) - 1
+            if at >= 0 and dates[at].end > match.start():
+                continue
+            since = match["since"] is not None
+            date = _relative_date(kind, page, self.text[match.start() : match.end()], since)
+            added.append(_Mention("date", match.start(), match.end(), date, "relative"))
         if not added:
             return found
         return sorted([*found, *added], key=lambda m: m.start)

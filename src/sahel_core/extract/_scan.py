@@ -79,6 +79,7 @@ class _Mention(NamedTuple):
 
 _START, _END = itemgetter(1), itemgetter(2)
 _SPACES = re.compile(r"\s+")
+_AND = re.compile(r"\s+(?:and|et)\s+")
 # An anchor: where a date or figure was seen (a month, a year, a number), and its word's index.
 _Anchor = tuple[int, int]
 _LOOK_BACK = 4  # words
@@ -171,6 +172,11 @@ class _Scan:
         for i in compress(range(len(words)), actions):
             word, action = words[i], actions[i]
             measure = action & _MEASURE_WORD and i and words[i - 1] in _ARTICLES
+            # "a half kilogram": the article before the half is the figure's start
+            measure = measure or (
+                action & _MEASURE_WORD and i > 1 and words[i - 1] == "half"
+                and words[i - 2] in _ARTICLES
+            )  # fmt: skip
             if action == _MEASURE_WORD and not measure:
                 continue  # a unit that no article makes a figure of: nothing to do
             start = find(word, pos)
@@ -369,7 +375,7 @@ class _Scan:
     def _figures(self, anchors: list[_Anchor], taken: list[tuple[int, int]]) -> Iterator[_Mention]:
         folded = self.folded
         taken_starts = [a for a, _ in taken]
-        last = 0
+        last = after_amount = 0
         for match in self._local(_FIGURE, anchors, _FIGURE_KIND):
             start, end = match.span()
             if start < last:
@@ -386,12 +392,19 @@ class _Scan:
             if match["cur1"] or match["cur2"]:
                 continue  # a sum that cannot be read
             start, end = span
+            if (
+                match["art"]
+                and match["art"].endswith("half")
+                and _AND.fullmatch(folded, after_amount, start)
+            ):
+                continue  # "2 kg and a half kilogram": no figure of its own (nor 2.5 kg)
             unit, unit_end = self._unit(end)
             if unit is None and match["art"]:
                 joint = _ARTICLE_TO_UNIT.match(folded, end)
                 unit, unit_end = self._unit(joint.end()) if joint else (None, end)
             # Amounts and counts are read when a rule uses them (see _Base.amount_of).
             if unit is not None:
+                after_amount = unit_end
                 half = _AND_A_HALF.match(folded, unit_end)
                 # "2 kg and a half kilogram of ...": that half is a figure of its own.
                 if half is not None and self._unit(half.end())[0] is None:

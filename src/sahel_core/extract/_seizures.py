@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import re
 from typing import Any
 
 from sahel_core.dates import PartialDate
 from sahel_core.errors import SahelError
 from sahel_core.extract._base import _Base, _closest, _Draft
+from sahel_core.extract._figures import _HALF, _unit_of
 from sahel_core.extract._patterns import (
     _CLAUSE_BREAK,
     _COMPARED,
@@ -17,6 +19,7 @@ from sahel_core.extract._patterns import (
     _CONTAINING,
     _CUMULATIVE,
     _CUT_WITH,
+    _FRACTION_OF,
     _OF,
     _PERIOD_DAYS,
     _SEIZE,
@@ -25,12 +28,23 @@ from sahel_core.extract._scan import _Mention
 from sahel_core.extract._text import _Sentence
 from sahel_core.quantities import Amount
 
+# Units a drug is counted in, which may come after its name: "70,000 tramadol tablets".
+_TABLETS = frozenset({"tablet", "pill", "capsule"})
+_LAST_WORD = re.compile(r"[a-z]+$")
+_A_FRACTION = "a part of a total is another figure than the total: not read"
+_A_HALF_MORE = "a half more than a number with decimals: which is meant is not known"
+
 
 class _Seizures(_Base):
     """Seizures, and quantities of drugs over a period (figures)."""
 
-    def drug_pairs(self, mentions: list[_Mention]) -> list[tuple[_Mention, _Mention, Any]]:
-        """(quantity, drug, packaging) triples: "2.7 tons of cannabis", "12 of meth"."""
+    def drug_pairs(
+        self, mentions: list[_Mention], unread: list[tuple[_Mention, str]] | None = None
+    ) -> list[tuple[_Mention, _Mention, Any]]:
+        """(quantity, drug, packaging) triples: "2.7 tons of cannabis", "12 of meth", "70,000
+        tramadol tablets", "70 000 comprimés de tramadol". Quantities of a drug not read, and
+        why, go to ``unread``: a fraction of a total ("half of the 2 tons of cannabis") is
+        another figure than the total, and "1.5 tons and a half" is 1.5 or 2 tons."""
         pairs: list[tuple[_Mention, _Mention, Any]] = []
         drugs = self.of_kind(mentions, "drug")
         if not drugs:
@@ -42,9 +56,22 @@ class _Seizures(_Base):
         amount_starts = [m.start for m in amounts]
         last_unit: str | None = None
         for figure in figures:
-            i = bisect.bisect_left(drug_starts, figure.end)
+            i = bisect.bisect_left(drug_starts, figure.start + 1)
             drug = drugs[i] if i < len(drugs) and drugs[i].start - figure.end <= 40 else None
-            if drug is None or not _OF.search(self.folded[figure.end : drug.start]):
+            tablets = self.tablets_of(figure, drug) if drug is not None else None
+            if tablets is not None:  # "70,000 tramadol tablets": no "of", and no unit before
+                figure = tablets
+            elif drug is not None and drug.start < figure.end:
+                drug = drugs[i + 1] if i + 1 < len(drugs) else None  # not this figure's drug
+                drug = drug if drug is not None and drug.start - figure.end <= 40 else None
+            if drug is None or not (tablets or _OF.search(self.folded[figure.end : drug.start])):
+                continue
+            before = self.folded[max(0, figure.start - 30) : figure.start]
+            fraction = _FRACTION_OF.search(before) if "of" in before or "d" in before else None
+            if fraction is not None:
+                if unread is not None:
+                    start = figure.start - len(before) + fraction.start()
+                    unread.append((figure._replace(start=start), _A_FRACTION))
                 continue
             # An adulterant, named right after "cut with" or weighed there ("cut with 200
             # grams of ephedrine"), is part of the drug seized, not a seizure of its own.
@@ -67,6 +94,8 @@ class _Seizures(_Base):
             else:
                 read = self.amount_of(figure)
                 if read is None:
+                    if unread is not None and _HALF.search(self.folded, figure.start, figure.end):
+                        unread.append((figure, _A_HALF_MORE))
                     continue
                 figure = figure._replace(value=read)
             packaging = None
@@ -88,16 +117,43 @@ class _Seizures(_Base):
             pairs.append((figure, drug, packaging))
         return pairs
 
+    def tablets_of(self, figure: _Mention, drug: _Mention) -> _Mention | None:
+        """A count of tablets written around the drug's name ("70,000 tramadol tablets", "1.5
+        million Tramadol pills"; "70 000 comprimés de tramadol", where the name the reference
+        gives takes in the unit): the amount, from the figure to the unit. None otherwise."""
+        if figure.kind == "amount" and figure.start < drug.start < figure.end < drug.end:
+            if figure.extra not in _TABLETS:
+                return None
+            read = self.amount_of(figure)
+            return figure._replace(value=read) if read is not None else None
+        if figure.kind != "number" or self.folded[figure.end : drug.start].strip():
+            return None
+        unit, end = self.scan._unit(drug.end)  # "tramadol tablets", the drug named alone
+        if unit not in _TABLETS:
+            word = _LAST_WORD.search(self.folded, drug.start, drug.end)
+            unit, end = (_unit_of(word.group())[0], drug.end) if word else (None, drug.end)
+        number = self.number_of(figure) if unit in _TABLETS else None
+        if unit is None or number is None:
+            return None
+        qualifier, value = number
+        text = self.text[figure.start : end]
+        return _Mention(
+            "amount", figure.start, end, Amount(value, unit, qualifier, text=text), unit
+        )
+
     def pair_dates(
         self, s: _Sentence, pairs: list[tuple[_Mention, _Mention, Any]], mentions: list[_Mention]
     ) -> list[_Mention | None]:
-        """The date of each pair: the sentence's only date, else the nearest in the pair's own
-        clause ("2 kg of cocaine on 5 May 2016 and 3 kg of heroin on 6 June 2016"), else none:
-        a date of another clause may be another seizure's."""
-        dates = self.of_kind(mentions, "date")
-        if not dates:
+        """The date of each pair: the nearest the sentence states in the pair's own clause ("2
+        kg of cocaine on 5 May 2016 and 3 kg of heroin on 6 June 2016"), else one told
+        relative to the page's in that clause (see :meth:`relative_for`), else the only date
+        the sentence states, else its dateline's, else none: a date of another clause may be
+        another seizure's."""
+        dates = self.dates_of(mentions)
+        if not (dates.stated or dates.relative or dates.dateline):
             return [None] * len(pairs)
-        one = len({m.value for m in dates}) == 1
+        stated = dates.stated
+        one = len({m.value for m in stated}) == 1
         # Consecutive pairs' clauses part at the first conjunction (or ";") after the drug,
         # else at the first comma: a comma inside the first clause ("in Bamako, Mali on 5 May
         # 2016 and 3 kg...") and a conjunction inside the next ("; on 6 June 2016 gendarmes
@@ -108,14 +164,20 @@ class _Seizures(_Base):
             strong = [b for b in breaks if b.group() != ","] or breaks
             cuts.append(strong[0].start() if strong else quantity.start)
         cuts.append(s.end)
-        starts = [m.start for m in dates]
+        starts = [m.start for m in stated]
         found = []
-        for (quantity, _, _), low, high in zip(pairs, cuts, cuts[1:], strict=False):
-            own = dates[bisect.bisect_left(starts, low) : bisect.bisect_left(starts, high)]
+        for (quantity, drug, _), low, high in zip(pairs, cuts, cuts[1:], strict=False):
+            own = stated[bisect.bisect_left(starts, low) : bisect.bisect_left(starts, high)]
             if own:
                 found.append(_closest(own, quantity.start))
+                continue
+            relative = self.relative_for(mentions, quantity.start, drug.end, low, high)
+            if relative is not None:
+                found.append(relative)
+            elif one:
+                found.append(self.closest(stated, quantity.start))
             else:
-                found.append(self.closest(dates, quantity.start) if one else None)
+                found.append(dates.dateline)
         return found
 
     def seizures(
@@ -126,10 +188,17 @@ class _Seizures(_Base):
         low: str,
         operation: _Draft | None,
     ) -> None:
-        pairs = self.drug_pairs(mentions)
+        unread: list[tuple[_Mention, str]] = []
+        pairs = self.drug_pairs(mentions, unread)
+        if unread:
+            kind = "seizure" if _SEIZE.search(low) and not _over_a_period(low) else "figure"
+        for m, reason in unread:
+            self.use(m.start, m.end)
+            self.dropped.append((kind, "quantity", repr(self.text[m.start : m.end]), reason))
         if not pairs:
             return
-        date_mention = self.nearest(mentions, "date", pairs[0][0].start)
+        dates = self.dates_of(mentions)  # whether it is over a period: as before relative dates
+        date_mention = self.closest(dates.stated, pairs[0][0].start) or dates.dateline
         date: PartialDate | None = date_mention.value if date_mention else None
         cumulative = _over_a_period(low) or (
             date is not None

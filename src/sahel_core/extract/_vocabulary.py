@@ -93,8 +93,10 @@ _DEMONYMS: Final = {
 }
 _DEMONYM_OF: Final = {w: iso3 for iso3, words in _DEMONYMS.items() for w in words.split()}
 # The plurals, which name people after a count ("deux Nigérians"): English and French plurals
-# end in "s", and "-ese" is its own plural ("two Senegalese").
-_DEMONYM_PLURALS: Final = frozenset(w for w in _DEMONYM_OF if w.endswith(("s", "ese")))
+# end in "s"; "-ese" and "Burkinabe" are their own plurals ("two Senegalese", "two Burkinabe"),
+# and so name people only with no noun after them (not "two Senegalese trucks").
+_DEMONYM_INVARIANT: Final = frozenset(w for w in _DEMONYM_OF if w.endswith(("ese", "burkinabe")))
+_DEMONYM_PLURALS: Final = frozenset(w for w in _DEMONYM_OF if w.endswith("s"))
 _AUTHORITIES = (
     r"authorities|police|customs|gendarmerie|government|army|armed forces|security forces|"
     r"forces|officials|law enforcement|judiciary|legislators|courts|investigators|navy"

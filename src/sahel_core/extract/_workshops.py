@@ -41,7 +41,7 @@ class _Workshops(_Base):
         noun = self.first("workshop", s)
         if noun is None:
             return None
-        dates = [m for m in mentions if m.kind == "date" and m.value.latest is not None]
+        dates = self.closed_dates(mentions, *noun)
         counts = self.participant_counts(mentions, strict=False)
         clause = low[: noun[0] - s.start].rsplit(",", 1)[-1]
         if _BECAUSE_OF.search(clause):
@@ -90,10 +90,7 @@ class _Workshops(_Base):
             self.announced_by(draft, index, s, low)
         groupings = [m for m in mentions if m.kind == "grouping"]
         if "place" not in draft.fields and not groupings:
-            place, mention = self.place(mentions, anchor, demonym=False)
-            if place is not None and mention is not None:
-                draft.fields["place"] = place
-                self.note(draft, "place", mention.start, mention.end, index)
+            self.set_place(draft, mentions, anchor, index, demonym=False)
         for g in groupings:
             members = self.grouping(g.value, draft.fields.get("date"))
             draft.fields["countries"] = tuple(
@@ -222,7 +219,8 @@ class _Workshops(_Base):
             return
         span = last.fields.get("date")
         for m in mentions:  # a sentence about another time is about something else
-            if m.kind == "date" and (span is None or not span.contains(m.value)):
+            stated = m.kind == "date" and m.extra != "relative"
+            if stated and (span is None or not span.contains(m.value)):
                 return
         counts = self.participant_counts(mentions, strict=not _GATHERED.search(low))
         if counts:
