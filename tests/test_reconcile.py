@@ -737,14 +737,25 @@ def test_same_source_names_one_source_in_the_library() -> None:
     assert bad.value.field == "same_source"
 
 
-def test_cli_writes_out_a_merged_range(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("row_a", "row_b", "shown"),
+    [
+        # A merged range no report wrote is written out, never a bare exact-looking figure.
+        ("A,2016-01-04,MLI,cannabis,about 2,t", "B,2016-01-04,MLI,cannabis,more than 1900,kg",
+         "between 1.9 and 2.2 t"),
+        # A cell without its unit ("2.1") is shown with it.
+        ("A,2016-01-04,MLI,cannabis,2.1,t", "B,2016-01-05,MLI,cannabis,about 2,t", "2.1 t"),
+    ],
+)  # fmt: skip
+def test_cli_shows_the_merged_quantity_with_its_unit(
+    tmp_path: Path, row_a: str, row_b: str, shown: str
+) -> None:
     header = "id,date,country,drug,quantity,quantity_unit\n"
-    for name, row in (("a", "A,2016-01-04,MLI,cannabis,about 2,t\n"),
-                      ("b", "B,2016-01-04,MLI,cannabis,more than 1900,kg\n")):  # fmt: skip
-        (tmp_path / f"{name}.csv").write_text(header + row, encoding="utf-8")
+    for name, row in (("a", row_a), ("b", row_b)):
+        (tmp_path / f"{name}.csv").write_text(header + row + "\n", encoding="utf-8")
     files = [str(tmp_path / f"{name}.csv") for name in "ab"]
     out = CliRunner().invoke(app, ["reconcile", *files, "--json"])
-    assert json.loads(out.stdout)["groups"][0]["quantity"] == "between 1.9 and 2.2 t"
+    assert json.loads(out.stdout)["groups"][0]["quantity"] == shown
 
 
 # --- review: the span of contradicting reports, agreeing reports, sources named by path -------
@@ -951,16 +962,6 @@ def test_cli_files_of_one_name_in_two_folders_are_two_sources(tmp_path: Path) ->
     assert split.exit_code == 0 and json.loads(split.stdout)["groups"] == []
     bare = CliRunner().invoke(app, ["reconcile", d16, d17, "--source", "r=seizures.csv"])
     assert bare.exit_code == 2 and "seizures.csvisthenameof2files" in _said(bare.output)
-
-
-def test_cli_shows_a_merged_quantity_with_its_unit(tmp_path: Path) -> None:
-    header = "id,date,country,drug,quantity,quantity_unit\n"
-    for name, row in (("a", "A,2016-01-04,MLI,cannabis,2.1,t\n"),
-                      ("b", "B,2016-01-05,MLI,cannabis,about 2,t\n")):  # fmt: skip
-        (tmp_path / f"{name}.csv").write_text(header + row, encoding="utf-8")
-    files = [str(tmp_path / f"{name}.csv") for name in "ab"]
-    out = CliRunner().invoke(app, ["reconcile", *files, "--json"])
-    assert json.loads(out.stdout)["groups"][0]["quantity"] == "2.1 t"
 
 
 def test_cli_out_keeps_the_text_columns_for_words_a_source_wrote(tmp_path: Path) -> None:
