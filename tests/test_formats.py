@@ -1456,10 +1456,10 @@ def test_a_csv_header_on_row_1_is_read_as_before(tmp_path: Path) -> None:
     assert result.read == 1 and "columns: Zone → locality" in result.notes
 
 
-def test_csv_header_search_looks_at_the_head_only(
+def test_a_csv_with_a_header_under_a_title_is_parsed_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The bulk path: the header is told from the first lines, the file parsed once."""
+    """The bulk path: finding the header below a title costs no second parse of the file."""
     from sahel_core.plugins import csv_format
 
     calls: list[int] = []

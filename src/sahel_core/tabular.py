@@ -54,7 +54,6 @@ __all__ = [
     "first_few",
     "float_text",
     "guess_entity",
-    "header_score",
     "json_text",
     "misfit_notes",
     "needs_quote",
@@ -177,7 +176,7 @@ def guess_entity(headers: Sequence[str], options: ReadOptions) -> str:
 HEADER_SEARCH_ROWS = 20
 
 
-def header_score(cells: Sequence[str | None], options: ReadOptions) -> int:
+def _header_score(cells: Sequence[str | None], options: ReadOptions) -> int:
     """How many known columns a row names, were it the header: 0 for fewer than two cells."""
     from sahel_core.headers import map_headers
 
@@ -211,7 +210,7 @@ class HeaderSearch:
             return
         filled = filled_width(cells) > 0
         if candidate and filled and number <= HEADER_SEARCH_ROWS:
-            score = header_score(cells, self.options)
+            score = _header_score(cells, self.options)
         else:
             score = 0
         if score >= 2:

@@ -115,10 +115,10 @@ class NegativeArguments(TyperCommand):
 
     # Any: the context is typer's own copy of click's, whose module is private.
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        return super().parse_args(ctx, arguments_last(args, self.get_params(ctx)))
+        return super().parse_args(ctx, _arguments_last(args, self.get_params(ctx)))
 
 
-def arguments_last(args: list[str], params: Sequence[object]) -> list[str]:
+def _arguments_last(args: list[str], params: Sequence[object]) -> list[str]:
     """``args`` with the options (and the values they take) first, then ``--`` and the
     arguments; unchanged when no argument is a negative number."""
     ahead = args[: args.index("--")] if "--" in args else args
