@@ -9,7 +9,8 @@ number of different spellings, not the number of rows. Plain numbers in the loca
 Each row either becomes a row of the canonical table (:func:`sahel_core.tables.schema`) or is
 rejected with exactly one :class:`~sahel_core.specs.Rejection` naming its first bad field (in
 the table's column order), the raw value and the reason. Rows are numbered as a spreadsheet user
-sees them: the header is row 1, so the first data row is row 2 (``row_offset``).
+sees them: with the header on row 1 the first data row is row 2 (``row_offset``); a reader that
+found the header lower, or skipped lines, gives each row's number (``rows``).
 
 Choices, documented here so they are predictable:
 
