@@ -221,9 +221,6 @@ class _Base:
         self.drafts.append(draft)
         return draft
 
-    def nearest(self, mentions: list[_Mention], kind: str, anchor: int) -> _Mention | None:
-        return self.closest(self.of_kind(mentions, kind), anchor)
-
     def closest(self, mentions: list[_Mention], anchor: int) -> _Mention | None:
         """:func:`_closest` for a list kept for the pass (as :meth:`of_kind` gives): a long
         sentence asks it once per figure, so it is found by bisection, not by a scan."""

@@ -95,12 +95,15 @@ _TO_CURRENCY = r"\s?(?:de\s+|d')?"  # "13 million CFA", "13 millions de FCFA"
 # A half after a number or a scale word: "two and a half (tons)", "deux millions et demi (de
 # FCFA)", "a million and a half". Not "half-" (a word of its own), nor "demi-tonne".
 _HALF_END = r"(?![\w-])"
+_EN_HALF = r"\s+and\s+a\s+half"  # after a number, only English: "two and a half"
+# After a scale word or a unit: "deux millions et demi", "a ton and a half".
+_HALF_AFTER = rf"(?:{_EN_HALF}|\s+et\s+demie?){_HALF_END}"
 _FIGURE = re.compile(
     rf"(?:(?P<qual>{_QUALIFIER})\s*)?"
     rf"(?P<cur1>(?:{_CURRENCY})\s?)?"
     rf"(?P<num>{_DIGITS}|{_ARTICLE_FIGURE}|{_NUMBER_WORD})"
-    rf"(?:\s+and\s+a\s+half{_HALF_END})?"
-    rf"(?:(?:\s|(?<=demi)-)?(?P<scale>{_SCALE})(?:\s+(?:and\s+a\s+half|et\s+demie?){_HALF_END})?)?"
+    rf"(?:{_EN_HALF}{_HALF_END})?"
+    rf"(?:(?:\s|(?<=demi)-)?(?P<scale>{_SCALE})(?:{_HALF_AFTER})?)?"
     rf"(?:{_TO_CURRENCY}(?P<cur2>{_CURRENCY}))?"
 )
 # The currency after a range: "between 100,000 and 120,000 USD", "entre 60 et 70 millions de
@@ -136,9 +139,9 @@ _RANGE_AND = re.compile(rf"\s*(?:and|et)\s*(?:{_DIGITS})(?:\s?{_SCALE})?")
 _RANGE_OPEN = re.compile(r"(?:between|entre|from|de)\s+$")
 _UNIT_WORDS = re.compile(r"\s?(?P<w1>[a-z]+)\.?(?:\s(?P<w2>[a-z]+))?")
 _SUFFIX_QUALIFIER = re.compile(r"\s+(?:environ|approximately|or more|ou plus|au moins|or so)\b")
-# After a unit, a half more: "une tonne et demie" (parse_amount reads it), "a ton and a half"
-# (_with_half reads it).
-_AND_A_HALF = re.compile(r"\s+(?:et\s+demie?|and\s+a\s+half)(?![\w-])")
+# After a unit or a scale word, a half more: "une tonne et demie" (parse_amount reads it), "a
+# ton and a half", "deux millions et demi" (_without_half reads them).
+_AND_A_HALF = re.compile(_HALF_AFTER, re.IGNORECASE)
 # Words after a number that are never units ("on 12 December", "12 of methamphetamine").
 # fmt: off
 _NOT_UNITS = frozenset((
@@ -219,7 +222,6 @@ _HALF_OF_SCALE = re.compile(
     r"thousand|mille)(?![^\W\d_]))",
     re.IGNORECASE,
 )
-_HALF = re.compile(r"\s+(?:and\s+a\s+half|et\s+demie?)(?![\w-])", re.IGNORECASE)
 _A_HALF = re.compile(r"(?<![^\W\d_])(?:an?|one)\s+half(?=\s)", re.IGNORECASE)
 _WORD_BEFORE_HALF = re.compile(r"([^\W\d_]+)\s*$")
 _WORD_AFTER_HALF = re.compile(r"\s*([^\W\d_]+)")
@@ -238,7 +240,7 @@ def _without_half(text: str) -> tuple[str, Decimal] | None:
     scale = _HALF_OF_SCALE.search(text)
     if scale is not None:  # "half a million" is "0.5 million" (parse_number reads "0.5")
         return f"{text[: scale.start()]}0.5 {text[scale.end() :]}", Decimal(0)
-    half = _HALF.search(text)
+    half = _AND_A_HALF.search(text)
     if half is None:
         return None
     before = _WORD_BEFORE_HALF.search(text, 0, half.start())

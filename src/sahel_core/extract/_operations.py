@@ -200,7 +200,8 @@ class _Operations(_Base):
                 break
         if found is None:  # "arrested a Nigerian and a Malian": no figure to start from
             space = _SPACES.match(self.folded, after)
-            found = self.people_at(space.end() if space else after, mentions)
+            assert space is not None  # r"\s*" matches anywhere
+            found = self.people_at(space.end(), mentions)
         if found is None:
             for m in mentions:
                 if m.start >= after - 1:

@@ -106,7 +106,7 @@ class _Extractor(_Seizures, _Operations, _Workshops, _Figures):
             match = next((m for m in matches if m.start() <= start < m.end()), None)
             page = self.page_date(start)
             kind = match.lastgroup if match is not None else None
-            if match is None or kind is None or kind == "since" or page is None:
+            if match is None or kind is None or page is None:
                 continue
             if added and added[-1].end >= match.end():
                 continue  # "earlier this year" has found it already

@@ -331,7 +331,7 @@ class _Scan:
         article ("2016 l'OCRTIS") nor a count ("2016 people")."""
         from sahel_core.quantities import dimension
 
-        unit, unit_end = self._unit(end)
+        unit, unit_end = self.unit(end)
         elided = self.folded[unit_end : unit_end + 1] == "'"
         return unit is not None and not elided and dimension(unit) == "mass"
 
@@ -398,16 +398,16 @@ class _Scan:
                 and _AND.fullmatch(folded, after_amount, start)
             ):
                 continue  # "2 kg and a half kilogram": no figure of its own (nor 2.5 kg)
-            unit, unit_end = self._unit(end)
+            unit, unit_end = self.unit(end)
             if unit is None and match["art"]:
                 joint = _ARTICLE_TO_UNIT.match(folded, end)
-                unit, unit_end = self._unit(joint.end()) if joint else (None, end)
+                unit, unit_end = self.unit(joint.end()) if joint else (None, end)
             # Amounts and counts are read when a rule uses them (see _Base.amount_of).
             if unit is not None:
                 after_amount = unit_end
                 half = _AND_A_HALF.match(folded, unit_end)
                 # "2 kg and a half kilogram of ...": that half is a figure of its own.
-                if half is not None and self._unit(half.end())[0] is None:
+                if half is not None and self.unit(half.end())[0] is None:
                     unit_end = half.end()
                 suffix = _SUFFIX_QUALIFIER.match(folded, unit_end)
                 last = suffix.end() if suffix else unit_end
@@ -445,7 +445,7 @@ class _Scan:
             return _Mention("money", start, end, None, word)
         return None
 
-    def _unit(self, end: int) -> tuple[str | None, int]:
+    def unit(self, end: int) -> tuple[str | None, int]:
         """The unit written right after a number, and where it ends."""
         found = _UNIT_WORDS.match(self.folded, end)
         if found is None:

@@ -10,7 +10,7 @@ from typing import Any
 from sahel_core.dates import PartialDate
 from sahel_core.errors import SahelError
 from sahel_core.extract._base import _Base, _closest, _Draft
-from sahel_core.extract._figures import _HALF, _unit_of
+from sahel_core.extract._figures import _AND_A_HALF, _unit_of
 from sahel_core.extract._patterns import (
     _CLAUSE_BREAK,
     _COMPARED,
@@ -94,7 +94,9 @@ class _Seizures(_Base):
             else:
                 read = self.amount_of(figure)
                 if read is None:
-                    if unread is not None and _HALF.search(self.folded, figure.start, figure.end):
+                    if unread is not None and _AND_A_HALF.search(
+                        self.folded, figure.start, figure.end
+                    ):
                         unread.append((figure, _A_HALF_MORE))
                     continue
                 figure = figure._replace(value=read)
@@ -128,7 +130,7 @@ class _Seizures(_Base):
             return figure._replace(value=read) if read is not None else None
         if figure.kind != "number" or self.folded[figure.end : drug.start].strip():
             return None
-        unit, end = self.scan._unit(drug.end)  # "tramadol tablets", the drug named alone
+        unit, end = self.scan.unit(drug.end)  # "tramadol tablets", the drug named alone
         if unit not in _TABLETS:
             word = _LAST_WORD.search(self.folded, drug.start, drug.end)
             unit, end = (_unit_of(word.group())[0], drug.end) if word else (None, drug.end)
@@ -190,15 +192,11 @@ class _Seizures(_Base):
     ) -> None:
         unread: list[tuple[_Mention, str]] = []
         pairs = self.drug_pairs(mentions, unread)
-        if unread:
-            kind = "seizure" if _SEIZE.search(low) and not _over_a_period(low) else "figure"
-        for m, reason in unread:
-            self.use(m.start, m.end)
-            self.dropped.append((kind, "quantity", repr(self.text[m.start : m.end]), reason))
-        if not pairs:
+        if not pairs and not unread:
             return
         dates = self.dates_of(mentions)  # whether it is over a period: as before relative dates
-        date_mention = self.closest(dates.stated, pairs[0][0].start) or dates.dateline
+        anchor = pairs[0][0].start if pairs else unread[0][0].start
+        date_mention = self.closest(dates.stated, anchor) or dates.dateline
         date: PartialDate | None = date_mention.value if date_mention else None
         cumulative = _over_a_period(low) or (
             date is not None
@@ -206,11 +204,17 @@ class _Seizures(_Base):
         )
         seizing = bool(_SEIZE.search(low)) and not cumulative and operation is None
         destroyed = operation is not None and operation.fields["kind"] == "destruction"
+        # The records' kind, and that of the quantities dropped beside them.
+        kind = "seizure" if seizing or (operation is not None and not destroyed) else "figure"
+        for m, reason in unread:
+            self.use(m.start, m.end)
+            self.dropped.append((kind, "quantity", repr(self.text[m.start : m.end]), reason))
+        if not pairs:
+            return
         drafts = []
         for (quantity, drug, packaging), when in zip(
             pairs, self.pair_dates(s, pairs, mentions), strict=True
         ):
-            kind = "seizure" if seizing or (operation is not None and not destroyed) else "figure"
             draft = self.new(kind, index, quantity.start)
             drafts.append(draft)
             self.use(quantity.start, quantity.end)

@@ -198,9 +198,9 @@ def _locality_rows() -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(data)))
 
 
-def _measure_words() -> frozenset[str]:
-    """Units of measure written out in one word ("ton", "kilogrammes", "litre", "hectare"),
-    which an article before them makes a figure of: "a ton". Counts are left out: "a case of
+def _article_figure_words() -> frozenset[str]:
+    """Words an article before them makes a figure of: units of measure written out in one
+    word ("ton", "kilogrammes", "litre", "hectare"), "a ton". Counts are left out: "a case of
     cocaine trafficking" and "a unit of the police" count nothing. Scale words are in: "a
     million CFA francs", "half a million", "un million de FCFA" are figures."""
     from sahel_core.numbers import SCALE_WORDS
@@ -211,6 +211,7 @@ def _measure_words() -> frozenset[str]:
         for key, unit in _spellings().items()
         if unit.dimension in ("mass", "volume", "area") and key.isalpha() and _written_out(key)
     )
+    # Not the abbreviations "mn", "mln", "bn": they follow a number ("13 mn"), not an article.
     scales = (w + plural for w in SCALE_WORDS if len(w) > 3 for plural in ("", "s"))
     return frozenset((*units, *scales))
 
@@ -249,7 +250,7 @@ def _vocabulary() -> _Vocabulary:
     for bit, words in (
         (_DATE_WORD, _MONTH_WORDS),
         (_FIGURE_WORD, _NUMBER_WORD_SET | _COUNTING_WORDS),
-        (_MEASURE_WORD, _measure_words()),
+        (_MEASURE_WORD, _article_figure_words()),
         (_NAME_WORD, index),
         (_DEMONYM_WORD, _DEMONYM_OF),
         (_AUTHORITY_WORD, _AUTHORITIES_FR),
