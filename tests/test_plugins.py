@@ -141,3 +141,15 @@ def test_an_installed_plugin_sniffs_before_the_builtins(tmp_path: Path) -> None:
     path.write_bytes(b"GOOD,register\n1,2\n")
     manager = load_manager(entry_points=False, plugins=[("good", Good())])
     assert manager.detect_format(path).name == "good"
+
+
+def test_what_a_plugin_adds_is_listed_in_one_order_whatever_was_asked_first() -> None:
+    """`sahel plugins` must print the same table in a process that computed an indicator before
+    (the kinds were listed in the order the manager was first asked for them)."""
+    orders = []
+    for first in ("indicators", "formats"):
+        manager = load_manager(builtins=False)  # the example plugin adds a format, an indicator
+        getattr(manager, first)
+        [info] = [info for info in manager.plugins if info.name == "markdown"]
+        orders.append(list(info.provides))
+    assert orders == [["format", "indicator"]] * 2

@@ -62,6 +62,9 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
 
 T = TypeVar("T")
 
+#: What a plugin may add, in the order ``sahel plugins`` lists it.
+_KINDS = ("format", "extraction rule", "indicator", "rate provider", "reference data")
+
 
 @define
 class PluginInfo:
@@ -127,9 +130,12 @@ class Manager:
 
     @property
     def plugins(self) -> list[PluginInfo]:
-        """Every plugin seen, including those that failed to load, with what each provides."""
+        """Every plugin seen, including those that failed to load, with what each provides
+        (in the order of :data:`_KINDS`, whatever was asked of the manager first)."""
         self.formats, self.indicators, self.rate_providers, self.reference_data  # noqa: B018
         self.extraction_rules  # noqa: B018
+        for info in self._infos.values():
+            info.provides = {k: info.provides[k] for k in _KINDS if k in info.provides}
         return list(self._infos.values())
 
     def _collect(
