@@ -22,7 +22,7 @@ from sahel_core.errors import SahelError, StructureError, ValidationError
 from sahel_core.indicators import compute
 from sahel_core.io import write
 from sahel_core.quantities import format_amount, parse_amount
-from sahel_core.reconcile import reconcile
+from sahel_core.reconcile import Reconciled, reconcile
 from sahel_core.tables import from_entities, to_entities
 from sahel_core.testing import seizures as seizure_strategy
 
@@ -641,12 +641,17 @@ def test_shuffling_the_rows_of_files_changes_nothing(
     assert one[1].equals(other[1])
 
 
-def _merged_quantity(*quantities: Amount) -> Amount:
+def _reconciled(*quantities: Amount) -> Reconciled:
+    """One report of a seizure per quantity, each from a source of its own, reconciled."""
     records = [
         cannabis(f"r{i}", quantity, month(2016, 5), SourceRef(file=f"s{i}.csv"))
         for i, quantity in enumerate(quantities)
     ]
-    (event,) = to_entities(reconcile(from_entities(records)).table, "seizure")
+    return reconcile(from_entities(records))
+
+
+def _merged_quantity(*quantities: Amount) -> Amount:
+    (event,) = to_entities(_reconciled(*quantities).table, "seizure")
     return event.quantity
 
 
@@ -671,20 +676,40 @@ def test_merged_bounds_are_what_every_report_allows() -> None:
     )
 
 
-def test_reports_that_contradict_each_other_merge_into_their_span() -> None:
-    # 2.7 t and 2.8 t match within the tolerance but cannot both hold: a conflict, and the
-    # merged figure spans both rather than claim either.
-    records = [
-        cannabis("a", Amount("2.7", "t"), month(2016, 5), PAGE_001),
-        cannabis("b", Amount("2800", "kg"), month(2016, 5), PAGE_004),
-    ]
-    result = reconcile(from_entities(records))
+@pytest.mark.parametrize(
+    ("quantities", "merged"),
+    [
+        # 2.7 t and 2.8 t match within the tolerance but cannot both hold: the merged figure
+        # goes from one to the other rather than claim either.
+        ((Amount("2.7", "t"), Amount("2800", "kg")),
+         Amount("2.7", "t", "range", low="2.7", high="2.8")),
+        # "More than 2.8 t" contradicts 2.7 t: up to what it states, not open above.
+        ((Amount("2.7", "t"), Amount("2.8", "t", "more_than")),
+         Amount("2.7", "t", "range", low="2.7", high="2.8")),
+        # "At most 1 t" and "1.04 t": 1 to 1.04 t, never a range from 0 that no report suggests.
+        *(((Amount("1", "t", bounded), Amount("1.04", "t")),
+           Amount("1.04", "t", "range", low="1", high="1.04"))
+          for bounded in ("at_most", "less_than")),
+        *(((Amount("1040", "kg"), Amount("1", "t", bounded)),
+           Amount("1040", "kg", "range", low="1000", high="1040"))
+          for bounded in ("at_most", "less_than")),
+        # A range and a figure above it: from its top to the figure.
+        ((Amount("1.6", "t"), Amount("1.3", "t", "range", "1", "1.55")),
+         Amount("1.6", "t", "range", low="1.55", high="1.6")),
+        # "About 2 t" (1.8 to 2.2 t) and "2.25 t": 2.2 to 2.25 t.
+        ((Amount("2", "t", "approx"), Amount("2.25", "t")),
+         Amount("2.25", "t", "range", low="2.2", high="2.25")),
+    ],
+)  # fmt: skip
+def test_contradicting_reports_merge_into_the_least_range_meeting_every_report(
+    quantities: tuple[Amount, ...], merged: Amount
+) -> None:
+    # Reports that cannot all hold merge into the least range that meets each of them, so that
+    # each report is as little wrong as it must be; each is a quantity conflict.
+    result = _reconciled(*quantities)
     (event,) = to_entities(result.table, "seizure")
-    assert event.quantity == Amount("2.7", "t", "range", low="2.7", high="2.8")
-    assert result.conflicts.filter(pl.col("field") == "quantity").height == 2
-    # "More than 2.8 t" contradicts 2.7 t: the gap between what they state, not open above.
-    open_above = _merged_quantity(Amount("2.7", "t"), Amount("2.8", "t", "more_than"))
-    assert open_above == Amount("2.7", "t", "range", low="2.7", high="2.8")
+    assert event.quantity == merged
+    assert result.conflicts.filter(pl.col("field") == "quantity").height == len(quantities)
 
 
 def test_a_register_split_into_files_is_one_source_when_named_so(tmp_path: Path) -> None:
@@ -723,12 +748,17 @@ def test_a_register_split_into_files_is_one_source_when_named_so(tmp_path: Path)
     assert bad.exit_code == 2 and "nowhere.csv" in bad.output
 
 
-def test_same_source_names_one_source_in_the_library() -> None:
+def _yearly_register() -> pl.DataFrame:
+    """Two rows of one register a month apart over new year, each in the file of its year."""
     register = [
         cannabis(i, Amount("100", "kg"), day, SourceRef(file=f"seizures_{day.earliest.year}.csv"))
         for i, day in (("D1", month(2015, 12)), ("J1", month(2016, 1)))
     ]
-    table = from_entities(register)
+    return from_entities(register)
+
+
+def test_same_source_names_one_source_in_the_library() -> None:
+    table = _yearly_register()
     assert reconcile(table).table.height == 1
     names = {"seizures_2015.csv": "register", "seizures_2016.csv": "register"}
     assert reconcile(table, same_source=names).table.height == 2
@@ -758,37 +788,13 @@ def test_cli_shows_the_merged_quantity_with_its_unit(
     assert json.loads(out.stdout)["groups"][0]["quantity"] == shown
 
 
-# --- review: the span of contradicting reports, agreeing reports, sources named by path -------
+# --- review: the range of contradicting reports, agreeing reports, sources named by path ------
 
 
 def _quantity_conflicts(*quantities: Amount) -> list[str]:
-    records = [
-        cannabis(f"r{i}", quantity, month(2016, 5), SourceRef(file=f"s{i}.csv"))
-        for i, quantity in enumerate(quantities)
-    ]
-    result = reconcile(from_entities(records))
+    result = _reconciled(*quantities)
     assert result.table.height == 1
     return result.conflicts.filter(pl.col("field") == "quantity")["value"].to_list()
-
-
-def test_contradicting_reports_merge_into_the_gap_between_what_they_state() -> None:
-    # "At most 1 t" and "1.04 t" (matched within the tolerance) cannot both hold: the merged
-    # figure is the least that makes each report as wrong as it must be, 1 to 1.04 t, never a
-    # range from 0 that no report suggests.
-    gap = Amount("1.04", "t", "range", low="1", high="1.04")
-    for bounded in ("at_most", "less_than"):
-        assert _merged_quantity(Amount("1", "t", bounded), Amount("1.04", "t")) == gap
-        assert _merged_quantity(Amount("1040", "kg"), Amount("1", "t", bounded)) == Amount(
-            "1040", "kg", "range", low="1000", high="1040"
-        )
-    # A range and a figure above it: from its top to the figure.
-    assert _merged_quantity(Amount("1.6", "t"), Amount("1.3", "t", "range", "1", "1.55")) == (
-        Amount("1.6", "t", "range", low="1.55", high="1.6")
-    )
-    # "About 2 t" (1.8 to 2.2 t) and "2.25 t": 2.2 to 2.25 t.
-    assert _merged_quantity(Amount("2", "t", "approx"), Amount("2.25", "t")) == Amount(
-        "2.25", "t", "range", low="2.2", high="2.25"
-    )
 
 
 def test_an_open_report_that_agrees_leaves_the_span_of_the_contradicting_ones_closed() -> None:
@@ -881,11 +887,7 @@ def test_reports_that_agree_are_no_quantity_conflict() -> None:
 
 
 def test_same_source_names_only_sources_that_records_cite() -> None:
-    register = [
-        cannabis(i, Amount("100", "kg"), day, SourceRef(file=f"seizures_{day.earliest.year}.csv"))
-        for i, day in (("D1", month(2015, 12)), ("J1", month(2016, 1)))
-    ]
-    table = from_entities(register)
+    table = _yearly_register()
     for typo in ({"seizures_2015.csv": "r", "seizure_2016.csv": "r"},
                  {"data/seizures_2015.csv": "r", "seizures_2016.csv": "r"}):  # fmt: skip
         with pytest.raises(ValidationError) as bad:

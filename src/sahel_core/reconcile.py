@@ -43,11 +43,12 @@ How a group is merged: its **primary** record is the one with the narrowest quan
 base units ("2.7 tons" beats "more than 2.7 tons"; of unbounded ones, the higher lower bound).
 Each part of the merged row comes from the record that states it most precisely. The quantity:
 its bounds lie between the highest low bound of the reports and their lowest high bound, in
-base units, in the primary's unit. When the reports agree (the low is below the high), every
-report holds, so the bounds are the values all their intervals allow: "about 2 t" (1.8 to 2.2
-t, :data:`~sahel_core.qualifiers.APPROX_TOLERANCE`) and "more than 1.9 t" merge into 1.9 to
-2.2 t. When they contradict each other (no value is in every interval: "2.7 t" and "2.8 t",
-matched within the tolerance), the bounds are the least interval that meets every report, from
+base units, in the primary's unit. When the reports agree (the highest low is not above the
+lowest high, nor equal to it at a strict bound), every report holds, so the bounds are the
+values all their intervals allow: "about 2 t" (1.8 to 2.2 t,
+:data:`~sahel_core.qualifiers.APPROX_TOLERANCE`) and "more than 1.9 t" merge into 1.9 to 2.2 t.
+When they contradict each other (no value is in every interval: "2.7 t" and "2.8 t", matched
+within the tolerance), the bounds are the least interval that meets every report, from
 the lowest high bound to the highest low bound: what the reports state where they contradict,
 each report as little wrong as it must be. "At most 1 t" and "1.04 t" merge into 1 to 1.04 t,
 not 0 to 1.04 t, which no report suggests; "3 t", "2.9 t" and "at least 2.95 t" into 2.9 to 3
@@ -116,7 +117,7 @@ from sahel_core.errors import ValidationError
 if TYPE_CHECKING:
     import polars as pl
 
-__all__ = ["CONFLICT_FIELDS", "Reconciled", "check_options", "reconcile"]
+__all__ = ["CONFLICT_FIELDS", "Reconciled", "check_options", "reconcile", "written"]
 
 #: The parts of a seizure compared within a group, and the columns each part is made of (the
 #: first one tells whether a record states the part).
@@ -641,17 +642,25 @@ def _merge(rows: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame:
     return pl.concat([single, merged.select(out)], how="vertical_relaxed").sort("_order")
 
 
-def _limits() -> tuple[pl.Expr, pl.Expr, pl.Expr]:
-    """Over a group's reports: the highest low bound, the lowest high bound (null when every
-    report is open above) and whether the reports contradict each other, that is, allow no
-    common value: the highest low above the lowest high, or equal to it where a report's bound
-    there is strict ("more than 2.7 t" and "2.7 t")."""
+def _limits() -> tuple[pl.Expr, pl.Expr]:
+    """Over a group's reports: the highest low bound and the lowest high bound (null when every
+    report is open above)."""
     import polars as pl
 
-    low, high = pl.col("_blow"), pl.col("_bhigh")
-    top, bottom = low.max(), high.min()
-    strict = (pl.col("_slow") & (low == top)).any() | (pl.col("_shigh") & (high == bottom)).any()
-    return top, bottom, (bottom < top) | ((bottom == top) & strict)
+    return pl.col("_blow").max(), pl.col("_bhigh").min()
+
+
+def _strict_limits() -> tuple[pl.Expr, pl.Expr]:
+    """Over a group's reports: whether a report's low bound at the highest low bound is strict
+    ("more than"), and whether a report's high bound at the lowest high bound is ("less
+    than"). A strict bound excludes its figure: a value at that limit is not allowed."""
+    import polars as pl
+
+    top, bottom = _limits()
+    return (
+        (pl.col("_slow") & (pl.col("_blow") == top)).any(),
+        (pl.col("_shigh") & (pl.col("_bhigh") == bottom)).any(),
+    )
 
 
 def _allowed() -> tuple[pl.Expr, pl.Expr]:
@@ -661,7 +670,7 @@ def _allowed() -> tuple[pl.Expr, pl.Expr]:
     interval that meets every report (bounded, from the lowest high to the highest low)."""
     import polars as pl
 
-    top, bottom, _ = _limits()
+    top, bottom = _limits()
     return (
         pl.min_horizontal(top, bottom).alias("_low"),
         pl.when(bottom.is_not_null()).then(pl.max_horizontal(top, bottom)).alias("_high"),
@@ -671,28 +680,18 @@ def _allowed() -> tuple[pl.Expr, pl.Expr]:
 def _narrowed(dtype: pl.DataType) -> list[pl.Expr]:
     """The merged quantity columns: the chosen report's figure when its bounds are the group's
     (``_low``, ``_high``), else a figure of those bounds that no report wrote (no words):
-    exact when they meet, else a range, the chosen report's point value kept within them (and
-    "at least" its low bound when open above, which only a report's own bounds are, so the
-    chosen report's). Bounds in the chosen report's unit (``_factor``)."""
+    exact when they meet, else a range, the chosen report's point value kept within them.
+    Bounds in the chosen report's unit (``_factor``). The group's bounds are open above only
+    when every report is, and then they are the chosen report's (the highest low bound), so a
+    figure no report wrote is always bounded."""
     import polars as pl
 
     c = pl.col
     low = (c("_low") / c("_factor")).cast(dtype)
     high = (c("_high") / c("_factor")).cast(dtype)
     changed = (c("_low") != c("_blow")) | c("_high").ne_missing(c("_bhigh"))
-    qualifier = (
-        pl.when(low == high)
-        .then(pl.lit("exact"))
-        .when(high.is_null())
-        .then(pl.lit("at_least"))
-        .otherwise(pl.lit("range"))
-    )
-    # An open figure is its low bound (``default_bounds``), so it reads back to its bounds.
-    point = (
-        pl.when(high.is_null())
-        .then(low)
-        .otherwise(pl.min_horizontal(pl.max_horizontal(c("quantity"), low), high))
-    )
+    qualifier = pl.when(low == high).then(pl.lit("exact")).otherwise(pl.lit("range"))
+    point = pl.min_horizontal(pl.max_horizontal(c("quantity"), low), high)
     new = {
         "quantity": point,
         "quantity_qualifier": qualifier,
@@ -726,12 +725,14 @@ def _precision(name: str, columns: tuple[str, ...]) -> pl.Expr:
     return pl.when(c(columns[0]).is_not_null()).then(loose.fill_null(math.inf))
 
 
-def _written(field: str, rows: pl.DataFrame) -> pl.Series:
-    """How the conflict report shows each row's ``field``. A figure with its unit or currency:
-    the source's words when they name it ("more than 2.7 tons", "1500 EUR"), the words then
-    the unit when they end in the figure ("1000000 XOF" for a register's cell beside a
-    currency column, "about 200 kg"), else the figure written out ("1,500,000 XOF" for "1.5
-    million")."""
+def written(field: str, rows: pl.DataFrame) -> pl.Series:
+    """Each row's ``field`` (a key of :data:`CONFLICT_FIELDS`; ``rows`` hold its columns) as
+    :attr:`Reconciled.conflicts` shows a value and ``sahel reconcile`` a merged event. A figure
+    with its unit or currency: the source's words when they name it ("more than 2.7 tons",
+    "1500 EUR"), the words then the unit when they end in the figure ("1000000 XOF" for a
+    register's cell beside a currency column, "about 200 kg"), else the figure written out
+    ("1,500,000 XOF" for "1.5 million", "between 1.9 and 2.2 t" for a merged figure no report
+    wrote). A date as written, else its bounds; other parts as text."""
     import polars as pl
 
     from sahel_core.money import Money, format_money
@@ -778,15 +779,15 @@ def _written(field: str, rows: pl.DataFrame) -> pl.Series:
     shown = rows.select(figure).to_series()
     # The rest (prose, or no words kept) is few: each is parsed, or written out, one by one.
     rest = shown.is_null().arg_true()
-    written = []
+    spelled = []
     for number, code, kind, low, high, said in rows[rest].select(names).iter_rows():
         if said is not None and _names_its_unit(said, money):
-            written.append(said)
+            spelled.append(said)
         elif money:
-            written.append(format_money(Money(number, code, kind, low, high)))
+            spelled.append(format_money(Money(number, code, kind, low, high)))
         else:
-            written.append(format_amount(Amount(number, code, kind, low, high)))
-    return shown.scatter(rest, written) if written else shown
+            spelled.append(format_amount(Amount(number, code, kind, low, high)))
+    return shown.scatter(rest, spelled) if spelled else shown
 
 
 @lru_cache(maxsize=4096)
@@ -825,12 +826,13 @@ def _contradicting(members: pl.DataFrame) -> pl.DataFrame:
     import polars as pl
 
     c = pl.col
-    top, bottom, _ = _limits()
+    top, bottom = _limits()
+    strict_top, strict_bottom = _strict_limits()
     limits = members.group_by("_group").agg(
         top.alias("_top"),
         bottom.alias("_bottom"),
-        (c("_slow") & (c("_blow") == top)).any().alias("_strict_top"),
-        (c("_shigh") & (c("_bhigh") == bottom)).any().alias("_strict_bottom"),
+        strict_top.alias("_strict_top"),
+        strict_bottom.alias("_strict_bottom"),
     )
     below = (c("_bhigh") < c("_top")) | (
         (c("_bhigh") == c("_top")) & (c("_shigh") | c("_strict_top"))
@@ -860,10 +862,12 @@ def _conflicts(rows: pl.DataFrame, merged: pl.DataFrame) -> pl.DataFrame:
     )
     if groups.height == 0:
         return pl.DataFrame(schema=schema)
+    # A conflict lists the files or URLs its records cite (``_cites``), not the names
+    # ``same_source`` gives them (``_source``, which matching and sorting use).
     members = (
         rows.join(groups, on="_group")
         .sort("_order")
-        .with_columns(_first_source().alias("_source"), _folded_locality(rows).alias("_locality"))
+        .with_columns(_first_source().alias("_cites"), _folded_locality(rows).alias("_locality"))
     )
     parts = []
     for field, columns in CONFLICT_FIELDS.items():
@@ -879,12 +883,12 @@ def _conflicts(rows: pl.DataFrame, merged: pl.DataFrame) -> pl.DataFrame:
                 # The words of the first by row number, so the report reads alike in any order.
                 pl.col("_row").min().alias("_shown"),
                 pl.col("id").alias("record_ids"),
-                pl.col("_source").drop_nulls().unique(maintain_order=True).alias("sources"),
+                pl.col("_cites").drop_nulls().unique(maintain_order=True).alias("sources"),
                 pl.col("_order").min().alias("_first"),
             )
             .filter(pl.len().over("_at") > 1)
         )
-        shown = _written(field, rows.select(columns).gather(values["_shown"]))
+        shown = written(field, rows.select(columns).gather(values["_shown"]))
         parts.append(values.with_columns(shown.alias("value"), field=pl.lit(field)))
     if not parts:
         return pl.DataFrame(schema=schema)

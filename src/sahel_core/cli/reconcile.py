@@ -32,12 +32,12 @@ __all__ = ["register"]
 def _groups(table: pl.DataFrame) -> list[dict[str, Any]]:
     import polars as pl
 
-    from sahel_core.reconcile import CONFLICT_FIELDS, _written
+    from sahel_core.reconcile import CONFLICT_FIELDS, written
 
     # The quantity as the conflicts show a figure, with its unit: a register's digits then the
     # unit ("1,2 t"), words that name it as written, and a figure no report wrote (a range the
     # reports narrowed it to) written out with its qualifier, never a bare figure.
-    shown = _written("quantity", table.select(CONFLICT_FIELDS["quantity"]))
+    shown = written("quantity", table.select(CONFLICT_FIELDS["quantity"]))
     first = pl.col("sources").list.eval(
         pl.coalesce(pl.element().struct.field("url"), pl.element().struct.field("file"))
     )
@@ -201,14 +201,15 @@ def reconcile(
     if out is not None:
         check_out(out, paths)
     table = _load(paths, cited, locale)
-    shared: dict[str, list[str]] = {}
-    for path in paths:
-        if cited[path] != path.name:
-            shared.setdefault(path.name, []).append(cited[path])
-    for name, files in shared.items():  # one line each: the records cite another file than read
+    # The files whose records cite their path, as :func:`_cited` worked out: one line per name.
+    shared: dict[str, dict[str, None]] = {}
+    for path, cite in cited.items():
+        if cite != path.name:
+            shared.setdefault(path.name, {})[cite] = None
+    for name, files in shared.items():
         print_line(
-            f"{' and '.join(dict.fromkeys(files))} share the name {name}: each is a source of "
-            "its own, its records cite its path",
+            f"{' and '.join(files)} share the name {name}: each is a source of its own, its "
+            "records cite its path",
             err=True,
         )
     with working("matching reports of the same seizure"):
