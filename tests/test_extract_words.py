@@ -90,6 +90,22 @@ def test_plural_nationalities_count_the_people_arrested(text: str, count: int, q
     assert (Decimal(found["arrested"]["magnitude"]), found["arrested"]["text"]) == (count, quote)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "In May 2016, police arrested 5 suspects, including two Nigerians and a Malian, in Niamey.",
+        "En mai 2016, la police a interpellé 5 suspects, dont deux Nigérians et un Malien, à "
+        "Niamey.",
+        "In May 2016, police arrested 5 suspects, including a Malian, in Niamey.",
+    ],
+)
+def test_people_named_among_a_count_are_part_of_it(text: str) -> None:
+    """A list after "including" / "dont" ends in "a Malian" too: it is part of the 5, not a
+    count of other people elsewhere in the sentence."""
+    found = one(text, "operation")
+    assert Decimal(found["arrested"]["magnitude"]) == 5
+
+
 def test_a_plural_demonym_after_a_noun_describes_it() -> None:
     found = one("En mai 2016, la police a interpellé les chauffeurs de deux camions maliens à "
                 "Niamey.", "operation")  # fmt: skip

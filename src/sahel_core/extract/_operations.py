@@ -221,8 +221,10 @@ class _Operations(_Base):
     ) -> _Arrested | None:
         """``found`` (its words end at ``end``), unless the sentence counts other people
         arrested outside it ("two Nigerians were arrested in Niamey and three Malians in Gao",
-        "... and three in Gao"); not a part of them ("12 suspects, including 3 women")."""
-        others = []
+        "... and three in Gao"); not a part of them ("12 suspects, including 3 women", "5
+        suspects, dont deux Nigérians et un Malien")."""
+        others: list[tuple[int, int]] = []
+        subsets: list[tuple[int, int]] = []
         for m in mentions:
             if found.start <= m.start < end or m.kind not in ("number", "amount"):
                 continue
@@ -241,7 +243,14 @@ class _Operations(_Base):
                 continue
             if not _SUBSET.search(self.folded, max(s.start, m.start - 40), m.start):
                 others.append((m.start, item[2] if item is not None else m.end))
+            else:  # the whole list is a part ("including two Nigerians and a Malian")
+                listed = self.people_at(m.start, mentions)
+                subsets.append((m.start, listed[1] if listed is not None else m.end))
         for o in _ONE_PERSON.finditer(self.folded, end, s.end):
+            if any(a <= o.start() < b for a, b in subsets) or _SUBSET.search(
+                self.folded, max(s.start, o.start() - 40), o.start()
+            ):
+                continue
             if _BEFORE_ELLIPTIC.search(self.folded, max(s.start, o.start() - 10), o.start()):
                 others.append(o.span())
         if not others:
