@@ -187,6 +187,30 @@ def test_relative_dates_in_french_and_in_later_sentences() -> None:
     assert (date["earliest"], date["latest"]) == ("2019-03-04", "2019-03-15")
 
 
+@pytest.mark.parametrize(
+    ("text", "kind", "earliest", "latest"),
+    [
+        ("NIAMEY, 12 May 2016 - Yesterday, in Agadez, customs seized 2 tons of cannabis.",
+         "seizure", "2016-05-11", "2016-05-11"),
+        ("NIAMEY, 12 mai 2016 - Hier, à Agadez, les douanes ont saisi 2 tonnes de cannabis.",
+         "seizure", "2016-05-11", "2016-05-11"),
+        ("NIAMEY, 12 May 2016 - Yesterday, according to police, customs seized 2 tons of "
+         "cannabis in Agadez.", "seizure", "2016-05-11", "2016-05-11"),
+        ("NIAMEY, 12 mai 2016 - La semaine dernière, à Zinder, la police a interpellé trois "
+         "Nigérians.", "operation", "2016-05-02", "2016-05-11"),
+        # Past the first figure a comma parts the clauses again.
+        ("NIAMEY, 12 May 2016 - Yesterday, customs seized 2 tons of cannabis, compared with 1 "
+         "ton of cocaine seized last year.", "seizure", "2016-05-11", "2016-05-11"),
+    ],
+)  # fmt: skip
+def test_a_relative_date_opening_the_sentence_dates_past_its_commas(
+    text: str, kind: str, earliest: str, latest: str
+) -> None:
+    records = [r.as_dict() for r in extract(text).of_kind(kind)]
+    date = records[0]["date"]
+    assert (date["earliest"], date["latest"]) == (earliest, latest)
+
+
 def test_without_a_page_date_a_relative_date_dates_nothing() -> None:
     found = one("Senegalese customs seized 2 kg of cocaine last week in Dakar.", "seizure")
     assert found["date"] is None

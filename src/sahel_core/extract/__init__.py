@@ -53,8 +53,9 @@ rule attaches only what its sentence states):
   the beginning of the year", "depuis le début de l'année": from 1 January of the page's year).
   Without a page date they date nothing. A date the sentence states always beats a relative
   one, and a relative date dates a record only in the record's own clause: no comma, ";",
-  "that", "who", "which", "but", "que", "qui"... stands between them, except the comma after a
-  relative date that opens the sentence ("Yesterday, customs seized..."). "Customs seized 2
+  "that", "who", "which", "but", "que", "qui"... stands between them, except the commas after a
+  relative date that opens the sentence, up to its first figure ("Yesterday, in Agadez,
+  customs seized 2 tons..."). "Customs seized 2
   tons in Agadez, compared with 1 ton seized last year", "Customs, who last year received
   training, seized...", "said yesterday that they seized ... on 15 January 2017": the record
   takes the stated date, else the dateline's, as if the relative date were not there.

@@ -81,9 +81,6 @@ def _closed(dates: list[_Mention]) -> list[_Mention]:
     return [m for m in dates if m.value.latest is not None]
 
 
-_COMMA = re.compile(r"\s*,")
-
-
 @define
 class _Draft:
     """A record being assembled; fields may come from several sentences."""
@@ -352,7 +349,7 @@ class _Base:
         relative = self.dates_of(mentions).relative
         if not relative:
             return None
-        breaks = self.relative_breaks(bisect.bisect_right(self.starts, start) - 1)
+        breaks = self.relative_breaks(bisect.bisect_right(self.starts, start) - 1, mentions)
         before = bisect.bisect_left(breaks, start)
         after = bisect.bisect_left(breaks, end)
         first = breaks[before - 1] if before else -1
@@ -363,10 +360,11 @@ class _Base:
         own = relative[bisect.bisect_right(starts, first) : bisect.bisect_left(starts, last)]
         return _closest(own, start) if own else None
 
-    def relative_breaks(self, index: int) -> list[int]:
-        """Where the clauses of sentence ``index`` part for a relative date (see
-        ``_RELATIVE_BREAK``), in order; kept for the pass. The comma after a relative date
-        that opens the sentence (after its dateline) is none: "Yesterday, customs seized"."""
+    def relative_breaks(self, index: int, mentions: list[_Mention]) -> list[int]:
+        """Where the clauses of sentence ``index`` (its ``mentions``) part for a relative date
+        (see ``_RELATIVE_BREAK``), in order; kept for the pass. The commas after a relative date
+        that opens the sentence (after its dateline), up to the sentence's first figure, are
+        none: "Yesterday, in Agadez, customs seized 2 tons"."""
         found = self.breaks.get(index)
         if found is not None:
             return found
@@ -380,9 +378,13 @@ class _Base:
         opened = _OPENING.match(self.folded, opening, s.end)
         relative = _RELATIVE_DATE.match(self.folded, opened.end() if opened else opening, s.end)
         if relative is not None:
-            comma = _COMMA.match(self.folded, relative.end(), s.end)
-            if comma is not None and comma.end() - 1 in found:
-                found.remove(comma.end() - 1)
+            # A word such as "which" still parts a clause there; past the first figure, a comma
+            # does again ("2 tons, compared with 1 ton seized last year").
+            figures = self.of_kind(mentions, "amount", "number", "money")
+            end = next((m.start for m in figures if m.start >= relative.end()), relative.end())
+            found = [
+                at for at in found if not (relative.end() <= at < end and self.folded[at] == ",")
+            ]
         self.breaks[index] = found
         return found
 
