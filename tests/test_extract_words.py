@@ -431,6 +431,11 @@ def test_a_part_of_a_total_is_not_the_total() -> None:
          "tablet"),
         ("En mai 2016, la douane a saisi 70 000 tramadol comprimés à Niamey.", "70000",
          "tablet"),
+        # A scale word joined to its unit by "de", after digits as after an article.
+        ("En mai 2016, la douane a saisi 1,5 million de comprimés de Tramadol à Niamey.",
+         "1500000", "tablet"),
+        ("En mai 2016, la douane a saisi 2 millions de comprimés de tramadol à Niamey.",
+         "2000000", "tablet"),
     ],
 )  # fmt: skip
 def test_tablets_counted_around_the_drug_s_name(text: str, magnitude: str, unit: str) -> None:

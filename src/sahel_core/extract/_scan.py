@@ -399,7 +399,8 @@ class _Scan:
             ):
                 continue  # "2 kg and a half kilogram": no figure of its own (nor 2.5 kg)
             unit, unit_end = self.unit(end)
-            if unit is None and match["art"]:
+            if unit is None and (match["art"] or match["scale"]):
+                # French joins a scale word to its unit too: "1,5 million de comprimés".
                 joint = _ARTICLE_TO_UNIT.match(folded, end)
                 unit, unit_end = self.unit(joint.end()) if joint else (None, end)
             # Amounts and counts are read when a rule uses them (see _Base.amount_of).
