@@ -83,6 +83,8 @@ def test_a_half_before_another_unit_is_not_the_quantity_s() -> None:
         ("In May 2016, police arrested 2 suspects, 3 Malians and a Ghanaian in Niamey.", 6,
          "2 suspects, 3 Malians and a Ghanaian"),
         ("In May 2016, 12 Senegalese were arrested in Dakar.", 12, "12"),
+        ("In May 2016, police arrested 3 Malians and 1 Ghanaian in Niamey.", 4,
+         "3 Malians and 1 Ghanaian"),
     ],
 )  # fmt: skip
 def test_plural_nationalities_count_the_people_arrested(text: str, count: int, quote: str) -> None:

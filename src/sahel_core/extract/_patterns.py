@@ -178,9 +178,10 @@ _ARRESTED_COUNT = re.compile(
 _NOUN_DEMONYM = re.compile(rf"\s+(?:{_DEMONYM_NOUNS})(?![a-z])")
 
 # One person, in a list of people: "two Nigerian nationals and a Malian", "3 suspects and a
-# woman", "a Nigerian and a Malian were arrested", "deux Nigérians et un Malien".
+# woman", "a Nigerian and a Malian were arrested", "deux Nigérians et un Malien", "3 Malians
+# and 1 Ghanaian".
 _ONE_PERSON = re.compile(
-    rf"(?=[aou])(?<![a-z])(?:an?|one|une?)\s+(?:(?:[a-z]+\s+)?(?:{_ARRESTED_NOUN})|"
+    rf"(?=[aou1])(?<![a-z\d.,])(?:an?|one|une?|1)\s+(?:(?:[a-z]+\s+)?(?:{_ARRESTED_NOUN})|"
     rf"(?:{_DEMONYM_NOUNS}){_PERSON_END})(?![a-z])"
 )
 
