@@ -38,6 +38,13 @@ _COMPARED = re.compile(
 )
 _COMPARED_BACK = 100  # characters
 
+
+def compares(text: str, at: int) -> bool:
+    """Whether the word of _CUMULATIVE starting at ``at`` in ``text`` (folded) follows a
+    superlative: "the largest seizure since 2014" compares, it reports no period."""
+    return _COMPARED.search(text, max(0, at - _COMPARED_BACK), at) is not None
+
+
 # Where two clauses of one sentence part: each may report its own seizure and date.
 # A comma between digits is a number's ("1,000,000", "1,5 million"), not a clause's.
 _CLAUSE_BREAK = re.compile(

@@ -37,7 +37,7 @@ from sahel_core.extract._figures import (
     _redenominated,
     _unit_of,
 )
-from sahel_core.extract._patterns import _COMPARED, _COMPARED_BACK
+from sahel_core.extract._patterns import compares
 from sahel_core.extract._text import words_of
 from sahel_core.extract._vocabulary import (
     _AUTHORITY_WORD,
@@ -356,13 +356,7 @@ class _Scan:
                 continue  # a model or a name: "the Audi Q3 2016", "Operation Q4 2016"
             if _PART_OF_YEAR.fullmatch(match.group()) and self._mass_after(end):
                 continue  # the year is a figure: "at the end of the year 2016 kg were seized"
-            if (
-                before is not None
-                and context in _SINCE
-                and _COMPARED.search(
-                    folded, max(0, before.start() - _COMPARED_BACK), before.start()
-                )
-            ):
+            if before is not None and context in _SINCE and compares(folded, before.start()):
                 continue  # "the largest seizure since 2014" compares: it dates nothing
             ranged = bool(_RANGED.search(match.group()))
             if context in _OPEN_CONTEXT and not ranged:

@@ -13,8 +13,6 @@ from sahel_core.extract._base import _Base, _closest, _Draft
 from sahel_core.extract._figures import _AND_A_HALF, _unit_of
 from sahel_core.extract._patterns import (
     _CLAUSE_BREAK,
-    _COMPARED,
-    _COMPARED_BACK,
     _CONTAINERS,
     _CONTAINING,
     _CUMULATIVE,
@@ -23,6 +21,7 @@ from sahel_core.extract._patterns import (
     _OF,
     _PERIOD_DAYS,
     _SEIZE,
+    compares,
 )
 from sahel_core.extract._scan import _Mention
 from sahel_core.extract._text import _Sentence
@@ -253,7 +252,4 @@ class _Seizures(_Base):
 def _over_a_period(low: str) -> bool:
     """Whether a sentence reports quantities over a period ("since 2014", "in total"), not
     compares one seizure with one ("the largest seizure since 2014")."""
-    return any(
-        _COMPARED.search(low, max(0, m.start() - _COMPARED_BACK), m.start()) is None
-        for m in _CUMULATIVE.finditer(low)
-    )
+    return any(not compares(low, m.start()) for m in _CUMULATIVE.finditer(low))
