@@ -123,7 +123,6 @@ class _Base:
         # Datelines' date mentions by sentence, and the page's date from where each stands
         # (see _Extractor.find_datelines); the source's publication date before the first.
         self.datelines: dict[int, _Mention] = {}
-        self.breaks: dict[int, list[int]] = {}  # by sentence: see relative_breaks
         self.page_dates: list[tuple[int, PartialDate]] = []
         if source.published is not None:
             self.page_dates.append((0, PartialDate(source.published, source.published)))
@@ -365,9 +364,9 @@ class _Base:
         (see ``_RELATIVE_BREAK``), in order; kept for the pass. The commas after a relative date
         that opens the sentence (after its dateline), up to the sentence's first figure, are
         none: "Yesterday, in Agadez, customs seized 2 tons"."""
-        found = self.breaks.get(index)
-        if found is not None:
-            return found
+        return self._derived(mentions, "breaks", lambda _: self._relative_breaks(index, mentions))
+
+    def _relative_breaks(self, index: int, mentions: list[_Mention]) -> list[int]:
         s = self.sentences[index]
         found = [m.start() for m in _RELATIVE_BREAK.finditer(self.folded, s.start, s.end)]
         opening = s.start
@@ -385,7 +384,6 @@ class _Base:
             found = [
                 at for at in found if not (relative.end() <= at < end and self.folded[at] == ",")
             ]
-        self.breaks[index] = found
         return found
 
     def set_date(
