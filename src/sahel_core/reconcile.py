@@ -217,20 +217,27 @@ def reconcile(
     own = pl.concat_list(pl.col("id"))
     earlier = pl.coalesce(pl.col("merged_from"), own) if "merged_from" in table.columns else own
     selected = table.select(*columns, earlier.cast(pl.List(pl.String)).alias("merged_from"))
-    if same_source:
-        _check_cited(same_source, selected)
     # Rows are numbered by date, source, content and id, not by place in the table: every tie
     # below (closest match, primary, which pair is linked first) then falls the same way
     # whatever the order of the rows or of the files. The content leaves out what moves with
     # the place (a generated id, the row in ``sources``); the whole row settles only records
     # that differ in nothing else. The date first keeps rows that may pair near each other,
     # which the joins are faster for. ``_order`` keeps the place, for output.
+    # ``_cites``, the file or URL a record cites first, and ``_locality``, folded as matching
+    # compares it, are worked out once: matching, merging and the conflicts read them.
     said = selected.select(pl.exclude("id", "sources", "merged_from")).hash_rows()
-    ordered = selected.with_columns(
+    cited = selected.with_columns(
         pl.int_range(pl.len(), dtype=pl.UInt32).alias("_order"),
-        _source(same_source).alias("_source"),
+        _first_source().alias("_cites"),
+        _folded_locality(selected).alias("_locality"),
         said.alias("_said"),
         selected.hash_rows().alias("_h"),
+    )
+    if same_source:
+        _check_cited(same_source, cited["_cites"])
+    # The source a record is from: what it cites, under the name ``same_source`` gives it.
+    ordered = cited.with_columns(
+        pl.col("_cites").replace(dict(same_source or {})).alias("_source")
     ).sort("date_earliest", "_source", "_said", "id", "_h", nulls_last=True)
     rows = _in_base_units(ordered.drop("_said", "_h").with_row_index("_row"))
     window = math.ceil(months * 365.25 / 12)
@@ -250,21 +257,15 @@ def _first_source() -> pl.Expr:
     return pl.coalesce(first.struct.field("url"), first.struct.field("file"))
 
 
-def _source(same_source: Mapping[str, str] | None) -> pl.Expr:
-    """The source a record is from: :func:`_first_source` under the name ``same_source``
-    gives it."""
-    return _first_source().replace(dict(same_source or {}))
-
-
-def _check_cited(same_source: Mapping[str, str], table: pl.DataFrame) -> None:
+def _check_cited(same_source: Mapping[str, str], cited: pl.Series) -> None:
     """Raise :class:`~sahel_core.errors.ValidationError` naming the files or URLs of
-    ``same_source`` that no record cites first (a typo, a path where records cite a file's
-    name, a file whose rows cite a ``source`` column): they would change nothing, silently."""
+    ``same_source`` that no record cites first (``cited``: a typo, a path where records cite
+    a file's name, a file whose rows cite a ``source`` column): they would change nothing,
+    silently."""
     import polars as pl
 
-    cited = table.select(_first_source().unique())
     named = pl.Series(list(same_source), dtype=pl.String)
-    unknown = named.filter(~named.is_in(cited.to_series().implode())).to_list()
+    unknown = named.filter(~named.is_in(cited.unique().implode())).to_list()
     if unknown:
         raise ValidationError(
             f"same_source names what no record cites as its first source: {', '.join(unknown)}"
@@ -343,7 +344,7 @@ def _match_keys(rows: pl.DataFrame, margin: float) -> pl.DataFrame:
         "drug",
         "country",
         "_dimension",
-        _folded_locality(rows).alias("_locality"),
+        "_locality",
         # A record without a source is a source of its own.
         pl.coalesce("_source", pl.format("row:{}", pl.col("_row"))).alias("_src"),
         (low * (1 - margin)).alias("_lo"),
@@ -864,11 +865,7 @@ def _conflicts(rows: pl.DataFrame, merged: pl.DataFrame) -> pl.DataFrame:
         return pl.DataFrame(schema=schema)
     # A conflict lists the files or URLs its records cite (``_cites``), not the names
     # ``same_source`` gives them (``_source``, which matching and sorting use).
-    members = (
-        rows.join(groups, on="_group")
-        .sort("_order")
-        .with_columns(_first_source().alias("_cites"), _folded_locality(rows).alias("_locality"))
-    )
+    members = rows.join(groups, on="_group").sort("_order")
     parts = []
     for field, columns in CONFLICT_FIELDS.items():
         stated = members.filter(pl.col(columns[0]).is_not_null())
