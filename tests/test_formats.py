@@ -72,6 +72,30 @@ def test_french_csv_reads_with_exact_accounting() -> None:
     assert any("cp1252" in note or "1252" in note or "latin" in note for note in result.notes)
 
 
+def test_a_reader_can_hand_its_frame_over_to_read_table() -> None:
+    # consume empties the reader's frame (its cells are freed batch by batch) and changes
+    # nothing else: the same table, rejections and notes as a frame kept by the reader.
+    from sahel_core.tabular import read_table
+
+    raw = pl.DataFrame(
+        {
+            "Date": ["12/05/2016", "bientôt", "3 mars 2017", ""],
+            "Pays": ["Mali", "Niger", "Atlantide", ""],
+            "Produit": ["cannabis", "cocaïne", "héroïne", ""],
+            "Quantité": ["plus de 2,7 tonnes", "400 g", "1,5 kg", ""],
+            "Observations": ["", "", "", "vu"],
+        }
+    )
+    path, options = Path("saisies.csv"), ReadOptions(locale="fr")
+    kept = read_table(raw, path, options, format="csv")
+    handed = raw.clone()
+    given = read_table(handed, path, options, format="csv", consume=True)
+    assert handed.width == 0 and raw.width == 5
+    assert given.tables["seizure"].equals(kept.tables["seizure"])
+    assert (given.read, given.rejections, given.notes) == (kept.read, kept.rejections, kept.notes)
+    assert (kept.accepted, kept.rejected) == (1, 3)
+
+
 def test_encodings_are_detected(tmp_path: Path) -> None:
     text = "Pays;Produit;Quantité;Unité\nSénégal;cocaïne;1,5;kg\nCôte d'Ivoire;héroïne;2;g\n"
     for encoding in ("utf-8", "utf-8-sig", "cp1252", "utf-16"):

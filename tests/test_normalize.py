@@ -600,6 +600,11 @@ def test_batches_in_threads_give_the_table_of_one_batch(monkeypatch: pytest.Monk
     cut, cut_refused = normalize(raw, "seizure", source="s.csv", locale="fr")
     assert cut.equals(whole)
     assert cut_refused == whole_refused
+    # Handed over, the input is emptied and gives the same table.
+    handed = raw.clone()
+    given, given_refused = normalize(handed, "seizure", source="s.csv", locale="fr", consume=True)
+    assert given.equals(whole) and given_refused == whole_refused
+    assert handed.width == 0 and raw.height == rows
     assert whole.height + len(whole_refused) == rows
     reasons = by_row(whole_refused)
     assert reasons[2 + 390] == ("id", "S-0") and reasons[2 + 54] == ("drug", "zorglub")

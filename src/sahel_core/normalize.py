@@ -140,6 +140,7 @@ def normalize(
     row_offset: int = 2,
     rows: Sequence[int] | pl.Series | None = None,
     blanks: bool = True,
+    consume: bool = False,
 ) -> tuple[pl.DataFrame, list[Rejection]]:
     """Turn ``raw`` (text columns named canonically) into ``entity``'s canonical table.
 
@@ -149,6 +150,11 @@ def normalize(
     (:func:`blank_to_null`); a reader that did so already passes ``blanks=False``. Returns the
     table of accepted rows and one :class:`~sahel_core.specs.Rejection` per refused row, so
     ``raw.height == table.height + len(rejections)``. Bad values never raise.
+
+    With ``consume``, the caller hands ``raw`` over: its columns are dropped from it (it is
+    left empty) once it is cut into batches, so that each batch's cells are freed as soon as
+    that batch is done rather than when the whole input is. Give it a frame no one else holds
+    (a reader's own), since a frame sharing the cells keeps them in memory all the same.
     """
     cls = entity_type(entity)
     if locale is not None:
@@ -168,10 +174,17 @@ def normalize(
     # Large inputs go through in batches: the working frame of one batch, not of the whole
     # file, is in memory beside the table. Only repeated ids look across batches.
     repeats = _repeated_ids(text, source or "input", numbers) if "id" in text.columns else None
+    # Each batch's cells are taken out when it starts: with nothing else holding the input,
+    # they are freed when the batch is done.
+    pieces = {start: text.slice(start, _BATCH) for start in range(0, max(text.height, 1), _BATCH)}
+    del text
+    if consume:
+        for name in raw.columns:
+            raw.drop_in_place(name)
 
     def batch(start: int) -> tuple[pl.DataFrame, list[Rejection]]:
         return _Normalizer(
-            text.slice(start, _BATCH),
+            pieces.pop(start),
             cls,
             source or "input",
             locale,
@@ -179,7 +192,7 @@ def normalize(
             None if repeats is None else repeats.slice(start, _BATCH),
         ).run()
 
-    starts = range(0, max(text.height, 1), _BATCH)
+    starts = list(pieces)
     if len(starts) == 1:
         done = [batch(0)]
     else:

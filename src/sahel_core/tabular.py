@@ -316,6 +316,7 @@ def read_table(
     rows: Sequence[int] | None = None,
     notes: Sequence[str] = (),
     refused: Sequence[Rejection] = (),
+    consume: bool = False,
 ) -> ReadResult:
     """Map, clean and normalize a frame of text cells read from ``path``: a reader's result.
 
@@ -327,6 +328,9 @@ def read_table(
     row 1). ``notes`` are the reader's own (encoding, delimiter), listed before those on the
     columns. ``refused`` are the rows the reader refused before the frame (a row longer than
     its header, a date it cannot show): counted as read and rejected with the others.
+    ``consume`` hands ``raw`` over (it is left empty), so that its cells are freed batch by
+    batch as they are normalized (:func:`~sahel_core.normalize.normalize`): for a reader that
+    reads the file into a frame of its own and has no more use for it.
 
     The table is of the entity ``options`` names, else of the one the headers match best. Rows
     with no value at all are skipped, not counted, and reported in the notes; a row with values
@@ -371,8 +375,20 @@ def read_table(
     cells = cells.with_columns(
         [pl.lit(v, pl.String).alias(c) for c, v in header_map.defaults.items()]
     )
+    height = cells.height
+    if consume:
+        # cells shares its buffers with raw: both must let go of them for a batch's cells to
+        # be freed when the batch is done.
+        for name in raw.columns:
+            raw.drop_in_place(name)
     table, rejections = normalize(
-        cells, entity, source=path.name, locale=options.locale, rows=numbers, blanks=False
+        cells,
+        entity,
+        source=path.name,
+        locale=options.locale,
+        rows=numbers,
+        blanks=False,
+        consume=consume,
     )
     if unread or refused:
         rejections = sorted([*rejections, *unread, *refused], key=lambda r: r.row or 0)
@@ -380,7 +396,7 @@ def read_table(
         format=format,
         source=str(path),
         tables={entity: table},
-        read=cells.height + len(unread) + len(refused),
+        read=height + len(unread) + len(refused),
         rejections=rejections,
         notes=[*misfits, *notes, *_notes(header_map, skipped)],
     )

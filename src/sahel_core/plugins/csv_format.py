@@ -429,7 +429,9 @@ def read_csv(path: Path, options: ReadOptions) -> ReadResult:
             if q
         )
     notes = [f"encoding {encoding}, delimiter {delimiter!r}", *search.notes()]
-    return read_table(frame, path, options, format="csv", rows=rows, notes=notes, refused=refused)
+    return read_table(
+        frame, path, options, format="csv", rows=rows, notes=notes, refused=refused, consume=True
+    )
 
 
 def _find_header(head: str, delimiter: str, options: ReadOptions) -> tuple[int, int, HeaderSearch]:

@@ -78,7 +78,14 @@ def read_parquet(path: Path, options: ReadOptions) -> ReadResult:
     if refused:
         text, rows = text.filter(keep), rows.filter(keep)
     return read_table(
-        text, path, options, format="parquet", rows=rows.to_list(), notes=notes, refused=refused
+        text,
+        path,
+        options,
+        format="parquet",
+        rows=rows.to_list(),
+        notes=notes,
+        refused=refused,
+        consume=True,
     )
 
 

@@ -281,7 +281,9 @@ def read_xlsx(path: Path, options: ReadOptions) -> ReadResult:
     if isinstance(table, Tagged):
         return read_tagged(table, path, options, format="xlsx", notes=notes)
     frame, rows, header_notes = table
-    return read_table(frame, path, options, format="xlsx", rows=rows, notes=notes + header_notes)
+    return read_table(
+        frame, path, options, format="xlsx", rows=rows, notes=notes + header_notes, consume=True
+    )
 
 
 def _writer(dtype: pl.DataType) -> Callable[[Any], Any]:
