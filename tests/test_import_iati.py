@@ -9,11 +9,14 @@ import time
 import tracemalloc
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree
 
 import polars as pl
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
 from typer.testing import CliRunner
 
 from sahel_core.errors import FormatError, RateNotFound, SahelError, UnsafeInput
@@ -628,14 +631,21 @@ def test_a_value_split_by_a_child_element_is_not_a_number(tmp_path: Path, split:
 # -- funding and donor keys ------------------------------------------------------------------------
 
 _GERMANY = '<participating-org ref="XM-DAC-5-7" role="1" type="10"/>'
+_REPORTED_BY_GERMANY = (
+    '<reporting-org ref="XM-DAC-5-7" type="10"><narrative>Germany</narrative></reporting-org>'
+)
 
 
 def _activity(
-    ident: str, body: str = "", *, attrs: str = 'default-currency="EUR"', funder: str = _GERMANY
+    ident: str,
+    body: str = "",
+    *,
+    attrs: str = 'default-currency="EUR"',
+    funder: str = _GERMANY,
+    reporter: str = _REPORTED_BY_GERMANY,
 ) -> str:
     return (
-        f"<iati-activity {attrs}><iati-identifier>{ident}</iati-identifier>"
-        '<reporting-org ref="XM-DAC-5-7" type="10"><narrative>Germany</narrative></reporting-org>'
+        f"<iati-activity {attrs}><iati-identifier>{ident}</iati-identifier>{reporter}"
         f"<title><narrative>T</narrative></title>{funder}"
         f'<activity-date iso-date="2019-01-01" type="2"/>{body}</iati-activity>'
     )
@@ -646,6 +656,15 @@ def _commitment(value: str, currency: str = "") -> str:
     return (
         '<transaction><transaction-type code="2"/><transaction-date iso-date="2019-02-01"/>'
         f'<value value-date="2019-02-01"{code}>{value}</value></transaction>'
+    )
+
+
+def _transaction(kind: str, body: str = "", attrs: str = "") -> str:
+    """A transaction of 100 in the activity's currency; ``body`` follows its value."""
+    return (
+        f'<transaction {attrs}><transaction-type code="{kind}"/>'
+        '<transaction-date iso-date="2020-03-01"/><value value-date="2020-03-01">100</value>'
+        f"{body}</transaction>"
     )
 
 
@@ -783,3 +802,152 @@ def test_a_value_without_a_currency_is_noted_not_dropped_silently(tmp_path: Path
     assert note.endswith(": COMMITTED; BUDGETED")
     kept = result.tables["transaction"].filter(pl.col("currency").is_null())
     assert kept.select("activity", "value").rows() == [("COMMITTED", Decimal(5000))]
+
+
+# -- humanitarian flows and assumed providers ----------------------------------------------------
+
+
+def test_humanitarian_is_the_transactions_flag_else_the_activitys(tmp_path: Path) -> None:
+    """IATI 2.02's @humanitarian was not read, so no one could tell humanitarian money apart.
+    A transaction's own flag is the finer one: in the d-portal extract 227 transactions say
+    "0" in activities that say "1"."""
+    result = _read_activities(
+        tmp_path,
+        _activity(
+            "HUM",
+            _transaction("3")
+            + _transaction("3", attrs='humanitarian="0"')
+            + _transaction("3", attrs='humanitarian=" true "'),
+            attrs='default-currency="EUR" humanitarian="1"',
+        ),
+        _activity(
+            "DEV",
+            _transaction("3", attrs='humanitarian="1"') + _transaction("3"),
+            attrs='default-currency="EUR" humanitarian="false"',
+        ),
+        _activity("UNSAID", _transaction("3")),  # before IATI 2.02: not known, not false
+        _activity("BAD", _transaction("3", attrs='humanitarian="yes"')),
+    )
+    assert result.tables["transaction"].select("activity", "humanitarian").rows() == [
+        ("HUM", True),
+        ("HUM", False),
+        ("HUM", True),
+        ("DEV", True),
+        ("DEV", False),
+        ("UNSAID", None),
+    ]
+    assert result.rejections == [
+        Rejection(4, "transaction[1]/@humanitarian", "yes", "not a boolean (true, false, 1 or 0)")
+    ]
+
+
+def test_money_going_out_without_a_provider_is_the_reporters(tmp_path: Path) -> None:
+    """IATI 2.0x, transaction/provider-org: "If omitted on outgoing funds the reporting-org is
+    assumed". Such a disbursement had no provider, so donor_portfolio put it in the null donor
+    group. Incoming funds have no such default (the reporter is their receiver): they stay
+    without one rather than be credited to the funding participating-org."""
+    undp = '<reporting-org ref="XM-DAC-41114" type="40"><narrative>UNDP</narrative></reporting-org>'
+    result = _read_activities(
+        tmp_path,
+        _activity(
+            "UNDP-1",
+            _transaction("1")
+            + _transaction("11")
+            + _transaction("2", '<provider-org ref="XM-DAC-5-7"/>')
+            + _transaction("3")
+            + _transaction("4", "<provider-org><narrative/></provider-org>")  # names no one
+            + _transaction("5")
+            + _transaction("12"),
+            reporter=undp,
+        ),
+    )
+    assert result.accepted == 1
+    transactions = result.tables["transaction"]
+    assert transactions.select("type", "provider_org", "provider_inferred").rows() == [
+        ("1", None, False),
+        ("11", None, False),
+        ("2", "XM-DAC-5-7", False),
+        ("3", "XM-DAC-41114", True),
+        ("4", "XM-DAC-41114", True),
+        ("5", None, False),  # interest flows either way: nothing is assumed
+        ("12", "XM-DAC-41114", True),
+    ]
+
+
+@pytest.mark.shared
+def test_real_file_humanitarian_flows_and_assumed_providers(shared_data: Path) -> None:
+    transactions = read(shared_data / REAL).tables["transaction"]
+    flags = dict(transactions.group_by("humanitarian").len().rows())
+    assert flags == {True: 1937, False: 1150, None: 523}
+    # 1,449 outgoing transactions name no provider: their reporter's; 17 incoming ones, or
+    # interest (types 1, 11, 5), keep none.
+    assert transactions["provider_inferred"].sum() == 1449
+    unnamed = transactions.filter(pl.col("provider_org").is_null())
+    assert sorted(unnamed["type"].unique()) == ["1", "11", "5"] and unnamed.height == 17
+    germany = transactions.filter(pl.col("activity") == "XM-DAC-5-7-6614744")
+    assert germany.select("type", "provider_org", "provider_inferred", "humanitarian").rows() == [
+        ("2", "XM-DAC-5-7", True, False),
+        ("3", "XM-DAC-5-7", True, False),
+    ]
+
+
+# -- the transaction table written and read back --------------------------------------------------
+
+_KEY = st.from_regex(
+    r"[A-Z]{2}(-[A-Z0-9]{1,5}){1,3}|[A-Z][a-zé]{1,8}( [A-Z][a-zé]{1,8})?", fullmatch=True
+)
+
+
+def _maybe(values: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.none() | values
+
+
+@st.composite
+def _transaction_rows(draw: st.DrawFn) -> dict[str, Any]:
+    """One row as the reader gives it: keys stripped, 9 decimal places at most."""
+    day = st.dates(dt.date(1900, 1, 1), dt.date(2051, 12, 31))
+    inferred = draw(st.booleans())
+    return {
+        "activity": draw(_KEY),
+        "row": draw(st.integers(1, 10**6)),
+        "type": draw(st.sampled_from([str(code) for code in range(1, 14)])),
+        "date": draw(_maybe(day)),
+        "value_date": draw(_maybe(day)),
+        "value": draw(st.decimals(-(10**15), 10**15, places=draw(st.integers(0, 9)))),
+        "currency": draw(_maybe(st.sampled_from(["EUR", "USD", "XOF", "XDR", "GBP"]))),
+        "provider_org": draw(_KEY if inferred else _maybe(_KEY)),
+        "provider_inferred": inferred,
+        "receiver_org": draw(_maybe(_KEY)),
+        "recipient_country": draw(_maybe(st.sampled_from(["MLI", "NER", "BFA", "TCD"]))),
+        "sector": draw(_maybe(st.sampled_from(["15210", "15130", "99:SEC-1"]))),
+        "humanitarian": draw(_maybe(st.booleans())),
+    }
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=(AssertionError, SahelError),
+    reason="the format readers read entities only: 'transaction' is no entity (tabular.py, "
+    "normalize.py and the readers need a place for a reader's extra tables)",
+)
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet", ".xlsx"])
+def test_the_transaction_table_reads_back_as_written(tmp_path: Path, suffix: str) -> None:
+    """``sahel read activities.xml -o out.csv`` writes out.transaction.csv; read again, that
+    file became operations (activity read as the title, type as the kind), all rejected."""
+    from sahel_core.io import write
+    from sahel_core.plugins.iati import transaction_schema
+
+    # No shrinking while the readers fail on every table: it takes a minute to shrink a
+    # failure already known. Give the phase back with the fix.
+    @settings(max_examples=10, deadline=None, phases=[Phase.explicit, Phase.generate],
+              suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+    @given(rows=st.lists(_transaction_rows(), min_size=1, max_size=6))
+    def round_trip(rows: list[dict[str, Any]]) -> None:
+        table = pl.DataFrame(rows, schema=transaction_schema(), orient="row")
+        path = tmp_path / f"out.transaction{suffix}"
+        write(table, path, "transaction")
+        result = read(path)
+        assert result.rejections == [] and list(result.tables) == ["transaction"]
+        assert_frame_equal(result.tables["transaction"], table)
+
+    round_trip()

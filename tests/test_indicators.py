@@ -474,7 +474,14 @@ def transaction_table() -> pl.DataFrame:
     from sahel_core.plugins.iati import transaction_schema
 
     def row(
-        activity: str, kind: str, when: dt.date, value: str, currency: str, donor: str, country: str
+        activity: str,
+        kind: str,
+        when: dt.date,
+        value: str,
+        currency: str,
+        donor: str,
+        country: str,
+        humanitarian: bool | None = None,
     ) -> dict[str, Any]:
         return {
             "activity": activity,
@@ -485,16 +492,18 @@ def transaction_table() -> pl.DataFrame:
             "value": D(value),
             "currency": currency,
             "provider_org": donor,
+            "provider_inferred": False,
             "receiver_org": "UNODC",
             "recipient_country": country,
             "sector": "15130",
+            "humanitarian": humanitarian,
         }
 
     return pl.DataFrame(
         [
-            row("A1", "2", dt.date(2016, 3, 1), "1000000", "EUR", "DK-1", "MLI"),
-            row("A1", "3", dt.date(2016, 6, 1), "400000", "EUR", "DK-1", "MLI"),
-            row("A2", "2", dt.date(2017, 1, 10), "655957000", "XOF", "DE-1", "NER"),
+            row("A1", "2", dt.date(2016, 3, 1), "1000000", "EUR", "DK-1", "MLI", True),
+            row("A1", "3", dt.date(2016, 6, 1), "400000", "EUR", "DK-1", "MLI", True),
+            row("A2", "2", dt.date(2017, 1, 10), "655957000", "XOF", "DE-1", "NER", False),
             row("A3", "2", dt.date(2017, 5, 2), "250000", "EUR", "DK-1", "NER"),
         ],
         schema=transaction_schema(),
@@ -517,6 +526,52 @@ def test_donor_portfolio_adds_one_transaction_type() -> None:
         (2016, "3", D("400000")),
         (2017, "2", D("1250000")),
     ]
+
+
+def test_donor_portfolio_tells_humanitarian_flows_apart() -> None:
+    """IATI's @humanitarian had no key: humanitarian and development money were one sum."""
+    result = compute("donor_portfolio", transaction_table(), ["humanitarian"], currency="EUR")
+    # A3's publisher does not say (no @humanitarian): neither, a group of its own.
+    assert rows(result, "humanitarian", "value", "records") == [
+        (False, D("1000000"), 1),
+        (True, D("1000000"), 1),
+        (None, D("250000"), 1),
+    ]
+    assert result["record_ids"].to_list() == [["A2"], ["A1"], ["A3"]]
+
+
+def test_donor_portfolio_credits_money_going_out_without_a_provider_to_its_reporter(
+    tmp_path: Path,
+) -> None:
+    """A disbursement without provider-org was in the null donor group; IATI assumes the
+    reporting organisation gives it. Incoming funds have no such rule and stay there."""
+    from sahel_core.io import read
+
+    transaction = (
+        '<transaction><transaction-type code="{kind}"/>'
+        '<transaction-date iso-date="2020-03-01"/>'
+        '<value value-date="2020-03-01">{value}</value></transaction>'
+    )
+    path = tmp_path / "undp.xml"
+    path.write_text(
+        '<iati-activities version="2.03"><iati-activity default-currency="EUR">'
+        "<iati-identifier>XM-DAC-41114-1</iati-identifier>"
+        '<reporting-org ref="XM-DAC-41114" type="40"><narrative>UNDP</narrative></reporting-org>'
+        "<title><narrative>Border management</narrative></title>"
+        '<participating-org ref="XM-DAC-5-7" role="1" type="10"/>'
+        '<activity-date iso-date="2019-01-01" type="2"/>'
+        + transaction.format(kind="1", value="500")
+        + transaction.format(kind="3", value="300")
+        + "</iati-activity></iati-activities>",
+        encoding="utf-8",
+    )
+    table = read(path).tables["transaction"]
+    result = compute("donor_portfolio", table, ["donor", "type"], currency="EUR", types="1,3")
+    assert rows(result, "donor", "type", "value") == [
+        ("XM-DAC-41114", "3", D("300")),
+        (None, "1", D("500")),  # incoming: the funder is not assumed to have paid it
+    ]
+    assert table["provider_inferred"].to_list() == [False, True]
 
 
 @pytest.mark.parametrize("types", ["abc", "2,99", " , "])

@@ -50,12 +50,26 @@ What comes out (``ReadResult.tables``):
     ``value_date`` (``value-date``, else ``transaction-date``: the date for conversions),
     ``value`` (Decimal, may be negative), ``currency`` (``@currency``, else the activity's
     ``@default-currency``, else null), ``provider_org``/``receiver_org`` (ref, else name),
-    ``recipient_country`` (ISO3: the transaction's own, else the activity's when it has
-    exactly one) and ``sector`` (the same rule). :func:`convert_transactions` adds a column in
-    one currency through the project's dated rates.
+    ``provider_inferred`` (see below), ``recipient_country`` (ISO3: the transaction's own,
+    else the activity's when it has exactly one), ``sector`` (the same rule) and
+    ``humanitarian`` (IATI 2.02+ ``@humanitarian``: the transaction's own, else the
+    activity's, else null; ``true`` when the money is wholly or partly humanitarian aid).
+    :func:`convert_transactions` adds a column in one currency through the project's dated
+    rates.
 
-The ``@humanitarian`` flag of activities and transactions is not read: no table has a place
-for it.
+    The provider of a transaction without ``provider-org`` (or with one naming no
+    organisation) is, as IATI 2.0x states it, the reporting organisation when the money goes
+    out: "If omitted on outgoing funds the reporting-org is assumed". Outgoing are the types
+    the codelist calls so: 2 outgoing commitment, 3 disbursement, 4 expenditure, 7
+    reimbursement, 8 purchase of equity, 12 outgoing pledge. Such a row has the reporting
+    organisation's key in ``provider_org`` and ``provider_inferred`` true. The standard assumes
+    no provider for incoming funds (1, 11, 13: their receiver is the reporter) nor for interest,
+    loan repayments and guarantees (5, 6, 10), which flow either way: those rows keep a null
+    provider. The funding participating-org is never assumed: an activity may name several
+    and the standard does not say one of them paid.
+
+The activity's own ``@humanitarian`` reaches the tables through its transactions only: the
+``operation`` entity has no column for it.
 
 Validation. Each activity is checked against the structural rules of the IATI 2.03 schema that
 this module encodes in :data:`_SHAPES`: which children an element may have and how many
@@ -713,8 +727,9 @@ class _Reader:
         sectors = _sector_keys(element.findall("sector"))
         # A transaction without a country of its own is in the activity's, when it has one.
         only = countries[0] if len(set(countries)) == 1 else None
+        reporter_key = _org_key(reporting)
         transactions = [
-            self._transaction(t, n, ident, row, element, only, sectors)
+            self._transaction(t, n, ident, row, element, only, sectors, reporter_key)
             for n, t in enumerate(element.findall("transaction"), start=1)
         ]
         if not sectors:
@@ -800,10 +815,13 @@ class _Reader:
         parent: ET.Element,
         only_country: str | None,
         sectors: list[str],
+        reporter: str | None,
     ) -> dict[str, Any]:
         value = element.find("value")
         assert value is not None  # _check requires it.
-        kind = element.find("transaction-type")
+        kind_element = element.find("transaction-type")
+        kind = None if kind_element is None else kind_element.get("code", "").strip()
+        provider, inferred = _provider(element, kind, reporter)
         when = element.find("transaction-date")
         day = _day(when.get("iso-date") if when is not None else None)
         value_day = _day(value.get("value-date"))
@@ -812,12 +830,13 @@ class _Reader:
         return {
             "activity": activity,
             "row": row,
-            "type": None if kind is None else kind.get("code", "").strip(),
+            "type": kind,
             "date": day or value_day,
             "value_date": value_day or day,
             "value": _amount(value.text, f"transaction[{number}]/value"),
             "currency": _currency(value, parent),
-            "provider_org": _org_key(element.find("provider-org")),
+            "provider_org": provider,
+            "provider_inferred": inferred,
             "receiver_org": _org_key(element.find("receiver-org")),
             "recipient_country": (
                 _iso3(country.get("code", ""), f"transaction[{number}]/recipient-country/@code")
@@ -827,6 +846,8 @@ class _Reader:
             "sector": own_sectors[0]
             if own_sectors
             else (sectors[0] if len(sectors) == 1 else None),
+            # The transaction's flag, when it has one, overrides the activity's.
+            "humanitarian": _flag(element.get("humanitarian", parent.get("humanitarian"))),
         }
 
     # -- tables --------------------------------------------------------------------------------
@@ -972,6 +993,35 @@ def _org_key(element: ET.Element | None) -> str | None:
     if element is None:
         return None
     return element.get("ref", "").strip() or _narrative(element, "") or None
+
+
+#: TransactionType codes the codelist calls outgoing funds: 2 outgoing commitment,
+#: 3 disbursement, 4 expenditure, 7 reimbursement (a disbursement), 8 purchase of equity,
+#: 12 outgoing pledge. Interest (5), loan repayments (6) and credit guarantees (10) flow either
+#: way depending on who reports them, so nothing is assumed for them.
+_OUTGOING = frozenset({"2", "3", "4", "7", "8", "12"})
+
+
+def _provider(
+    transaction: ET.Element, kind: str | None, reporter: str | None
+) -> tuple[str | None, bool]:
+    """The key of a transaction's provider, and whether the standard's default gave it.
+
+    IATI 2.0x, ``transaction/provider-org``: "If omitted on outgoing funds the reporting-org
+    is assumed." For incoming funds it assumes the reporter is the receiver, and names no
+    provider: those stay without one, as taking a funding participating-org for it would
+    credit money to a donor no source says paid it.
+    """
+    own = _org_key(transaction.find("provider-org"))
+    if own is None and reporter is not None and kind in _OUTGOING:
+        return reporter, True
+    return own, False
+
+
+def _flag(text: str | None) -> bool | None:
+    """An xs:boolean attribute that :func:`_check` passed ("1", "true", "0", "false", with
+    spaces around); None when absent."""
+    return None if text is None else text.strip() in ("1", "true")
 
 
 def _sector_keys(sectors: Iterable[ET.Element]) -> list[str]:
@@ -1160,9 +1210,11 @@ def transaction_schema() -> dict[str, pl.DataType]:
         "value": pl.Decimal(DECIMAL_PRECISION, DECIMAL_SCALE),
         "currency": pl.String(),
         "provider_org": pl.String(),
+        "provider_inferred": pl.Boolean(),
         "receiver_org": pl.String(),
         "recipient_country": pl.String(),
         "sector": pl.String(),
+        "humanitarian": pl.Boolean(),
     }
 
 

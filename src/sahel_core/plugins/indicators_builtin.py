@@ -56,7 +56,12 @@ provenance follow the rules of :mod:`sahel_core.indicators`):
   amounts are converted at the value date. Only the transaction types in ``types`` are added
   (default ``2``, commitments): adding commitments to the disbursements that pay them would
   count the same money twice. Group by ``type`` to see several types side by side.
-  ``record_ids`` are the activity identifiers.
+  ``record_ids`` are the activity identifiers. A transaction without ``provider-org`` going
+  out (a commitment, disbursement, expenditure...) is the reporting organisation's, as IATI
+  states; its row says so in ``provider_inferred``. An incoming one without a provider stays
+  in the null donor group: the standard names no default for it. ``humanitarian`` splits
+  humanitarian flows (true) from the others (false) and from those whose publisher does not
+  say (null, as in files before IATI 2.02); filter the table before computing to keep one.
 * **Programme figures** read the ``figure`` table of :meth:`sahel_core.extract.Extraction.
   to_tables` (results statements: "339 activities implemented as of June 2017"). A figure's
   value is its ``amount`` (in ``amount_unit``), else its money ``value`` (in
@@ -488,6 +493,7 @@ def donor_portfolio(
         "sector": "sector",
         "type": "type",
         "year": "_year",
+        "humanitarian": "humanitarian",
     }
     rows = table.filter(pl.col("type").cast(pl.String).is_in(types)).with_columns(
         pl.col("date").dt.year().cast(pl.Int32).alias("_year")
@@ -735,7 +741,7 @@ def _specs() -> Iterable[IndicatorSpec]:
         description="IATI transaction amounts per donor/country/year in one currency",
         entity="transaction",
         compute=donor_portfolio,
-        by=("donor", "country", "year", "sector", "type"),
+        by=("donor", "country", "year", "sector", "type", "humanitarian"),
         measures=("value", "currency", "records", "record_ids"),
         params=(
             _CURRENCY,
