@@ -25,9 +25,10 @@ rule needs is never grouped):
   ``same_source`` (``sahel reconcile --source register=seizures_2015.csv,seizures_2016.csv``)
   or cite the register in a ``source`` column, and the split register reconciles as the
   whole one does. ``same_source`` names what records cite: a key no record cites first (a
-  typo, a path where records hold a file's name) raises. A record holds a file's name, not
-  its folder, so files of one name in two folders are one source here; ``sahel reconcile``
-  has their records cite the path as given instead;
+  typo, a path where records hold a file's name) raises, and so does a name that the records
+  of another source cite (a page's URL, a file left out): the two sources would be one. A
+  record holds a file's name, not its folder, so files of one name in two folders are one
+  source here; ``sahel reconcile`` has their records cite the path as given instead;
 * the closest match: of the candidates from one other source, a record keeps the closest (the
   smallest gap between the dates, then the closest quantity), and a pair stands only when each
   record is the other's closest, so one report never absorbs several events of another source.
@@ -69,8 +70,7 @@ interval, so a day beats "December 2016 to January 2017" and the event keeps its
 tie, and for the parts without a precision (the locality, the agency, the operation, the drug
 as written), the primary's when it has one, else the next record's in the primary's order.
 ``id`` is the primary's id, ``sources`` and ``stated_values`` join those of every record, and
-``merged_from`` lists the ids of all the records, in table order (one id for a record that
-matched no other).
+``merged_from`` lists the ids of all the records (one id for a record that matched no other).
 
 No tie is settled by table order: of two records equally close or equally precise, the earlier
 dated comes first, then the first by source (URL or file, under the name ``same_source`` gives
@@ -78,6 +78,17 @@ it), then the first by content (a hash of the record's fields but its id and its
 a file's row order changes), then by id, then by what is left (its row in the file, for records
 that differ in nothing else). So the rows and the files may come in any order, and a file's rows
 too: the groups and the merged rows are the same.
+
+Nor does the output follow table order, so that two runs on the same files compare line by
+line. The events come as a timeline: by the first day of their date (undated last), then id,
+then, for an id that repeats on one day, a hash of the whole row (a fixed order, if an
+arbitrary one). The order is the rows' own, so a reconciled table reconciled again keeps it.
+Within an event, ``merged_from`` lists the records in the order ties are settled above, by
+date (a record's first day) then source, since an event holds one record per source: the
+first report first, reports of one day by the name of their source; an earlier run's
+``merged_from`` is kept whole, at its row's place. The conflicts come in the order of the
+events, then by field, each value at its first record in that order, and list their records
+and sources in that order too.
 
 The conflicts compare what the rules compare: quantities in base units, localities without
 case or accents ("Ségou" and "SEGOU" are no conflict). A quantity is a conflict only where the
@@ -157,7 +168,9 @@ class Reconciled:
     value...), ``value`` (as the source wrote it, a figure with its unit or currency),
     ``record_ids`` and ``sources`` (URLs or files of the records that reported that value). A
     quantity is listed only when it contradicts another report of its group (see the module
-    docstring): reports whose intervals share a value agree.
+    docstring): reports whose intervals share a value agree. Neither follows the order of the
+    input: events by date then id, each one's records by date then source (see the module
+    docstring).
     """
 
     table: pl.DataFrame
@@ -187,7 +200,9 @@ def reconcile(
     the source of the records whose first source is each file or URL it lists: the files of a
     register split by year, ``{"seizures_2015.csv": "register", "seizures_2016.csv":
     "register"}``, are then one source, as the register in one file is; a key that no record
-    cites first is a :class:`~sahel_core.errors.ValidationError` naming it. Raises
+    cites first, or a name that records not named so cite first (``{"seizures_2015.csv":
+    "https://..."}`` beside that page's records), is a
+    :class:`~sahel_core.errors.ValidationError` naming it. Raises
     :class:`~sahel_core.errors.ValidationError` for an entity without reconciliation rules or a
     bad option, :class:`~sahel_core.errors.StructureError` for a table without the canonical
     columns and :class:`~sahel_core.errors.UnitError` for an unknown unit.
@@ -222,19 +237,18 @@ def reconcile(
     # whatever the order of the rows or of the files. The content leaves out what moves with
     # the place (a generated id, the row in ``sources``); the whole row settles only records
     # that differ in nothing else. The date first keeps rows that may pair near each other,
-    # which the joins are faster for. ``_order`` keeps the place, for output.
+    # which the joins are faster for.
     # ``_cites``, the file or URL a record cites first, and ``_locality``, folded as matching
     # compares it, are worked out once: matching, merging and the conflicts read them.
     said = selected.select(pl.exclude("id", "sources", "merged_from")).hash_rows()
     cited = selected.with_columns(
-        pl.int_range(pl.len(), dtype=pl.UInt32).alias("_order"),
         _first_source().alias("_cites"),
         _folded_locality(selected).alias("_locality"),
         said.alias("_said"),
         selected.hash_rows().alias("_h"),
     )
     if same_source:
-        _check_cited(same_source, cited["_cites"])
+        _check_same_source(same_source, cited["_cites"].unique())
     # The source a record is from: what it cites, under the name ``same_source`` gives it.
     ordered = cited.with_columns(
         pl.col("_cites").replace(dict(same_source or {})).alias("_source")
@@ -244,9 +258,9 @@ def reconcile(
     keys = _match_keys(rows, margin)
     pairs = _candidate_pairs(keys, window)
     rows = rows.with_columns(_components(rows.height, pairs, keys).alias("_group"))
-    merged = _merge(rows, columns)
+    merged = _in_event_order(_merge(rows, columns))
     conflicts = _conflicts(rows, merged)
-    return Reconciled(table=merged.drop("_order", "_group"), conflicts=conflicts)
+    return Reconciled(table=merged.drop("_group"), conflicts=conflicts)
 
 
 def _first_source() -> pl.Expr:
@@ -257,21 +271,43 @@ def _first_source() -> pl.Expr:
     return pl.coalesce(first.struct.field("url"), first.struct.field("file"))
 
 
+def _check_same_source(same_source: Mapping[str, str], cited: pl.Series) -> None:
+    """Raise :class:`~sahel_core.errors.ValidationError` for a ``same_source`` that would
+    silently do nothing or too much (``cited``: what the records cite first)."""
+    _check_cited(same_source, cited)
+    _check_names(same_source, cited)
+
+
 def _check_cited(same_source: Mapping[str, str], cited: pl.Series) -> None:
-    """Raise :class:`~sahel_core.errors.ValidationError` naming the files or URLs of
-    ``same_source`` that no record cites first (``cited``: a typo, a path where records cite
-    a file's name, a file whose rows cite a ``source`` column): they would change nothing,
-    silently."""
+    """Refuse the files or URLs of ``same_source`` that no record cites first (``cited``: a
+    typo, a path where records cite a file's name, a file whose rows cite a ``source``
+    column): they would change nothing."""
     import polars as pl
 
     named = pl.Series(list(same_source), dtype=pl.String)
-    unknown = named.filter(~named.is_in(cited.unique().implode())).to_list()
+    unknown = named.filter(~named.is_in(cited.implode())).to_list()
     if unknown:
         raise ValidationError(
             f"same_source names what no record cites as its first source: {', '.join(unknown)}"
             " (records read from a file cite its name, or their source column)",
             field="same_source",
             value=unknown,
+        )
+
+
+def _check_names(same_source: Mapping[str, str], cited: pl.Series) -> None:
+    """Refuse a source name of ``same_source`` that records cite first without being named
+    so (another file's name, a page's URL): their records would join the named source, never
+    to merge with its records. ``sahel reconcile --source`` refuses such a NAME too."""
+    known = set(cited.drop_nulls().to_list())
+    names = set(same_source.values())
+    clash = sorted(name for name in names if name in known and same_source.get(name) != name)
+    if clash:
+        raise ValidationError(
+            f"{clash[0]} is what the records of another source cite, not one of the files or "
+            "URLs named so: the two sources would be one; choose another name",
+            field="same_source",
+            value=clash[0],
         )
 
 
@@ -589,12 +625,12 @@ def _merge(rows: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame:
     (``rows`` is in ``_row`` order, so a row number is a position)."""
     import polars as pl
 
-    out = ["_order", "_group", *columns, "merged_from"]
+    out = ["_group", *columns, "merged_from"]
     sizes = rows.group_by("_group").len()
     multi = sizes.filter(pl.col("len") > 1)["_group"]
     single = rows.filter(~pl.col("_group").is_in(multi.implode())).select(out)
     if multi.len() == 0:
-        return single.sort("_order")
+        return single
     # Primary first: the narrowest quantity interval (unbounded is the widest), of unbounded
     # ones the higher lower bound (of "more than 2.7 t" and "at least 3 t", the one both
     # allow), of equal bounds a strict one ("more than 2.7 t" is within "at least 2.7 t"),
@@ -619,9 +655,8 @@ def _merge(rows: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame:
         pl.col(c).list.explode(keep_nulls=False, empty_as_null=False).unique(maintain_order=True)
         for c in listed
     ]
-    merged_ids = pl.col("merged_from").sort_by("_order")
+    merged_ids = pl.col("merged_from").sort_by("_row")
     picks = members.group_by("_group", maintain_order=True).agg(
-        pl.col("_order").min(),
         pl.col("_row").first().alias("_primary"),
         *(pick.alias(name) for pick, name in zip(chosen, parts, strict=True)),
         *(values.implode() for values in every),
@@ -632,7 +667,7 @@ def _merge(rows: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame:
     own = [c for c in columns if c not in grouped and c not in listed]  # id, drug, country
     merged = pl.concat(
         [
-            picks.select("_order", "_group", *listed, "merged_from"),
+            picks.select("_group", *listed, "merged_from"),
             rows.select(own).gather(picks["_primary"]),
             *(rows.select(part).gather(picks[name]) for name, part in parts.items()),
             picks.select("_low", "_high"),
@@ -640,7 +675,14 @@ def _merge(rows: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame:
         ],
         how="horizontal",
     ).with_columns(_narrowed(rows.schema["quantity"]))
-    return pl.concat([single, merged.select(out)], how="vertical_relaxed").sort("_order")
+    return pl.concat([single, merged.select(out)], how="vertical_relaxed")
+
+
+def _in_event_order(merged: pl.DataFrame) -> pl.DataFrame:
+    """``merged`` in the order the module docstring gives: by date (undated last), then id,
+    then a hash of the row for an id that repeats on one day. Only what the rows hold decides,
+    not where their records were, so a table reconciled again keeps the order."""
+    return merged.sort("date_earliest", "id", merged.drop("_group").hash_rows(), nulls_last=True)
 
 
 def _limits() -> tuple[pl.Expr, pl.Expr]:
@@ -859,13 +901,13 @@ def _conflicts(rows: pl.DataFrame, merged: pl.DataFrame) -> pl.DataFrame:
         "sources": pl.List(pl.String()),
     }
     groups = merged.filter(pl.col("merged_from").list.len() > 1).select(
-        "_group", pl.col("id").alias("group"), pl.col("_order").alias("_at")
+        "_group", pl.col("id").alias("group"), pl.int_range(pl.len()).alias("_at")
     )
     if groups.height == 0:
         return pl.DataFrame(schema=schema)
     # A conflict lists the files or URLs its records cite (``_cites``), not the names
     # ``same_source`` gives them (``_source``, which matching and sorting use).
-    members = rows.join(groups, on="_group").sort("_order")
+    members = rows.join(groups, on="_group", maintain_order="left")
     parts = []
     for field, columns in CONFLICT_FIELDS.items():
         stated = members.filter(pl.col(columns[0]).is_not_null())
@@ -881,7 +923,6 @@ def _conflicts(rows: pl.DataFrame, merged: pl.DataFrame) -> pl.DataFrame:
                 pl.col("_row").min().alias("_shown"),
                 pl.col("id").alias("record_ids"),
                 pl.col("_cites").drop_nulls().unique(maintain_order=True).alias("sources"),
-                pl.col("_order").min().alias("_first"),
             )
             .filter(pl.len().over("_at") > 1)
         )
@@ -893,5 +934,5 @@ def _conflicts(rows: pl.DataFrame, merged: pl.DataFrame) -> pl.DataFrame:
     order = {name: i for i, name in enumerate(CONFLICT_FIELDS)}
     found = found.with_columns(
         pl.col("field").replace_strict(order, return_dtype=pl.Int32).alias("_field")
-    ).sort(["_at", "_field", "_first"])
+    ).sort(["_at", "_field", "_shown"])
     return found.select(list(schema)).cast(schema)  # type: ignore[arg-type]

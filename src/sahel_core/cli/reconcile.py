@@ -8,11 +8,13 @@ group is a merged event (``id``, ``drug``, ``country``, ``locality``, ``quantity
 A record read from a file cites the file's name; files of one name in two folders
 (``d16/seizures.csv``, ``d17/seizures.csv``) would be one source, and their reports of one
 seizure would never merge, so the records of those cite the path as given (a line on stderr
-says so), and ``--source`` tells them apart by path.
+names each), and ``--source`` tells them apart by path. A file given twice, by any spelling of
+its path, is a usage error, as for ``sahel indicators``: its records would count twice.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -54,21 +56,41 @@ def _groups(table: pl.DataFrame) -> list[dict[str, Any]]:
     return rows.to_dicts()
 
 
+def _given_once(paths: list[Path]) -> None:
+    """Refuse a file given twice, by one path or two (``a.csv``, ``./a.csv``), as ``sahel
+    indicators`` does: read twice, its records would be one source, never merged with each
+    other, and every event in it would count twice."""
+    files = [path.resolve() for path in paths]
+    for i, file in enumerate(files):
+        if (first := files.index(file)) < i:
+            also = "" if paths[first] == paths[i] else f" (as {paths[first]})"
+            raise typer.BadParameter(
+                f"{paths[i]} is given twice{also}: its records would count twice",
+                param_hint="'PATH'",
+            )
+
+
 def _cited(paths: list[Path]) -> dict[Path, str]:
-    """The source the records of each file cite: a reader records the file's name, so two
-    files of one name in two folders (``d16/seizures.csv``, ``d17/seizures.csv``) would be
-    one source, whose records never merge. Those cite the path as given instead (the first
-    spelling of it, when one file is given twice)."""
-    spelling: dict[Path, Path] = {}
-    for path in paths:
-        spelling.setdefault(path.resolve(), path)
-    files: dict[str, set[Path]] = {}
-    for path in paths:
-        files.setdefault(path.name, set()).add(path.resolve())
-    return {
-        path: spelling[path.resolve()].as_posix() if len(files[path.name]) > 1 else path.name
-        for path in paths
-    }
+    """The source the records of each file (given once) cite: a reader records the file's
+    name, so two files of one name in two folders (``d16/seizures.csv``,
+    ``d17/seizures.csv``) would be one source, whose records never merge. Those cite the path
+    as given instead."""
+    names = Counter(path.name for path in paths)
+    return {path: path.as_posix() if names[path.name] > 1 else path.name for path in paths}
+
+
+def _shared_names(cited: dict[Path, str]) -> list[str]:
+    """A line for each name that several files given share, naming every one of them by the
+    path its records cite (a bare name too: ``a.csv and other/a.csv``)."""
+    files: dict[str, list[str]] = {}
+    for path, cite in cited.items():
+        files.setdefault(path.name, []).append(cite)
+    return [
+        f"{len(cites)} files are named {name}, given as {', '.join(cites[:-1])} and "
+        f"{cites[-1]}: each is a source of its own, whose records cite it by that path"
+        for name, cites in files.items()
+        if len(cites) > 1
+    ]
 
 
 def _load(paths: list[Path], cited: dict[Path, str], locale: str | None) -> pl.DataFrame:
@@ -196,22 +218,14 @@ def reconcile(
         check_options(months, tolerance)
     except ValidationError as exc:
         raise typer.BadParameter(exc.message, param_hint=f"--{exc.field}") from None
+    _given_once(paths)
     cited = _cited(paths)
     same_source = _same_source(sources or [], paths, cited)
     if out is not None:
         check_out(out, paths)
     table = _load(paths, cited, locale)
-    # The files whose records cite their path, as :func:`_cited` worked out: one line per name.
-    shared: dict[str, dict[str, None]] = {}
-    for path, cite in cited.items():
-        if cite != path.name:
-            shared.setdefault(path.name, {})[cite] = None
-    for name, files in shared.items():
-        print_line(
-            f"{' and '.join(files)} share the name {name}: each is a source of its own, its "
-            "records cite its path",
-            err=True,
-        )
+    for line in _shared_names(cited):
+        print_line(line, err=True)
     with working("matching reports of the same seizure"):
         try:
             result = run(table, months=months, tolerance=tolerance, same_source=same_source)
