@@ -173,6 +173,19 @@ def check_out(out: Path, inputs: Sequence[Path]) -> None:
         ) from None
 
 
+def check_given_once(paths: Sequence[Path]) -> None:
+    """A file given twice, by one path or two (``a.csv``, ``./a.csv``), is a usage error: its
+    records would count twice."""
+    files = [path.resolve() for path in paths]
+    for i, file in enumerate(files):
+        if (first := files.index(file)) < i:
+            also = "" if paths[first] == paths[i] else f" (as {paths[first]})"
+            raise typer.BadParameter(
+                f"{paths[i]} is given twice{also}: its records would count twice",
+                param_hint="'PATH'",
+            )
+
+
 def _format(name: str | None) -> str | None:
     if name is not None:
         from sahel_core.plugins import get_manager

@@ -22,7 +22,7 @@ import typer
 
 from sahel_core.cli.indicators import load_tables
 from sahel_core.cli.output import print_json, print_line, print_table, working
-from sahel_core.cli.read import Locale, check_out
+from sahel_core.cli.read import Locale, check_given_once, check_out
 from sahel_core.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -54,20 +54,6 @@ def _groups(table: pl.DataFrame) -> list[dict[str, Any]]:
         first.list.unique(maintain_order=True).alias("sources"),
     )
     return rows.to_dicts()
-
-
-def _given_once(paths: list[Path]) -> None:
-    """Refuse a file given twice, by one path or two (``a.csv``, ``./a.csv``), as ``sahel
-    indicators`` does: read twice, its records would be one source, never merged with each
-    other, and every event in it would count twice."""
-    files = [path.resolve() for path in paths]
-    for i, file in enumerate(files):
-        if (first := files.index(file)) < i:
-            also = "" if paths[first] == paths[i] else f" (as {paths[first]})"
-            raise typer.BadParameter(
-                f"{paths[i]} is given twice{also}: its records would count twice",
-                param_hint="'PATH'",
-            )
 
 
 def _cited(paths: list[Path]) -> dict[Path, str]:
@@ -218,7 +204,7 @@ def reconcile(
         check_options(months, tolerance)
     except ValidationError as exc:
         raise typer.BadParameter(exc.message, param_hint=f"--{exc.field}") from None
-    _given_once(paths)
+    check_given_once(paths)
     cited = _cited(paths)
     same_source = _same_source(sources or [], paths, cited)
     if out is not None:
