@@ -11,6 +11,7 @@ Several indicators in one call (``-i seized_mass -i seized_value``) read the fil
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from sahel_core.cli.output import each, print_json, print_line, print_table, working
-from sahel_core.cli.read import Locale
+from sahel_core.cli.read import Locale, check_given_once
 from sahel_core.errors import ValidationError
 from sahel_core.indicators import json_cell, result_rows
 from sahel_core.indicators import result_text as table_text
@@ -121,14 +122,12 @@ def _params(
             )
             raise typer.BadParameter(message, param_hint="--currency")
         params["currency"] = currency
-    if len(specs) == 1:
-        return [params]
-    for name in params:
-        if not any(name in names for names in declared):
-            raise typer.BadParameter(
-                f"no indicator given has a parameter {name!r}", param_hint=f"--param {name}"
-            )
-    return [{k: v for k, v in params.items() if k in names} for names in declared]
+    from sahel_core.indicators import share_params
+
+    try:
+        return share_params(specs, params)
+    except ValidationError as exc:
+        raise typer.BadParameter(exc.message, param_hint=f"--param {exc.field}") from None
 
 
 def _describe(spec: IndicatorSpec) -> dict[str, Any]:
@@ -244,14 +243,7 @@ def indicators(
     if not paths:
         raise typer.BadParameter("give at least one file", param_hint="'PATH'")
     # --reconcile would not help: it merges reports of different sources only.
-    files = [path.resolve() for path in paths]
-    for i, file in enumerate(files):
-        if (first := files.index(file)) < i:
-            also = "" if paths[first] == paths[i] else f" (as {paths[first]})"
-            raise typer.BadParameter(
-                f"{paths[i]} is given twice{also}: its records would count twice",
-                param_hint="'PATH'",
-            )
+    check_given_once(paths)
     if as_json and as_csv:
         raise typer.BadParameter("choose --json or --csv", param_hint="--json")
     if len(names) > 1 and as_csv:
@@ -326,7 +318,7 @@ def _compute(
 ) -> list[tuple[IndicatorSpec, pl.DataFrame]]:
     """Each job's result, provenance columns dropped unless ``ids``; with ``reconciled`` the
     seizures merged first (reconciliation has rules for seizures only)."""
-    from sahel_core.indicators import compute
+    from sahel_core.indicators import compute, two_at_a_time
 
     def run(job: Job) -> tuple[IndicatorSpec, pl.DataFrame]:
         spec, keys, params = job
@@ -340,20 +332,8 @@ def _compute(
             from sahel_core.reconcile import reconcile
 
             tables = {**tables, "seizure": reconcile(tables["seizure"], "seizure").table}
-        if len(jobs) == 1:
-            return [run(jobs[0])]
-        import contextvars
-        from concurrent.futures import ThreadPoolExecutor
-
-        # An indicator keeps about one core busy (its group-bys are short, its rate routes
-        # are worked out in Python), so two run at once. Results, and the error reported if
-        # several fail, are those of the first job in the order given, as one after another.
-        pool = ThreadPoolExecutor(2)
-        try:
-            futures = [pool.submit(contextvars.copy_context().run, run, job) for job in jobs]
-            return [future.result() for future in futures]
-        finally:  # on an error or Ctrl-C, the jobs not started are dropped, not run
-            pool.shutdown(cancel_futures=True)
+        # Two at a time, as compute_many runs them (the jobs may be on different tables).
+        return two_at_a_time([functools.partial(run, job) for job in jobs])
 
 
 def _print(spec: IndicatorSpec, result: pl.DataFrame) -> None:
