@@ -111,6 +111,10 @@ def csv_file(tmp_path: Path) -> Path:
         (["read", "{csv}", "--locale", "xx"], "error: Invalid value for '--locale': unknown"),
         (["extract", "{csv}", "--encoding", "nope"], "error: Invalid value for '--encoding'"),
         (["extract", "{csv}", "--lang", "de"], "error: Invalid value for '--lang': expected en"),
+        (
+            ["extract", "{csv}", "--published", "12/05/2016"],
+            "error: Invalid value for '--published': expected YYYY-MM-DD, got '12/05/2016'",
+        ),
         (["reconcile", "{csv}", "--tolerance", "5"], "error: Invalid value for --tolerance"),
         (["reconcile", "{csv}", "--months", "-1"], "error: Invalid value for --months"),
         (["read", "{csv}", "-o", "out.txt"], "error: Invalid value for --out: no format writes"),
@@ -390,6 +394,20 @@ def test_extract_tells_what_no_record_keeps(
         f"{text}: not kept: seizure value '50,000 cedis': 'cedi' is GHC before 2007-07-01, then "
         "GHS, and the record's date (2007) spans the change"
     )
+
+
+def test_extract_reads_relative_dates_from_the_published_date(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # The library's extract() took the page's date; the command had no way to give it.
+    text = tmp_path / "press.txt"
+    text.write_text("Customs seized 2 tons of cannabis in Agadez yesterday.\n", encoding="utf-8")
+    assert main(["extract", str(text), "--published", "2016-05-12", "--json"]) == 0
+    [record] = json.loads(capsys.readouterr().out)
+    assert record["date"] == {"text": "yesterday", "earliest": "2016-05-11",
+                              "latest": "2016-05-11"}  # fmt: skip
+    assert main(["extract", "--help"]) == 0
+    assert "--published" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(

@@ -999,10 +999,11 @@ _EN = "More than 400 grams of cocaine were seized {} in Dakar."
         (_EN.format("mid-2016"), "mid-2016"),
         (_EN.format("in mid-2016"), "mid-2016"),
         (_EN.format("at the end of 2016"), "the end of 2016"),
-        (_EN.format("at the end of the year 2016"), "end of the year 2016"),
+        # The article is the date's however many words follow it (five before the year here).
+        (_EN.format("at the end of the year 2016"), "the end of the year 2016"),
         (_EN.format("early in the year 2016"), "early in the year 2016"),
         (_EN.format("in mid-year 2016"), "mid-year 2016"),
-        (_FR.format("à la fin de l'année 2016"), "fin de l'année 2016"),
+        (_FR.format("à la fin de l'année 2016"), "la fin de l'année 2016"),
         (_FR.format("en début d'année 2016"), "début d'année 2016"),
         (_EN.format("late October 2016"), "late October 2016"),
     ],

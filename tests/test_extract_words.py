@@ -134,6 +134,12 @@ def test_a_seizure_placed_in_several_localities_of_one_country_keeps_the_country
     ]
 
 
+def test_a_country_after_a_place_named_with_aux_is_where_that_place_is() -> None:
+    found = one("La douane a saisi 2 kg de cocaïne aux Almadies, Sénégal, le 3 mai 2016.",
+                "seizure")  # fmt: skip
+    assert (found["country"], found["place"]) == ("SEN", None)
+
+
 def test_a_locality_and_its_country_are_one_place() -> None:
     found = one("In May 2016, customs seized 3 tons of cannabis in Gao, Mali.", "seizure")
     assert (found["country"], found["place"], found["flags"]) == ("MLI", "Gao", [])
@@ -304,6 +310,168 @@ def test_a_dateline_may_name_the_weekday(text: str) -> None:
     assert (date["earliest"], date["latest"]) == ("2016-05-11", "2016-05-11")
 
 
+# --- a relative date of the record's own clause, however the clause is written -------------------
+
+
+def dated(text: str, kind: str = "seizure") -> list[tuple[str, str]]:
+    """The earliest and latest day of each record of ``kind``."""
+    return [(r["date"]["earliest"], r["date"]["latest"])
+            for r in (x.as_dict() for x in extract(text).of_kind(kind))]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        # Between commas before the figure: it dates what follows, as at the sentence's start.
+        ("NIAMEY, 12 May 2016 - Customs seized, yesterday, 2 tons of cannabis in Agadez.",
+         ("2016-05-11", "2016-05-11")),
+        # After the verb of a relative clause that tells of the record itself.
+        ("NIAMEY, 12 May 2016 - The OCRTIS showed the press the 2 tons of cannabis which were "
+         "seized last week in Agadez.", ("2016-05-02", "2016-05-11")),
+        ("NIAMEY, 12 mai 2016 - L'OCRTIS a présenté les 2 tonnes de cannabis qui ont été saisies "
+         "la semaine dernière à Agadez.", ("2016-05-02", "2016-05-11")),
+        # A possessive: this year's seizure, and the figure in apposition is it.
+        ("NIAMEY, 12 May 2016 - The OCRTIS made this year's largest seizure, 2 tons of cannabis, "
+         "in Agadez.", ("2016-01-01", "2016-05-12")),
+        # The relative clause is the seizure's own: its date is the seizure's.
+        ("NIAMEY, 12 mai 2016 - Les gendarmes qui ont saisi hier 2 tonnes de cannabis à Agadez "
+         "ont été décorés.", ("2016-05-11", "2016-05-11")),
+        # A relative clause about someone else, or about what happened to the drugs before:
+        # its date is its own verb's, and the dateline dates the seizure.
+        ("NIAMEY, 12 May 2016 - The gendarmes who arrived yesterday seized 2 t of cannabis in "
+         "Agadez.", ("2016-05-12", "2016-05-12")),
+        ("NIAMEY, 12 May 2016 - Customs seized 2 tons of cannabis which had arrived from Ghana "
+         "last week.", ("2016-05-12", "2016-05-12")),
+    ],
+)  # fmt: skip
+def test_a_relative_date_dates_the_record_of_its_own_clause_however_it_is_set_off(
+    text: str, span: tuple[str, str]
+) -> None:
+    assert dated(text) == [span]
+
+
+def test_a_relative_clause_on_drugs_seized_does_not_date_their_destruction() -> None:
+    text = ("NIAMEY, 12 May 2016 - Police burnt the 2 tons of cannabis which were seized last week "
+            "in Agadez.")  # fmt: skip
+    assert dated(text, "operation") == [("2016-05-12", "2016-05-12")]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "spans"),
+    [
+        ("NIAMEY, 12 May 2016 - Customs seized 2 tons of cannabis in Agadez yesterday, after a tip "
+         "received on 2 May 2016.", "seizure", [("2016-05-11", "2016-05-11")]),
+        ("DAKAR, 12 March 2016 - Police arrested 3 suspects in Dakar yesterday, after a tip "
+         "received on 2 March 2016.", "operation", [("2016-03-11", "2016-03-11")]),
+        # Each its own: the 1 ton is another seizure of cannabis, seized on the date stated.
+        ("NIAMEY, 12 May 2016 - Customs seized 2 tons of cannabis in Agadez yesterday, after "
+         "seizing 1 ton on 2 May 2016.", "seizure",
+         [("2016-05-11", "2016-05-11"), ("2016-05-02", "2016-05-02")]),
+        ("NIAMEY, 12 May 2016 - Customs seized 2 t of cannabis in Agadez yesterday, compared with "
+         "1 t in 2014.", "seizure", [("2016-05-11", "2016-05-11")]),
+    ],
+)  # fmt: skip
+def test_a_relative_date_of_the_record_s_clause_beats_a_date_stated_in_another(
+    text: str, kind: str, spans: list[tuple[str, str]]
+) -> None:
+    assert dated(text, kind) == spans
+
+
+def test_the_date_of_a_quantity_compared_with_a_seizure_is_not_the_seizure_s() -> None:
+    text = ("NIAMEY, 12 May 2016 - Customs seized 2 t of cannabis in Agadez, compared with 1 t in "
+            "2014.")  # fmt: skip
+    found = one(text, "seizure")
+    assert (found["quantity"]["text"], found["date"]) == ("2 t", None)
+
+
+def test_a_second_quantity_of_the_same_drug_is_a_seizure_of_its_own() -> None:
+    text = ("NIAMEY, 12 May 2016 - Customs seized 2 tons of cannabis in Agadez yesterday and 1 ton "
+            "in Zinder last week.")  # fmt: skip
+    found = [r.as_dict() for r in extract(text).of_kind("seizure")]
+    assert [(r["drug"], r["quantity"]["text"], r["place"], r["date"]["text"]) for r in found] == [
+        ("cannabis", "2 tons", "Agadez", "yesterday"),
+        ("cannabis", "1 ton", "Zinder", "last week"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # The parts of a total are no seizures of their own.
+        "NIAMEY, 12 May 2016 - Customs seized 2 tons of cannabis, 1.5 tons in Agadez and 500 kg in "
+        "Zinder.",
+        # Nor are people counted after a quantity.
+        "NIAMEY, 12 May 2016 - Customs seized 2 tons of cannabis and arrested 3 people in Agadez.",
+    ],
+)
+def test_a_quantity_after_a_seizure_s_is_not_always_another_seizure(text: str) -> None:
+    assert len(extract(text).of_kind("seizure")) == 1
+
+
+# --- weekdays and days ago ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("words", "day"),
+    [
+        ("on Tuesday", "2016-05-10"),
+        ("on Thursday", "2016-05-12"),  # a release of Thursday: that Thursday
+        ("last Thursday", "2016-05-05"),  # the one before
+        ("three days ago", "2016-05-09"),
+    ],
+)
+def test_a_weekday_or_days_ago_is_read_from_the_page_s_date(words: str, day: str) -> None:
+    # 12 May 2016 is a Thursday.
+    text = f"NIAMEY, 12 May 2016 - Customs seized 2 tons of cannabis in Agadez {words}."
+    date = one(text, "seizure")["date"]
+    assert (date["earliest"], date["latest"]) == (day, day)
+
+
+@pytest.mark.parametrize(
+    ("words", "day"),
+    [("mardi", "2016-05-10"), ("jeudi dernier", "2016-05-05"), ("il y a 3 jours", "2016-05-09")],
+)
+def test_a_french_weekday_or_days_ago_is_read_from_the_page_s_date(words: str, day: str) -> None:
+    text = f"NIAMEY, 12 mai 2016 - La douane a saisi 2 tonnes de cannabis à Agadez {words}."
+    date = one(text, "seizure")["date"]
+    assert (date["text"], date["earliest"], date["latest"]) == (words, day, day)
+
+
+def test_a_weekday_before_a_date_is_that_date_s() -> None:
+    text = "NIAMEY, Thursday 12 May 2016 - Customs seized 2 tons of cannabis in Agadez."
+    assert one(text, "seizure")["date"]["text"] == "12 May 2016"
+
+
+# --- running totals ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "NIAMEY, 12 May 2016 - This year, customs have already seized 2 tons of cannabis in Niger.",
+        "NIAMEY, 12 mai 2016 - Cette année, la douane a déjà saisi 2 tonnes de cannabis au Niger.",
+    ],
+)
+def test_what_has_already_been_seized_is_a_running_total_not_a_seizure(text: str) -> None:
+    found = one(text, "figure")
+    assert (found["label"], found["date"]["earliest"], found["date"]["latest"]) == (
+        "seized", "2016-01-01", "2016-05-12"
+    )  # fmt: skip
+    assert not extract(text).of_kind("seizure")
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "Since the beginning of the year 2015, customs have seized",
+        "Depuis le début de l'année 2015, la douane a saisi",
+    ],
+)
+def test_since_the_start_of_a_named_year_is_open_up_to_the_page_s_date(words: str) -> None:
+    found = one(f"NIAMEY, 12 May 2016 - {words} 30 tons of cannabis in Niger.", "figure")
+    assert (found["date"]["earliest"], found["date"]["latest"]) == ("2015-01-01", "2016-05-12")
+
+
 # --- lists of places: operations and workshops ------------------------------------------------
 
 
@@ -360,6 +528,26 @@ def test_a_workshop_held_in_a_list_of_places_keeps_no_one_of_them(
 def test_a_list_of_people_is_counted_whole(text: str, count: int, low: int, high: int) -> None:
     arrested = one(text, "operation")["arrested"]
     assert tuple(Decimal(arrested[k]) for k in ("magnitude", "low", "high")) == (count, low, high)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "NIAMEY, 12 May 2016 - Between 10 and 12 suspects were arrested in Agadez.",
+        "NIAMEY, 12 mai 2016 - La police a interpellé entre 10 et 12 suspects à Agadez.",
+    ],
+)
+def test_a_range_of_people_arrested_is_a_range(text: str) -> None:
+    arrested = one(text, "operation")["arrested"]
+    assert (arrested["qualifier"], arrested["low"], arrested["high"]) == ("range", "10", "12")
+
+
+def test_a_range_of_participants_is_a_range() -> None:
+    text = "A workshop held in Dakar on 3 May 2016 gathered between 30 and 40 customs officers."
+    participants = one(text, "workshop")["participants"]
+    assert (participants["low"], participants["high"], participants["text"]) == (
+        "30", "40", "between 30 and 40 customs officers"
+    )  # fmt: skip
 
 
 def test_two_burkinabe_trucks_are_no_people() -> None:

@@ -267,12 +267,17 @@ _VOCABULARY = {
 # Month days and year months covered by "early", "mid" and "late" (see the module docstring).
 _DAYS = {"early": (1, 10), "mid": (11, 20), "late": (21, 31)}
 _YEAR_MONTHS = {"early": (1, 4), "mid": (5, 8), "late": (9, 12)}
+# The days of the week, Monday 0 (as datetime.date.weekday counts them), English and French.
+_WEEKDAYS = {
+    name: day
+    for names in ("monday tuesday wednesday thursday friday saturday sunday",
+                  "lundi mardi mercredi jeudi vendredi samedi dimanche")
+    for day, name in enumerate(names.split())
+}  # fmt: skip
 # Words that carry no date information: "the end of the year 2016", "courant mai", "Monday".
 _FILLERS = frozenset({
     "the", "of", "in", "on", "at", "during", "de", "d", "du", "l", "la", "le", "en", "au", "a",
-    "courant", "annee", "year", "month", "mois", "monday", "tuesday", "wednesday", "thursday",
-    "friday", "saturday", "sunday", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi",
-    "dimanche",
+    "courant", "annee", "year", "month", "mois", *_WEEKDAYS,
 })  # fmt: skip
 _ORDINAL_SUFFIXES = frozenset({"", "st", "nd", "rd", "th", "er", "re", "e", "eme", "ieme"})
 _ORDINAL_WORDS = {

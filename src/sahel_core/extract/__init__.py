@@ -34,31 +34,42 @@ rule attaches only what its sentence states):
   hard-wrapped sentence). A line ending with ":" keeps the bullet list under it (up to 50
   items).
 * **Dates** are what :func:`~sahel_core.dates.parse_date` reads: "12 May 2016", "late October
-  2016", "12/05/2016" (day first), "Q3 2016", "3e trimestre 2016", "late 2016", "mi-2016",
-  "fin de l'année 2016", with or without "in"/"on"/"le" before them. A bare year ("2016",
-  "2015-2016") is a date only after a word that makes it one ("in", "en", "since",
-  "depuis"): alone it is as often a figure ("2016 kg") or a name ("Resolution 2295"). A
-  quarter written short right after a capitalised name is a model ("the Audi Q3 2016"); a
-  part of a year in words followed by a unit of mass is a quantity ("at the end of the year
-  2016 kg"). "from" before one date opens it ("from mid-2016": since), not before two linked
-  ("from 30 January to 2 February 2015"). A dateline's date ("NIAMEY, 12 May 2016 - ...",
-  "NIAMEY, Thursday 12 May 2016 -", "NIAMEY, jeudi 12 mai 2016 -") dates the sentence only when
-  it states no other. The page's date (its last dateline before a sentence, else the source's
+  2016", "12/05/2016" (day first), "Q3 2016", "3e trimestre 2016", "late 2016", "mi-2016", "fin
+  de l'année 2016", with or without "in"/"on"/"le" before them. A bare year ("2016",
+  "2015-2016") is a date only after a word that makes it one ("in", "en", "since", "depuis"):
+  alone it is as often a figure ("2016 kg") or a name ("Resolution 2295"). A quarter written
+  short right after a capitalised name is a model ("the Audi Q3 2016"); a part of a year in
+  words followed by a unit of mass is a quantity ("at the end of the year 2016 kg"). "from"
+  before one date opens it ("from mid-2016": since), not before two linked ("from 30 January to
+  2 February 2015"); so does "since" before one however it is written ("since the beginning of
+  the year 2015": from 1 January 2015). A dateline's date ("NIAMEY, 12 May 2016 - ...", "NIAMEY,
+  Thursday 12 May 2016 -", "NIAMEY, jeudi 12 mai 2016 -") dates the sentence only when it states
+  no other. The page's date (its last dateline before a sentence, else the source's
   ``published`` date) reads dates told relative to it, as the span they may mean:
   "yesterday"/"hier" the day before, "last week"/"la semaine dernière" from the Monday of the
   week before to the day before (it is said of the calendar week and of the past seven days),
-  "last month"/"le mois dernier" and "last year" the whole month or year before, "(earlier)
-  this week/month/year" from its start to the page's date; after "since"/"depuis" they run to
-  the page's date ("since last year": 1 January of the year before to the page's date; "since
-  the beginning of the year", "depuis le début de l'année": from 1 January of the page's year).
-  Without a page date they date nothing. A date the sentence states always beats a relative
-  one, and a relative date dates a record only in the record's own clause: no comma, ";",
-  "that", "who", "which", "but", "que", "qui"... stands between them, except the commas after a
-  relative date that opens the sentence, up to its first figure ("Yesterday, in Agadez,
-  customs seized 2 tons..."). "Customs seized 2
-  tons in Agadez, compared with 1 ton seized last year", "Customs, who last year received
-  training, seized...", "said yesterday that they seized ... on 15 January 2017": the record
-  takes the stated date, else the dateline's, as if the relative date were not there.
+  "last month"/"le mois dernier" and "last year" the whole month or year before, "(earlier) this
+  week/month/year" from its start to the page's date, a weekday ("on Tuesday", "mardi") the last
+  such day on or before the page's date (a release of Tuesday that says "on Tuesday" tells of
+  that day; "last Tuesday", "mardi dernier": the one before it), "three days ago"/"il y a 3
+  jours" that day; after "since"/"depuis" they run to the page's date ("since last year": 1
+  January of the year before to the page's date; "since the beginning of the year", "depuis le
+  début de l'année": from 1 January of the page's year). A weekday written before a date is that
+  date's ("Thursday 12 May 2016"). Without a page date they date nothing. A relative date dates
+  a record only in the record's own clause: no comma, ";", "that", "who", "which", "but", "que",
+  "qui"... stands between them, except the commas after a relative date that opens the sentence
+  or a part of it after a comma, or is a possessive, up to the next figure ("Yesterday, in
+  Agadez, customs seized 2 tons...", "Customs seized, yesterday, 2 tons...", "made this year's
+  largest seizure, 2 tons..."); a relative clause right after the record whose verb names the
+  record's event before the date is the record's ("the 2 tons of cannabis which were seized last
+  week"), and one that opens before the record is not where other words come between its pronoun
+  and the date ("The gendarmes who arrived yesterday seized 2 t": the arrival's). There a date
+  the clause states beats the relative one, and the relative one beats a date stated in another
+  clause ("Customs seized 2 tons in Agadez yesterday, after seizing 1 ton on 2 May 2016": the 2
+  tons yesterday, the 1 ton 2 May 2016). "Customs seized 2 tons in Agadez, compared with 1 ton
+  seized last year", "Customs, who last year received training, seized...", "said yesterday that
+  they seized ... on 15 January 2017": the record takes the stated date, else the dateline's, as
+  if the relative date were not there.
 * **Seizure**: a quantity of a drug ("more than 2.7 tons of cannabis", "between 2 and 3 tons of
   cannabis", "170 cartons of Tramadol containing 70,000 tablets" → packaging 170 cartons,
   quantity 70,000 tablets; "12 of methamphetamine" after "9 kilograms of cocaine" borrows the
@@ -73,10 +84,14 @@ rule attaches only what its sentence states):
   cannabis"): neither is read, and :attr:`Extraction.dropped` says why. A drug after "cut
   with"/"coupée avec", weighed or not ("cut with 200 grams of ephedrine"), is an adulterant,
   not a seizure; nor is a quantity of a workshop sentence about a case studied ("participants
-  studied a case where 2 kg of heroin were seized"). The date is the sentence's; when the
-  sentence gives several, each seizure takes the one in its own clause ("2 kg of cocaine on 5
-  May 2016 and 3 kg of heroin on 6 June 2016"), and none if its clause has none (a relative
-  date: see **Dates**). The place is a locality or country introduced by
+  studied a case where 2 kg of heroin were seized"). A quantity of the same measure right after
+  a seizure's, joined by "and"/"et" or a seizure word, is another seizure of the same drug
+  ("seized 2 tons of cannabis in Agadez yesterday and 1 ton in Zinder last week", "after
+  seizing 1 ton"), with its own place and date. The date is the sentence's; when the sentence
+  gives several, each seizure takes the one in its own clause ("2 kg of cocaine on 5 May 2016
+  and 3 kg of heroin on 6 June 2016"), and none if its clause has none (a relative date: see
+  **Dates**), nor one of a quantity that is no seizure ("2 t of cannabis, compared with 1 t in
+  2014"). The place is a locality or country introduced by
   "in/at/à/au/en" ("in Mopti"; never "from Ghana" or "between Bamako and Ségou"), or a country
   right after a capitalised place and a comma ("in Gao, Mali"); else the country of "Malian
   authorities"/"autorités maliennes"; else the country of the national agency that seized. A
@@ -98,9 +113,10 @@ rule attaches only what its sentence states):
   says why.
 * **Cumulative figures**: the same quantities in a sentence that covers a period ("since 2014
   ... have seized over 9 kilograms of cocaine", "in total", "depuis", a date range longer than
-  a year) are ``figure`` records (drug, amount, ``as_of``), never seizures. An open period
-  ("since 2014") runs to the page's date when the page has one (``as_of`` 2014-01-01 to 12 May
-  2016 on a page dated 12 May 2016): a cumulative figure is as of the day it was stated, and
+  a year), or that tells a running total ("This year, customs have already seized 2 tons",
+  "ont déjà saisi"), are ``figure`` records (drug, amount, ``as_of``), never seizures. An open
+  period ("since 2014") runs to the page's date when the page has one (``as_of`` 2014-01-01 to
+  12 May 2016 on a page dated 12 May 2016): a cumulative figure is as of the day it was stated, and
   so the latest statement of it is told apart. Without a page date it has no end. A superlative
   compares one seizure with a period and reports none over it ("the largest seizure since
   2014").
@@ -109,8 +125,9 @@ rule attaches only what its sentence states):
   counts the people arrested and names an agency or a place ("The OCRTIS arrested 5
   traffickers in Niamey") is an operation (with no date); "arrested" alone is often background.
   "the (alleged) kingpin/suspect", "le cerveau présumé" arrested counts as 1 person; "12
-  suspects" (arrested, or "were arrested") as 12, "a dozen suspects" as 12, "une dizaine de
-  suspects" as about 10, "two Nigerian nationals and a Malian" as 3, "deux Nigérians et un
+  suspects" (arrested, or "were arrested") as 12, "between 10 and 12 suspects" as a range
+  (10 to 12, as quantities are), "a dozen suspects" as 12, "une dizaine de suspects" as about
+  10, "two Nigerian nationals and a Malian" as 3, "deux Nigérians et un
   Malien" as 3, "a Nigerian and a Malian" as 2, and a list of counts as their sum ("two
   Nigerians and three Malians": 5; "three Nigerian traffickers and two Malian accomplices": 5;
   "about 10 ... and 3 ...": about 13, from 12 to 14, the sums of each count's bounds); a
@@ -124,15 +141,15 @@ rule attaches only what its sentence states):
   ("value of destroyed goods") linked to the operation, as do quantities destroyed.
 * **Workshop**: a workshop/training/atelier/formation word with a date, an organising verb
   (organized, held, conducted, took place, s'est tenu...) or a count of participants ("40
-  participants", "a dozen judges", "une trentaine d'officiers": about 30). A
-  sentence that refers back ("the workshop", "this training") without a date of its own, or
-  whose date falls inside the last workshop's, adds to the last workshop instead: participants,
-  institutions ("35 representatives of 20 institutions"), the countries listed after them
-  (up to a funding phrase: "funded by Germany" names a donor), agencies. A workshop "of these
-  workshops" announced by the sentence just before, in the same paragraph, takes the agencies
-  named there ("UNODC and the OCS decided to deliver a series of workshops"). The topic is what
-  follows "on"/"sur"; the title is the page's headline when it names a workshop and the page
-  has one workshop.
+  participants", "a dozen judges", "une trentaine d'officiers": about 30, "between 30 and 40
+  officers": a range). A sentence that refers back ("the workshop", "this training") without a
+  date of its own, or whose date falls inside the last workshop's, adds to the last workshop
+  instead: participants, institutions ("35 representatives of 20 institutions"), the countries
+  listed after them (up to a funding phrase: "funded by Germany" names a donor), agencies. A
+  workshop "of these workshops" announced by the sentence just before, in the same paragraph,
+  takes the agencies named there ("UNODC and the OCS decided to deliver a series of workshops").
+  The topic is what follows "on"/"sur"; the title is the page's headline when it names a
+  workshop and the page has one workshop.
 * **Donors**: "with the support of the government of Germany" in a workshop sentence funds that
   workshop. An activity-level statement ("This activity was funded by Denmark", "thanks to
   funds provided by the government of Japan") funds the page's main workshop (the one with

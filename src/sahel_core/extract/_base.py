@@ -10,7 +10,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast
 
-from attrs import define, field
+from attrs import define, evolve, field
 
 from sahel_core.dates import PartialDate
 from sahel_core.entities import Place, SourceRef
@@ -21,10 +21,11 @@ from sahel_core.extract._patterns import (
     _AFTER_DATELINE,
     _BETWEEN_EQUIVALENTS,
     _CLOSING,
+    _OF_THE_RECORD,
     _OPENING,
     _PLACE_JOIN,
     _RELATIVE_BREAK,
-    _RELATIVE_DATE,
+    _RELATIVE_PRONOUN,
     _TRIGGERS,
 )
 from sahel_core.extract._scan import _Mention, _Scan
@@ -75,6 +76,11 @@ def _split_dates(mentions: list[_Mention]) -> _Dates:
 
 def _starts(mentions: list[_Mention]) -> list[int]:
     return [m.start for m in mentions]
+
+
+def _within(starts: list[int], first: int, last: int) -> slice:
+    """The slice of sorted ``starts`` strictly between positions ``first`` and ``last``."""
+    return slice(bisect.bisect_right(starts, first), bisect.bisect_left(starts, last))
 
 
 def _closed(dates: list[_Mention]) -> list[_Mention]:
@@ -181,6 +187,14 @@ class _Base:
             qualifier, value = m.value
             return qualifier, value
         return _number(self.text[m.start : m.end], self.lang)
+
+    def people_of(self, m: _Mention, end: int | None = None) -> Amount | None:
+        """The people a count mention counts ("12", "some 30", "between 10 and 12": a range,
+        as quantities are), written up to ``end`` (its end by default), or None."""
+        amount = _amount(self.text[m.start : m.end], self.lang, "person")
+        if amount is None or end is None:
+            return amount
+        return evolve(amount, text=self.text[m.start : end])
 
     def span(self, start: int, end: int) -> Evidence:
         return Evidence(start, end, self.text[start:end])
@@ -303,35 +317,35 @@ class _Base:
     def date_for(
         self, draft: _Draft, mentions: list[_Mention], anchor: int, index: int, name: str = "date"
     ) -> PartialDate | None:
-        """Set the date nearest to ``anchor`` the sentence states; else one told relative to
-        the page's in the clause of ``anchor``; else the dateline's (see :meth:`dates_of`)."""
+        """Set the date of a record at ``anchor``: see :meth:`dates_of`."""
         dates = self.dates_of(mentions)
-        found = self.closest(dates.stated, anchor) or self.relative_for(mentions, anchor, anchor)
+        found = self.relative_for(mentions, anchor, anchor) or self.closest(dates.stated, anchor)
         return self.set_date(draft, found or dates.dateline, index, name)
 
     def dates_of(self, mentions: list[_Mention]) -> _Dates:
         """A sentence's dates: those it states, those told relative to the page's, and the
         dateline's (only when it states none: see ``_Extractor.mentions_of``).
 
-        A stated date beats a relative one; a relative date dates a record only in the
-        record's clause (:meth:`relative_for`): "Customs seized 2 tons in Agadez, compared
-        with 1 ton seized last year" does not date the 2 tons last year. Else the dateline's
-        date is the record's, as for a sentence that states none.
+        A date the record's clause states beats a relative one there; a relative date of the
+        record's clause (:meth:`relative_for`) beats a date stated in another ("Customs seized
+        2 tons in Agadez yesterday, after seizing 1 ton on 2 May 2016"), and only there does it
+        date the record: "Customs seized 2 tons in Agadez, compared with 1 ton seized last year"
+        does not date the 2 tons last year. Else the dateline's date is the record's, as for a
+        sentence that states none.
         """
         return self._derived(mentions, "dates", _split_dates)
 
     def closed_dates(self, mentions: list[_Mention], start: int, end: int) -> list[_Mention]:
         """The dates that may date an event named at ``[start, end)`` (an arrest, a workshop),
-        of those with an end: those the sentence states, else the relative date of its
-        clause, else the dateline's (see :meth:`dates_of`)."""
-        dates = self.dates_of(mentions)
-        if dates.stated:
-            stated = self._derived(dates.stated, "closed", _closed)
-            if stated:
-                return stated
-        relative = self.relative_for(mentions, start, end) if dates.relative else None
+        of those with an end: the relative date of its clause, else those the sentence states,
+        else the dateline's (see :meth:`dates_of`)."""
+        relative = self.relative_for(mentions, start, end)
         if relative is not None:
             return [relative]
+        dates = self.dates_of(mentions)
+        stated = self._derived(dates.stated, "closed", _closed) if dates.stated else []
+        if stated:
+            return stated
         return [dates.dateline] if dates.dateline is not None else []
 
     def relative_for(
@@ -341,29 +355,68 @@ class _Base:
         end: int,
         low: int | None = None,
         high: int | None = None,
+        verb: re.Pattern[str] | None = None,
     ) -> _Mention | None:
         """The relative date nearest to a record at ``[start, end)`` in the record's clause
-        (within ``[low, high)`` too, when given): no break of ``_RELATIVE_BREAK`` (a comma,
-        "that", "who"...) stands between them. None if there is none."""
-        relative = self.dates_of(mentions).relative
-        if not relative:
+        (:meth:`clause`, within ``[low, high)`` too when given); None if there is none, or if
+        that clause states a date, which beats it.
+
+        ``verb`` finds the word that names the record's event ("seized"), when that is not the
+        record's own words (an arrest word): a relative clause that opens before the record and
+        whose pronoun is followed by other words before the relative date is another clause,
+        whose verb the date is of ("The gendarmes who arrived yesterday seized 2 t"; not "les
+        gendarmes qui ont saisi hier 2 tonnes").
+        """
+        dates = self.dates_of(mentions)
+        if not dates.relative:
             return None
+        first, last = self.clause(mentions, start, end, verb)
+        opened = _RELATIVE_PRONOUN.match(self.folded, first) if first >= 0 else None
+        first = first if low is None else max(first, low - 1)
+        last = last if high is None else min(last, high)
+        if dates.stated[_within(self._derived(dates.stated, "starts", _starts), first, last)]:
+            return None
+        own = dates.relative[_within(self._derived(dates.relative, "starts", _starts), first, last)]
+        if opened is not None:
+            own = [m for m in own if m.start > start or not self._other_verb(opened.end(), m, verb)]
+        return _closest(own, start) if own else None
+
+    def _other_verb(self, after: int, relative: _Mention, verb: re.Pattern[str] | None) -> bool:
+        """Whether words stand between a relative pronoun ending at ``after`` and a relative
+        date, and none names the record's event (``verb``; any word when None)."""
+        between = self.folded[after : relative.start]
+        return bool(between.strip()) and (verb is None or verb.search(between) is None)
+
+    def clause(
+        self, mentions: list[_Mention], start: int, end: int, verb: re.Pattern[str] | None = None
+    ) -> tuple[int, int]:
+        """The breaks (see :meth:`relative_breaks`) around a record at ``[start, end)``: the
+        last before it (-1 for none) and the first after it (the text's end for none). A
+        relative clause right after the record is the record's when it holds ``verb`` ("the 2
+        tons of cannabis which were seized last week"): it tells of the record's event."""
         breaks = self.relative_breaks(bisect.bisect_right(self.starts, start) - 1, mentions)
         before = bisect.bisect_left(breaks, start)
         after = bisect.bisect_left(breaks, end)
         first = breaks[before - 1] if before else -1
         last = breaks[after] if after < len(breaks) else len(self.text)
-        first = first if low is None else max(first, low - 1)
-        last = last if high is None else min(last, high)
-        starts = self._derived(relative, "starts", _starts)
-        own = relative[bisect.bisect_right(starts, first) : bisect.bisect_left(starts, last)]
-        return _closest(own, start) if own else None
+        which = _OF_THE_RECORD.match(self.folded, end) if verb is not None else None
+        if which is not None and verb is not None and last < which.end():
+            after = bisect.bisect_left(breaks, which.end())
+            stop = breaks[after] if after < len(breaks) else len(self.text)
+            # Its date follows its verb: "which were seized last week in Agadez were burnt"
+            # tells when the drugs were seized, not burnt.
+            relative = self.dates_of(mentions).relative
+            at = bisect.bisect_left(self._derived(relative, "starts", _starts), which.end())
+            until = min(stop, relative[at].start) if at < len(relative) else stop
+            last = stop if verb.search(self.folded, which.end(), until) else last
+        return first, last
 
     def relative_breaks(self, index: int, mentions: list[_Mention]) -> list[int]:
         """Where the clauses of sentence ``index`` (its ``mentions``) part for a relative date
         (see ``_RELATIVE_BREAK``), in order; kept for the pass. The commas after a relative date
-        that opens the sentence (after its dateline), up to the sentence's first figure, are
-        none: "Yesterday, in Agadez, customs seized 2 tons"."""
+        that governs what follows it (:meth:`governs`), up to the sentence's next figure, are
+        none: "Yesterday, in Agadez, customs seized 2 tons", "Customs seized, yesterday, 2
+        tons", "this year's largest seizure, 2 tons"."""
         return self._derived(mentions, "breaks", lambda _: self._relative_breaks(index, mentions))
 
     def _relative_breaks(self, index: int, mentions: list[_Mention]) -> list[int]:
@@ -374,17 +427,27 @@ class _Base:
         if dateline is not None:
             after = _AFTER_DATELINE.match(self.text, dateline.end)
             opening = after.end() if after is not None else opening
-        opened = _OPENING.match(self.folded, opening, s.end)
-        relative = _RELATIVE_DATE.match(self.folded, opened.end() if opened else opening, s.end)
-        if relative is not None:
-            # A word such as "which" still parts a clause there; past the first figure, a comma
+        figures = self.of_kind(mentions, "amount", "number", "money")
+        for relative in self.dates_of(mentions).relative:
+            if not self.governs(relative, opening):
+                continue
+            # A word such as "which" still parts a clause there; past the next figure, a comma
             # does again ("2 tons, compared with 1 ton seized last year").
-            figures = self.of_kind(mentions, "amount", "number", "money")
-            end = next((m.start for m in figures if m.start >= relative.end()), relative.end())
+            end = next((m.start for m in figures if m.start >= relative.end), relative.end)
             found = [
-                at for at in found if not (relative.end() <= at < end and self.folded[at] == ",")
+                at for at in found if not (relative.end <= at < end and self.folded[at] == ",")
             ]
         return found
+
+    def governs(self, relative: _Mention, opening: int) -> bool:
+        """Whether a relative date dates what follows it, past commas: it opens the sentence
+        (whose text starts at ``opening``, after its dateline) or a part of it after a comma
+        ("Customs seized, yesterday, 2 tons"), or it is a possessive ("this year's largest
+        seizure, 2 tons")."""
+        if self.folded.startswith("'s", relative.end):
+            return True
+        after_comma = self.folded.rfind(",", opening, relative.start) + 1 or opening
+        return _OPENING.fullmatch(self.folded, after_comma, relative.start) is not None
 
     def set_date(
         self, draft: _Draft, found: _Mention | None, index: int, name: str = "date"

@@ -15,7 +15,7 @@ from typing import Final
 
 import attrs
 
-from sahel_core.dates import PartialDate, parse_date
+from sahel_core.dates import _WEEKDAYS, PartialDate, parse_date
 from sahel_core.errors import ParseError, SahelError
 from sahel_core.extract._text import fold_same_length, words_of
 from sahel_core.money import CURRENCY_WORDS, REDENOMINATIONS, Money
@@ -174,20 +174,22 @@ def _unit_of(words: str) -> tuple[str | None, int]:
 
 
 @lru_cache(maxsize=65536)
-def _amount(text: str, locale: str) -> Amount | None:
+def _amount(text: str, locale: str, unit: str | None = None) -> Amount | None:
+    """The amount ``text`` writes, in ``unit`` when it names none ("between 10 and 12" people),
+    or None."""
     from sahel_core.quantities import parse_amount
 
     half = _without_half(text)
-    found = _amount(half[0], locale) if half else None
+    found = _amount(half[0], locale, unit) if half else None
     if half is not None and found is not None and not _halves(found.magnitude, half[1]):
         return None  # "1.5 tons and a half": which it is, the text does not say
     try:
-        return parse_amount(text, locale=locale)
+        return parse_amount(text, locale=locale, unit=unit)
     except SahelError:
         pass
     article = _A_HALF.search(text) if half is None else None
     if article is not None:  # "a half kilogram" is "half a kilogram"
-        found = _amount(f"{text[: article.start()]}half a{text[article.end() :]}", locale)
+        found = _amount(f"{text[: article.start()]}half a{text[article.end() :]}", locale, unit)
         return None if found is None else attrs.evolve(found, text=text)
     if half is None or found is None or found.qualifier is Qualifier.RANGE:
         return None
@@ -284,16 +286,29 @@ def _date(text: str) -> PartialDate | None:
         return None
 
 
-def _relative_date(kind: str, page: PartialDate, text: str, since: bool = False) -> PartialDate:
-    """The span a relative date (a group name of ``_RELATIVE_DATE``) covers on a page dated
-    ``page``: from the start of the earliest day it may mean to the end of the latest. "last
-    week" is the calendar week before the page's up to the day before it, since it is said of
-    both ("12 March: last week" may be 29 February to 6 March, or 5 to 11 March). ``since``
-    ("since last year") runs it to the page's date."""
+def _relative_date(match: re.Match[str], page: PartialDate, text: str) -> PartialDate | None:
+    """The span a relative date (a match of ``_RELATIVE_DATE``, written ``text``) covers on a
+    page dated ``page``: from the start of the earliest day it may mean to the end of the
+    latest. "last week" is the calendar week before the page's up to the day before it, since
+    it is said of both ("12 March: last week" may be 29 February to 6 March, or 5 to 11 March).
+    A weekday is the last such day on or before the page's ("on Thursday" in a release of
+    Thursday is that day), before it after "last"/"dernier". "since" ("since last year") runs
+    it to the page's date. None for a count of days that cannot be read."""
+    kind = match.lastgroup
     first, last = page.earliest, page.latest or page.earliest
     day = dt.timedelta(days=1)
     if kind == "yesterday":
         span = first - day, last - day
+    elif kind == "days_ago":
+        count = _number(match["count"], "fr" if match["il_y_a"] else "en")
+        if count is None:
+            return None
+        back = day * int(count[1])
+        span = first - back, last - back
+    elif kind == "weekday":
+        weekday = _WEEKDAYS[match["day"]]
+        before = bool(match["last"] or match["dernier"])
+        span = _last_weekday(first, weekday, before), _last_weekday(last, weekday, before)
     elif kind == "last_week":
         span = first - dt.timedelta(days=first.weekday() + 7), last - day
     elif kind == "this_week":
@@ -308,7 +323,14 @@ def _relative_date(kind: str, page: PartialDate, text: str, since: bool = False)
     else:
         assert kind in ("this_year", "year_start")
         span = dt.date(first.year, 1, 1), last
-    return PartialDate(span[0], last if since else span[1], text)
+    return PartialDate(span[0], last if match["since"] else span[1], text)
+
+
+def _last_weekday(on: dt.date, weekday: int, before: bool) -> dt.date:
+    """The last day of the week ``weekday`` (Monday 0) on ``on`` or before it; strictly
+    before it when ``before``."""
+    back = (on.weekday() - weekday) % 7
+    return on - dt.timedelta(days=back or 7 * before)
 
 
 def _months() -> str:
@@ -351,7 +373,7 @@ _PART = (
 )
 # "end of the year", "fin de l'année", "mid-year": the year named before its number.
 _MODIFIER = (
-    r"(?:(?:(?:the\s+|la\s+|a\s+la\s+)?(?:early|mid|late|beginning|start|middle|end|debut|"
+    r"(?:(?:(?:the\s+|la\s+|le\s+|a\s+la\s+)?(?:early|mid|late|beginning|start|middle|end|debut|"
     r"fin|milieu)(?:\s+(?:of|in|de))?(?:\s+the)?(?:\s+d'|\s+)|mid-|mi-)"
     r"(?:(?:the\s+|l')?(?:year|annee)\s+)?)"
 )
@@ -386,7 +408,7 @@ _PART_OF_YEAR = re.compile(rf"(?:{_MODIFIER}){_YEAR}")
 # fmt: off
 _DATE_STARTERS: Final = frozenset((
     "early", "mid", "late", "beginning", "start", "middle", "end", "debut", "fin", "milieu", "mi",
-    "the", "la", "q1", "q2", "q3", "q4", "t1", "t2", "t3", "t4", "h1", "h2",
+    "the", "la", "le", "q1", "q2", "q3", "q4", "t1", "t2", "t3", "t4", "h1", "h2",
     *_ORDINALS.split("|"),
 ))
 # fmt: on

@@ -42,8 +42,10 @@ class _Operations(_Base):
     """Operations: arrests and destructions, with the people arrested and who took part."""
 
     def operations(
-        self, index: int, s: _Sentence, mentions: list[_Mention], low: str
+        self, index: int, s: _Sentence, mentions: list[_Mention], funded: tuple[int, int] | None
     ) -> _Draft | None:
+        """The arrest or destruction sentence ``s`` reports, if any; ``funded`` is the span of
+        its funding phrase ("with support from UNODC"), if any."""
         arrest = self.first("arrest", s)
         destroy = self.first("destroy", s)
         trigger = arrest or destroy
@@ -70,7 +72,6 @@ class _Operations(_Base):
         draft.fields["places"] = tuple(places)
         draft.fields["agencies"] = ()
         agencies = self.agencies(mentions)
-        funded = self.first("funded", s)
         if funded is not None:
             # Who supported it ("with support from UNODC, police arrested...") did not make it.
             end = _PHRASE_END.search(self.folded, funded[1], s.end)
@@ -270,11 +271,9 @@ class _Operations(_Base):
         if m is not None and m.kind == "amount" and m.extra == "person":
             amount = self.amount_of(m)
             return (amount, m.end, m.end) if amount is not None else None
-        number = self.number_of(m) if m is not None and m.kind == "number" else None
-        noun = _ARRESTED_COUNT.match(self.folded, m.end) if m and number is not None else None
-        if m is not None and number is not None and noun is not None:
-            qualifier, value = number
-            amount = Amount(value, "person", qualifier, text=self.text[m.start : m.end])
+        noun = _ARRESTED_COUNT.match(self.folded, m.end) if m and m.kind == "number" else None
+        amount = self.people_of(m) if m is not None and noun is not None else None
+        if m is not None and noun is not None and amount is not None:
             end = noun.end()
             adjective = _NOUN_DEMONYM.match(self.folded, end)  # "ressortissants nigérians"
             return amount, m.end, adjective.end() if adjective else end

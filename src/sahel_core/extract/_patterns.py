@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from sahel_core.extract._figures import _DIGITS
+from sahel_core.dates import _WEEKDAYS
+from sahel_core.extract._figures import _DIGITS, _NUMBER_WORD
 from sahel_core.extract._vocabulary import _DEMONYM_INVARIANT, _DEMONYM_OF, _DEMONYM_PLURALS
 
 _SEIZE = re.compile(
@@ -23,10 +24,13 @@ _DESTROY = re.compile(
     r"brule[es]{0,2})(?![a-z])"
 )
 
+# Words of a sentence that reports quantities over a period: "since 2014", "in total", and what
+# has "already" been seized, a running total ("This year, customs have already seized 2 tons").
 _CUMULATIVE = re.compile(
     r"(?<![a-z])(?:since|depuis|a\s+partir\s+de|in\s+total|au\s+total|a\s+total\s+of|so\s+far|"
     r"to\s+date|cumulative\w*|en\s+tout|jusqu'a\s+present|a\s+ce\s+jour|each\s+year|per\s+year|"
-    r"par\s+an|annually|chaque\s+annee)(?![a-z])"
+    rf"par\s+an|annually|chaque\s+annee|(?:already|deja)\s+(?:been\s+|ete\s+)?{_SEIZE.pattern})"
+    r"(?![a-z])"
 )
 
 # A superlative a few words before a word of _CUMULATIVE (searched up to where that word
@@ -201,9 +205,12 @@ _SUBSET = re.compile(
     r"(?<![a-z])(?:including|among\s+(?:them|whom)|of\s+whom|dont|parmi\s+(?:eux|elles|"
     r"lesquels|lesquelles)|y\s+compris)\s+(?:[a-z]+\s+)?$"
 )
+# The words that place something, English and French: "in Mopti", "à Bamako", "aux Almadies".
+_IN_PLACE = r"(?:in|at|a|au|aux|en|dans)"
+
 # A count of people whose noun is left out: "two Nigerians were arrested in Niamey and three in
 # Gao" (the number, then this).
-_ELLIPTIC = re.compile(r"\s+(?:in|at|a|au|aux|en|dans|near|pres)(?![a-z])")
+_ELLIPTIC = re.compile(rf"\s+(?:{_IN_PLACE}|near|pres)(?![a-z])")
 _BEFORE_ELLIPTIC = re.compile(r"(?:,|(?<![a-z])(?:and|et))\s*$")
 
 # Between a count of people and the arrest word of a passive: "12 suspects were (later)
@@ -252,10 +259,7 @@ _PHRASE_END = re.compile(r"[,;]")
 # le 3 juin 2016 –".
 # A weekday may come before the date: "NIAMEY, Thursday 12 May 2016 -", "NIAMEY, jeudi 12 mai
 # 2016 -", "Dakar, le mercredi 3 juin 2016 -" (the text as written: any case).
-_WEEKDAY = (
-    r"(?i:monday|tuesday|wednesday|thursday|friday|saturday|sunday|lundi|mardi|mercredi|jeudi|"
-    r"vendredi|samedi|dimanche)"
-)
+_WEEKDAY = rf"(?i:{'|'.join(_WEEKDAYS)})"
 _DATELINE = re.compile(
     r"\s*[^\W\d_][\w'’.-]*(?:[ -][^\W\d_][\w'’.-]*){0,3}\s*(?:\([^()\n]{1,40}\)\s*)?,\s*"
     rf"(?:(?:le|on)\s+)?(?:{_WEEKDAY}\s*,?\s+)?"
@@ -305,7 +309,7 @@ _VERB_WINDOW = 80
 # in Niamey".
 _PLACE_JOIN = re.compile(
     r"\s*(?:,\s*(?:(?:and|et|or|ou)\s+)?|\s+(?:and|et|or|ou)\s+)"
-    r"(?:(?:in|at|a|au|aux|en|dans)\s+(?:the\s+|la\s+|le\s+|l')?)?"
+    rf"(?:{_IN_PLACE}\s+(?:the\s+|la\s+|le\s+|l')?)?"
 )
 
 # A date told relative to the page's (a dateline's, or the source's publication date): read
@@ -313,9 +317,10 @@ _PLACE_JOIN = re.compile(
 # _figures._relative_date), at most _RELATIVE_BACK characters before it and _RELATIVE_AROUND
 # after. After "since"/"depuis" it runs to the page's date ("since last year"), and only there
 # is the start of the year a date ("since the beginning of the year", "depuis le début de
-# l'année").
+# l'année"). A weekday is the last such day on or before the page's ("last Tuesday", "mardi
+# dernier": before it); a count of days back is a number ("three days ago", "il y a 3 jours").
 _RELATIVE_DATE = re.compile(
-    r"(?=[ytlhcesd])(?<![a-z])(?P<since>(?:(?:ever\s+)?since|depuis)\s+)?"
+    r"(?<![a-z])(?P<since>(?:(?:ever\s+)?since|depuis)\s+)?"
     r"(?:(?P<yesterday>yesterday|hier)"
     r"|(?P<last_week>last\s+week|la\s+semaine\s+(?:derniere|passee))"
     r"|(?P<this_week>(?:earlier\s+)?this\s+week|cette\s+semaine)"
@@ -324,10 +329,17 @@ _RELATIVE_DATE = re.compile(
     r"|(?P<last_year>last\s+year|l'annee\s+(?:derniere|passee))"
     r"|(?P<this_year>(?:earlier\s+)?this\s+year|cette\s+annee)"
     r"|(?P<year_start>(?<=since\s)(?:the\s+)?(?:beginning|start)\s+of\s+(?:the|this)\s+year"
-    r"|(?<=depuis\s)le\s+debut\s+de\s+(?:l'annee|cette\s+annee)))(?![a-z])"
+    r"|(?<=depuis\s)le\s+debut\s+de\s+(?:l'annee|cette\s+annee))"
+    rf"|(?P<weekday>(?P<last>last\s+)?(?P<day>{'|'.join(_WEEKDAYS)})"
+    r"(?P<dernier>\s+(?:dernier|passe))?)"
+    rf"|(?P<days_ago>(?P<il_y_a>il\s+y\s+a\s+)?(?P<count>(?<![\d.,])\d{{1,3}}|{_NUMBER_WORD})"
+    r"\s+(?(il_y_a)jours|days\s+ago)))(?![a-z])"
 )
 _RELATIVE_AROUND = 24
 _RELATIVE_BACK = 40
+# Between a relative date and a date it names the day of: "Thursday 12 May 2016", "le mardi, 3
+# mai 2016".
+_BEFORE_DATE = re.compile(r"\s*,?\s*")
 
 # Where a date told relative to the page's stops dating: a break of _CLAUSE_BREAK but "and"/
 # "et" (which join places, agencies and verbs of one clause too), or a word opening another
@@ -339,5 +351,13 @@ _RELATIVE_BREAK = re.compile(
     r";|,(?!\d)|(?<![a-z])(?:while|whereas|but|mais|alors\s+que|tandis\s+que|that|which|who|"
     r"whom|whose|when|(?<!ainsi\s)que|qui|dont|lorsque|quand)(?![a-z])|(?<![a-z])qu'"
 )
-# Before a relative date that opens its sentence: nothing but spaces, quotes, brackets.
+# Before a relative date that opens its sentence, or a part of it after a comma: nothing but
+# spaces, quotes, brackets.
 _OPENING = re.compile(r"[\s\"'“«(]*")
+# A relative clause right after a record, which may tell of it ("the 2 tons of cannabis which
+# were seized last week"; see _Base.clause).
+_OF_THE_RECORD = re.compile(r"[\s,]*(?:(?:which|that|qui|que)(?![a-z])|qu')")
+# A pronoun that opens a relative clause, not a reported one ("said that", "a indiqué que"): the
+# clause may be about another subject than a record after it ("The gendarmes who arrived
+# yesterday seized 2 t"; see _Base.relative_for).
+_RELATIVE_PRONOUN = re.compile(r"(?:who|whom|whose|which|qui)(?![a-z])")

@@ -10,6 +10,7 @@ from sahel_core.extract._figures import _relative_date
 from sahel_core.extract._operations import _Operations
 from sahel_core.extract._patterns import (
     _AFTER_DATELINE,
+    _BEFORE_DATE,
     _DATELINE,
     _DATELINE_REACH,
     _LEARNING,
@@ -37,7 +38,7 @@ class _Extractor(_Seizures, _Operations, _Workshops, _Figures):
             if index >= 0 and m.end <= self.sentences[index].end:
                 figures[index] = True
         self.mentions = [
-            self.mentions_of(s) if figures[index] or s.triggers else []
+            self.mentions_of(index, s) if figures[index] or s.triggers else []
             for index, s in enumerate(self.sentences)
         ]
         for index, sentence in enumerate(self.sentences):
@@ -73,17 +74,17 @@ class _Extractor(_Seizures, _Operations, _Workshops, _Figures):
             self.datelines[index] = m
             self.page_dates.append((s.start, m.value))
 
-    def mentions_of(self, s: _Sentence) -> list[_Mention]:
-        """The mentions of sentence ``s``, with the dates it tells relative to the page's
-        ("seized last week": see :meth:`relative_dates`, ``extra`` "relative"). The date of a
-        dateline ("NIAMEY, 12 May 2016 - Customs seized ... on 2 May 2016") is left out when
-        the sentence states another date, and kept as ``extra`` "dateline" otherwise: the
-        dateline dates the release, a date the sentence states the event; a relative date
-        does so only in its record's clause (see :meth:`_Base.dates_of`)."""
+    def mentions_of(self, index: int, s: _Sentence) -> list[_Mention]:
+        """The mentions of sentence ``s`` (number ``index``), with the dates it tells relative
+        to the page's ("seized last week": see :meth:`relative_dates`, ``extra`` "relative").
+        The date of a dateline ("NIAMEY, 12 May 2016 - Customs seized ... on 2 May 2016") is
+        left out when the sentence states another date, and kept as ``extra`` "dateline"
+        otherwise: the dateline dates the release, a date the sentence states the event; a
+        relative date does so only in its record's clause (see :meth:`_Base.dates_of`)."""
         found = self.scan.within(s.start, s.end)
         if self.page_dates:
             found = self.relative_dates(s, found)
-        first = self.datelines.get(bisect.bisect_right(self.starts, s.start) - 1)
+        first = self.datelines.get(index)
         if first is None:
             return found
         if any(m.kind == "date" and m is not first and m.extra != "relative" for m in found):
@@ -92,9 +93,10 @@ class _Extractor(_Seizures, _Operations, _Workshops, _Figures):
 
     def relative_dates(self, s: _Sentence, found: list[_Mention]) -> list[_Mention]:
         """``found`` with the dates ``s`` tells relative to the page's date ("yesterday",
-        "last week", "le mois dernier", "since last year"), read as the span they may mean
-        (see :func:`~sahel_core.extract._figures._relative_date`); not where the scan read a
-        date ("since the beginning of the year 2016")."""
+        "last week", "le mois dernier", "since last year", "on Tuesday", "three days ago"), read
+        as the span they may mean (see :func:`~sahel_core.extract._figures._relative_date`);
+        not where the scan read a date ("since the beginning of the year 2016"), nor right
+        before one, whose day it names ("Thursday 12 May 2016")."""
         added: list[_Mention] = []
         words = self.scan.relative
         first = bisect.bisect_left(words, (s.start,))
@@ -115,9 +117,13 @@ class _Extractor(_Seizures, _Operations, _Workshops, _Figures):
             at = bisect.bisect_left(dates, match.end(), key=lambda m: m.start) - 1
             if at >= 0 and dates[at].end > match.start():
                 continue
-            since = match["since"] is not None
-            date = _relative_date(kind, page, self.text[match.start() : match.end()], since)
-            added.append(_Mention("date", match.start(), match.end(), date, "relative"))
+            if at + 1 < len(dates) and _BEFORE_DATE.fullmatch(
+                self.folded, match.end(), dates[at + 1].start
+            ):
+                continue
+            date = _relative_date(match, page, self.text[match.start() : match.end()])
+            if date is not None:
+                added.append(_Mention("date", match.start(), match.end(), date, "relative"))
         if not added:
             return found
         return sorted([*found, *added], key=lambda m: m.start)
@@ -131,7 +137,7 @@ class _Extractor(_Seizures, _Operations, _Workshops, _Figures):
         workshop = self.workshop_trigger(s, mentions, low)
         funded = self.first("funded", s)
         drafts = len(self.drafts)
-        operation = self.operations(index, s, mentions, low)
+        operation = self.operations(index, s, mentions, funded)
         if workshop is None or not _LEARNING.search(low):
             self.seizures(index, s, mentions, low, operation)
         else:  # course material: told, so that a seizure the rule misses is not lost unsaid

@@ -37,7 +37,7 @@ from sahel_core.extract._figures import (
     _redenominated,
     _unit_of,
 )
-from sahel_core.extract._patterns import compares
+from sahel_core.extract._patterns import _IN_PLACE, compares
 from sahel_core.extract._text import words_of
 from sahel_core.extract._vocabulary import (
     _AUTHORITY_WORD,
@@ -82,7 +82,7 @@ _SPACES = re.compile(r"\s+")
 _AND = re.compile(r"\s+(?:and|et)\s+")
 # An anchor: where a date or figure was seen (a month, a year, a number), and its word's index.
 _Anchor = tuple[int, int]
-_LOOK_BACK = 4  # words
+_LOOK_BACK = 5  # words: "since the beginning of the year 2015" has five before the year
 # What may come before an anchor: (words that begin a match, words that may be part of one,
 # whether day numbers may).
 _Kind = tuple[frozenset[str], frozenset[str], bool]
@@ -101,13 +101,13 @@ _SINCE = frozenset({"since", "depuis"})
 # After a word the link stands apart, or "mid-2016" would be one.
 _RANGED = re.compile(rf"(?:\d|[a-z.]\s){_LINK}\w")
 _PLACE_BEFORE = re.compile(
-    r"(?:^|[^a-z])(?:in|at|a|au|aux|en|dans)\s+(?:the\s+|la\s+|le\s+|l'|les\s+)?"
+    rf"(?:^|[^a-z]){_IN_PLACE}\s+(?:the\s+|la\s+|le\s+|l'|les\s+)?"
     r"(?:(?:capital\s+city|capital|city|town|region|port|district|province|commune|village|area|"
     r"ville|localite|prefecture|cercle|quartier)(?:\s+[a-z]+)?\s+(?:of|de|du|d')\s*"
     r"(?:the\s+)?)?$"
 )
 _PLACE_THEN = re.compile(
-    r"(?:^|[^a-z])(?:in|at|a|au|en|dans)\s+(?P<name>[a-z][a-z'-]*(?:\s+[a-z][a-z'-]*){0,2}),\s*$"
+    rf"(?:^|[^a-z]){_IN_PLACE}\s+(?P<name>[a-z][a-z'-]*(?:\s+[a-z][a-z'-]*){{0,2}}),\s*$"
 )
 _ORIGIN_BEFORE = re.compile(
     r"(?:^|[^a-z])(?:from|(?:en\s+)?provenance|originating\s+from|bound\s+for|destined\s+for|"

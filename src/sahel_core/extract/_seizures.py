@@ -17,6 +17,7 @@ from sahel_core.extract._patterns import (
     _CONTAINING,
     _CUMULATIVE,
     _CUT_WITH,
+    _DESTROY,
     _FRACTION_OF,
     _OF,
     _PERIOD_DAYS,
@@ -30,6 +31,10 @@ from sahel_core.quantities import Amount
 # Units a drug is counted in, which may come after its name: "70,000 tramadol tablets".
 _TABLETS = frozenset({"tablet", "pill", "capsule"})
 _LAST_WORD = re.compile(r"[a-z]+$")
+# Right before a quantity of the drug named just before: "and 1 ton", "et 1 tonne", "after
+# seizing 1 ton" (see _Seizures.elliptic), within _ELLIPTIC_BACK characters.
+_ELLIPTIC_AFTER = re.compile(rf"(?:(?<![a-z])(?:and|et)|{_SEIZE.pattern})\s+$")
+_ELLIPTIC_BACK = 20
 _A_FRACTION = "a part of a total is another figure than the total: not read"
 _A_HALF_MORE = "a half more than a number with decimals: which is meant is not known"
 
@@ -54,7 +59,9 @@ class _Seizures(_Base):
         drug_starts = [d.start for d in drugs]
         amount_starts = [m.start for m in amounts]
         last_unit: str | None = None
+        after_pair = False  # whether the figure before this one was a pair's
         for figure in figures:
+            next_to_pair, after_pair = after_pair, False
             i = bisect.bisect_left(drug_starts, figure.start + 1)
             drug = drugs[i] if i < len(drugs) and drugs[i].start - figure.end <= 40 else None
             tablets = self.tablets_of(figure, drug) if drug is not None else None
@@ -64,6 +71,10 @@ class _Seizures(_Base):
                 drug = drugs[i + 1] if i + 1 < len(drugs) else None  # not this figure's drug
                 drug = drug if drug is not None and drug.start - figure.end <= 40 else None
             if drug is None or not (tablets or _OF.search(self.folded[figure.end : drug.start])):
+                elliptic = self.elliptic(figure, pairs[-1]) if next_to_pair else None
+                if elliptic is not None:
+                    pairs.append((elliptic, pairs[-1][1], None))
+                    after_pair = True
                 continue
             before = self.folded[max(0, figure.start - 30) : figure.start]
             fraction = _FRACTION_OF.search(before) if "of" in before or "d" in before else None
@@ -116,7 +127,25 @@ class _Seizures(_Base):
             if packaging is None:
                 last_unit = figure.value.unit
             pairs.append((figure, drug, packaging))
+            after_pair = True
         return pairs
+
+    def elliptic(self, figure: _Mention, last: tuple[_Mention, _Mention, Any]) -> _Mention | None:
+        """A quantity of the drug of the pair ``last`` right before it, which the text does not
+        name again: "seized 2 tons of cannabis in Agadez yesterday and 1 ton in Zinder last
+        week", "after seizing 1 ton"; the quantity, read. None for any other figure: one of
+        another measure ("and 3 suspects"), or not joined so ("compared with 1 ton")."""
+        from sahel_core.quantities import dimension
+
+        quantity, drug, _ = last
+        if figure.kind != "amount" or not _ELLIPTIC_AFTER.search(
+            self.folded, max(drug.end, figure.start - _ELLIPTIC_BACK), figure.start
+        ):
+            return None
+        read = self.amount_of(figure)
+        if read is None or dimension(read.unit) != dimension(quantity.value.unit):
+            return None
+        return figure._replace(value=read)
 
     def tablets_of(self, figure: _Mention, drug: _Mention) -> _Mention | None:
         """A count of tablets written around the drug's name ("70,000 tramadol tablets", "1.5
@@ -143,43 +172,76 @@ class _Seizures(_Base):
         )
 
     def pair_dates(
-        self, s: _Sentence, pairs: list[tuple[_Mention, _Mention, Any]], mentions: list[_Mention]
+        self,
+        s: _Sentence,
+        pairs: list[tuple[_Mention, _Mention, Any]],
+        mentions: list[_Mention],
+        verb: re.Pattern[str],
     ) -> list[_Mention | None]:
-        """The date of each pair: the nearest the sentence states in the pair's own clause ("2
-        kg of cocaine on 5 May 2016 and 3 kg of heroin on 6 June 2016"), else one told
-        relative to the page's in that clause (see :meth:`relative_for`), else the only date
-        the sentence states, else its dateline's, else none: a date of another clause may be
-        another seizure's."""
+        """The date of each pair: one told relative to the page's in the pair's own clause
+        (see :meth:`relative_for`; ``verb`` names the pairs' event, "seized"), unless that
+        clause states one; else the nearest the sentence states in the pair's part of it ("2
+        kg of cocaine on 5 May 2016 and 3 kg of heroin on 6 June 2016"); else the only date the
+        sentence states, unless it is in the part of a quantity of no pair ("2 t of cannabis,
+        compared with 1 t in 2014"); else its dateline's, else none: a date of another clause
+        may be another seizure's."""
         dates = self.dates_of(mentions)
         if not (dates.stated or dates.relative or dates.dateline):
             return [None] * len(pairs)
         stated = dates.stated
-        one = len({m.value for m in stated}) == 1
-        # Consecutive pairs' clauses part at the first conjunction (or ";") after the drug,
-        # else at the first comma: a comma inside the first clause ("in Bamako, Mali on 5 May
+        spans = sorted(
+            [(quantity.start, max(quantity.end, drug.end), True) for quantity, drug, _ in pairs]
+            + [(m.start, m.end, False) for m in self.like_quantities(pairs, mentions)]
+        )
+        # Consecutive quantities' parts end at the first conjunction (or ";") after the first,
+        # else at the first comma: a comma inside the first part ("in Bamako, Mali on 5 May
         # 2016 and 3 kg...") and a conjunction inside the next ("; on 6 June 2016 gendarmes
-        # and customs seized 3 kg...") both stay in their own clause.
+        # and customs seized 3 kg...") both stay in their own part.
         cuts = [s.start]
-        for (_, drug, _), (quantity, _, _) in itertools.pairwise(pairs):
-            breaks = list(_CLAUSE_BREAK.finditer(self.folded, drug.end, quantity.start))
+        for (_, end, _), (start, _, _) in itertools.pairwise(spans):
+            breaks = list(_CLAUSE_BREAK.finditer(self.folded, end, start))
             strong = [b for b in breaks if b.group() != ","] or breaks
-            cuts.append(strong[0].start() if strong else quantity.start)
+            cuts.append(strong[0].start() if strong else start)
         cuts.append(s.end)
         starts = [m.start for m in stated]
-        found = []
-        for (quantity, drug, _), low, high in zip(pairs, cuts, cuts[1:], strict=False):
-            own = stated[bisect.bisect_left(starts, low) : bisect.bisect_left(starts, high)]
-            if own:
-                found.append(_closest(own, quantity.start))
+        owns = [
+            stated[bisect.bisect_left(starts, low) : bisect.bisect_left(starts, high)]
+            for low, high in itertools.pairwise(cuts)
+        ]
+        one = len({m.value for m in stated}) == 1 and not any(
+            own for own, (_, _, paired) in zip(owns, spans, strict=True) if not paired
+        )
+        found: list[_Mention | None] = []
+        for (start, end, paired), (low, high), own in zip(
+            spans, itertools.pairwise(cuts), owns, strict=True
+        ):
+            if not paired:
                 continue
-            relative = self.relative_for(mentions, quantity.start, drug.end, low, high)
+            relative = self.relative_for(mentions, start, end, low, high, verb)
             if relative is not None:
                 found.append(relative)
+            elif own:
+                found.append(_closest(own, start))
             elif one:
-                found.append(self.closest(stated, quantity.start))
+                found.append(self.closest(stated, start))
             else:
                 found.append(dates.dateline)
         return found
+
+    def like_quantities(
+        self, pairs: list[tuple[_Mention, _Mention, Any]], mentions: list[_Mention]
+    ) -> list[_Mention]:
+        """The sentence's quantities of no pair measured as a pair's ("1 t" after "2 t of
+        cannabis"): a comparison, a part of a total... whose dates are their own."""
+        from sahel_core.quantities import dimension
+
+        taken = {m.start for quantity, _, packaging in pairs for m in (quantity, packaging) if m}
+        measures = {dimension(quantity.value.unit) for quantity, _, _ in pairs}
+        return [
+            m
+            for m in self.of_kind(mentions, "amount")
+            if m.start not in taken and m.extra is not None and dimension(m.extra) in measures
+        ]
 
     def seizures(
         self,
@@ -211,8 +273,9 @@ class _Seizures(_Base):
         if not pairs:
             return
         drafts = []
+        verb = _DESTROY if destroyed else _SEIZE  # the event of the records' dates
         for (quantity, drug, packaging), when in zip(
-            pairs, self.pair_dates(s, pairs, mentions), strict=True
+            pairs, self.pair_dates(s, pairs, mentions, verb), strict=True
         ):
             draft = self.new(kind, index, quantity.start)
             drafts.append(draft)

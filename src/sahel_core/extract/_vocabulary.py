@@ -13,6 +13,7 @@ from typing import Final
 
 from attrs import frozen
 
+from sahel_core.dates import _WEEKDAYS
 from sahel_core.entities import Agency
 from sahel_core.extract._figures import _COUNTING_WORDS, _MONTH_WORDS, _NUMBER_WORD_SET
 from sahel_core.extract._text import fold_same_length, words_of
@@ -143,12 +144,13 @@ _DIGITS_WORD = 1 << 6
 _MEASURE_WORD = 1 << 7
 _TRIGGER_KINDS: Final = tuple((1 << (8 + i), kind) for i, kind in enumerate(_TRIGGER_STEMS))
 _TRIGGER_BITS: Final = sum(bit for bit, _ in _TRIGGER_KINDS)
-# The last word of a date told relative to the page's ("last week", "hier"): see
-# _patterns._RELATIVE_DATE, which the rules match back from it.
+# A word of a date told relative to the page's ("last week", "hier", "mardi dernier", "three
+# days ago"): see _patterns._RELATIVE_DATE, which the rules match around it.
 _RELATIVE_WORD = 1 << (8 + len(_TRIGGER_STEMS))
 _RELATIVE_WORDS: Final = frozenset(
-    ("yesterday", "hier", "week", "month", "year", "semaine", "mois", "annee")
-)
+    ("yesterday", "hier", "week", "month", "year", "semaine", "mois", "annee", "ago", "jours",
+     *_WEEKDAYS)
+)  # fmt: skip
 _WORD_CHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 # The action of each distinct word seen so far (all texts): words repeat, so each is worked out
 # once. Bounded: cleared when it would grow past _ACTIONS_MAX words.

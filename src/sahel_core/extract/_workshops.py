@@ -147,10 +147,10 @@ class _Workshops(_Base):
                 if tail is None or tail["noun"] not in nouns:
                     continue
                 stop = tail.end()
-                number = self.number_of(m)
-                if number is None:
+                amount = self.people_of(m, stop)
+                if amount is None:
                     continue
-                m = _Mention("number", m.start, stop, number)
+                m = _Mention("amount", m.start, stop, amount, "person")
             found.append(_ParticipantCount(m, _INSTITUTIONS.match(self.folded, stop)))
         return found
 
@@ -164,11 +164,7 @@ class _Workshops(_Base):
         amount = None
         if counts and "participants" not in draft.fields:
             m, institutions = counts[0]
-            if m.kind == "amount":
-                amount = self.amount_of(m)
-            else:
-                qualifier, value = m.value
-                amount = Amount(value, "person", qualifier, text=self.text[m.start : m.end])
+            amount = self.amount_of(m)
         if amount is not None:
             self.use(m.start, m.end)
             draft.fields["participants"] = amount
