@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import re
 from collections.abc import Sequence
@@ -13,18 +12,9 @@ import typer
 from typer.core import TyperCommand, TyperOption
 
 from sahel_core.cli.output import print_json, print_table
-from sahel_core.cli.read import check_locale
+from sahel_core.cli.read import check_day, check_locale
 
 __all__ = ["register"]
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise typer.BadParameter(
-            f"expected YYYY-MM-DD, got {text!r}", param_hint="--date"
-        ) from None
 
 
 def _via(value: str | None) -> str | None:
@@ -66,7 +56,7 @@ def convert(
     from sahel_core.money import convert as convert_money
     from sahel_core.numbers import format_number, parse_number
 
-    day = _date(date)
+    day = check_day(date, "--date")
     number = parse_number(amount, locale=locale)
     # A negative amount (an IATI reversal) converts as its size, its sign kept on the figures
     # shown: money itself is never negative.

@@ -23,13 +23,14 @@ Decimals are strings. See :mod:`sahel_core.extract` for the rules.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from sahel_core.cli.output import print_json, print_line, print_table, working
-from sahel_core.cli.read import check_encoding
+from sahel_core.cli.read import check_day, check_encoding
 
 __all__ = ["register"]
 
@@ -103,6 +104,16 @@ def extract_command(
             "--encoding", callback=check_encoding, help="Text encoding (default: detected)."
         ),
     ] = None,
+    published: Annotated[
+        dt.date | None,
+        typer.Option(
+            "--published",
+            parser=check_day,
+            metavar="YYYY-MM-DD",
+            help="The page's publication date: dates told relative to it ('yesterday', 'last "
+            "week', 'on Tuesday') are read from it where the text has no dateline.",
+        ),
+    ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print plain JSON: a list of records (see --help).")
     ] = False,
@@ -122,7 +133,7 @@ def extract_command(
     from sahel_core.plugins.text import extract_file
 
     with working(f"reading {path.name}"):
-        found = extract_file(path, lang=lang, encoding=encoding)
+        found = extract_file(path, lang=lang, encoding=encoding, published=published)
         records = found.as_dicts()
     if as_json:
         print_json(records)

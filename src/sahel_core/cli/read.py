@@ -8,6 +8,7 @@ accepted and rejected, and the rejections with the row as the spreadsheet shows 
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,7 +27,16 @@ from sahel_core.cli.output import (
 from sahel_core.errors import ParseError, ReferenceNotFound, SahelError
 from sahel_core.specs import ReadOptions, ReadResult
 
-__all__ = ["Encoding", "Locale", "check_encoding", "check_locale", "check_out", "register"]
+__all__ = [
+    "Encoding",
+    "Locale",
+    "check_day",
+    "check_encoding",
+    "check_given_once",
+    "check_locale",
+    "check_out",
+    "register",
+]
 
 #: How many rejections the human-readable summary lists (``--json`` lists them all).
 SHOWN_REJECTIONS = 10
@@ -170,6 +180,17 @@ def check_out(out: Path, inputs: Sequence[Path]) -> None:
         raise typer.BadParameter(
             f"no format writes {out.name!r}: name a file ending {', '.join(known)}",
             param_hint="--out",
+        ) from None
+
+
+def check_day(text: str, param_hint: str | None = None) -> dt.date:
+    """A day written YYYY-MM-DD (``--date``, ``--published``); another text is a usage error
+    (as a typer ``parser``, the option is named by typer)."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(
+            f"expected YYYY-MM-DD, got {text!r}", param_hint=param_hint
         ) from None
 
 

@@ -26,6 +26,7 @@ sentence's date, place and countries.
 from __future__ import annotations
 
 import bisect
+import datetime as dt
 import html
 import re
 from collections.abc import Iterable, Mapping
@@ -261,15 +262,27 @@ def _language(locale: str | None) -> str | None:
 
 
 def extract_file(
-    path: Path | str, *, lang: str | None = None, encoding: str | None = None
+    path: Path | str,
+    *,
+    lang: str | None = None,
+    encoding: str | None = None,
+    published: dt.date | None = None,
 ) -> Extraction:
-    """:func:`~sahel_core.extract.extract` on a file; spans point into the file as stored."""
+    """:func:`~sahel_core.extract.extract` on a file; spans point into the file as stored.
+    ``published`` is the page's publication date (``SourceRef.published``), which dates
+    "yesterday" or "last week" where the text has no dateline."""
+    path = Path(path)
+    return _extract(path, load_document(path, encoding=encoding), lang, published)
+
+
+def _extract(
+    path: Path, document: Document, lang: str | None, published: dt.date | None = None
+) -> Extraction:
     from sahel_core.extract import extract
 
-    path = Path(path)
-    document = load_document(path, encoding=encoding)
+    source = SourceRef(file=path.name, published=published)
     try:
-        found = extract(document.text, source=SourceRef(file=path.name), lang=lang)
+        found = extract(document.text, source=source, lang=lang)
     except SahelError as exc:
         raise exc.located(source=str(path)) from None
     if document.segments:
@@ -280,7 +293,7 @@ def extract_file(
 def read_text(path: Path, options: ReadOptions) -> ReadResult:
     """Read a prose file into canonical tables (see the module docstring for the accounting)."""
     document = load_document(path, encoding=options.encoding)
-    found = extract_file(path, lang=_language(options.locale), encoding=document.encoding)
+    found = _extract(path, document, _language(options.locale))
     tables = found.to_tables()
     if options.entity is not None:
         if options.entity not in tables:
