@@ -336,14 +336,28 @@ def test_rate_step_arithmetic_is_exact_half_even() -> None:
     assert year.label == "IMF IFS, year 2016"
 
 
+def test_a_rate_step_quotes_its_rate_to_the_places_it_is_published_to() -> None:
+    """The ECB's 1.1000 USD per EUR was quoted "1 EUR = 1.1 USD"."""
+    ecb = RateStep("EUR", "USD", D("1.1000"), dt.date(2020, 5, 21), "ECB")
+    assert (ecb.quote, str(ecb.rate)) == ("1 EUR = 1.1000 USD", "1.1000")
+    # A positive exponent is written out: an integer counts to its units.
+    imf = RateStep("GNF", "USD", D("9E+3"), dt.date(2017, 10, 31), "IMF IFS", "month", True)
+    assert (imf.quote, imf.rate.as_tuple()) == ("1 USD = 9000 GNF", D(9000).as_tuple())
+    assert RateStep("EUR", "INR", D("79.9855"), dt.date(2019, 1, 2), "ECB",
+                    increment="0.00050").increment == D("0.0005")  # fmt: skip
+
+
 @given(st.decimals(min_value=0, max_value=10**12, places=9), st.integers(0, 16))
+@example(D("99999999999999999999999.999999999"), 16)  # 38 digits: more than the context's 28
+@example(D("0.000000001"), 16)
 def test_rate_step_apply_matches_decimal_quantize(value: Decimal, places: int) -> None:
     from decimal import ROUND_HALF_EVEN, localcontext
 
     step = RateStep("XOF", "EUR", D("655.957"), dt.date(1999, 1, 1), "peg", "fixed", True)
     with localcontext(prec=100):
         expected = (value / D("655.957")).quantize(D(1).scaleb(-places), ROUND_HALF_EVEN)
-    assert step.apply(value, places) == expected
+    found = step.apply(value, places)
+    assert (found, found.as_tuple().exponent) == (expected, -places)
 
 
 def test_conversion_reports_path_rate_and_date() -> None:

@@ -7,6 +7,7 @@ import json
 import warnings
 from collections.abc import Callable, Iterable
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
 import polars as pl
@@ -163,24 +164,48 @@ def test_a_pegged_currency_and_its_anchor_never_go_through_a_pivot(
     assert mru.path == "MRO → MRU (redenomination, fixed)"
 
 
-def test_via_usd_keeps_the_peg_step(manager: Manager) -> None:
+def test_via_usd_keeps_the_peg_step_and_visits_each_currency_once(manager: Manager) -> None:
+    """via="USD" took XOF → GBP through XOF → EUR → USD → EUR → GBP: the legs XOF → EUR → USD
+    and USD → EUR → GBP (the ECB's rates of the day, as converting USD to GBP takes them) meet
+    at EUR, and the route now turns there instead of applying EUR → USD and undoing it."""
     day = dt.date(2017, 3, 14)
     money = Money(655957, "XOF")
     pound = convert(money, "GBP", on=day, via="USD", manager=manager)
-    # USD → GBP at the ECB's rates of the day, as converting USD to GBP takes them.
-    assert pound.path == (
-        "XOF → EUR (peg, fixed) → USD (ECB, 2017-03-14) → EUR (ECB, 2017-03-14) → GBP (ECB, "
-        "2017-03-14)"
-    )
-    assert pound.result.amount == D("875.63")  # 1000 EUR at the ECB's 0.87563, there and back
+    assert pound.path == "XOF → EUR (peg, fixed) → GBP (ECB, 2017-03-14)"
+    assert pound.result.amount == D("875.63")  # 1000 EUR at the ECB's 0.87563
+    assert pound.via == "USD"
     dollar = convert(money, "USD", on=day, via="USD", manager=manager)
     assert dollar.path == "XOF → EUR (peg, fixed) → USD (ECB, 2017-03-14)"
     assert dollar.result.amount == D("1063.1")  # 1000 EUR at the ECB's 1.0631
     back = convert(Money(100, "GBP"), "XOF", on=day, via="USD", manager=manager)
-    assert back.path == (
-        "GBP → EUR (ECB, 2017-03-14) → USD (ECB, 2017-03-14) → EUR (ECB, 2017-03-14) → XOF (peg, "
-        "fixed)"
+    assert back.path == "GBP → EUR (ECB, 2017-03-14) → XOF (peg, fixed)"
+    # Legs that meet only at the pivot still go through it.
+    naira = convert(Money(100, "GBP"), "NGN", on=day, via="USD", manager=manager)
+    assert naira.path == (
+        "GBP → EUR (ECB, 2017-03-14) → USD (ECB, 2017-03-14) → NGN (IMF IFS, month 2017-02)"
     )
+    frame = pl.DataFrame({"value": [655957], "currency": ["XOF"], "date_value": [day]})
+    row = convert_column(frame, to="GBP", via="USD", manager=manager).row(0, named=True)
+    assert (row["GBP"], row["rate_path"]) == (pound.result.amount, pound.path)
+
+
+_ROUTED = ["XOF", "XAF", "EUR", "USD", "GBP", "GHS", "NGN", "MRO", "MRU", "JPY", "XDR", "GNF"]
+
+
+@settings(max_examples=60)
+@given(st.sampled_from(_ROUTED), st.sampled_from(_ROUTED), st.sampled_from([None, "EUR", "USD"]),
+       st.dates(dt.date(1990, 1, 1), dt.date(2026, 10, 30)))  # fmt: skip
+@example("XOF", "GBP", "USD", dt.date(2017, 3, 14))
+@example("EUR", "CHF", "USD", dt.date(2017, 3, 14))
+def test_no_route_visits_a_currency_twice(
+    source: str, to: str, via: str | None, day: dt.date
+) -> None:
+    try:
+        conversion = convert(Money(1000, source), to, on=day, via=via, manager=_shared())
+    except RateNotFound:
+        return
+    visited = [source, *(s.to_currency for s in conversion.steps)]
+    assert len(set(visited)) == len(visited), conversion.path
 
 
 def test_before_the_peg_a_cfa_franc_takes_its_own_rate(manager: Manager) -> None:
@@ -360,7 +385,7 @@ def test_before_the_first_and_a_month_after_the_last_month_end_the_year_serves(
         # The ECB's "1.1000" (written 1.1 in its file) is exact to 0.00005: 50 USD, not 53,000.
         (Money(1_000_000, "EUR"), "USD", dt.date(2020, 5, 21), "1.1000", D(51)),
         (Money(1_000_000, "EUR"), "GBP", dt.date(2000, 8, 28), "0.6120", D(51)),  # 4 places then
-        (Money(1_000_000, "EUR"), "GBP", dt.date(2016, 12, 29), "0.85300", D("5.1")),  # 5 from 2002
+        (Money(1_000_000, "EUR"), "GBP", dt.date(2016, 12, 28), "0.85128", D("5.1")),  # 5 from 2002
         (Money(1_000_000, "EUR"), "ISK", dt.date(2019, 9, 25), "136.0", D(51000)),  # 1 from 2019
         # The IMF's 9000 GNF per USD is no rounding of a 9 to thousands.
         (Money(9_000_000, "GNF"), "USD", dt.date(2017, 10, 31), "9000", D("0.056")),
@@ -392,6 +417,79 @@ def test_a_providers_places_column_says_how_its_rates_were_rounded() -> None:
     second = convert(money, "USD", on=dt.date(2016, 11, 7), manager=manager)
     assert str(second.steps[0].rate) == "95"
     assert second.rounding == D("0.0053")
+
+
+@pytest.mark.parametrize("given", ["csv", "frame"])
+def test_a_rate_written_as_text_counts_the_places_it_is_written_with(
+    tmp_path: Path, given: str
+) -> None:
+    """A user's "1.1000" counted one place (0.05 off at most, 53,000 USD on 1,000,000 EUR)
+    unless a places column said four; a Decimal column cannot say, and counts its digits."""
+    path = tmp_path / "rates.csv"
+    path.write_text("date,currency,rate\n2016-11-04,USD, 1.1000\n")
+    table = {"csv": path, "frame": pl.read_csv(path, infer_schema=False)}[given]
+    manager = _manager(("mine", _Plugin(user_provider("mine", table, base="EUR", priority=1))))
+    conversion = convert(Money(1_000_000, "EUR"), "USD", on=dt.date(2016, 11, 4), manager=manager)
+    (step,) = conversion.steps
+    assert (step.source, str(step.rate), step.quote) == ("mine", "1.1000", "1 EUR = 1.1000 USD")
+    assert conversion.rounding == D(51)  # 0.00005 on 1,000,000 EUR, rounded up
+    decimal = pl.DataFrame({"date": ["2016-11-04"], "currency": ["USD"], "rate": [D("1.1000")]})
+    manager = _manager(("mine", _Plugin(user_provider("mine", decimal, base="EUR", priority=1))))
+    step = convert(Money(1, "EUR"), "USD", on=dt.date(2016, 11, 4), manager=manager).steps[0]
+    assert str(step.rate) == "1.1"
+
+
+def test_rupee_rates_published_in_steps_of_0_0005_count_half_that_step(
+    shared_data: Path, manager: Manager
+) -> None:
+    """The ECB published the rupee in steps of 0.0005 through 2019, at 4 places (all but two
+    of its 255 rates): 79.9855 is 0.00025 off at most, not 0.00005, so 1,000,000 EUR is
+    79,985,500 INR ± 250, not ± 50. One of the two others, 79.1529, is 0.00005 off."""
+    ecb = pl.read_csv(shared_data / "fx" / "ecb_eurofxref-hist.csv", infer_schema=False)
+    year = ecb.filter(pl.col("Date").str.starts_with("2019")).select("Date", "INR")
+    written = dict(year.iter_rows())
+    finer = sorted(day for day, rate in written.items() if D(rate) % D("0.0005"))
+    assert (len(written), finer) == (255, ["2019-08-05", "2019-12-16"])
+    for day, increment, bound in (("2019-01-02", D("0.0005"), D(250)), ("2019-08-05", None, D(50))):
+        money = Money(1_000_000, "EUR")
+        conversion = convert(money, "INR", on=dt.date.fromisoformat(day), manager=manager)
+        (step,) = conversion.steps
+        assert (step.rate, step.increment) == (D(written[day]), increment)
+        # The published rate times the amount is exact: the bound is the rate's rounding.
+        assert bound < conversion.rounding <= bound * D("1.04"), day
+
+
+@settings(max_examples=200)
+@given(st.decimals(min_value=0, max_value=10**9, places=3), st.integers(1, 10**7),
+       st.integers(0, 6), st.sampled_from([1, 5, 10, 50, 1000]),
+       st.fractions(Fraction(-1, 2), Fraction(1, 2)), st.booleans())  # fmt: skip
+@example(D(1_000_000), 159971, 4, 5, Fraction(1, 2), False)  # INR 79.9855, 0.00025 above
+def test_the_rounding_bound_holds_for_every_rate_a_published_one_stands_for(
+    amount: Decimal, units: int, places: int, multiple: int, off: Fraction, inverted: bool
+) -> None:
+    """A rate published in increments of ``multiple`` units of its last place stands for any
+    rate within half an increment of it; the bound must cover the result at each."""
+    from sahel_core.money import RateStep, _round_places
+    from sahel_core.rates import _rounding
+
+    increment = D(multiple).scaleb(-places)
+    rate = D(units * multiple).scaleb(-places)  # written to its places: 1.1000
+    step = RateStep("EUR", "USD", rate, dt.date(2019, 1, 2), "ECB", "day", inverted,
+                    increment if multiple > 1 else None)  # fmt: skip
+    result = _round_places(step.apply(amount), 9)
+    true = Fraction(rate) + off * Fraction(increment)
+    exact = Fraction(amount) / true if inverted else Fraction(amount) * true
+    assert abs(Fraction(result) - exact) <= Fraction(_rounding(amount, result, [step]))
+
+
+def test_a_providers_increment_column_is_the_step_its_rates_are_published_in() -> None:
+    frame = pl.DataFrame(
+        {"date": ["2016-11-04"], "currency": ["USD"], "rate": ["1.1005"], "increment": ["0.0005"]}
+    )
+    manager = _manager(("mine", _Plugin(user_provider("mine", frame, base="EUR", priority=1))))
+    conversion = convert(Money(1_000_000, "EUR"), "USD", on=dt.date(2016, 11, 4), manager=manager)
+    assert conversion.steps[0].increment == D("0.0005")
+    assert D(250) < conversion.rounding <= D(260)  # 0.00025 on 1,000,000 EUR, not 0.00005
 
 
 @pytest.mark.parametrize(
@@ -1133,6 +1231,24 @@ def test_route_queries_are_built_once_per_table_and_give_the_same_figures_again(
     with pytest.raises(RateNotFound) as error:
         convert(Money(D(5), "EUR"), "USD", on=dt.date(1949, 1, 1), manager=manager)
     assert again["rate_error"][2] == error.value.message
+
+
+def test_a_conversion_of_pairs_already_read_runs_no_polars_query(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """convert_money cost 1.1 ms a call, most of it a polars join of the rows read against the
+    route's pairs, made on every call to read missing pairs and then thrown away."""
+    manager = _manager()
+    day = dt.date(2017, 3, 14)
+    first = [convert(Money(655957, "XOF"), "GBP", on=day, via=v, manager=manager) for v in PIVOTS]
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a polars query")
+
+    monkeypatch.setattr(pl.DataFrame, "join", refused)
+    monkeypatch.setattr(pl.LazyFrame, "collect", refused)
+    again = [convert(Money(655957, "XOF"), "GBP", on=day, via=v, manager=manager) for v in PIVOTS]
+    assert again == first
 
 
 def test_the_rate_table_of_a_manager_is_built_once_by_threads_at_once(

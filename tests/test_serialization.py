@@ -21,15 +21,22 @@ from sahel_core.testing import decimals, entities, moneys, seizures
 
 _CURRENCIES = ("XOF", "XAF", "EUR", "USD", "GHS")
 
+# Rates as providers publish them, trailing zeros included ("1.1000"), and in any exponent.
+published = st.builds(
+    lambda units, exponent: Decimal(units).scaleb(exponent),
+    st.integers(1, 10**12),
+    st.integers(-16, 3),
+)
 rate_steps = st.builds(
     RateStep,
     from_currency=st.sampled_from(_CURRENCIES),
     to_currency=st.sampled_from(_CURRENCIES),
-    rate=decimals().filter(bool),
+    rate=decimals().filter(bool) | published,
     rate_date=st.dates(),
     source=st.sampled_from(["peg", "ECB", "IMF IFS", "World Bank"]) | st.text(max_size=12),
     period=st.sampled_from(["fixed", "day", "month", "year"]),
     inverted=st.booleans(),
+    increment=st.none() | published,
 )
 conversions = st.builds(
     Conversion,
@@ -64,6 +71,24 @@ def test_lists_round_trip(records: list[Seizure]) -> None:
 def test_conversions_round_trip(conversion: Conversion) -> None:
     # An inverted step (a peg read as EUR → XOF) could be written but not read back.
     assert loads(dumps(conversion), Conversion) == conversion
+
+
+@given(rate_steps)
+@example(RateStep("EUR", "USD", Decimal("1.1000"), dt.date(2020, 5, 21), "ECB"))
+@example(RateStep("USD", "GNF", Decimal("9E+3"), dt.date(2017, 10, 31), "IMF IFS", "month"))
+def test_a_rate_steps_json_keeps_the_places_of_its_rate(step: RateStep) -> None:
+    """The ECB's 1.1000 was written "1.1" in JSON and in its quote, losing the places that
+    Conversion.rounding counts; it reads back with the same digits, as its quote writes it."""
+    text = json.loads(dumps(step))["rate"]
+    assert step.quote.split(" = ")[1].split(" ")[0] == text
+    back = loads(dumps(step), RateStep)
+    assert back == step
+    assert (back.rate.as_tuple(), back.increment) == (step.rate.as_tuple(), step.increment)
+    conversion = Conversion(Money(1, step.from_currency), Money(1, step.to_currency),
+                            step.rate_date, (step,))  # fmt: skip
+    assert conversion.as_dict()["steps"][0]["rate"] == text
+    (again,) = loads(dumps(conversion), Conversion).steps
+    assert again.rate.as_tuple() == step.rate.as_tuple()
 
 
 @given(st.booleans())

@@ -127,13 +127,29 @@ def _round_half_even(numerator: int, denominator: int, places: int) -> Decimal:
     twice = 2 * remainder
     if twice > abs(denominator) or (twice == abs(denominator) and quotient % 2):
         quotient += 1
-    digits = tuple(int(c) for c in str(quotient))
-    return Decimal((1 if negative and quotient else 0, digits, -places))
+    # From text: exact whatever the context's precision, and much faster than a digit tuple.
+    return Decimal(f"{'-' if negative and quotient else ''}{quotient}E-{places}")
 
 
 def _round_places(value: Decimal, places: int) -> Decimal:
     """``value`` rounded half-even to ``places`` decimal places."""
     return _round_half_even(*value.as_integer_ratio(), places)
+
+
+def _as_written(value: object) -> Decimal:
+    """A rate as :class:`RateStep` keeps it: its digits after the point are the places it is
+    published to, so a positive exponent is written out (``1.1E+3`` → ``1100``) and the JSON
+    text of the rate reads back to the same digits."""
+    rate = to_decimal(value)
+    sign, digits, exponent = rate.as_tuple()
+    if isinstance(exponent, int) and exponent > 0:
+        return Decimal((sign, (*digits, *(0,) * exponent), 0))
+    return rate
+
+
+def _optional_tidy(value: object) -> Decimal | None:
+    """An increment in its shortest form (``0.0005``): its zeros say nothing."""
+    return None if value is None else tidy(to_decimal(value))
 
 
 @define(frozen=True)
@@ -142,33 +158,37 @@ class RateStep:
 
     ``rate`` is the figure as its source publishes it, to the decimal places it publishes
     (``Decimal("1.1000")`` for the ECB's 1.1000 USD per EUR, which
-    :attr:`Conversion.rounding` counts): ``1 from_currency = rate to_currency``, or, when
-    ``inverted``, ``1 to_currency = rate from_currency`` (the peg's 655.957 XOF per EUR on a
-    step XOF → EUR; the step then divides). ``rate_date`` is the date the rate is published
-    for, on or before the requested date (the previous business day when it had none; the
-    month end for the IMF's month-end rates; the first day of the year for ``year`` rates;
-    the first day a ``fixed`` rate applies); ``period`` is ``fixed`` (a peg or
-    redenomination), ``day``, ``month`` or ``year``; ``source`` names the provider ("peg",
-    "ECB", "IMF IFS", "World Bank", or a user table's name).
+    :attr:`Conversion.rounding` counts; a positive exponent is written out: ``1.1E+3`` is
+    1100): ``1 from_currency = rate to_currency``, or, when ``inverted``, ``1 to_currency =
+    rate from_currency`` (the peg's 655.957 XOF per EUR on a step XOF → EUR; the step then
+    divides). ``rate_date`` is the date the rate is published for, on or before the requested
+    date (the previous business day when it had none; the month end for the IMF's month-end
+    rates; the first day of the year for ``year`` rates; the first day a ``fixed`` rate
+    applies); ``period`` is ``fixed`` (a peg or redenomination), ``day``, ``month`` or
+    ``year``; ``source`` names the provider ("peg", "ECB", "IMF IFS", "World Bank", or a user
+    table's name). ``increment`` is the step the source publishes the rate in when that is
+    not a unit of its last place (the ECB's rupee in 2019: ``Decimal("0.0005")``, at 4
+    places), else ``None``. The quote and the JSON write the rate with its places.
     """
 
     from_currency: str = field(converter=_currency)
     to_currency: str = field(converter=_currency)
-    rate: Decimal = field(converter=to_decimal)
+    rate: Decimal = field(converter=_as_written)
     rate_date: dt.date
     source: str
     period: str = "day"
     inverted: bool = False
+    increment: Decimal | None = field(default=None, converter=_optional_tidy)
 
     @property
     def quote(self) -> str:
-        """The rate as published: ``"1 EUR = 655.957 XOF"``."""
+        """The rate as published, with its places: ``"1 EUR = 1.1000 USD"``."""
         one, other = (
             (self.to_currency, self.from_currency)
             if self.inverted
             else (self.from_currency, self.to_currency)
         )
-        return f"1 {one} = {format(tidy(self.rate), 'f')} {other}"
+        return f"1 {one} = {self.rate:f} {other}"
 
     @property
     def label(self) -> str:
@@ -196,9 +216,10 @@ class Conversion:
     """A converted amount with its provenance: original, result, requested date and steps.
 
     ``rounding`` bounds ``|result.amount - exact|``, where exact is the original times the
-    true rates: the arithmetic rounding plus the rounding of each published rate (half a unit
-    of the last digit of :attr:`RateStep.rate`, written to the places its source publishes;
-    fixed rates are exact). ``via`` is the pivot asked for, if any.
+    true rates: the arithmetic rounding plus the rounding of each published rate (half its
+    :attr:`RateStep.increment`, else half a unit of the last digit of :attr:`RateStep.rate`,
+    written to the places its source publishes; fixed rates are exact). ``via`` is the pivot
+    asked for, if any.
     """
 
     original: Money
@@ -241,7 +262,8 @@ class Conversion:
         ``date``, ``steps`` (``from``, ``to``, ``rate``, ``quote``, ``rate_date``, ``source``,
         ``period``, ``inverted``), ``path``, ``rounding``, ``qualifier``, ``low``, ``high``.
         Decimals are written as everywhere in sahel_core's JSON
-        (:func:`~sahel_core.serialization.decimal_text`): without trailing zeros."""
+        (:func:`~sahel_core.serialization.decimal_text`): without trailing zeros, but for a
+        step's rate, which keeps the places it is published to ("1.1000"), as its quote."""
 
         from sahel_core.serialization import decimal_text  # here: importing money stays light
 
@@ -259,7 +281,7 @@ class Conversion:
                 {
                     "from": s.from_currency,
                     "to": s.to_currency,
-                    "rate": decimal_text(s.rate),
+                    "rate": decimal_text(s.rate, zeros=True),
                     "quote": s.quote,
                     "rate_date": s.rate_date.isoformat(),
                     "source": s.source,
@@ -293,11 +315,12 @@ def convert(
     whatever ``via`` says; otherwise a pegged currency starts (or ends) with its fixed step,
     then goes through a pivot (``via``: ``"EUR"`` or ``"USD"``, else EUR, else USD), each
     leg one rate or a fixed rate then one rate (a leg to USD of a currency with a EUR rate
-    goes through EUR: GBP → EUR → USD at the ECB's rates of the day); see
-    :mod:`sahel_core.rates` for how rates and routes are chosen. ECB daily rates serve up
-    to 7 days after their date (a weekend gets Friday's rate, and the step says Friday); IMF
-    month-end rates serve from their date until the next month end, then IMF and World Bank
-    annual averages their own year.
+    goes through EUR: GBP → EUR → USD at the ECB's rates of the day), and no route passes
+    through a currency twice (legs that meet before the pivot turn there: ``via="USD"`` for
+    XOF → GBP is XOF → EUR → GBP); see :mod:`sahel_core.rates` for how rates and routes are
+    chosen. ECB daily rates serve up to 7 days after their date (a weekend gets Friday's rate,
+    and the step says Friday); IMF month-end rates serve from their date until the next month
+    end, then IMF and World Bank annual averages their own year.
 
     Each step rounds half-even to :data:`STEP_PLACES` places, the result to ``places``
     (0 to 9, default 9). The qualifier is kept and the bounds are converted the same way.

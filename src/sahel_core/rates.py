@@ -40,9 +40,14 @@ Choosing a route
       ``GBP → NGN`` takes the ECB's daily GBP and USD rates, as ``GBP → USD`` does, not the
       IMF's month-end GBP per USD.
 
-    So ``via="USD"`` for XOF → GBP is ``XOF → EUR (peg) → USD → EUR → GBP``: every peg step
-    stays exact. Every rate used is a :class:`~sahel_core.money.RateStep` of the result, so a change
-    of pivot or of source is always reported, never silent.
+    A route visits each currency once: where the two legs pass through the same currency, it
+    turns there, and the hops between, which apply a rate and undo it, are left out. So
+    ``via`` names the currency the legs are taken to, not one every route shows: with
+    ``via="USD"``, XOF → GBP takes the legs ``XOF → EUR (peg) → USD`` and ``USD → EUR → GBP``
+    (the ECB's daily rates, as converting USD to GBP takes them), which meet at EUR, so the
+    route is ``XOF → EUR (peg) → GBP``; GBP → NGN stays ``GBP → EUR → USD → NGN``. Every peg
+    step stays exact. Every rate used is a :class:`~sahel_core.money.RateStep` of the result,
+    so a change of pivot or of source is always reported, never silent.
 
 Arithmetic (exact, and the same in Python and polars)
     Each step multiplies or divides by the rate as published and rounds half-even to
@@ -56,9 +61,13 @@ Arithmetic (exact, and the same in Python and polars)
     :attr:`~sahel_core.money.Conversion.rounding` bounds the error from this rounding and
     from the rounding of the published rates: half a unit of the last decimal place each rate
     is published to, which a provider gives in an optional ``places`` column (the ECB's
-    "1.1000" is 1.1 to 4 places, 0.00005 off at most); without it, the last digit of the rate
-    (an integer's units: the IMF's 9000 GNF per USD is 0.5 off at most). A step's
-    :attr:`~sahel_core.money.RateStep.rate` is written to those places: ``Decimal("1.1000")``.
+    "1.1000" is 1.1 to 4 places, 0.00005 off at most), else the places a rate written as text
+    has ("1.1000": 4), else the last digit of the rate (an integer's units: the IMF's 9000 GNF
+    per USD is 0.5 off at most); or half the step a rate is published in when that is coarser,
+    which a provider gives in an optional ``increment`` column (the ECB's rupee in 2019, in
+    steps of 0.0005: 0.00025 off at most). A step's :attr:`~sahel_core.money.RateStep.rate`
+    is written to those places, ``Decimal("1.1000")``, and its
+    :attr:`~sahel_core.money.RateStep.increment` is the coarser step.
 
 Size limit
     Values are carried at 16 places in 38-digit decimals, so a conversion whose figures could
@@ -146,6 +155,7 @@ class _Row(NamedTuple):
     period: str
     source: str
     places: int | None  # the decimal places the rate is published to, if known
+    increment: Decimal | None  # the step it is published in, if not a unit of its last place
 
 
 class _Layer(NamedTuple):
@@ -167,7 +177,8 @@ class _Lazy(NamedTuple):
 class RateTable:
     """Every rate of every provider, normalized: the columns of
     :class:`~sahel_core.specs.RateProviderSpec` frames plus ``places`` (the decimal places a
-    rate is published to, null when its provider does not say), ``provider``, ``source`` (the
+    rate is published to, null when its provider does not say), ``increment`` (the step it is
+    published in, null when a unit of its last place), ``provider``, ``source`` (the
     label steps report: "ECB", "IMF IFS"...), ``priority``, ``layer`` (the order providers
     and periods are tried in) and ``valid_until``. Build one with :meth:`from_providers`;
     :func:`rate_table` keeps one per manager.
@@ -199,7 +210,7 @@ class RateTable:
             self._pull(source, _mentions("period", ["fixed"]), quiet=True)
             for source in list(self._lazy)
         ]
-        self._rows_for(pl.concat([rows.clear(), *tied]).select("currency", "base").iter_rows())
+        self._read(pl.concat([rows.clear(), *tied]).select("currency", "base").iter_rows())
         self._tie()
 
     @classmethod
@@ -242,14 +253,17 @@ class RateTable:
         return pl.concat([self._eager, *whole]).sort("layer", maintain_order=True)
 
     def _forget(self) -> None:
-        """Start the caches built from the rows read: each hop's layers, rows and queries, and
-        each pair's priority."""
+        """Start the caches built from the rows read: each hop's layers, rows and queries, each
+        pair's priority and each conversion's plans."""
         self._layers: dict[tuple[str, str], list[_Layer]] = {}
         self._hops: dict[tuple[str, str], list[tuple[int, pl.DataFrame]]] = {}
         self._queries: dict[
             tuple[str, str, str | None], Callable[[pl.LazyFrame], pl.LazyFrame]
         ] = {}
         self._priorities: dict[tuple[tuple[str, str], bool], float | None] = {}
+        self._plans: dict[
+            tuple[str, str, str | None], list[tuple[str, tuple[tuple[str, str], ...]]]
+        ] = {}
 
     def _tie(self) -> None:
         """The anchors and fixed partners of each currency, and :attr:`providers`, from the
@@ -285,9 +299,17 @@ class RateTable:
         self.providers: tuple[str, ...] = tuple(dict.fromkeys(name for _, name in sorted(layers)))
 
     def _rows_for(self, hops: Iterable[tuple[str, str]]) -> pl.DataFrame:
-        """The rows of every provider quoting the currency pair of each hop, either way; the
-        lazy providers' rows of a pair are read the first time it is asked for."""
+        """The rows of every provider quoting the currency pair of each hop, either way (see
+        :meth:`_read`)."""
+        pairs = self._read(hops)
+        return self._read_rows.join(_both_ways(pairs), on=["currency", "base"], how="semi")
+
+    def _read(self, hops: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Read the lazy providers' rows of the currency pair of each hop, the first time a
+        pair is asked for; the pairs, each in code order."""
         pairs = {(a, b) if a <= b else (b, a) for a, b in hops}
+        if pairs <= self._pairs_read:  # the usual case, and a lock costs more than the test
+            return pairs
         with self._lock:
             missing = sorted(pairs - self._pairs_read)
             if missing and self._lazy:
@@ -302,8 +324,7 @@ class RateTable:
                 ]
                 self._read_rows = pl.concat([self._read_rows, *read])
             self._pairs_read.update(missing)
-            found = self._read_rows
-        return found.join(_both_ways(pairs), on=["currency", "base"], how="semi")
+        return pairs
 
     def _pull(
         self,
@@ -352,9 +373,9 @@ class RateTable:
                 layers = []
                 for _, group in found.group_by("layer", maintain_order=True):
                     rows = [
-                        _Row(rate, currency == source, day, period, label, places)
-                        for currency, day, period, rate, label, places in group.select(
-                            "currency", "date", "period", "rate", "source", "places"
+                        _Row(rate, currency == source, day, period, label, places, increment)
+                        for currency, day, period, rate, label, places, increment in group.select(
+                            "currency", "date", "period", "rate", "source", "places", "increment"
                         ).iter_rows()
                     ]
                     layers.append(
@@ -376,7 +397,8 @@ class RateTable:
             if i >= 0 and day <= layer.valid_until[i]:
                 row = layer.rows[i]
                 rate = _published(row.rate, row.places)
-                return RateStep(source, target, rate, row.date, row.source, row.period, row.divide)
+                return RateStep(source, target, rate, row.date, row.source, row.period, row.divide,
+                                row.increment)  # fmt: skip
         return None
 
     # -- a route -----------------------------------------------------------------------------
@@ -457,7 +479,18 @@ class RateTable:
         ties meet), then through each pivot (``via``, else :data:`PIVOTS`) its legs'
         options. The first whose hops all have a rate on the date is used (the same as
         taking, for the first pivot where both legs have one, the first working option of
-        each leg)."""
+        each leg). Kept: every conversion of a pair plans the same routes, until a provider is
+        dropped."""
+        key = (source, target, via)
+        known = self._plans  # one look: a provider dropped meanwhile (_skip) starts a new dict
+        if key not in known:
+            known[key] = self._plan(source, target, via)
+        return list(known[key])
+
+    def _plan(
+        self, source: str, target: str, via: str | None
+    ) -> list[tuple[str, tuple[tuple[str, str], ...]]]:
+        """:meth:`plans`, worked out."""
         if source == target:
             return [(source, ())]
         plans = self.fixed_plans(source, target)
@@ -465,8 +498,8 @@ class RateTable:
             for there in self.legs(source, pivot):
                 for back in self.legs(target, pivot):
                     hops = there + tuple((b, a) for a, b in reversed(back))
-                    plans.append((pivot, hops))
-        return plans
+                    plans.append((pivot, _once(hops)))
+        return list(dict.fromkeys(plans))
 
     def route(
         self, source: str, target: str, on: dt.date, via: str | None = None
@@ -474,7 +507,7 @@ class RateTable:
         """The steps converting ``source`` to ``target`` on ``on``; :class:`RateNotFound`
         names the currency and the date when there is no route."""
         plans = self.plans(source, target, via)
-        self._rows_for(hop for _, hops in plans for hop in hops)  # one read for every hop
+        self._read(hop for _, hops in plans for hop in hops)  # one read for every hop
         # Again: a provider that failed in that read was dropped with its fixed ties.
         plans = self.plans(source, target, via)
         for _, hops in plans:
@@ -546,6 +579,20 @@ class RateTable:
         return query
 
 
+def _once(hops: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    """``hops`` visiting each currency once: where they come back to a currency they left,
+    the stretch between is cut (``XOF → EUR → USD → EUR → GBP`` is ``XOF → EUR → GBP``: the
+    hops EUR → USD → EUR apply one rate and undo it)."""
+    kept: list[tuple[str, str]] = []
+    for hop in hops:
+        left = [a for a, _ in kept]
+        if hop[1] in left:
+            del kept[left.index(hop[1]) :]
+        else:
+            kept.append(hop)
+    return tuple(kept)
+
+
 def _directed(rows: pl.DataFrame) -> pl.DataFrame:
     """Each row of ``rows`` twice, once per direction (``from``, ``to``, ``divide``), with
     ``up``: the power of ten bounding the factor the hop applies (for the size limit)."""
@@ -605,6 +652,7 @@ def _normalize_empty() -> pl.DataFrame:
             "period": pl.String,
             "rate": _RATE,
             "places": pl.Int32,
+            "increment": _RATE,
             "provider": pl.String,
             "source": pl.String,
             "priority": pl.Int64,
@@ -614,13 +662,15 @@ def _normalize_empty() -> pl.DataFrame:
 
 
 def _check_schema(schema: pl.Schema) -> None:
-    """A provider frame's columns: those of :data:`_COLUMNS`, and rates that are not floats."""
+    """A provider frame's columns: those of :data:`_COLUMNS`, and rates (and increments) that
+    are not floats."""
     missing = [c for c in _COLUMNS if c not in schema]
     if missing:
         raise ValueError(f"missing columns {missing}; needs {list(_COLUMNS)}")
-    kind = schema["rate"]
-    if not (kind == pl.String or kind.is_decimal() or kind.is_integer()):
-        raise TypeError(f"column 'rate' is {kind}: rates are Decimal, not float")
+    for name in ("rate", "increment"):
+        kind = schema.get(name, pl.String())
+        if not (kind == pl.String or kind.is_decimal() or kind.is_integer()):
+            raise TypeError(f"column {name!r} is {kind}: Decimal or text, not float")
 
 
 def _skipped(spec: RateProviderSpec, exc: Exception) -> None:
@@ -657,9 +707,6 @@ def _normalize(
             f"load() returned {type(frame).__name__}, not a polars DataFrame or LazyFrame"
         )
     _check_schema(frame.schema)
-    rate = pl.col("rate")
-    if frame.schema["rate"] == pl.String:
-        rate = rate.str.strip_chars().cast(pl.Decimal(38, 20), strict=False)
     day = pl.col("date")
     if frame.schema["date"] == pl.String:
         day = day.str.strip_chars().str.to_date("%Y-%m-%d", strict=False)
@@ -668,9 +715,16 @@ def _normalize(
     text = _cleaned(frame, {"currency": _shape, "base": _shape, "period": _period})
     source = pl.col("source").cast(pl.String) if "source" in frame.columns else pl.lit(None)
     places = pl.lit(None, dtype=pl.Int32)
+    if frame.schema["rate"] == pl.String:
+        # The text says how many places a rate is published to: "1.1000" is 4, not 1.
+        decimals = pl.col("rate").str.strip_chars().str.split(".").list.get(1, null_on_oob=True)
+        places = decimals.str.len_chars().fill_null(0).cast(pl.Int32)
     if "places" in frame.columns:
         given = pl.col("places").cast(pl.Int32, strict=False)
-        places = pl.when(given >= 0).then(given.clip(upper_bound=RATE_SCALE))
+        places = pl.when(given >= 0).then(given).otherwise(places)
+    increment = pl.lit(None, dtype=_RATE)
+    if "increment" in frame.columns:
+        increment = _decimals(frame, "increment")
     cleaned = (
         frame.lazy()
         .select(
@@ -678,9 +732,10 @@ def _normalize(
             text["base"].alias("base"),
             day.alias("date"),
             text["period"].alias("period"),
-            rate.cast(_RATE, strict=False).alias("rate"),
+            _decimals(frame, "rate").alias("rate"),
             source.fill_null(spec.name).alias("source"),
-            places.alias("places"),
+            places.clip(upper_bound=RATE_SCALE).alias("places"),
+            pl.when(increment > 0).then(increment).alias("increment"),
         )
         .filter(
             (
@@ -724,6 +779,15 @@ def _normalize(
             stacklevel=3,
         )
     return kept
+
+
+def _decimals(frame: pl.DataFrame, column: str) -> pl.Expr:
+    """A column of numbers at the table's scale, read from text when it is text; null where it
+    is no number."""
+    value = pl.col(column)
+    if frame.schema[column] == pl.String:
+        value = value.str.strip_chars().cast(pl.Decimal(38, 20), strict=False)
+    return value.cast(_RATE, strict=False)
 
 
 def _cleaned(
@@ -809,9 +873,11 @@ def user_provider(
     (ISO; the day a rate is for, from which it serves: a month-end rate is dated the month
     end), ``currency`` (ISO 4217) and ``rate`` (units of ``currency`` per one ``base``,
     written as a decimal number), and optionally ``base`` and ``period`` (else the ``base``
-    and ``period`` arguments) and ``places`` (the decimal places the rates are published to,
-    for :attr:`~sahel_core.money.Conversion.rounding`: else each rate counts to its last
-    non-zero decimal). Steps that use it report ``name`` as their source. With the
+    and ``period`` arguments), ``places`` (the decimal places the rates are published to,
+    for :attr:`~sahel_core.money.Conversion.rounding`: else a rate written as text counts
+    the places it is written with, "1.1000" four, and a Decimal one its last non-zero
+    decimal) and ``increment`` (the step they are published in, when coarser than a unit of
+    their last place: 0.0005). Steps that use it report ``name`` as their source. With the
     default ``priority`` 50 it is consulted after the built-in providers (peg 10, ECB 20, IMF
     30, World Bank 40), for what they lack; pass a smaller number to prefer it. Return it
     from a plugin's ``sahel_register_rate_providers`` hook, or pass it to
@@ -889,25 +955,27 @@ def _published(rate: Decimal, places: int | None) -> Decimal:
     return Decimal((sign, (*digits, *(0,) * missing), exponent - missing))
 
 
-def _half_unit(rate: Decimal) -> Fraction:
-    """Half a unit in the last digit of a rate as written (see :func:`_published`): how much
-    it was rounded. An integer written with a positive exponent counts to its units."""
-    exponent = rate.as_tuple().exponent
+def _half_step(step: RateStep) -> Fraction:
+    """How much a published rate may have been rounded: half the increment it is published in,
+    which is a unit of its last digit as written (see :func:`_published`) unless the step says
+    otherwise (the ECB's rupee in steps of 0.0005: 0.00025, not 0.00005)."""
+    exponent = step.rate.as_tuple().exponent  # never positive: RateStep writes it out
     assert isinstance(exponent, int)
-    return Fraction(5) * Fraction(10) ** (min(exponent, 0) - 1)
+    increment = Fraction(10) ** exponent if step.increment is None else Fraction(step.increment)
+    return increment / 2
 
 
 def _rounding(original: Decimal, result: Decimal, steps: Sequence[RateStep]) -> Decimal:
     """A bound on ``|result - original × true rates|``: the arithmetic rounding (measured
     exactly against the published rates) plus what the rounding of each published rate
-    could change (half a unit of its last digit; fixed rates are exact)."""
+    could change (:func:`_half_step`; fixed rates are exact)."""
     exact = Fraction(original)
     spread = Fraction(1)
     for step in steps:
         rate = Fraction(step.rate)
         exact = exact / rate if step.inverted else exact * rate
         if step.period != "fixed":
-            half = _half_unit(step.rate)
+            half = _half_step(step)
             spread *= 1 + half / (rate - half) if rate > half else Fraction(10**6)
     total = abs(Fraction(result) - exact) + abs(exact) * (spread - 1)
     return _ceiling_two_digits(total) if total else Decimal(0)
@@ -1330,7 +1398,7 @@ def _routes(table: RateTable, keys: pl.DataFrame, target: str, via: str | None) 
             pending.append((source, group))
     # Every hop the routes may take is cut from the table in one pass; the pairs that choose
     # between the routes (each currency against the pivots) are read first, together.
-    table._rows_for((s, p) for s, _ in pending for p in PIVOTS if s != p)
+    table._read((s, p) for s, _ in pending for p in PIVOTS if s != p)
     table.hop_layers(h for s, _ in pending for _, hs in table.plans(s, target, via) for h in hs)
     parts += [table.route_query(source, target, via)(group) for source, group in pending]
     return pl.concat(parts, how="vertical").collect(engine="in-memory")

@@ -1,10 +1,12 @@
 """JSON in and out of every entity and value type, through one cattrs converter.
 
 Decimals travel as strings ("2.7") so no float ever touches a figure, dates as ISO text, enums as
-their value, tuples as lists. Structuring is strict: a string where a list is expected, a number
-where text or true/false is expected, or an unknown key is an error. All errors of one record are
-collected and raised together as one :class:`~sahel_core.errors.StructureError` listing each bad
-field's path (``$.quantity.magnitude``), message and value.
+their value, tuples as lists. A rate step's rate keeps the places it is published to ("1.1000"):
+they say how it was rounded, and it reads back with the same digits. Structuring is strict: a
+string where a list is expected, a number where text or true/false is expected, or an unknown key
+is an error. All errors of one record are collected and raised together as one
+:class:`~sahel_core.errors.StructureError` listing each bad field's path
+(``$.quantity.magnitude``), message and value.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import json
 import typing
 from collections.abc import Iterator
 from decimal import Decimal
-from functools import cache
+from functools import cache, partial
 from typing import Any, TypeVar
 
 from sahel_core.errors import SahelError, StructureError
@@ -27,13 +29,13 @@ __all__ = ["converter", "decimal_text", "dumps", "loads", "structure", "unstruct
 T = TypeVar("T")
 
 
-def decimal_text(value: Decimal) -> str:
+def decimal_text(value: Decimal, *, zeros: bool = False) -> str:
     """``value`` as sahel_core writes a decimal in JSON: positional notation without trailing
-    zeros ("2.7", "1000", "0.00000012"), every digit kept. ``str()`` would write "1.2E-7",
-    which is no decimal number to a reader of the JSON, and ``normalize()`` rounds to the
-    context's 28 digits."""
+    zeros ("2.7", "1000", "0.00000012"), every digit kept; with ``zeros``, its trailing zeros
+    too (a rate published as "1.1000"). ``str()`` would write "1.2E-7", which is no decimal
+    number to a reader of the JSON, and ``normalize()`` rounds to the context's 28 digits."""
     text = format(value, "f")
-    if "." in text:
+    if "." in text and not zeros:
         text = text.rstrip("0").rstrip(".")
     return "0" if text == "-0" else text
 
@@ -93,6 +95,7 @@ def converter() -> cattrs.Converter:
     conv.register_structure_hook(dt.date, _date)
     conv.register_unstructure_hook(Decimal, decimal_text)
     conv.register_unstructure_hook(dt.date, dt.date.isoformat)
+    _keep_published_places(conv)
 
     def structure_tuple(value: Any, hint: Any) -> tuple[Any, ...]:
         if not isinstance(value, list | tuple):
@@ -115,6 +118,19 @@ def converter() -> cattrs.Converter:
     conv.register_structure_hook_func(_is_tuple, structure_tuple)
     conv.register_unstructure_hook_func(_is_tuple, lambda v: [conv.unstructure(i) for i in v])
     return conv
+
+
+def _keep_published_places(conv: cattrs.Converter) -> None:
+    """A rate step's rate is written with its trailing zeros: they are the places its source
+    publishes it to, which :attr:`~sahel_core.money.Conversion.rounding` counts."""
+    from cattrs.gen import make_dict_unstructure_fn, override
+
+    from sahel_core.money import RateStep
+
+    published = override(unstruct_hook=partial(decimal_text, zeros=True))
+    conv.register_unstructure_hook(
+        RateStep, make_dict_unstructure_fn(RateStep, conv, rate=published)
+    )
 
 
 def unstructure(obj: Any) -> Any:

@@ -5,8 +5,9 @@ A test rebuilds them into a temporary folder and checks they equal the shipped o
 package data stays reproducible from its sources (see ``../SOURCES.md``, "Exchange rates").
 
 * ``ecb.parquet``: every ECB euro reference rate, long (``currency, base, date, period,
-  rate, places``; ``rate`` a ``Decimal(18, 6)``, exactly as published; ``places`` the decimal
-  places it is published to, see :func:`ecb`), sorted by currency then date, in row groups of
+  rate, places, increment``; ``rate`` a ``Decimal(18, 6)``, exactly as published; ``places``
+  the decimal places it is published to and ``increment`` the step, where coarser than a unit
+  of those places, see :func:`ecb`), sorted by currency then date, in row groups of
   8,192 rows with statistics, so a scan for a few currencies reads only their row groups
   (:func:`sahel_core.plugins.rates_builtin.load_ecb` is such a scan).
 * ``imf.parquet``: IMF IFS national currency per USD for :data:`KEEP`: monthly end of period
@@ -101,6 +102,14 @@ def ecb(source: Path) -> pl.DataFrame:
     its own if more; never more than the ECB published, as no rate is written with more.
     The ECB's places change over time: GBP 4 until 2001, then 5; ISK 2 until 2008, 1 from
     2018.
+
+    ``increment``: some series are published in steps coarser than their last place (the
+    rupee in 2019 in steps of 0.0005 at 4 places, 253 of its 255 rates; the Norwegian krone
+    in 2000; the Turkish lira in 2002 in thousands). One rate cannot tell its step (1.1000 is
+    a multiple of 0.1), so, as for ``places``, its currency's year decides: a rate's increment
+    is the coarsest of 0.000001, 0.000005, 0.00001, 0.00005... that it is a multiple of, but
+    no coarser than the one more than half of its currency's rates of that year are multiples
+    of (the lower median of theirs); null where that is one unit of its places.
     """
     raw = pl.read_csv(source, infer_schema=False)
     raw = raw.drop([c for c in raw.columns if not c.strip() or c.startswith("_duplicated")])
@@ -122,11 +131,28 @@ def ecb(source: Path) -> pl.DataFrame:
         .with_columns(
             pl.max_horizontal("places", pl.col("places").mode().min().over("currency", year))
         )
+        .with_columns(_increment(year))
         .sort("currency", "date")
     )
     # The Decimal(18, 6) rates must equal the text exactly.
     assert all(Decimal(t) == r for t, r in long.select("text", "rate").iter_rows())
     return long.drop("text")
+
+
+#: The steps an ECB rate may be published in, in millionths (its rates have at most 6
+#: places): 0.000001, 0.000005, 0.00001, 0.00005... up to 5,000,000.
+_INCREMENTS = tuple(m * 10**e for e in range(13) for m in (1, 5))
+
+
+def _increment(year: pl.Expr) -> pl.Expr:
+    """``increment`` of :func:`ecb`: a ``Decimal(18, 6)``, null where it is one unit of the
+    rate's ``places``."""
+    millionths = (pl.col("rate") * 10**6).cast(pl.Int64)  # Decimal(18, 6) rates: exact
+    own = pl.max_horizontal(pl.when(millionths % i == 0).then(i) for i in _INCREMENTS)
+    step = pl.min_horizontal(own, own.quantile(0.5, interpolation="lower").over("currency", year))
+    unit = pl.lit(10, dtype=pl.Int64).pow(6 - pl.col("places").cast(pl.Int64))
+    value = step.cast(pl.Decimal(18, 0)) * pl.lit("0.000001").cast(pl.Decimal(18, 6))
+    return pl.when(step > unit).then(value.cast(pl.Decimal(18, 6))).alias("increment")
 
 
 def _pick(frame: pl.DataFrame, key: str, preferred: dict[str, str]) -> pl.DataFrame:
