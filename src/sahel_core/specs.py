@@ -160,9 +160,12 @@ class RateProviderSpec:
     ``load()`` returns a polars frame with columns ``currency`` (ISO 4217), ``base`` ("EUR" or
     "USD"), ``date`` (the day the rate is for: a day, a month's last day for a month-end
     rate, the first day of a year's average), ``period`` ("fixed", "day", "month", "year"),
-    ``rate`` (Decimal: units of ``currency`` per one ``base``) and optionally ``places`` (the
-    decimal places the rate is published to, when its text dropped trailing zeros: it sets
-    the rounding a conversion reports). Providers with a lower
+    ``rate`` (Decimal, or text: units of ``currency`` per one ``base``) and optionally
+    ``places`` (the decimal places the rate is published to, when its figure dropped trailing
+    zeros; a text rate counts the places it is written with, "1.1000" four) and ``increment``
+    (Decimal: the step the rate is published in, when coarser than a unit of its places, as
+    the ECB's 0.0005 for the rupee in 2019); both set the rounding a conversion reports.
+    Providers with a lower
     ``priority`` number are consulted first. A large table can be a ``LazyFrame`` (a
     ``pl.scan_parquet``): conversions then collect only the rows of the currency pairs they
     use, the first time they use them (the pairs with a fixed rate when the table is built).
