@@ -70,7 +70,7 @@ def test_everything_is_checked_before_anything_runs() -> None:
 
 
 def test_the_first_failure_in_the_order_given_is_raised() -> None:
-    # A value in a currency without rates fails seized_value; a repeated name is computed once.
+    # A value in a currency without rates fails seized_value.
     table = from_entities(
         [
             Seizure(
@@ -84,9 +84,18 @@ def test_the_first_failure_in_the_order_given_is_raised() -> None:
         "seizure",
     )
     with pytest.raises(RateNotFound):
-        compute_many(["seizure_count", "seized_value", "seizure_count"], table, currency="USD")
-    found = compute_many(["seizure_count", "seizure_count"], table, ["country"])
+        compute_many(["seizure_count", "seized_value"], table, currency="USD")
+    found = compute_many(["seizure_count"], table, ["country"])
     assert list(found) == ["seizure_count"] and found["seizure_count"]["records"][0] == 1
+
+
+def test_names_are_a_list_of_distinct_names() -> None:
+    table = from_entities([Seizure("a", "cocaine")], "seizure")
+    with pytest.raises(ValidationError) as text:
+        compute_many("seized_mass", table)  # type: ignore[arg-type]  # a slip: one name
+    assert text.value.field == "names"
+    with pytest.raises(ValidationError, match="'seizure_count' is given twice"):
+        compute_many(["seizure_count", "seized_mass", "seizure_count"], table)
 
 
 def test_the_calls_run_in_the_callers_decimal_context_and_keep_their_order() -> None:

@@ -171,13 +171,18 @@ def compute_many(
     other (at 1M seizures, ``seized_mass`` and ``seized_value``: see the benchmark report).
 
     Each parameter goes to the indicators that declare it (``currency`` to the money ones); a
-    parameter that none declares is a :class:`~sahel_core.errors.ValidationError`. Every
-    name, key and parameter is checked before any indicator runs. Returns the results by name,
-    in the order given; the error raised when several fail is the first's in that order, as
-    one after the other would raise it.
+    parameter that none declares is a :class:`~sahel_core.errors.ValidationError`, and so is
+    a name given twice. Every name, key and parameter is checked before any indicator runs.
+    Returns the results by name, in the order given; the error raised when several fail is
+    the first's in that order, as one after the other would raise it.
     """
+    if isinstance(names, str) or not all(isinstance(name, str) for name in names):
+        raise ValidationError("names is a list of indicator names", field="names", value=names)
+    if twice := next((name for i, name in enumerate(names) if name in names[:i]), None):
+        # As sahel indicators -i: a name given twice is a slip, not a wish for two results.
+        raise ValidationError(f"indicator {twice!r} is given twice", field="names", value=twice)
     indicators = _manager(manager)
-    specs = [indicators.indicator(name) for name in dict.fromkeys(names)]
+    specs = [indicators.indicator(name) for name in names]
     shares = share_params(specs, params)
     for spec, share in zip(specs, shares, strict=True):
         check_by(spec, by)

@@ -9,6 +9,7 @@ accepted and rejected, and the rejections with the row as the spreadsheet shows 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -189,9 +190,9 @@ def check_day(text: str, param_hint: str | None = None) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise typer.BadParameter(
-            f"expected YYYY-MM-DD, got {text!r}", param_hint=param_hint
-        ) from None
+        shaped = re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip())
+        said = f"no such day: {text!r}" if shaped else f"expected YYYY-MM-DD, got {text!r}"
+        raise typer.BadParameter(said, param_hint=param_hint) from None
 
 
 def check_given_once(paths: Sequence[Path]) -> None:
