@@ -97,7 +97,7 @@ def csv_file(tmp_path: Path) -> Path:
         ),
         (
             ["convert", "1", "XOF", "USD", "--date", "2020-02-30"],
-            "error: Invalid value for --date: expected YYYY-MM-DD, got '2020-02-30'",
+            "error: Invalid value for --date: no such day: '2020-02-30'",
         ),
         (["read"], "error: Missing argument 'PATH'."),
         (["convert", "1", "XOF", "USD"], "error: Missing option '--date'."),
