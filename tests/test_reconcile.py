@@ -262,7 +262,7 @@ def test_cli_reconcile_json(tmp_path: Path) -> None:
     assert {c["field"] for c in data["conflicts"]} == {"quantity", "date"}
     assert (tmp_path / "m.csv").is_file()
     human = CliRunner().invoke(app, ["reconcile", str(page_1), str(page_4)])
-    assert human.exit_code == 0 and "2 records, 1 events" in human.stdout
+    assert human.exit_code == 0 and "2 records, 1 event: 1 group merges 2 records" in human.stdout
 
 
 def test_cli_reconcile_reads_numbers_in_the_locale_given(tmp_path: Path) -> None:
@@ -1090,3 +1090,31 @@ def test_cli_files_of_one_name_are_each_named_in_the_notice(
     )
     (group,) = json.loads(out.stdout)["groups"]
     assert group["sources"] == ["seizures.csv", "../d17/seizures.csv"]
+
+
+def test_cli_a_date_written_in_words_shows_its_calendar_day(tmp_path: Path) -> None:
+    # "yesterday" alone would leave the analyst to work the day out from the dateline.
+    page = tmp_path / "communique.txt"
+    page.write_text(
+        "NIAMEY, 12 May 2016 - Customs seized 2 tons of cannabis in Agadez yesterday.\n",
+        encoding="utf-8",
+    )
+    register = tmp_path / "register.csv"
+    register.write_text(
+        "id,date,country,locality,drug,quantity,quantity_unit\n"
+        "R1,2016-05-11,Niger,Agadez,cannabis,2,t\n",
+        encoding="utf-8",
+    )
+    out = CliRunner().invoke(app, ["reconcile", str(page), str(register), "--json"])
+    assert out.exit_code == 0, out.output
+    (group,) = json.loads(out.stdout)["groups"]
+    assert group["date"] == "yesterday (2016-05-11)"
+    assert list(group)[:7] == [
+        "id",
+        "drug",
+        "country",
+        "locality",
+        "quantity",
+        "date",
+        "merged_from",
+    ]

@@ -14,6 +14,7 @@ its path, is a usage error, as for ``sahel indicators``: its records would count
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -49,11 +50,33 @@ def _groups(table: pl.DataFrame) -> list[dict[str, Any]]:
         "country",
         "locality",
         shown.alias("quantity"),
-        pl.coalesce("date", pl.col("date_earliest").cast(pl.String)).alias("date"),
+        "date",
+        "date_earliest",
+        "date_latest",
         "merged_from",
         first.list.unique(maintain_order=True).alias("sources"),
-    )
-    return rows.to_dicts()
+    ).to_dicts()
+    return [
+        {
+            **{k: v for k, v in row.items() if k not in ("date_earliest", "date_latest")},
+            "date": _day_shown(row["date"], row["date_earliest"], row["date_latest"]),
+        }
+        for row in rows
+    ]
+
+
+def _day_shown(text: str | None, earliest: dt.date | None, latest: dt.date | None) -> str | None:
+    """A date as written, followed by its calendar dates when the words state none
+    ("yesterday (2016-05-11)", "mardi dernier (2016-05-10)"); the calendar dates alone when
+    nothing was written."""
+    from sahel_core.dates import PartialDate
+
+    if earliest is None:
+        return text
+    calendar = PartialDate(earliest, latest).edtf
+    if text is None:
+        return calendar
+    return text if any(c.isdigit() for c in text) else f"{text} ({calendar})"
 
 
 def _cited(paths: list[Path]) -> dict[Path, str]:
@@ -236,10 +259,14 @@ def reconcile(
         )
         return
     merged = sum(len(g["merged_from"]) for g in groups)
+
+    def counted(n: int, noun: str) -> str:
+        return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
     print_line(
-        f"{table.height} records, {result.table.height} events: "
+        f"{counted(table.height, 'record')}, {counted(result.table.height, 'event')}: "
         + (f"{len(groups)} group merges" if len(groups) == 1 else f"{len(groups)} groups merge")
-        + f" {merged} records"
+        + f" {counted(merged, 'record')}"
     )
     if groups:
         columns = ("id", "drug", "country", "locality", "quantity", "date", "merged_from")
