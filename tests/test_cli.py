@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import polars as pl
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -408,6 +409,36 @@ def test_extract_reads_relative_dates_from_the_published_date(
                               "latest": "2016-05-11"}  # fmt: skip
     assert main(["extract", "--help"]) == 0
     assert "--published" in capsys.readouterr().out
+
+
+def test_every_command_that_reads_files_takes_the_published_date(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # A press release saved without its dateline, read beside a register: without the page's
+    # date its "yesterday" dates nothing, and the seizure has no year to be counted in.
+    text = tmp_path / "press.txt"
+    text.write_text("Customs seized 2 tons of cannabis in Agadez yesterday.\n", encoding="utf-8")
+    register = tmp_path / "register.csv"
+    register.write_text(
+        "id,date,country,locality,drug,quantity,quantity_unit\n"
+        "R1,2016-05-11,Niger,Agadez,cannabis,2,t\n",
+        encoding="utf-8",
+    )
+    published = ["--published", "2016-05-12"]
+    assert main(["read", str(text), *published, "--out", str(tmp_path / "out.csv")]) == 0
+    capsys.readouterr()
+    table = pl.read_csv(tmp_path / "out.seizure.csv", infer_schema=False)
+    assert table["date_earliest"].to_list() == ["2016-05-11"]
+    by_year = ["indicators", str(text), "-i", "seized_mass", "--by", "year", "--json"]
+    assert main(by_year) == 0
+    assert [row["year"] for row in json.loads(capsys.readouterr().out)] == [None]
+    assert main([*by_year, *published]) == 0
+    assert [row["year"] for row in json.loads(capsys.readouterr().out)] == [2016]
+    assert main(["reconcile", str(text), str(register), "--json", *published]) == 0
+    assert json.loads(capsys.readouterr().out)["events"] == 1
+    assert main(["validate", str(text), *published]) == 0
+    assert main(["read", str(text), "--published", "12/05/2016"]) == 2
+    assert "expected YYYY-MM-DD" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ called on use, so building a registry stays cheap.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -62,13 +63,16 @@ class ReadOptions:
 
     ``entity`` restricts the output to one entity table; ``mapping`` maps source column names
     to canonical ones (``{"pays": "country"}``) on top of the format's own; ``locale`` settles
-    number conventions ("fr": "1,6" is 1.6); ``encoding`` overrides detection.
+    number conventions ("fr": "1,6" is 1.6); ``encoding`` overrides detection; ``published``
+    is a prose document's publication date, from which its relative dates ("yesterday", "last
+    week") are read when it has no dateline.
     """
 
     entity: str | None = None
     mapping: Mapping[str, str] = field(factory=dict)
     locale: str | None = None
     encoding: str | None = None
+    published: dt.date | None = None
 
 
 @define

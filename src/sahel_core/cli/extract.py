@@ -23,14 +23,13 @@ Decimals are strings. See :mod:`sahel_core.extract` for the rules.
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from sahel_core.cli.output import print_json, print_line, print_table, working
-from sahel_core.cli.read import check_day, check_encoding
+from sahel_core.cli.read import Published, check_encoding
 
 __all__ = ["register"]
 
@@ -104,16 +103,7 @@ def extract_command(
             "--encoding", callback=check_encoding, help="Text encoding (default: detected)."
         ),
     ] = None,
-    published: Annotated[
-        dt.date | None,
-        typer.Option(
-            "--published",
-            parser=check_day,
-            metavar="YYYY-MM-DD",
-            help="The page's publication date: dates told relative to it ('yesterday', 'last "
-            "week', 'on Tuesday') are read from it where the text has no dateline.",
-        ),
-    ] = None,
+    published: Published = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print plain JSON: a list of records (see --help).")
     ] = False,

@@ -11,6 +11,7 @@ Several indicators in one call (``-i seized_mass -i seized_value``) read the fil
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import sys
 from collections.abc import Sequence
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from sahel_core.cli.output import each, print_json, print_line, print_table, working
-from sahel_core.cli.read import Locale, check_given_once
+from sahel_core.cli.read import Locale, Published, check_given_once
 from sahel_core.errors import ValidationError
 from sahel_core.indicators import json_cell, result_rows
 from sahel_core.indicators import result_text as table_text
@@ -40,10 +41,14 @@ Job = tuple["IndicatorSpec", tuple[str, ...], dict[str, Any]]
 
 
 def load_tables(
-    paths: Sequence[Path], entities: Sequence[str], locale: str | None = None
+    paths: Sequence[Path],
+    entities: Sequence[str],
+    locale: str | None = None,
+    published: dt.date | None = None,
 ) -> dict[str, pl.DataFrame]:
     """The table of each of ``entities`` over every file of ``paths``, each file read once by
-    :func:`sahel_core.io.read` (with the number notation ``locale``) and the tables of an
+    :func:`sahel_core.io.read` (with the number notation ``locale``, and ``published`` the
+    date of press releases without a dateline) and the tables of an
     entity concatenated. For one entity the files are read as that entity; for several, or a
     table that is no entity's, each as what it holds (seizures, workshops, an IATI file's
     transactions...). Files with rejected records are reported on stderr (see ``sahel
@@ -58,7 +63,7 @@ def load_tables(
 
     # A table that is no entity's (an IATI file's transactions) is found, not asked for.
     asked = entities[0] if len(entities) == 1 and entities[0] in ENTITY_TYPES else None
-    options = ReadOptions(entity=asked, locale=locale)
+    options = ReadOptions(entity=asked, locale=locale, published=published)
     found: dict[str, list[pl.DataFrame]] = {entity: [] for entity in entities}
     for path in each(paths, lambda p: f"reading {p.name}"):
         result = read(path, options=options)
@@ -220,6 +225,7 @@ def indicators(
     ] = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="Print the rows as CSV.")] = False,
     locale: Locale = None,
+    published: Published = None,
     out: Annotated[
         Path | None,
         typer.Option("--out", "-o", help="Write the rows to FILE (.json or .csv) instead."),
@@ -263,7 +269,7 @@ def indicators(
             "it merges reports of one seizure; no indicator given is computed on seizures",
             param_hint="--reconcile",
         )
-    results = _compute(jobs, load_tables(paths, entities, locale), reconciled, ids)
+    results = _compute(jobs, load_tables(paths, entities, locale, published), reconciled, ids)
     if len(results) > 1:
         if as_json:
             print_json({spec.name: result_rows(result) for spec, result in results})

@@ -31,6 +31,7 @@ from sahel_core.specs import ReadOptions, ReadResult
 __all__ = [
     "Encoding",
     "Locale",
+    "Published",
     "check_day",
     "check_encoding",
     "check_given_once",
@@ -123,6 +124,7 @@ def _options(
     mapping: list[str] | None,
     locale: str | None,
     encoding: str | None = None,
+    published: dt.date | None = None,
 ) -> ReadOptions:
     """Check the options a user typed; mistakes are usage errors (exit status 2)."""
     from sahel_core.entities import ENTITY_TYPES
@@ -158,7 +160,9 @@ def _options(
                 f"{column!r} is not a column of {where} (see `sahel schema --table`)",
                 param_hint="--map",
             )
-    return ReadOptions(entity=entity, mapping=pairs, locale=locale, encoding=encoding)
+    return ReadOptions(
+        entity=entity, mapping=pairs, locale=locale, encoding=encoding, published=published
+    )
 
 
 def check_out(out: Path, inputs: Sequence[Path]) -> None:
@@ -193,6 +197,18 @@ def check_day(text: str, param_hint: str | None = None) -> dt.date:
         shaped = re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip())
         said = f"no such day: {text!r}" if shaped else f"expected YYYY-MM-DD, got {text!r}"
         raise typer.BadParameter(said, param_hint=param_hint) from None
+
+
+Published = Annotated[
+    dt.date | None,
+    typer.Option(
+        "--published",
+        parser=check_day,
+        metavar="YYYY-MM-DD",
+        help="A press release's publication date: its relative dates ('yesterday', 'last "
+        "week', 'on Tuesday') are read from it when the text has no dateline.",
+    ),
+]
 
 
 def check_given_once(paths: Sequence[Path]) -> None:
@@ -325,6 +341,7 @@ def read(
     mapping: Mapping = None,
     locale: Locale = None,
     encoding: Encoding = None,
+    published: Published = None,
     out: Annotated[
         Path | None,
         typer.Option(
@@ -350,7 +367,7 @@ def read(
     """
     from sahel_core.io import write
 
-    options = _options(entity, mapping, locale, encoding)
+    options = _options(entity, mapping, locale, encoding, published)
     _check_stdin([path])
     if out is not None:
         check_out(out, [path])
@@ -387,6 +404,7 @@ def validate(
     mapping: Mapping = None,
     locale: Locale = None,
     encoding: Encoding = None,
+    published: Published = None,
     as_json: Annotated[
         bool,
         typer.Option(
@@ -401,7 +419,7 @@ def validate(
     Exit status 0 when every record is accepted, 1 when any is rejected or a file cannot be
     read, 2 on a usage error.
     """
-    options = _options(entity, mapping, locale, encoding)
+    options = _options(entity, mapping, locale, encoding, published)
     _check_stdin(paths)
     name = _format(format)
     reports: list[dict[str, Any]] = []

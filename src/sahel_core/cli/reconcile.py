@@ -23,7 +23,7 @@ import typer
 
 from sahel_core.cli.indicators import load_tables
 from sahel_core.cli.output import print_json, print_line, print_table, working
-from sahel_core.cli.read import Locale, check_given_once, check_out
+from sahel_core.cli.read import Locale, Published, check_given_once, check_out
 from sahel_core.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -102,7 +102,9 @@ def _shared_names(cited: dict[Path, str]) -> list[str]:
     ]
 
 
-def _load(paths: list[Path], cited: dict[Path, str], locale: str | None) -> pl.DataFrame:
+def _load(
+    paths: list[Path], cited: dict[Path, str], locale: str | None, published: dt.date | None
+) -> pl.DataFrame:
     """The seizures of ``paths``, in their order, each citing its file as ``cited`` says."""
     import polars as pl
 
@@ -113,13 +115,15 @@ def _load(paths: list[Path], cited: dict[Path, str], locale: str | None) -> pl.D
             plain.append(path)
             continue
         if plain:  # read together, as any command does
-            tables.append(load_tables(plain, ["seizure"], locale)["seizure"])
+            tables.append(load_tables(plain, ["seizure"], locale, published)["seizure"])
             plain = []
         if path is not None:
             file = pl.field("file")
             own = pl.when(file == path.name).then(pl.lit(cited[path])).otherwise(file)
             cite = pl.col("sources").list.eval(pl.element().struct.with_fields(file=own))
-            tables.append(load_tables([path], ["seizure"], locale)["seizure"].with_columns(cite))
+            tables.append(
+                load_tables([path], ["seizure"], locale, published)["seizure"].with_columns(cite)
+            )
     return tables[0] if len(tables) == 1 else pl.concat(tables, how="diagonal_relaxed")
 
 
@@ -192,6 +196,7 @@ def reconcile(
         ),
     ] = None,
     locale: Locale = None,
+    published: Published = None,
     out: Annotated[
         Path | None,
         typer.Option(
@@ -232,7 +237,7 @@ def reconcile(
     same_source = _same_source(sources or [], paths, cited)
     if out is not None:
         check_out(out, paths)
-    table = _load(paths, cited, locale)
+    table = _load(paths, cited, locale, published)
     for line in _shared_names(cited):
         print_line(line, err=True)
     with working("matching reports of the same seizure"):

@@ -8,7 +8,8 @@ while an offset map is kept, so every span in the records points into the file a
 disk; quotes stay the plain text. The encoding is detected as for CSV (BOM, UTF-8, then
 charset-normalizer) unless the caller gives one; NUL bytes with neither a BOM nor a given
 encoding (which may say UTF-16) make a binary file, refused. ``ReadOptions.locale``
-("en"/"fr") sets the language, else it is detected.
+("en"/"fr") sets the language, else it is detected; ``ReadOptions.published`` is the page's
+publication date, from which relative dates are read when the text has no dateline.
 
 Accounting: a text has no rows, so ``read`` counts the candidate records of the requested
 tables (seizures, operations, workshops and figures, or the one ``ReadOptions.entity`` names;
@@ -293,7 +294,7 @@ def _extract(
 def read_text(path: Path, options: ReadOptions) -> ReadResult:
     """Read a prose file into canonical tables (see the module docstring for the accounting)."""
     document = load_document(path, encoding=options.encoding)
-    found = _extract(path, document, _language(options.locale))
+    found = _extract(path, document, _language(options.locale), options.published)
     tables = found.to_tables()
     if options.entity is not None:
         if options.entity not in tables:
