@@ -10,8 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sahel_core import Money, Place, Seizure, parse_date
+from sahel_core._threads import in_threads
 from sahel_core.errors import RateNotFound, ReferenceNotFound, ValidationError
-from sahel_core.indicators import compute, compute_many, share_params, two_at_a_time
+from sahel_core.indicators import compute, compute_many, share_params
 from sahel_core.plugins import get_manager
 from sahel_core.tables import from_entities
 from sahel_core.testing import seizures
@@ -106,4 +107,4 @@ def test_the_calls_run_in_the_callers_decimal_context_and_keep_their_order() -> 
 
     calls = [functools.partial(precision, n) for n in range(5)]
     with decimal.localcontext(prec=50):
-        assert two_at_a_time(calls) == [(n, 50) for n in range(5)]
+        assert in_threads(calls) == [(n, 50) for n in range(5)]

@@ -46,8 +46,9 @@ import json
 import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
+from sahel_core._threads import in_threads
 from sahel_core.errors import (
     PluginError,
     SahelError,
@@ -80,7 +81,6 @@ __all__ = [
     "result_text",
     "share_params",
     "times",
-    "two_at_a_time",
     "unit_table",
 ]
 
@@ -112,21 +112,34 @@ def compute(
     the indicator needs, and other :class:`~sahel_core.errors.SahelError` subclasses on bad data
     (unknown units, missing exchange rates, figures too large to add).
     """
-    import polars as pl
-
     spec = _manager(manager).indicator(name)
     keys = check_by(spec, by)
     values = check_params(spec, params)
+    return _run(spec, _lazy(table), keys, values)
+
+
+def _lazy(table: object) -> pl.LazyFrame:
+    import polars as pl
+
     if isinstance(table, pl.DataFrame):
-        lazy = table.lazy()
-    elif isinstance(table, pl.LazyFrame):
-        lazy = table
-    else:
-        raise ValidationError(
-            "an indicator runs on a polars DataFrame or LazyFrame",
-            field="table",
-            value=type(table).__name__,
-        )
+        return table.lazy()
+    if isinstance(table, pl.LazyFrame):
+        return table
+    raise ValidationError(
+        "an indicator runs on a polars DataFrame or LazyFrame",
+        field="table",
+        value=type(table).__name__,
+    )
+
+
+def _run(
+    spec: IndicatorSpec, lazy: pl.LazyFrame, keys: tuple[str, ...], values: dict[str, Any]
+) -> pl.DataFrame:
+    """``spec`` computed on a checked table, keys and parameters; its failures and a result
+    without the declared columns as :class:`~sahel_core.errors.SahelError`."""
+    import polars as pl
+
+    name = spec.name
     try:
         result = spec.compute(lazy, keys, values)
     except SahelError:
@@ -184,14 +197,13 @@ def compute_many(
     indicators = _manager(manager)
     specs = [indicators.indicator(name) for name in names]
     shares = share_params(specs, params)
-    for spec, share in zip(specs, shares, strict=True):
-        check_by(spec, by)
-        check_params(spec, share)
-    calls = [
-        functools.partial(compute, spec.name, table, by, manager=manager, **share)
+    checked = [
+        (spec, check_by(spec, by), check_params(spec, share))
         for spec, share in zip(specs, shares, strict=True)
     ]
-    return dict(zip((spec.name for spec in specs), two_at_a_time(calls), strict=True))
+    lazy = _lazy(table)
+    calls = [functools.partial(_run, spec, lazy, keys, values) for spec, keys, values in checked]
+    return dict(zip(names, in_threads(calls), strict=True))
 
 
 def share_params(specs: Sequence[IndicatorSpec], params: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -208,27 +220,6 @@ def share_params(specs: Sequence[IndicatorSpec], params: Mapping[str, Any]) -> l
                 f"no indicator given has a parameter {name!r}", field=name, value=params[name]
             )
     return [{k: v for k, v in params.items() if k in names} for names in declared]
-
-
-_T = TypeVar("_T")
-
-
-def two_at_a_time(calls: Sequence[Callable[[], _T]]) -> list[_T]:
-    """The result of each call of ``calls``, two running at once in threads, each in a copy
-    of the caller's context (its decimal context too). The results, and the error raised if
-    several fail, are those of the calls in the order given, as one after another; on an error
-    or Ctrl-C the calls not started are dropped, not run."""
-    if len(calls) == 1:
-        return [calls[0]()]
-    import contextvars
-    from concurrent.futures import ThreadPoolExecutor
-
-    pool = ThreadPoolExecutor(2)
-    try:
-        futures = [pool.submit(contextvars.copy_context().run, call) for call in calls]
-        return [future.result() for future in futures]
-    finally:
-        pool.shutdown(cancel_futures=True)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -345,7 +345,7 @@ def read_table(
     entity does not have.
     """
     from sahel_core.headers import map_headers
-    from sahel_core.normalize import blank_to_null, normalize
+    from sahel_core.normalize import blank_to_null, hand_over, normalize
 
     entity = guess_entity(raw.columns, options)
     header_map = map_headers(raw.columns, entity, options.mapping)
@@ -379,8 +379,7 @@ def read_table(
     if consume:
         # cells shares its buffers with raw: both must let go of them for a batch's cells to
         # be freed when the batch is done.
-        for name in raw.columns:
-            raw.drop_in_place(name)
+        hand_over(raw)
     table, rejections = normalize(
         cells,
         entity,

@@ -324,7 +324,8 @@ def _compute(
 ) -> list[tuple[IndicatorSpec, pl.DataFrame]]:
     """Each job's result, provenance columns dropped unless ``ids``; with ``reconciled`` the
     seizures merged first (reconciliation has rules for seizures only)."""
-    from sahel_core.indicators import compute, two_at_a_time
+    from sahel_core._threads import in_threads
+    from sahel_core.indicators import compute
 
     def run(job: Job) -> tuple[IndicatorSpec, pl.DataFrame]:
         spec, keys, params = job
@@ -339,7 +340,7 @@ def _compute(
 
             tables = {**tables, "seizure": reconcile(tables["seizure"], "seizure").table}
         # Two at a time, as compute_many runs them (the jobs may be on different tables).
-        return two_at_a_time([functools.partial(run, job) for job in jobs])
+        return in_threads([functools.partial(run, job) for job in jobs])
 
 
 def _print(spec: IndicatorSpec, result: pl.DataFrame) -> None:
