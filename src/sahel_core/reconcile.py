@@ -116,7 +116,7 @@ reports of one drug in one country within ``months`` from many sources, or open 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -128,7 +128,14 @@ from sahel_core.errors import ValidationError
 if TYPE_CHECKING:
     import polars as pl
 
-__all__ = ["CONFLICT_FIELDS", "Reconciled", "check_options", "reconcile", "written"]
+__all__ = [
+    "CONFLICT_FIELDS",
+    "Reconciled",
+    "check_options",
+    "reconcile",
+    "source_name_clash",
+    "written",
+]
 
 #: The parts of a seizure compared within a group, and the columns each part is made of (the
 #: first one tells whether a record states the part).
@@ -297,18 +304,25 @@ def _check_cited(same_source: Mapping[str, str], cited: pl.Series) -> None:
 
 def _check_names(same_source: Mapping[str, str], cited: pl.Series) -> None:
     """Refuse a source name of ``same_source`` that records cite first without being named
-    so (another file's name, a page's URL): their records would join the named source, never
-    to merge with its records. ``sahel reconcile --source`` refuses such a NAME too."""
-    known = set(cited.drop_nulls().to_list())
-    names = set(same_source.values())
-    clash = sorted(name for name in names if name in known and same_source.get(name) != name)
-    if clash:
+    so (:func:`source_name_clash`)."""
+    clash = source_name_clash(same_source, cited.drop_nulls().to_list())
+    if clash is not None:
         raise ValidationError(
-            f"{clash[0]} is what the records of another source cite, not one of the files or "
+            f"{clash} is what the records of another source cite, not one of the files or "
             "URLs named so: the two sources would be one; choose another name",
             field="same_source",
-            value=clash[0],
+            value=clash,
         )
+
+
+def source_name_clash(same_source: Mapping[str, str], cited: Iterable[str]) -> str | None:
+    """The first source name of ``same_source`` (in order) that records cite (``cited``)
+    without being one of the files or URLs named so: another file's name, a page's URL. Its
+    records would join the named source, never to merge with its records; ``reconcile`` and
+    ``sahel reconcile --source`` refuse it."""
+    known = set(cited)
+    names = sorted(set(same_source.values()))
+    return next((n for n in names if n in known and same_source.get(n) != n), None)
 
 
 def check_options(months: object, tolerance: object) -> float:

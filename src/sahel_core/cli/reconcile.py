@@ -163,12 +163,13 @@ def _same_source(options: list[str], paths: list[Path], cited: dict[Path, str]) 
             if named.get(key, name) != name:
                 raise refuse(f"{file} is in two sources, {named[key]} and {name}: name it once")
             named[key] = name
-    for name in set(named.values()):
-        if name in by_path.values() and named.get(name) != name:
-            raise refuse(
-                f"{name} is what the records of another file given cite, not one of the files "
-                "named so: the two sources would be one; choose another NAME"
-            )
+    from sahel_core.reconcile import source_name_clash
+
+    if (clash := source_name_clash(named, by_path.values())) is not None:
+        raise refuse(
+            f"{clash} is what the records of another file given cite, not one of the files "
+            "named so: the two sources would be one; choose another NAME"
+        )
     return named
 
 
