@@ -96,6 +96,35 @@ def test_a_reader_can_hand_its_frame_over_to_read_table() -> None:
     assert (kept.accepted, kept.rejected) == (1, 3)
 
 
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_bom_is_read_as_text(tmp_path: Path, encoding: str) -> None:
+    # Some Windows tools save "Unicode text" without a BOM: NUL bytes beside each character,
+    # once refused as binary data.
+    text = (
+        "id,date,pays,produit,quantité,unité\n"
+        'S1,12/05/2016,Niger,cannabis,"2,7",t\nS2,13/05/2016,Mali,cocaïne,400,g\n'
+    )
+    plain, marked = tmp_path / "plain.csv", tmp_path / "marked.csv"
+    plain.write_text(text, encoding="utf-8")
+    marked.write_bytes(text.encode(encoding))
+    options = ReadOptions(locale="fr")
+    expected, found = read(plain, options=options), read(marked, options=options)
+    assert found.notes[0] == f"encoding {encoding}, delimiter ','"
+    assert (
+        found.tables["seizure"].drop("sources").equals(expected.tables["seizure"].drop("sources"))
+    )
+    assert found.accepted == 2
+
+
+def test_small_binary_integers_are_not_taken_for_utf16(tmp_path: Path) -> None:
+    # Little-endian 16-bit integers have the NUL bytes of UTF-16 text but decode to control
+    # characters: still not text.
+    data = tmp_path / "counts.csv"
+    data.write_bytes(b"".join(n.to_bytes(2, "little") for n in range(512)))
+    with pytest.raises(FormatError):
+        read(data)
+
+
 def test_encodings_are_detected(tmp_path: Path) -> None:
     text = "Pays;Produit;Quantité;Unité\nSénégal;cocaïne;1,5;kg\nCôte d'Ivoire;héroïne;2;g\n"
     for encoding in ("utf-8", "utf-8-sig", "cp1252", "utf-16"):

@@ -59,6 +59,7 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 _OWN_EXTENSIONS = (".csv", ".tsv")
+_UTF16_SAMPLE = 4096
 _PREFERRED = ("cp1252", "latin_1", "iso8859_15")
 # How much of a file tells its delimiter, and (for UTF-8) its encoding.
 _HEAD = 1 << 16
@@ -66,11 +67,32 @@ _HEAD = 1 << 16
 _SAMPLE = 1 << 20
 
 
+def marked_encoding(data: bytes) -> str | None:
+    """The encoding ``data`` tells by itself: its BOM, else UTF-16 without one (the "Unicode
+    text" some Windows tools save), told by the NUL byte beside each character of text in the
+    Latin alphabets; ``None`` otherwise."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return encoding
+    sample = data[: min(len(data), _UTF16_SAMPLE) // 2 * 2]
+    if b"\x00" not in sample:  # most files: one search
+        return None
+    first, second = sample[0::2], sample[1::2]
+    for encoding, nuls, chars in (("utf-16-le", second, first), ("utf-16-be", first, second)):
+        if nuls.count(0) >= 0.9 * len(nuls) and chars.count(0) <= 0.1 * len(chars):
+            # A character cut by the end of the sample is no fault; control characters are
+            # binary data (small integers) that happen to look so.
+            text = sample.decode(encoding, errors="ignore")
+            if text.replace("\t", "").replace("\r", "").replace("\n", "").isprintable():
+                return encoding
+    return None
+
+
 def decode(data: bytes, source: str, encoding: str | None = None) -> tuple[str, str]:
     """The text of ``data`` and the encoding used: ``encoding``, a BOM, UTF-8 or a detection."""
     given = encoding is not None
     if encoding is None:
-        encoding = next((name for bom, name in _BOMS if data.startswith(bom)), None)
+        encoding = marked_encoding(data)
     if encoding is None:
         try:
             return data.decode("utf-8"), "utf-8"
@@ -197,11 +219,10 @@ def _best_delimiter(lines: list[str], least: int) -> str | None:
 
 def head_text(head: bytes) -> str | None:
     """The text of a sniffer's head (the first 64 KiB): decoded by its BOM (UTF-16 and UTF-32
-    too), else as UTF-8, a character cut by the end of the head dropped or replaced; ``None``
-    for binary data (NUL bytes without a BOM)."""
-    for bom, encoding in _BOMS:
-        if head.startswith(bom):
-            return head.decode(encoding, errors="ignore")
+    too) or as UTF-16 without one (:func:`marked_encoding`), else as UTF-8, a character cut
+    by the end of the head dropped or replaced; ``None`` for binary data (other NUL bytes)."""
+    if (encoding := marked_encoding(head)) is not None:
+        return head.decode(encoding, errors="ignore")
     if b"\x00" in head:
         return None
     return head.decode("utf-8", errors="replace")
@@ -462,7 +483,7 @@ def _find_header(head: str, delimiter: str, options: ReadOptions) -> tuple[int, 
 def _utf8_head(data: bytes) -> str | None:
     """The first 64 KiB of ``data`` as text when they are UTF-8 without a BOM and not blank,
     else ``None`` (then the whole file is decoded: :func:`decode`)."""
-    if any(data.startswith(bom) for bom, _ in _BOMS):
+    if marked_encoding(data) is not None:
         return None
     sample = data[:_HEAD]
     try:

@@ -222,12 +222,12 @@ _BINARY_SAMPLE = 65536
 def _decode_text(data: bytes, source: str, encoding: str | None = None) -> tuple[str, str]:
     """The text of ``data`` and its encoding (see ``csv_format.decode``); binary data raises
     :class:`~sahel_core.errors.FormatError`."""
-    from sahel_core.plugins.csv_format import _BOMS, decode
+    from sahel_core.plugins.csv_format import decode, marked_encoding
 
-    # UTF-16 and UTF-32 text is full of NUL bytes: only the text decoded as the caller or a
-    # BOM says can tell binary from text. Without either, NUL bytes mean binary, and no
-    # detection should make text of them.
-    declared = encoding is not None or any(data.startswith(bom) for bom, _ in _BOMS)
+    # UTF-16 and UTF-32 text is full of NUL bytes: only the text decoded as the caller, a BOM
+    # or UTF-16's own pattern says can tell binary from text. Without any, NUL bytes mean
+    # binary, and no detection should make text of them.
+    declared = encoding is not None or marked_encoding(data) is not None
     if not declared and b"\x00" in data[:_BINARY_SAMPLE]:
         raise FormatError("a binary file, not text", source=source)
     text, used = decode(data, source, encoding)
