@@ -399,3 +399,15 @@ def test_as_dict_writes_decimals_without_trailing_zeros() -> None:
     assert (data["amount"], data["original"], data["rounding"]) == ("655.957", "1", "0")
     assert (data["low"], data["high"]) == ("0", "1311.914")
     assert data["steps"][0]["rate"] == "655.957"
+
+
+def test_as_dict_gives_each_steps_increment() -> None:
+    """A step's increment explains a coarser rounding: the JSON has it, as decimal text."""
+    rupee = RateStep("INR", "EUR", D("77.4720"), dt.date(2019, 6, 3), "ECB", "day", True,
+                     D("0.00050"))  # fmt: skip
+    peg = RateStep("EUR", "XOF", D("655.957"), dt.date(1999, 1, 1), "peg", "fixed")
+    conversion = Conversion(Money(100, "INR"), Money(D("846.7"), "XOF"), dt.date(2019, 6, 3),
+                            (rupee, peg), rounding=D("0.0028"))  # fmt: skip
+    steps = conversion.as_dict()["steps"]
+    assert [(s["rate"], s["increment"]) for s in steps] == [("77.4720", "0.0005"),
+                                                            ("655.957", None)]  # fmt: skip

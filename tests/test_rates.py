@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 import warnings
 from collections.abc import Callable, Iterable
 from decimal import Decimal
@@ -492,6 +493,131 @@ def test_a_providers_increment_column_is_the_step_its_rates_are_published_in() -
     assert D(250) < conversion.rounding <= D(260)  # 0.00025 on 1,000,000 EUR, not 0.00005
 
 
+@settings(max_examples=200)
+@given(st.decimals(min_value=0, max_value=10**9, places=3), st.integers(1, 10**7),
+       st.integers(0, 6), st.integers(1, 4), st.integers(1, 9),
+       st.fractions(Fraction(-1, 2), Fraction(1, 2)), st.booleans())  # fmt: skip
+@example(D(1000), 11000, 4, 1, 1, Fraction(1, 2), False)  # "1.1000" in steps of 0.00001
+def test_an_increment_finer_than_the_last_place_keeps_the_bound_of_that_place(
+    amount: Decimal,
+    units: int,
+    places: int,
+    finer: int,
+    digit: int,
+    off: Fraction,
+    inverted: bool,
+) -> None:
+    """A rate of "1.1000" stands for any within 0.00005 of it, whatever finer steps its source
+    says it counts in: 0.00001 made the bound ten times too small (0.0051 on 1,000 EUR, not
+    0.051), so the result at such a rate was outside it."""
+    from sahel_core.money import RateStep, _round_places
+    from sahel_core.rates import _rounding
+
+    rate = D(units).scaleb(-places)
+    increment = D(digit).scaleb(-places - finer)  # below a unit of the last place
+    steps = [RateStep("EUR", "USD", rate, dt.date(2019, 1, 2), "mine", "day", inverted, step)
+             for step in (increment, None)]  # fmt: skip
+    result = _round_places(steps[0].apply(amount), 9)
+    true = Fraction(rate) + off * Fraction(1, 10**places)
+    exact = Fraction(amount) / true if inverted else Fraction(amount) * true
+    bound = _rounding(amount, result, steps[:1])
+    assert abs(Fraction(result) - exact) <= Fraction(bound)
+    assert bound == _rounding(amount, result, steps[1:])
+
+
+@pytest.mark.parametrize(
+    ("increment", "reported", "bound"),
+    [("0.00001", None, D("0.051")), ("0.0001", None, D("0.051")),
+     ("0.0005", D("0.0005"), D("0.26")), (None, None, D("0.051"))],
+)  # fmt: skip
+def test_a_step_reports_an_increment_only_when_coarser_than_the_last_place(
+    increment: str | None, reported: Decimal | None, bound: Decimal
+) -> None:
+    frame = pl.DataFrame(
+        {"date": ["2020-01-02"], "currency": ["ABC"], "rate": ["1.1000"], "increment": [increment]},
+        schema_overrides={"increment": pl.String},
+    )  # fmt: skip
+    manager = _manager(("mine", _Plugin(user_provider("mine", frame, base="EUR", priority=1))))
+    conversion = convert(Money(1000, "EUR"), "ABC", on=dt.date(2020, 1, 2), manager=manager)
+    (step,) = conversion.steps
+    assert (str(step.rate), step.increment, conversion.rounding) == ("1.1000", reported, bound)
+    assert conversion.as_dict()["steps"][0]["increment"] == (reported and str(reported))
+
+
+def _writings(coefficient: int, exponent: int) -> list[str]:
+    """Texts of ``Decimal(coefficient).scaleb(exponent)``, every one with its exponent: how
+    Python writes it, and the point moved along the digits against the exponent."""
+    value = Decimal((0, tuple(int(c) for c in str(coefficient)), exponent))
+    texts = [str(value), value.to_eng_string(), f"{value:e}", f"{value:E}", f" {value} "]
+    if exponent <= 0:
+        texts.append(f"{value:f}")
+    digits = str(coefficient)
+    for shift in range(len(digits) + 3):  # the point after each digit, and before leading zeros
+        if shift >= len(digits):
+            mantissa = "0." + "0" * (shift - len(digits)) + digits
+        else:
+            mantissa = digits[: len(digits) - shift] + ("." + digits[-shift:] if shift else "")
+        power = exponent + shift
+        texts += [f"{mantissa}E{power:+d}", f"{mantissa}e{power}", f"{mantissa}E{power:+04d}"]
+    return [t for t in dict.fromkeys(texts) if Decimal(t).as_tuple() == value.as_tuple()]
+
+
+@settings(max_examples=40, deadline=None)  # each example builds a table
+@given(st.integers(1, 10**9), st.integers(-9, 5))
+@example(15, 1)  # "1.5E+2": 150 counted 4 places (150.0000), a bound 10,000 times too small
+@example(150, -5)  # "1.50E-3"
+def test_a_rate_written_as_text_in_any_notation_counts_the_places_decimal_reads(
+    coefficient: int, exponent: int
+) -> None:
+    """Places are the digits after the point less the exponent, at least none, as Decimal
+    reads the text: the rate is shown, and bounds the rounding, to those places."""
+    value = Decimal((0, tuple(int(c) for c in str(coefficient)), exponent))
+    texts = _writings(coefficient, exponent)
+    first = dt.date(2020, 1, 6)
+    days = [first + dt.timedelta(days=10 * i) for i in range(len(texts))]
+    frame = pl.DataFrame(
+        {"date": [d.isoformat() for d in days], "currency": ["ABC"] * len(texts), "rate": texts}
+    )
+    table = RateTable.from_providers([user_provider("mine", frame, base="EUR")])
+    written = f"{value:f}"  # to its places: none for a positive exponent (150, not 1.5E+2)
+    for text, day in zip(texts, days, strict=True):
+        (step,) = table.route("EUR", "ABC", day)
+        assert (text, f"{step.rate:f}") == (text, written)
+
+
+@pytest.mark.parametrize("column", ["increment", "places"])
+def test_a_column_of_nulls_alone_is_as_no_such_column(column: str) -> None:
+    """A frame built with ``"increment": [None]`` has a ``Null`` column: the provider was
+    skipped, "not float"; ``places`` was accepted."""
+    frame = pl.DataFrame({"date": ["2020-01-02"], "currency": ["ABC"], "rate": ["1.1000"],
+                          column: [None]})  # fmt: skip
+    assert frame.schema[column] == pl.Null
+    manager = _manager(("mine", _Plugin(user_provider("mine", frame, base="EUR", priority=1))))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PluginWarning)
+        conversion = convert(Money(1000, "EUR"), "ABC", on=dt.date(2020, 1, 2), manager=manager)
+    (step,) = conversion.steps
+    assert (step.source, str(step.rate), step.increment) == ("mine", "1.1000", None)
+    assert conversion.rounding == D("0.051")
+
+
+def test_rates_and_increments_may_be_any_but_floats() -> None:
+    def table(**columns: pl.Series) -> RateTable:
+        frame = pl.DataFrame({"date": ["2020-01-02"], "currency": ["ABC"], "rate": ["1.1"]})
+        return RateTable.from_providers(
+            [user_provider("mine", frame.with_columns(**columns), base="EUR")]
+        )
+
+    for name in ("rate", "increment"):
+        with pytest.warns(PluginWarning, match=f"'mine' skipped: .*'{name}' is Float64.*float"):
+            assert table(**{name: pl.Series([1.1])}).providers == ()
+    with pytest.warns(PluginWarning, match="'mine' skipped: .*'increment' is Boolean"):
+        table(increment=pl.Series([True]))
+    # No rate at all: the row is dropped and counted, as a rate that is no number.
+    with pytest.warns(PluginWarning, match="'mine': 1 of 1 rows dropped"):
+        assert table(rate=pl.Series([None])).providers == ()
+
+
 @pytest.mark.parametrize(
     ("source", "to", "day"),
     [
@@ -869,8 +995,6 @@ def test_a_provider_dropped_by_one_thread_while_another_fills_the_caches(
     hops from the rows it read) until thread B has dropped the provider, or waits for A's
     lock to do so: A must neither keep the dropped provider's rows in the caches B reset
     (every later conversion used them) nor look up the hops B's reset forgot (KeyError)."""
-    import threading
-
     from sahel_core import rates
 
     plan = _fails_on_gbp()
@@ -936,6 +1060,164 @@ def test_a_provider_dropped_by_one_thread_while_another_fills_the_caches(
     assert convert_column(_on_day("EUR"), manager=manager)["rate_source"].to_list() == ["ECB"]
     day = dt.date(2016, 11, 4)
     assert convert(Money(1, "EUR"), "USD", on=day, manager=manager).steps[0].source == "ECB"
+
+
+def _flaky_table(fail: threading.Event) -> RateTable:
+    """A table where XYZ is tied to EUR by a lazy provider (priority 15) that fails once
+    ``fail`` is set; without that tie, user table ``a`` quotes XYZ against USD (priority 1),
+    before ``b``'s XYZ against EUR (60)."""
+
+    def flaky(batch: pl.DataFrame) -> pl.DataFrame:
+        if fail.is_set():
+            raise RuntimeError("network gone")
+        return batch
+
+    day = dt.date(2020, 1, 2)
+    lazy = pl.LazyFrame(
+        {"currency": ["XYZ", "ABC"], "base": ["EUR", "EUR"], "date": [dt.date(2000, 1, 1), day],
+         "period": ["fixed", "day"], "rate": ["2", "3"]}
+    ).map_batches(flaky)  # fmt: skip
+
+    def on_day(currency: str, rate: str) -> pl.DataFrame:
+        return pl.DataFrame({"date": [day.isoformat()], "currency": [currency], "rate": [rate]})
+
+    specs = [
+        user_provider("a", on_day("XYZ", "7"), base="USD", priority=1),
+        user_provider("b", on_day("XYZ", "5"), base="EUR", priority=60),
+        user_provider("e", on_day("USD", "1.1"), base="EUR", priority=20),
+        RateProviderSpec(name="flaky", description="t", load=lambda: lazy, priority=15),
+    ]
+    table = RateTable.from_providers(specs)
+    table._read([("XYZ", "USD"), ("XYZ", "EUR"), ("EUR", "USD")])
+    return table
+
+
+@pytest.mark.parametrize("held", ["_tie", "_forget"])
+def test_a_route_planned_while_another_thread_drops_a_provider_is_planned_without_it(
+    monkeypatch: pytest.MonkeyPatch, held: str
+) -> None:
+    """Thread B reads ABC, which drops ``flaky`` and its tie XYZ → EUR; thread A plans XYZ →
+    USD meanwhile. A planned, without the lock, between the new empty caches and the new
+    anchors, on the tie, and its plan (XYZ → EUR (b) → USD) was kept for good: every later
+    conversion took it, not XYZ → USD (a). A fill waits for the drop, and the caches are
+    published after the anchors they are planned on."""
+    fail = threading.Event()
+    table = _flaky_table(fail)
+    day = dt.date(2020, 1, 2)
+    inside, go = threading.Event(), threading.Event()
+    a_blocked, a_settled = threading.Event(), threading.Event()
+    original = getattr(table, held)
+    plans_before = table._plans
+    published_early: list[bool] = []
+
+    def hold() -> None:
+        if threading.current_thread() is b:
+            published_early.append(table._plans is not plans_before)
+            inside.set()
+            assert go.wait(10)
+        original()
+
+    class Watched:
+        """The table's lock, telling when A has to wait for it."""
+
+        def __init__(self, lock: threading.RLock) -> None:
+            self.lock = lock
+
+        def __enter__(self) -> None:
+            if not self.lock.acquire(blocking=False):
+                if threading.current_thread() is a:
+                    a_blocked.set()
+                    a_settled.set()
+                self.lock.acquire()
+
+        def __exit__(self, *exc: object) -> None:
+            self.lock.release()
+
+    monkeypatch.setattr(table, held, hold)
+    monkeypatch.setattr(table, "_lock", Watched(table._lock))
+    errors: list[BaseException] = []
+
+    def b_run() -> None:
+        try:
+            with pytest.raises(RateNotFound):  # ABC's only rate was flaky's
+                table.route("ABC", "EUR", day)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            inside.set()
+
+    def a_run() -> None:
+        try:
+            table.plans("XYZ", "USD", "USD")
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            a_settled.set()
+
+    a, b = threading.Thread(target=a_run), threading.Thread(target=b_run)
+
+    def both() -> None:
+        b.start()
+        assert inside.wait(10)
+        a.start()
+        assert a_settled.wait(10)  # A waits for the lock B holds (or planned without it)
+        go.set()
+        a.join(10)
+        b.join(10)
+
+    fail.set()
+    with pytest.warns(PluginWarning, match="'flaky' skipped"):
+        both()
+    assert not (a.is_alive() or b.is_alive())
+    assert errors == []
+    assert table.providers == ("a", "e", "b")
+    steps = table.route("XYZ", "USD", day, "USD")
+    assert [(s.from_currency, s.to_currency, s.source) for s in steps] == [("XYZ", "USD", "a")]
+    assert (a_blocked.is_set(), published_early) == (True, [False])
+
+
+def test_every_cache_of_a_rate_table_is_filled_under_its_lock(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A fill outside the lock may run while another thread drops a provider (see above):
+    the plans and the pairs' priorities were filled without it. Every cache, every fill."""
+    from sahel_core import rates
+
+    unlocked: list[tuple[str, object]] = []
+
+    class Guarded(dict):  # type: ignore[type-arg]
+        def __init__(self, table: RateTable, name: str) -> None:
+            super().__init__()
+            self.table, self.name = table, name
+
+        def __setitem__(self, key: object, value: object) -> None:
+            if not self.table._lock._is_owned():  # type: ignore[attr-defined]
+                unlocked.append((self.name, key))
+            super().__setitem__(key, value)
+
+    forget = RateTable._forget
+
+    def guarded(self: RateTable) -> None:
+        forget(self)
+        for name in ("_layers", "_hops", "_queries", "_priorities", "_plans"):
+            setattr(self, name, Guarded(self, name))
+
+    monkeypatch.setattr(rates.RateTable, "_forget", guarded)
+    fail = threading.Event()
+    table = _flaky_table(fail)
+    day = dt.date(2020, 1, 2)
+    assert [s.source for s in table.route("ABC", "USD", day)] == ["flaky", "e"]
+    fail.set()
+    with pytest.warns(PluginWarning, match="'flaky' skipped"):
+        table.route_query("XYZ", "GBP", None)  # reading GBP drops flaky
+    assert [s.source for s in table.route("XYZ", "EUR", day)] == ["b"]
+    manager = _manager()
+    table = rate_table(manager)
+    convert_column(_on_day("XOF", "GBP", "GHS", "INR"), manager=manager)
+    convert(Money(1, "XOF"), "GBP", on=dt.date(2016, 11, 4), via="USD", manager=manager)
+    assert all(isinstance(getattr(table, n), Guarded) for n in ("_plans", "_priorities"))
+    assert table._plans and table._priorities and table._queries and table._layers
+    assert unlocked == []
 
 
 def test_a_lazy_providers_dropped_rows_are_counted_among_the_rows_read() -> None:
@@ -1149,11 +1431,29 @@ def test_cli_convert_json() -> None:
     )  # fmt: skip
     assert data["steps"] == [
         {"from": "XOF", "to": "EUR", "rate": "655.957", "quote": "1 EUR = 655.957 XOF",
-         "rate_date": "1999-01-01", "source": "peg", "period": "fixed", "inverted": True},
+         "rate_date": "1999-01-01", "source": "peg", "period": "fixed", "inverted": True,
+         "increment": None},
         {"from": "EUR", "to": "USD", "rate": "1.1093", "quote": "1 EUR = 1.1093 USD",
-         "rate_date": "2016-11-04", "source": "ECB", "period": "day", "inverted": False},
+         "rate_date": "2016-11-04", "source": "ECB", "period": "day", "inverted": False,
+         "increment": None},
     ]  # fmt: skip
     assert data["path"] == "XOF → EUR (peg, fixed) → USD (ECB, 2016-11-04)"
+
+
+def test_cli_convert_json_gives_the_increment_that_explains_the_rounding() -> None:
+    """The rupee in 2019 is published in steps of 0.0005: the rounding counts half that step,
+    and the JSON said nothing of it."""
+    from sahel_core.cli import app
+
+    result = CliRunner().invoke(
+        app, ["convert", "100", "INR", "EUR", "--date", "2019-06-03", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    (step,) = data["steps"]
+    assert (step["rate"], step["increment"], step["inverted"]) == ("77.4720", "0.0005", True)
+    # 100 / 77.4720 moves by 0.0000042 when the rate moves by 0.00025, not by 0.00000084.
+    assert data["rounding"] == "0.0000042"
 
 
 def test_cli_convert_table_and_errors() -> None:
@@ -1255,7 +1555,6 @@ def test_the_rate_table_of_a_manager_is_built_once_by_threads_at_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # `sahel indicators` converts money in two threads at once: each built its own table.
-    import threading
     import time
 
     built: list[int] = []
@@ -1284,8 +1583,6 @@ def test_the_rate_table_asked_for_while_it_is_built_does_not_hang(
 ) -> None:
     # A provider whose load converts money asks for the table being built: the lock must
     # not hang that thread.
-    import threading
-
     build = RateTable.from_providers.__func__  # type: ignore[attr-defined]
     manager = load_manager()
     calls: list[int] = []

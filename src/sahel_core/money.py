@@ -167,8 +167,9 @@ class RateStep:
     applies); ``period`` is ``fixed`` (a peg or redenomination), ``day``, ``month`` or
     ``year``; ``source`` names the provider ("peg", "ECB", "IMF IFS", "World Bank", or a user
     table's name). ``increment`` is the step the source publishes the rate in when that is
-    not a unit of its last place (the ECB's rupee in 2019: ``Decimal("0.0005")``, at 4
-    places), else ``None``. The quote and the JSON write the rate with its places.
+    coarser than a unit of its last place (the ECB's rupee in 2019: ``Decimal("0.0005")``, at
+    4 places), else ``None`` (:attr:`Conversion.rounding` counts a finer one as that unit).
+    The quote and the JSON write the rate with its places.
     """
 
     from_currency: str = field(converter=_currency)
@@ -259,8 +260,10 @@ class Conversion:
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data for JSON: ``amount`` (a decimal string), ``currency``, ``from``, ``to``,
-        ``date``, ``steps`` (``from``, ``to``, ``rate``, ``quote``, ``rate_date``, ``source``,
-        ``period``, ``inverted``), ``path``, ``rounding``, ``qualifier``, ``low``, ``high``.
+        ``date``, ``original``, ``steps`` (``from``, ``to``, ``rate``, ``quote``, ``rate_date``,
+        ``source``, ``period``, ``inverted``, ``increment``: the step the rate is published in
+        when coarser than a unit of its last place, else ``None``, see
+        :attr:`RateStep.increment`), ``path``, ``rounding``, ``qualifier``, ``low``, ``high``.
         Decimals are written as everywhere in sahel_core's JSON
         (:func:`~sahel_core.serialization.decimal_text`): without trailing zeros, but for a
         step's rate, which keeps the places it is published to ("1.1000"), as its quote."""
@@ -287,6 +290,7 @@ class Conversion:
                     "source": s.source,
                     "period": s.period,
                     "inverted": s.inverted,
+                    "increment": text(s.increment),
                 }
                 for s in self.steps
             ],

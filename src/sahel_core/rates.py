@@ -62,12 +62,13 @@ Arithmetic (exact, and the same in Python and polars)
     from the rounding of the published rates: half a unit of the last decimal place each rate
     is published to, which a provider gives in an optional ``places`` column (the ECB's
     "1.1000" is 1.1 to 4 places, 0.00005 off at most), else the places a rate written as text
-    has ("1.1000": 4), else the last digit of the rate (an integer's units: the IMF's 9000 GNF
-    per USD is 0.5 off at most); or half the step a rate is published in when that is coarser,
-    which a provider gives in an optional ``increment`` column (the ECB's rupee in 2019, in
-    steps of 0.0005: 0.00025 off at most). A step's :attr:`~sahel_core.money.RateStep.rate`
-    is written to those places, ``Decimal("1.1000")``, and its
-    :attr:`~sahel_core.money.RateStep.increment` is the coarser step.
+    has, as a Decimal reads it ("1.1000": 4; "1.5E+2", 150: none), else the last digit of the
+    rate (an integer's units: the IMF's 9000 GNF per USD is 0.5 off at most); or half the step
+    a rate is published in when that is coarser, which a provider gives in an optional
+    ``increment`` column (the ECB's rupee in 2019, in steps of 0.0005: 0.00025 off at most; a
+    finer increment changes nothing). A step's :attr:`~sahel_core.money.RateStep.rate` is
+    written to those places, ``Decimal("1.1000")``, and its
+    :attr:`~sahel_core.money.RateStep.increment` is the coarser step, if any.
 
 Size limit
     Values are carried at 16 places in 38-digit decimals, so a conversion whose figures could
@@ -355,8 +356,10 @@ class RateTable:
         layer = pl.col("layer")
         mine = (layer >= source.layer) & (layer < source.layer + len(PERIODS))
         self._read_rows = self._read_rows.filter(~mine)
-        self._forget()
+        # The anchors first: a cache published empty before them would be filled, by a
+        # lookup in between, with routes planned on the anchors of the provider dropped.
         self._tie()
+        self._forget()
 
     # -- one hop -----------------------------------------------------------------------------
 
@@ -398,7 +401,7 @@ class RateTable:
                 row = layer.rows[i]
                 rate = _published(row.rate, row.places)
                 return RateStep(source, target, rate, row.date, row.source, row.period, row.divide,
-                                row.increment)  # fmt: skip
+                                _coarser(row.increment, rate))  # fmt: skip
         return None
 
     # -- a route -----------------------------------------------------------------------------
@@ -444,16 +447,20 @@ class RateTable:
         IMF's): no lazy provider is read. Kept: every route planned asks it of the same few
         pairs, and a pair's rows, once read, stay until a provider is dropped."""
         key = (pair, eager)
-        # One look, before the rows are read: a provider dropped meanwhile (_skip) starts a
-        # new dict, and what was found before it goes to the old one.
-        known = self._priorities
-        if key not in known:
-            if eager:
-                rows = self._eager.join(_both_ways([pair]), on=["currency", "base"], how="semi")
-            else:
-                rows = self._rows_for([pair])
-            best = rows["priority"].min()
-            known[key] = None if best is None else float(best)  # type: ignore[arg-type]
+        known = self._priorities  # one look: _skip may replace the dict between two
+        if key in known:
+            return known[key]
+        with self._lock:
+            # Until no provider is dropped while the rows are read (the dict is then another):
+            # a priority found before the drop would be kept in the caches that follow it.
+            while key not in (known := self._priorities):
+                if eager:
+                    rows = self._eager.join(_both_ways([pair]), on=["currency", "base"], how="semi")
+                else:
+                    rows = self._rows_for([pair])
+                best = rows["priority"].min()
+                if known is self._priorities:
+                    known[key] = None if best is None else float(best)  # type: ignore[arg-type]
         return known[key]
 
     def fixed_plans(
@@ -482,10 +489,17 @@ class RateTable:
         each leg). Kept: every conversion of a pair plans the same routes, until a provider is
         dropped."""
         key = (source, target, via)
-        known = self._plans  # one look: a provider dropped meanwhile (_skip) starts a new dict
-        if key not in known:
-            known[key] = self._plan(source, target, via)
-        return list(known[key])
+        found = self._plans.get(key)  # one look: _skip may replace the dict between two
+        if found is None:
+            with self._lock:
+                # Planning reads rows, which may drop a provider (_skip) and its fixed ties: a
+                # plan made before that is not kept; it is made again on what is left.
+                while (found := self._plans.get(key)) is None:
+                    known = self._plans
+                    planned = self._plan(source, target, via)
+                    if known is self._plans:
+                        known[key] = planned
+        return list(found)
 
     def _plan(
         self, source: str, target: str, via: str | None
@@ -663,14 +677,17 @@ def _normalize_empty() -> pl.DataFrame:
 
 def _check_schema(schema: pl.Schema) -> None:
     """A provider frame's columns: those of :data:`_COLUMNS`, and rates (and increments) that
-    are not floats."""
+    are Decimal, integers or text, not floats. A column of nulls alone (``Null``: a frame built
+    from ``None`` values) is no float: its rows have no rate (they are dropped), or no
+    increment (as without the column)."""
     missing = [c for c in _COLUMNS if c not in schema]
     if missing:
         raise ValueError(f"missing columns {missing}; needs {list(_COLUMNS)}")
     for name in ("rate", "increment"):
         kind = schema.get(name, pl.String())
-        if not (kind == pl.String or kind.is_decimal() or kind.is_integer()):
-            raise TypeError(f"column {name!r} is {kind}: Decimal or text, not float")
+        if not (kind in (pl.String, pl.Null) or kind.is_decimal() or kind.is_integer()):
+            not_float = ", not float" if kind.is_float() else ""
+            raise TypeError(f"column {name!r} is {kind}: Decimal, integers or text{not_float}")
 
 
 def _skipped(spec: RateProviderSpec, exc: Exception) -> None:
@@ -716,14 +733,12 @@ def _normalize(
     source = pl.col("source").cast(pl.String) if "source" in frame.columns else pl.lit(None)
     places = pl.lit(None, dtype=pl.Int32)
     if frame.schema["rate"] == pl.String:
-        # The text says how many places a rate is published to: "1.1000" is 4, not 1.
-        decimals = pl.col("rate").str.strip_chars().str.split(".").list.get(1, null_on_oob=True)
-        places = decimals.str.len_chars().fill_null(0).cast(pl.Int32)
+        places = _text_places(pl.col("rate"))
     if "places" in frame.columns:
         given = pl.col("places").cast(pl.Int32, strict=False)
         places = pl.when(given >= 0).then(given).otherwise(places)
     increment = pl.lit(None, dtype=_RATE)
-    if "increment" in frame.columns:
+    if frame.schema.get("increment", pl.Null) != pl.Null:  # nulls alone: as if absent
         increment = _decimals(frame, "increment")
     cleaned = (
         frame.lazy()
@@ -779,6 +794,22 @@ def _normalize(
             stacklevel=3,
         )
     return kept
+
+
+#: A number as text: the digits after its point and its exponent.
+_NUMBER_TEXT = r"^[+-]?[0-9]*(?:\.(?P<decimals>[0-9]*))?(?:[eE](?P<exponent>[+-]?[0-9]+))?$"
+
+
+def _text_places(text: pl.Expr) -> pl.Expr:
+    """The decimal places of numbers written as text, as :class:`~decimal.Decimal` reads them:
+    the digits after the point less the exponent, at least 0 ("1.1000": 4, not 1; "1.5E+2",
+    150: 0; "1.50E-3", 0.00150: 5); 0 for text that is no number (its rate is dropped)."""
+    parts = text.str.strip_chars().str.extract_groups(_NUMBER_TEXT)
+    decimals = parts.struct.field("decimals").str.len_chars().fill_null(0).cast(pl.Int64)
+    # An exponent too long for an integer is one no rate has (polars reads no such rate).
+    exponent = parts.struct.field("exponent").cast(pl.Int64, strict=False).fill_null(0)
+    places = decimals - exponent.clip(-(10**12), 10**12)
+    return places.clip(0, RATE_SCALE).cast(pl.Int32)
 
 
 def _decimals(frame: pl.DataFrame, column: str) -> pl.Expr:
@@ -875,12 +906,13 @@ def user_provider(
     written as a decimal number), and optionally ``base`` and ``period`` (else the ``base``
     and ``period`` arguments), ``places`` (the decimal places the rates are published to,
     for :attr:`~sahel_core.money.Conversion.rounding`: else a rate written as text counts
-    the places it is written with, "1.1000" four, and a Decimal one its last non-zero
-    decimal) and ``increment`` (the step they are published in, when coarser than a unit of
-    their last place: 0.0005). Steps that use it report ``name`` as their source. With the
-    default ``priority`` 50 it is consulted after the built-in providers (peg 10, ECB 20, IMF
-    30, World Bank 40), for what they lack; pass a smaller number to prefer it. Return it
-    from a plugin's ``sahel_register_rate_providers`` hook, or pass it to
+    the places it is written with, as a Decimal reads it, "1.1000" four and "1.5E+2" none, and
+    a Decimal one its last non-zero decimal) and ``increment`` (the step they are published
+    in, when coarser than a unit of their last place: 0.0005; a finer one is ignored). Steps
+    that use it report ``name`` as their source. With the default ``priority`` 50 it is
+    consulted after the built-in providers (peg 10, ECB 20, IMF 30, World Bank 40), for what
+    they lack; pass a smaller number to prefer it. Return it from a plugin's
+    ``sahel_register_rate_providers`` hook, or pass it to
     :func:`sahel_core.plugins.load_manager` through a small plugin object. The file is read
     on first use; a file that cannot be read raises :class:`~sahel_core.errors.FormatError`
     then (the manager skips that provider with a warning).
@@ -957,12 +989,25 @@ def _published(rate: Decimal, places: int | None) -> Decimal:
 
 def _half_step(step: RateStep) -> Fraction:
     """How much a published rate may have been rounded: half the increment it is published in,
-    which is a unit of its last digit as written (see :func:`_published`) unless the step says
-    otherwise (the ECB's rupee in steps of 0.0005: 0.00025, not 0.00005)."""
+    a unit of its last digit as written (see :func:`_published`) or the step's
+    :attr:`~sahel_core.money.RateStep.increment` when that is coarser (the ECB's rupee in steps
+    of 0.0005: 0.00025, not 0.00005). A finer increment says nothing more: "1.1000" is 1.1 to
+    within 0.00005, whatever steps its source counts in."""
     exponent = step.rate.as_tuple().exponent  # never positive: RateStep writes it out
     assert isinstance(exponent, int)
-    increment = Fraction(10) ** exponent if step.increment is None else Fraction(step.increment)
-    return increment / 2
+    unit = Fraction(10) ** exponent
+    return max(unit, Fraction(step.increment or 0)) / 2
+
+
+def _coarser(increment: Decimal | None, rate: Decimal) -> Decimal | None:
+    """``increment`` if it is coarser than a unit of the last place of ``rate`` (written to
+    its places, as :func:`_published` gives it), else ``None``: the step a
+    :class:`~sahel_core.money.RateStep` reports."""
+    if increment is None:
+        return None
+    exponent = rate.as_tuple().exponent
+    assert isinstance(exponent, int)
+    return increment if increment > Decimal(1).scaleb(min(exponent, 0)) else None
 
 
 def _rounding(original: Decimal, result: Decimal, steps: Sequence[RateStep]) -> Decimal:
