@@ -395,6 +395,67 @@ def test_a_second_quantity_of_the_same_drug_is_a_seizure_of_its_own() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "parts"),
+    [
+        ("NIAMEY, 12 May 2016 - Customs seized 3 tons of cannabis yesterday, including 1 ton in "
+         "Zinder.", "1 ton in Zinder"),
+        ("NIAMEY, 12 mai 2016 - La douane a saisi 3 tonnes de cannabis hier, dont 1 tonne à "
+         "Zinder.", "1 tonne à Zinder"),
+        ("NIAMEY, 12 May 2016 - Customs seized 3 tons of cannabis yesterday: 2 tons in Agadez and "
+         "1 ton in Zinder.", "2 tons in Agadez, 1 ton in Zinder"),
+        ("NIAMEY, 12 May 2016 - Customs seized 2 tons of cannabis, 1.5 tons in Agadez and 500 kg "
+         "in Zinder.", "1.5 tons in Agadez, 500 kg in Zinder"),
+    ],
+)  # fmt: skip
+def test_the_place_of_a_part_of_a_total_is_not_the_total_s(text: str, parts: str) -> None:
+    found = one(text, "seizure")
+    assert (found["place"], found["country"]) == (None, None)
+    assert found["flags"] == [
+        f"parts: {parts}: parts of the total, not records of their own; their places are not "
+        "the record's"
+    ]
+
+
+def test_a_total_keeps_the_place_its_own_clause_gives() -> None:
+    text = ("NIAMEY, 12 May 2016 - In Agadez, customs seized 3 tons of cannabis yesterday, "
+            "including 1 ton in Zinder.")  # fmt: skip
+    assert one(text, "seizure")["place"] == "Agadez"
+
+
+@pytest.mark.parametrize(
+    ("text", "values"),
+    [
+        ("NIAMEY, 12 May 2016 - Customs seized 2 tons of cannabis worth CFA 100 million in Agadez "
+         "yesterday and 1 ton worth CFA 50 million in Zinder last week.",
+         ["100000000", "50000000"]),
+        ("NIAMEY, 12 mai 2016 - La douane a saisi 2 tonnes de cannabis d'une valeur de 100 "
+         "millions de FCFA à Agadez hier et 1 tonne d'une valeur de 50 millions de FCFA à Zinder "
+         "la semaine dernière.", ["100000000", "50000000"]),
+        ("NIAMEY, 12 May 2016 - Customs seized 2 tons of cannabis worth CFA 100 million in Agadez "
+         "yesterday and 1 ton in Zinder last week.", ["100000000", None]),
+    ],
+)  # fmt: skip
+def test_each_seizure_of_a_sentence_takes_the_value_of_its_own_part(
+    text: str, values: list[str | None]
+) -> None:
+    found = extract(text)
+    seizures = [r.as_dict() for r in found.of_kind("seizure")]
+    assert [s["value"][0]["amount"] if s["value"] else None for s in seizures] == values
+    assert [s["value"][0]["currency"] for s in seizures if s["value"]] == ["XOF"] * sum(
+        v is not None for v in values
+    )
+    assert not found.of_kind("figure")  # no sum left over to make a figure of its own
+
+
+def test_a_sum_after_the_last_of_several_seizures_is_pinned_on_none() -> None:
+    # It may be the value of them all.
+    found = extract("NIAMEY, 12 May 2016 - Customs seized 2 kg of cocaine and 3 kg of heroin "
+                    "worth CFA 100 million in Agadez.")  # fmt: skip
+    assert [r.as_dict()["value"] for r in found.of_kind("seizure")] == [[], []]
+    assert [r.as_dict()["value"][0]["amount"] for r in found.of_kind("figure")] == ["100000000"]
+
+
+@pytest.mark.parametrize(
     "text",
     [
         # The parts of a total are no seizures of their own.
@@ -442,6 +503,38 @@ def test_a_weekday_before_a_date_is_that_date_s() -> None:
     assert one(text, "seizure")["date"]["text"] == "12 May 2016"
 
 
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("NIAMEY, 12 May 2016 - On Tuesday, gendarmes seized 400 grams of cocaine in Maradi.",
+         "Tuesday"),
+        ("NIAMEY, 12 May 2016 - On Tuesday, 10 May, gendarmes seized 400 grams of cocaine in "
+         "Maradi.", "Tuesday, 10 May"),
+        ("NIAMEY, 12 May 2016 - Gendarmes seized 400 grams of cocaine in Maradi on Tuesday 10 "
+         "May.", "Tuesday 10 May"),
+        ("NIAMEY, 12 mai 2016 - Le mardi 10 mai, les gendarmes ont saisi 400 grammes de cocaïne "
+         "à Maradi.", "mardi 10 mai"),
+        ("NIAMEY, 12 mai 2016 - Ce mardi, les gendarmes ont saisi 400 grammes de cocaïne à "
+         "Maradi.", "mardi"),
+        # In a later sentence, where no dateline dates it otherwise.
+        ("NIAMEY, 12 May 2016 - Customs seized 2 tons of cannabis in Agadez. On Tuesday, "
+         "gendarmes seized 400 grams of cocaine in Maradi.", "Tuesday"),
+    ],
+)  # fmt: skip
+def test_a_weekday_after_on_or_le_opening_the_sentence_dates_past_its_comma(
+    text: str, words: str
+) -> None:
+    date = [r.as_dict()["date"] for r in extract(text).of_kind("seizure")][-1]
+    assert (date["text"], date["earliest"], date["latest"]) == (words, "2016-05-10", "2016-05-10")
+
+
+def test_a_weekday_and_a_day_of_a_month_are_of_the_year_that_ends_on_the_page_s_date() -> None:
+    text = ("NIAMEY, 5 January 2016 - On Tuesday, 29 December, gendarmes seized 400 grams of "
+            "cocaine in Maradi.")  # fmt: skip
+    date = one(text, "seizure")["date"]
+    assert (date["earliest"], date["latest"]) == ("2015-12-29", "2015-12-29")
+
+
 # --- running totals ---------------------------------------------------------------------------
 
 
@@ -461,6 +554,41 @@ def test_what_has_already_been_seized_is_a_running_total_not_a_seizure(text: str
 
 
 @pytest.mark.parametrize(
+    ("text", "country"),
+    [
+        ("NIAMEY, 12 mai 2016 - Depuis le début de l'année, l'OCS a déjà saisi 12 tonnes de "
+         "cannabis.", "MLI"),  # the OCS is Mali's
+        ("NIAMEY, 12 May 2016 - Since 2014, the OCRTIS has seized over 9 kilograms of cocaine.",
+         "NER"),
+    ],
+)  # fmt: skip
+def test_a_running_total_is_placed_in_the_country_of_its_agency_as_a_seizure_is(
+    text: str, country: str
+) -> None:
+    found = one(text, "figure")
+    assert (found["country"], found["place"], found["countries"]) == (country, None, [country])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "NIAMEY, 12 May 2016 - Customs seized 3 tons of cannabis in Agadez, bringing the total "
+        "seized this year to 10 tons.",
+        "NIAMEY, 12 mai 2016 - La douane a saisi 3 tonnes de cannabis à Agadez, portant ainsi le "
+        "total des saisies de cette année à 10 tonnes.",
+    ],
+)
+def test_a_total_brought_to_a_quantity_is_a_running_total_beside_the_seizure(text: str) -> None:
+    seizure, total = one(text, "seizure"), one(text, "figure")
+    assert (seizure["quantity"]["magnitude"], seizure["place"]) == ("3", "Agadez")
+    assert (total["label"], total["drug"], total["quantity"]["text"]) == (
+        "seized", "cannabis", "10 tons" if "tons" in text else "10 tonnes"
+    )  # fmt: skip
+    assert (total["date"]["earliest"], total["date"]["latest"]) == ("2016-01-01", "2016-05-12")
+    assert total["place"] is None  # the seizure's place is not the year's total's
+
+
+@pytest.mark.parametrize(
     "words",
     [
         "Since the beginning of the year 2015, customs have seized",
@@ -470,6 +598,30 @@ def test_what_has_already_been_seized_is_a_running_total_not_a_seizure(text: str
 def test_since_the_start_of_a_named_year_is_open_up_to_the_page_s_date(words: str) -> None:
     found = one(f"NIAMEY, 12 May 2016 - {words} 30 tons of cannabis in Niger.", "figure")
     assert (found["date"]["earliest"], found["date"]["latest"]) == ("2015-01-01", "2016-05-12")
+
+
+# --- the agency that seized -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "agency"),
+    [
+        # The source that speaks did not seize.
+        ("NIAMEY, 12 May 2016 - Niger customs seized 2 tons of cannabis in Agadez yesterday, the "
+         "Central Office for the Repression of Illicit Drug Trafficking (OCRTIS) said.", None),
+        ("NIAMEY, 12 mai 2016 - La douane nigérienne a saisi 2 tonnes de cannabis à Agadez, a "
+         "indiqué l'OCRTIS.", None),
+        ("NIAMEY, 12 May 2016 - According to the OCRTIS, customs seized 2 tons of cannabis in "
+         "Agadez.", None),
+        # The subject of the seizure word, or the agent of a passive.
+        ("NIAMEY, 12 May 2016 - The OCRTIS seized 2 tons of cannabis in Agadez, the minister "
+         "said.", "OCRTIS-NER"),
+        ("NIAMEY, 12 mai 2016 - 2 tonnes de cannabis ont été saisies à Agadez par l'OCRTIS.",
+         "OCRTIS-NER"),
+    ],
+)  # fmt: skip
+def test_the_agency_of_a_seizure_is_the_one_that_seized(text: str, agency: str | None) -> None:
+    assert one(text, "seizure")["agencies"] == ([agency] if agency else [])
 
 
 # --- lists of places: operations and workshops ------------------------------------------------
@@ -547,6 +699,34 @@ def test_a_range_of_participants_is_a_range() -> None:
     participants = one(text, "workshop")["participants"]
     assert (participants["low"], participants["high"], participants["text"]) == (
         "30", "40", "between 30 and 40 customs officers"
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "NIAMEY, 12 May 2016 - Police arrested between ten and twelve suspects in Agadez.",
+        "NIAMEY, 12 mai 2016 - La police a interpellé entre dix et douze personnes à Agadez.",
+    ],
+)
+def test_a_range_of_people_in_words_is_a_range(text: str) -> None:
+    arrested = one(text, "operation")["arrested"]
+    assert (arrested["qualifier"], arrested["low"], arrested["high"]) == ("range", "10", "12")
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("NIAMEY, 12 May 2016 - Customs seized between two and three tons of cannabis in Agadez.",
+         "between two and three tons"),
+        ("NIAMEY, 12 mai 2016 - La douane a saisi de deux à trois tonnes de cannabis à Agadez.",
+         "deux à trois tonnes"),
+    ],
+)  # fmt: skip
+def test_a_range_of_a_quantity_in_words_is_a_range(text: str, words: str) -> None:
+    quantity = one(text, "seizure")["quantity"]
+    assert (quantity["qualifier"], quantity["low"], quantity["high"], quantity["text"]) == (
+        "range", "2", "3", words
     )  # fmt: skip
 
 

@@ -51,16 +51,19 @@ rule attaches only what its sentence states):
   "last month"/"le mois dernier" and "last year" the whole month or year before, "(earlier) this
   week/month/year" from its start to the page's date, a weekday ("on Tuesday", "mardi") the last
   such day on or before the page's date (a release of Tuesday that says "on Tuesday" tells of
-  that day; "last Tuesday", "mardi dernier": the one before it), "three days ago"/"il y a 3
-  jours" that day; after "since"/"depuis" they run to the page's date ("since last year": 1
+  that day; "last Tuesday", "mardi dernier": the one before it) or, with a day of a month after
+  it, that day of the year that puts it on or before the page's date ("Tuesday, 10 May", "le
+  mardi 10 mai"; none if the two are different days), "three days ago"/"il y a 3 jours" that
+  day; after "since"/"depuis" they run to the page's date ("since last year": 1
   January of the year before to the page's date; "since the beginning of the year", "depuis le
   début de l'année": from 1 January of the page's year). A weekday written before a date is that
   date's ("Thursday 12 May 2016"). Without a page date they date nothing. A relative date dates
   a record only in the record's own clause: no comma, ";", "that", "who", "which", "but", "que",
-  "qui"... stands between them, except the commas after a relative date that opens the sentence
-  or a part of it after a comma, or is a possessive, up to the next figure ("Yesterday, in
-  Agadez, customs seized 2 tons...", "Customs seized, yesterday, 2 tons...", "made this year's
-  largest seizure, 2 tons..."); a relative clause right after the record whose verb names the
+  "qui"... stands between them, except the commas after (and inside) a relative date that opens
+  the sentence or a part of it after a comma, maybe after "on"/"le"/"ce", or is a possessive,
+  up to the next figure ("Yesterday, in Agadez, customs seized 2 tons...", "On Tuesday, 10 May,
+  gendarmes seized...", "Customs seized, yesterday, 2 tons...", "made this year's largest
+  seizure, 2 tons..."); a relative clause right after the record whose verb names the
   record's event before the date is the record's ("the 2 tons of cannabis which were seized last
   week"), and one that opens before the record is not where other words come between its pronoun
   and the date ("The gendarmes who arrived yesterday seized 2 t": the arrival's). There a date
@@ -71,62 +74,78 @@ rule attaches only what its sentence states):
   they seized ... on 15 January 2017": the record takes the stated date, else the dateline's, as
   if the relative date were not there.
 * **Seizure**: a quantity of a drug ("more than 2.7 tons of cannabis", "between 2 and 3 tons of
-  cannabis", "170 cartons of Tramadol containing 70,000 tablets" → packaging 170 cartons,
-  quantity 70,000 tablets; "12 of methamphetamine" after "9 kilograms of cocaine" borrows the
-  kilograms; "a ton", "une tonne", "half a ton", "une demi-tonne", "une tonne et demie",
-  "two and a half tons", "a ton and a half", "a half kilogram", "a dozen kilograms", "une
-  dizaine de kilogrammes": about ten; tablets counted around the drug's name: "70,000 tramadol
-  tablets", "1.5 million Tramadol pills", "70 000 comprimés de tramadol") in a sentence with a
-  seizure word (seized, seizure, confiscated, intercepted, saisi, saisie...). An article is a
-  figure only before a unit of measure written out, never before a symbol ("a t") or a count
-  ("a case of cocaine trafficking"). A half is not added to a number with decimals ("1.5 tons
-  and a half" is 1.5 or 2 tons), nor is a part of a total its total ("half of the 2 tons of
-  cannabis"): neither is read, and :attr:`Extraction.dropped` says why. A drug after "cut
-  with"/"coupée avec", weighed or not ("cut with 200 grams of ephedrine"), is an adulterant,
-  not a seizure; nor is a quantity of a workshop sentence about a case studied ("participants
-  studied a case where 2 kg of heroin were seized"). A quantity of the same measure right after
-  a seizure's, joined by "and"/"et" or a seizure word, is another seizure of the same drug
-  ("seized 2 tons of cannabis in Agadez yesterday and 1 ton in Zinder last week", "after
-  seizing 1 ton"), with its own place and date. The date is the sentence's; when the sentence
-  gives several, each seizure takes the one in its own clause ("2 kg of cocaine on 5 May 2016
-  and 3 kg of heroin on 6 June 2016"), and none if its clause has none (a relative date: see
-  **Dates**), nor one of a quantity that is no seizure ("2 t of cannabis, compared with 1 t in
-  2014"). The place is a locality or country introduced by
-  "in/at/à/au/en" ("in Mopti"; never "from Ghana" or "between Bamako and Ségou"), or a country
-  right after a capitalised place and a comma ("in Gao, Mali"); else the country of "Malian
-  authorities"/"autorités maliennes"; else the country of the national agency that seized. A
-  list of places ("in Mali and Niger", "à Bamako et à Ségou", "in Gao, Mali and Niamey,
-  Niger") does not fit a seizure's one place: it keeps their country when they share one
-  ("in Bamako and Ségou": MLI, no locality), else no place at all (not the first, nor the
-  agency's country), and a ``places: ...`` flag names them; a figure keeps every country of
-  the list in ``countries``. So do workshops ("held in Dakar and Thiès": SEN, flagged) and
-  operations, whose ``places`` then hold the list's countries ("arrested 3 suspects in Mali
-  and Niger": MLI and NER, no one ``country``; "in Niamey and Zinder": NER; flagged). The
-  value is the first sum of money in the sentence ("worth between 100,000 and 120,000 USD" is
-  a range; "half a million CFA francs", "deux millions et demi de FCFA", "a million dollars"
-  are sums), and sums in brackets right after it, or after "soit", "i.e.", "or", are
-  ``stated_values``; they are checked against the value converted
-  at the seizure's date (:func:`~sahel_core.money.convert`), and a disagreement beyond
-  :data:`VALUE_TOLERANCE` is written in the record's ``flags``. A currency word whose meaning
-  changed ("cedis": GHC before July 2007, GHS from then) is read by the record's date; without
-  one, or with one that spans the change, the sum is no value and :attr:`Extraction.dropped`
-  says why.
-* **Cumulative figures**: the same quantities in a sentence that covers a period ("since 2014
-  ... have seized over 9 kilograms of cocaine", "in total", "depuis", a date range longer than
-  a year), or that tells a running total ("This year, customs have already seized 2 tons",
-  "ont déjà saisi"), are ``figure`` records (drug, amount, ``as_of``), never seizures. An open
-  period ("since 2014") runs to the page's date when the page has one (``as_of`` 2014-01-01 to
-  12 May 2016 on a page dated 12 May 2016): a cumulative figure is as of the day it was stated, and
-  so the latest statement of it is told apart. Without a page date it has no end. A superlative
-  compares one seizure with a period and reports none over it ("the largest seizure since
-  2014").
+  cannabis", "between two and three tons", "de deux à trois tonnes", "170 cartons of Tramadol
+  containing 70,000 tablets" → packaging 170 cartons, quantity 70,000 tablets; "12 of
+  methamphetamine" after "9 kilograms of cocaine" borrows the kilograms; "a ton", "une tonne",
+  "half a ton", "une demi-tonne", "une tonne et demie", "two and a half tons", "a ton and a half",
+  "a half kilogram", "a dozen kilograms", "une dizaine de kilogrammes": about ten; tablets counted
+  around the drug's name: "70,000 tramadol tablets", "1.5 million Tramadol pills", "70 000
+  comprimés de tramadol") in a sentence with a seizure word (seized, seizure, confiscated,
+  intercepted, saisi, saisie...). An article is a figure only before a unit of measure written
+  out, never before a symbol ("a t") or a count ("a case of cocaine trafficking"). A half is not
+  added to a number with decimals ("1.5 tons and a half" is 1.5 or 2 tons), nor is a part of a
+  total its total ("half of the 2 tons of cannabis"): neither is read, and
+  :attr:`Extraction.dropped` says why. A drug after "cut with"/"coupée avec", weighed or not ("cut
+  with 200 grams of ephedrine"), is an adulterant, not a seizure; nor is a quantity of a workshop
+  sentence about a case studied ("participants studied a case where 2 kg of heroin were seized").
+  A quantity of the same measure right after a seizure's, joined by "and"/"et" or a seizure word,
+  is another seizure of the same drug ("seized 2 tons of cannabis in Agadez yesterday and 1 ton in
+  Zinder last week", "after seizing 1 ton"), with its own place and date. The date is the
+  sentence's; when the sentence gives several, each seizure takes the one in its own clause ("2 kg
+  of cocaine on 5 May 2016 and 3 kg of heroin on 6 June 2016"), and none if its clause has none (a
+  relative date: see **Dates**), nor one of a quantity that is no seizure ("2 t of cannabis,
+  compared with 1 t in 2014"). Quantities listed as parts of a seizure's total, after
+  "including"/"dont"..., a colon, or a comma right after the drug ("3 tons of cannabis yesterday,
+  including 1 ton in Zinder", "3 tons of cannabis: 2 tons in Agadez and 1 ton in Zinder"), are no
+  seizures of their own, since the total is one (a ton counted twice is worse than a part told in
+  a flag): the total's record names them in a ``parts: ...`` flag, and their places are not its
+  place (it has no place of its own in those examples). The agency is the national agency that
+  seized: the subject of a seizure word ("The OCS seized", "L'OCS a saisi") or the agent of a
+  passive ("were seized by the OCS"), not a source ("Niger customs seized 2 tons, the OCRTIS
+  said", "according to the OCRTIS", "a indiqué l'OCRTIS": no agency). The place is a locality or
+  country introduced by "in/at/à/au/en" ("in Mopti"; never "from Ghana" or "between Bamako and
+  Ségou"), or a country right after a capitalised place and a comma ("in Gao, Mali"); else the
+  country of "Malian authorities"/"autorités maliennes"; else the country of the sentence's
+  national agencies, when they have one. A list of places ("in Mali and Niger", "à Bamako et à
+  Ségou", "in Gao, Mali and Niamey, Niger") does not fit a seizure's one place: it keeps their
+  country when they share one ("in Bamako and Ségou": MLI, no locality), else no place at all (not
+  the first, nor the agency's country), and a ``places: ...`` flag names them; a figure keeps
+  every country of the list in ``countries``. So do workshops ("held in Dakar and Thiès": SEN,
+  flagged) and operations, whose ``places`` then hold the list's countries ("arrested 3 suspects
+  in Mali and Niger": MLI and NER, no one ``country``; "in Niamey and Zinder": NER; flagged). The
+  value is the first sum of money in the sentence ("worth between 100,000 and 120,000 USD" is a
+  range; "half a million CFA francs", "deux millions et demi de FCFA", "a million dollars" are
+  sums); of a sentence of several seizures, the first sum in the seizure's own part of it, from
+  its quantity on ("2 tons worth CFA 100 million in Agadez yesterday and 1 ton worth CFA 50
+  million in Zinder last week": each its own), but a sum after the last of them when another has
+  none is no seizure's, as it may be the value of them all ("2 kg of cocaine and 3 kg of heroin
+  worth CFA 100 million": a ``figure``). Sums in brackets right after it, or after "soit", "i.e.",
+  "or", are ``stated_values``; they are checked against the value converted at the seizure's date
+  (:func:`~sahel_core.money.convert`), and a disagreement beyond :data:`VALUE_TOLERANCE` is
+  written in the record's ``flags``. A currency word whose meaning changed ("cedis": GHC before
+  July 2007, GHS from then) is read by the record's date; without one, or with one that spans the
+  change, the sum is no value and :attr:`Extraction.dropped` says why.
+* **Cumulative figures**: the same quantities in a sentence that covers a period ("since 2014 ...
+  have seized over 9 kilograms of cocaine", "in total", "depuis", a date range longer than a
+  year), or that tells a running total ("This year, customs have already seized 2 tons", "ont déjà
+  saisi"), are ``figure`` records (drug, amount, ``as_of``), never seizures; so is a quantity a
+  total is brought to beside a seizure ("Customs seized 3 tons of cannabis in Agadez, bringing the
+  total seized this year to 10 tons", "portant le total des saisies à 10 tonnes"): a running total
+  of the one drug the sentence names, dated and placed by its own part of the sentence. A figure
+  is placed as a seizure is, in the country of the sentence's national agencies too ("l'OCS a déjà
+  saisi 12 tonnes": MLI). An open period ("since 2014") runs to the page's date when the page has
+  one (``as_of`` 2014-01-01 to 12 May 2016 on a page dated 12 May 2016): a cumulative figure is as
+  of the day it was stated, and so the latest statement of it is told apart. Without a page date
+  it has no end. A superlative compares one seizure with a period and reports none over it ("the
+  largest seizure since 2014").
 * **Operation**: an arrest (arrested, arrest of, interpellé...) or a destruction (incinerated,
   destroyed, détruit...) in a sentence that dates it. Without a date, only an arrest that
   counts the people arrested and names an agency or a place ("The OCRTIS arrested 5
   traffickers in Niamey") is an operation (with no date); "arrested" alone is often background.
   "the (alleged) kingpin/suspect", "le cerveau présumé" arrested counts as 1 person; "12
-  suspects" (arrested, or "were arrested") as 12, "between 10 and 12 suspects" as a range
-  (10 to 12, as quantities are), "a dozen suspects" as 12, "une dizaine de suspects" as about
+  suspects" (arrested, or "were arrested") as 12, "between 10 and 12 suspects", "between ten
+  and twelve suspects" and "entre dix et douze personnes" as a range (10 to 12, as quantities
+  are), "a dozen suspects" as 12, "une dizaine de suspects" as about
   10, "two Nigerian nationals and a Malian" as 3, "deux Nigérians et un
   Malien" as 3, "a Nigerian and a Malian" as 2, and a list of counts as their sum ("two
   Nigerians and three Malians": 5; "three Nigerian traffickers and two Malian accomplices": 5;

@@ -432,10 +432,11 @@ class _Base:
             if not self.governs(relative, opening):
                 continue
             # A word such as "which" still parts a clause there; past the next figure, a comma
-            # does again ("2 tons, compared with 1 ton seized last year").
+            # does again ("2 tons, compared with 1 ton seized last year"). Nor does a comma
+            # inside the date part one ("On Tuesday, 10 May, customs seized...").
             end = next((m.start for m in figures if m.start >= relative.end), relative.end)
             found = [
-                at for at in found if not (relative.end <= at < end and self.folded[at] == ",")
+                at for at in found if not (relative.start <= at < end and self.folded[at] == ",")
             ]
         return found
 
@@ -555,12 +556,17 @@ class _Base:
         found = _vocabulary().agencies.get(key)
         return found.country if found is not None else None
 
-    def place_from_agency(self, draft: _Draft, mentions: list[_Mention], index: int) -> None:
+    def place_from_agency(
+        self, draft: _Draft, mentions: list[_Mention], index: int
+    ) -> tuple[str, _Mention] | None:
+        """Place ``draft`` in the country of the sentence's national agencies, when they have
+        one (see :meth:`_agencies_country`); return it, with the mention it came from."""
         found = self._derived(self.agencies(mentions), "one country", self._agencies_country)
         if found is not None:
             iso3, mention = found
             draft.fields["place"] = _place(iso3)
             self.note(draft, "place", mention.start, mention.end, index)
+        return found
 
     def _agencies_country(self, agencies: list[_Mention]) -> tuple[str, _Mention] | None:
         """The country of a sentence's national agencies when they all have the same one,
@@ -568,12 +574,12 @@ class _Base:
         countries = {c: a for a in agencies if (c := self._agency_country(a.value))}
         return next(iter(countries.items())) if len(countries) == 1 else None
 
-    def _national(self, agencies: list[_Mention]) -> _Mention | None:
-        """The first of a sentence's agencies that belongs to a country (not ECOWAS...)."""
-        return next((a for a in agencies if self._agency_country(a.value)), None)
-
     def figure_places(self, draft: _Draft, mentions: list[_Mention], index: int) -> None:
+        """Set a figure's place as a seizure's is set (:meth:`set_place`, else the country of
+        the national agency: "l'OCS a déjà saisi 12 tonnes" is Mali's), and its countries: every
+        country the sentence names, those it is placed in first."""
         listed = self.set_place(draft, mentions, 0, index)
+        agency = None if listed else self.place_from_agency(draft, mentions, index)
         as_of = draft.fields.get("as_of")
         found = self.of_kind(mentions, "country", "demonym", "grouping")
         named = self._derived(found, "countries", _naming) if found else []
@@ -583,9 +589,10 @@ class _Base:
                 if iso3 not in countries:
                     countries.append(iso3)
                     self.note(draft, f"countries[{iso3}]", m.start, m.end, index)
-        # The countries of the localities it is placed in ("in Bamako and Niamey"), first.
-        localities = [(p.country, m) for p, m in listed if p.locality]
-        for n, (iso3, m) in enumerate(c for c in localities if c[0] not in countries):
+        # The countries of the localities it is placed in ("in Bamako and Niamey"), or of the
+        # agency that places it, first.
+        placed = [(p.country, m) for p, m in listed if p.locality] + ([agency] if agency else [])
+        for n, (iso3, m) in enumerate(c for c in placed if c[0] not in countries):
             countries.insert(n, iso3)
             self.note(draft, f"countries[{iso3}]", m.start, m.end, index)
         draft.fields["countries"] = tuple(countries)

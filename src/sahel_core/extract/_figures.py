@@ -134,8 +134,13 @@ _FIGURE_STARTERS: Final = frozenset(
 _FIGURE_WORDS: Final = frozenset(
     word for phrase in _FIGURE_PHRASES for word in words_of(fold_same_length(phrase))
 )
-_RANGE_TAIL = re.compile(rf"\s*(?:-|to|a|au)\s*(?:{_DIGITS})(?:\s?{_SCALE})?")
-_RANGE_AND = re.compile(rf"\s*(?:and|et)\s*(?:{_DIGITS})(?:\s?{_SCALE})?")
+# The second figure of a range, in digits or in words as the first may be ("between two and
+# three tons", "entre dix et douze personnes": parse_amount reads them whole). Not words
+# before a scale word: numbers.split_range gives the scale to a left side in digits only
+# ("between two and three million" would run from 2 to 3,000,000).
+_RANGE_END = rf"(?:{_DIGITS}(?:\s?{_SCALE})?|{_NUMBER_WORD}(?!\s?{_SCALE}))"
+_RANGE_TAIL = re.compile(rf"\s*(?:-|to|a|au)\s*{_RANGE_END}")
+_RANGE_AND = re.compile(rf"\s*(?:and|et)\s*{_RANGE_END}")
 _RANGE_OPEN = re.compile(r"(?:between|entre|from|de)\s+$")
 _UNIT_WORDS = re.compile(r"\s?(?P<w1>[a-z]+)\.?(?:\s(?P<w2>[a-z]+))?")
 _SUFFIX_QUALIFIER = re.compile(r"\s+(?:environ|approximately|or more|ou plus|au moins|or so)\b")
@@ -292,8 +297,10 @@ def _relative_date(match: re.Match[str], page: PartialDate, text: str) -> Partia
     latest. "last week" is the calendar week before the page's up to the day before it, since
     it is said of both ("12 March: last week" may be 29 February to 6 March, or 5 to 11 March).
     A weekday is the last such day on or before the page's ("on Thursday" in a release of
-    Thursday is that day), before it after "last"/"dernier". "since" ("since last year") runs
-    it to the page's date. None for a count of days that cannot be read."""
+    Thursday is that day), before it after "last"/"dernier"; with a day of a month after it,
+    that day ("Tuesday, 10 May"), if it is that weekday. "since" ("since last year") runs it
+    to the page's date. None for a count of days that cannot be read, and for a weekday and a
+    day of a month that are two days."""
     kind = match.lastgroup
     first, last = page.earliest, page.latest or page.earliest
     day = dt.timedelta(days=1)
@@ -305,6 +312,11 @@ def _relative_date(match: re.Match[str], page: PartialDate, text: str) -> Partia
             return None
         back = day * int(count[1])
         span = first - back, last - back
+    elif kind == "weekday" and match["date"] is not None:
+        on = _last_day_of_month(match["date"], last)
+        if on is None or on.weekday() != _WEEKDAYS[match["day"]]:
+            return None  # "Tuesday, 11 May": two days, and which is meant is not known
+        span = on, on
     elif kind == "weekday":
         weekday = _WEEKDAYS[match["day"]]
         before = bool(match["last"] or match["dernier"])
@@ -324,6 +336,16 @@ def _relative_date(match: re.Match[str], page: PartialDate, text: str) -> Partia
         assert kind in ("this_year", "year_start")
         span = dt.date(first.year, 1, 1), last
     return PartialDate(span[0], last if match["since"] else span[1], text)
+
+
+def _last_day_of_month(text: str, on: dt.date) -> dt.date | None:
+    """The last day written ``text`` (a day of a month: "10 May") on ``on`` or before it: of
+    ``on``'s year, else of the year before; None if there is none ("30 February")."""
+    for year in (on.year, on.year - 1):
+        found = _date(f"{text} {year}")
+        if found is not None and found.earliest <= on:
+            return found.earliest
+    return None
 
 
 def _last_weekday(on: dt.date, weekday: int, before: bool) -> dt.date:
@@ -354,8 +376,12 @@ def _part_words() -> tuple[str, str, str]:
 
 
 _ORDINALS, _ORDINAL_ENDS, _PARTS = _part_words()
-_MONTH = rf"(?<![a-z])(?:{_months()})(?![a-z])\.?"
+_MONTH_NAME = rf"(?<![a-z])(?:{_months()})(?![a-z])"
+_MONTH = rf"{_MONTH_NAME}\.?"
 _DAY = r"(?<!\d)\d{1,2}(?:st|nd|rd|th|er|e)?(?![\d])"
+# A day of a month without its year ("10 May", "May 10", "10 mai"): a date only after a
+# weekday, which a page's date reads (see _relative_date).
+_DAY_OF_MONTH = rf"{_DAY}\s+(?:of\s+)?{_MONTH_NAME}|{_MONTH_NAME}\s+{_DAY}"
 _YEAR = r"(?<!\d)(?:1[89]|20)\d{2}(?!\d)"
 # An ISO day ("2016-05-12"): read whole, or its year would be taken for the date.
 _ISO_DAY = r"(?<!\d)(?:1[89]|20)\d{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?![\d-])"

@@ -6,13 +6,29 @@ import re
 from typing import Final
 
 from sahel_core.dates import _WEEKDAYS
-from sahel_core.extract._figures import _DIGITS, _NUMBER_WORD
+from sahel_core.extract._figures import _DAY_OF_MONTH, _DIGITS, _NUMBER_WORD
 from sahel_core.extract._vocabulary import _DEMONYM_INVARIANT, _DEMONYM_OF, _DEMONYM_PLURALS
 
 _SEIZE = re.compile(
     r"(?<![a-z])(?:seiz\w*|confiscat\w*|intercept\w*|impound\w*|saisi\w*|discover\w*|"
     r"decouv\w*|recovered)"
 )
+
+# Words that tell what a source says, not what it did: "..., the OCRTIS said", "The OCRTIS said
+# customs seized...", "according to the OCRTIS", "a indiqué l'OCRTIS", "selon l'OCRTIS" (see
+# _Seizures.seizer: within _REPORTED_BACK characters before the agency, up to the verb).
+_REPORTED = re.compile(
+    r"(?<![a-z])(?:said|says|stated|announced|reported|told|indicated|explained|according\s+to|"
+    r"selon|d'apres|indique\w*|annonce\w*|declare\w*|rapporte\w*|precise\w*|explique\w*)"
+    r"(?![a-z])"
+)
+_REPORTED_BACK = 25
+# Right before the agent of a passive: "seized by the OCS", "saisies par l'OCS", "by Niger's
+# OCRTIS" (within _BY_AGENT_BACK characters).
+_BY_AGENT = re.compile(
+    r"(?<![a-z])(?:by|par)\s+(?:the\s+|l'|la\s+|le\s+|les\s+)?(?:[\w']+\s+){0,2}$"
+)
+_BY_AGENT_BACK = 30
 
 _ARREST = re.compile(
     r"(?<![a-z])(?:arrest(?:ed|s|ing)?|apprehend\w*|interpell\w*|arrete[es]{0,2}|arrestations?|"
@@ -32,6 +48,15 @@ _CUMULATIVE = re.compile(
     rf"par\s+an|annually|chaque\s+annee|(?:already|deja)\s+(?:been\s+|ete\s+)?{_SEIZE.pattern})"
     r"(?![a-z])"
 )
+
+# Before a quantity that is a running total, not a seizure: "Customs seized 3 tons of cannabis,
+# bringing the total seized this year to 10 tons", "portant ainsi le total des saisies à 10
+# tonnes" (within _RUNNING_BACK characters; see _Seizures.running_total).
+_RUNNING_TOTAL = re.compile(
+    r"(?<![a-z])(?:bring\w*|brought|rais\w*|tak\w*|took|push\w*|port(?:ant|e|ent))\s+"
+    r"(?:[a-z]+\s+)?(?:the|its|their|le|son|leur)\s+total(?:\s+[\w'-]+){0,8}?\s+(?:to|a)\s+$"
+)
+_RUNNING_BACK = 100
 
 # A superlative a few words before a word of _CUMULATIVE (searched up to where that word
 # starts): "the biggest seizure in Mali since 2010", "the largest to date", "la plus grosse
@@ -205,6 +230,10 @@ _SUBSET = re.compile(
     r"(?<![a-z])(?:including|among\s+(?:them|whom)|of\s+whom|dont|parmi\s+(?:eux|elles|"
     r"lesquels|lesquelles)|y\s+compris)\s+(?:[a-z]+\s+)?$"
 )
+# Before the first of the parts of a total listed after it: "3 tons of cannabis, including 1 ton
+# in Zinder", "dont 1 tonne à Zinder", "3 tons of cannabis: 2 tons in Agadez and 1 ton in
+# Zinder" (see _Seizures.parts_of_totals).
+_PARTS_OPEN = re.compile(rf"{_SUBSET.pattern}|:\s*$")
 # The words that place something, English and French: "in Mopti", "à Bamako", "aux Almadies".
 _IN_PLACE = r"(?:in|at|a|au|aux|en|dans)"
 
@@ -318,7 +347,9 @@ _PLACE_JOIN = re.compile(
 # after. After "since"/"depuis" it runs to the page's date ("since last year"), and only there
 # is the start of the year a date ("since the beginning of the year", "depuis le début de
 # l'année"). A weekday is the last such day on or before the page's ("last Tuesday", "mardi
-# dernier": before it); a count of days back is a number ("three days ago", "il y a 3 jours").
+# dernier": before it), or the day of a month written after it, whose year it tells ("Tuesday,
+# 10 May", "mardi 10 mai"); a count of days back is a number ("three days ago", "il y a 3
+# jours").
 _RELATIVE_DATE = re.compile(
     r"(?<![a-z])(?P<since>(?:(?:ever\s+)?since|depuis)\s+)?"
     r"(?:(?P<yesterday>yesterday|hier)"
@@ -331,7 +362,7 @@ _RELATIVE_DATE = re.compile(
     r"|(?P<year_start>(?<=since\s)(?:the\s+)?(?:beginning|start)\s+of\s+(?:the|this)\s+year"
     r"|(?<=depuis\s)le\s+debut\s+de\s+(?:l'annee|cette\s+annee))"
     rf"|(?P<weekday>(?P<last>last\s+)?(?P<day>{'|'.join(_WEEKDAYS)})"
-    r"(?P<dernier>\s+(?:dernier|passe))?)"
+    rf"(?P<dernier>\s+(?:dernier|passe))?(?:\s*,?\s+(?P<date>{_DAY_OF_MONTH}))?)"
     rf"|(?P<days_ago>(?P<il_y_a>il\s+y\s+a\s+)?(?P<count>(?<![\d.,])\d{{1,3}}|{_NUMBER_WORD})"
     r"\s+(?(il_y_a)jours|days\s+ago)))(?![a-z])"
 )
@@ -352,8 +383,9 @@ _RELATIVE_BREAK = re.compile(
     r"whom|whose|when|(?<!ainsi\s)que|qui|dont|lorsque|quand)(?![a-z])|(?<![a-z])qu'"
 )
 # Before a relative date that opens its sentence, or a part of it after a comma: nothing but
-# spaces, quotes, brackets.
-_OPENING = re.compile(r"[\s\"'“«(]*")
+# spaces, quotes, brackets, and the word that makes a weekday a date ("On Tuesday, gendarmes
+# seized...", "Le mardi 10 mai, ...", "Ce mardi, ...").
+_OPENING = re.compile(r"[\s\"'“«(]*(?:(?:on|le|ce)\s+)?")
 # A relative clause right after a record, which may tell of it ("the 2 tons of cannabis which
 # were seized last week"; see _Base.clause).
 _OF_THE_RECORD = re.compile(r"[\s,]*(?:(?:which|that|qui|que)(?![a-z])|qu')")
