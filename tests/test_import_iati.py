@@ -891,6 +891,103 @@ def test_real_file_humanitarian_flows_and_assumed_providers(shared_data: Path) -
     ]
 
 
+# -- the donor key of a transaction's provider -----------------------------------------------------
+
+
+def test_a_providers_donor_key_joins_the_donor_table(tmp_path: Path) -> None:
+    """Transactions had the provider's raw ref only: BMZ's ``DE-1`` and the Federal Foreign
+    Office's ``XM-DAC-5-7``, where the donor table has one ``DEU``, so nothing joined and
+    donor_portfolio split German money over two keys."""
+    unodc = (
+        '<reporting-org ref="XM-DAC-41127" type="40"><narrative>UNODC</narrative></reporting-org>'
+    )
+    bmz = (
+        '<provider-org ref="DE-1"><narrative xml:lang="EN">Federal Ministry for Economic '
+        "Cooperation and Development (BMZ)</narrative></provider-org>"
+    )
+    company = '<provider-org ref="GB-COH-123"><narrative>Consultants Ltd</narrative></provider-org>'
+    result = _read_activities(
+        tmp_path,
+        _activity(
+            "XM-DAC-41127-SAHEL-1",
+            _transaction("11", bmz)
+            + _transaction("1", '<provider-org ref="XM-DAC-5-7"/>')
+            + _transaction("1", company)
+            + _transaction("1", "<provider-org><narrative>Mali</narrative></provider-org>")
+            + _transaction("3")  # the reporter's, as IATI assumes
+            + _transaction("1"),  # incoming, no provider: none assumed
+            reporter=unodc,
+        ),
+    )
+    assert result.accepted == 1
+    transactions = result.tables["transaction"]
+    assert transactions.select("provider_org", "provider_inferred", "provider_donor").rows() == [
+        ("DE-1", False, "DEU"),
+        ("XM-DAC-5-7", False, "DEU"),
+        ("GB-COH-123", False, "GB-COH-123"),
+        ("Mali", False, "MLI"),
+        ("XM-DAC-41127", True, "XM-DAC-41127"),
+        (None, False, None),
+    ]
+    donors = result.tables["donor"]
+    # Germany (the funder, and the provider twice) once; the providers are donors too.
+    assert donors.select("id", "kind").rows() == [
+        ("XM-DAC-41127", "organisation"),
+        ("DEU", "government"),
+        ("GB-COH-123", "organisation"),
+        ("MLI", "government"),
+    ]
+
+
+def test_a_country_code_and_a_number_name_a_government_a_register_does_not(
+    tmp_path: Path,
+) -> None:
+    """IATI 1.0x's bilateral identifiers (the old OrganisationIdentifier codelist) are the
+    donor's ISO 3166-1 alpha-2 code and a number: they name its government. The registers of
+    org-id.guide have letters after the country and hold companies and charities."""
+    refs = {
+        "DE-1": "DEU",  # BMZ
+        "GB-1": "GBR",  # DFID
+        "SE-0": "SWE",  # Sweden, as Sida reports
+        "SE-6": "SWE",  # Sida
+        "FR-3": "FRA",  # AFD
+        "CA-3": "CAN",  # Global Affairs Canada
+        "CH-4": "CHE",  # SDC
+        "GB-COH-123": "GB-COH-123",
+        "US-EIN-13-3287064": "US-EIN-13-3287064",
+        "DK-CVR-88136411": "DK-CVR-88136411",
+        "XM-DAC-918-3": "XM-DAC-918-3",  # the European Investment Bank: no government
+    }
+    body = "".join(_transaction("1", f'<provider-org ref="{ref}"/>') for ref in refs)
+    result = _read_activities(tmp_path, _activity("A", body))
+    transactions = result.tables["transaction"]
+    assert dict(transactions.select("provider_org", "provider_donor").rows()) == refs
+
+
+@pytest.mark.shared
+def test_real_file_keys_each_governments_money_once(shared_data: Path) -> None:
+    """``donor_portfolio --by donor`` listed Germany as ``DE-1`` and ``XM-DAC-5-7`` and Sweden
+    as ``SE-0``, none of them a key of the donor table (``DEU``, ``SWE``)."""
+    from sahel_core.indicators import compute
+
+    result = read(shared_data / REAL)
+    transactions, donors = result.tables["transaction"], result.tables["donor"]
+    kinds = dict(donors.select("id", "kind").rows())
+    keys = transactions["provider_donor"].drop_nulls()
+    assert keys.is_in(list(kinds)).all(), sorted(set(keys) - set(kinds))
+    portfolio = compute("donor_portfolio", transactions, ["donor"], currency="USD")
+    listed = set(portfolio["donor"].drop_nulls())
+    assert listed <= set(kinds)  # every row of the portfolio joins its donor
+    # The refs that name a government (DE-1, XM-DAC-5-7, SE-0...) give way to its ISO3 key.
+    governments = {key for key, kind in kinds.items() if kind == "government"}
+    refs = set(transactions.filter(pl.col("provider_donor").is_in(governments))["provider_org"])
+    assert refs >= {"DE-1", "XM-DAC-5-7", "SE-0"}
+    assert not listed & (refs - governments), sorted(listed & refs)
+    records = dict(portfolio.select("donor", "records").rows())
+    # One BMZ commitment (DE-1) and 13 of the Federal Foreign Office (XM-DAC-5-7).
+    assert (records["DEU"], records["SWE"]) == (14, 116)
+
+
 # -- the transaction table written and read back --------------------------------------------------
 
 _KEY = st.from_regex(
@@ -907,6 +1004,7 @@ def _transaction_rows(draw: st.DrawFn) -> dict[str, Any]:
     """One row as the reader gives it: keys stripped, 9 decimal places at most."""
     day = st.dates(dt.date(1900, 1, 1), dt.date(2051, 12, 31))
     inferred = draw(st.booleans())
+    provider = draw(_KEY if inferred else _maybe(_KEY))
     return {
         "activity": draw(_KEY),
         "row": draw(st.integers(1, 10**6)),
@@ -915,8 +1013,9 @@ def _transaction_rows(draw: st.DrawFn) -> dict[str, Any]:
         "value_date": draw(_maybe(day)),
         "value": draw(st.decimals(-(10**15), 10**15, places=draw(st.integers(0, 9)))),
         "currency": draw(_maybe(st.sampled_from(["EUR", "USD", "XOF", "XDR", "GBP"]))),
-        "provider_org": draw(_KEY if inferred else _maybe(_KEY)),
+        "provider_org": provider,
         "provider_inferred": inferred,
+        "provider_donor": None if provider is None else draw(_KEY),
         "receiver_org": draw(_maybe(_KEY)),
         "recipient_country": draw(_maybe(st.sampled_from(["MLI", "NER", "BFA", "TCD"]))),
         "sector": draw(_maybe(st.sampled_from(["15210", "15130", "99:SEC-1"]))),

@@ -473,6 +473,9 @@ def test_participants_must_be_persons() -> None:
 def transaction_table() -> pl.DataFrame:
     from sahel_core.plugins.iati import transaction_schema
 
+    # A provider's ref and the donor key the IATI reader gives it.
+    donor_keys = {"DK-1": "DNK", "DE-1": "DEU"}
+
     def row(
         activity: str,
         kind: str,
@@ -493,6 +496,7 @@ def transaction_table() -> pl.DataFrame:
             "currency": currency,
             "provider_org": donor,
             "provider_inferred": False,
+            "provider_donor": donor_keys[donor],
             "receiver_org": "UNODC",
             "recipient_country": country,
             "sector": "15130",
@@ -514,10 +518,10 @@ def transaction_table() -> pl.DataFrame:
 def test_donor_portfolio_adds_one_transaction_type() -> None:
     table = transaction_table()
     result = compute("donor_portfolio", table, ["donor"], currency="EUR")
-    # Commitments only: DK-1 1,000,000 + 250,000; DE-1 655,957,000 XOF = 1,000,000 EUR.
+    # Commitments only: DNK 1,000,000 + 250,000; DEU 655,957,000 XOF = 1,000,000 EUR.
     assert rows(result, "donor", "value", "currency", "records") == [
-        ("DE-1", D("1000000"), "EUR", 1),
-        ("DK-1", D("1250000"), "EUR", 2),
+        ("DEU", D("1000000"), "EUR", 1),
+        ("DNK", D("1250000"), "EUR", 2),
     ]
     assert [sorted(ids) for ids in result["record_ids"]] == [["A2"], ["A1", "A3"]]
     disbursed = compute("donor_portfolio", table, ["year", "type"], currency="EUR", types="2,3")
@@ -572,6 +576,62 @@ def test_donor_portfolio_credits_money_going_out_without_a_provider_to_its_repor
         (None, "1", D("500")),  # incoming: the funder is not assumed to have paid it
     ]
     assert table["provider_inferred"].to_list() == [False, True]
+
+
+def test_donor_portfolio_gives_a_government_one_key_however_its_agencies_are_named(
+    tmp_path: Path,
+) -> None:
+    """The donors were the transactions' raw refs: BMZ's ``DE-1`` and the Federal Foreign
+    Office's ``XM-DAC-5-7`` were two donors, neither the ``DEU`` of the donor table, so German
+    money was split and joined nothing. A company's ``GB-COH-...`` is no government."""
+    from sahel_core.io import read
+
+    def activity(ident: str, reporter: str, body: str) -> str:
+        return (
+            f'<iati-activity default-currency="EUR"><iati-identifier>{ident}</iati-identifier>'
+            f"{reporter}<title><narrative>Border security</narrative></title>"
+            '<participating-org ref="41127" role="4" type="40"><narrative>UNODC</narrative>'
+            '</participating-org><recipient-country code="NE"/>'
+            f'<activity-date iso-date="2020-01-01" type="2"/>{body}</iati-activity>'
+        )
+
+    def commitment(value: str, provider: str = "") -> str:
+        return (
+            '<transaction><transaction-type code="2"/><transaction-date iso-date="2020-07-28"/>'
+            f'<value value-date="2020-07-28">{value}</value>{provider}'
+            '<receiver-org ref="41127"><narrative>UNODC</narrative></receiver-org></transaction>'
+        )
+
+    bmz = (
+        '<reporting-org ref="DE-1" type="10"><narrative xml:lang="EN">Federal Ministry for '
+        "Economic Cooperation and Development (BMZ)</narrative></reporting-org>"
+    )
+    foreign_office = (
+        '<reporting-org ref="XM-DAC-5-7" type="10"><narrative>Federal Foreign Office'
+        "</narrative></reporting-org>"
+    )
+    company = '<provider-org ref="GB-COH-123"><narrative>Consultants Ltd</narrative></provider-org>'
+    path = tmp_path / "germany.xml"
+    path.write_text(
+        '<iati-activities version="2.03">'
+        + activity("DE-1-202068278", bmz, commitment("200"))  # the reporter's: assumed
+        + activity("XM-DAC-5-7-6614744", foreign_office, commitment("100"))
+        + activity(
+            "XM-DAC-5-7-7000001",
+            foreign_office,
+            commitment("50", '<provider-org ref="DE-1"/>') + commitment("30", company),
+        )
+        + "</iati-activities>",
+        encoding="utf-8",
+    )
+    table = read(path).tables["transaction"]
+    result = compute("donor_portfolio", table, ["donor"], currency="EUR")
+    assert rows(result, "donor", "value", "records") == [
+        ("DEU", D("350"), 3),
+        ("GB-COH-123", D("30"), 1),
+    ]
+    # The refs stay, to trace each row to its source.
+    assert table["provider_org"].to_list() == ["DE-1", "XM-DAC-5-7", "DE-1", "GB-COH-123"]
 
 
 @pytest.mark.parametrize("types", ["abc", "2,99", " , "])

@@ -29,15 +29,16 @@ What comes out (``ReadResult.tables``):
     commitments stay in the transaction table. ``sources`` cite the file, the activity number
     and the identifier.
 ``donor``
-    The reporting organisation and the funding organisations, once each. Whether one is a
-    government its ref alone says, whatever its ``@type`` (publishers leave it out for
-    ministries and give "Government" to NGOs): a DAC member's ``XM-DAC-<code>`` (``XM-DAC-5-7``),
-    IATI 1.0x's ``<country>-<number>`` (``SE-0``, ``DE-1``) and lists of government bodies
-    only (``GB-GOV-1``, ``KR-GOV-010``, ``ES-DIR3-...``, ``US-USAGOV``, ``<country>-COA-...``)
-    make the ``government`` of that country, keyed by its ISO3 code; a company or charity
-    register (``DK-CVR-...``, ``NO-BRC-...``) holds all kinds, so its refs do not. Else a ref or
-    name the reference data knows gives its donor; everything else is an ``organisation`` keyed
-    by its IATI ref, else its name.
+    The reporting organisation, the funding organisations and the providers of transactions,
+    once each. Whether one is a government its ref alone says, whatever its ``@type``
+    (publishers leave it out for ministries and give "Government" to NGOs): a DAC member's
+    ``XM-DAC-<code>`` (``XM-DAC-5-7``), IATI 1.0x's ``<country>-<number>`` (``SE-0``,
+    ``DE-1``) and lists of government bodies only (``GB-GOV-1``, ``KR-GOV-010``,
+    ``ES-DIR3-...``, ``US-USAGOV``, ``<country>-COA-...``) make the ``government`` of that
+    country, keyed by its ISO3 code; a company or charity register (``DK-CVR-...``,
+    ``NO-BRC-...``) holds all kinds, so its refs do not. Else a ref or name the reference data
+    knows gives its donor; everything else is an ``organisation`` keyed by its IATI ref, else
+    its name.
     In an organisation file, each ``<iati-organisation>`` is one donor: one whose key an earlier
     organisation already has (two German ministries, both ``DEU``) is kept as an
     ``organisation`` of that country keyed by its ``organisation-identifier``, with a note; it
@@ -49,11 +50,15 @@ What comes out (``ReadResult.tables``):
     incoming commitment...), ``date`` (``transaction-date``, else ``value-date``),
     ``value_date`` (``value-date``, else ``transaction-date``: the date for conversions),
     ``value`` (Decimal, may be negative), ``currency`` (``@currency``, else the activity's
-    ``@default-currency``, else null), ``provider_org``/``receiver_org`` (ref, else name),
-    ``provider_inferred`` (see below), ``recipient_country`` (ISO3: the transaction's own,
-    else the activity's when it has exactly one), ``sector`` (the same rule) and
-    ``humanitarian`` (IATI 2.02+ ``@humanitarian``: the transaction's own, else the
-    activity's, else null; ``true`` when the money is wholly or partly humanitarian aid).
+    ``@default-currency``, else null), ``provider_org``/``receiver_org`` (the ref, else the
+    name, as the file writes it: to trace a row to its source, not to join on; ``DE-1`` and
+    ``XM-DAC-5-7`` are two refs of Germany), ``provider_inferred`` (see below),
+    ``provider_donor`` (the provider's id in the ``donor`` table, by the rule above: ``DEU``
+    for both; null without a provider: the key to group or join donors on),
+    ``recipient_country`` (ISO3: the transaction's own, else the activity's when it has
+    exactly one), ``sector`` (the same rule) and ``humanitarian`` (IATI 2.02+
+    ``@humanitarian``: the transaction's own, else the activity's, else null; ``true`` when
+    the money is wholly or partly humanitarian aid).
     :func:`convert_transactions` adds a column in one currency through the project's dated
     rates.
 
@@ -62,11 +67,12 @@ What comes out (``ReadResult.tables``):
     out: "If omitted on outgoing funds the reporting-org is assumed". Outgoing are the types
     the codelist calls so: 2 outgoing commitment, 3 disbursement, 4 expenditure, 7
     reimbursement, 8 purchase of equity, 12 outgoing pledge. Such a row has the reporting
-    organisation's key in ``provider_org`` and ``provider_inferred`` true. The standard assumes
-    no provider for incoming funds (1, 11, 13: their receiver is the reporter) nor for interest,
-    loan repayments and guarantees (5, 6, 10), which flow either way: those rows keep a null
-    provider. The funding participating-org is never assumed: an activity may name several
-    and the standard does not say one of them paid.
+    organisation's ref (else name) in ``provider_org``, its donor id in ``provider_donor`` and
+    ``provider_inferred`` true. The standard assumes no provider for incoming funds (1, 11, 13:
+    their receiver is the reporter) nor for interest, loan repayments and guarantees (5, 6,
+    10), which flow either way: those rows keep a null provider. The funding participating-org
+    is never assumed: an activity may name several and the standard does not say one of them
+    paid.
 
 The activity's own ``@humanitarian`` reaches the tables through its transactions only: the
 ``operation`` entity has no column for it.
@@ -727,11 +733,12 @@ class _Reader:
         sectors = _sector_keys(element.findall("sector"))
         # A transaction without a country of its own is in the activity's, when it has one.
         only = countries[0] if len(set(countries)) == 1 else None
-        reporter_key = _org_key(reporting)
-        transactions = [
-            self._transaction(t, n, ident, row, element, only, sectors, reporter_key)
+        pairs = [
+            self._transaction(t, n, ident, row, element, only, sectors, reporting)
             for n, t in enumerate(element.findall("transaction"), start=1)
         ]
+        transactions = [transaction for transaction, _ in pairs]
+        providers = [donor for _, donor in pairs if donor is not None]
         if not sectors:
             sectors = list(dict.fromkeys(t["sector"] for t in transactions if t["sector"]))
         donors = [d.id for d in funders] or [reporter.id]
@@ -749,7 +756,8 @@ class _Reader:
         )
         # Only an accepted activity adds its identifier, donors and transactions.
         self.seen[ident] = row
-        for donor in (reporter, *funders):
+        # The reporter and funders first: a donor's record cites the first role it was read in.
+        for donor in (reporter, *funders, *providers):
             self.donors.setdefault(donor.id, donor)
         self.operations.append(operation)
         self.transactions.extend(transactions)
@@ -815,13 +823,22 @@ class _Reader:
         parent: ET.Element,
         only_country: str | None,
         sectors: list[str],
-        reporter: str | None,
-    ) -> dict[str, Any]:
+        reporting: ET.Element,
+    ) -> tuple[dict[str, Any], Donor | None]:
+        """The transaction's row, and the donor of its provider (None without one)."""
         value = element.find("value")
         assert value is not None  # _check requires it.
         kind_element = element.find("transaction-type")
         kind = None if kind_element is None else kind_element.get("code", "").strip()
-        provider, inferred = _provider(element, kind, reporter)
+        org, inferred = _provider(element, kind, reporting)
+        # The reporting-org always has a key: _activity made its donor, which needs one.
+        provider = _org_key(org)
+        note = f"iati-identifier {activity}, transaction[{number}] provider-org"
+        donor = (
+            None
+            if org is None or provider is None
+            else self._donor(org, parent.get(_LANG, ""), row, note)
+        )
         when = element.find("transaction-date")
         day = _day(when.get("iso-date") if when is not None else None)
         value_day = _day(value.get("value-date"))
@@ -837,6 +854,7 @@ class _Reader:
             "currency": _currency(value, parent),
             "provider_org": provider,
             "provider_inferred": inferred,
+            "provider_donor": None if donor is None else donor.id,
             "receiver_org": _org_key(element.find("receiver-org")),
             "recipient_country": (
                 _iso3(country.get("code", ""), f"transaction[{number}]/recipient-country/@code")
@@ -848,7 +866,7 @@ class _Reader:
             else (sectors[0] if len(sectors) == 1 else None),
             # The transaction's flag, when it has one, overrides the activity's.
             "humanitarian": _flag(element.get("humanitarian", parent.get("humanitarian"))),
-        }
+        }, donor
 
     # -- tables --------------------------------------------------------------------------------
 
@@ -1003,18 +1021,19 @@ _OUTGOING = frozenset({"2", "3", "4", "7", "8", "12"})
 
 
 def _provider(
-    transaction: ET.Element, kind: str | None, reporter: str | None
-) -> tuple[str | None, bool]:
-    """The key of a transaction's provider, and whether the standard's default gave it.
+    transaction: ET.Element, kind: str | None, reporting: ET.Element
+) -> tuple[ET.Element | None, bool]:
+    """The element naming a transaction's provider, and whether the standard's default gave it.
 
     IATI 2.0x, ``transaction/provider-org``: "If omitted on outgoing funds the reporting-org
     is assumed." For incoming funds it assumes the reporter is the receiver, and names no
     provider: those stay without one, as taking a funding participating-org for it would
-    credit money to a donor no source says paid it.
+    credit money to a donor no source says paid it. An element, not a key, so that the
+    provider's raw key and its donor key both come from it, whoever it is.
     """
-    own = _org_key(transaction.find("provider-org"))
-    if own is None and reporter is not None and kind in _OUTGOING:
-        return reporter, True
+    own = transaction.find("provider-org")
+    if _org_key(own) is None and kind in _OUTGOING:
+        return reporting, True
     return own, False
 
 
@@ -1150,7 +1169,18 @@ _GOVERNMENT_LISTS = frozenset({"GOV", "COA", "DIR3", "USAGOV"})
 def _government(ref: str) -> str | None:
     """ISO3 of the government an organisation ref names, by the ref alone: publishers leave
     ``@type`` out for a ministry (``GB-GOV-1``) and give type 10 to an NGO (Oxfam IBIS as
-    ``DK-CVR-88136411``), so going by it gave one organisation two donor keys."""
+    ``DK-CVR-88136411``), so going by it gave one organisation two donor keys.
+
+    Three forms name a government. A DAC member's ``XM-DAC-<member>[-<agency>]``. IATI 1.0x's
+    ``<country>-<number>``, the bilateral agencies of the old OrganisationIdentifier codelist,
+    whose prefix is the donor's ISO 3166-1 alpha-2 code (``DE-1`` BMZ, ``SE-6`` Sida, ``FR-3``
+    AFD, ``CA-3`` Global Affairs Canada, ``CH-4`` SDC; Sweden reports as ``SE-0``): publishers
+    still use them, and a government's money would otherwise be split between them and its
+    ``XM-DAC`` form. And a list of government bodies only (:data:`_GOVERNMENT_LISTS`). The
+    registers of org-id.guide put letters after the country (``GB-COH``, ``US-EIN``,
+    ``DK-CVR``) and hold companies and charities: a number right after the country is what
+    tells the 1.0x form from them.
+    """
     if not ref.isascii():  # "ſe".upper() is "SE": codes are ASCII
         return None
     parts = ref.upper().split("-")
@@ -1158,7 +1188,7 @@ def _government(ref: str) -> str | None:
         return None
     if parts[:2] == ["XM", "DAC"]:
         return _DAC_GOVERNMENTS.get(parts[2]) if len(parts) >= 3 else None
-    # A number after the country is IATI 1.0x's code of a government body: SE-0, DE-1, GB-1.
+    # DE-1 (IATI 1.0x) or GB-GOV-1; never GB-COH-..., a register of anyone.
     if parts[1].isdigit() or parts[1] in _GOVERNMENT_LISTS:
         return _alpha2_to_iso3(parts[0])
     return None
@@ -1211,6 +1241,7 @@ def transaction_schema() -> dict[str, pl.DataType]:
         "currency": pl.String(),
         "provider_org": pl.String(),
         "provider_inferred": pl.Boolean(),
+        "provider_donor": pl.String(),
         "receiver_org": pl.String(),
         "recipient_country": pl.String(),
         "sector": pl.String(),

@@ -51,11 +51,13 @@ provenance follow the rules of :mod:`sahel_core.indicators`):
   counts in ``workshops`` but not in ``reported``, ``participants``, ``low`` or ``high`` (null
   when no workshop of the group states one). ``trainings_by_donor`` counts every workshop,
   training or meeting record; a workshop without a donor is in the null donor group.
-* **Donor portfolio** reads the IATI ``transaction`` table: ``donor`` is the provider
-  organisation, ``country`` the recipient country, ``year`` that of the transaction date;
-  amounts are converted at the value date. Only the transaction types in ``types`` are added
-  (default ``2``, commitments): adding commitments to the disbursements that pay them would
-  count the same money twice. Group by ``type`` to see several types side by side.
+* **Donor portfolio** reads the IATI ``transaction`` table: ``donor`` is the provider's
+  donor id (``provider_donor``, the key of the ``donor`` table), not its raw ref
+  (``provider_org``): one government's agencies (``DE-1``, ``XM-DAC-5-7``) are one ``DEU``.
+  ``country`` is the recipient country, ``year`` that of the transaction date; amounts are
+  converted at the value date. Only the transaction types in ``types`` are added (default
+  ``2``, commitments): adding commitments to the disbursements that pay them would count the
+  same money twice. Group by ``type`` to see several types side by side.
   ``record_ids`` are the activity identifiers. A transaction without ``provider-org`` going
   out (a commitment, disbursement, expenditure...) is the reporting organisation's, as IATI
   states; its row says so in ``provider_inferred``. An incoming one without a provider stays
@@ -466,7 +468,7 @@ _TRANSACTION = (
     "value_date",
     "value",
     "currency",
-    "provider_org",
+    "provider_donor",
     "recipient_country",
     "sector",
 )
@@ -475,7 +477,12 @@ _TRANSACTION = (
 def donor_portfolio(
     table: pl.LazyFrame, by: Sequence[str], params: Mapping[str, Any]
 ) -> pl.DataFrame:
-    """IATI transaction money per donor, country, year, sector or type, in one currency."""
+    """IATI transaction money per donor, country, year, sector or type, in one currency.
+
+    ``donor`` is ``provider_donor``, the provider's key in the donor table: grouping by the
+    raw ``provider_org`` split a government over its agencies' refs (Germany as ``DE-1`` and
+    ``XM-DAC-5-7``) under keys no donor record has.
+    """
     require(table, _TRANSACTION, "transaction")
     to = params["currency"]
     types = [t.strip() for t in str(params["types"]).split(",") if t.strip()]
@@ -488,7 +495,7 @@ def donor_portfolio(
             value=params["types"],
         )
     plain = {
-        "donor": "provider_org",
+        "donor": "provider_donor",
         "country": "recipient_country",
         "sector": "sector",
         "type": "type",
