@@ -824,3 +824,12 @@ def test_a_half_kilogram_after_another_drug_s_quantity_is_read() -> None:
     assert [(d, Decimal(m)) for d, m in quantities] == [
         ("cannabis", Decimal("0.5")), ("cocaine", Decimal("0.5"))
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize("phrase", ["yesterday", "three days ago", "on Tuesday", "last week"])
+def test_a_relative_date_before_the_calendar_begins_is_no_date(phrase: str) -> None:
+    # A page dated 1 January of the year 1 (a typo) must not crash the extraction.
+    source = SourceRef(file="p.txt", published=dt.date(1, 1, 1))
+    found = extract(f"Customs seized 2 tons of cannabis in Agadez {phrase}.", source=source)
+    [seizure] = found.of_kind("seizure")
+    assert seizure.as_dict().get("date") is None

@@ -292,6 +292,15 @@ def _date(text: str) -> PartialDate | None:
 
 
 def _relative_date(match: re.Match[str], page: PartialDate, text: str) -> PartialDate | None:
+    """:func:`_relative_span`; None where the span would leave the calendar (a page dated in
+    the year 1 and "three days ago")."""
+    try:
+        return _relative_span(match, page, text)
+    except OverflowError:
+        return None
+
+
+def _relative_span(match: re.Match[str], page: PartialDate, text: str) -> PartialDate | None:
     """The span a relative date (a match of ``_RELATIVE_DATE``, written ``text``) covers on a
     page dated ``page``: from the start of the earliest day it may mean to the end of the
     latest. "last week" is the calendar week before the page's up to the day before it, since
