@@ -833,3 +833,17 @@ def test_a_relative_date_before_the_calendar_begins_is_no_date(phrase: str) -> N
     found = extract(f"Customs seized 2 tons of cannabis in Agadez {phrase}.", source=source)
     [seizure] = found.of_kind("seizure")
     assert seizure.as_dict().get("date") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Customs seized 2 tons of cannabis in Agadez and 500 kg of it was hidden in a truck.",
+        "Customs seized 2 tons of cannabis in Agadez, and 500 kg were found in a truck.",
+        "La douane a saisi 2 tonnes de cannabis à Agadez et 500 kg étaient cachés dans un camion.",
+    ],
+)
+def test_a_part_of_a_seizure_after_and_is_not_a_seizure_of_its_own(text: str) -> None:
+    # Counted as a second seizure, the 500 kg would add to the 2 tons they are part of.
+    found = extract(text, source=SourceRef(file="p.txt", published=dt.date(2016, 5, 12)))
+    assert [r.as_dict()["quantity"]["magnitude"] for r in found.of_kind("seizure")] == ["2"]

@@ -43,6 +43,12 @@ _LAST_WORD = re.compile(r"[a-z]+$")
 # seizing 1 ton" (see _Seizures.elliptic), within _ELLIPTIC_BACK characters.
 _ELLIPTIC_AFTER = re.compile(rf"(?:(?<![a-z])(?:and|et)|{_SEIZE.pattern})\s+$")
 _ELLIPTIC_BACK = 20
+# After a quantity, what makes it a part of the seizure before, not one of its own: "500 kg of
+# it", "dont 500 kg", or a verb it is the subject of ("and 500 kg were hidden in a truck").
+_ELLIPTIC_PART = re.compile(
+    r"\s*(?:(?:of|d') ?(?:it|them|which|these|this|entre)\b|(?:was|were|is|are|had|has|have"
+    r"|etait|etaient|est|sont|avait|avaient|a ete|ont ete)\b)"
+)
 
 
 class _Part(NamedTuple):
@@ -173,6 +179,8 @@ class _Seizures(_Base):
                 and len({named.value for _, named, _ in pairs}) == 1
             )
         ):
+            return None
+        if _ELLIPTIC_PART.match(self.folded, figure.end):
             return None
         read = self.amount_of(figure)
         if read is None or dimension(read.unit) != dimension(quantity.value.unit):
