@@ -90,7 +90,7 @@ from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 import polars as pl
 
@@ -173,6 +173,11 @@ class _Lazy(NamedTuple):
     spec: RateProviderSpec
     frame: pl.LazyFrame
     layer: int  # the first of its layers: one per period of PERIODS, in that order
+
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+_MISSING = object()  # a cache's miss: None is a value kept (no provider quotes a pair)
 
 
 class RateTable:
@@ -441,27 +446,35 @@ class RateTable:
                 options.append(((currency, partner), (partner, pivot)))
         return list(dict.fromkeys(options))
 
+    def _kept(self, cache: Callable[[], dict[_K, _V]], key: _K, make: Callable[[], _V]) -> _V:
+        """``cache()[key]``, looked up without the lock; on a miss, made under it and kept. A
+        provider dropped while it is made (``_skip``) replaces the dict: what was made before
+        the drop is not kept in the caches that follow it, but made again on what is left."""
+        found = cache().get(key, _MISSING)
+        if found is not _MISSING:
+            return found  # type: ignore[return-value]
+        with self._lock:
+            while (found := (known := cache()).get(key, _MISSING)) is _MISSING:
+                made = make()
+                if known is cache():
+                    known[key] = made
+        return found  # type: ignore[return-value]
+
     def _priority(self, pair: tuple[str, str], *, eager: bool = False) -> float | None:
         """The best (smallest) priority of the providers quoting ``pair``, either way, None
         when none does; with ``eager``, of the providers read whole only (a user's table, the
         IMF's): no lazy provider is read. Kept: every route planned asks it of the same few
         pairs, and a pair's rows, once read, stay until a provider is dropped."""
-        key = (pair, eager)
-        known = self._priorities  # one look: _skip may replace the dict between two
-        if key in known:
-            return known[key]
-        with self._lock:
-            # Until no provider is dropped while the rows are read (the dict is then another):
-            # a priority found before the drop would be kept in the caches that follow it.
-            while key not in (known := self._priorities):
-                if eager:
-                    rows = self._eager.join(_both_ways([pair]), on=["currency", "base"], how="semi")
-                else:
-                    rows = self._rows_for([pair])
-                best = rows["priority"].min()
-                if known is self._priorities:
-                    known[key] = None if best is None else float(best)  # type: ignore[arg-type]
-        return known[key]
+
+        def best() -> float | None:
+            if eager:
+                rows = self._eager.join(_both_ways([pair]), on=["currency", "base"], how="semi")
+            else:
+                rows = self._rows_for([pair])
+            found = rows["priority"].min()
+            return None if found is None else float(found)  # type: ignore[arg-type]
+
+        return self._kept(lambda: self._priorities, (pair, eager), best)
 
     def fixed_plans(
         self, source: str, target: str
@@ -489,16 +502,7 @@ class RateTable:
         each leg). Kept: every conversion of a pair plans the same routes, until a provider is
         dropped."""
         key = (source, target, via)
-        found = self._plans.get(key)  # one look: _skip may replace the dict between two
-        if found is None:
-            with self._lock:
-                # Planning reads rows, which may drop a provider (_skip) and its fixed ties: a
-                # plan made before that is not kept; it is made again on what is left.
-                while (found := self._plans.get(key)) is None:
-                    known = self._plans
-                    planned = self._plan(source, target, via)
-                    if known is self._plans:
-                        known[key] = planned
+        found = self._kept(lambda: self._plans, key, lambda: self._plan(source, target, via))
         return list(found)
 
     def _plan(
